@@ -1,0 +1,44 @@
+import { subtask } from "hardhat/config";
+import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task-names";
+import type { HardhatUserConfig } from "hardhat/config";
+import "@nomicfoundation/hardhat-toolbox";
+
+// The network is closed: compile with the pinned npm `solc` (soljson) instead of a downloaded binary.
+const SOLC_VERSION = "0.8.30";
+
+subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD).setAction(async (args: { solcVersion: string }, _hre, runSuper) => {
+  if (args.solcVersion !== SOLC_VERSION) return runSuper(args);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const solc = require("solc") as { version(): string };
+  return {
+    compilerPath: require.resolve("solc/soljson.js"),
+    isSolcJs: true,
+    version: SOLC_VERSION,
+    longVersion: solc.version(),
+  };
+});
+
+const config: HardhatUserConfig = {
+  solidity: {
+    version: SOLC_VERSION,
+    settings: {
+      // Besu (QBFT/IBFT 2.0 permissioned networks) runs the Cancun rules; OpenZeppelin 5.7 needs mcopy.
+      evmVersion: "cancun",
+      optimizer: { enabled: true, runs: 1 },
+      viaIR: true,
+    },
+  },
+  networks: {
+    hardhat: { hardfork: "cancun", allowUnlimitedContractSize: true },
+    localhost: { url: process.env.RPC_URL ?? "http://127.0.0.1:8545" },
+    besu: {
+      url: process.env.BESU_RPC_URL ?? "http://127.0.0.1:8545",
+      accounts: process.env.DEPLOYER_KEY ? [process.env.DEPLOYER_KEY] : [],
+    },
+  },
+  mocha: { timeout: 120_000 },
+  gasReporter: { enabled: false },
+  typechain: { outDir: "typechain-types", target: "ethers-v6" },
+};
+
+export default config;
