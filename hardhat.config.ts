@@ -29,14 +29,14 @@ const config: HardhatUserConfig = {
     },
   },
   networks: {
-    hardhat: { hardfork: "cancun", allowUnlimitedContractSize: true },
+    hardhat: { hardfork: "cancun" },
     localhost: { url: process.env.RPC_URL ?? "http://127.0.0.1:8545" },
     besu: {
       url: process.env.BESU_RPC_URL ?? "http://127.0.0.1:8545",
       accounts: process.env.DEPLOYER_KEY ? [process.env.DEPLOYER_KEY] : [],
     },
   },
-  mocha: { timeout: 120_000 },
+  mocha: { timeout: 120_000, reporter: "test/support/ci-reporter.js" },
   gasReporter: { enabled: false },
   typechain: { outDir: "typechain-types", target: "ethers-v6" },
 };

@@ -291,16 +291,6 @@ contract SecuredAssetLedger is
         return _ruleCheck(operator, from, to, assetId, amount, false);
     }
 
-    /// @inheritdoc ISecuredAssetLedger
-    function checkAuthorization(address operator, TransferAuthorization calldata auth, bytes calldata signature)
-        external
-        view
-        returns (TransferCheck check)
-    {
-        check = _ruleCheck(operator, auth.from, auth.to, auth.assetId, auth.amount, false);
-        if (check == TransferCheck.Ok) check = _authorizationCheck(auth, signature);
-    }
-
     /// @inheritdoc IERC7943MultiTokenChecks
     function canSend(address account) external view returns (bool allowed) {
         return _participantCheck(account, true, currentDisclosureVersion()) == TransferCheck.Ok;

@@ -85,6 +85,9 @@ interface IPermitRegister {
     /// @notice Whether `operator` may post issuances and transfers at this moment (Art. 6.1).
     function isPermitted(address operator) external view returns (bool);
 
-    /// @notice The register entry of `operator`.
-    function permitOf(address operator) external view returns (PermitState memory state, PermitDetails memory details);
+    /**
+     * @notice The register entry of `operator`: its state and keccak256(abi.encode(legalName, bin, permitNumber,
+     * scope)); the texts themselves are in the PermitGranted event.
+     */
+    function permitOf(address operator) external view returns (PermitState memory state, bytes32 detailsHash);
 }

@@ -281,12 +281,6 @@ interface ISecuredAssetLedger {
         view
         returns (TransferCheck);
 
-    /// @notice As checkTransfer, plus the authorization's signature, deadline and nonce.
-    function checkAuthorization(address operator, TransferAuthorization calldata auth, bytes calldata signature)
-        external
-        view
-        returns (TransferCheck);
-
     /// @notice The next transfer or redemption nonce of `account` for `assetId`.
     function nonceOf(address account, uint256 assetId) external view returns (uint256);
 

@@ -10,10 +10,12 @@ import {PlatformRoles} from "../access/PlatformRoles.sol";
  * @notice The authority's register of operators permitted to issue and circulate secured digital assets
  * (Law "On digital assets", Art. 4.1.10, 4.1.14, 6.1, 6.2). Lifecycle: granted, suspended with a reason until a
  * given time (ends by itself), resumed, revoked on a court decision.
+ * @dev The entry's texts are in the PermitGranted event; storage keeps their hash, so the register's code stays
+ * small enough to share one contract (and one cold read per transfer) with the ledger.
  */
 abstract contract PermitRegister is IPermitRegister, AccessControl {
     mapping(address operator => PermitState) private _permitStates;
-    mapping(address operator => PermitDetails) private _permitDetails;
+    mapping(address operator => bytes32) private _permitDetailsHashes;
 
     /// @inheritdoc IPermitRegister
     function grantPermit(address operator, PermitDetails calldata details) external onlyRole(PlatformRoles.AUTHORITY) {
@@ -26,7 +28,8 @@ abstract contract PermitRegister is IPermitRegister, AccessControl {
         if (bytes(details.scope).length == 0) revert PermitDetailMissing("scope");
 
         _permitStates[operator] = PermitState(PermitStatus.Active, 0, uint64(block.timestamp));
-        _permitDetails[operator] = details;
+        _permitDetailsHashes[operator] =
+            keccak256(abi.encode(details.legalName, details.bin, details.permitNumber, details.scope));
         emit PermitGranted(operator, details.legalName, details.bin, details.permitNumber, details.scope);
     }
 
@@ -75,8 +78,8 @@ abstract contract PermitRegister is IPermitRegister, AccessControl {
     }
 
     /// @inheritdoc IPermitRegister
-    function permitOf(address operator) external view returns (PermitState memory state, PermitDetails memory details) {
-        return (_permitStates[operator], _permitDetails[operator]);
+    function permitOf(address operator) external view returns (PermitState memory state, bytes32 detailsHash) {
+        return (_permitStates[operator], _permitDetailsHashes[operator]);
     }
 
     /// @dev Reverts unless `operator` may post now (Art. 6.1).
