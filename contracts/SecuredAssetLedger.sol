@@ -132,16 +132,20 @@ contract SecuredAssetLedger is
         IssuanceRules.announce(assetId, _msgSender(), assetType_, decision, issuer, attestation, detailsHash);
 
         // The owner's eligibility (registered, not frozen, disclosure acknowledged) is a rule of {_post}.
-        _post(Posting(_msgSender(), address(0), owner, assetId, decision.units, decision.documentHash, false, 0));
+        _post(
+            _msgSender(), address(0), owner, assetId, decision.units, decision.documentHash, false, 0,
+            _holdings[assetId][address(0)]
+        );
     }
 
     // ---------------------------------------------------------------- circulation
 
     /// @inheritdoc ISecuredAssetLedger
     function transferWithAuthorization(TransferAuthorization calldata auth, bytes calldata signature) external {
-        TransferCheck check = _authorizationCheck(auth, signature);
+        Holding storage holding = _holdings[auth.assetId][auth.from];
+        TransferCheck check = _authorizationCheck(auth, signature, holding);
         if (check != TransferCheck.Ok) _revertAuthorization(check, auth);
-        _relay(auth);
+        _relay(auth, holding);
     }
 
     /// @inheritdoc ISecuredAssetLedger
@@ -156,22 +160,25 @@ contract SecuredAssetLedger is
         _checkPermitted(_msgSender());
         for (uint256 i = 0; i < n; ++i) {
             TransferAuthorization calldata auth = auths[i];
-            TransferCheck check = _authorizationCheck(auth, signatures[i]);
+            Holding storage holding = _holdings[auth.assetId][auth.from];
+            TransferCheck check = _authorizationCheck(auth, signatures[i], holding);
             if (check == TransferCheck.Ok) {
                 check = _ruleCheck(_msgSender(), auth.from, auth.to, auth.assetId, auth.amount, false);
+                // A transfer to the zero address would be a burn: refuse it on its own, not the whole batch.
+                if (auth.to == address(0)) check = TransferCheck.RecipientNotRegistered;
             }
             if (check != TransferCheck.Ok) {
                 emit AuthorizationRejected(i, auth.from, auth.nonce, check);
                 continue;
             }
-            _relay(auth);
+            _relay(auth, holding);
             ++posted;
         }
     }
 
     /// @inheritdoc ISecuredAssetLedger
     function redeem(uint256 assetId, uint256 amount, bytes32 ref) external {
-        _post(Posting(address(0), _msgSender(), address(0), assetId, amount, ref, false, 0));
+        _post(address(0), _msgSender(), address(0), assetId, amount, ref, false, 0, _holdings[assetId][_msgSender()]);
     }
 
     /// @inheritdoc ISecuredAssetLedger
@@ -192,7 +199,7 @@ contract SecuredAssetLedger is
         );
         if (!SignatureValidation.isValidNow(holder, digest, signature)) revert TransferSignatureInvalid(holder);
 
-        _post(Posting(_msgSender(), holder, address(0), assetId, amount, ref, false, uint32(nonce + 1)));
+        _post(_msgSender(), holder, address(0), assetId, amount, ref, false, uint32(nonce + 1), holding);
     }
 
     /// @inheritdoc ISecuredAssetLedger
@@ -264,7 +271,7 @@ contract SecuredAssetLedger is
         if (to == address(0)) revert ERC1155InvalidReceiver(to);
         emit ForcedTransfer(from, to, assetId, amount);
         emit ForcedTransferOrdered(assetId, from, to, amount, basis, ref);
-        _post(Posting(address(0), from, to, assetId, amount, ref, true, 0));
+        _post(address(0), from, to, assetId, amount, ref, true, 0, _holdings[assetId][from]);
     }
 
     /// @inheritdoc IERC7943MultiTokenChecks
@@ -293,12 +300,14 @@ contract SecuredAssetLedger is
 
     /// @inheritdoc IERC7943MultiTokenChecks
     function canSend(address account) external view returns (bool allowed) {
-        return _participantCheck(account, true, currentDisclosureVersion()) == TransferCheck.Ok;
+        (TransferCheck check, ) = _participantCheck(account, true, currentDisclosureVersion());
+        return check == TransferCheck.Ok;
     }
 
     /// @inheritdoc IERC7943MultiTokenChecks
     function canReceive(address account) external view returns (bool allowed) {
-        return _participantCheck(account, false, currentDisclosureVersion()) == TransferCheck.Ok;
+        (TransferCheck check, ) = _participantCheck(account, false, currentDisclosureVersion());
+        return check == TransferCheck.Ok;
     }
 
     /// @inheritdoc IERC7943MultiTokenChecks
@@ -379,22 +388,6 @@ contract SecuredAssetLedger is
     // ---------------------------------------------------------------- the one gate
 
     /**
-     * @dev One balance change. `operator` is the posting operator of a relayed action (zero for a holder's own
-     * call or an authority order); `nextNonce`, when non-zero, is the sender's authorization nonce after this
-     * posting, written in the same slot as the balance.
-     */
-    struct Posting {
-        address operator;
-        address from;
-        address to;
-        uint256 id;
-        uint256 value;
-        bytes32 ref;
-        bool forced;
-        uint32 nextNonce;
-    }
-
-    /**
      * @dev ERC-1155's own entry points (safeTransferFrom, safeBatchTransferFrom) land here: each id goes through
      * {_apply}, the gate every balance change of the platform passes.
      */
@@ -402,7 +395,7 @@ contract SecuredAssetLedger is
         uint256 n = ids.length;
         if (n != values.length) revert ERC1155InvalidArrayLength(n, values.length);
         for (uint256 i = 0; i < n; ++i) {
-            _apply(Posting(address(0), from, to, ids[i], values[i], bytes32(0), false, 0));
+            _apply(address(0), from, to, ids[i], values[i], bytes32(0), false, 0, _holdings[ids[i]][from]);
         }
         if (n == 1) {
             emit TransferSingle(_msgSender(), from, to, ids[0], values[0]);
@@ -432,45 +425,80 @@ contract SecuredAssetLedger is
     }
 
     /// @dev The platform's own postings (issue, relayed transfer, redemption, forced transfer): gate, event, acceptance.
-    function _post(Posting memory p) private {
-        _apply(p);
-        emit TransferSingle(_msgSender(), p.from, p.to, p.id, p.value);
-        if (p.to != address(0) && _participant(p.to).contractWallet) {
-            ERC1155Utils.checkOnERC1155Received(_msgSender(), p.from, p.to, p.id, p.value, "");
+    function _post(
+        address operator,
+        address from,
+        address to,
+        uint256 id,
+        uint256 value,
+        bytes32 ref,
+        bool forced,
+        uint32 nextNonce,
+        Holding storage holding
+    ) private {
+        bool toContractWallet = _apply(operator, from, to, id, value, ref, forced, nextNonce, holding);
+        emit TransferSingle(_msgSender(), from, to, id, value);
+        if (toContractWallet) {
+            ERC1155Utils.checkOnERC1155Received(_msgSender(), from, to, id, value, "");
         }
     }
 
-    /// @dev The gate: the rules of {_ruleCheck}, then balances, supply and the transfer record.
-    function _apply(Posting memory p) private {
-        TransferCheck check = _ruleCheck(p.operator, p.from, p.to, p.id, p.value, p.forced);
-        if (check != TransferCheck.Ok) _revertRefusal(check, p.operator, p.from, p.to, p.id, p.value);
+    /**
+     * @dev The gate: the rules of {_ruleCheck}, then balances, supply and the transfer record. `operator` is the
+     * posting operator of a relayed action (zero for a holder's own call or an authority order); `nextNonce`, when
+     * non-zero, is the sender's authorization nonce after this posting, kept in the same slot as the balance.
+     */
+    function _apply(
+        address operator,
+        address from,
+        address to,
+        uint256 id,
+        uint256 value,
+        bytes32 ref,
+        bool forced,
+        uint32 nextNonce,
+        Holding storage holding
+    ) private returns (bool toContractWallet) {
+        // Storage locations are derived once and shared by the rules and the accounting; `holding` is the
+        // sender's, passed in by callers that already derived it.
+        AssetCore storage core = _cores[id];
+        TransferCheck check;
+        (check, toContractWallet) = _rules(operator, from, to, value, forced, core, holding);
+        if (check != TransferCheck.Ok) _revertRefusal(check, operator, from, to, id, value);
 
-        // value <= balance was checked; supply is capped at uint96, so no balance can overflow uint112.
-        if (p.from == address(0)) {
-            _terms[p.id].supply += uint96(p.value);
+        if (from == address(0)) {
+            // Issuance: units <= type(uint96).max was checked by IssuanceRules, and each asset is minted once.
+            _terms[id].supply += uint96(value);
         } else {
-            Holding storage holding = _holdings[p.id][p.from];
-            uint112 remaining = holding.balance - uint112(p.value);
+            uint112 remaining;
+            // The rules checked value <= balance.
+            unchecked {
+                remaining = holding.balance - uint112(value);
+            }
             holding.balance = remaining;
-            if (p.nextNonce != 0) holding.nonce = p.nextNonce;
-            if (p.forced && holding.frozen > remaining) {
+            if (nextNonce != 0) holding.nonce = nextNonce;
+            if (forced && holding.frozen > remaining) {
                 holding.frozen = remaining;
-                emit Frozen(p.from, p.id, remaining);
+                emit Frozen(from, id, remaining);
             }
         }
-        if (p.to == address(0)) {
-            _terms[p.id].supply -= uint96(p.value);
-        } else {
-            _holdings[p.id][p.to].balance += uint112(p.value);
+        uint56 sequence;
+        unchecked {
+            if (to == address(0)) {
+                // Burned units were held, so they are part of the supply.
+                _terms[id].supply -= uint96(value);
+            } else {
+                // A balance never exceeds the supply, which fits in uint96.
+                _holdings[id][to].balance += uint112(value);
+            }
+            // 2^56 records per asset cannot be reached.
+            sequence = core.recordCount + 1;
         }
-
-        AssetCore storage core = _cores[p.id];
-        uint56 sequence = core.recordCount + 1;
         bytes24 recordHash =
-            TransferRecords.hash(core.recordHead, p.id, sequence, p.from, p.to, p.value, p.ref, block.timestamp);
+            TransferRecords.hash(core.recordHead, id, sequence, from, to, value, ref, block.timestamp);
         core.recordHead = recordHash;
         core.recordCount = sequence;
-        emit RecordPosted(p.id, sequence, p.from, p.to, p.value, p.ref, block.timestamp, recordHash);
+        emit RecordPosted(id, sequence, from, to, value, ref, block.timestamp);
     }
 
     /**
@@ -482,51 +510,71 @@ contract SecuredAssetLedger is
     function _ruleCheck(address operator, address from, address to, uint256 id, uint256 amount, bool forced)
         private
         view
-        returns (TransferCheck)
+        returns (TransferCheck check)
     {
+        (check, ) = _rules(operator, from, to, amount, forced, _cores[id], _holdings[id][from]);
+    }
+
+    /// @dev {_ruleCheck} on given storage locations; also tells whether the recipient is a contract wallet.
+    function _rules(
+        address operator,
+        address from,
+        address to,
+        uint256 amount,
+        bool forced,
+        AssetCore storage core,
+        Holding storage holding
+    ) private view returns (TransferCheck, bool toContractWallet) {
         (bool isPaused, uint32 disclosureVersion) = _policyState();
-        if (isPaused) return TransferCheck.PlatformPaused;
-        if (operator != address(0) && !isPermitted(operator)) return TransferCheck.OperatorNotPermitted;
-        if (amount == 0) return TransferCheck.ZeroAmount;
-        if (_cores[id].status != AssetStatus.Active) return TransferCheck.AssetNotActive;
+        if (isPaused) return (TransferCheck.PlatformPaused, false);
+        if (operator != address(0) && !isPermitted(operator)) return (TransferCheck.OperatorNotPermitted, false);
+        if (amount == 0) return (TransferCheck.ZeroAmount, false);
+        if (core.status != AssetStatus.Active) return (TransferCheck.AssetNotActive, false);
         if (from != address(0)) {
             if (!forced) {
-                TransferCheck senderCheck = _participantCheck(from, true, disclosureVersion);
-                if (senderCheck != TransferCheck.Ok) return senderCheck;
+                (TransferCheck senderCheck, ) = _participantCheck(from, true, disclosureVersion);
+                if (senderCheck != TransferCheck.Ok) return (senderCheck, false);
             }
-            Holding storage holding = _holdings[id][from];
             uint256 balance = holding.balance;
-            if (balance < amount) return TransferCheck.InsufficientBalance;
-            if (!forced && amount > _unfrozen(balance, holding.frozen)) return TransferCheck.InsufficientUnfrozenBalance;
+            if (balance < amount) return (TransferCheck.InsufficientBalance, false);
+            if (!forced && amount > _unfrozen(balance, holding.frozen)) {
+                return (TransferCheck.InsufficientUnfrozenBalance, false);
+            }
         }
         if (to != address(0)) return _participantCheck(to, false, disclosureVersion);
-        return TransferCheck.Ok;
+        return (TransferCheck.Ok, false);
     }
 
-    function _participantCheck(address account, bool sender, uint32 current) private view returns (TransferCheck) {
-        Participant storage p = _participant(account);
-        if (p.kind == ParticipantKind.None) {
-            return sender ? TransferCheck.SenderNotRegistered : TransferCheck.RecipientNotRegistered;
-        }
-        if (p.frozen) return sender ? TransferCheck.SenderFrozen : TransferCheck.RecipientFrozen;
-        if (current == 0 || p.acknowledgedVersion != current) {
-            return sender ? TransferCheck.SenderNotAcknowledged : TransferCheck.RecipientNotAcknowledged;
-        }
-        return TransferCheck.Ok;
-    }
-
-    function _relay(TransferAuthorization calldata auth) private {
-        if (auth.to == address(0)) revert ERC1155InvalidReceiver(auth.to);
-        _post(Posting(_msgSender(), auth.from, auth.to, auth.assetId, auth.amount, auth.ref, false, uint32(auth.nonce + 1)));
-    }
-
-    function _authorizationCheck(TransferAuthorization calldata auth, bytes calldata signature)
+    function _participantCheck(address account, bool sender, uint32 current)
         private
         view
-        returns (TransferCheck)
+        returns (TransferCheck, bool contractWallet)
     {
+        Participant storage p = _participant(account);
+        if (p.kind == ParticipantKind.None) {
+            return (sender ? TransferCheck.SenderNotRegistered : TransferCheck.RecipientNotRegistered, false);
+        }
+        if (p.frozen) return (sender ? TransferCheck.SenderFrozen : TransferCheck.RecipientFrozen, false);
+        if (current == 0 || p.acknowledgedVersion != current) {
+            return (sender ? TransferCheck.SenderNotAcknowledged : TransferCheck.RecipientNotAcknowledged, false);
+        }
+        return (TransferCheck.Ok, p.contractWallet);
+    }
+
+    function _relay(TransferAuthorization calldata auth, Holding storage holding) private {
+        if (auth.to == address(0)) revert ERC1155InvalidReceiver(auth.to);
+        _post(
+            _msgSender(), auth.from, auth.to, auth.assetId, auth.amount, auth.ref, false, uint32(auth.nonce + 1), holding
+        );
+    }
+
+    function _authorizationCheck(
+        TransferAuthorization calldata auth,
+        bytes calldata signature,
+        Holding storage holding
+    ) private view returns (TransferCheck) {
         if (block.timestamp > auth.deadline) return TransferCheck.AuthorizationExpired;
-        if (auth.nonce != _holdings[auth.assetId][auth.from].nonce) return TransferCheck.NonceMismatch;
+        if (auth.nonce != holding.nonce) return TransferCheck.NonceMismatch;
         if (!SignatureValidation.isValidNow(auth.from, hashTransferAuthorization(auth), signature)) {
             return TransferCheck.SignatureInvalid;
         }

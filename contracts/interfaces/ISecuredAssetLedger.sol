@@ -129,17 +129,18 @@ interface ISecuredAssetLedger {
     event ForcedTransferOrdered(
         uint256 indexed assetId, address indexed from, address indexed to, uint256 amount, LegalBasis basis, bytes32 ref
     );
-    /// @notice One transfer record (Art. 5.1.7, 6.6). recordHash = the first 24 bytes of keccak256(abi.encode(
-    /// previous recordHash, assetId, sequence, from, to, amount, ref, postedAt)); the first record's previous is zero.
+    /// @notice One transfer record (Art. 5.1.7, 6.6); `postedAt` is the moment rights arise (Art. 6.6). The record's
+    /// hash is the first 24 bytes of keccak256(abi.encode(previous hash, assetId, sequence, from, to, amount, ref,
+    /// postedAt)), the first record's previous hash being zero: recomputed from these events, the last hash and the
+    /// sequence must equal assetInfo(assetId).recordHead and recordCount.
     event RecordPosted(
         uint256 indexed assetId,
-        uint256 indexed sequence,
+        uint256 sequence,
         address from,
         address to,
         uint256 amount,
         bytes32 ref,
-        uint256 postedAt,
-        bytes24 recordHash
+        uint256 postedAt
     );
     /// @notice One authorization of a batch was refused; the others went on.
     event AuthorizationRejected(uint256 indexed index, address indexed from, uint256 nonce, TransferCheck reason);

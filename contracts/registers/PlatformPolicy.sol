@@ -64,7 +64,7 @@ abstract contract PlatformPolicy is IPlatformPolicy, AccessControl {
 
     /// @dev Both policy values with one storage read.
     function _policyState() internal view returns (bool isPaused, uint32 disclosureVersion) {
-        PolicyState memory p = _policy;
+        PolicyState storage p = _policy;
         return (p.paused, p.disclosureVersion);
     }
 

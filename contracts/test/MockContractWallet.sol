@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.28;
+
+import {IERC1271} from "@openzeppelin/contracts/interfaces/IERC1271.sol";
+import {IERC1155Receiver} from "@openzeppelin/contracts/token/ERC1155/IERC1155Receiver.sol";
+import {IERC165} from "@openzeppelin/contracts/utils/introspection/IERC165.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+
+/**
+ * @title MockContractWallet
+ * @notice Test only: a minimal smart-contract wallet. It answers ERC-1271 by checking that its owner's externally
+ * owned key signed the digest, and accepts every ERC-1155 unit sent to it.
+ */
+contract MockContractWallet is IERC1271, IERC1155Receiver {
+    /// @notice The key whose ECDSA signatures the wallet accepts as its own.
+    address public immutable owner;
+
+    /// @param owner_ the externally owned account that signs for the wallet
+    constructor(address owner_) {
+        owner = owner_;
+    }
+
+    /// @notice ERC-1271: the magic value when `signature` is the owner's ECDSA signature of `hash`.
+    function isValidSignature(bytes32 hash, bytes calldata signature) external view returns (bytes4 magicValue) {
+        (address recovered, ECDSA.RecoverError err, ) = ECDSA.tryRecover(hash, signature);
+        return err == ECDSA.RecoverError.NoError && recovered == owner ? IERC1271.isValidSignature.selector : bytes4(0xffffffff);
+    }
+
+    /// @notice Accepts a single ERC-1155 transfer.
+    function onERC1155Received(address, address, uint256, uint256, bytes calldata) external pure returns (bytes4) {
+        return IERC1155Receiver.onERC1155Received.selector;
+    }
+
+    /// @notice Accepts a batch ERC-1155 transfer.
+    function onERC1155BatchReceived(address, address, uint256[] calldata, uint256[] calldata, bytes calldata)
+        external
+        pure
+        returns (bytes4)
+    {
+        return IERC1155Receiver.onERC1155BatchReceived.selector;
+    }
+
+    /// @notice ERC-165: ERC-1155 receiver and ERC-165 itself.
+    function supportsInterface(bytes4 interfaceId) external pure returns (bool) {
+        return interfaceId == type(IERC1155Receiver).interfaceId || interfaceId == type(IERC165).interfaceId;
+    }
+}

@@ -1,0 +1,159 @@
+import { readFile } from "node:fs/promises";
+import { Contract, FetchRequest, isCallException, isError, JsonRpcProvider, Wallet, verifyTypedData, getAddress } from "ethers";
+import type { Interface, TypedDataDomain, TypedDataField } from "ethers";
+import { SecuredAssetLedger__factory } from "../../typechain-types";
+import type { SecuredAssetLedger } from "../../typechain-types";
+import type { Config } from "../config";
+import { readDeployment } from "./deployment";
+import type { Deployment } from "./deployment";
+import { ledgerDomain } from "./eip712";
+import { AppError, CONTRACT_ERROR_CODES } from "../errors";
+import type { ErrorCode } from "../errors";
+import type { SignerName } from "../persistence/entities";
+
+
+const ERC1271_ABI = ["function isValidSignature(bytes32 hash, bytes signature) view returns (bytes4)"];
+const ERC1271_MAGIC = "0x1626ba7e";
+
+export interface DecodedRevert {
+  code: ErrorCode;
+  name: string;
+  args: Record<string, string>;
+}
+
+/** Chain access: provider, the ledger (typechain), the gateway's signing wallets and the EIP-712 domain. */
+export class LedgerClient {
+  readonly iface: Interface;
+  readonly ledger: SecuredAssetLedger;
+  readonly domain: TypedDataDomain;
+
+  private constructor(
+    readonly provider: JsonRpcProvider,
+    readonly deployment: Deployment,
+    readonly chainId: bigint,
+    readonly wallets: Partial<Record<SignerName, Wallet>>,
+  ) {
+    this.ledger = SecuredAssetLedger__factory.connect(deployment.ledger, provider);
+    this.iface = SecuredAssetLedger__factory.createInterface();
+    this.domain = ledgerDomain(chainId, deployment.ledger);
+  }
+
+  /** Connects, checks the chain id against the configuration and the deployment, and loads the keys. */
+  static async connect(config: Config): Promise<LedgerClient> {
+    const deployment = await readDeployment(config.deploymentFile).catch((err: Error) => {
+      throw new Error(`cannot read the deployment file ${config.deploymentFile}: ${err.message}`);
+    });
+    const expected = config.chainId ?? deployment.chainId;
+    const req = new FetchRequest(config.rpcUrl);
+    req.timeout = 30_000;
+    const provider = new JsonRpcProvider(req, expected, { staticNetwork: true, batchMaxCount: 20, pollingInterval: config.pollIntervalMs });
+    const actual = BigInt(await provider.send("eth_chainId", []));
+    if (actual !== BigInt(expected)) {
+      provider.destroy();
+      throw new Error(`chain id mismatch: the node at ${config.rpcUrl} reports ${actual}, expected ${expected}`);
+    }
+    if (BigInt(deployment.chainId) !== actual) {
+      provider.destroy();
+      throw new Error(`the deployment file is for chain ${deployment.chainId}, the node is chain ${actual}`);
+    }
+    const code = await provider.getCode(deployment.ledger);
+    if (code === "0x") {
+      provider.destroy();
+      throw new Error(`no ledger contract at ${deployment.ledger} on this node; deploy the platform first`);
+    }
+    const wallets: Partial<Record<SignerName, Wallet>> = {};
+    if (config.operatorKey) {
+      wallets.operator = new Wallet(config.operatorKey, provider);
+    } else if (config.operatorKeystore) {
+      const json = await readFile(config.operatorKeystore.file, "utf8");
+      const w = await Wallet.fromEncryptedJson(json, config.operatorKeystore.password);
+      wallets.operator = new Wallet(w.privateKey, provider);
+    }
+    if (config.authorityKey) wallets.authority = new Wallet(config.authorityKey, provider);
+    return new LedgerClient(provider, deployment, actual, wallets);
+  }
+
+  get operatorAddress(): string {
+    return this.wallet("operator").address;
+  }
+
+  wallet(name: SignerName): Wallet {
+    const w = this.wallets[name];
+    if (!w) {
+      if (name === "authority") throw new AppError("AUTHORITY_KEY_NOT_CONFIGURED");
+      throw new Error(`no ${name} key configured`);
+    }
+    return w;
+  }
+
+  hasWallet(name: SignerName): boolean {
+    return this.wallets[name] !== undefined;
+  }
+
+  /** Decodes a revert into the ledger's custom error and its stable code; null if the error is not a revert. */
+  decodeRevert(err: unknown): DecodedRevert | null {
+    const data = revertData(err);
+    if (data === undefined) return null;
+    if (data && data !== "0x") {
+      try {
+        const parsed = this.iface.parseError(data);
+        if (parsed) {
+          const args: Record<string, string> = {};
+          parsed.fragment.inputs.forEach((input, i) => {
+            args[input.name || String(i)] = String(parsed.args[i]);
+          });
+          return { code: CONTRACT_ERROR_CODES[parsed.name] ?? "TRANSACTION_REVERTED", name: parsed.name, args };
+        }
+      } catch {
+        /* unknown selector */
+      }
+    }
+    return { code: "TRANSACTION_REVERTED", name: "Unknown", args: { data: data ?? "" } };
+  }
+
+  /** Off-chain EIP-712 check: ECDSA recovery, or ERC-1271 for contract wallets. */
+  async isValidSignature(signer: string, types: Record<string, TypedDataField[]>, value: Record<string, unknown>, signature: string): Promise<boolean> {
+    try {
+      if (getAddress(verifyTypedData(this.domain, types, value, signature)) === getAddress(signer)) return true;
+    } catch {
+      /* malformed signature: maybe a contract wallet's */
+    }
+    const code = await this.provider.getCode(signer);
+    if (code === "0x") return false;
+    try {
+      const { TypedDataEncoder } = await import("ethers");
+      const digest = TypedDataEncoder.hash(this.domain, types, value);
+      const wallet = new Contract(signer, ERC1271_ABI, this.provider);
+      const result: string = await wallet.isValidSignature(digest, signature);
+      return result.toLowerCase() === ERC1271_MAGIC;
+    } catch {
+      return false;
+    }
+  }
+
+  async isReachable(): Promise<boolean> {
+    try {
+      await this.provider.getBlockNumber();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  destroy(): void {
+    this.provider.destroy();
+  }
+}
+
+/** The revert data in an ethers error, or undefined when the error is not a revert (network, timeout...). */
+export function revertData(err: unknown): string | null | undefined {
+  if (isCallException(err)) return err.data ?? null;
+  const e = err as { data?: unknown; info?: { error?: { data?: unknown; message?: string } }; error?: { data?: unknown; message?: string }; message?: string };
+  for (const d of [e?.data, e?.info?.error?.data, e?.error?.data]) {
+    if (typeof d === "string" && d.startsWith("0x")) return d;
+    if (d && typeof d === "object" && typeof (d as { data?: unknown }).data === "string") return (d as { data: string }).data;
+  }
+  const msg = e?.info?.error?.message ?? e?.error?.message ?? e?.message ?? "";
+  if (isError(err, "UNKNOWN_ERROR") && /revert/i.test(msg)) return null;
+  return undefined;
+}

@@ -1,0 +1,461 @@
+import { EventEmitter } from "node:events";
+import { randomUUID } from "node:crypto";
+import { In, IsNull } from "typeorm";
+import type { EntityManager } from "typeorm";
+import type { Logger } from "pino";
+import type { TransactionReceipt, Wallet, LogDescription } from "ethers";
+import { Transaction } from "ethers";
+import type { Config } from "../config";
+import type { Database } from "../persistence/data-source";
+import { ChainTransaction, Operation } from "../persistence/entities";
+import type { SignerName } from "../persistence/entities";
+import type { LedgerClient } from "./ledger";
+import { TRANSFER_CHECK_CODES } from "../errors";
+
+export const TRANSFER_KIND = "transfer";
+
+export interface TransferPayload {
+  authorization: { from: string; to: string; assetId: string; amount: string; nonce: string; deadline: string; ref: string };
+  signature: string;
+}
+export interface CallPayload {
+  method: string;
+  args: unknown[];
+}
+
+/** What a settled operation learned from its receipt; hooks persist their side (issuance, participants, ...). */
+export interface Outcome {
+  status: "posted" | "failed";
+  txHash?: string;
+  blockNumber?: number;
+  events: LogDescription[];
+  errorCode?: string;
+  errorDetail?: Record<string, unknown>;
+}
+export type OperationHook = (em: EntityManager, op: Operation, outcome: Outcome) => Promise<void>;
+
+interface InFlight {
+  tx: ChainTransaction;
+  ops: Operation[];
+  polls: number;
+}
+
+const now = () => new Date().toISOString();
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The outbox worker. For each signing key (operator, authority) one lane: picks pending operations, assigns the
+ * next nonce, signs locally, stores nonce + hash + raw transaction with the operations in one database
+ * transaction, then broadcasts; polls receipts and records outcomes. Pending transfer authorizations are relayed
+ * in batches (transferBatchWithAuthorization). Several transactions may be in flight with consecutive nonces when
+ * the node does not automine. At start it reconciles unfinished transactions with the chain.
+ */
+export class Submitter extends EventEmitter {
+  private lanes: Lane[] = [];
+  private stopping = false;
+  private readonly hooks = new Map<string, OperationHook>();
+
+  constructor(
+    private readonly db: Database,
+    private readonly chain: LedgerClient,
+    private readonly config: Config,
+    private readonly log: Logger,
+  ) {
+    super();
+    this.setMaxListeners(0);
+  }
+
+  onSettled(kind: string, hook: OperationHook): void {
+    this.hooks.set(kind, hook);
+  }
+
+  async start(): Promise<void> {
+    let maxInFlight = this.config.maxInFlight;
+    if (maxInFlight === 0) {
+      const automine = await this.chain.provider.send("hardhat_getAutomine", []).catch(() => false);
+      maxInFlight = automine ? 1 : 8;
+    }
+    for (const name of ["operator", "authority"] as SignerName[]) {
+      if (!this.chain.hasWallet(name)) continue;
+      const lane = new Lane(name, this.chain.wallet(name), this, this.db, this.chain, this.config, this.log.child({ lane: name }), maxInFlight);
+      await lane.reconcile();
+      this.lanes.push(lane);
+    }
+    if (this.config.submitterEnabled) for (const lane of this.lanes) lane.run();
+  }
+
+  /** Wakes the lanes: new work was written. */
+  notify(signer?: SignerName): void {
+    for (const lane of this.lanes) if (!signer || lane.name === signer) lane.wake();
+  }
+
+  /** Stops picking work and waits for the current step (its bookkeeping) to finish. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await Promise.all(this.lanes.map((l) => l.stop()));
+  }
+
+  get isStopping(): boolean {
+    return this.stopping;
+  }
+
+  hook(kind: string): OperationHook | undefined {
+    return this.hooks.get(kind);
+  }
+
+  /** Resolves with the operation once posted or failed, or with its current state after `timeoutMs`. */
+  async waitFor(id: string, timeoutMs: number): Promise<Operation | null> {
+    const repo = this.db.manager.getRepository(Operation);
+    const settled = new Promise<void>((resolve) => {
+      const timer = setTimeout(done, timeoutMs);
+      const listener = (opId: string) => {
+        if (opId === id) done();
+      };
+      function done() {
+        clearTimeout(timer);
+        self.off("settled", listener);
+        resolve();
+      }
+      const self = this;
+      this.on("settled", listener);
+    });
+    const current = await repo.findOneBy({ id });
+    if (!current || current.status === "posted" || current.status === "failed") return current;
+    await settled;
+    return repo.findOneBy({ id });
+  }
+}
+
+class Lane {
+  private inflight = new Map<string, InFlight>();
+  private nextNonce = 0;
+  private wakeUp: (() => void) | null = null;
+  private woken = false;
+  private loop: Promise<void> | null = null;
+  private stopped = false;
+  private feeCache: { at: number; fees: { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint } | { gasPrice: bigint } } | null = null;
+
+  constructor(
+    readonly name: SignerName,
+    private readonly wallet: Wallet,
+    private readonly owner: Submitter,
+    private readonly db: Database,
+    private readonly chain: LedgerClient,
+    private readonly config: Config,
+    private readonly log: Logger,
+    private readonly maxInFlight: number,
+  ) {}
+
+  // ------------------------------------------------------------------ lifecycle
+
+  /** After a restart: every unfinished transaction is found on chain, re-broadcast, or (nonce taken) re-queued. */
+  async reconcile(): Promise<void> {
+    const address = this.wallet.address;
+    const repo = this.db.manager.getRepository(ChainTransaction);
+    const open = await repo.find({ where: { signerAddress: address, status: In(["signed", "sent"]) }, order: { nonce: "ASC" } });
+    const latest = await this.chain.provider.getTransactionCount(address, "latest");
+    for (const tx of open) {
+      const ops = await this.db.manager.getRepository(Operation).find({ where: { txId: tx.id }, order: { batchIndex: "ASC" } });
+      const receipt = await this.chain.provider.getTransactionReceipt(tx.hash);
+      if (receipt) {
+        this.inflight.set(tx.id, { tx, ops, polls: 0 });
+      } else if (tx.nonce < latest) {
+        await this.requeue(tx, "nonce taken by another transaction");
+      } else {
+        await this.broadcast(tx);
+        this.inflight.set(tx.id, { tx, ops, polls: 0 });
+      }
+    }
+    const last = await repo.createQueryBuilder("t").select("MAX(t.nonce)", "max").where("t.signer_address = :a", { a: address }).getRawOne<{ max: number | null }>();
+    const pending = await this.chain.provider.getTransactionCount(address, "pending");
+    this.nextNonce = Math.max(pending, last?.max == null ? 0 : Number(last.max) + 1);
+    if (open.length) this.log.info({ reconciled: open.length, nextNonce: this.nextNonce }, "reconciled unfinished transactions");
+  }
+
+  run(): void {
+    this.loop = (async () => {
+      while (!this.stopped) {
+        try {
+          await this.step();
+        } catch (err) {
+          this.log.error({ err }, "submitter step failed; retrying");
+          await sleep(500);
+        }
+        if (this.stopped) break;
+        await this.idle(this.inflight.size ? this.config.pollIntervalMs : this.config.pollIntervalMs * 5);
+      }
+    })();
+  }
+
+  wake(): void {
+    this.woken = true;
+    this.wakeUp?.();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wakeUp?.();
+    await this.loop;
+  }
+
+  private async idle(ms: number): Promise<void> {
+    if (this.woken) {
+      this.woken = false;
+      if (this.config.batchWaitMs) await sleep(this.config.batchWaitMs);
+      return;
+    }
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(done, ms);
+      this.wakeUp = done;
+      function done() {
+        clearTimeout(t);
+        resolve();
+      }
+    });
+    this.wakeUp = null;
+    if (this.woken && this.config.batchWaitMs && !this.stopped) await sleep(this.config.batchWaitMs);
+    this.woken = false;
+  }
+
+  private async step(): Promise<void> {
+    await this.confirm();
+    while (!this.stopped && this.inflight.size < this.maxInFlight) {
+      const sent = await this.submitNext();
+      if (!sent) break;
+      if (this.maxInFlight === 1) await this.confirm();
+    }
+  }
+
+  // ------------------------------------------------------------------ submitting
+
+  /** Takes the oldest pending work: a batch of transfers, or one call. Returns false when there is none. */
+  private async submitNext(): Promise<boolean> {
+    const repo = this.db.manager.getRepository(Operation);
+    const oldest = await repo.findOne({ where: { signer: this.name, status: "pending", txId: IsNull() }, order: { createdAt: "ASC", id: "ASC" } });
+    if (!oldest) return false;
+    if (oldest.kind === TRANSFER_KIND) {
+      // Arrival order keeps each holder's nonces in order (the gateway accepts only the next nonce).
+      const batch = await repo.find({ where: { signer: this.name, status: "pending", kind: TRANSFER_KIND, txId: IsNull() }, order: { createdAt: "ASC", id: "ASC" }, take: this.config.batchMax });
+      const payloads = batch.map((op) => JSON.parse(op.payload) as TransferPayload);
+      const data = this.chain.iface.encodeFunctionData("transferBatchWithAuthorization", [payloads.map((p) => p.authorization), payloads.map((p) => p.signature)]);
+      const gasLimit = 150_000n + 110_000n * BigInt(batch.length);
+      await this.sendTx(batch, data, gasLimit);
+      return true;
+    }
+    const call = JSON.parse(oldest.payload) as CallPayload;
+    const data = this.chain.iface.encodeFunctionData(call.method, call.args);
+    let gasLimit: bigint;
+    try {
+      const estimate = await this.chain.provider.estimateGas({ from: this.wallet.address, to: this.chain.deployment.ledger, data });
+      gasLimit = (estimate * 13n) / 10n + 20_000n;
+    } catch (err) {
+      const revert = this.chain.decodeRevert(err);
+      if (!revert) throw err;
+      // Refused before sending: nothing goes on chain.
+      await this.db.transaction(async (em) => {
+        await this.settle(em, oldest, { status: "failed", events: [], errorCode: revert.code, errorDetail: { error: revert.name, args: revert.args } });
+      });
+      this.owner.emit("settled", oldest.id);
+      return true;
+    }
+    await this.sendTx([oldest], data, gasLimit);
+    return true;
+  }
+
+  private async fees() {
+    if (this.feeCache && Date.now() - this.feeCache.at < 2_000) return this.feeCache.fees;
+    const f = await this.chain.provider.getFeeData();
+    const fees = f.maxFeePerGas != null && f.maxPriorityFeePerGas != null
+      ? { maxFeePerGas: f.maxFeePerGas * 2n, maxPriorityFeePerGas: f.maxPriorityFeePerGas }
+      : { gasPrice: f.gasPrice ?? 0n };
+    this.feeCache = { at: Date.now(), fees };
+    return fees;
+  }
+
+  /** Signs, persists (transaction + operations, atomically), then broadcasts. */
+  private async sendTx(ops: Operation[], data: string, gasLimit: bigint): Promise<void> {
+    const fees = await this.fees();
+    const nonce = this.nextNonce;
+    const raw = await this.wallet.signTransaction({
+      to: this.chain.deployment.ledger,
+      data,
+      nonce,
+      gasLimit,
+      chainId: this.chain.chainId,
+      ...("gasPrice" in fees ? { gasPrice: fees.gasPrice, type: 0 } : { ...fees, type: 2 }),
+    });
+    const hash = Transaction.from(raw).hash!;
+    const tx = Object.assign(new ChainTransaction(), {
+      id: randomUUID(), signer: this.name, signerAddress: this.wallet.address, nonce, hash, raw,
+      status: "signed", blockNumber: null, createdAt: now(), updatedAt: now(),
+    } satisfies ChainTransaction);
+    await this.db.transaction(async (em) => {
+      await em.insert(ChainTransaction, tx);
+      for (const [i, op] of ops.entries()) {
+        op.status = "submitted";
+        op.txId = tx.id;
+        op.batchIndex = i;
+        op.updatedAt = now();
+        await em.update(Operation, { id: op.id }, { status: "submitted", txId: tx.id, batchIndex: i, updatedAt: op.updatedAt });
+      }
+    });
+    this.nextNonce = nonce + 1;
+    this.inflight.set(tx.id, { tx, ops, polls: 0 });
+    await this.broadcast(tx);
+    this.log.debug({ nonce, hash, ops: ops.length }, "transaction sent");
+  }
+
+  private async broadcast(tx: ChainTransaction): Promise<void> {
+    try {
+      await this.chain.provider.send("eth_sendRawTransaction", [tx.raw]);
+    } catch (err) {
+      const msg = String((err as Error).message ?? err);
+      // Already known or already mined: the stored transaction is the one the node has.
+      if (!/already known|known transaction|nonce too low|already imported|AlreadyKnown/i.test(msg)) {
+        this.log.warn({ err: msg, hash: tx.hash }, "broadcast failed; will retry");
+        return;
+      }
+    }
+    if (tx.status === "signed") {
+      tx.status = "sent";
+      await this.db.transaction((em) => em.update(ChainTransaction, { id: tx.id }, { status: "sent", updatedAt: now() }));
+    }
+  }
+
+  /** Re-queues the operations of a transaction that can never be mined (its nonce was used by another). */
+  private async requeue(tx: ChainTransaction, reason: string): Promise<void> {
+    this.log.warn({ hash: tx.hash, nonce: tx.nonce, reason }, "transaction replaced; operations re-queued");
+    await this.db.transaction(async (em) => {
+      await em.update(ChainTransaction, { id: tx.id }, { status: "replaced", updatedAt: now() });
+      await em.update(Operation, { txId: tx.id }, { status: "pending", txId: null, batchIndex: null, updatedAt: now() });
+    });
+    this.inflight.delete(tx.id);
+  }
+
+  // ------------------------------------------------------------------ confirming
+
+  private async confirm(): Promise<void> {
+    if (!this.inflight.size) return;
+    const entries = [...this.inflight.values()];
+    const receipts = await Promise.all(entries.map((e) => this.chain.provider.getTransactionReceipt(e.tx.hash)));
+    let head: number | null = null;
+    for (const [i, entry] of entries.entries()) {
+      const receipt = receipts[i];
+      if (!receipt) {
+        entry.polls += 1;
+        if (entry.polls % 25 === 0) await this.recover(entry);
+        continue;
+      }
+      if (this.config.confirmations > 1) {
+        head ??= await this.chain.provider.getBlockNumber();
+        if (head - receipt.blockNumber + 1 < this.config.confirmations) continue;
+      }
+      await this.record(entry, receipt);
+    }
+  }
+
+  /** A transaction without receipt for a while: re-broadcast if the node lost it, re-queue if its nonce was taken. */
+  private async recover(entry: InFlight): Promise<void> {
+    const known = await this.chain.provider.getTransaction(entry.tx.hash);
+    if (known) return;
+    const latest = await this.chain.provider.getTransactionCount(this.wallet.address, "latest");
+    if (entry.tx.nonce < latest) {
+      const receipt = await this.chain.provider.getTransactionReceipt(entry.tx.hash);
+      if (receipt) return this.record(entry, receipt);
+      return this.requeue(entry.tx, "nonce taken by another transaction");
+    }
+    this.log.warn({ hash: entry.tx.hash }, "node lost the transaction; re-broadcasting the stored raw transaction");
+    await this.broadcast(entry.tx);
+  }
+
+  private async record(entry: InFlight, receipt: TransactionReceipt): Promise<void> {
+    const { tx, ops } = entry;
+    const events: LogDescription[] = [];
+    for (const log of receipt.logs) {
+      if (log.address.toLowerCase() !== this.chain.deployment.ledger.toLowerCase()) continue;
+      try {
+        const parsed = this.chain.iface.parseLog(log);
+        if (parsed) events.push(parsed);
+      } catch {
+        /* not a ledger event */
+      }
+    }
+    let revert: { code: string; detail: Record<string, unknown> } | null = null;
+    if (receipt.status !== 1) {
+      revert = await this.revertReason(tx, receipt);
+    }
+    const base = { txHash: receipt.hash, blockNumber: receipt.blockNumber };
+    await this.db.transaction(async (em) => {
+      await em.update(ChainTransaction, { id: tx.id }, { status: "mined", blockNumber: receipt.blockNumber, updatedAt: now() });
+      if (ops.length && ops[0].kind === TRANSFER_KIND) {
+        const rejected = new Map<number, number>();
+        const posted = events.filter((e) => e.name === "RecordPosted");
+        for (const e of events) if (e.name === "AuthorizationRejected") rejected.set(Number(e.args.index), Number(e.args.reason));
+        let k = 0;
+        for (const op of [...ops].sort((a, b) => (a.batchIndex ?? 0) - (b.batchIndex ?? 0))) {
+          if (revert) {
+            await this.settle(em, op, { ...base, status: "failed", events: [], errorCode: revert.code, errorDetail: revert.detail });
+          } else if (rejected.has(op.batchIndex ?? -1)) {
+            const reason = rejected.get(op.batchIndex ?? -1)!;
+            await this.settle(em, op, { ...base, status: "failed", events: [], errorCode: TRANSFER_CHECK_CODES[reason] ?? "TRANSACTION_REVERTED", errorDetail: { reason } });
+          } else {
+            const record = posted[k++];
+            await this.settle(em, op, { ...base, status: "posted", events: record ? [record] : [] });
+          }
+        }
+      } else {
+        for (const op of ops) {
+          await this.settle(em, op, revert ? { ...base, status: "failed", events: [], errorCode: revert.code, errorDetail: revert.detail } : { ...base, status: "posted", events });
+        }
+      }
+    });
+    this.inflight.delete(tx.id);
+    for (const op of ops) this.owner.emit("settled", op.id);
+  }
+
+  private async revertReason(tx: ChainTransaction, receipt: TransactionReceipt): Promise<{ code: string; detail: Record<string, unknown> }> {
+    const parsed = Transaction.from(tx.raw);
+    if (receipt.gasUsed >= (parsed.gasLimit * 98n) / 100n) {
+      return { code: "TRANSACTION_REVERTED", detail: { error: "OutOfGas", gasUsed: receipt.gasUsed.toString() } };
+    }
+    try {
+      await this.chain.provider.call({ from: this.wallet.address, to: parsed.to!, data: parsed.data, blockTag: receipt.blockNumber - 1 });
+    } catch (err) {
+      const decoded = this.chain.decodeRevert(err);
+      if (decoded) return { code: decoded.code, detail: { error: decoded.name, args: decoded.args } };
+    }
+    return { code: "TRANSACTION_REVERTED", detail: { txHash: receipt.hash } };
+  }
+
+  /** Final state of one operation, with its hook's bookkeeping, in the caller's database transaction. */
+  private async settle(em: EntityManager, op: Operation, outcome: Outcome): Promise<void> {
+    const result: Record<string, unknown> = {};
+    if (outcome.txHash) Object.assign(result, { txHash: outcome.txHash, blockNumber: outcome.blockNumber });
+    if (op.kind === TRANSFER_KIND && outcome.status === "posted" && outcome.events[0]) {
+      const e = outcome.events[0];
+      Object.assign(result, {
+        recordSequence: e.args.sequence.toString(),
+        recordHash: e.args.recordHash,
+        rightsArisenAt: new Date(Number(e.args.postedAt) * 1000).toISOString(),
+      });
+    } else if (outcome.status === "posted") {
+      result.events = outcome.events.map((e) => ({ name: e.name, args: Object.fromEntries(e.fragment.inputs.map((inp, i) => [inp.name, stringify(e.args[i])])) }));
+    }
+    op.status = outcome.status;
+    op.result = JSON.stringify(result);
+    op.errorCode = outcome.errorCode ?? null;
+    op.errorDetail = outcome.errorDetail ? JSON.stringify(outcome.errorDetail) : null;
+    op.updatedAt = now();
+    await em.update(Operation, { id: op.id }, {
+      status: op.status, result: op.result, errorCode: op.errorCode, errorDetail: op.errorDetail, updatedAt: op.updatedAt,
+      ...(outcome.status === "failed" ? { dedupeKey: null } : {}),
+    });
+    await this.owner.hook(op.kind)?.(em, op, outcome);
+  }
+}
+
+function stringify(v: unknown): unknown {
+  if (typeof v === "bigint") return v.toString();
+  if (Array.isArray(v)) return v.map(stringify);
+  return v;
+}

@@ -1,0 +1,98 @@
+import { z } from "zod";
+
+const hexKey = z.string().regex(/^(0x)?[0-9a-fA-F]{64}$/, "must be a 32-byte hex private key");
+const boolish = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
+
+const envSchema = z
+  .object({
+    RPC_URL: z.url().default("http://127.0.0.1:8545"),
+    CHAIN_ID: z.coerce.number().int().positive().optional(),
+    DEPLOYMENT_FILE: z.string().min(1).default("data/deployment.json"),
+    OPERATOR_KEY: hexKey.optional(),
+    OPERATOR_KEYSTORE_FILE: z.string().min(1).optional(),
+    OPERATOR_KEYSTORE_PASSWORD: z.string().optional(),
+    AUTHORITY_KEY: hexKey.optional(),
+    DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL").optional(),
+    DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]*$/).optional(),
+    SQLITE_FILE: z.string().min(1).default("data/gateway.sqlite"),
+    PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+    HOST: z.string().default("0.0.0.0"),
+    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    BATCH_MAX: z.coerce.number().int().min(1).max(500).default(100),
+    BATCH_WAIT_MS: z.coerce.number().int().min(0).max(10_000).default(25),
+    MAX_IN_FLIGHT: z.coerce.number().int().min(0).max(64).default(0),
+    CONFIRMATIONS: z.coerce.number().int().min(1).max(64).default(1),
+    POLL_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(200),
+    WAIT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(60_000),
+    BODY_LIMIT: z.string().default("100kb"),
+    RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(60_000),
+    SUBMITTER_ENABLED: boolish.default(true),
+  })
+  .superRefine((env, ctx) => {
+    if (!env.OPERATOR_KEY && !env.OPERATOR_KEYSTORE_FILE) {
+      ctx.addIssue({ code: "custom", path: ["OPERATOR_KEY"], message: "set OPERATOR_KEY (development) or OPERATOR_KEYSTORE_FILE with OPERATOR_KEYSTORE_PASSWORD" });
+    }
+    if (env.OPERATOR_KEYSTORE_FILE && env.OPERATOR_KEYSTORE_PASSWORD === undefined) {
+      ctx.addIssue({ code: "custom", path: ["OPERATOR_KEYSTORE_PASSWORD"], message: "required with OPERATOR_KEYSTORE_FILE" });
+    }
+  });
+
+export type Env = z.input<typeof envSchema>;
+
+export interface Config {
+  rpcUrl: string;
+  /** Expected chain id; the gateway refuses to start on another chain. Defaults to the deployment file's. */
+  chainId?: number;
+  deploymentFile: string;
+  operatorKey?: string;
+  operatorKeystore?: { file: string; password: string };
+  authorityKey?: string;
+  database: { type: "postgres"; url: string; schema?: string } | { type: "sqlite"; file: string };
+  port: number;
+  host: string;
+  logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+  batchMax: number;
+  batchWaitMs: number;
+  /** Transactions in flight at once; 0 = detect (1 under automine, 8 otherwise). */
+  maxInFlight: number;
+  confirmations: number;
+  pollIntervalMs: number;
+  waitTimeoutMs: number;
+  bodyLimit: string;
+  rateLimitPerMinute: number;
+  submitterEnabled: boolean;
+}
+
+export class ConfigError extends Error {}
+
+/** Reads and validates the environment; throws a ConfigError listing every problem. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".") || "(env)"}: ${i.message}`);
+    throw new ConfigError(`invalid gateway configuration:\n${lines.join("\n")}`);
+  }
+  const e = parsed.data;
+  return {
+    rpcUrl: e.RPC_URL,
+    chainId: e.CHAIN_ID,
+    deploymentFile: e.DEPLOYMENT_FILE,
+    operatorKey: e.OPERATOR_KEY,
+    operatorKeystore: e.OPERATOR_KEYSTORE_FILE ? { file: e.OPERATOR_KEYSTORE_FILE, password: e.OPERATOR_KEYSTORE_PASSWORD ?? "" } : undefined,
+    authorityKey: e.AUTHORITY_KEY,
+    database: e.DATABASE_URL ? { type: "postgres", url: e.DATABASE_URL, schema: e.DATABASE_SCHEMA } : { type: "sqlite", file: e.SQLITE_FILE },
+    port: e.PORT,
+    host: e.HOST,
+    logLevel: e.LOG_LEVEL,
+    batchMax: e.BATCH_MAX,
+    batchWaitMs: e.BATCH_WAIT_MS,
+    maxInFlight: e.MAX_IN_FLIGHT,
+    confirmations: e.CONFIRMATIONS,
+    pollIntervalMs: e.POLL_INTERVAL_MS,
+    waitTimeoutMs: e.WAIT_TIMEOUT_MS,
+    bodyLimit: e.BODY_LIMIT,
+    rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    submitterEnabled: e.SUBMITTER_ENABLED,
+  };
+}

@@ -1,0 +1,39 @@
+import type { Logger } from "pino";
+import type { Config } from "./config";
+import type { Database } from "./persistence/data-source";
+import type { LedgerClient } from "./chain/ledger";
+import type { Submitter } from "./chain/submitter";
+import type { ApiKeyService } from "./services/api-keys";
+import type { AuditService } from "./services/audit";
+import type { IdempotencyService } from "./services/idempotency";
+import type { OperationService } from "./services/operations";
+import type { TransferService } from "./services/transfers";
+import type { ParticipantService } from "./services/participants";
+import type { DisclosureService } from "./services/disclosures";
+import type { RegistryService } from "./services/registry";
+import type { IssuanceService } from "./services/issuance";
+import type { AssetService } from "./services/assets";
+
+export interface Services {
+  operations: OperationService;
+  transfers: TransferService;
+  participants: ParticipantService;
+  disclosures: DisclosureService;
+  registry: RegistryService;
+  issuance: IssuanceService;
+  assets: AssetService;
+}
+
+/** Everything a route handler may use; built once by createGateway. */
+export interface AppContext {
+  config: Config;
+  log: Logger;
+  db: Database;
+  chain: LedgerClient;
+  submitter: Submitter;
+  apiKeys: ApiKeyService;
+  audit: AuditService;
+  idempotency: IdempotencyService;
+  services: Services;
+  state: { shuttingDown: boolean };
+}

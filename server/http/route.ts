@@ -1,0 +1,175 @@
+import type { Express, Request, Response } from "express";
+import type { ZodType, ZodObject } from "zod";
+import { z, registry, ErrorBody } from "./openapi";
+import { AppError } from "../errors";
+import type { ApiClient, Role } from "../persistence/entities";
+import type { AppContext } from "../context";
+import { requestHash } from "../services/idempotency";
+
+type Infer<T> = T extends ZodType ? z.infer<T> : undefined;
+
+export interface HandlerInput<B, P, Q> {
+  body: B;
+  params: P;
+  query: Q;
+  client: ApiClient | null;
+  requestId: string;
+  /** Set when the route takes an Idempotency-Key: the reserved key's id, to complete with the operation. */
+  idempotencyId?: string;
+}
+export interface HandlerResult {
+  status: number;
+  body: Record<string, unknown>;
+  /** Target recorded in the audit log. */
+  target?: string;
+}
+
+export interface RouteSpec<B extends ZodType | undefined, P extends ZodObject | undefined, Q extends ZodObject | undefined> {
+  method: "get" | "post" | "put" | "delete";
+  /** OpenAPI-style path: /v1/things/{id} */
+  path: string;
+  operationId: string;
+  summary: string;
+  tag: string;
+  /** Roles allowed; "public" = no key needed; "any" = any valid key. */
+  roles: Role[] | "public" | "any";
+  idempotency?: "required" | "optional";
+  body?: B;
+  params?: P;
+  query?: Q;
+  responses: Record<number, { description: string; schema?: ZodType }>;
+  handler: (ctx: AppContext, input: HandlerInput<Infer<B>, Infer<P>, Infer<Q>>) => Promise<HandlerResult>;
+}
+
+export interface Route {
+  spec: RouteSpec<ZodType | undefined, ZodObject | undefined, ZodObject | undefined>;
+}
+
+/** One declarative route: roles, schemas (validation + OpenAPI), handler. */
+export function defineRoute<B extends ZodType | undefined = undefined, P extends ZodObject | undefined = undefined, Q extends ZodObject | undefined = undefined>(
+  spec: RouteSpec<B, P, Q>,
+): Route {
+  return { spec: spec as unknown as Route["spec"] };
+}
+
+function parse<T extends ZodType>(schema: T, value: unknown, where: string): z.infer<T> {
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    throw new AppError("VALIDATION_FAILED", {
+      in: where,
+      issues: result.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })),
+    });
+  }
+  return result.data;
+}
+
+const roleAllowed = (spec: Route["spec"], client: ApiClient | null): boolean =>
+  spec.roles === "public" || spec.roles === "any" || (client !== null && spec.roles.includes(client.role));
+
+export function registerOpenApi(routes: Route[]): void {
+  for (const { spec } of routes) {
+    const responses: Record<string, { description: string; content?: Record<string, { schema: ZodType }> }> = {};
+    for (const [status, r] of Object.entries(spec.responses)) {
+      responses[status] = { description: r.description, ...(r.schema ? { content: { "application/json": { schema: r.schema } } } : {}) };
+    }
+    responses.default = { description: "Error (see the error catalogue)", content: { "application/json": { schema: ErrorBody } } };
+    const headers = spec.idempotency
+      ? z.object({ "idempotency-key": spec.idempotency === "required" ? z.string().min(1).max(255) : z.string().min(1).max(255).optional() })
+      : undefined;
+    registry.registerPath({
+      method: spec.method,
+      path: spec.path,
+      operationId: spec.operationId,
+      summary: spec.summary,
+      tags: [spec.tag],
+      description: spec.roles === "public" ? "No API key needed." : `Roles: ${spec.roles === "any" ? "any API key" : spec.roles.join(", ")}.`,
+      ...(spec.roles === "public" ? {} : { security: [{ apiKey: [] }] }),
+      request: {
+        ...(spec.params ? { params: spec.params } : {}),
+        ...(spec.query ? { query: spec.query } : {}),
+        ...(headers ? { headers } : {}),
+        ...(spec.body ? { body: { content: { "application/json": { schema: spec.body } } } } : {}),
+      },
+      responses,
+    });
+  }
+}
+
+/** Mounts routes: authentication, role, validation, idempotency, handler, audit. Errors go to the error middleware. */
+export function mountRoutes(app: Express, ctx: AppContext, routes: Route[]): void {
+  for (const { spec } of routes) {
+    const expressPath = spec.path.replace(/\{(\w+)\}/g, ":$1");
+    app[spec.method](expressPath, async (req: Request, res: Response) => {
+      const requestId = String(req.id ?? "");
+      const client = spec.roles === "public" ? null : await authenticate(ctx, req);
+      if (!roleAllowed(spec, client)) {
+        throw new AppError("FORBIDDEN", { role: client?.role, allowed: spec.roles });
+      }
+      if (spec.method !== "get" && ctx.state.shuttingDown) throw new AppError("SHUTTING_DOWN");
+      const params = spec.params ? parse(spec.params, req.params, "path") : undefined;
+      const query = spec.query ? parse(spec.query, req.query, "query") : undefined;
+      const body = spec.body ? parse(spec.body, req.body ?? undefined, "body") : undefined;
+
+      let idempotencyId: string | undefined;
+      if (spec.idempotency && client) {
+        const key = req.get("idempotency-key");
+        if (!key) {
+          if (spec.idempotency === "required") throw new AppError("IDEMPOTENCY_KEY_MISSING");
+        } else {
+          if (key.length > 255) throw new AppError("VALIDATION_FAILED", { in: "header", issues: [{ path: "Idempotency-Key", message: "at most 255 characters" }] });
+          const r = await ctx.idempotency.reserve(client.id, key, requestHash(req.method, req.path, req.body));
+          if (r.kind === "replay") {
+            const replay = await replayBody(ctx, r.body);
+            res.set("Idempotent-Replayed", "true").status(r.status).json(replay);
+            return;
+          }
+          idempotencyId = r.id;
+        }
+      }
+
+      const audited = spec.method !== "get";
+      let result: HandlerResult;
+      try {
+        result = await spec.handler(ctx, { body, params, query, client, requestId, idempotencyId } as HandlerInput<never, never, never>);
+      } catch (err) {
+        if (idempotencyId) await ctx.idempotency.release(idempotencyId);
+        if (audited) {
+          const code = err instanceof AppError ? err.code : "INTERNAL";
+          await ctx.audit.record({ client, action: spec.operationId, target: targetOf(req), requestId, detail: { outcome: "refused", code } });
+        }
+        throw err;
+      }
+      if (idempotencyId) {
+        const operation = result.body.operation as { id?: string } | undefined;
+        await ctx.idempotency.complete(idempotencyId, result.status, operation?.id ? { operationId: operation.id } : result.body);
+      }
+      if (audited) {
+        const operation = result.body.operation as { id?: string } | undefined;
+        await ctx.audit.record({ client, action: spec.operationId, target: result.target ?? targetOf(req), requestId, detail: { outcome: "accepted", status: result.status, ...(operation?.id ? { operation: operation.id } : {}) } });
+      }
+      res.status(result.status).json(result.body);
+    });
+  }
+}
+
+function targetOf(req: Request): string {
+  return req.path;
+}
+
+async function replayBody(ctx: AppContext, stored: Record<string, unknown>): Promise<Record<string, unknown>> {
+  if (typeof stored.operationId === "string") {
+    const op = await ctx.services.operations.get(stored.operationId);
+    const { viewOperation } = await import("../services/operations");
+    return { operation: viewOperation(op) };
+  }
+  return stored;
+}
+
+async function authenticate(ctx: AppContext, req: Request): Promise<ApiClient> {
+  const header = req.get("authorization");
+  const match = header?.match(/^Bearer\s+(\S+)$/i);
+  if (!match) throw new AppError("UNAUTHENTICATED");
+  const client = await ctx.apiKeys.authenticate(match[1]);
+  if (!client) throw new AppError("UNAUTHENTICATED");
+  return client;
+}

@@ -1,0 +1,85 @@
+import "reflect-metadata";
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { DataSource } from "typeorm";
+import type { EntityManager } from "typeorm";
+import type { Config } from "../config";
+import { ENTITIES } from "./entities";
+import { Initial1764072000000 } from "./migrations/1764072000000-Initial";
+
+export const MIGRATIONS = [Initial1764072000000];
+
+/** Builds the DataSource for the configured database. `synchronize` is never used: migrations are. */
+export function buildDataSource(db: Config["database"]): DataSource {
+  if (db.type === "postgres") {
+    return new DataSource({
+      type: "postgres",
+      url: db.url,
+      entities: ENTITIES,
+      migrations: MIGRATIONS,
+      synchronize: false,
+      // A schema of its own (tests, side-by-side deployments): every unqualified name resolves there.
+      extra: { max: 10, ...(db.schema ? { options: `-c search_path=${db.schema}` } : {}) },
+    });
+  }
+  if (db.file !== ":memory:") mkdirSync(dirname(db.file), { recursive: true });
+  return new DataSource({
+    type: "better-sqlite3",
+    database: db.file,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    synchronize: false,
+    enableWAL: true,
+    prepareDatabase: (conn: { pragma(s: string): unknown }) => {
+      conn.pragma("busy_timeout = 5000");
+      conn.pragma("synchronous = NORMAL");
+    },
+  });
+}
+
+/** Opens the database (creating the schema if one is configured) and runs pending migrations. */
+export async function openDatabase(db: Config["database"]): Promise<Database> {
+  const ds = buildDataSource(db);
+  await ds.initialize();
+  if (db.type === "postgres" && db.schema) {
+    await ds.query(`CREATE SCHEMA IF NOT EXISTS "${db.schema}"`);
+  }
+  await ds.runMigrations({ transaction: "each" });
+  return new Database(ds);
+}
+
+/**
+ * The DataSource plus a transaction helper. SQLite has one connection, so its transactions are serialised here
+ * (concurrent BEGINs on one connection would interleave); PostgreSQL uses its pool.
+ */
+export class Database {
+  private chain: Promise<unknown> = Promise.resolve();
+  constructor(readonly dataSource: DataSource) {}
+
+  get isSqlite(): boolean {
+    return this.dataSource.options.type === "better-sqlite3";
+  }
+
+  transaction<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
+    if (!this.isSqlite) return this.dataSource.transaction(work);
+    const run = this.chain.then(() => this.dataSource.transaction(work));
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  get manager(): EntityManager {
+    return this.dataSource.manager;
+  }
+
+  async close(): Promise<void> {
+    await this.chain.catch(() => undefined);
+    if (this.dataSource.isInitialized) await this.dataSource.destroy();
+  }
+}
+
+/** Whether an error is a unique-constraint violation (SQLite or PostgreSQL). */
+export function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: string; driverError?: { code?: string }; message?: string };
+  const code = e.driverError?.code ?? e.code;
+  return code === "23505" || code === "SQLITE_CONSTRAINT_UNIQUE" || code === "SQLITE_CONSTRAINT_PRIMARYKEY" || /UNIQUE constraint failed/.test(e.message ?? "");
+}

@@ -1,0 +1,32 @@
+import { randomUUID } from "node:crypto";
+import type { Database } from "../persistence/data-source";
+import { AuditEntry } from "../persistence/entities";
+import type { ApiClient } from "../persistence/entities";
+
+/** The audit trail of every gateway action (Art. 6.3): who, what, on what, with which outcome. */
+export class AuditService {
+  constructor(private readonly db: Database) {}
+
+  async record(entry: { client: ApiClient | null; action: string; target?: string | null; requestId?: string; detail?: Record<string, unknown> }): Promise<void> {
+    const row = Object.assign(new AuditEntry(), {
+      id: randomUUID(),
+      at: new Date().toISOString(),
+      clientId: entry.client?.id ?? null,
+      role: entry.client?.role ?? null,
+      action: entry.action,
+      target: entry.target ? entry.target.slice(0, 200) : null,
+      requestId: entry.requestId?.slice(0, 64) ?? null,
+      detail: entry.detail ? JSON.stringify(entry.detail) : null,
+    });
+    await this.db.transaction((em) => em.insert(AuditEntry, row));
+  }
+
+  async list(opts: { limit: number; offset: number; action?: string }): Promise<AuditEntry[]> {
+    return this.db.manager.find(AuditEntry, {
+      where: opts.action ? { action: opts.action } : {},
+      order: { at: "DESC" },
+      take: opts.limit,
+      skip: opts.offset,
+    });
+  }
+}

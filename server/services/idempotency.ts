@@ -1,0 +1,58 @@
+import { createHash } from "node:crypto";
+import type { EntityManager } from "typeorm";
+import { In } from "typeorm";
+import type { Database } from "../persistence/data-source";
+import { isUniqueViolation } from "../persistence/data-source";
+import { IdempotencyKey } from "../persistence/entities";
+import { AppError } from "../errors";
+
+export type Reservation = { kind: "reserved"; id: string } | { kind: "replay"; status: number; body: Record<string, unknown> };
+
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (value && typeof value === "object") {
+    return Object.fromEntries(Object.keys(value as object).sort().map((k) => [k, canonical((value as Record<string, unknown>)[k])]));
+  }
+  return value;
+}
+
+export const requestHash = (method: string, path: string, body: unknown): string =>
+  createHash("sha256").update(`${method} ${path}\n${JSON.stringify(canonical(body ?? null))}`).digest("hex");
+
+/**
+ * Idempotency keys, per API client. A key is reserved before the action; an action that creates an operation
+ * marks the key done in the same database transaction (`completeWithin`), so a retry finds the operation even
+ * after a crash. The same key with another request is refused (409).
+ */
+export class IdempotencyService {
+  constructor(private readonly db: Database) {}
+
+  async reserve(clientId: string, key: string, hash: string): Promise<Reservation> {
+    const id = createHash("sha256").update(`${clientId}\n${key}`).digest("hex");
+    try {
+      await this.db.transaction((em) => em.insert(IdempotencyKey, { id, clientId, requestHash: hash, state: "in_progress", responseStatus: null, responseBody: null, createdAt: new Date().toISOString() }));
+      return { kind: "reserved", id };
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+    }
+    const existing = await this.db.manager.findOneBy(IdempotencyKey, { id });
+    if (!existing) return this.reserve(clientId, key, hash);
+    if (existing.requestHash !== hash) throw new AppError("IDEMPOTENCY_KEY_REUSED");
+    if (existing.state !== "done" || existing.responseStatus == null) throw new AppError("IDEMPOTENCY_REQUEST_IN_PROGRESS");
+    return { kind: "replay", status: existing.responseStatus, body: JSON.parse(existing.responseBody ?? "{}") };
+  }
+
+  /** Marks the key done inside the caller's transaction (the one that writes the operation). */
+  async completeWithin(em: EntityManager, id: string, status: number, body: Record<string, unknown>): Promise<void> {
+    await em.update(IdempotencyKey, { id, state: "in_progress" }, { state: "done", responseStatus: status, responseBody: JSON.stringify(body) });
+  }
+
+  async complete(id: string, status: number, body: Record<string, unknown>): Promise<void> {
+    await this.db.transaction((em) => this.completeWithin(em, id, status, body));
+  }
+
+  /** Frees a key whose request was refused, so the client may retry it once the problem is fixed. */
+  async release(id: string): Promise<void> {
+    await this.db.transaction((em) => em.delete(IdempotencyKey, { id, state: In(["in_progress"]) }));
+  }
+}

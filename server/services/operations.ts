@@ -1,0 +1,116 @@
+import { randomUUID } from "node:crypto";
+import type { EntityManager } from "typeorm";
+import type { LedgerClient } from "../chain/ledger";
+import type { Submitter, CallPayload } from "../chain/submitter";
+import type { Database } from "../persistence/data-source";
+import { Operation } from "../persistence/entities";
+import type { SignerName, OperationStatus } from "../persistence/entities";
+import { AppError, ERRORS } from "../errors";
+import type { ErrorCode } from "../errors";
+
+export interface OperationView {
+  id: string;
+  kind: string;
+  status: OperationStatus;
+  createdAt: string;
+  updatedAt: string;
+  txHash?: string;
+  blockNumber?: number;
+  recordSequence?: string;
+  recordHash?: string;
+  rightsArisenAt?: string;
+  events?: unknown[];
+  error?: { code: string; message: string; details?: Record<string, unknown> };
+}
+
+export function viewOperation(op: Operation): OperationView {
+  const result = op.result ? (JSON.parse(op.result) as Record<string, unknown>) : {};
+  const view: OperationView = { id: op.id, kind: op.kind, status: op.status, createdAt: op.createdAt, updatedAt: op.updatedAt, ...result };
+  if (op.errorCode) {
+    const known = ERRORS[op.errorCode as ErrorCode];
+    view.error = { code: op.errorCode, message: known ? known[1] : op.errorCode, ...(op.errorDetail ? { details: JSON.parse(op.errorDetail) } : {}) };
+  }
+  return view;
+}
+
+export interface NewOperation {
+  kind: string;
+  signer: SignerName;
+  payload: CallPayload | Record<string, unknown>;
+  clientId: string | null;
+  fromAddress?: string;
+  assetId?: string;
+  nonce?: string;
+  amount?: string;
+  dedupeKey?: string;
+}
+
+/** The outbox: operations are written here, then the submitter sends them. */
+export class OperationService {
+  constructor(private readonly db: Database, private readonly chain: LedgerClient, private readonly submitter: Submitter) {}
+
+  /** Writes an operation in the caller's transaction; call `notify` after commit. */
+  async enqueue(em: EntityManager, n: NewOperation): Promise<Operation> {
+    const at = new Date().toISOString();
+    const op = Object.assign(new Operation(), {
+      id: randomUUID(), kind: n.kind, status: "pending", signer: n.signer, payload: JSON.stringify(n.payload),
+      result: null, errorCode: null, errorDetail: null, txId: null, batchIndex: null,
+      fromAddress: n.fromAddress ?? null, assetId: n.assetId ?? null, nonce: n.nonce ?? null, amount: n.amount ?? null,
+      dedupeKey: n.dedupeKey ?? null, clientId: n.clientId, createdAt: at, updatedAt: at,
+    } satisfies Operation);
+    await em.insert(Operation, op);
+    return op;
+  }
+
+  notify(signer: SignerName): void {
+    this.submitter.notify(signer);
+  }
+
+  /**
+   * Simulates a ledger call from the signing account (eth_call): a refusal is reported before anything is
+   * written or sent, with the custom error's stable code.
+   */
+  async preflight(signer: SignerName, method: string, args: unknown[]): Promise<void> {
+    const wallet = this.chain.wallet(signer);
+    const data = this.chain.iface.encodeFunctionData(method, args);
+    try {
+      await this.chain.provider.call({ from: wallet.address, to: this.chain.deployment.ledger, data });
+    } catch (err) {
+      const revert = this.chain.decodeRevert(err);
+      if (!revert) throw new AppError("CHAIN_UNAVAILABLE", { reason: (err as Error).message?.slice(0, 200) });
+      throw new AppError(revert.code, { error: revert.name, ...revert.args });
+    }
+  }
+
+  /** Preflight, then one operation for one ledger call. */
+  async submitCall(opts: { kind: string; signer: SignerName; method: string; args: unknown[]; clientId: string | null; idempotencyId?: string; after?: (em: EntityManager, op: Operation) => Promise<void> }, idem?: { complete(em: EntityManager, id: string, status: number, body: Record<string, unknown>): Promise<void> }): Promise<Operation> {
+    this.chain.wallet(opts.signer); // AUTHORITY_KEY_NOT_CONFIGURED before anything else
+    await this.preflight(opts.signer, opts.method, opts.args);
+    const op = await this.db.transaction(async (em) => {
+      const op = await this.enqueue(em, { kind: opts.kind, signer: opts.signer, payload: { method: opts.method, args: opts.args }, clientId: opts.clientId });
+      await opts.after?.(em, op);
+      if (opts.idempotencyId && idem) await idem.complete(em, opts.idempotencyId, 202, { operationId: op.id });
+      return op;
+    });
+    this.notify(opts.signer);
+    return op;
+  }
+
+  async get(id: string): Promise<Operation> {
+    const op = await this.db.manager.findOneBy(Operation, { id });
+    if (!op) throw new AppError("NOT_FOUND", { operation: id });
+    return op;
+  }
+
+  list(opts: { status?: OperationStatus; kind?: string; limit: number; offset: number }): Promise<Operation[]> {
+    const where: Partial<Pick<Operation, "status" | "kind">> = {};
+    if (opts.status) where.status = opts.status;
+    if (opts.kind) where.kind = opts.kind;
+    return this.db.manager.find(Operation, { where, order: { createdAt: "DESC" }, take: opts.limit, skip: opts.offset });
+  }
+
+  /** Waits for posting when asked (?wait=true); returns the current state at the timeout. */
+  async waitFor(op: Operation, timeoutMs: number): Promise<Operation> {
+    return (await this.submitter.waitFor(op.id, timeoutMs)) ?? op;
+  }
+}

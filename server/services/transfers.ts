@@ -1,0 +1,131 @@
+import { getAddress, ZeroAddress } from "ethers";
+import { In } from "typeorm";
+import type { LedgerClient } from "../chain/ledger";
+import { TRANSFER_TYPES, REDEMPTION_TYPES } from "../chain/eip712";
+import { TRANSFER_KIND } from "../chain/submitter";
+import type { TransferPayload } from "../chain/submitter";
+import type { Database } from "../persistence/data-source";
+import { isUniqueViolation } from "../persistence/data-source";
+import { Operation } from "../persistence/entities";
+import { AppError, TRANSFER_CHECK_CODES } from "../errors";
+import type { IdempotencyService } from "./idempotency";
+import type { OperationService } from "./operations";
+import { KeyedLock } from "./keyed-lock";
+
+export interface TransferRequest {
+  authorization: { from: string; to: string; assetId: string; amount: string; nonce: string; deadline: string; ref: string };
+  signature: string;
+}
+export interface RedemptionRequest {
+  holder: string; assetId: string; amount: string; nonce: string; deadline: string; ref: string; signature: string;
+}
+
+const LIVE = ["pending", "submitted"] as const;
+const BALANCE_CHECKS = new Set([10, 11]);
+
+/**
+ * Holder-signed transfers (relayed by the operator, Art. 6.6). Before anything is written, the rules the ledger
+ * applies are checked in its order — platform, operator's permit, asset, sender and recipient (registered, not
+ * frozen, disclosure acknowledged) — then the authorization's deadline, signature and nonce, then the unfrozen
+ * balance less what the holder's pending transfers already take. The first failed rule is the refusal.
+ */
+export class TransferService {
+  private readonly locks = new KeyedLock();
+
+  constructor(
+    private readonly db: Database,
+    private readonly chain: LedgerClient,
+    private readonly operations: OperationService,
+    private readonly idempotency: IdempotencyService,
+  ) {}
+
+  /** The holder's next nonce for an asset: on chain, and counting the gateway's pending authorizations. */
+  async nonces(holder: string, assetId: string): Promise<{ chainNonce: string; nextNonce: string; pending: number }> {
+    const address = getAddress(holder);
+    const chainNonce = await this.chain.ledger.nonceOf(address, BigInt(assetId));
+    const live = await this.liveOps(address, assetId, chainNonce);
+    const next = live.reduce((m, op) => (BigInt(op.nonce!) + 1n > m ? BigInt(op.nonce!) + 1n : m), chainNonce);
+    return { chainNonce: chainNonce.toString(), nextNonce: next.toString(), pending: live.length };
+  }
+
+  private async liveOps(from: string, assetId: string, chainNonce: bigint): Promise<Operation[]> {
+    const ops = await this.db.manager.find(Operation, { where: { fromAddress: from, assetId, status: In([...LIVE]) } });
+    return ops.filter((op) => op.nonce !== null && BigInt(op.nonce) >= chainNonce);
+  }
+
+  async submit(req: TransferRequest, clientId: string, idempotencyId: string | undefined): Promise<Operation> {
+    const a = req.authorization;
+    const from = getAddress(a.from);
+    const to = getAddress(a.to);
+    if (to === ZeroAddress) throw new AppError("INVALID_RECEIVER", { to });
+    const assetId = BigInt(a.assetId);
+    const amount = BigInt(a.amount);
+    const nonce = BigInt(a.nonce);
+    const deadline = BigInt(a.deadline);
+    if (amount === 0n) throw new AppError("AMOUNT_ZERO");
+
+    return this.locks.run(`${from}:${a.assetId}`, async () => {
+      const chainNonce = await this.chain.ledger.nonceOf(from, assetId);
+      const live = await this.liveOps(from, a.assetId, chainNonce);
+      const pendingAmount = live.reduce((s, op) => s + BigInt(op.amount ?? "0"), 0n);
+
+      // 1. The ledger's own rules, as it would apply them now (balance counted with pending transfers).
+      const check = Number(await this.chain.ledger.checkTransfer(this.chain.operatorAddress, from, to, assetId, amount + pendingAmount));
+      if (check !== 0 && !BALANCE_CHECKS.has(check)) throw new AppError(TRANSFER_CHECK_CODES[check] ?? "TRANSACTION_REVERTED", { reason: check });
+      // 2. The authorization: deadline, signature, nonce.
+      if (BigInt(Math.floor(Date.now() / 1000)) > deadline) throw new AppError("AUTHORIZATION_EXPIRED", { deadline: a.deadline });
+      const value = { from, to, assetId, amount, nonce, deadline, ref: a.ref };
+      if (!(await this.chain.isValidSignature(from, TRANSFER_TYPES, value, req.signature))) throw new AppError("SIGNATURE_INVALID", { from });
+      const expected = live.reduce((m, op) => (BigInt(op.nonce!) + 1n > m ? BigInt(op.nonce!) + 1n : m), chainNonce);
+      if (nonce < chainNonce || live.some((op) => op.nonce === a.nonce)) throw new AppError("NONCE_USED", { nonce: a.nonce, nextNonce: expected.toString() });
+      if (nonce > expected) throw new AppError("NONCE_NOT_NEXT", { nonce: a.nonce, nextNonce: expected.toString() });
+      // 3. The balance, less pending transfers.
+      if (BALANCE_CHECKS.has(check)) throw new AppError(TRANSFER_CHECK_CODES[check]!, { reason: check, pending: pendingAmount.toString() });
+
+      const payload: TransferPayload = { authorization: { from, to, assetId: a.assetId, amount: a.amount, nonce: a.nonce, deadline: a.deadline, ref: a.ref }, signature: req.signature };
+      try {
+        const op = await this.db.transaction(async (em) => {
+          const op = await this.operations.enqueue(em, {
+            kind: TRANSFER_KIND, signer: "operator", payload: payload as unknown as Record<string, unknown>, clientId,
+            fromAddress: from, assetId: a.assetId, nonce: a.nonce, amount: a.amount, dedupeKey: `nonce:${from}:${a.assetId}:${a.nonce}`,
+          });
+          if (idempotencyId) await this.idempotency.completeWithin(em, idempotencyId, 202, { operationId: op.id });
+          return op;
+        });
+        this.operations.notify("operator");
+        return op;
+      } catch (err) {
+        if (isUniqueViolation(err)) throw new AppError("NONCE_USED", { nonce: a.nonce });
+        throw err;
+      }
+    });
+  }
+
+  /** Holder-signed redemption (the same nonce sequence as transfers), relayed as one call. */
+  async redeem(req: RedemptionRequest, clientId: string, idempotencyId: string | undefined): Promise<Operation> {
+    const holder = getAddress(req.holder);
+    const assetId = BigInt(req.assetId);
+    const nonce = BigInt(req.nonce);
+    return this.locks.run(`${holder}:${req.assetId}`, async () => {
+      const chainNonce = await this.chain.ledger.nonceOf(holder, assetId);
+      const live = await this.liveOps(holder, req.assetId, chainNonce);
+      if (BigInt(Math.floor(Date.now() / 1000)) > BigInt(req.deadline)) throw new AppError("AUTHORIZATION_EXPIRED", { deadline: req.deadline });
+      const value = { holder, assetId, amount: BigInt(req.amount), nonce, deadline: BigInt(req.deadline), ref: req.ref };
+      if (!(await this.chain.isValidSignature(holder, REDEMPTION_TYPES, value, req.signature))) throw new AppError("SIGNATURE_INVALID", { holder });
+      if (nonce < chainNonce || live.length) throw new AppError("NONCE_USED", { nonce: req.nonce, nextNonce: (chainNonce + BigInt(live.length)).toString() });
+      if (nonce > chainNonce) throw new AppError("NONCE_NOT_NEXT", { nonce: req.nonce, nextNonce: chainNonce.toString() });
+      const args = [holder, req.assetId, req.amount, req.nonce, req.deadline, req.ref, req.signature];
+      await this.operations.preflight("operator", "redeemWithAuthorization", args);
+      const op = await this.db.transaction(async (em) => {
+        const op = await this.operations.enqueue(em, {
+          kind: "redemption", signer: "operator", payload: { method: "redeemWithAuthorization", args }, clientId,
+          fromAddress: holder, assetId: req.assetId, nonce: req.nonce, amount: req.amount, dedupeKey: `nonce:${holder}:${req.assetId}:${req.nonce}`,
+        });
+        if (idempotencyId) await this.idempotency.completeWithin(em, idempotencyId, 202, { operationId: op.id });
+        return op;
+      });
+      this.operations.notify("operator");
+      return op;
+    });
+  }
+}
