@@ -29,7 +29,14 @@ const config: HardhatUserConfig = {
     },
   },
   networks: {
-    hardhat: { hardfork: "cancun" },
+    hardhat: {
+      hardfork: "cancun",
+      // HARDHAT_MINING_INTERVAL=1000 makes `hardhat node` mine every second like a QBFT network with 1 s blocks,
+      // instead of automine (which refuses transactions queued ahead of the next nonce).
+      ...(process.env.HARDHAT_MINING_INTERVAL
+        ? { mining: { auto: false, interval: Number(process.env.HARDHAT_MINING_INTERVAL) } }
+        : {}),
+    },
     localhost: { url: process.env.RPC_URL ?? "http://127.0.0.1:8545" },
     besu: {
       url: process.env.BESU_RPC_URL ?? "http://127.0.0.1:8545",

@@ -268,6 +268,8 @@ contract SecuredAssetLedger is
         bytes32 ref
     ) external onlyRole(PlatformRoles.AUTHORITY) {
         if (basis == LegalBasis.None || ref == bytes32(0)) revert ForcedTransferBasisMissing();
+        // From the zero address it would mint units without collateral (Art. 6.8): never.
+        if (from == address(0)) revert ERC1155InvalidSender(from);
         if (to == address(0)) revert ERC1155InvalidReceiver(to);
         emit ForcedTransfer(from, to, assetId, amount);
         emit ForcedTransferOrdered(assetId, from, to, amount, basis, ref);

@@ -96,3 +96,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     submitterEnabled: e.SUBMITTER_ENABLED,
   };
 }
+
+/** Only the database part of the configuration (for command-line tasks that need no chain). */
+export function loadDatabaseConfig(env: Record<string, string | undefined> = process.env): Config["database"] {
+  const url = env.DATABASE_URL;
+  if (url) {
+    if (!/^postgres(ql)?:\/\//.test(url)) throw new ConfigError("DATABASE_URL: must be a postgres:// URL");
+    return { type: "postgres", url, schema: env.DATABASE_SCHEMA || undefined };
+  }
+  return { type: "sqlite", file: env.SQLITE_FILE || "data/gateway.sqlite" };
+}

@@ -435,7 +435,6 @@ class Lane {
       const e = outcome.events[0];
       Object.assign(result, {
         recordSequence: e.args.sequence.toString(),
-        recordHash: e.args.recordHash,
         rightsArisenAt: new Date(Number(e.args.postedAt) * 1000).toISOString(),
       });
     } else if (outcome.status === "posted") {

@@ -83,13 +83,13 @@ export class OperationService {
   }
 
   /** Preflight, then one operation for one ledger call. */
-  async submitCall(opts: { kind: string; signer: SignerName; method: string; args: unknown[]; clientId: string | null; idempotencyId?: string; after?: (em: EntityManager, op: Operation) => Promise<void> }, idem?: { complete(em: EntityManager, id: string, status: number, body: Record<string, unknown>): Promise<void> }): Promise<Operation> {
+  async submitCall(opts: { kind: string; signer: SignerName; method: string; args: unknown[]; clientId: string | null; idempotencyId?: string; after?: (em: EntityManager, op: Operation) => Promise<void> }, idem?: { completeWithin(em: EntityManager, id: string, status: number, body: Record<string, unknown>): Promise<void> }): Promise<Operation> {
     this.chain.wallet(opts.signer); // AUTHORITY_KEY_NOT_CONFIGURED before anything else
     await this.preflight(opts.signer, opts.method, opts.args);
     const op = await this.db.transaction(async (em) => {
       const op = await this.enqueue(em, { kind: opts.kind, signer: opts.signer, payload: { method: opts.method, args: opts.args }, clientId: opts.clientId });
       await opts.after?.(em, op);
-      if (opts.idempotencyId && idem) await idem.complete(em, opts.idempotencyId, 202, { operationId: op.id });
+      if (opts.idempotencyId && idem) await idem.completeWithin(em, opts.idempotencyId, 202, { operationId: op.id });
       return op;
     });
     this.notify(opts.signer);

@@ -1,0 +1,91 @@
+import { randomUUID } from "node:crypto";
+import express from "express";
+import type { NextFunction, Request, Response, Express } from "express";
+import helmet from "helmet";
+import { pinoHttp } from "pino-http";
+import { rateLimit } from "express-rate-limit";
+import swaggerUi from "swagger-ui-express";
+import type { AppContext } from "../context";
+import { AppError } from "../errors";
+import { openApiDocument } from "./openapi";
+import { mountRoutes, registerOpenApi } from "./route";
+import type { Route } from "./route";
+import health from "./routes/health";
+import operations from "./routes/operations";
+import transfers from "./routes/transfers";
+import participants from "./routes/participants";
+import disclosures from "./routes/disclosures";
+import registers from "./routes/registers";
+import issuance from "./routes/issuance";
+import assets from "./routes/assets";
+import audit from "./routes/audit";
+
+export const ROUTES: Route[] = [...health, ...registers, ...participants, ...disclosures, ...issuance, ...transfers, ...operations, ...assets, ...audit];
+let openApiRegistered = false;
+
+export function buildApp(ctx: AppContext): Express {
+  if (!openApiRegistered) {
+    registerOpenApi(ROUTES);
+    openApiRegistered = true;
+  }
+  const doc = openApiDocument();
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("trust proxy", false);
+  app.use(
+    pinoHttp({
+      logger: ctx.log,
+      genReqId: (req, res) => {
+        const given = req.headers["x-request-id"];
+        const id = typeof given === "string" && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
+        res.setHeader("x-request-id", id);
+        return id;
+      },
+      // Never log keys or API secrets.
+      redact: { paths: ["req.headers.authorization", "req.headers.cookie", "req.headers[\"idempotency-key\"]"], censor: "[redacted]" },
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? "error" : res.statusCode >= 400 ? "warn" : "info"),
+      autoLogging: { ignore: (req) => req.url === "/healthz" },
+    }),
+  );
+  app.use("/docs", helmet({ contentSecurityPolicy: false }), swaggerUi.serve, swaggerUi.setup(doc));
+  app.use(helmet());
+  app.use(
+    rateLimit({
+      windowMs: 60_000,
+      limit: ctx.config.rateLimitPerMinute,
+      standardHeaders: "draft-8",
+      legacyHeaders: false,
+      keyGenerator: (req) => req.get("authorization") ?? req.ip ?? "anonymous",
+      handler: (_req, _res, next) => next(new AppError("RATE_LIMITED")),
+    }),
+  );
+  app.use(express.json({ limit: ctx.config.bodyLimit, strict: true, type: ["application/json", "application/*+json"] }));
+  app.get("/openapi.json", (_req, res) => {
+    res.json(doc);
+  });
+  mountRoutes(app, ctx, ROUTES);
+  app.use((_req, _res, next) => next(new AppError("ROUTE_NOT_FOUND")));
+  app.use(errorHandler(ctx));
+  return app;
+}
+
+/** The one error middleware: AppError -> its status and body; body-parser errors -> their codes; anything else -> 500. */
+function errorHandler(ctx: AppContext) {
+  return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
+    let appError: AppError;
+    if (err instanceof AppError) {
+      appError = err;
+    } else {
+      const e = err as { type?: string; status?: number; message?: string };
+      if (e?.type === "entity.parse.failed") appError = new AppError("MALFORMED_JSON");
+      else if (e?.type === "entity.too.large") appError = new AppError("PAYLOAD_TOO_LARGE", { limit: ctx.config.bodyLimit });
+      else if (e?.type === "charset.unsupported" || e?.type === "encoding.unsupported") appError = new AppError("UNSUPPORTED_MEDIA_TYPE");
+      else {
+        req.log?.error({ err }, "unhandled error");
+        appError = new AppError("INTERNAL", { requestId: String(req.id ?? "") });
+      }
+    }
+    if (appError.status === 503 && appError.code === "RATE_LIMITED") res.set("Retry-After", "60");
+    res.status(appError.status).json(appError.toBody());
+  };
+}

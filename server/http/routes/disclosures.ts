@@ -1,0 +1,36 @@
+import { z } from "../openapi";
+import { defineRoute } from "../route";
+import { accepted, Address, Bytes32, OPERATION_RESPONSES, Signature, Uint, WaitQuery } from "../schemas";
+
+const DisclosureView = z.object({ version: z.number(), current: z.boolean(), documentHash: z.string(), uri: z.string(), publishedAt: z.string(), text: z.string().nullable() }).openapi("Disclosure");
+const PublishBody = z
+  .object({ text: z.string().min(1).max(50_000).optional(), documentHash: Bytes32.optional(), uri: z.string().min(1).max(2000) })
+  .strict()
+  .refine((b) => b.text !== undefined || b.documentHash !== undefined, "give the text (hashed with keccak256) or its documentHash");
+const AckBody = z.object({ account: Address, deadline: Uint, signature: Signature }).strict();
+
+export default [
+  defineRoute({
+    method: "get", path: "/v1/disclosures/current", operationId: "getCurrentDisclosure", tag: "disclosures", roles: "public",
+    summary: "The current risk disclosure: version, hash, URI, text", responses: { 200: { description: "disclosure", schema: DisclosureView } },
+    handler: async (ctx) => ({ status: 200, body: await ctx.services.disclosures.current() }),
+  }),
+  defineRoute({
+    method: "get", path: "/v1/disclosures/{version}", operationId: "getDisclosure", tag: "disclosures", roles: "public",
+    summary: "One version of the risk disclosure", params: z.object({ version: z.coerce.number().int().min(1).max(4294967295) }),
+    responses: { 200: { description: "disclosure", schema: DisclosureView } },
+    handler: async (ctx, { params }) => ({ status: 200, body: await ctx.services.disclosures.get(params.version) }),
+  }),
+  defineRoute({
+    method: "post", path: "/v1/disclosures", operationId: "publishDisclosure", tag: "disclosures", roles: ["authority", "operator"], idempotency: "optional",
+    summary: "Publish a new version of the risk disclosure (Art. 6.4)", body: PublishBody, query: WaitQuery, responses: OPERATION_RESPONSES,
+    handler: async (ctx, { body, query, client, idempotencyId }) => accepted(ctx, await ctx.services.disclosures.publish(body, client!.role, client!.id, idempotencyId), query.wait),
+  }),
+  defineRoute({
+    method: "post", path: "/v1/disclosures/{version}/acknowledgements", operationId: "acknowledgeDisclosure", tag: "disclosures", roles: ["operator"], idempotency: "optional",
+    summary: "Relay a participant's signed acknowledgement (EIP-712 DisclosureAcknowledgement); stored and posted on chain",
+    params: z.object({ version: z.coerce.number().int().min(1).max(4294967295) }), body: AckBody, query: WaitQuery, responses: OPERATION_RESPONSES,
+    handler: async (ctx, { params, body, query, client, idempotencyId }) =>
+      accepted(ctx, await ctx.services.participants.acknowledge({ ...body, version: params.version }, client!.id, idempotencyId), query.wait, body.account),
+  }),
+];

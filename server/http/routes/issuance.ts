@@ -1,0 +1,55 @@
+import { z } from "../openapi";
+import { defineRoute } from "../route";
+import { accepted, Address, Bytes32, Json, OPERATION_RESPONSES, Pagination, Signature, Uint, WaitQuery } from "../schemas";
+
+// Element presence (Art. 5.2) is checked by the service so each missing element gets its own code.
+const FilingBody = z
+  .object({
+    owner: Address,
+    assetType: z.string().min(1).max(66).openapi({ example: "GRAIN" }),
+    decision: z.object({ documentHash: Bytes32, uri: z.string().max(2000), rightsType: Bytes32, rightsExtent: z.string().max(2000), units: Uint }).strict(),
+    issuer: z.object({ legalName: z.string().max(300), bin: z.string().max(32), registeredAddress: z.string().max(500) }).strict(),
+    evidenceHash: Bytes32,
+    nonce: Uint,
+    deadline: Uint,
+    ownerSignature: Signature.openapi({ description: "the owner's EIP-712 IssuanceRequest signature" }),
+  })
+  .strict()
+  .openapi("IssuanceFiling");
+const AttestationBody = z.object({ verifier: Address, expiry: Uint, signature: Signature.openapi({ description: "the verifier's EIP-712 CollateralAttestation signature" }) }).strict().openapi("CollateralAttestation");
+const IdParam = z.object({ id: z.uuid() });
+
+export default [
+  defineRoute({
+    method: "post", path: "/v1/issuance-requests", operationId: "fileIssuanceRequest", tag: "issuance", roles: ["operator"], idempotency: "optional",
+    summary: "File an owner-signed issuance request (Art. 5, 6.5); status 'filed'", body: FilingBody,
+    responses: { 201: { description: "filed", schema: Json } },
+    handler: async (ctx, { body }) => {
+      const row = await ctx.services.issuance.file(body);
+      return { status: 201, body: ctx.services.issuance.view(row), target: row.id };
+    },
+  }),
+  defineRoute({
+    method: "post", path: "/v1/issuance-requests/{id}/attestation", operationId: "attestCollateral", tag: "issuance", roles: ["verifier"], idempotency: "optional",
+    summary: "Attach the verifier's signed collateral attestation (Art. 6.8); status 'attested'", params: IdParam, body: AttestationBody,
+    responses: { 200: { description: "attested", schema: Json } },
+    handler: async (ctx, { params, body }) => ({ status: 200, body: ctx.services.issuance.view(await ctx.services.issuance.attest(params.id, body)), target: params.id }),
+  }),
+  defineRoute({
+    method: "post", path: "/v1/issuance-requests/{id}/post", operationId: "postIssuance", tag: "issuance", roles: ["operator"], idempotency: "optional",
+    summary: "Post the attested issuance on the ledger; the request becomes 'posted' with its asset id, or 'refused' with the missing requirement",
+    params: IdParam, query: WaitQuery, responses: OPERATION_RESPONSES,
+    handler: async (ctx, { params, query, client, idempotencyId }) => accepted(ctx, await ctx.services.issuance.post(params.id, client!.id, idempotencyId), query.wait, params.id),
+  }),
+  defineRoute({
+    method: "get", path: "/v1/issuance-requests/{id}", operationId: "getIssuanceRequest", tag: "issuance", roles: "any",
+    summary: "An issuance request and its status", params: IdParam, responses: { 200: { description: "request", schema: Json } },
+    handler: async (ctx, { params }) => ({ status: 200, body: ctx.services.issuance.view(await ctx.services.issuance.find(params.id)) }),
+  }),
+  defineRoute({
+    method: "get", path: "/v1/issuance-requests", operationId: "listIssuanceRequests", tag: "issuance", roles: "any",
+    summary: "Issuance requests, newest first", query: Pagination.extend({ status: z.enum(["filed", "attested", "submitted", "posted", "refused"]).optional() }),
+    responses: { 200: { description: "requests", schema: z.object({ items: z.array(Json) }) } },
+    handler: async (ctx, { query }) => ({ status: 200, body: { items: await ctx.services.issuance.list(query.limit, query.offset, query.status) } }),
+  }),
+];

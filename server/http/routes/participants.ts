@@ -1,0 +1,58 @@
+import { z } from "../openapi";
+import { defineRoute } from "../route";
+import { accepted, Address, AddressParam, Json, OPERATION_RESPONSES, Pagination, Signature, Uint, WaitQuery } from "../schemas";
+import { PARTICIPANT_KINDS } from "../../services/participants";
+
+const Acknowledgement = z.object({ version: z.number().int().min(1).max(4294967295), deadline: Uint, signature: Signature }).strict().openapi("SignedAcknowledgement");
+const RegisterBody = z
+  .object({
+    address: Address,
+    kind: z.enum(PARTICIPANT_KINDS),
+    identity: z.record(z.string(), z.unknown()).refine((v) => Object.keys(v).length > 0, "KYC identity data is required").openapi({ description: "off-chain KYC data; only its keccak256 (canonical JSON) goes on chain" }),
+    acknowledgement: Acknowledgement.optional(),
+  })
+  .strict()
+  .openapi("ParticipantRegistration");
+const ReasonBody = z.object({ reason: z.string().min(1).max(500) }).strict();
+
+export default [
+  defineRoute({
+    method: "post", path: "/v1/participants", operationId: "registerParticipant", tag: "participants", roles: ["operator"], idempotency: "optional",
+    summary: "Register a participant after KYC (optionally with their signed disclosure acknowledgement)",
+    body: RegisterBody, query: WaitQuery, responses: OPERATION_RESPONSES,
+    handler: async (ctx, { body, query, client, idempotencyId }) => accepted(ctx, await ctx.services.participants.register(body, client!.id, idempotencyId), query.wait, body.address),
+  }),
+  defineRoute({
+    method: "get", path: "/v1/participants", operationId: "listParticipants", tag: "participants", roles: ["authority", "operator", "monitor"],
+    summary: "Participants registered through this gateway", query: Pagination,
+    responses: { 200: { description: "participants", schema: z.object({ items: z.array(Json) }) } },
+    handler: async (ctx, { query }) => ({ status: 200, body: { items: await ctx.services.participants.list(query.limit, query.offset) } }),
+  }),
+  defineRoute({
+    method: "get", path: "/v1/participants/{address}", operationId: "getParticipant", tag: "participants", roles: ["authority", "operator", "monitor"],
+    summary: "A participant: KYC data (off-chain), on-chain status, acknowledgements", params: AddressParam,
+    responses: { 200: { description: "participant", schema: Json } },
+    handler: async (ctx, { params }) => ({ status: 200, body: await ctx.services.participants.get(params.address) }),
+  }),
+  defineRoute({
+    method: "get", path: "/v1/participants/{address}/holdings", operationId: "getHoldings", tag: "participants", roles: "any",
+    summary: "A participant's holdings", params: AddressParam,
+    responses: { 200: { description: "holdings", schema: z.object({ items: z.array(Json) }) } },
+    handler: async (ctx, { params }) => ({ status: 200, body: { items: await ctx.services.participants.holdings(params.address) } }),
+  }),
+  defineRoute({
+    method: "delete", path: "/v1/participants/{address}", operationId: "deregisterParticipant", tag: "participants", roles: ["operator"], idempotency: "optional",
+    summary: "Deregister a participant", params: AddressParam, query: WaitQuery, responses: OPERATION_RESPONSES,
+    handler: async (ctx, { params, query, client, idempotencyId }) => accepted(ctx, await ctx.services.participants.deregister(params.address, client!.id, idempotencyId), query.wait),
+  }),
+  defineRoute({
+    method: "post", path: "/v1/participants/{address}/freeze", operationId: "freezeParticipant", tag: "participants", roles: ["authority", "operator"], idempotency: "optional",
+    summary: "Freeze a participant, with a reason (Art. 6.3)", params: AddressParam, body: ReasonBody, query: WaitQuery, responses: OPERATION_RESPONSES,
+    handler: async (ctx, { params, body, query, client, idempotencyId }) => accepted(ctx, await ctx.services.participants.setFrozen(params.address, true, body.reason, client!.role, client!.id, idempotencyId), query.wait),
+  }),
+  defineRoute({
+    method: "post", path: "/v1/participants/{address}/unfreeze", operationId: "unfreezeParticipant", tag: "participants", roles: ["authority", "operator"], idempotency: "optional",
+    summary: "Unfreeze a participant, with a reason", params: AddressParam, body: ReasonBody, query: WaitQuery, responses: OPERATION_RESPONSES,
+    handler: async (ctx, { params, body, query, client, idempotencyId }) => accepted(ctx, await ctx.services.participants.setFrozen(params.address, false, body.reason, client!.role, client!.id, idempotencyId), query.wait),
+  }),
+];

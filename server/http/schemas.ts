@@ -1,0 +1,63 @@
+import { getAddress, isAddress } from "ethers";
+import { z } from "./openapi";
+import type { AppContext } from "../context";
+import type { Operation } from "../persistence/entities";
+import { viewOperation } from "../services/operations";
+import type { HandlerResult } from "./route";
+
+const UINT256_MAX = (1n << 256n) - 1n;
+
+export const Address = z
+  .string()
+  .refine((v) => isAddress(v) && /^0x[0-9a-fA-F]{40}$/.test(v), { message: "must be a 0x-prefixed 20-byte address (checksum if mixed case)" })
+  .transform((v) => getAddress(v))
+  .openapi({ type: "string", example: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8" });
+export const Uint = z
+  .string()
+  .regex(/^(0|[1-9][0-9]{0,77})$/, "must be a non-negative integer as a decimal string")
+  .refine((v) => BigInt(v) <= UINT256_MAX, "must fit in uint256")
+  .openapi({ type: "string", example: "100" });
+export const PositiveUint = Uint.refine((v) => BigInt(v) > 0n, "must be positive");
+export const Bytes32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be 32 bytes as 0x-prefixed hex").openapi({ example: "0x" + "00".repeat(32) });
+export const Signature = z.string().regex(/^0x([0-9a-fA-F]{2})+$/, "must be 0x-prefixed hex").max(4098).openapi({ example: "0x…65 bytes" });
+export const Pagination = z.object({
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  offset: z.coerce.number().int().min(0).default(0),
+});
+export const WaitQuery = z.object({
+  wait: z.enum(["true", "false"]).optional().openapi({ description: "wait until the operation is posted or failed" }),
+});
+export const AddressParam = z.object({ address: Address });
+export const AssetIdParam = z.object({ assetId: PositiveUint });
+
+export const OperationSchema = z
+  .object({
+    id: z.string(),
+    kind: z.string(),
+    status: z.enum(["pending", "submitted", "posted", "failed"]),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    txHash: z.string().optional(),
+    blockNumber: z.number().optional(),
+    recordSequence: z.string().optional(),
+    recordHash: z.string().optional(),
+    rightsArisenAt: z.string().optional().openapi({ description: "block time of the posted record: the moment rights arise (Art. 6.6)" }),
+    events: z.array(z.unknown()).optional(),
+    error: z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()).optional() }).optional(),
+  })
+  .openapi("Operation");
+export const OperationResponse = z.object({ operation: OperationSchema }).openapi("OperationResponse");
+export const OPERATION_RESPONSES = {
+  200: { description: "Settled (posted or failed) within the wait", schema: OperationResponse },
+  202: { description: "Accepted: poll /v1/operations/{id}", schema: OperationResponse },
+};
+
+/** 202 with the operation, or — with ?wait=true — 200 once it is posted or failed. */
+export async function accepted(ctx: AppContext, op: Operation, wait: string | undefined, target?: string): Promise<HandlerResult> {
+  let current = op;
+  if (wait === "true") current = await ctx.services.operations.waitFor(op, ctx.config.waitTimeoutMs);
+  const settled = current.status === "posted" || current.status === "failed";
+  return { status: settled && wait === "true" ? 200 : 202, body: { operation: viewOperation(current) }, target };
+}
+
+export const Json = z.record(z.string(), z.unknown());

@@ -1,0 +1,134 @@
+import "reflect-metadata";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import pino from "pino";
+import type { Logger } from "pino";
+import type { DataSource } from "typeorm";
+import { loadConfig } from "./config";
+import type { Config } from "./config";
+import { openDatabase } from "./persistence/data-source";
+import type { Database } from "./persistence/data-source";
+import { LedgerClient } from "./chain/ledger";
+import { Submitter } from "./chain/submitter";
+import { ApiKeyService } from "./services/api-keys";
+import { AuditService } from "./services/audit";
+import { IdempotencyService } from "./services/idempotency";
+import { OperationService } from "./services/operations";
+import { TransferService } from "./services/transfers";
+import { ParticipantService } from "./services/participants";
+import { DisclosureService } from "./services/disclosures";
+import { RegistryService } from "./services/registry";
+import { IssuanceService } from "./services/issuance";
+import { AssetService } from "./services/assets";
+import { buildApp } from "./http/app";
+import type { AppContext } from "./context";
+
+export interface Gateway {
+  start(): Promise<{ url: string; port: number }>;
+  stop(): Promise<void>;
+  readonly dataSource: DataSource;
+  readonly context: AppContext;
+}
+
+export function createLogger(config: Pick<Config, "logLevel">): Logger {
+  return pino({ level: config.logLevel, base: { service: "gateway" }, redact: ["*.privateKey", "*.secret", "*.password", "config.operatorKey", "config.authorityKey"] });
+}
+
+/** Builds the gateway: database (migrated), chain client (chain id checked), submitter, services, HTTP app. */
+export async function createGateway(config: Config, logger?: Logger): Promise<Gateway> {
+  const log = logger ?? createLogger(config);
+  const chain = await LedgerClient.connect(config);
+  let db: Database;
+  try {
+    db = await openDatabase(config.database);
+  } catch (err) {
+    chain.destroy();
+    throw err;
+  }
+  const submitter = new Submitter(db, chain, config, log.child({ component: "submitter" }));
+  const idempotency = new IdempotencyService(db);
+  const operations = new OperationService(db, chain, submitter);
+  const ctx: AppContext = {
+    config, log, db, chain, submitter, idempotency,
+    apiKeys: new ApiKeyService(db),
+    audit: new AuditService(db),
+    state: { shuttingDown: false },
+    services: {
+      operations,
+      transfers: new TransferService(db, chain, operations, idempotency),
+      participants: new ParticipantService(db, chain, operations, idempotency, submitter),
+      disclosures: new DisclosureService(db, chain, operations, idempotency, submitter),
+      registry: new RegistryService(chain, operations, idempotency),
+      issuance: new IssuanceService(db, chain, operations, idempotency, submitter),
+      assets: new AssetService(chain, operations, idempotency),
+    },
+  };
+  const app = buildApp(ctx);
+  let server: Server | null = null;
+  let stopped = false;
+
+  return {
+    dataSource: db.dataSource,
+    context: ctx,
+    async start() {
+      await submitter.start();
+      server = await new Promise<Server>((resolve, reject) => {
+        const s = app.listen(config.port, config.host, () => resolve(s));
+        s.once("error", reject);
+      });
+      server.keepAliveTimeout = 5_000;
+      const port = (server.address() as AddressInfo).port;
+      const url = `http://${config.host === "0.0.0.0" ? "localhost" : config.host}:${port}`;
+      log.info({ url, chainId: chain.chainId.toString(), ledger: chain.deployment.ledger, operator: chain.operatorAddress, database: config.database.type }, "gateway started");
+      return { url, port };
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      ctx.state.shuttingDown = true;
+      // Stop accepting connections; in-flight requests finish.
+      const closed = server ? new Promise<void>((resolve) => server!.close(() => resolve())) : Promise.resolve();
+      server?.closeIdleConnections();
+      // Finish the submitter's current step (its bookkeeping), then close the server, then the database.
+      await submitter.stop();
+      const timer = setTimeout(() => server?.closeAllConnections(), 5_000);
+      await closed;
+      clearTimeout(timer);
+      await db.close();
+      chain.destroy();
+      log.info("gateway stopped");
+    },
+  };
+}
+
+if (require.main === module) {
+  (async () => {
+    let config: Config;
+    try {
+      config = loadConfig();
+    } catch (err) {
+      console.error((err as Error).message);
+      process.exit(2);
+    }
+    const log = createLogger(config);
+    const gateway = await createGateway(config, log);
+    await gateway.start();
+    const shutdown = (signal: string) => {
+      log.info({ signal }, "shutting down");
+      const force = setTimeout(() => {
+        log.error("forced exit after timeout");
+        process.exit(1);
+      }, 20_000);
+      force.unref();
+      gateway.stop().then(() => process.exit(0), (err) => {
+        log.error({ err }, "shutdown failed");
+        process.exit(1);
+      });
+    };
+    process.once("SIGINT", () => shutdown("SIGINT"));
+    process.once("SIGTERM", () => shutdown("SIGTERM"));
+  })().catch((err) => {
+    console.error(`gateway failed to start: ${(err as Error).message}`);
+    process.exit(1);
+  });
+}

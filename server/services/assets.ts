@@ -1,0 +1,135 @@
+import { getAddress, ZeroAddress } from "ethers";
+import type { LedgerClient } from "../chain/ledger";
+import { chainHashes, verifyRecordChain } from "../chain/records";
+import type { TransferRecord } from "../chain/records";
+import type { Operation } from "../persistence/entities";
+import { AppError } from "../errors";
+import type { OperationService } from "./operations";
+import type { IdempotencyService } from "./idempotency";
+import { assetTypeLabel } from "./registry";
+
+const STATUS = ["None", "Active", "Suspended", "Closed"] as const;
+export const LEGAL_BASES = ["None", "CourtDecision", "Inheritance", "LostKey"] as const;
+
+/** Assets: decision, issuer, rights, supply, status, holders, records (read from the ledger), and asset-level actions. */
+export class AssetService {
+  constructor(private readonly chain: LedgerClient, private readonly operations: OperationService, private readonly idempotency: IdempotencyService) {}
+
+  private async info(assetId: bigint) {
+    const info = await this.chain.ledger.assetInfo(assetId).catch((err: unknown) => {
+      const r = this.chain.decodeRevert(err);
+      if (r?.code === "ASSET_NOT_FOUND") throw new AppError("ASSET_NOT_FOUND", { assetId: assetId.toString() });
+      throw err;
+    });
+    if (Number(info.status) === 0) throw new AppError("ASSET_NOT_FOUND", { assetId: assetId.toString() });
+    return info;
+  }
+
+  async get(assetId: string) {
+    const id = BigInt(assetId);
+    const info = await this.info(id);
+    const from = this.chain.deployment.deployBlock;
+    const l = this.chain.ledger;
+    const [decisions, issuers, issued, changes] = await Promise.all([
+      l.queryFilter(l.filters.IssuanceDecisionRecorded(id), from),
+      l.queryFilter(l.filters.IssuerDetailsRecorded(id), from),
+      l.queryFilter(l.filters.AssetIssued(id), from),
+      l.queryFilter(l.filters.DecisionDocumentChanged(id), from),
+    ]);
+    const d = decisions[0]?.args;
+    const i = issuers[0]?.args;
+    const a = issued[0]?.args;
+    return {
+      assetId,
+      status: STATUS[Number(info.status)],
+      issuer: info.issuer,
+      assetType: info.assetType,
+      assetTypeLabel: assetTypeLabel(info.assetType),
+      decision: {
+        documentHash: info.decisionHash,
+        uri: info.decisionURI,
+        rightsType: d?.rightsType ?? null,
+        rightsTypeLabel: d ? assetTypeLabel(d.rightsType) : null,
+        rightsExtent: d?.rightsExtent ?? null,
+        changes: changes.map((c) => ({ oldHash: c.args.oldHash, newHash: c.args.newHash, newUri: c.args.newUri, reason: c.args.reason, blockNumber: c.blockNumber })),
+      },
+      issuerDetails: i ? { legalName: i.legalName, bin: i.bin, registeredAddress: i.registeredAddress, detailsHash: i.detailsHash } : null,
+      collateral: a ? { evidenceHash: a.collateralEvidenceHash, verifier: a.verifier, operator: a.operator } : null,
+      issuedUnits: info.issuedUnits.toString(),
+      supply: info.supply.toString(),
+      issuedAt: new Date(Number(info.issuedAt) * 1000).toISOString(),
+      recordCount: info.recordCount.toString(),
+      recordHead: info.recordHead,
+    };
+  }
+
+  async list(limit: number, offset: number) {
+    const count = Number(await this.chain.ledger.assetCount());
+    const ids: number[] = [];
+    for (let id = offset + 1; id <= count && ids.length < limit; id++) ids.push(id);
+    const items = await Promise.all(ids.map(async (id) => {
+      const info = await this.chain.ledger.assetInfo(id);
+      return { assetId: String(id), status: STATUS[Number(info.status)], issuer: info.issuer, assetType: info.assetType, assetTypeLabel: assetTypeLabel(info.assetType), decisionURI: info.decisionURI, issuedUnits: info.issuedUnits.toString(), supply: info.supply.toString(), recordCount: info.recordCount.toString() };
+    }));
+    return { total: count, items };
+  }
+
+  private async allRecords(id: bigint): Promise<(TransferRecord & { blockNumber: number; txHash: string })[]> {
+    const events = await this.chain.ledger.queryFilter(this.chain.ledger.filters.RecordPosted(id), this.chain.deployment.deployBlock);
+    return events
+      .map((e) => ({ assetId: e.args.assetId, sequence: e.args.sequence, from: e.args.from, to: e.args.to, amount: e.args.amount, ref: e.args.ref, postedAt: e.args.postedAt, blockNumber: e.blockNumber, txHash: e.transactionHash }))
+      .sort((a, b) => (a.sequence < b.sequence ? -1 : 1));
+  }
+
+  /** The asset's transfer records (Art. 5.1.7), paginated, with a verification of the whole hash chain. */
+  async records(assetId: string, offset: number, limit: number) {
+    const id = BigInt(assetId);
+    const info = await this.info(id);
+    const all = await this.allRecords(id);
+    const verdict = verifyRecordChain(all, BigInt(info.recordCount), info.recordHead);
+    const hashes = chainHashes(all);
+    return {
+      total: all.length,
+      verification: verdict.verified ? { verified: true, count: verdict.count.toString(), head: verdict.head } : { verified: false, firstDivergentSequence: verdict.firstDivergentSequence.toString(), reason: verdict.reason },
+      items: all.slice(offset, offset + limit).map((r, i) => ({
+        sequence: r.sequence.toString(), from: r.from, to: r.to, amount: r.amount.toString(), ref: r.ref,
+        postedAt: new Date(Number(r.postedAt) * 1000).toISOString(), recordHash: hashes[offset + i],
+        blockNumber: r.blockNumber, txHash: r.txHash,
+        kind: r.from === ZeroAddress ? "issue" : r.to === ZeroAddress ? "redemption" : "transfer",
+      })),
+    };
+  }
+
+  async holders(assetId: string) {
+    const id = BigInt(assetId);
+    await this.info(id);
+    const records = await this.allRecords(id);
+    const accounts = new Set<string>();
+    for (const r of records) for (const a of [r.from, r.to]) if (a !== ZeroAddress) accounts.add(getAddress(a));
+    const rows = await Promise.all([...accounts].map(async (a) => {
+      const [balance, frozen] = await Promise.all([this.chain.ledger.balanceOf(a, id), this.chain.ledger.getFrozenTokens(a, id)]);
+      return { address: a, balance: balance.toString(), frozen: frozen.toString() };
+    }));
+    return rows.filter((r) => r.balance !== "0");
+  }
+
+  setSuspended(assetId: string, suspended: boolean, reason: string, clientId: string, idem?: string): Promise<Operation> {
+    return this.operations.submitCall({ kind: suspended ? "asset.suspend" : "asset.resume", signer: "authority", method: suspended ? "suspendAsset" : "resumeAsset", args: [assetId, reason], clientId, idempotencyId: idem }, this.idempotency);
+  }
+
+  forcedTransfer(i: { from: string; to: string; assetId: string; amount: string; basis: (typeof LEGAL_BASES)[number]; ref: string }, clientId: string, idem?: string): Promise<Operation> {
+    return this.operations.submitCall({ kind: "forced-transfer", signer: "authority", method: "forcedTransfer", args: [getAddress(i.from), getAddress(i.to), i.assetId, i.amount, LEGAL_BASES.indexOf(i.basis), i.ref], clientId, idempotencyId: idem }, this.idempotency);
+  }
+
+  obligationsFulfilled(assetId: string, deadline: string, signature: string, clientId: string, idem?: string): Promise<Operation> {
+    return this.operations.submitCall({ kind: "obligations.fulfilled", signer: "operator", method: "declareObligationsFulfilled", args: [assetId, deadline, signature], clientId, idempotencyId: idem }, this.idempotency);
+  }
+
+  changeDecision(assetId: string, i: { documentHash: string; uri: string; reason: string }, clientId: string, idem?: string): Promise<Operation> {
+    return this.operations.submitCall({ kind: "asset.decision-change", signer: "operator", method: "changeDecisionDocument", args: [assetId, i.documentHash, i.uri, i.reason], clientId, idempotencyId: idem }, this.idempotency);
+  }
+
+  setFrozenTokens(assetId: string, account: string, amount: string, role: "authority" | "operator", clientId: string, idem?: string): Promise<Operation> {
+    return this.operations.submitCall({ kind: "asset.freeze-units", signer: role, method: "setFrozenTokens", args: [getAddress(account), assetId, amount], clientId, idempotencyId: idem }, this.idempotency);
+  }
+}

@@ -1,0 +1,170 @@
+import { randomUUID } from "node:crypto";
+import { getAddress, ZeroHash, id as keccakText } from "ethers";
+import type { LedgerClient } from "../chain/ledger";
+import { ATTESTATION_TYPES, ISSUANCE_TYPES, issuerDetailsHash } from "../chain/eip712";
+import type { IssuerDetails } from "../chain/eip712";
+import type { Submitter } from "../chain/submitter";
+import type { Database } from "../persistence/data-source";
+import { IssuanceRequest } from "../persistence/entities";
+import type { Operation } from "../persistence/entities";
+import { AppError, ERRORS } from "../errors";
+import type { ErrorCode } from "../errors";
+import type { OperationService } from "./operations";
+import type { IdempotencyService } from "./idempotency";
+import { assetTypeCode, assetTypeLabel } from "./registry";
+
+export interface IssuanceFiling {
+  owner: string;
+  assetType: string;
+  decision: { documentHash: string; uri: string; rightsType: string; rightsExtent: string; units: string };
+  issuer: IssuerDetails;
+  evidenceHash: string;
+  nonce: string;
+  deadline: string;
+  ownerSignature: string;
+}
+export interface Attestation {
+  verifier: string;
+  expiry: string;
+  signature: string;
+}
+
+const VERIFIER_ROLE = keccakText("VERIFIER_ROLE");
+const MAX_UNITS = (1n << 96n) - 1n;
+const nowSec = () => BigInt(Math.floor(Date.now() / 1000));
+
+/** Art. 5.2: each missing element of a secured asset has its own code; the first one missing is reported. */
+function checkElements(f: IssuanceFiling): void {
+  const fail = (code: ErrorCode, details?: Record<string, unknown>) => {
+    throw new AppError(code, details);
+  };
+  if (f.decision.documentHash === ZeroHash) fail("ISSUANCE_DECISION_HASH_MISSING");
+  if (!f.decision.uri.trim()) fail("ISSUANCE_DECISION_URI_MISSING");
+  if (f.decision.rightsType === ZeroHash) fail("ISSUANCE_RIGHTS_TYPE_MISSING");
+  if (!f.decision.rightsExtent.trim()) fail("ISSUANCE_RIGHTS_EXTENT_MISSING");
+  const units = BigInt(f.decision.units);
+  if (units === 0n || units > MAX_UNITS) fail("ISSUANCE_UNITS_INVALID", { units: f.decision.units });
+  if (!f.issuer.legalName.trim()) fail("ISSUER_LEGAL_NAME_MISSING");
+  if (!/^[0-9]{12}$/.test(f.issuer.bin)) fail("ISSUER_IDENTIFICATION_NUMBER_INVALID", { bin: f.issuer.bin });
+  if (!f.issuer.registeredAddress.trim()) fail("ISSUER_ADDRESS_MISSING");
+  if (f.evidenceHash === ZeroHash) fail("COLLATERAL_EVIDENCE_MISSING");
+}
+
+/**
+ * The issuance workflow (Art. 5, 6.5, 6.8): the owner files a signed request (filed), a collateral verifier
+ * attests (attested), an operator posts it (submitted -> posted with the asset id, or refused with the code of
+ * the missing requirement).
+ */
+export class IssuanceService {
+  constructor(
+    private readonly db: Database,
+    private readonly chain: LedgerClient,
+    private readonly operations: OperationService,
+    private readonly idempotency: IdempotencyService,
+    submitter: Submitter,
+  ) {
+    submitter.onSettled("issuance.post", async (em, op, outcome) => {
+      const at = new Date().toISOString();
+      if (outcome.status === "posted") {
+        const issued = outcome.events.find((e) => e.name === "AssetIssued");
+        await em.update(IssuanceRequest, { operationId: op.id }, { status: "posted", assetId: issued ? issued.args.assetId.toString() : null, refusalCode: null, refusalDetail: null, updatedAt: at });
+      } else {
+        await em.update(IssuanceRequest, { operationId: op.id }, { status: "refused", refusalCode: outcome.errorCode ?? "TRANSACTION_REVERTED", refusalDetail: outcome.errorDetail ? JSON.stringify(outcome.errorDetail) : null, updatedAt: at });
+      }
+    });
+  }
+
+  async file(f: IssuanceFiling): Promise<IssuanceRequest> {
+    checkElements(f);
+    const owner = getAddress(f.owner);
+    const assetType = assetTypeCode(f.assetType);
+    if (!(await this.chain.ledger.isRecognisedAssetType(assetType))) throw new AppError("ASSET_TYPE_NOT_RECOGNISED", { assetType: f.assetType });
+    if (nowSec() > BigInt(f.deadline)) throw new AppError("ISSUANCE_REQUEST_EXPIRED", { deadline: f.deadline });
+    if (await this.chain.ledger.isIssuanceNonceUsed(owner, BigInt(f.nonce))) throw new AppError("COLLATERAL_ATTESTATION_USED", { owner, nonce: f.nonce });
+    const value = {
+      owner, assetType, decisionHash: f.decision.documentHash, issuerDetailsHash: issuerDetailsHash(f.issuer),
+      units: BigInt(f.decision.units), evidenceHash: f.evidenceHash, nonce: BigInt(f.nonce), deadline: BigInt(f.deadline),
+    };
+    if (!(await this.chain.isValidSignature(owner, ISSUANCE_TYPES, value, f.ownerSignature))) throw new AppError("ISSUANCE_REQUEST_SIGNATURE_INVALID", { owner });
+    const at = new Date().toISOString();
+    const row = Object.assign(new IssuanceRequest(), {
+      id: randomUUID(), status: "filed", owner, assetType,
+      request: JSON.stringify({ decision: f.decision, issuer: f.issuer, evidenceHash: f.evidenceHash, nonce: f.nonce, deadline: f.deadline }),
+      ownerSignature: f.ownerSignature, attestation: null, operationId: null, assetId: null, refusalCode: null, refusalDetail: null, createdAt: at, updatedAt: at,
+    } satisfies IssuanceRequest);
+    await this.db.transaction((em) => em.insert(IssuanceRequest, row));
+    return row;
+  }
+
+  async find(id: string): Promise<IssuanceRequest> {
+    const row = await this.db.manager.findOneBy(IssuanceRequest, { id });
+    if (!row) throw new AppError("ISSUANCE_REQUEST_NOT_FOUND", { id });
+    return row;
+  }
+
+  async attest(id: string, a: Attestation): Promise<IssuanceRequest> {
+    const row = await this.find(id);
+    if (row.status !== "filed" && row.status !== "refused") throw new AppError("ISSUANCE_STATE_INVALID", { status: row.status, expected: "filed" });
+    const verifier = getAddress(a.verifier);
+    if (!(await this.chain.ledger.hasRole(VERIFIER_ROLE, verifier))) throw new AppError("COLLATERAL_VERIFIER_NOT_TRUSTED", { verifier });
+    if (nowSec() > BigInt(a.expiry)) throw new AppError("COLLATERAL_ATTESTATION_EXPIRED", { expiry: a.expiry });
+    const req = JSON.parse(row.request) as Omit<IssuanceFiling, "owner" | "assetType" | "ownerSignature">;
+    const value = { owner: row.owner, evidenceHash: req.evidenceHash, assetType: row.assetType, nonce: BigInt(req.nonce), expiry: BigInt(a.expiry) };
+    if (!(await this.chain.isValidSignature(verifier, ATTESTATION_TYPES, value, a.signature))) throw new AppError("COLLATERAL_ATTESTATION_SIGNATURE_INVALID", { verifier });
+    row.status = "attested";
+    row.attestation = JSON.stringify({ verifier, expiry: a.expiry, signature: a.signature });
+    row.updatedAt = new Date().toISOString();
+    await this.db.transaction((em) => em.update(IssuanceRequest, { id }, { status: row.status, attestation: row.attestation, updatedAt: row.updatedAt }));
+    return row;
+  }
+
+  private issueArgs(row: IssuanceRequest): unknown[] {
+    const req = JSON.parse(row.request) as Omit<IssuanceFiling, "owner" | "assetType" | "ownerSignature">;
+    const att = JSON.parse(row.attestation ?? "null") as Attestation;
+    return [
+      row.assetType,
+      req.decision,
+      req.issuer,
+      { owner: row.owner, evidenceHash: req.evidenceHash, assetType: row.assetType, nonce: req.nonce, expiry: att.expiry, verifier: att.verifier, signature: att.signature },
+      req.deadline,
+      row.ownerSignature,
+    ];
+  }
+
+  async post(id: string, clientId: string, idempotencyId?: string): Promise<Operation> {
+    const row = await this.find(id);
+    if (row.status !== "attested" && !(row.status === "refused" && row.attestation)) throw new AppError("ISSUANCE_STATE_INVALID", { status: row.status, expected: "attested" });
+    const args = this.issueArgs(row);
+    try {
+      return await this.operations.submitCall({
+        kind: "issuance.post", signer: "operator", method: "issue", args, clientId, idempotencyId,
+        after: async (em, op) => {
+          await em.update(IssuanceRequest, { id }, { status: "submitted", operationId: op.id, refusalCode: null, refusalDetail: null, updatedAt: new Date().toISOString() });
+        },
+      }, this.idempotency);
+    } catch (err) {
+      if (err instanceof AppError && err.status === 422) {
+        await this.db.transaction((em) => em.update(IssuanceRequest, { id }, { status: "refused", refusalCode: err.code, refusalDetail: JSON.stringify(err.details ?? {}), updatedAt: new Date().toISOString() }));
+      }
+      throw err;
+    }
+  }
+
+  view(row: IssuanceRequest) {
+    const req = JSON.parse(row.request) as Record<string, unknown>;
+    const refusal = row.refusalCode
+      ? { code: row.refusalCode, message: ERRORS[row.refusalCode as ErrorCode]?.[1] ?? row.refusalCode, details: row.refusalDetail ? (JSON.parse(row.refusalDetail) as Record<string, unknown>) : undefined }
+      : null;
+    return {
+      id: row.id, status: row.status, owner: row.owner, assetType: row.assetType, assetTypeLabel: assetTypeLabel(row.assetType),
+      ...req, ownerSignature: row.ownerSignature,
+      attestation: row.attestation ? (JSON.parse(row.attestation) as Attestation) : null,
+      operationId: row.operationId, assetId: row.assetId, refusal, createdAt: row.createdAt, updatedAt: row.updatedAt,
+    };
+  }
+
+  async list(limit: number, offset: number, status?: string) {
+    const rows = await this.db.manager.find(IssuanceRequest, { where: status ? { status: status as IssuanceRequest["status"] } : {}, order: { createdAt: "DESC" }, take: limit, skip: offset });
+    return rows.map((r) => this.view(r));
+  }
+}

@@ -1,0 +1,112 @@
+import { decodeBytes32String, encodeBytes32String, getAddress, isHexString } from "ethers";
+import type { LedgerClient } from "../chain/ledger";
+import type { Operation } from "../persistence/entities";
+import { AppError } from "../errors";
+import type { OperationService } from "./operations";
+import type { IdempotencyService } from "./idempotency";
+
+export const ASSET_CATEGORIES = ["None", "TangibleAsset", "Service", "IntellectualProperty", "IntellectualService", "Money", "LegalTender", "UnitOfAccount", "Security", "FinancialInstrument"] as const;
+export type AssetCategory = (typeof ASSET_CATEGORIES)[number];
+const PERMIT_STATUS = ["None", "Active", "Suspended", "Revoked"] as const;
+
+/** An asset type code: a bytes32 hex value, or a short text (at most 31 bytes) encoded as bytes32. */
+export function assetTypeCode(code: string): string {
+  if (isHexString(code, 32)) return code.toLowerCase();
+  try {
+    return encodeBytes32String(code);
+  } catch {
+    throw new AppError("VALIDATION_FAILED", { issues: [{ path: "code", message: "at most 31 bytes of text, or a bytes32 hex value" }] });
+  }
+}
+export function assetTypeLabel(code: string): string | null {
+  try {
+    return decodeBytes32String(code);
+  } catch {
+    return null;
+  }
+}
+
+/** The authority's registers: permits (Art. 6.1, 9), recognised asset types (Art. 4.1.8), the platform pause. */
+export class RegistryService {
+  constructor(private readonly chain: LedgerClient, private readonly operations: OperationService, private readonly idempotency: IdempotencyService) {}
+
+  private authorityCall(kind: string, method: string, args: unknown[], clientId: string, idempotencyId?: string): Promise<Operation> {
+    return this.operations.submitCall({ kind, signer: "authority", method, args, clientId, idempotencyId }, this.idempotency);
+  }
+
+  grantPermit(i: { operator: string; legalName: string; bin: string; permitNumber: string; scope: string }, clientId: string, idem?: string) {
+    return this.authorityCall("permit.grant", "grantPermit", [getAddress(i.operator), { legalName: i.legalName, bin: i.bin, permitNumber: i.permitNumber, scope: i.scope }], clientId, idem);
+  }
+  suspendPermit(operator: string, reason: string, until: number, clientId: string, idem?: string) {
+    return this.authorityCall("permit.suspend", "suspendPermit", [getAddress(operator), reason, until], clientId, idem);
+  }
+  resumePermit(operator: string, clientId: string, idem?: string) {
+    return this.authorityCall("permit.resume", "resumePermit", [getAddress(operator)], clientId, idem);
+  }
+  revokePermit(operator: string, courtDecision: string, clientId: string, idem?: string) {
+    return this.authorityCall("permit.revoke", "revokePermit", [getAddress(operator), courtDecision], clientId, idem);
+  }
+
+  async permit(operator: string) {
+    const a = getAddress(operator);
+    const [state, detailsHash] = await this.chain.ledger.permitOf(a);
+    const status = PERMIT_STATUS[Number(state.status)];
+    if (status === "None") throw new AppError("PERMIT_NOT_FOUND", { operator: a });
+    const granted = await this.chain.ledger.queryFilter(this.chain.ledger.filters.PermitGranted(a), this.chain.deployment.deployBlock);
+    const last = granted.at(-1);
+    return {
+      operator: a,
+      status,
+      permitted: await this.chain.ledger.isPermitted(a),
+      suspendedUntil: Number(state.suspendedUntil) ? new Date(Number(state.suspendedUntil) * 1000).toISOString() : null,
+      grantedAt: new Date(Number(state.grantedAt) * 1000).toISOString(),
+      detailsHash,
+      details: last ? { legalName: last.args.legalName, bin: last.args.bin, permitNumber: last.args.permitNumber, scope: last.args.scope } : null,
+    };
+  }
+
+  async permits() {
+    const granted = await this.chain.ledger.queryFilter(this.chain.ledger.filters.PermitGranted(), this.chain.deployment.deployBlock);
+    const operators = [...new Set(granted.map((e) => getAddress(e.args.operator)))];
+    return Promise.all(operators.map((o) => this.permit(o)));
+  }
+
+  listAssetType(i: { code: string; name: string; category: AssetCategory }, clientId: string, idem?: string) {
+    return this.authorityCall("asset-type.list", "listAssetType", [assetTypeCode(i.code), i.name, ASSET_CATEGORIES.indexOf(i.category)], clientId, idem);
+  }
+  delistAssetType(code: string, clientId: string, idem?: string) {
+    return this.authorityCall("asset-type.delist", "delistAssetType", [assetTypeCode(code)], clientId, idem);
+  }
+
+  async assetType(code: string) {
+    const c = assetTypeCode(code);
+    const t = await this.chain.ledger.assetType(c);
+    if (Number(t.category) === 0) throw new AppError("NOT_FOUND", { assetType: code });
+    return { code: c, label: assetTypeLabel(c), name: t.name, category: ASSET_CATEGORIES[Number(t.category)], listed: t.listed };
+  }
+
+  async assetTypes() {
+    const listed = await this.chain.ledger.queryFilter(this.chain.ledger.filters.AssetTypeListed(), this.chain.deployment.deployBlock);
+    const codes = [...new Set(listed.map((e) => e.args.code))];
+    return Promise.all(codes.map((c) => this.assetType(c)));
+  }
+
+  setPaused(paused: boolean, clientId: string, idem?: string) {
+    return this.authorityCall(paused ? "platform.pause" : "platform.unpause", paused ? "pause" : "unpause", [], clientId, idem);
+  }
+
+  async platform() {
+    const [paused, disclosureVersion, assetCount] = await Promise.all([this.chain.ledger.paused(), this.chain.ledger.currentDisclosureVersion(), this.chain.ledger.assetCount()]);
+    return {
+      chainId: this.chain.chainId.toString(),
+      ledger: this.chain.deployment.ledger,
+      operator: this.chain.operatorAddress,
+      operatorPermitted: await this.chain.ledger.isPermitted(this.chain.operatorAddress),
+      authorityKeyConfigured: this.chain.hasWallet("authority"),
+      paused,
+      disclosureVersion: Number(disclosureVersion),
+      assetCount: Number(assetCount),
+      eip712Domain: { ...this.chain.domain, chainId: this.chain.chainId.toString() },
+    };
+  }
+}
