@@ -310,8 +310,16 @@ class Lane {
       await this.chain.provider.send("eth_sendRawTransaction", [tx.raw]);
     } catch (err) {
       const msg = String((err as Error).message ?? err);
-      // Already known or already mined: the stored transaction is the one the node has.
-      if (!/already known|known transaction|nonce too low|already imported|AlreadyKnown/i.test(msg)) {
+      if (/nonce too low|nonce has already been used/i.test(msg)) {
+        // Either ours was mined, or another transaction took the nonce: then ours can never be mined.
+        const receipt = await this.chain.provider.getTransactionReceipt(tx.hash);
+        if (!receipt) {
+          this.nextNonce = Math.max(this.nextNonce, await this.chain.provider.getTransactionCount(this.wallet.address, "pending"));
+          await this.requeue(tx, "nonce taken by another transaction");
+          return;
+        }
+      } else if (!/already known|known transaction|already imported|AlreadyKnown/i.test(msg)) {
+        // The stored raw transaction is re-broadcast by recover() later.
         this.log.warn({ err: msg, hash: tx.hash }, "broadcast failed; will retry");
         return;
       }

@@ -6,8 +6,11 @@ import type { EntityManager } from "typeorm";
 import type { Config } from "../config";
 import { ENTITIES } from "./entities";
 import { Initial1764072000000 } from "./migrations/1764072000000-Initial";
+import { Events1764090000000 } from "./migrations/1764090000000-Events";
+import { PlatformEvent } from "../mirror/event-log";
 
-export const MIGRATIONS = [Initial1764072000000];
+export const MIGRATIONS = [Initial1764072000000, Events1764090000000];
+const ALL_ENTITIES = [...ENTITIES, PlatformEvent];
 
 /** Builds the DataSource for the configured database. `synchronize` is never used: migrations are. */
 export function buildDataSource(db: Config["database"]): DataSource {
@@ -15,7 +18,7 @@ export function buildDataSource(db: Config["database"]): DataSource {
     return new DataSource({
       type: "postgres",
       url: db.url,
-      entities: ENTITIES,
+      entities: ALL_ENTITIES,
       migrations: MIGRATIONS,
       synchronize: false,
       // A schema of its own (tests, side-by-side deployments): every unqualified name resolves there.
@@ -26,7 +29,7 @@ export function buildDataSource(db: Config["database"]): DataSource {
   return new DataSource({
     type: "better-sqlite3",
     database: db.file,
-    entities: ENTITIES,
+    entities: ALL_ENTITIES,
     migrations: MIGRATIONS,
     synchronize: false,
     enableWAL: true,

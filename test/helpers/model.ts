@@ -245,6 +245,23 @@ export class LedgerModel {
     this.pending.push({ assetId: p.id, sequence: asset.recordCount, from: p.from, to: p.to, amount: p.amount, ref: p.ref });
   }
 
+  /** Saves balances, supplies, nonces, frozen amounts and records; the returned function restores them. */
+  snapshot(): () => void {
+    const count = this.assets.length;
+    const saved = this.assets.map((a) => ({
+      a, supply: a.supply, redeemed: a.redeemed, recordCount: a.recordCount,
+      balances: new Map(a.balances), frozen: new Map(a.frozen), nonces: new Map(a.nonces),
+    }));
+    const pending = [...this.pending];
+    return () => {
+      this.assets.length = count;
+      for (const s of saved) {
+        Object.assign(s.a, { supply: s.supply, redeemed: s.redeemed, recordCount: s.recordCount, balances: s.balances, frozen: s.frozen, nonces: s.nonces });
+      }
+      this.pending = pending;
+    };
+  }
+
   /** Creates the asset an issuance posts (its mint is then a {post} from the zero address). */
   createAsset(issuer: string, units: bigint): AssetState {
     const asset: AssetState = {

@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { ZeroAddress, id as keccakText } from "ethers";
 import { Basis, REAL_ESTATE, authorization, buildIssuance, deployPlatformFixture, submitIssuance } from "../helpers/platform";
+import { chainHashes, verifyRecordChain } from "../../server/chain/records";
 import { ZERO_HEAD, fields, ledgerRecordHash, recomputeChain, recordsIn, recordsOf } from "./support";
 
 /** Issue, relayed transfer, direct transfer, batch, redemption and forced transfer on asset 1. */
@@ -50,6 +51,33 @@ describe("Transfer records (Art. 5.1.7, 6.6)", function () {
     const info = await ledger.assetInfo(assetId);
     expect(chain.count).to.equal(info.recordCount);
     expect(chain.head).to.equal(info.recordHead.toLowerCase());
+  });
+
+  it("when the off-chain verifier (verifyRecordChain) recomputes the chain from the events then it is verified against recordCount and recordHead", async function () {
+    const { ledger, assetId } = await loadFixture(busyLedgerFixture);
+    const records = (await recordsOf(ledger, assetId)).map(fields);
+    const info = await ledger.assetInfo(assetId);
+    expect(verifyRecordChain(records, info.recordCount, info.recordHead)).to.deep.equal({
+      verified: true,
+      count: info.recordCount,
+      head: info.recordHead.toLowerCase(),
+    });
+    expect(chainHashes(records)).to.deep.equal(recomputeChain(records).hashes);
+  });
+
+  it("when a mirror's copy is altered, has a gap or misses the last records then verifyRecordChain says where", async function () {
+    const { ledger, assetId } = await loadFixture(busyLedgerFixture);
+    const records = (await recordsOf(ledger, assetId)).map(fields);
+    const info = await ledger.assetInfo(assetId);
+    const stored = records.map((r, i) => ({ ...r, recordHash: chainHashes(records)[i] }));
+    const altered = stored.map((r) => (r.sequence === 4n ? { ...r, amount: r.amount + 1n } : r));
+    expect(verifyRecordChain(altered, info.recordCount, info.recordHead)).to.deep.include({ verified: false, firstDivergentSequence: 4n, reason: "record altered" });
+    const gap = records.filter((r) => r.sequence !== 3n);
+    expect(verifyRecordChain(gap, info.recordCount, info.recordHead)).to.deep.include({ verified: false, firstDivergentSequence: 3n, reason: "record missing" });
+    const short = records.slice(0, -2);
+    expect(verifyRecordChain(short, info.recordCount, info.recordHead)).to.deep.include({ verified: false, firstDivergentSequence: 6n });
+    const unhashedAlteration = records.map((r) => (r.sequence === 7n ? { ...r, ref: ZERO_HEAD.padEnd(66, "0") } : r));
+    expect(verifyRecordChain(unhashedAlteration, info.recordCount, info.recordHead)).to.deep.include({ verified: false, reason: "head differs" });
   });
 
   it("when the records are recomputed then the sum of movements equals the balances and the supply", async function () {
