@@ -297,6 +297,7 @@ contract SecuredAssetLedger is
         view
         returns (TransferCheck)
     {
+        if (to == address(0)) return TransferCheck.RecipientNotRegistered;
         return _ruleCheck(operator, from, to, assetId, amount, false);
     }
 
@@ -319,7 +320,7 @@ contract SecuredAssetLedger is
 
     /// @inheritdoc IERC7943MultiTokenChecks
     function canTransfer(address from, address to, uint256 tokenId, uint256 amount) external view returns (bool allowed) {
-        return _ruleCheck(address(0), from, to, tokenId, amount, false) == TransferCheck.Ok;
+        return to != address(0) && _ruleCheck(address(0), from, to, tokenId, amount, false) == TransferCheck.Ok;
     }
 
     /// @inheritdoc ISecuredAssetLedger

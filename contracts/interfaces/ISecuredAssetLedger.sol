@@ -208,8 +208,8 @@ interface ISecuredAssetLedger {
     function transferWithAuthorization(TransferAuthorization calldata auth, bytes calldata signature) external;
 
     /**
-     * @notice Relays many holder-signed transfers; each is checked on its own: a refused one emits
-     * AuthorizationRejected and the rest go on.
+     * @notice Relays many holder-signed transfers; each is checked on its own: a refused one (one to the zero
+     * address included) emits AuthorizationRejected and the rest go on.
      * Requirements: caller holds an active permit; equal, non-zero lengths.
      * @return posted how many were posted
      */
@@ -265,7 +265,8 @@ interface ISecuredAssetLedger {
      * @notice Moves units on a legal ground (court decision, inheritance, lost key), recorded like any other
      * movement. The sender's freezes do not apply; the recipient must be registered, not frozen and have
      * acknowledged the current disclosure.
-     * Requirements: AUTHORITY_ROLE; `basis` set; `ref` non-zero; balance sufficient.
+     * Requirements: AUTHORITY_ROLE; `basis` set; `ref` non-zero; `from` and `to` not zero (a forced transfer never
+     * creates or destroys units); balance sufficient.
      */
     function forcedTransfer(
         address from,
@@ -276,7 +277,8 @@ interface ISecuredAssetLedger {
         bytes32 ref
     ) external;
 
-    /// @notice Why a transfer posted by `operator` (zero for a direct transfer) would be refused, or Ok.
+    /// @notice Why a transfer posted by `operator` (zero for a direct transfer) would be refused, or Ok. A zero
+    /// recipient is RecipientNotRegistered (burning is redemption, not a transfer).
     function checkTransfer(address operator, address from, address to, uint256 assetId, uint256 amount)
         external
         view

@@ -3,7 +3,8 @@ import express from "express";
 import type { NextFunction, Request, Response, Express } from "express";
 import helmet from "helmet";
 import { pinoHttp } from "pino-http";
-import { rateLimit } from "express-rate-limit";
+import { rateLimit, ipKeyGenerator } from "express-rate-limit";
+import { createHash } from "node:crypto";
 import swaggerUi from "swagger-ui-express";
 import type { AppContext } from "../context";
 import { AppError } from "../errors";
@@ -55,7 +56,10 @@ export function buildApp(ctx: AppContext): Express {
       limit: ctx.config.rateLimitPerMinute,
       standardHeaders: "draft-8",
       legacyHeaders: false,
-      keyGenerator: (req) => req.get("authorization") ?? req.ip ?? "anonymous",
+      keyGenerator: (req) => {
+        const auth = req.get("authorization");
+        return auth ? createHash("sha256").update(auth).digest("hex") : ipKeyGenerator(req.ip ?? "0.0.0.0");
+      },
       handler: (_req, _res, next) => next(new AppError("RATE_LIMITED")),
     }),
   );

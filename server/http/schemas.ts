@@ -14,10 +14,12 @@ export const Address = z
   .openapi({ type: "string", example: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8" });
 export const Uint = z
   .string()
-  .regex(/^(0|[1-9][0-9]{0,77})$/, "must be a non-negative integer as a decimal string")
-  .refine((v) => BigInt(v) <= UINT256_MAX, "must fit in uint256")
+  .refine((v) => /^(0|[1-9][0-9]{0,77})$/.test(v) && BigInt(v) <= UINT256_MAX, "must be a non-negative integer (decimal string) that fits in uint256")
   .openapi({ type: "string", example: "100" });
-export const PositiveUint = Uint.refine((v) => BigInt(v) > 0n, "must be positive");
+export const PositiveUint = z
+  .string()
+  .refine((v) => /^[1-9][0-9]{0,77}$/.test(v) && BigInt(v) <= UINT256_MAX, "must be a positive integer (decimal string) that fits in uint256")
+  .openapi({ type: "string", example: "100" });
 export const Bytes32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be 32 bytes as 0x-prefixed hex").openapi({ example: "0x" + "00".repeat(32) });
 export const Signature = z.string().regex(/^0x([0-9a-fA-F]{2})+$/, "must be 0x-prefixed hex").max(4098).openapi({ example: "0x…65 bytes" });
 export const Pagination = z.object({

@@ -279,6 +279,7 @@ let runsExecuted = 0;
 let firstFailureAt: number | undefined;
 
 function count(key: string): void {
+  if (firstFailureAt !== undefined) return;
   stats.set(key, (stats.get(key) ?? 0) + 1);
 }
 
@@ -582,12 +583,22 @@ class Run {
     if (cmd.mode === "operator") expected = refuse("ERC1155MissingApprovalForAll", [this.operator.address, from]);
     else if (to === ZeroAddress) expected = refuse("ERC1155InvalidReceiver", [ZeroAddress]);
     else expected = m.rules(undefined, from, to, id, amount, false);
+    if (to !== ZeroAddress) await this.checkView(ZeroAddress, from, to, id, amount, m.rules(undefined, from, to, id, amount, false));
     const actual = await this.send(() => this.ledger.connect(caller).safeTransferFrom(from, to, id, amount, "0x", GAS));
     if (expected.ok) m.post({ from, to, id, amount, ref: ZeroHash });
     return {
       label: `direct ${cmd.mode === "operator" ? "(by the operator) " : ""}#${id} ${short(from)}->${short(to)} ${amount}`,
       expected, actual, touched: { accounts: [from, to], assets: [id] },
     };
+  }
+
+  /** checkTransfer, the view the gateway explains refusals with, gives the model's reason code. */
+  async checkView(operator: string, from: string, to: string, id: bigint, amount: bigint, rules: Expectation): Promise<void> {
+    const code = await this.ledger.checkTransfer(operator, from, to, id, amount);
+    const expectedCode = rules.ok ? Code.Ok : rules.code;
+    if (Number(code) !== expectedCode) {
+      this.fail(`checkTransfer(${short(operator)}, ${short(from)}, ${short(to)}, #${id}, ${amount}) = ${code}, the model says ${expectedCode} (${fmtOutcome(rules)})`);
+    }
   }
 
   /** safeBatchTransferFrom of two ids (possibly the same one twice): each passes the gate; one refusal reverts all. */
@@ -663,6 +674,10 @@ class Run {
     let expected = m.authorizationCheck(auth.from, auth.assetId, auth.nonce, auth.deadline, genuine, now);
     if (expected.ok && auth.to === ZeroAddress) expected = refuse("ERC1155InvalidReceiver", [ZeroAddress]);
     if (expected.ok) expected = m.rules(this.operator.address, auth.from, auth.to, auth.assetId, auth.amount, false);
+    if (auth.to !== ZeroAddress && now === undefined) {
+      const rules = m.rules(this.operator.address, auth.from, auth.to, auth.assetId, auth.amount, false);
+      await this.checkView(this.operator.address, auth.from, auth.to, auth.assetId, auth.amount, rules);
+    }
     const actual = await this.send(() => this.ledger.connect(this.operator).transferWithAuthorization(auth, signature, GAS));
     if (now !== undefined && now > m.lastTimestamp) m.lastTimestamp = now;
     if (expected.ok) m.post({ from: auth.from, to: auth.to, id: auth.assetId, amount: auth.amount, ref: auth.ref, nextNonce: auth.nonce + 1n });
@@ -801,10 +816,12 @@ class Run {
   }
 
   async suspend(cmd: Extract<Cmd, { kind: "suspend" }>): Promise<StepResult> {
-    const id = this.assetId(cmd.asset);
+    // Suspensions are episodes: a suspended asset, if any, is mostly the one resumed; active assets are mostly
+    // suspended; the other calls (suspend twice, resume an active asset) are refusals.
+    const suspended = this.model.assets.filter((a) => a.status === Status.Suspended);
+    const id = suspended.length > 0 && cmd.r < 6 && cmd.asset >= 0 ? suspended[cmd.asset % suspended.length].id : this.assetId(cmd.asset);
     const asset = this.model.asset(id);
     const status = asset?.status ?? Status.None;
-    // Active assets are sometimes suspended, suspended ones mostly resumed; the other calls are refusals.
     const doSuspend = status === Status.Suspended ? cmd.r >= 8 : cmd.r < 8 || status !== Status.Active;
     let expected: Expectation;
     if (!asset) expected = refuse("AssetNotFound", [id]);
@@ -1113,8 +1130,10 @@ describe("SecuredAssetLedger: stateful property against a TypeScript model", fun
         await run.verifyAllRecords();
         if (firstFailureAt === undefined) runsExecuted += 1;
       } catch (e) {
-        firstFailureAt ??= Date.now();
-        if (e instanceof PropertyFailure) console.log(`      property failure (seed=${SEED}): ${e.message.split("\n")[0]}`);
+        if (firstFailureAt === undefined) {
+          firstFailureAt = Date.now();
+          console.log(`      property failure (seed=${SEED}), shrinking for up to ${SHRINK_MS / 1000} s: ${String(e instanceof Error ? e.message : e).split("\n")[0]}`);
+        }
         throw e;
       }
     });

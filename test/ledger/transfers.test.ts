@@ -272,6 +272,9 @@ describe("Transfers", function () {
       expect(await check(operator.address, owner.address, alice.address, 10n, 99n)).to.equal(Check.AssetNotActive);
       expect(await check(operator.address, carol.address, alice.address, 10n)).to.equal(Check.SenderNotRegistered);
       expect(await check(operator.address, owner.address, carol.address, 10n)).to.equal(Check.RecipientNotRegistered);
+      // A transfer to the zero address would be a burn: that is redemption, never a transfer.
+      expect(await check(operator.address, owner.address, ZeroAddress, 10n)).to.equal(Check.RecipientNotRegistered);
+      expect(await ledger.canTransfer(owner.address, ZeroAddress, assetId, 10n)).to.equal(false);
       expect(await check(operator.address, alice.address, bob.address, 1_001n)).to.equal(Check.InsufficientBalance);
       await ledger.connect(operator).setFrozenTokens(alice.address, assetId, 500n);
       expect(await check(operator.address, alice.address, bob.address, 501n)).to.equal(Check.InsufficientUnfrozenBalance);
