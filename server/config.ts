@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { SupervisionSettings } from "./supervision/settings";
 
 const hexKey = z.string().regex(/^(0x)?[0-9a-fA-F]{64}$/, "must be a 32-byte hex private key");
 const boolish = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
@@ -27,6 +28,15 @@ const envSchema = z
     BODY_LIMIT: z.string().default("100kb"),
     RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(60_000),
     SUBMITTER_ENABLED: boolish.default(true),
+    SUPERVISION_ENABLED: boolish.optional(),
+    WEBHOOK_DISPATCH_INTERVAL_MS: z.coerce.number().int().min(10).max(600_000).optional(),
+    WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).optional(),
+    WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(10).max(3_600_000).optional(),
+    WEBHOOK_RETRY_MAX_MS: z.coerce.number().int().min(10).max(86_400_000).optional(),
+    MONITORING_INTERVAL_MS: z.coerce.number().int().min(10).max(3_600_000).optional(),
+    DECISION_CHECK_INTERVAL_MS: z.coerce.number().int().min(100).max(604_800_000).optional(),
+    DECISION_FETCH_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).optional(),
+    DECISION_MAX_BYTES: z.coerce.number().int().min(1).optional(),
   })
   .superRefine((env, ctx) => {
     if (!env.OPERATOR_KEY && !env.OPERATOR_KEYSTORE_FILE) {
@@ -61,6 +71,8 @@ export interface Config {
   bodyLimit: string;
   rateLimitPerMinute: number;
   submitterEnabled: boolean;
+  /** Supervision workers (webhooks, monitoring, decision checks); unset fields take their defaults. */
+  supervision?: Partial<SupervisionSettings>;
 }
 
 export class ConfigError extends Error {}
@@ -94,6 +106,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     bodyLimit: e.BODY_LIMIT,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     submitterEnabled: e.SUBMITTER_ENABLED,
+    supervision: {
+      enabled: e.SUPERVISION_ENABLED, dispatchIntervalMs: e.WEBHOOK_DISPATCH_INTERVAL_MS, webhookTimeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      retryBaseMs: e.WEBHOOK_RETRY_BASE_MS, retryMaxMs: e.WEBHOOK_RETRY_MAX_MS, monitoringIntervalMs: e.MONITORING_INTERVAL_MS,
+      decisionCheckIntervalMs: e.DECISION_CHECK_INTERVAL_MS, decisionFetchTimeoutMs: e.DECISION_FETCH_TIMEOUT_MS, decisionMaxBytes: e.DECISION_MAX_BYTES,
+    },
   };
 }
 

@@ -13,6 +13,8 @@ import type { DisclosureService } from "./services/disclosures";
 import type { RegistryService } from "./services/registry";
 import type { IssuanceService } from "./services/issuance";
 import type { AssetService } from "./services/assets";
+import type { Supervision } from "./supervision";
+import type { Mirror } from "./mirror";
 
 export interface Services {
   operations: OperationService;
@@ -22,6 +24,8 @@ export interface Services {
   registry: RegistryService;
   issuance: IssuanceService;
   assets: AssetService;
+  /** Subscriptions, monitoring, alerts, audit queries (server/supervision). */
+  supervision: Supervision;
 }
 
 /** Everything a route handler may use; built once by createGateway. */
@@ -36,4 +40,6 @@ export interface AppContext {
   idempotency: IdempotencyService;
   services: Services;
   state: { shuttingDown: boolean };
+  /** The record mirror: indexer, record queries, exports, verification. */
+  mirror: Mirror;
 }

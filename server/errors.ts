@@ -98,6 +98,16 @@ export const ERRORS = {
   INVALID_RECEIVER: [422, "The recipient address is invalid."],
   // --- submission outcomes
   TRANSACTION_REVERTED: [422, "The transaction reverted for a reason the gateway does not know; see details."],
+  // --- supervision (subscriptions, monitoring, alerts)
+  SUBSCRIPTION_NOT_FOUND: [404, "No such subscription among yours; list them with GET /v1/subscriptions."],
+  SUBSCRIPTION_URL_INVALID: [422, "The webhook URL must be an http or https URL."],
+  REPLAY_SEQUENCE_INVALID: [422, "fromSequence is beyond the subscription's last delivery sequence; see details.lastSequence."],
+  MONITORING_RULE_NOT_FOUND: [404, "No such monitoring rule."],
+  MONITORING_RULE_INVALID: [422, "The monitoring rule is inconsistent; see details.problem."],
+  MONITORING_REPORT_NOT_FOUND: [404, "No such monitoring report."],
+  MONITORING_REPORT_STATE_INVALID: [409, "The report is not in a state that allows this step (open → acknowledged → closed)."],
+  ASSET_VALUE_NOT_DECLARED: [404, "No unit value is declared for this asset; set one with PUT /v1/assets/{assetId}/declared-value."],
+  ALERT_NOT_FOUND: [404, "No such alert."],
 } as const satisfies Record<string, readonly [number, string]>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -20,7 +20,9 @@ import { DisclosureService } from "./services/disclosures";
 import { RegistryService } from "./services/registry";
 import { IssuanceService } from "./services/issuance";
 import { AssetService } from "./services/assets";
+import { Supervision } from "./supervision";
 import { buildApp } from "./http/app";
+import { createMirror } from "./mirror";
 import type { AppContext } from "./context";
 
 export interface Gateway {
@@ -53,6 +55,7 @@ export async function createGateway(config: Config, logger?: Logger): Promise<Ga
     apiKeys: new ApiKeyService(db),
     audit: new AuditService(db),
     state: { shuttingDown: false },
+    mirror: createMirror(db, chain, config, log.child({ component: "mirror" })),
     services: {
       operations,
       transfers: new TransferService(db, chain, operations, idempotency),
@@ -61,6 +64,7 @@ export async function createGateway(config: Config, logger?: Logger): Promise<Ga
       registry: new RegistryService(chain, operations, idempotency),
       issuance: new IssuanceService(db, chain, operations, idempotency, submitter),
       assets: new AssetService(chain, operations, idempotency),
+      supervision: new Supervision({ db, chain, config, log, participants: () => ctx.services.participants }),
     },
   };
   const app = buildApp(ctx);
@@ -72,6 +76,8 @@ export async function createGateway(config: Config, logger?: Logger): Promise<Ga
     context: ctx,
     async start() {
       await submitter.start();
+      ctx.mirror.indexer.start();
+      ctx.services.supervision.start();
       server = await new Promise<Server>((resolve, reject) => {
         const s = app.listen(config.port, config.host, () => resolve(s));
         s.once("error", reject);
@@ -91,6 +97,8 @@ export async function createGateway(config: Config, logger?: Logger): Promise<Ga
       server?.closeIdleConnections();
       // Finish the submitter's current step (its bookkeeping), then close the server, then the database.
       await submitter.stop();
+      await ctx.mirror.indexer.stop();
+      await ctx.services.supervision.stop();
       const timer = setTimeout(() => server?.closeAllConnections(), 5_000);
       await closed;
       clearTimeout(timer);

@@ -11,6 +11,7 @@ import { ChainTransaction, Operation } from "../persistence/entities";
 import type { SignerName } from "../persistence/entities";
 import type { LedgerClient } from "./ledger";
 import { TRANSFER_CHECK_CODES } from "../errors";
+import { appendEvent } from "../mirror/event-log";
 
 export const TRANSFER_KIND = "transfer";
 
@@ -458,6 +459,11 @@ class Lane {
       ...(outcome.status === "failed" ? { dedupeKey: null } : {}),
     });
     await this.owner.hook(op.kind)?.(em, op, outcome);
+    // Announced in the same transaction as the outcome (webhook subscribers: operation.succeeded / operation.failed).
+    await appendEvent(em, {
+      type: outcome.status === "posted" ? "operation.succeeded" : "operation.failed", assetId: op.assetId, account: op.fromAddress,
+      payload: { operationId: op.id, kind: op.kind, status: op.status, clientId: op.clientId, ...result, ...(op.errorCode ? { errorCode: op.errorCode, errorDetail: outcome.errorDetail ?? null } : {}) },
+    });
   }
 }
 

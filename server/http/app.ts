@@ -20,8 +20,13 @@ import registers from "./routes/registers";
 import issuance from "./routes/issuance";
 import assets from "./routes/assets";
 import audit from "./routes/audit";
+import records, { mountRecordExport } from "./routes/records";
+import subscriptions from "./routes/subscriptions";
+import monitoring from "./routes/monitoring";
+import alerts from "./routes/alerts";
+import { mountAuditExport } from "./routes/audit-export";
 
-export const ROUTES: Route[] = [...health, ...registers, ...participants, ...disclosures, ...issuance, ...transfers, ...operations, ...assets, ...audit];
+export const ROUTES: Route[] = [...health, ...registers, ...participants, ...disclosures, ...issuance, ...transfers, ...operations, ...assets, ...audit, ...records, ...subscriptions, ...monitoring, ...alerts];
 let openApiRegistered = false;
 
 export function buildApp(ctx: AppContext): Express {
@@ -68,6 +73,8 @@ export function buildApp(ctx: AppContext): Express {
     res.json(doc);
   });
   mountRoutes(app, ctx, ROUTES);
+  mountRecordExport(app, ctx);
+  mountAuditExport(app, ctx);
   app.use((_req, _res, next) => next(new AppError("ROUTE_NOT_FOUND")));
   app.use(errorHandler(ctx));
   return app;

@@ -103,6 +103,7 @@ export function mountRoutes(app: Express, ctx: AppContext, routes: Route[]): voi
       const requestId = String(req.id ?? "");
       const client = spec.roles === "public" ? null : await authenticate(ctx, req);
       if (!roleAllowed(spec, client)) {
+        if (spec.method !== "get") await ctx.audit.record({ client, action: spec.operationId, target: targetOf(req), requestId, detail: { outcome: "refused", code: "FORBIDDEN" } });
         throw new AppError("FORBIDDEN", { role: client?.role, allowed: spec.roles });
       }
       if (spec.method !== "get" && ctx.state.shuttingDown) throw new AppError("SHUTTING_DOWN");

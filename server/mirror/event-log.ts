@@ -16,6 +16,7 @@ export const EVENT_TYPES = [
   "tokens.frozen",
   "alert.raised",
   "alert.resolved",
+  "mirror.reorganised",
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -51,4 +52,23 @@ export async function appendEvent(em: EntityManager, e: NewEvent): Promise<void>
     payload: JSON.stringify(e.payload),
     createdAt: new Date().toISOString(),
   });
+}
+
+/**
+ * Appends several events inside the caller's transaction, in order, with multi-row inserts (the indexer writes
+ * one event per mirrored record; one INSERT per event would dominate its run time).
+ */
+export async function appendEvents(em: EntityManager, events: NewEvent[]): Promise<void> {
+  const createdAt = new Date().toISOString();
+  for (let i = 0; i < events.length; i += 500) {
+    const rows = events.slice(i, i + 500).map((e) => ({
+      type: e.type,
+      assetId: e.assetId ?? null,
+      account: e.account?.toLowerCase() ?? null,
+      counterparty: e.counterparty?.toLowerCase() ?? null,
+      payload: JSON.stringify(e.payload),
+      createdAt,
+    }));
+    await em.createQueryBuilder().insert().into(PlatformEvent).values(rows).updateEntity(false).execute();
+  }
 }

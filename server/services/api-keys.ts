@@ -1,4 +1,5 @@
 import { createHash, randomBytes, randomUUID } from "node:crypto";
+import { IsNull } from "typeorm";
 import type { Database } from "../persistence/data-source";
 import { ApiClient } from "../persistence/entities";
 import type { Role } from "../persistence/entities";
@@ -23,7 +24,7 @@ export class ApiKeyService {
   async revoke(idOrName: string): Promise<number> {
     const at = new Date().toISOString();
     const result = await this.db.transaction(async (em) => {
-      const byId = await em.update(ApiClient, { id: idOrName, revokedAt: undefined }, { revokedAt: at });
+      const byId = await em.update(ApiClient, { id: idOrName, revokedAt: IsNull() }, { revokedAt: at });
       if (byId.affected) return byId.affected;
       const rows = await em.find(ApiClient, { where: { name: idOrName } });
       let n = 0;

@@ -87,6 +87,7 @@ type IssueVariant =
   | "fresh" | "retry" | "reuse" | "reuseNonce" | "expired" | "otherChain" | "otherContract" | "ownerOtherChain";
 interface BatchItem { asset: number; from: number; to: number; amount: Amount; variant: BatchVariant; pick: number }
 type ProbeKind = "direct" | "relay" | "issue" | "redeem" | "forced" | "unpauseTwice";
+type SuspendProbe = "direct" | "relay" | "redeem" | "forced" | "freezeTokens" | "again";
 
 type Cmd =
   | { kind: "tick"; seconds: number }
@@ -101,7 +102,7 @@ type Cmd =
   | { kind: "redeem"; asset: number; from: number; amount: Amount; mode: "self" | "signed" | "replay" | "otherChain"; pick: number }
   | { kind: "freeze"; who: number; r: number; byAuthority: boolean }
   | { kind: "freezeTokens"; asset: number; who: number; amount: Amount; huge: boolean; byAuthority: boolean }
-  | { kind: "suspend"; asset: number; r: number }
+  | { kind: "suspend"; asset: number; r: number; probe: SuspendProbe; from: number; to: number }
   | { kind: "forced"; asset: number; from: number; to: number; amount: Amount; basis: number; fromZero: boolean }
   | { kind: "pause"; probe: ProbeKind; asset: number; from: number; to: number }
   | { kind: "close"; asset: number };
@@ -133,7 +134,7 @@ const commandArb: fc.Arbitrary<Cmd> = fc.oneof(
   {
     weight: 9,
     arbitrary: fc.record({
-      kind: fc.constant("register" as const), who: poolIdx,
+      kind: fc.constant("register" as const), who: toIdx,
       ack: weighted<"none" | "signed" | "otherChain">(["signed", 5], ["none", 4], ["otherChain", 1]),
       pkind: fc.integer({ min: 1, max: 3 }),
     }),
@@ -141,7 +142,7 @@ const commandArb: fc.Arbitrary<Cmd> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("deregister" as const), who: poolIdx }) },
   {
     weight: 9,
-    arbitrary: fc.record({ kind: fc.constant("acknowledge" as const), who: poolIdx, bySig: fc.boolean(), stale: weighted([false, 6], [true, 1]) }),
+    arbitrary: fc.record({ kind: fc.constant("acknowledge" as const), who: toIdx, bySig: fc.boolean(), stale: weighted([false, 6], [true, 1]) }),
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("publishDisclosure" as const), byAuthority: fc.boolean() }) },
   {
@@ -187,7 +188,7 @@ const commandArb: fc.Arbitrary<Cmd> = fc.oneof(
       pick: fc.nat(),
     }),
   },
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant("freeze" as const), who: poolIdx, r: fc.nat({ max: 9 }), byAuthority: fc.boolean() }) },
+  { weight: 4, arbitrary: fc.record({ kind: fc.constant("freeze" as const), who: toIdx, r: fc.nat({ max: 9 }), byAuthority: fc.boolean() }) },
   {
     weight: 4,
     arbitrary: fc.record({
@@ -195,7 +196,14 @@ const commandArb: fc.Arbitrary<Cmd> = fc.oneof(
       huge: weighted([false, 9], [true, 1]), byAuthority: fc.boolean(),
     }),
   },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant("suspend" as const), asset: assetIdx, r: fc.nat({ max: 9 }) }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant("suspend" as const), asset: assetIdx, r: fc.nat({ max: 9 }),
+      probe: weighted<SuspendProbe>(["direct", 2], ["relay", 2], ["redeem", 1], ["forced", 1], ["freezeTokens", 1], ["again", 1]),
+      from: fromIdx, to: toIdx,
+    }),
+  },
   {
     weight: 6,
     arbitrary: fc.record({
@@ -211,7 +219,7 @@ const commandArb: fc.Arbitrary<Cmd> = fc.oneof(
       asset: assetIdx, from: fromIdx, to: toIdx,
     }),
   },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant("close" as const), asset: assetIdx }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant("close" as const), asset: assetIdx }) },
 );
 
 // ---------------------------------------------------------------------------------------------- chain plumbing
@@ -246,7 +254,12 @@ function fmtOutcome(o: ChainOutcome | Expectation): string {
   return `${o.error}${args}`;
 }
 
-class PropertyFailure extends Error {}
+/** A disagreement between chain and model, at a (1-based) step of the run. */
+class PropertyFailure extends Error {
+  constructor(message: string, readonly step: number) {
+    super(message);
+  }
+}
 
 // ---------------------------------------------------------------------------------------------- one run
 
@@ -321,7 +334,7 @@ class Run {
 
   fail(message: string): never {
     const tail = this.trace.slice(-25).join("\n    ");
-    throw new PropertyFailure(`step ${this.step}: ${message}\n  last steps of this run:\n    ${tail}`);
+    throw new PropertyFailure(`step ${this.step}: ${message}\n  last steps of this run:\n    ${tail}`, this.step);
   }
 
   // ------------------------------------------------------------------------------------------ resolution
@@ -332,17 +345,26 @@ class Run {
     return BigInt((sel % n) + 1);
   }
 
-  /** Mostly a current holder of the asset, otherwise anyone in the pool. */
+  /** Mostly a current holder of the asset (mostly one the model thinks may send), otherwise anyone in the pool. */
   fromOf(sel: number, id: bigint): string {
     const holders = this.pool.map((p) => p.address).filter((a) => this.model.balance(id, a) > 0n);
+    const eligible = holders.filter((a) => this.model.eligible(a));
+    if (sel < 8 && eligible.length > 0) return eligible[sel % eligible.length];
     if (sel < 12 && holders.length > 0) return holders[sel % holders.length];
     return this.pool[sel % this.pool.length].address;
+  }
+
+  /** Half of the time a pool member for whom `useful` holds (if any), otherwise anyone in the pool. */
+  pick(sel: number, useful: (a: string) => boolean): HardhatEthersSigner {
+    const candidates = this.pool.filter((p) => useful(p.address));
+    if (sel >= 4 && candidates.length > 0) return candidates[sel % candidates.length];
+    return this.pool[sel % this.pool.length];
   }
 
   /** Half of the time someone the model thinks may receive, otherwise anyone in the pool. */
   toOf(sel: number): string {
     const eligible = this.pool.map((p) => p.address).filter((a) => this.model.eligible(a));
-    if (sel >= 8 && eligible.length > 0) return eligible[sel % eligible.length];
+    if (sel >= 6 && eligible.length > 0) return eligible[sel % eligible.length];
     return this.pool[sel % this.pool.length].address;
   }
 
@@ -385,33 +407,37 @@ class Run {
 
   // ------------------------------------------------------------------------------------------ commands
 
-  async execute(cmd: Cmd): Promise<StepResult[]> {
+  /** Verifies one (sub-)step right after it ran: outcome, records, signatures, then the state invariants. */
+  async done(r: StepResult): Promise<void> {
+    this.trace.push(`${this.step}. ${r.label} -> ${fmtOutcome(r.actual)}`);
+    await this.verifyStep(r);
+    await this.verifyState(r.touched, false);
+  }
+
+  async execute(cmd: Cmd): Promise<void> {
     switch (cmd.kind) {
-      case "tick": {
-        await time.increase(cmd.seconds);
-        return [];
-      }
-      case "register": return [await this.register(cmd)];
-      case "deregister": return [await this.deregister(cmd.who)];
-      case "acknowledge": return [await this.acknowledge(cmd)];
-      case "publishDisclosure": return [await this.publishDisclosure(cmd.byAuthority)];
-      case "issue": return [await this.issue(cmd.owner, cmd.units, cmd.variant, cmd.pick, cmd.grain)];
-      case "direct": return [await this.direct(cmd)];
-      case "relay": return [await this.relay(cmd)];
-      case "batch": return [await this.batch(cmd.items)];
-      case "redeem": return [await this.redeem(cmd)];
-      case "freeze": return [await this.freeze(cmd)];
-      case "freezeTokens": return [await this.freezeTokens(cmd)];
-      case "suspend": return [await this.suspend(cmd)];
-      case "forced": return [await this.forced(cmd)];
+      case "tick": return time.increase(cmd.seconds).then(() => undefined);
+      case "register": return this.done(await this.register(cmd));
+      case "deregister": return this.done(await this.deregister(cmd.who));
+      case "acknowledge": return this.done(await this.acknowledge(cmd));
+      case "publishDisclosure": return this.done(await this.publishDisclosure(cmd.byAuthority));
+      case "issue": return this.done(await this.issue(cmd.owner, cmd.units, cmd.variant, cmd.pick, cmd.grain));
+      case "direct": return this.done(await this.direct(cmd));
+      case "relay": return this.done(await this.relay(cmd));
+      case "batch": return this.done(await this.batch(cmd.items));
+      case "redeem": return this.done(await this.redeem(cmd));
+      case "freeze": return this.done(await this.freeze(cmd));
+      case "freezeTokens": return this.done(await this.freezeTokens(cmd));
+      case "suspend": return this.suspendWindow(cmd);
+      case "forced": return this.done(await this.forced(cmd));
       case "pause": return this.pauseWindow(cmd);
-      case "close": return [await this.close(cmd.asset)];
+      case "close": return this.redeemAllAndClose(cmd.asset);
     }
   }
 
   async register(cmd: Extract<Cmd, { kind: "register" }>): Promise<StepResult> {
     const m = this.model;
-    const who = this.pool[cmd.who];
+    const who = this.pick(cmd.who, (a) => m.participant(a) === undefined);
     const a = who.address;
     const identity = keccakText(`kyc:${a}`);
     let expected: Expectation;
@@ -446,7 +472,7 @@ class Run {
 
   async acknowledge(cmd: Extract<Cmd, { kind: "acknowledge" }>): Promise<StepResult> {
     const m = this.model;
-    const who = this.pool[cmd.who];
+    const who = this.pick(cmd.who, (a) => m.participant(a) !== undefined && m.participant(a)?.acknowledged !== m.disclosureVersion);
     const a = who.address;
     const current = m.disclosureVersion;
     const version = cmd.stale && current > 1 ? current - 1 : current;
@@ -583,7 +609,7 @@ class Run {
     if (cmd.mode === "operator") expected = refuse("ERC1155MissingApprovalForAll", [this.operator.address, from]);
     else if (to === ZeroAddress) expected = refuse("ERC1155InvalidReceiver", [ZeroAddress]);
     else expected = m.rules(undefined, from, to, id, amount, false);
-    if (to !== ZeroAddress) await this.checkView(ZeroAddress, from, to, id, amount, m.rules(undefined, from, to, id, amount, false));
+    await this.checkView(ZeroAddress, from, to, id, amount, m.rules(undefined, from, to, id, amount, false));
     const actual = await this.send(() => this.ledger.connect(caller).safeTransferFrom(from, to, id, amount, "0x", GAS));
     if (expected.ok) m.post({ from, to, id, amount, ref: ZeroHash });
     return {
@@ -592,13 +618,26 @@ class Run {
     };
   }
 
-  /** checkTransfer, the view the gateway explains refusals with, gives the model's reason code. */
+  /**
+   * The views a gateway or wallet asks before submitting: checkTransfer gives the model's reason code (a zero
+   * recipient is never a transfer: RecipientNotRegistered); the ERC-7943 canTransfer, canSend and canReceive agree.
+   */
   async checkView(operator: string, from: string, to: string, id: bigint, amount: bigint, rules: Expectation): Promise<void> {
-    const code = await this.ledger.checkTransfer(operator, from, to, id, amount);
-    const expectedCode = rules.ok ? Code.Ok : rules.code;
+    const m = this.model;
+    const [code, can, canSend, canReceive] = await Promise.all([
+      this.ledger.checkTransfer(operator, from, to, id, amount),
+      this.ledger.canTransfer(from, to, id, amount),
+      this.ledger.canSend(from),
+      this.ledger.canReceive(to),
+    ]);
+    const expectedCode = to === ZeroAddress ? Code.RecipientNotRegistered : rules.ok ? Code.Ok : rules.code;
     if (Number(code) !== expectedCode) {
       this.fail(`checkTransfer(${short(operator)}, ${short(from)}, ${short(to)}, #${id}, ${amount}) = ${code}, the model says ${expectedCode} (${fmtOutcome(rules)})`);
     }
+    const direct = to === ZeroAddress ? false : m.rules(undefined, from, to, id, amount, false).ok;
+    if (can !== direct) this.fail(`canTransfer(${short(from)}, ${short(to)}, #${id}, ${amount}) = ${can}, the model says ${direct}`);
+    if (canSend !== m.eligible(from)) this.fail(`canSend(${short(from)}) = ${canSend}, the model says ${m.eligible(from)}`);
+    if (canReceive !== m.eligible(to)) this.fail(`canReceive(${short(to)}) = ${canReceive}, the model says ${m.eligible(to)}`);
   }
 
   /** safeBatchTransferFrom of two ids (possibly the same one twice): each passes the gate; one refusal reverts all. */
@@ -674,7 +713,7 @@ class Run {
     let expected = m.authorizationCheck(auth.from, auth.assetId, auth.nonce, auth.deadline, genuine, now);
     if (expected.ok && auth.to === ZeroAddress) expected = refuse("ERC1155InvalidReceiver", [ZeroAddress]);
     if (expected.ok) expected = m.rules(this.operator.address, auth.from, auth.to, auth.assetId, auth.amount, false);
-    if (auth.to !== ZeroAddress && now === undefined) {
+    if (now === undefined) {
       const rules = m.rules(this.operator.address, auth.from, auth.to, auth.assetId, auth.amount, false);
       await this.checkView(this.operator.address, auth.from, auth.to, auth.assetId, auth.amount, rules);
     }
@@ -739,19 +778,21 @@ class Run {
     };
   }
 
+  async redeemSelf(id: bigint, holder: string, amount: bigint): Promise<StepResult> {
+    const m = this.model;
+    const ref = this.ref("redeem");
+    const expected = m.rules(undefined, holder, ZeroAddress, id, amount, false);
+    const actual = await this.send(() => this.ledger.connect(this.signerOf(holder)).redeem(id, amount, ref, GAS));
+    if (expected.ok) m.post({ from: holder, to: ZeroAddress, id, amount, ref });
+    return { label: `redeem #${id} ${short(holder)} ${amount}`, expected, actual, touched: { accounts: [holder], assets: [id] } };
+  }
+
   async redeem(cmd: Extract<Cmd, { kind: "redeem" }>): Promise<StepResult> {
     const m = this.model;
     const id = this.assetId(cmd.asset);
     const holder = this.fromOf(cmd.from, id);
     const amount = this.amountOf(cmd.amount, id, holder);
-    const touched = { accounts: [holder], assets: [id] };
-    if (cmd.mode === "self") {
-      const ref = this.ref("redeem");
-      const expected = m.rules(undefined, holder, ZeroAddress, id, amount, false);
-      const actual = await this.send(() => this.ledger.connect(this.signerOf(holder)).redeem(id, amount, ref, GAS));
-      if (expected.ok) m.post({ from: holder, to: ZeroAddress, id, amount, ref });
-      return { label: `redeem #${id} ${short(holder)} ${amount}`, expected, actual, touched };
-    }
+    if (cmd.mode === "self") return this.redeemSelf(id, holder, amount);
     let r: StoredRedemption;
     let genuine = true;
     let mode: string = cmd.mode;
@@ -780,12 +821,12 @@ class Run {
 
   async freeze(cmd: Extract<Cmd, { kind: "freeze" }>): Promise<StepResult> {
     const m = this.model;
-    const a = this.pool[cmd.who].address;
+    // Mostly freeze someone registered and not frozen, or unfreeze someone frozen; the other calls are refusals.
+    const doFreeze = cmd.r < 5;
+    const a = this.pick(cmd.who, (x) => (doFreeze ? m.participant(x)?.frozen === false : m.participant(x)?.frozen === true)).address;
     const p = m.participant(a);
     const by = cmd.byAuthority ? this.authority : this.operator;
     const reason = "financial monitoring";
-    // Frozen participants are mostly unfrozen, unfrozen ones sometimes frozen; the other calls are refusals.
-    const doFreeze = p?.frozen ? cmd.r >= 8 : cmd.r < 4;
     let expected: Expectation;
     let actual: ChainOutcome;
     if (doFreeze) {
@@ -815,14 +856,9 @@ class Run {
     return { label: `setFrozenTokens #${id} ${short(a)} ${amount}`, expected, actual, touched: { accounts: [a], assets: [id] } };
   }
 
-  async suspend(cmd: Extract<Cmd, { kind: "suspend" }>): Promise<StepResult> {
-    // Suspensions are episodes: a suspended asset, if any, is mostly the one resumed; active assets are mostly
-    // suspended; the other calls (suspend twice, resume an active asset) are refusals.
-    const suspended = this.model.assets.filter((a) => a.status === Status.Suspended);
-    const id = suspended.length > 0 && cmd.r < 6 && cmd.asset >= 0 ? suspended[cmd.asset % suspended.length].id : this.assetId(cmd.asset);
+  async suspendCall(id: bigint, doSuspend: boolean): Promise<StepResult> {
     const asset = this.model.asset(id);
     const status = asset?.status ?? Status.None;
-    const doSuspend = status === Status.Suspended ? cmd.r >= 8 : cmd.r < 8 || status !== Status.Active;
     let expected: Expectation;
     if (!asset) expected = refuse("AssetNotFound", [id]);
     else if (doSuspend) expected = status === Status.Active ? OK : refuse("AssetNotActive", [id, status]);
@@ -833,6 +869,30 @@ class Run {
         : this.ledger.connect(this.authority).resumeAsset(id, "order lifted", GAS));
     if (expected.ok && asset) asset.status = doSuspend ? Status.Suspended : Status.Active;
     return { label: `${doSuspend ? "suspend" : "resume"} #${id}`, expected, actual, touched: { accounts: [], assets: [id] } };
+  }
+
+  /**
+   * Suspension episodes: resume an asset left suspended; or suspend an active asset, try one action on it,
+   * and resume it (one time in ten it stays suspended); on an asset that is not active, a refused call.
+   */
+  async suspendWindow(cmd: Extract<Cmd, { kind: "suspend" }>): Promise<void> {
+    const suspended = this.model.assets.filter((a) => a.status === Status.Suspended);
+    if (suspended.length > 0 && cmd.r < 5) return this.done(await this.suspendCall(suspended[cmd.r % suspended.length].id, false));
+    const id = this.assetId(cmd.asset);
+    const status = this.model.asset(id)?.status ?? Status.None;
+    if (status !== Status.Active) return this.done(await this.suspendCall(id, cmd.r % 2 === 0));
+    await this.done(await this.suspendCall(id, true));
+    const sel = Number(id) - 1;
+    const amount: Amount = { sel: "part", part: 300 };
+    switch (cmd.probe) {
+      case "direct": await this.done(await this.direct({ kind: "direct", asset: sel, from: cmd.from, to: cmd.to, amount, mode: "holder" })); break;
+      case "relay": await this.done(await this.relay({ kind: "relay", asset: sel, from: cmd.from, to: cmd.to, amount, variant: "fresh", pick: 0 })); break;
+      case "redeem": await this.done(await this.redeem({ kind: "redeem", asset: sel, from: cmd.from, amount, mode: "self", pick: 0 })); break;
+      case "forced": await this.done(await this.forced({ kind: "forced", asset: sel, from: cmd.from, to: cmd.to, amount, basis: 1, fromZero: false })); break;
+      case "freezeTokens": await this.done(await this.freezeTokens({ kind: "freezeTokens", asset: sel, who: cmd.from, amount, huge: false, byAuthority: true })); break;
+      case "again": await this.done(await this.suspendCall(id, true)); break;
+    }
+    if (cmd.r !== 9) await this.done(await this.suspendCall(id, false));
   }
 
   async forced(cmd: Extract<Cmd, { kind: "forced" }>): Promise<StepResult> {
@@ -858,34 +918,43 @@ class Run {
   }
 
   /** Pause, try one action that must be refused while paused, unpause (so the platform is not paused most of the time). */
-  async pauseWindow(cmd: Extract<Cmd, { kind: "pause" }>): Promise<StepResult[]> {
+  async pauseWindow(cmd: Extract<Cmd, { kind: "pause" }>): Promise<void> {
     const m = this.model;
-    const results: StepResult[] = [];
     const none = { accounts: [] as string[], assets: [] as bigint[] };
-    results.push({ label: "pause", expected: OK, actual: await this.send(() => this.ledger.connect(this.authority).pause(GAS)), touched: none });
+    const pause = await this.send(() => this.ledger.connect(this.authority).pause(GAS));
     m.paused = true;
-    results.push({
-      label: "pause again", expected: refuse("EnforcedPause", []),
-      actual: await this.send(() => this.ledger.connect(this.authority).pause(GAS)), touched: none,
-    });
+    await this.done({ label: "pause", expected: OK, actual: pause, touched: none });
+    const again = await this.send(() => this.ledger.connect(this.authority).pause(GAS));
+    await this.done({ label: "pause again", expected: refuse("EnforcedPause", []), actual: again, touched: none });
     const amount: Amount = { sel: "part", part: 500 };
     switch (cmd.probe) {
-      case "direct": results.push(await this.direct({ kind: "direct", asset: cmd.asset, from: cmd.from, to: cmd.to, amount, mode: "holder" })); break;
-      case "relay": results.push(await this.relay({ kind: "relay", asset: cmd.asset, from: cmd.from, to: cmd.to, amount, variant: "fresh", pick: 0 })); break;
-      case "issue": results.push(await this.issue(cmd.to % this.pool.length, 100, "fresh", 0, true)); break;
-      case "redeem": results.push(await this.redeem({ kind: "redeem", asset: cmd.asset, from: cmd.from, amount, mode: "self", pick: 0 })); break;
-      case "forced": results.push(await this.forced({ kind: "forced", asset: cmd.asset, from: cmd.from, to: cmd.to, amount, basis: 1, fromZero: false })); break;
+      case "direct": await this.done(await this.direct({ kind: "direct", asset: cmd.asset, from: cmd.from, to: cmd.to, amount, mode: "holder" })); break;
+      case "relay": await this.done(await this.relay({ kind: "relay", asset: cmd.asset, from: cmd.from, to: cmd.to, amount, variant: "fresh", pick: 0 })); break;
+      case "issue": await this.done(await this.issue(cmd.to % this.pool.length, 100, "fresh", 0, true)); break;
+      case "redeem": await this.done(await this.redeem({ kind: "redeem", asset: cmd.asset, from: cmd.from, amount, mode: "self", pick: 0 })); break;
+      case "forced": await this.done(await this.forced({ kind: "forced", asset: cmd.asset, from: cmd.from, to: cmd.to, amount, basis: 1, fromZero: false })); break;
       case "unpauseTwice": break;
     }
-    results.push({ label: "unpause", expected: OK, actual: await this.send(() => this.ledger.connect(this.authority).unpause(GAS)), touched: none });
+    const unpause = await this.send(() => this.ledger.connect(this.authority).unpause(GAS));
     m.paused = false;
+    await this.done({ label: "unpause", expected: OK, actual: unpause, touched: none });
     if (cmd.probe === "unpauseTwice") {
-      results.push({
-        label: "unpause again", expected: refuse("ExpectedPause", []),
-        actual: await this.send(() => this.ledger.connect(this.authority).unpause(GAS)), touched: none,
-      });
+      const twice = await this.send(() => this.ledger.connect(this.authority).unpause(GAS));
+      await this.done({ label: "unpause again", expected: refuse("ExpectedPause", []), actual: twice, touched: none });
     }
-    return results;
+  }
+
+  /** Every holder redeems all its units (refused where a rule says so), then the issuer declares obligations fulfilled. */
+  async redeemAllAndClose(sel: number): Promise<void> {
+    const id = this.assetId(sel);
+    const asset = this.model.asset(id);
+    if (asset && asset.status !== Status.Closed) {
+      for (const p of this.pool) {
+        const balance = this.model.balance(id, p.address);
+        if (balance > 0n) await this.done(await this.redeemSelf(id, p.address, balance));
+      }
+    }
+    await this.done(await this.close(sel));
   }
 
   async close(sel: number): Promise<StepResult> {
@@ -1118,12 +1187,7 @@ describe("SecuredAssetLedger: stateful property against a TypeScript model", fun
         await run.verifyState({ accounts: [], assets: [] }, true);
         for (const cmd of cmds) {
           run.step += 1;
-          const results = await run.execute(cmd);
-          for (const r of results) {
-            run.trace.push(`${run.step}. ${r.label} -> ${fmtOutcome(r.actual)}`);
-            await run.verifyStep(r);
-            await run.verifyState(r.touched, false);
-          }
+          await run.execute(cmd);
           if (firstFailureAt === undefined) stepsExecuted += 1;
         }
         await run.verifyState({ accounts: [], assets: [] }, true);
@@ -1138,13 +1202,26 @@ describe("SecuredAssetLedger: stateful property against a TypeScript model", fun
       }
     });
 
-    try {
-      await fc.assert(property, { numRuns: NUM_RUNS, seed: SEED, path: REPLAY_PATH, endOnFailure: SHRINK_MS <= 0 });
-    } finally {
-      const seconds = ((Date.now() - started) / 1000).toFixed(1);
-      console.log(`      property: ${stepsExecuted} steps in ${runsExecuted} passing runs, ${seconds} s, seed=${SEED}`);
-      const lines = [...stats.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k} ${v}`);
-      console.log(`      outcomes: ${lines.join(" | ")}`);
+    const details = await fc.check(property, { numRuns: NUM_RUNS, seed: SEED, path: REPLAY_PATH, endOnFailure: SHRINK_MS <= 0 });
+    const seconds = ((Date.now() - started) / 1000).toFixed(1);
+    console.log(`      property: ${stepsExecuted} steps in ${runsExecuted} passing runs, ${seconds} s, seed=${SEED}`);
+    const lines = [...stats.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k} ${v}`);
+    console.log(`      outcomes: ${lines.join(" | ")}`);
+    if (details.failed) {
+      const replay = `PROPERTY_SEED=${details.seed}` + (details.counterexamplePath ? ` PROPERTY_PATH=${details.counterexamplePath}` : "");
+      // The commands up to the failing step (the later ones never ran), without the ticks shrinking left behind.
+      const failedAt = details.errorInstance instanceof PropertyFailure ? details.errorInstance.step : RUN_LENGTH;
+      const commands = (details.counterexample?.[0] ?? [])
+        .map((c, i) => `${i + 1}. ${fc.stringify(c)}`)
+        .slice(0, failedAt)
+        .filter((c) => !c.includes('"kind":"tick"'));
+      const cause = details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance);
+      const message =
+        `property failed after ${details.numRuns} run(s), shrunk ${details.numShrinks} time(s); seed=${details.seed}` +
+        ` path=${details.counterexamplePath}\n  reproduce: ${replay} npx hardhat test test/ledger/ledger.property.test.ts` +
+        `\n  counterexample up to the failing step (ticks of time omitted):\n    ${commands.join("\n    ")}\n  ${cause}`;
+      console.log(`      ${message.split("\n").join("\n      ")}`);
+      throw new Error(message);
     }
     expect(stepsExecuted).to.be.at.least(TOTAL_STEPS);
   });

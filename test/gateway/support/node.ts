@@ -48,7 +48,7 @@ export async function startNode(): Promise<NodeHandle> {
   child.stdout!.on("data", (d: Buffer) => { if (output.length < 20_000) output += d.toString(); });
   child.stderr!.on("data", (d: Buffer) => { if (output.length < 20_000) output += d.toString(); });
   const url = `http://127.0.0.1:${port}`;
-  const provider = new JsonRpcProvider(url, 31337, { staticNetwork: true });
+  const provider = new JsonRpcProvider(url, 31337, { staticNetwork: true, cacheTimeout: -1 });
   const started = Date.now();
   for (;;) {
     if (child.exitCode !== null) throw new Error(`hardhat node exited: ${output}`);

@@ -1,0 +1,148 @@
+/**
+ * The indexer's catch-up against a bare eth_getLogs fetch of the same block range, in the same run.
+ *
+ *   npm run bench:indexer            (RECORDS=10000 HOLDERS=100 BATCH=200 CHUNK=2000 by default)
+ *
+ * Starts its own Hardhat node (automine), deploys the platform, onboards holders, issues an asset and posts
+ * transfers in batches of BATCH holder-signed authorizations (pipelined operator nonces) until the ledger holds
+ * RECORDS transfer records. Then, on the same range: a bare eth_getLogs fetch in CHUNK-block calls with no
+ * processing, and the indexer's catch-up into an empty SQLite database (decode, hash chain, records, balances,
+ * assets, events, cursor). Prints a table and, as its last line, one JSON object.
+ */
+import "reflect-metadata";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { HDNodeWallet, JsonRpcProvider, Mnemonic, NonceManager, Wallet, encodeBytes32String, id as keccakText, ZeroHash } from "ethers";
+import { startHardhatNode } from "./lib/hardhat-node";
+import { deployPlatform } from "../server/chain/deployment";
+import { ACKNOWLEDGEMENT_TYPES, ATTESTATION_TYPES, ISSUANCE_TYPES, TRANSFER_TYPES, issuerDetailsHash, ledgerDomain, type TransferAuthorization } from "../server/chain/eip712";
+import { SecuredAssetLedger__factory } from "../typechain-types";
+import { openDatabase } from "../server/persistence/data-source";
+import { Indexer } from "../server/mirror/indexer";
+import { MirrorQueries } from "../server/mirror/queries";
+
+const RECORDS = Number(process.env.RECORDS ?? 10_000);
+const HOLDERS = Number(process.env.HOLDERS ?? 100);
+const BATCH = Number(process.env.BATCH ?? 200);
+const CHUNK = Number(process.env.CHUNK ?? 2_000);
+const MNEMONIC = "test test test test test test test test test test test junk";
+const FAR = 4_000_000_000n;
+
+const account = (i: number, provider: JsonRpcProvider) => HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(MNEMONIC), `m/44'/60'/0'/0/${i}`).connect(provider);
+
+async function main() {
+  const node = await startHardhatNode();
+  const workdir = mkdtempSync(join(tmpdir(), "bench-indexer-"));
+  const provider = new JsonRpcProvider(node.url, undefined, { batchMaxCount: 1, pollingInterval: 100 });
+  try {
+    const [deployer, authority, operator, verifier, owner] = [0, 1, 2, 3, 4].map((i) => account(i, provider));
+    const deployment = await deployPlatform(deployer, { authority: authority.address, operator: operator.address, verifier: verifier.address });
+    const ledger = SecuredAssetLedger__factory.connect(deployment.ledger, operator);
+    const domain = ledgerDomain(deployment.chainId, deployment.ledger);
+    const holders = Array.from({ length: HOLDERS }, () => Wallet.createRandom());
+    const transfers = RECORDS - HOLDERS - 1;
+    if (transfers < 0) throw new Error("RECORDS must exceed HOLDERS + 1");
+    console.log(`node ${node.url}, ledger ${deployment.ledger}; ${HOLDERS} holders, ${RECORDS} records to post`);
+
+    const GRAIN = encodeBytes32String("GRAIN");
+    const authoritySigner = new NonceManager(authority);
+    await (await ledger.connect(authoritySigner).grantPermit(operator.address, { legalName: "Bench Platform LLP", bin: "230140012345", permitNumber: "B-1", scope: "issuance and circulation" })).wait();
+    await (await ledger.connect(authoritySigner).listAssetType(GRAIN, "Grain", 1)).wait();
+    const disclosureHash = keccakText("risks v1");
+    let opNonce = await provider.getTransactionCount(operator.address, "latest");
+    await (await ledger.publishDisclosure(disclosureHash, "https://platform.kz/risks/v1", { nonce: opNonce++ })).wait();
+    const onboarding = [];
+    for (const w of [owner, ...holders]) {
+      const sig = await w.signTypedData(domain, ACKNOWLEDGEMENT_TYPES, { account: w.address, version: 1, documentHash: disclosureHash, deadline: FAR });
+      onboarding.push(await ledger.registerParticipantWithAcknowledgement(w.address, 1, keccakText(`kyc:${w.address}`), 1, FAR, sig, { nonce: opNonce++, gasLimit: 400_000n }));
+    }
+    await Promise.all(onboarding.map((tx) => tx.wait()));
+
+    const units = BigInt(RECORDS) * 10n;
+    const issuer = { legalName: "Steppe Grain LLP", bin: "190440005678", registeredAddress: "Astana" };
+    const decision = { documentHash: keccakText("decision"), uri: "https://steppegrain.kz/d.pdf", rightsType: encodeBytes32String("OWNERSHIP"), rightsExtent: "1 unit = 1 tonne", units };
+    const evidenceHash = keccakText("receipt");
+    const attestation = { owner: owner.address, evidenceHash, assetType: GRAIN, nonce: 1n, expiry: FAR };
+    const attSig = await verifier.signTypedData(domain, ATTESTATION_TYPES, attestation);
+    const ownerSig = await owner.signTypedData(domain, ISSUANCE_TYPES, { owner: owner.address, assetType: GRAIN, decisionHash: decision.documentHash, issuerDetailsHash: issuerDetailsHash(issuer), units, evidenceHash, nonce: 1n, deadline: FAR });
+    await (await ledger.issue(GRAIN, decision, issuer, { ...attestation, verifier: verifier.address, signature: attSig }, FAR, ownerSig, { nonce: opNonce++, gasLimit: 2_000_000n })).wait();
+    const assetId = 1n;
+
+    const sign = async (from: Wallet | HDNodeWallet, to: string, nonce: bigint, amount: bigint) => {
+      const auth: TransferAuthorization = { from: from.address, to, assetId, amount, nonce, deadline: FAR, ref: ZeroHash };
+      return { auth, signature: await from.signTypedData(domain, TRANSFER_TYPES, auth) };
+    };
+    // Funding (one record per holder), then holder i pays holder i+1 one unit, round after round.
+    const plan: { auth: TransferAuthorization; signature: string }[] = [];
+    for (let i = 0; i < HOLDERS; i++) plan.push(await sign(owner, holders[i].address, BigInt(i), units / BigInt(2 * HOLDERS)));
+    const signStart = performance.now();
+    for (let k = 0; k < transfers; k++) {
+      const i = k % HOLDERS;
+      plan.push(await sign(holders[i], holders[(i + 1) % HOLDERS].address, BigInt(Math.floor(k / HOLDERS)), 1n));
+    }
+    console.log(`signed ${plan.length} authorizations in ${((performance.now() - signStart) / 1000).toFixed(1)} s; posting in batches of ${BATCH}`);
+    const postStart = performance.now();
+    const sent = [];
+    for (let i = 0; i < plan.length; i += BATCH) {
+      const chunk = plan.slice(i, i + BATCH);
+      sent.push(await ledger.transferBatchWithAuthorization(chunk.map((c) => c.auth), chunk.map((c) => c.signature), { nonce: opNonce++, gasLimit: 29_000_000n }));
+    }
+    const receipts = await Promise.all(sent.map((tx) => tx.wait()));
+    if (receipts.some((r) => r?.status !== 1)) throw new Error("a batch failed");
+    const info = await ledger.assetInfo(assetId);
+    if (Number(info.recordCount) !== RECORDS) {
+      const rejected = await ledger.queryFilter(ledger.filters.AuthorizationRejected(), deployment.deployBlock);
+      const reasons = new Map<string, number>();
+      for (const e of rejected) reasons.set(String(e.args.reason), (reasons.get(String(e.args.reason)) ?? 0) + 1);
+      console.error("rejected authorizations by TransferCheck reason:", Object.fromEntries(reasons));
+    }
+    if (Number(info.recordCount) !== RECORDS) throw new Error(`expected ${RECORDS} records on chain, found ${info.recordCount} (rejected authorizations?)`);
+    const head = await provider.getBlockNumber();
+    console.log(`posted in ${((performance.now() - postStart) / 1000).toFixed(1)} s; blocks ${deployment.deployBlock}-${head}`);
+
+    // Bare fetch: the same range, the same chunks, no processing.
+    const rawFetch = async () => {
+      let logs = 0;
+      for (let from = deployment.deployBlock; from <= head; from += CHUNK) {
+        const to = Math.min(from + CHUNK - 1, head);
+        const result = (await provider.send("eth_getLogs", [{ address: deployment.ledger, fromBlock: "0x" + from.toString(16), toBlock: "0x" + to.toString(16) }])) as unknown[];
+        logs += result.length;
+      }
+      return logs;
+    };
+    await rawFetch(); // warm-up, not measured
+    const rawStart = performance.now();
+    const logCount = await rawFetch();
+    const rawSeconds = (performance.now() - rawStart) / 1000;
+
+    // The indexer, from an empty database.
+    const db = await openDatabase({ type: "sqlite", file: join(workdir, "mirror.sqlite") });
+    const indexer = new Indexer(db, provider, deployment, { confirmations: 1, chunkBlocks: CHUNK });
+    const idxStart = performance.now();
+    const result = await indexer.sync({ untilBlock: head });
+    const indexerSeconds = (performance.now() - idxStart) / 1000;
+    const verdict = await new MirrorQueries(db, ledger, deployment).verify(assetId.toString());
+    await db.close();
+    if (result.records !== RECORDS) throw new Error(`indexer mirrored ${result.records} records, expected ${RECORDS}`);
+    if (!verdict.verified) throw new Error(`mirror does not verify: ${JSON.stringify(verdict, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v))}`);
+
+    const ratio = indexerSeconds / rawSeconds;
+    console.log("| run | blocks | logs | records | seconds | records/s |\n|---|---:|---:|---:|---:|---:|");
+    console.log(`| bare eth_getLogs (${CHUNK}-block chunks) | ${head - deployment.deployBlock + 1} | ${logCount} | - | ${rawSeconds.toFixed(3)} | - |`);
+    console.log(`| indexer catch-up (SQLite, empty) | ${head - deployment.deployBlock + 1} | ${logCount} | ${result.records} | ${indexerSeconds.toFixed(3)} | ${(result.records / indexerSeconds).toFixed(0)} |`);
+    const st = indexer.stats;
+    console.log(`indexer split: waiting for eth_getLogs ${(st.fetchWaitMs / 1000).toFixed(3)} s, decoding ${(st.decodeMs / 1000).toFixed(3)} s, writing ${(st.writeMs / 1000).toFixed(3)} s over ${st.ranges} ranges`);
+    console.log(`mirror verified: ${verdict.count} records, head ${verdict.head}`);
+    console.log(JSON.stringify({ records: RECORDS, indexerSeconds: Number(indexerSeconds.toFixed(3)), rawGetLogsSeconds: Number(rawSeconds.toFixed(3)), ratio: Number(ratio.toFixed(3)) }));
+  } finally {
+    provider.destroy();
+    await node.stop();
+    rmSync(workdir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,150 @@
+import "reflect-metadata";
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync, rmSync, writeFileSync, mkdirSync, chmodSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { HDNodeWallet, JsonRpcProvider, Mnemonic, NonceManager, Wallet, encodeBytes32String, id as keccakText } from "ethers";
+import { startHardhatNode } from "./lib/hardhat-node";
+import type { LocalNode } from "./lib/hardhat-node";
+import { deployPlatform, isDeployedOn, readDeployment, writeDeployment } from "../server/chain/deployment";
+import type { Deployment } from "../server/chain/deployment";
+import { loadConfig } from "../server/config";
+import { createGateway, createLogger } from "../server/main";
+import { ApiKeyService } from "../server/services/api-keys";
+import type { Role } from "../server/persistence/entities";
+
+/**
+ * `npm start`: the whole platform on embedded defaults — a local Hardhat node on :8545 (reused if one is running),
+ * the contracts deployed (or reused), development authority/operator/verifier keys (Hardhat's well-known
+ * accounts 1-3, printed once), the operator's permit, a listed asset type and a first disclosure, then the
+ * gateway on SQLite at http://localhost:8080 (/docs) with development API keys (printed once, kept in
+ * data/dev-api-keys.json for the walk-through). Development only: never use these keys on a real network.
+ */
+const ROOT = join(__dirname, "..");
+const DEV_MNEMONIC = "test test test test test test test test test test test junk";
+const dev = (i: number) => new Wallet(HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(DEV_MNEMONIC), `m/44'/60'/0'/0/${i}`).privateKey);
+const DEPLOYMENT_FILE = process.env.DEPLOYMENT_FILE ?? join(ROOT, "data/deployment.json");
+const SQLITE_FILE = process.env.SQLITE_FILE ?? join(ROOT, "data/gateway.sqlite");
+const KEYS_FILE = join(ROOT, "data/dev-api-keys.json");
+const RPC_URL = process.env.RPC_URL ?? "http://127.0.0.1:8545";
+
+function say(msg: string) {
+  process.stdout.write(`[start] ${msg}\n`);
+}
+
+async function reachable(url: string): Promise<boolean> {
+  const p = new JsonRpcProvider(url, undefined, { staticNetwork: true });
+  try {
+    await Promise.race([p.send("eth_chainId", []), new Promise((_, rej) => setTimeout(() => rej(new Error("timeout")), 1500))]);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    p.destroy();
+  }
+}
+
+async function main() {
+  // 1. Contracts compiled (a no-op when nothing changed).
+  if (!existsSync(join(ROOT, "typechain-types/index.ts")) || !existsSync(join(ROOT, "artifacts/contracts/SecuredAssetLedger.sol"))) {
+    say("compiling contracts…");
+    const r = spawnSync(process.execPath, [require.resolve("hardhat/internal/cli/cli"), "compile"], { cwd: ROOT, stdio: "inherit" });
+    if (r.status !== 0) throw new Error("compilation failed");
+  }
+
+  // 2. A node: reuse one on RPC_URL, else start `hardhat node` on its port.
+  let node: LocalNode | null = null;
+  if (await reachable(RPC_URL)) {
+    say(`using the node already running at ${RPC_URL}`);
+  } else {
+    const port = Number(new URL(RPC_URL).port || 8545);
+    say(`starting a local Hardhat node on port ${port}…`);
+    node = await startHardhatNode({ port, cwd: ROOT, miningIntervalMs: process.env.HARDHAT_MINING_INTERVAL ? Number(process.env.HARDHAT_MINING_INTERVAL) : undefined });
+  }
+  const provider = new JsonRpcProvider(RPC_URL, undefined, { cacheTimeout: -1 });
+  const [deployer, authority, operator, verifier] = [0, 1, 2, 3].map((i) => dev(i).connect(provider));
+
+  // 3. The platform: reused if its code is on this node, else deployed (and the old gateway database dropped).
+  let deployment: Deployment | null = existsSync(DEPLOYMENT_FILE) ? await readDeployment(DEPLOYMENT_FILE).catch(() => null) : null;
+  if (deployment && (await isDeployedOn(provider, deployment))) {
+    say(`reusing the platform at ${deployment.ledger}`);
+  } else {
+    say("deploying the platform…");
+    deployment = await deployPlatform(new NonceManager(deployer), { authority: authority.address, operator: operator.address, verifier: verifier.address });
+    await writeDeployment(DEPLOYMENT_FILE, deployment);
+    for (const f of [SQLITE_FILE, `${SQLITE_FILE}-wal`, `${SQLITE_FILE}-shm`, KEYS_FILE]) rmSync(f, { force: true });
+    say(`deployed: ledger ${deployment.ledger} (chain ${deployment.chainId}, block ${deployment.deployBlock})`);
+    process.stdout.write(
+      "\n  Development keys (Hardhat's well-known accounts — never use them on a real network):\n" +
+        `    authority ${authority.address}  ${authority.privateKey}\n` +
+        `    operator  ${operator.address}  ${operator.privateKey}\n` +
+        `    verifier  ${verifier.address}  ${verifier.privateKey}\n\n`,
+    );
+  }
+
+  // 4. Permit, an asset type and a first disclosure, if missing.
+  const { SecuredAssetLedger__factory } = await import("../typechain-types");
+  const ledger = SecuredAssetLedger__factory.connect(deployment.ledger, provider);
+  if (!(await ledger.isPermitted(operator.address))) {
+    await (await ledger.connect(authority).grantPermit(operator.address, { legalName: "Development Platform LLP", bin: "230140012345", permitNumber: "KZ-SDA-DEV-0001", scope: "issuance and circulation" })).wait();
+    say("granted the operator's permit");
+  }
+  if (!(await ledger.isRecognisedAssetType(encodeBytes32String("GRAIN")))) {
+    await (await ledger.connect(authority).listAssetType(encodeBytes32String("GRAIN"), "Grain in a certified elevator", 1)).wait();
+    say("listed asset type GRAIN");
+  }
+  if ((await ledger.currentDisclosureVersion()) === 0n) {
+    const text = "Risk disclosure v1: a secured digital asset may lose value; rights arise when the transfer record is posted.";
+    await (await ledger.connect(operator).publishDisclosure(keccakText(text), "https://platform.example/risks/v1")).wait();
+    say("published risk disclosure v1");
+  }
+  provider.destroy();
+
+  // 5. The gateway.
+  const config = loadConfig({
+    ...process.env,
+    RPC_URL,
+    DEPLOYMENT_FILE,
+    SQLITE_FILE,
+    OPERATOR_KEY: process.env.OPERATOR_KEY ?? operator.privateKey,
+    AUTHORITY_KEY: process.env.AUTHORITY_KEY ?? authority.privateKey,
+    PORT: process.env.PORT ?? "8080",
+  });
+  const log = createLogger(config);
+  const gateway = await createGateway(config, log);
+  const { url } = await gateway.start();
+
+  // 6. Development API keys: created once, printed once, kept for the walk-through.
+  const apiKeys = new ApiKeyService(gateway.context.db);
+  let keys: Record<Role, string> | null = existsSync(KEYS_FILE) ? (JSON.parse(readFileSync(KEYS_FILE, "utf8")) as Record<Role, string>) : null;
+  if (keys) {
+    for (const secret of Object.values(keys)) if (!(await apiKeys.authenticate(secret))) keys = null;
+  }
+  if (!keys) {
+    keys = {} as Record<Role, string>;
+    for (const role of ["authority", "operator", "verifier", "monitor"] as Role[]) keys[role] = (await apiKeys.create(`dev-${role}`, role)).secret;
+    mkdirSync(dirname(KEYS_FILE), { recursive: true });
+    writeFileSync(KEYS_FILE, JSON.stringify(keys, null, 2) + "\n");
+    chmodSync(KEYS_FILE, 0o600);
+    process.stdout.write(`\n  Development API keys (shown once; also in ${KEYS_FILE}):\n${Object.entries(keys).map(([r, k]) => `    ${r.padEnd(9)} ${k}`).join("\n")}\n\n`);
+  }
+  say(`gateway ready at ${url}  —  API docs ${url}/docs  —  walk-through: npx ts-node scripts/walkthrough.ts`);
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    say(`${signal}: stopping`);
+    const force = setTimeout(() => process.exit(1), 20_000);
+    force.unref();
+    await gateway.stop().catch((err: Error) => say(`gateway stop failed: ${err.message}`));
+    await node?.stop();
+    process.exit(0);
+  };
+  process.once("SIGINT", () => void shutdown("SIGINT"));
+  process.once("SIGTERM", () => void shutdown("SIGTERM"));
+}
+
+main().catch((err: Error) => {
+  console.error(`[start] failed: ${err.message}`);
+  process.exit(1);
+});

@@ -1,0 +1,122 @@
+/**
+ * Mirrors the ledger's events into the gateway's database up to the chain head (less the confirmations), with a
+ * progress bar, then verifies every asset's record chain and exits.
+ *
+ *   npm run sync                       catch up from the cursor (or the deployment block)
+ *   npm run sync -- --from-block 1200  delete the mirrored rows from block 1200 on and mirror them again
+ *   npm run sync -- --repair           verify; re-sync from the block of the last good record of any divergent asset
+ *
+ * Environment: RPC_URL, DEPLOYMENT_FILE, DATABASE_URL / SQLITE_FILE, CONFIRMATIONS (as the gateway).
+ */
+import "reflect-metadata";
+import { Command } from "commander";
+import { SingleBar, Presets } from "cli-progress";
+import { FetchRequest, JsonRpcProvider } from "ethers";
+import { loadDatabaseConfig } from "../server/config";
+import { openDatabase } from "../server/persistence/data-source";
+import { readDeployment } from "../server/chain/deployment";
+import { SecuredAssetLedger__factory } from "../typechain-types";
+import { Indexer } from "../server/mirror/indexer";
+import type { SyncProgress } from "../server/mirror/indexer";
+import { MirrorQueries } from "../server/mirror/queries";
+
+interface Options {
+  fromBlock?: string;
+  repair?: boolean;
+  untilBlock?: string;
+  confirmations?: string;
+  chunk?: string;
+  verify: boolean;
+  json?: boolean;
+}
+
+const program = new Command("sync")
+  .description("Mirror the ledger's records into the database up to the chain head, then verify and exit")
+  .option("--from-block <n>", "delete the mirrored rows from this block on and mirror them again")
+  .option("--repair", "verify every asset and re-sync from the earliest divergence")
+  .option("--until-block <n>", "stop at this block")
+  .option("--confirmations <n>", "blocks a block must be buried under (default: CONFIRMATIONS or 1)")
+  .option("--chunk <n>", "blocks per eth_getLogs call", "2000")
+  .option("--no-verify", "skip the verification of the record chains")
+  .option("--json", "print the summary as JSON")
+  .action(async (opts: Options) => {
+    process.exitCode = await run(opts);
+  });
+
+async function run(opts: Options): Promise<number> {
+  const rpcUrl = process.env.RPC_URL || "http://127.0.0.1:8545";
+  const deployment = await readDeployment(process.env.DEPLOYMENT_FILE || "data/deployment.json");
+  const req = new FetchRequest(rpcUrl);
+  req.timeout = 60_000;
+  const provider = new JsonRpcProvider(req, deployment.chainId, { staticNetwork: true });
+  const db = await openDatabase(loadDatabaseConfig());
+  const confirmations = Number(opts.confirmations ?? process.env.CONFIRMATIONS ?? 1);
+  const indexer = new Indexer(db, provider, deployment, { confirmations, chunkBlocks: Number(opts.chunk) });
+  const queries = new MirrorQueries(db, SecuredAssetLedger__factory.connect(deployment.ledger, provider), deployment);
+  const bar = new SingleBar({
+    format: "mirror |{bar}| {percentage}% | block {block}/{target} | {records} records | {eta_formatted} left",
+    noTTYOutput: true, notTTYSchedule: 500, etaBuffer: 20, hideCursor: true,
+  }, Presets.shades_classic);
+  let started = false;
+  const onProgress = (p: SyncProgress) => {
+    const total = p.target - p.startBlock + 1;
+    const payload = { block: p.block, target: p.target, records: p.records };
+    if (!started) {
+      bar.start(total, 0, payload);
+      started = true;
+    }
+    bar.update(p.block - p.startBlock + 1, payload);
+  };
+  try {
+    const t0 = performance.now();
+    let result;
+    if (opts.fromBlock !== undefined) {
+      result = await indexer.resync(Number(opts.fromBlock), { onProgress });
+    } else if (opts.repair) {
+      await indexer.sync({ onProgress });
+      let from: number | null = null;
+      for (const assetId of await queries.assetIds()) {
+        const v = await queries.verify(assetId);
+        if (v.verified) continue;
+        const seq = Number(v.firstDivergentSequence);
+        const block = seq > 1 ? await queries.blockOf(assetId, seq - 1) : null;
+        const candidate = block ?? deployment.deployBlock;
+        console.error(`asset ${assetId}: diverges at sequence ${seq} (${v.reason}); re-sync from block ${candidate}`);
+        from = from === null ? candidate : Math.min(from, candidate);
+      }
+      if (started) bar.stop();
+      started = false;
+      result = from === null ? { fromBlock: 0, toBlock: 0, records: 0, reorganised: false } : await indexer.resync(from, { onProgress });
+    } else {
+      result = await indexer.sync({ untilBlock: opts.untilBlock === undefined ? undefined : Number(opts.untilBlock), onProgress });
+    }
+    if (started) bar.stop();
+    const seconds = (performance.now() - t0) / 1000;
+    const verification: Record<string, string> = {};
+    let failed = 0;
+    if (opts.verify) {
+      for (const assetId of await queries.assetIds()) {
+        const v = await queries.verify(assetId);
+        verification[assetId] = v.verified ? `verified (${v.count} records, head ${v.head})` : `DIVERGES at sequence ${v.firstDivergentSequence}: ${v.reason}`;
+        if (!v.verified) failed++;
+      }
+    }
+    const status = await queries.status();
+    if (opts.json) {
+      console.log(JSON.stringify({ ...result, seconds: Number(seconds.toFixed(3)), cursor: status.block, totalRecords: status.records, verification }));
+    } else {
+      console.log(`mirrored ${result.records} records (blocks ${result.fromBlock}-${result.toBlock}) in ${seconds.toFixed(2)} s; cursor at block ${status.block}, ${status.records} records in the mirror`);
+      for (const [assetId, text] of Object.entries(verification)) console.log(`asset ${assetId}: ${text}`);
+    }
+    return failed > 0 ? 1 : 0;
+  } finally {
+    if (started) bar.stop();
+    await db.close();
+    provider.destroy();
+  }
+}
+
+program.parseAsync().catch((err: Error) => {
+  console.error(`sync failed: ${err.message}`);
+  process.exit(1);
+});

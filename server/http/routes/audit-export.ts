@@ -1,0 +1,68 @@
+import type { Express, Request, Response } from "express";
+import { z, registry, ErrorBody } from "../openapi";
+import { AppError } from "../../errors";
+import type { AppContext } from "../../context";
+import type { Role } from "../../persistence/entities";
+
+const ROLES: Role[] = ["authority", "monitor"];
+
+export const AuditFilterQuery = z.object({
+  clientId: z.string().max(36).optional().openapi({ description: "the API client (key) that acted" }),
+  action: z.string().max(64).optional().openapi({ description: "operation id of the endpoint, e.g. submitTransfer" }),
+  role: z.enum(["authority", "operator", "verifier", "monitor"]).optional(),
+  outcome: z.enum(["accepted", "refused"]).optional(),
+  requestId: z.string().max(64).optional(),
+  from: z.iso.datetime({ offset: true }).optional().openapi({ description: "inclusive, ISO-8601" }),
+  to: z.iso.datetime({ offset: true }).optional().openapi({ description: "exclusive, ISO-8601" }),
+});
+const ExportQuery = AuditFilterQuery.extend({ format: z.enum(["csv", "json"]).default("json") });
+
+registry.registerPath({
+  method: "get",
+  path: "/v1/audit/export",
+  operationId: "exportAudit",
+  summary: "Export the audit trail (oldest first), streamed as CSV or a JSON array; read-only",
+  tags: ["audit"],
+  description: `Roles: ${ROLES.join(", ")}.`,
+  security: [{ apiKey: [] }],
+  request: { query: ExportQuery },
+  responses: {
+    200: { description: "the entries", content: { "text/csv": { schema: z.string() }, "application/json": { schema: z.array(z.record(z.string(), z.unknown())) } } },
+    default: { description: "Error (see the error catalogue)", content: { "application/json": { schema: ErrorBody } } },
+  },
+});
+
+/**
+ * Mounts the streamed audit export. The declarative routes answer with one JSON body; an export of any size is
+ * written page by page instead, so this one route is mounted directly (same authentication, roles and validation).
+ * The export itself is recorded in the audit log (who exported what).
+ */
+export function mountAuditExport(app: Express, ctx: AppContext): void {
+  app.get("/v1/audit/export", async (req: Request, res: Response) => {
+    const match = req.get("authorization")?.match(/^Bearer\s+(\S+)$/i);
+    const client = match ? await ctx.apiKeys.authenticate(match[1]) : null;
+    if (!client) throw new AppError("UNAUTHENTICATED");
+    if (!ROLES.includes(client.role)) throw new AppError("FORBIDDEN", { role: client.role, allowed: ROLES });
+    const parsed = ExportQuery.safeParse(req.query);
+    if (!parsed.success) {
+      throw new AppError("VALIDATION_FAILED", { in: "query", issues: parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })) });
+    }
+    const { format, ...filter } = parsed.data;
+    const requestId = String(req.id ?? "");
+    await ctx.audit.record({ client, action: "exportAudit", target: req.originalUrl, requestId, detail: { outcome: "accepted", status: 200, format, filter } });
+    const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+    res.status(200);
+    res.setHeader("content-type", format === "csv" ? "text/csv; charset=utf-8" : "application/json; charset=utf-8");
+    res.setHeader("content-disposition", `attachment; filename="audit-${stamp}.${format}"`);
+    res.setHeader("cache-control", "no-store");
+    try {
+      await ctx.services.supervision.audit.export(filter, format, res);
+    } catch (err) {
+      // Headers are gone: the truncated body and the closed connection tell the client the export failed.
+      req.log?.error({ err }, "audit export failed mid-stream");
+      res.destroy(err as Error);
+      return;
+    }
+    res.end();
+  });
+}

@@ -1,0 +1,131 @@
+import type { Express, Request, Response } from "express";
+import { z, registry, ErrorBody } from "../openapi";
+import { defineRoute } from "../route";
+import { Address, AssetIdParam, Json, PositiveUint } from "../schemas";
+import { AppError } from "../../errors";
+import type { AppContext } from "../../context";
+import type { Role } from "../../persistence/entities";
+import type { RecordFilter } from "../../mirror/queries";
+
+/** Who may read the mirrored records (Art. 4.1.9, 6.3): the authority, the operator and the financial monitor. */
+const READERS: Role[] = ["authority", "operator", "monitor"];
+
+/** A time bound: unix seconds or an ISO-8601 date-time. */
+const TimeBound = z
+  .string()
+  .refine((v) => /^\d{1,12}$/.test(v) || !Number.isNaN(Date.parse(v)), "unix seconds or an ISO-8601 date-time")
+  .transform((v) => (/^\d{1,12}$/.test(v) ? Number(v) : Math.floor(Date.parse(v) / 1000)))
+  .openapi({ type: "string", example: "2026-01-01T00:00:00Z" });
+
+export const RecordFilterQuery = z.object({
+  assetId: PositiveUint.optional(),
+  participant: Address.optional().openapi({ description: "sender or recipient" }),
+  from: TimeBound.optional().openapi({ description: "records posted at or after (rights arisen at)" }),
+  to: TimeBound.optional().openapi({ description: "records posted before" }),
+});
+const ListQuery = RecordFilterQuery.extend({
+  cursor: z.string().max(200).optional().openapi({ description: "nextCursor of the previous page" }),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+const ExportQuery = RecordFilterQuery.extend({ format: z.enum(["csv", "json"]).default("json") });
+
+const Proof = z.object({ txHash: z.string(), blockNumber: z.number(), blockHash: z.string(), logIndex: z.number(), recordHash: z.string(), previousHash: z.string() });
+export const MirroredRecord = z
+  .object({
+    assetId: z.string(), sequence: z.string(), from: z.string(), to: z.string(), amount: z.string(), ref: z.string(), postedAt: z.number(),
+    rightsArisenAt: z.string().openapi({ description: "block time of the record: the moment rights arose (Art. 6.6)" }),
+    proof: Proof,
+  })
+  .openapi("MirroredRecord");
+const Verification = z
+  .object({
+    verified: z.boolean(), count: z.string().optional(), head: z.string().optional(),
+    firstDivergentSequence: z.string().optional(), reason: z.string().optional(), block: z.number(),
+  })
+  .openapi("RecordChainVerification");
+
+const filterOf = (q: z.infer<typeof RecordFilterQuery>): RecordFilter => ({ assetId: q.assetId, participant: q.participant, from: q.from, to: q.to });
+
+export default [
+  defineRoute({
+    method: "get", path: "/v1/records", operationId: "listRecords", tag: "records", roles: READERS,
+    summary: "Mirrored transfer records in chain order, by asset, participant and posting time, with their proofs (cursor pagination)",
+    query: ListQuery,
+    responses: { 200: { description: "a page of records", schema: z.object({ items: z.array(MirroredRecord), nextCursor: z.string().nullable() }) } },
+    handler: async (ctx, { query }) => ({ status: 200, body: await ctx.mirror.queries.list(filterOf(query), query.cursor, query.limit) }),
+  }),
+  defineRoute({
+    method: "get", path: "/v1/assets/{assetId}/records/verification", operationId: "verifyAssetRecords", tag: "records", roles: READERS,
+    summary: "Proof of completeness: the mirrored records' hash chain recomputed and compared with the ledger's record head and count",
+    params: AssetIdParam,
+    responses: { 200: { description: "verified, or the first sequence where the mirror diverges", schema: Verification } },
+    handler: async (ctx, { params }) => {
+      const v = await ctx.mirror.queries.verify(params.assetId);
+      const body = v.verified
+        ? { verified: true, count: v.count.toString(), head: v.head, block: v.block }
+        : { verified: false, firstDivergentSequence: v.firstDivergentSequence.toString(), reason: v.reason, block: v.block };
+      return { status: 200, body };
+    },
+  }),
+  defineRoute({
+    method: "get", path: "/v1/mirror", operationId: "getMirrorStatus", tag: "records", roles: READERS,
+    summary: "Where the record mirror stands: cursor block and hash, records and assets mirrored, chain head",
+    responses: { 200: { description: "status", schema: Json } },
+    handler: async (ctx) => {
+      const status = await ctx.mirror.queries.status();
+      return { status: 200, body: { ...status, safeHead: await ctx.mirror.indexer.safeHead(), confirmations: ctx.mirror.indexer.options.confirmations } };
+    },
+  }),
+  defineRoute({
+    method: "post", path: "/v1/mirror/resync", operationId: "resyncMirror", tag: "records", roles: ["authority", "operator"],
+    summary: "Delete the mirrored rows from a block on (default: the deployment block) and mirror them again from the chain",
+    body: z.object({ fromBlock: z.number().int().min(0).optional() }).strict().optional(),
+    responses: { 200: { description: "re-synced", schema: Json } },
+    handler: async (ctx, { body }) => {
+      const r = await ctx.mirror.indexer.resync(body?.fromBlock);
+      return { status: 200, body: { fromBlock: r.fromBlock, toBlock: r.toBlock, deleted: r.deleted, records: r.records } };
+    },
+  }),
+];
+
+registry.registerPath({
+  method: "get", path: "/v1/records/export", operationId: "exportRecords", tags: ["records"],
+  summary: "Export mirrored records (CSV or JSON array), streamed in chain order", description: `Roles: ${READERS.join(", ")}.`,
+  security: [{ apiKey: [] }], request: { query: ExportQuery },
+  responses: {
+    200: { description: "the records", content: { "text/csv": { schema: z.string() }, "application/json": { schema: z.array(MirroredRecord) } } },
+    default: { description: "Error (see the error catalogue)", content: { "application/json": { schema: ErrorBody } } },
+  },
+});
+
+/**
+ * The export is not a JSON route: it streams from the database page by page and writes with backpressure, so a
+ * range of millions of records never sits in memory. Mounted next to the declarative routes.
+ */
+export function mountRecordExport(app: Express, ctx: AppContext): void {
+  app.get("/v1/records/export", async (req: Request, res: Response) => {
+    const match = req.get("authorization")?.match(/^Bearer\s+(\S+)$/i);
+    const client = match ? await ctx.apiKeys.authenticate(match[1]) : null;
+    if (!client) throw new AppError("UNAUTHENTICATED");
+    if (!READERS.includes(client.role)) throw new AppError("FORBIDDEN", { role: client.role, allowed: READERS });
+    const parsed = ExportQuery.safeParse(req.query);
+    if (!parsed.success) {
+      throw new AppError("VALIDATION_FAILED", { in: "query", issues: parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })) });
+    }
+    const q = parsed.data;
+    const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+    res.status(200);
+    res.setHeader("content-type", q.format === "csv" ? "text/csv; charset=utf-8" : "application/json; charset=utf-8");
+    res.setHeader("content-disposition", `attachment; filename="records-${stamp}.${q.format}"`);
+    try {
+      const n = await ctx.mirror.queries.export(filterOf(q), q.format, res);
+      req.log?.info({ records: n, format: q.format }, "records exported");
+    } catch (err) {
+      // Headers are sent: the only way to signal a failure is to cut the stream short.
+      req.log?.error({ err }, "records export failed");
+      res.destroy(err as Error);
+      return;
+    }
+    res.end();
+  });
+}

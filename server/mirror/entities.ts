@@ -1,0 +1,143 @@
+import { Column, Entity, Index, PrimaryColumn } from "typeorm";
+import type { ValueTransformer } from "typeorm";
+
+/**
+ * The mirror: a copy of the ledger's events, keyed by where they happened on chain (transaction hash + log index),
+ * so replaying a block range changes nothing. Every row carries its block number and hash: a reorganisation
+ * deletes the rows of orphaned blocks and replays. Balances and assets are derived from the rows and recomputed
+ * after a reorganisation or a repair.
+ */
+
+/** PostgreSQL returns bigint columns as strings; the mirror uses them as numbers (block times, in seconds). */
+const bigintNumber: ValueTransformer = {
+  to: (v: number | null | undefined) => v,
+  from: (v: string | number | null) => (v === null || v === undefined ? v : Number(v)),
+};
+
+/** The indexer's position: the last block whose events are mirrored, and its hash (to detect reorganisations). */
+@Entity("mirror_cursor")
+export class MirrorCursor {
+  @PrimaryColumn("varchar", { length: 16 }) id!: string;
+  @Column("integer", { name: "block_number" }) blockNumber!: number;
+  @Column("varchar", { name: "block_hash", length: 66 }) blockHash!: string;
+  /** Highest block whose events were announced (events table); a repair below it does not announce them twice. */
+  @Column("integer", { name: "announced_block" }) announcedBlock!: number;
+  @Column("varchar", { name: "updated_at", length: 32 }) updatedAt!: string;
+}
+
+/** Hashes of mirrored blocks (those with events, and range ends): where to look for a common ancestor after a reorg. */
+@Entity("mirror_blocks")
+export class MirrorBlock {
+  @PrimaryColumn("integer") number!: number;
+  @Column("varchar", { length: 66 }) hash!: string;
+}
+
+/** One transfer record (RecordPosted) with its proof: where it is on chain, its hash and the previous one. */
+@Entity("mirror_records")
+@Index("idx_mirror_records_asset", ["assetId", "sequence"])
+@Index("idx_mirror_records_from", ["fromAddress", "blockNumber", "logIndex"])
+@Index("idx_mirror_records_to", ["toAddress", "blockNumber", "logIndex"])
+@Index("idx_mirror_records_block", ["blockNumber", "logIndex"])
+@Index("idx_mirror_records_posted", ["postedAt", "blockNumber", "logIndex"])
+export class MirrorRecord {
+  @PrimaryColumn("varchar", { name: "tx_hash", length: 66 }) txHash!: string;
+  @PrimaryColumn("integer", { name: "log_index" }) logIndex!: number;
+  @Column("integer", { name: "block_number" }) blockNumber!: number;
+  @Column("varchar", { name: "block_hash", length: 66 }) blockHash!: string;
+  @Column("varchar", { name: "asset_id", length: 78 }) assetId!: string;
+  @Column("integer") sequence!: number;
+  @Column("varchar", { name: "from_address", length: 42 }) fromAddress!: string;
+  @Column("varchar", { name: "to_address", length: 42 }) toAddress!: string;
+  @Column("varchar", { length: 78 }) amount!: string;
+  @Column("varchar", { length: 66 }) ref!: string;
+  /** Block time of the posting, unix seconds: the moment rights arise (Art. 6.6). */
+  @Column("bigint", { name: "posted_at", transformer: bigintNumber }) postedAt!: number;
+  @Column("varchar", { name: "record_hash", length: 50 }) recordHash!: string;
+  @Column("varchar", { name: "previous_hash", length: 50 }) previousHash!: string;
+}
+
+/** Balance of one holder in one asset, derived from the records. */
+@Entity("mirror_balances")
+export class MirrorBalance {
+  @PrimaryColumn("varchar", { name: "asset_id", length: 78 }) assetId!: string;
+  @PrimaryColumn("varchar", { length: 42 }) holder!: string;
+  @Column("varchar", { length: 80 }) balance!: string;
+  @Column("integer", { name: "updated_block" }) updatedBlock!: number;
+}
+
+/** An asset as its events describe it (derived from mirror_changes and the records). */
+@Entity("mirror_assets")
+export class MirrorAsset {
+  @PrimaryColumn("varchar", { name: "asset_id", length: 78 }) assetId!: string;
+  @Column("varchar", { length: 16 }) status!: string;
+  @Column("varchar", { length: 42, nullable: true }) issuer!: string | null;
+  @Column("varchar", { name: "asset_type", length: 66, nullable: true }) assetType!: string | null;
+  @Column("varchar", { length: 78, nullable: true }) units!: string | null;
+  @Column("varchar", { name: "decision_hash", length: 66, nullable: true }) decisionHash!: string | null;
+  @Column("text", { name: "decision_uri", nullable: true }) decisionUri!: string | null;
+  @Column("varchar", { name: "rights_type", length: 66, nullable: true }) rightsType!: string | null;
+  @Column("text", { name: "rights_extent", nullable: true }) rightsExtent!: string | null;
+  @Column("varchar", { name: "issuer_details_hash", length: 66, nullable: true }) issuerDetailsHash!: string | null;
+  /** JSON: legalName, bin, registeredAddress (Art. 5.1.5). */
+  @Column("text", { name: "issuer_details", nullable: true }) issuerDetails!: string | null;
+  @Column("varchar", { length: 80 }) supply!: string;
+  @Column("integer", { name: "record_count" }) recordCount!: number;
+  @Column("integer", { name: "issued_block", nullable: true }) issuedBlock!: number | null;
+  @Column("integer", { name: "updated_block" }) updatedBlock!: number;
+}
+
+/** Columns shared by the change tables: where on chain, and the event's arguments as JSON. */
+abstract class ChainRow {
+  @PrimaryColumn("varchar", { name: "tx_hash", length: 66 }) txHash!: string;
+  @PrimaryColumn("integer", { name: "log_index" }) logIndex!: number;
+  @Column("integer", { name: "block_number" }) blockNumber!: number;
+  @Column("varchar", { name: "block_hash", length: 66 }) blockHash!: string;
+  @Column("varchar", { length: 48 }) kind!: string;
+  @Column("text") payload!: string;
+}
+
+/** Asset lifecycle and platform events (issuance, decision, issuer details, suspension, closure, disclosures...). */
+@Entity("mirror_changes")
+@Index("idx_mirror_changes_asset", ["assetId", "blockNumber", "logIndex"])
+@Index("idx_mirror_changes_block", ["blockNumber"])
+export class MirrorChange extends ChainRow {
+  @Column("varchar", { name: "asset_id", length: 78, nullable: true }) assetId!: string | null;
+}
+
+/** Permit register events (granted, suspended, resumed, revoked). */
+@Entity("mirror_permit_changes")
+@Index("idx_mirror_permit_operator", ["operator", "blockNumber", "logIndex"])
+@Index("idx_mirror_permit_block", ["blockNumber"])
+export class MirrorPermitChange extends ChainRow {
+  @Column("varchar", { length: 42 }) operator!: string;
+}
+
+/** Participant register events (registered, deregistered, wallet kind, frozen, unfrozen) and token freezes. */
+@Entity("mirror_participant_changes")
+@Index("idx_mirror_participant_account", ["account", "blockNumber", "logIndex"])
+@Index("idx_mirror_participant_block", ["blockNumber"])
+export class MirrorParticipantChange extends ChainRow {
+  @Column("varchar", { length: 42 }) account!: string;
+  @Column("varchar", { name: "asset_id", length: 78, nullable: true }) assetId!: string | null;
+}
+
+/** Risk disclosure acknowledgements (Art. 6.4). */
+@Entity("mirror_acknowledgements")
+@Index("idx_mirror_ack_account", ["account", "version"])
+@Index("idx_mirror_ack_block", ["blockNumber"])
+export class MirrorAcknowledgement {
+  @PrimaryColumn("varchar", { name: "tx_hash", length: 66 }) txHash!: string;
+  @PrimaryColumn("integer", { name: "log_index" }) logIndex!: number;
+  @Column("integer", { name: "block_number" }) blockNumber!: number;
+  @Column("varchar", { name: "block_hash", length: 66 }) blockHash!: string;
+  @Column("varchar", { length: 42 }) account!: string;
+  @Column("integer") version!: number;
+  @Column("varchar", { name: "relayed_by", length: 42 }) relayedBy!: string;
+}
+
+export const MIRROR_ENTITIES = [
+  MirrorCursor, MirrorBlock, MirrorRecord, MirrorBalance, MirrorAsset, MirrorChange, MirrorPermitChange, MirrorParticipantChange, MirrorAcknowledgement,
+];
+
+/** Tables whose rows belong to a block (deleted when the block is orphaned or re-synced). */
+export const MIRROR_BLOCK_TABLES = ["mirror_records", "mirror_changes", "mirror_permit_changes", "mirror_participant_changes", "mirror_acknowledgements"] as const;

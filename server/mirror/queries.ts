@@ -1,0 +1,211 @@
+import { getAddress } from "ethers";
+import type { Writable } from "node:stream";
+import { once } from "node:events";
+import type { Database } from "../persistence/data-source";
+import type { SecuredAssetLedger } from "../../typechain-types";
+import type { Deployment } from "../chain/deployment";
+import { AppError } from "../errors";
+import { GENESIS_RECORD_HASH, recordHash } from "../chain/records";
+import type { ChainVerdict } from "../chain/records";
+import { readCursor } from "./store";
+import { Sql } from "./sql";
+
+/** A mirrored record as the API shows it: the record, the moment rights arose, and its proof. */
+export interface RecordView {
+  assetId: string;
+  sequence: string;
+  from: string;
+  to: string;
+  amount: string;
+  ref: string;
+  postedAt: number;
+  /** Block time of the posting, ISO-8601: the moment rights arose (Art. 6.6). */
+  rightsArisenAt: string;
+  proof: { txHash: string; blockNumber: number; blockHash: string; logIndex: number; recordHash: string; previousHash: string };
+}
+
+export interface RecordFilter {
+  assetId?: string;
+  /** Sender or recipient. */
+  participant?: string;
+  /** Posting time range (unix seconds, inclusive from, exclusive to). */
+  from?: number;
+  to?: number;
+}
+
+interface RecordRow {
+  tx_hash: string; log_index: number; block_number: number; block_hash: string; asset_id: string; sequence: number;
+  from_address: string; to_address: string; amount: string; ref: string; posted_at: number | string; record_hash: string; previous_hash: string;
+}
+
+const COLUMNS = "tx_hash, log_index, block_number, block_hash, asset_id, sequence, from_address, to_address, amount, ref, posted_at, record_hash, previous_hash";
+
+/** Checksummed addresses, cached: an export repeats the same holders many times. */
+const checksums = new Map<string, string>();
+function checksum(a: string): string {
+  let c = checksums.get(a);
+  if (c === undefined) {
+    c = getAddress(a);
+    if (checksums.size > 50_000) checksums.clear();
+    checksums.set(a, c);
+  }
+  return c;
+}
+
+function view(r: RecordRow): RecordView {
+  const postedAt = Number(r.posted_at);
+  return {
+    assetId: r.asset_id, sequence: String(r.sequence), from: checksum(r.from_address), to: checksum(r.to_address), amount: r.amount, ref: r.ref,
+    postedAt, rightsArisenAt: new Date(postedAt * 1000).toISOString(),
+    proof: { txHash: r.tx_hash, blockNumber: Number(r.block_number), blockHash: r.block_hash, logIndex: Number(r.log_index), recordHash: r.record_hash, previousHash: r.previous_hash },
+  };
+}
+
+/** Opaque cursor: the chain position (block, log index) of the last record of a page. */
+export function encodeCursor(block: number, logIndex: number): string {
+  return Buffer.from(`${block}:${logIndex}`).toString("base64url");
+}
+export function decodeCursor(cursor: string): [number, number] {
+  const m = /^(\d+):(\d+)$/.exec(Buffer.from(cursor, "base64url").toString());
+  if (!m) throw new AppError("VALIDATION_FAILED", { in: "query", issues: [{ path: "cursor", message: "not a cursor this API returned" }] });
+  return [Number(m[1]), Number(m[2])];
+}
+
+export const CSV_HEADER = "asset_id,sequence,from,to,amount,ref,posted_at,rights_arisen_at,tx_hash,block_number,block_hash,log_index,record_hash,previous_hash\n";
+export function csvLine(v: RecordView): string {
+  const p = v.proof;
+  return `${v.assetId},${v.sequence},${v.from},${v.to},${v.amount},${v.ref},${v.postedAt},${v.rightsArisenAt},${p.txHash},${p.blockNumber},${p.blockHash},${p.logIndex},${p.recordHash},${p.previousHash}\n`;
+}
+
+/** Reads the mirror: record pages in chain order, streamed exports, and the proof of completeness per asset. */
+export class MirrorQueries {
+  constructor(private readonly db: Database, private readonly ledger: SecuredAssetLedger, private readonly deployment: Deployment) {}
+
+  private where(f: RecordFilter, after: [number, number] | null, sql: Sql): { clause: string; params: unknown[] } {
+    const parts: string[] = [];
+    const params: unknown[] = [];
+    const p = (v: unknown) => {
+      params.push(v);
+      return sql.p(params.length);
+    };
+    if (f.assetId !== undefined) parts.push(`asset_id = ${p(f.assetId)}`);
+    if (f.participant !== undefined) {
+      const a = f.participant.toLowerCase();
+      parts.push(`(from_address = ${p(a)} OR to_address = ${p(a)})`);
+    }
+    if (f.from !== undefined) parts.push(`posted_at >= ${p(f.from)}`);
+    if (f.to !== undefined) parts.push(`posted_at < ${p(f.to)}`);
+    if (after) parts.push(`(block_number > ${p(after[0])} OR (block_number = ${p(after[0])} AND log_index > ${p(after[1])}))`);
+    return { clause: parts.length ? `WHERE ${parts.join(" AND ")}` : "", params };
+  }
+
+  private async page(f: RecordFilter, after: [number, number] | null, limit: number): Promise<RecordRow[]> {
+    const sql = Sql.of(this.db.manager);
+    const { clause, params } = this.where(f, after, sql);
+    return this.db.manager.query(`SELECT ${COLUMNS} FROM mirror_records ${clause} ORDER BY block_number, log_index LIMIT ${Math.floor(limit)}`, params);
+  }
+
+  /** One page of records in chain order, with the cursor of the next page (null at the end). */
+  async list(f: RecordFilter, cursor: string | undefined, limit: number): Promise<{ items: RecordView[]; nextCursor: string | null }> {
+    const rows = await this.page(f, cursor ? decodeCursor(cursor) : null, limit + 1);
+    const more = rows.length > limit;
+    const items = rows.slice(0, limit);
+    const last = items[items.length - 1];
+    return { items: items.map(view), nextCursor: more && last ? encodeCursor(Number(last.block_number), Number(last.log_index)) : null };
+  }
+
+  /** Async iteration over all matching records, page by page (keyset), never holding more than a page. */
+  async *iterate(f: RecordFilter, pageSize = 2_000): AsyncGenerator<RecordView[]> {
+    let after: [number, number] | null = null;
+    for (;;) {
+      const rows = await this.page(f, after, pageSize);
+      if (rows.length === 0) return;
+      yield rows.map(view);
+      if (rows.length < pageSize) return;
+      const last = rows[rows.length - 1];
+      after = [Number(last.block_number), Number(last.log_index)];
+    }
+  }
+
+  /** Streams an export to `out` (CSV or a JSON array), honouring backpressure; stops if the client goes away. */
+  async export(f: RecordFilter, format: "csv" | "json", out: Writable): Promise<number> {
+    let n = 0;
+    const write = async (s: string) => {
+      if (!out.write(s)) await Promise.race([once(out, "drain"), once(out, "close")]);
+    };
+    if (format === "csv") await write(CSV_HEADER);
+    else await write("[");
+    for await (const page of this.iterate(f)) {
+      if (out.destroyed || (out as Writable & { writableEnded: boolean }).writableEnded) return n;
+      let chunk = "";
+      for (const v of page) {
+        chunk += format === "csv" ? csvLine(v) : (n === 0 ? "\n" : ",\n") + JSON.stringify(v);
+        n++;
+      }
+      await write(chunk);
+    }
+    if (format === "json") await write("\n]\n");
+    return n;
+  }
+
+  /**
+   * Proof of completeness of one asset: recomputes the hash chain of the mirrored records (page by page, in
+   * sequence order) and compares it with the ledger's record head and count at the mirror's cursor block.
+   */
+  async verify(assetId: string): Promise<ChainVerdict & { block: number }> {
+    const cursor = await readCursor(this.db.manager);
+    const block = cursor ? cursor.blockNumber : this.deployment.deployBlock;
+    const info = await this.ledger.assetInfo(assetId, { blockTag: block });
+    if (Number(info.status) === 0) throw new AppError("ASSET_NOT_FOUND", { assetId, block });
+    const onChainCount = BigInt(info.recordCount);
+    const onChainHead = String(info.recordHead).toLowerCase();
+    const sql = Sql.of(this.db.manager);
+    let previous = GENESIS_RECORD_HASH;
+    let expected = 1;
+    let afterSeq = 0;
+    const diverge = (seq: number, reason: string) => ({ verified: false as const, firstDivergentSequence: BigInt(seq), reason, block });
+    for (;;) {
+      const rows: RecordRow[] = await this.db.manager.query(
+        `SELECT ${COLUMNS} FROM mirror_records WHERE asset_id = ${sql.p(1)} AND sequence > ${sql.p(2)} AND block_number <= ${sql.p(3)} ORDER BY sequence, block_number LIMIT 5000`,
+        [assetId, afterSeq, block]);
+      for (const r of rows) {
+        const seq = Number(r.sequence);
+        if (seq < expected) return diverge(seq, "record duplicated");
+        if (seq > expected) return diverge(expected, "record missing");
+        const h = recordHash(previous, { assetId: BigInt(assetId), sequence: BigInt(seq), from: r.from_address, to: r.to_address, amount: BigInt(r.amount), ref: r.ref, postedAt: BigInt(r.posted_at) });
+        if (r.previous_hash.toLowerCase() !== previous || r.record_hash.toLowerCase() !== h) return diverge(seq, "record altered");
+        previous = h;
+        expected++;
+      }
+      if (rows.length < 5000) break;
+      afterSeq = Number(rows[rows.length - 1].sequence);
+    }
+    const count = BigInt(expected - 1);
+    if (count < onChainCount) return diverge(expected, "records missing at the end");
+    if (count > onChainCount) return diverge(Number(onChainCount) + 1, "records not on chain");
+    if (previous !== onChainHead) return diverge(Math.max(expected - 1, 1), "head differs");
+    return { verified: true, count, head: previous, block };
+  }
+
+  /** Assets known to the mirror. */
+  async assetIds(): Promise<string[]> {
+    const rows: Array<{ asset_id: string }> = await this.db.manager.query("SELECT asset_id FROM mirror_assets");
+    return rows.map((r) => r.asset_id).sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : BigInt(a) > BigInt(b) ? 1 : 0));
+  }
+
+  /** Block of the record of an asset at a sequence (for repairs from the last good record). */
+  async blockOf(assetId: string, sequence: number): Promise<number | null> {
+    const sql = Sql.of(this.db.manager);
+    const rows: Array<{ block_number: number }> = await this.db.manager.query(
+      `SELECT block_number FROM mirror_records WHERE asset_id = ${sql.p(1)} AND sequence = ${sql.p(2)} ORDER BY block_number LIMIT 1`, [assetId, sequence]);
+    return rows.length ? Number(rows[0].block_number) : null;
+  }
+
+  /** Where the mirror stands. */
+  async status(): Promise<{ block: number | null; blockHash: string | null; records: number; assets: number }> {
+    const cursor = await readCursor(this.db.manager);
+    const [{ n }]: Array<{ n: string | number }> = await this.db.manager.query("SELECT COUNT(*) AS n FROM mirror_records");
+    const [{ a }]: Array<{ a: string | number }> = await this.db.manager.query("SELECT COUNT(*) AS a FROM mirror_assets");
+    return { block: cursor?.blockNumber ?? null, blockHash: cursor?.blockHash ?? null, records: Number(n), assets: Number(a) };
+  }
+}

@@ -1,0 +1,355 @@
+import type { EntityManager } from "typeorm";
+import { appendEvents } from "./event-log";
+import type { NewEvent } from "./event-log";
+import { GENESIS_RECORD_HASH, recordHashFromWords, ZERO_ADDRESS } from "./decode";
+import type { DecodedChange, DecodedRecord } from "./decode";
+import { MIRROR_BLOCK_TABLES, MirrorCursor } from "./entities";
+import { Sql } from "./sql";
+
+export const CURSOR_ID = "ledger";
+
+/** A fetched block range, ready to be written in one transaction. */
+export interface RangeBatch {
+  from: number;
+  to: number;
+  /** Hash of block `to` (the cursor after this range). */
+  toHash: string;
+  records: DecodedRecord[];
+  changes: DecodedChange[];
+}
+
+export interface RangeResult {
+  inserted: number;
+  skipped: number;
+}
+
+const RECORD_COLUMNS = ["tx_hash", "log_index", "block_number", "block_hash", "asset_id", "sequence", "from_address", "to_address", "amount", "ref", "posted_at", "record_hash", "previous_hash"];
+const CHANGE_TABLES: Record<DecodedChange["table"], string> = {
+  changes: "mirror_changes",
+  permits: "mirror_permit_changes",
+  participants: "mirror_participant_changes",
+  acknowledgements: "mirror_acknowledgements",
+};
+const key = (txHash: string, logIndex: number) => `${txHash}:${logIndex}`;
+
+export async function readCursor(em: EntityManager, lock = false): Promise<MirrorCursor | null> {
+  const sql = Sql.of(em);
+  const rows: Array<{ block_number: number; block_hash: string; announced_block: number; updated_at: string }> = await em.query(
+    `SELECT block_number, block_hash, announced_block, updated_at FROM mirror_cursor WHERE id = ${sql.p(1)}${lock && sql.postgres ? " FOR UPDATE" : ""}`,
+    [CURSOR_ID],
+  );
+  if (rows.length === 0) return null;
+  const c = new MirrorCursor();
+  c.id = CURSOR_ID;
+  c.blockNumber = Number(rows[0].block_number);
+  c.blockHash = rows[0].block_hash;
+  c.announcedBlock = Number(rows[0].announced_block);
+  c.updatedAt = rows[0].updated_at;
+  return c;
+}
+
+export async function writeCursor(em: EntityManager, blockNumber: number, blockHash: string, announcedBlock: number): Promise<void> {
+  const sql = Sql.of(em);
+  await sql.insert(em, "mirror_cursor", ["id", "block_number", "block_hash", "announced_block", "updated_at"],
+    [[CURSOR_ID, blockNumber, blockHash, announcedBlock, new Date().toISOString()]],
+    sql.upsert(["id"], ["block_number", "block_hash", "announced_block", "updated_at"]));
+}
+
+/** Existing keys (and record hashes) in a block range, so a replayed range inserts nothing twice. */
+async function existingKeys(em: EntityManager, table: string, from: number, to: number, withHash: boolean): Promise<Map<string, { assetId: string; sequence: number; recordHash: string } | null>> {
+  const sql = Sql.of(em);
+  const cols = withHash ? "tx_hash, log_index, asset_id, sequence, record_hash" : "tx_hash, log_index";
+  const rows: Array<{ tx_hash: string; log_index: number; asset_id?: string; sequence?: number; record_hash?: string }> = await em.query(
+    `SELECT ${cols} FROM ${table} WHERE block_number >= ${sql.p(1)} AND block_number <= ${sql.p(2)}`, [from, to]);
+  const out = new Map<string, { assetId: string; sequence: number; recordHash: string } | null>();
+  for (const r of rows) out.set(key(r.tx_hash, Number(r.log_index)), withHash ? { assetId: r.asset_id!, sequence: Number(r.sequence), recordHash: r.record_hash! } : null);
+  return out;
+}
+
+/**
+ * Writes one range: records (with their hashes chained from the previous stored record), register changes,
+ * balances, assets, block hashes, the cursor, and the platform events for what is new. Rows already present
+ * (a replay) are skipped, so writing a range twice changes nothing.
+ */
+export async function writeRange(em: EntityManager, batch: RangeBatch, announcedBlock: number): Promise<RangeResult> {
+  const sql = Sql.of(em);
+  const events: NewEvent[] = [];
+  let inserted = 0;
+  let skipped = 0;
+
+  // --- records
+  const newRecords: DecodedRecord[] = [];
+  const hashes: string[] = [];
+  const previous: string[] = [];
+  if (batch.records.length > 0) {
+    const existing = await existingKeys(em, "mirror_records", batch.from, batch.to, true);
+    const last = new Map<string, { sequence: number; hash: string }>();
+    const needPrev = new Map<string, number>();
+    for (const r of batch.records) {
+      const ex = existing.get(key(r.txHash, r.logIndex));
+      if (ex) {
+        last.set(r.assetId, { sequence: r.sequence, hash: ex.recordHash });
+        continue;
+      }
+      const l = last.get(r.assetId);
+      if (!l && !needPrev.has(r.assetId)) needPrev.set(r.assetId, r.sequence - 1);
+      last.set(r.assetId, { sequence: r.sequence, hash: "" });
+    }
+    // The stored predecessor of each asset's first new record in this range.
+    const stored = new Map<string, { sequence: number; hash: string }>();
+    for (const [assetId, seq] of needPrev) {
+      if (seq < 1) continue;
+      const rows: Array<{ record_hash: string }> = await em.query(
+        `SELECT record_hash FROM mirror_records WHERE asset_id = ${sql.p(1)} AND sequence = ${sql.p(2)} ORDER BY block_number DESC LIMIT 1`, [assetId, seq]);
+      if (rows.length > 0) stored.set(assetId, { sequence: seq, hash: rows[0].record_hash });
+    }
+    last.clear();
+    for (const [assetId, s] of stored) last.set(assetId, s);
+    for (const r of batch.records) {
+      const ex = existing.get(key(r.txHash, r.logIndex));
+      if (ex) {
+        skipped++;
+        last.set(r.assetId, { sequence: r.sequence, hash: ex.recordHash });
+        continue;
+      }
+      const l = last.get(r.assetId);
+      // A gap (a missing predecessor) chains from genesis: the verification reports the missing record.
+      const prev = l && l.sequence === r.sequence - 1 ? l.hash : GENESIS_RECORD_HASH;
+      const h = recordHashFromWords(prev, r.assetWord, r.dataWords);
+      last.set(r.assetId, { sequence: r.sequence, hash: h });
+      newRecords.push(r);
+      hashes.push(h);
+      previous.push(prev);
+    }
+    await sql.insert(em, "mirror_records", RECORD_COLUMNS, newRecords.map((r, i) => [
+      r.txHash, r.logIndex, r.blockNumber, r.blockHash, r.assetId, r.sequence, r.from, r.to, r.amount.toString(), r.ref, r.postedAt, hashes[i], previous[i],
+    ]), "ON CONFLICT (tx_hash, log_index) DO NOTHING");
+    inserted += newRecords.length;
+    newRecords.forEach((r, i) => {
+      if (r.blockNumber > announcedBlock) {
+        events.push({
+          type: "record.posted", assetId: r.assetId, account: r.from, counterparty: r.to,
+          payload: {
+            assetId: r.assetId, sequence: String(r.sequence), from: r.from, to: r.to, amount: r.amount.toString(), ref: r.ref,
+            postedAt: r.postedAt, rightsArisenAt: new Date(r.postedAt * 1000).toISOString(),
+            txHash: r.txHash, blockNumber: r.blockNumber, logIndex: r.logIndex, recordHash: hashes[i], previousHash: previous[i],
+          },
+        });
+      }
+    });
+  }
+
+  // --- register changes
+  const newChanges: DecodedChange[] = [];
+  if (batch.changes.length > 0) {
+    for (const table of new Set(batch.changes.map((c) => c.table))) {
+      const existing = await existingKeys(em, CHANGE_TABLES[table], batch.from, batch.to, false);
+      const rows = batch.changes.filter((c) => c.table === table && !existing.has(key(c.txHash, c.logIndex)));
+      skipped += batch.changes.filter((c) => c.table === table).length - rows.length;
+      newChanges.push(...rows);
+      const base = (c: DecodedChange) => [c.txHash, c.logIndex, c.blockNumber, c.blockHash];
+      const conflict = "ON CONFLICT (tx_hash, log_index) DO NOTHING";
+      if (table === "changes") {
+        await sql.insert(em, "mirror_changes", ["tx_hash", "log_index", "block_number", "block_hash", "kind", "payload", "asset_id"], rows.map((c) => [...base(c), c.kind, JSON.stringify(c.args), c.assetId]), conflict);
+      } else if (table === "permits") {
+        await sql.insert(em, "mirror_permit_changes", ["tx_hash", "log_index", "block_number", "block_hash", "kind", "payload", "operator"], rows.map((c) => [...base(c), c.kind, JSON.stringify(c.args), c.account]), conflict);
+      } else if (table === "participants") {
+        await sql.insert(em, "mirror_participant_changes", ["tx_hash", "log_index", "block_number", "block_hash", "kind", "payload", "account", "asset_id"], rows.map((c) => [...base(c), c.kind, JSON.stringify(c.args), c.account, c.assetId]), conflict);
+      } else {
+        await sql.insert(em, "mirror_acknowledgements", ["tx_hash", "log_index", "block_number", "block_hash", "account", "version", "relayed_by"], rows.map((c) => [...base(c), c.account, Number(c.args.version), String(c.args.relayedBy)]), conflict);
+      }
+    }
+    newChanges.sort((a, b) => a.blockNumber - b.blockNumber || a.logIndex - b.logIndex);
+    inserted += newChanges.length;
+    for (const c of newChanges) {
+      if (c.blockNumber <= announcedBlock) continue;
+      const at = { txHash: c.txHash, blockNumber: c.blockNumber, logIndex: c.logIndex };
+      if (c.table === "permits") events.push({ type: "permit.changed", account: c.account, payload: { change: c.kind, ...c.args, ...at } });
+      else if (c.kind === "ParticipantFrozen") events.push({ type: "participant.frozen", account: c.account, counterparty: String(c.args.by), payload: { ...c.args, ...at } });
+      else if (c.kind === "ParticipantUnfrozen") events.push({ type: "participant.unfrozen", account: c.account, counterparty: String(c.args.by), payload: { ...c.args, ...at } });
+      else if (c.kind === "Frozen") events.push({ type: "tokens.frozen", assetId: c.assetId, account: c.account, payload: { account: c.account, assetId: c.assetId, amount: c.args.amount, ...at } });
+    }
+  }
+
+  // --- balances, assets
+  await applyBalances(em, newRecords, batch.to);
+  const touched = new Set<string>([...newRecords.map((r) => r.assetId), ...newChanges.filter((c) => c.table === "changes" && c.assetId).map((c) => c.assetId!)]);
+  if (touched.size > 0) await applyAssets(em, [...touched], newRecords, newChanges.filter((c) => c.table === "changes"), batch.to);
+
+  // --- events, block hashes, cursor
+  if (events.length > 0) await appendEvents(em, events);
+  const blocks = new Map<number, string>();
+  for (const r of batch.records) blocks.set(r.blockNumber, r.blockHash);
+  for (const c of batch.changes) blocks.set(c.blockNumber, c.blockHash);
+  blocks.set(batch.to, batch.toHash);
+  await sql.insert(em, "mirror_blocks", ["number", "hash"], [...blocks].map(([n, h]) => [n, h]), sql.upsert(["number"], ["hash"]));
+  await em.query(`DELETE FROM mirror_blocks WHERE number < ${sql.p(1)}`, [batch.to - 20_000]);
+  await writeCursor(em, batch.to, batch.toHash, Math.max(announcedBlock, batch.to));
+  return { inserted, skipped };
+}
+
+/** Adds the new records' movements to the stored balances (one read and one upsert per range). */
+async function applyBalances(em: EntityManager, records: DecodedRecord[], block: number): Promise<void> {
+  if (records.length === 0) return;
+  const sql = Sql.of(em);
+  const deltas = new Map<string, Map<string, bigint>>();
+  const add = (assetId: string, holder: string, v: bigint) => {
+    if (holder === ZERO_ADDRESS) return;
+    let m = deltas.get(assetId);
+    if (!m) deltas.set(assetId, (m = new Map()));
+    m.set(holder, (m.get(holder) ?? 0n) + v);
+  };
+  for (const r of records) {
+    add(r.assetId, r.from, -r.amount);
+    add(r.assetId, r.to, r.amount);
+  }
+  const rows: unknown[][] = [];
+  for (const [assetId, m] of deltas) {
+    const holders = [...m.keys()];
+    for (let i = 0; i < holders.length; i += 500) {
+      const chunk = holders.slice(i, i + 500);
+      const current: Array<{ holder: string; balance: string }> = await em.query(
+        `SELECT holder, balance FROM mirror_balances WHERE asset_id = ${sql.p(1)} AND holder IN (${sql.params(chunk.length, 1)})`, [assetId, ...chunk]);
+      const have = new Map(current.map((c) => [c.holder, BigInt(c.balance)]));
+      for (const h of chunk) rows.push([assetId, h, ((have.get(h) ?? 0n) + m.get(h)!).toString(), block]);
+    }
+  }
+  await sql.insert(em, "mirror_balances", ["asset_id", "holder", "balance", "updated_block"], rows, sql.upsert(["asset_id", "holder"], ["balance", "updated_block"]));
+}
+
+interface AssetState {
+  assetId: string; status: string; issuer: string | null; assetType: string | null; units: string | null;
+  decisionHash: string | null; decisionUri: string | null; rightsType: string | null; rightsExtent: string | null;
+  issuerDetailsHash: string | null; issuerDetails: string | null; supply: bigint; recordCount: number; issuedBlock: number | null; updatedBlock: number;
+}
+
+const ASSET_COLUMNS = ["asset_id", "status", "issuer", "asset_type", "units", "decision_hash", "decision_uri", "rights_type", "rights_extent", "issuer_details_hash", "issuer_details", "supply", "record_count", "issued_block", "updated_block"];
+
+function emptyAsset(assetId: string): AssetState {
+  return { assetId, status: "Unknown", issuer: null, assetType: null, units: null, decisionHash: null, decisionUri: null, rightsType: null, rightsExtent: null, issuerDetailsHash: null, issuerDetails: null, supply: 0n, recordCount: 0, issuedBlock: null, updatedBlock: 0 };
+}
+
+/** Applies one asset lifecycle event to an asset's state. */
+function foldChange(a: AssetState, kind: string, args: Record<string, unknown>, block: number): void {
+  const s = (k: string) => (args[k] === undefined ? null : String(args[k]));
+  switch (kind) {
+    case "AssetIssued":
+      a.status = "Active"; a.issuer = s("owner"); a.assetType = s("assetType"); a.units = s("units"); a.issuedBlock = block;
+      break;
+    case "IssuanceDecisionRecorded":
+      a.decisionHash = s("documentHash"); a.decisionUri = s("uri"); a.rightsType = s("rightsType"); a.rightsExtent = s("rightsExtent");
+      break;
+    case "IssuerDetailsRecorded":
+      a.issuerDetailsHash = s("detailsHash");
+      a.issuerDetails = JSON.stringify({ legalName: s("legalName"), bin: s("bin"), registeredAddress: s("registeredAddress") });
+      break;
+    case "DecisionDocumentChanged":
+      a.decisionHash = s("newHash"); a.decisionUri = s("newUri");
+      break;
+    case "AssetSuspended": a.status = "Suspended"; break;
+    case "AssetResumed": a.status = "Active"; break;
+    case "ObligationsFulfilled": a.status = "Closed"; break;
+    default: return;
+  }
+  a.updatedBlock = block;
+}
+
+function assetRow(a: AssetState): unknown[] {
+  return [a.assetId, a.status, a.issuer, a.assetType, a.units, a.decisionHash, a.decisionUri, a.rightsType, a.rightsExtent, a.issuerDetailsHash, a.issuerDetails, a.supply.toString(), a.recordCount, a.issuedBlock, a.updatedBlock];
+}
+
+async function loadAssets(em: EntityManager, ids: string[]): Promise<Map<string, AssetState>> {
+  const sql = Sql.of(em);
+  const out = new Map<string, AssetState>();
+  for (let i = 0; i < ids.length; i += 500) {
+    const chunk = ids.slice(i, i + 500);
+    const rows: Array<Record<string, string | number | null>> = await em.query(`SELECT ${ASSET_COLUMNS.join(", ")} FROM mirror_assets WHERE asset_id IN (${sql.params(chunk.length)})`, chunk);
+    for (const r of rows) {
+      out.set(String(r.asset_id), {
+        assetId: String(r.asset_id), status: String(r.status), issuer: r.issuer as string | null, assetType: r.asset_type as string | null, units: r.units as string | null,
+        decisionHash: r.decision_hash as string | null, decisionUri: r.decision_uri as string | null, rightsType: r.rights_type as string | null, rightsExtent: r.rights_extent as string | null,
+        issuerDetailsHash: r.issuer_details_hash as string | null, issuerDetails: r.issuer_details as string | null, supply: BigInt(String(r.supply)),
+        recordCount: Number(r.record_count), issuedBlock: r.issued_block === null ? null : Number(r.issued_block), updatedBlock: Number(r.updated_block),
+      });
+    }
+  }
+  return out;
+}
+
+async function applyAssets(em: EntityManager, ids: string[], records: DecodedRecord[], changes: DecodedChange[], block: number): Promise<void> {
+  const sql = Sql.of(em);
+  const assets = await loadAssets(em, ids);
+  const get = (id: string) => {
+    let a = assets.get(id);
+    if (!a) assets.set(id, (a = emptyAsset(id)));
+    return a;
+  };
+  for (const c of changes) if (c.assetId) foldChange(get(c.assetId), c.kind, c.args, c.blockNumber);
+  for (const r of records) {
+    const a = get(r.assetId);
+    if (r.from === ZERO_ADDRESS) a.supply += r.amount;
+    if (r.to === ZERO_ADDRESS) a.supply -= r.amount;
+    if (r.sequence > a.recordCount) a.recordCount = r.sequence;
+    a.updatedBlock = Math.max(a.updatedBlock, block);
+  }
+  await sql.insert(em, "mirror_assets", ASSET_COLUMNS, [...assets.values()].map(assetRow), sql.upsert(["asset_id"], ASSET_COLUMNS.slice(1)));
+}
+
+/** Asset ids with rows at or above a block. */
+async function assetsFrom(em: EntityManager, fromBlock: number): Promise<string[]> {
+  const sql = Sql.of(em);
+  const rows: Array<{ asset_id: string }> = await em.query(
+    `SELECT DISTINCT asset_id FROM mirror_records WHERE block_number >= ${sql.p(1)} UNION SELECT DISTINCT asset_id FROM mirror_changes WHERE block_number >= ${sql.p(2)} AND asset_id IS NOT NULL`,
+    [fromBlock, fromBlock]);
+  return rows.map((r) => r.asset_id);
+}
+
+/**
+ * Deletes every mirrored row from `fromBlock` on (orphaned blocks, or a range to re-sync), recomputes the
+ * balances and assets they touched from the rows that remain, and moves the cursor back to `fromBlock - 1`.
+ * Returns the number of records deleted and the assets recomputed.
+ */
+export async function rollbackFrom(em: EntityManager, fromBlock: number, cursorHash: string, announcedBlock: number): Promise<{ records: number; assets: string[] }> {
+  const sql = Sql.of(em);
+  const assets = await assetsFrom(em, fromBlock);
+  const [{ n }]: Array<{ n: string | number }> = await em.query(`SELECT COUNT(*) AS n FROM mirror_records WHERE block_number >= ${sql.p(1)}`, [fromBlock]);
+  for (const t of MIRROR_BLOCK_TABLES) await em.query(`DELETE FROM ${t} WHERE block_number >= ${sql.p(1)}`, [fromBlock]);
+  await em.query(`DELETE FROM mirror_blocks WHERE number >= ${sql.p(1)}`, [fromBlock]);
+  await rebuildAssets(em, assets);
+  await writeCursor(em, fromBlock - 1, cursorHash, announcedBlock);
+  return { records: Number(n), assets };
+}
+
+/** Recomputes balances, supply, record count and lifecycle of the given assets from the mirrored rows. */
+export async function rebuildAssets(em: EntityManager, ids: string[]): Promise<void> {
+  const sql = Sql.of(em);
+  for (const assetId of ids) {
+    const balances = new Map<string, bigint>();
+    const a = emptyAsset(assetId);
+    let after: [number, number] = [-1, -1];
+    for (;;) {
+      const page: Array<{ block_number: number; log_index: number; sequence: number; from_address: string; to_address: string; amount: string }> = await em.query(
+        `SELECT block_number, log_index, sequence, from_address, to_address, amount FROM mirror_records WHERE asset_id = ${sql.p(1)} AND (block_number > ${sql.p(2)} OR (block_number = ${sql.p(3)} AND log_index > ${sql.p(4)})) ORDER BY block_number, log_index LIMIT 10000`,
+        [assetId, after[0], after[0], after[1]]);
+      for (const r of page) {
+        const amount = BigInt(r.amount);
+        if (r.from_address === ZERO_ADDRESS) a.supply += amount;
+        else balances.set(r.from_address, (balances.get(r.from_address) ?? 0n) - amount);
+        if (r.to_address === ZERO_ADDRESS) a.supply -= amount;
+        else balances.set(r.to_address, (balances.get(r.to_address) ?? 0n) + amount);
+        a.recordCount = Math.max(a.recordCount, Number(r.sequence));
+        a.updatedBlock = Math.max(a.updatedBlock, Number(r.block_number));
+      }
+      if (page.length < 10000) break;
+      const lastRow = page[page.length - 1];
+      after = [Number(lastRow.block_number), Number(lastRow.log_index)];
+    }
+    const changes: Array<{ kind: string; payload: string; block_number: number }> = await em.query(
+      `SELECT kind, payload, block_number FROM mirror_changes WHERE asset_id = ${sql.p(1)} ORDER BY block_number, log_index`, [assetId]);
+    for (const c of changes) foldChange(a, c.kind, JSON.parse(c.payload) as Record<string, unknown>, Number(c.block_number));
+    await em.query(`DELETE FROM mirror_balances WHERE asset_id = ${sql.p(1)}`, [assetId]);
+    await sql.insert(em, "mirror_balances", ["asset_id", "holder", "balance", "updated_block"], [...balances].map(([h, b]) => [assetId, h, b.toString(), a.updatedBlock]));
+    if (a.recordCount === 0 && changes.length === 0) await em.query(`DELETE FROM mirror_assets WHERE asset_id = ${sql.p(1)}`, [assetId]);
+    else await sql.insert(em, "mirror_assets", ASSET_COLUMNS, [assetRow(a)], sql.upsert(["asset_id"], ASSET_COLUMNS.slice(1)));
+  }
+}

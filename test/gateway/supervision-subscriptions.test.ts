@@ -1,0 +1,164 @@
+import { expect } from "chai";
+import { Wallet } from "ethers";
+import { appendEvent } from "../../server/mirror/event-log";
+import type { NewEvent } from "../../server/mirror/event-log";
+import { bearer, bootstrapPlatform, startEnv } from "./support/harness";
+import type { TestEnv } from "./support/harness";
+import { FAST_SUPERVISION, Receiver, verifySignature, waitFor } from "./supervision-support";
+
+const alice = Wallet.createRandom().address;
+const bob = Wallet.createRandom().address;
+
+function record(n: number, from: string, to: string): NewEvent {
+  return {
+    type: "record.posted", assetId: "1", account: from, counterparty: to,
+    payload: { assetId: "1", sequence: String(n), from, to, amount: String(100 * n), ref: "0x" + "00".repeat(32), postedAt: Math.floor(Date.now() / 1000), txHash: "0x" + "ab".repeat(32), blockNumber: n, logIndex: 0, recordHash: "0x" + "cd".repeat(24) },
+  };
+}
+
+/** Strictly increasing once consecutive repeats (retries of the same delivery) are collapsed. */
+function collapse(seqs: number[]): number[] {
+  return seqs.filter((s, i) => i === 0 || s !== seqs[i - 1]);
+}
+
+describe("supervision: webhook subscriptions", function () {
+  let env: TestEnv;
+  let receiver: Receiver;
+
+  before(async () => {
+    env = await startEnv(FAST_SUPERVISION);
+    receiver = await new Receiver().start();
+  });
+  after(async () => {
+    await env?.close();
+    await receiver?.stop();
+  });
+
+  const append = (events: NewEvent[]) => env.gateway.context.db.transaction(async (em) => {
+    for (const e of events) await appendEvent(em, e);
+  });
+
+  let subId: string;
+  let secret: string;
+
+  it("when a monitor subscribes, then the secret is returned once and never again", async () => {
+    const res = await env.http.post("/v1/subscriptions").set(bearer(env.keys.monitor))
+      .send({ url: receiver.url, eventTypes: ["record.posted"], filters: { accounts: [alice] }, description: "alice's movements" });
+    expect(res.status, JSON.stringify(res.body)).to.equal(201);
+    expect(res.body.secret).to.match(/^whsec_[0-9a-f]{64}$/);
+    expect(res.body.subscription).to.include({ status: "active", lastSequence: 0 });
+    expect(res.body.subscription.filters.accounts).to.deep.equal([alice.toLowerCase()]);
+    subId = res.body.subscription.id;
+    secret = res.body.secret;
+    const got = await env.http.get(`/v1/subscriptions/${subId}`).set(bearer(env.keys.monitor));
+    expect(got.status).to.equal(200);
+    expect(JSON.stringify(got.body)).not.to.contain(secret);
+    const list = await env.http.get("/v1/subscriptions").set(bearer(env.keys.monitor));
+    expect(list.body.items.map((s: { id: string }) => s.id)).to.deep.equal([subId]);
+  });
+
+  it("when another client asks for it, then it does not exist for them; the authority sees it", async () => {
+    expect((await env.http.get(`/v1/subscriptions/${subId}`).set(bearer(env.keys.operator))).body.error.code).to.equal("SUBSCRIPTION_NOT_FOUND");
+    expect((await env.http.get(`/v1/subscriptions/${subId}`).set(bearer(env.keys.authority))).status).to.equal(200);
+    expect((await env.http.post("/v1/subscriptions").set(bearer(env.keys.verifier)).send({ url: receiver.url, eventTypes: ["record.posted"] })).status).to.equal(403);
+    const bad = await env.http.post("/v1/subscriptions").set(bearer(env.keys.monitor)).send({ url: "ftp://example.kz/x", eventTypes: ["record.posted"] });
+    expect(bad.status).to.equal(400);
+  });
+
+  it("when the receiver fails, then is slow, then comes back, then every matching event arrives in order, signed, none lost", async () => {
+    receiver.mode = "fail";
+    await append([record(1, alice, bob), record(2, bob, Wallet.createRandom().address), record(3, bob, alice), record(4, alice, bob), record(5, alice, bob)]);
+    await waitFor("failed attempts", async () => receiver.requests.length >= 3);
+    receiver.mode = "slow";
+    const before = receiver.requests.length;
+    await waitFor("a timed-out attempt", async () => receiver.requests.length >= before + 2, 10_000);
+    receiver.mode = "ok";
+    await waitFor("all four deliveries", async () => receiver.accepted().length >= 4 && collapse(receiver.accepted()).length === 4);
+    // Only the events involving alice (the filter): 4 of 5, numbered 1..4 per subscription.
+    expect(collapse(receiver.accepted())).to.deep.equal([1, 2, 3, 4]);
+    const seqs = receiver.requests.map((r) => r.sequence);
+    expect(collapse(seqs)).to.deep.equal([1, 2, 3, 4], `arrival order ${seqs.join(",")}`);
+    expect(seqs.filter((s) => s === 1).length).to.be.greaterThan(2);
+    for (const r of receiver.requests) {
+      expect(verifySignature(secret, r), "signature").to.equal(true);
+      expect(r.body.subscriptionId).to.equal(subId);
+      expect(r.body.event.type).to.equal("record.posted");
+    }
+    expect(verifySignature("whsec_wrong", receiver.requests[0])).to.equal(false);
+    expect(receiver.requests.map((r) => (r.body.event.payload as { sequence: string }).sequence).filter((_, i, a) => i === 0 || a[i] !== a[i - 1])).to.deep.equal(["1", "3", "4", "5"]);
+    const deliveries = await waitFor("delivered status", async () => {
+      const d = await env.http.get(`/v1/subscriptions/${subId}/deliveries`).set(bearer(env.keys.monitor));
+      return d.body.items.every((i: { status: string }) => i.status === "delivered") ? d.body.items : null;
+    });
+    expect(deliveries.map((d: { sequence: number }) => d.sequence)).to.deep.equal([1, 2, 3, 4]);
+    expect(deliveries[0].attempts).to.be.greaterThan(2);
+    expect(deliveries[3].attempts).to.equal(1);
+  });
+
+  it("when a replay from sequence 2 is asked, then 2, 3, 4 are sent again in order with the same numbers", async () => {
+    const n = receiver.requests.length;
+    const res = await env.http.post(`/v1/subscriptions/${subId}/replay`).set(bearer(env.keys.monitor)).send({ fromSequence: 2 });
+    expect(res.status, JSON.stringify(res.body)).to.equal(200);
+    expect(res.body).to.deep.equal({ replayed: 3, fromSequence: 2, toSequence: 4 });
+    await waitFor("the replay", async () => receiver.requests.length >= n + 3);
+    const again = receiver.requests.slice(n);
+    expect(again.map((r) => r.sequence)).to.deep.equal([2, 3, 4]);
+    expect(again[0].body.event.seq).to.equal(receiver.requests.find((r) => r.sequence === 2)!.body.event.seq);
+    const beyond = await env.http.post(`/v1/subscriptions/${subId}/replay`).set(bearer(env.keys.monitor)).send({ fromSequence: 9 });
+    expect(beyond.body.error.code).to.equal("REPLAY_SEQUENCE_INVALID");
+  });
+
+  it("when paused, then nothing is sent; when resumed, then the waiting events follow; when deleted, then it is gone", async () => {
+    expect((await env.http.post(`/v1/subscriptions/${subId}/pause`).set(bearer(env.keys.monitor))).body.subscription.status).to.equal("paused");
+    const n = receiver.requests.length;
+    await append([record(6, alice, bob)]);
+    await new Promise((r) => setTimeout(r, 400));
+    expect(receiver.requests.length).to.equal(n);
+    expect((await env.http.post(`/v1/subscriptions/${subId}/resume`).set(bearer(env.keys.monitor))).body.subscription.status).to.equal("active");
+    await waitFor("the delivery after resume", async () => receiver.requests.length > n);
+    expect(receiver.requests[n].sequence).to.equal(5);
+    expect((await env.http.delete(`/v1/subscriptions/${subId}`).set(bearer(env.keys.monitor))).body).to.deep.equal({ deleted: true });
+    expect((await env.http.get(`/v1/subscriptions/${subId}`).set(bearer(env.keys.monitor))).status).to.equal(404);
+    await append([record(7, alice, bob)]);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(receiver.requests.length).to.equal(n + 1);
+  });
+
+  it("when the gateway restarts with undelivered events, then delivery resumes from the persisted cursor without loss", async () => {
+    const r2 = await new Receiver().start();
+    try {
+      const res = await env.http.post("/v1/subscriptions").set(bearer(env.keys.authority)).send({ url: r2.url, eventTypes: ["record.posted"], filters: { assetIds: ["1"] } });
+      const { secret: s2 } = res.body;
+      r2.mode = "fail";
+      await append([record(8, alice, bob), record(9, bob, alice)]);
+      await waitFor("a failed attempt", async () => r2.requests.length >= 1);
+      await env.restart();
+      r2.mode = "ok";
+      await append([record(10, bob, alice)]);
+      await waitFor("three deliveries", async () => collapse(r2.accepted()).length === 3);
+      expect(collapse(r2.accepted())).to.deep.equal([1, 2, 3]);
+      expect(r2.requests.every((r) => verifySignature(s2, r))).to.equal(true);
+    } finally {
+      await r2.stop();
+    }
+  });
+
+  it("when an operation settles, then the submitter's operation.succeeded event is delivered (same transaction as the outcome)", async () => {
+    const r3 = await new Receiver().start();
+    try {
+      const res = await env.http.post("/v1/subscriptions").set(bearer(env.keys.operator)).send({ url: r3.url, eventTypes: ["operation.succeeded", "operation.failed", "permit.changed"] });
+      expect(res.status).to.equal(201);
+      await bootstrapPlatform(env);
+      const succeeded = () => r3.requests.filter((r) => r.answered === 200 && r.body.event.type === "operation.succeeded");
+      await waitFor("operation events", async () => succeeded().length >= 3);
+      expect(succeeded().map((r) => (r.body.event.payload as { kind: string }).kind).slice(0, 3)).to.have.length(3);
+      expect(succeeded()[0].body.event.payload).to.have.property("txHash");
+      expect(succeeded()[0].body.event.payload).to.have.property("operationId");
+      // The indexer's permit.changed arrives on the same subscription, interleaved in log order.
+      await waitFor("the permit change", async () => r3.requests.some((r) => r.body.event.type === "permit.changed"));
+      expect(r3.accepted()).to.deep.equal(r3.accepted().map((_, i) => i + 1));
+    } finally {
+      await r3.stop();
+    }
+  });
+});

@@ -1,0 +1,135 @@
+import { createServer } from "node:http";
+import type { IncomingHttpHeaders, Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { timingSafeEqual } from "node:crypto";
+import { encodeBytes32String, keccak256 } from "ethers";
+import type { Wallet } from "ethers";
+import type { Config } from "../../server/config";
+import { ISSUANCE_TYPES, issuerDetailsHash } from "../../server/chain/eip712";
+import { webhookSignature, WEBHOOK_HEADERS } from "../../server/supervision/subscriptions";
+import type { DeliveryBody } from "../../server/supervision/subscriptions";
+import { attest, bearer, domain, expectPosted, FAR_FUTURE, GRAIN, ISSUER } from "./support/harness";
+import type { TestEnv } from "./support/harness";
+
+/** Short intervals so the supervision workers react within the test's patience. */
+export const FAST_SUPERVISION: Partial<Config> = {
+  supervision: {
+    dispatchIntervalMs: 50, webhookTimeoutMs: 400, retryBaseMs: 50, retryMaxMs: 300, gapGraceMs: 1_000,
+    monitoringIntervalMs: 50, decisionCheckIntervalMs: 60_000, decisionFetchTimeoutMs: 500,
+  },
+};
+
+export async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 20_000, everyMs = 50): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v) return v;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+export interface Received {
+  sequence: number;
+  body: DeliveryBody;
+  headers: IncomingHttpHeaders;
+  raw: string;
+  answered: number | "timeout";
+}
+
+/** A webhook receiver on port 0 whose behaviour the test switches: answer 200, fail with 500, or hang past the timeout. */
+export class Receiver {
+  mode: "ok" | "fail" | "slow" = "ok";
+  /** Every request, in arrival order. */
+  readonly requests: Received[] = [];
+  url = "";
+  private server: Server | null = null;
+
+  async start(): Promise<this> {
+    this.server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on("data", (c: Buffer) => chunks.push(c));
+      req.on("end", () => {
+        const raw = Buffer.concat(chunks).toString("utf8");
+        const body = JSON.parse(raw) as DeliveryBody;
+        const mode = this.mode;
+        const r: Received = { sequence: body.sequence, body, headers: req.headers, raw, answered: mode === "slow" ? "timeout" : mode === "ok" ? 200 : 500 };
+        this.requests.push(r);
+        if (mode === "ok") res.writeHead(200).end("ok");
+        else if (mode === "fail") res.writeHead(500).end("down");
+        else setTimeout(() => { if (!res.destroyed) res.writeHead(200).end("late"); }, 2_000).unref();
+      });
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", () => resolve()));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/hook`;
+    return this;
+  }
+
+  /** Sequences acknowledged with 200, in arrival order. */
+  accepted(): number[] {
+    return this.requests.filter((r) => r.answered === 200).map((r) => r.sequence);
+  }
+
+  async stop(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+}
+
+/** What a receiver does: recompute the HMAC over "<timestamp>.<raw body>" and compare in constant time. */
+export function verifySignature(secret: string, r: Received): boolean {
+  const timestamp = String(r.headers[WEBHOOK_HEADERS.timestamp]);
+  const given = Buffer.from(String(r.headers[WEBHOOK_HEADERS.signature]));
+  const expected = Buffer.from(webhookSignature(secret, timestamp, r.raw));
+  return given.length === expected.length && timingSafeEqual(given, expected) && Math.abs(Date.now() / 1000 - Number(timestamp)) < 300;
+}
+
+/** A web server publishing a decision document that the test can change or withdraw. */
+export class DocumentServer {
+  document: Buffer | null = Buffer.from("Issuance decision No. 1: 1 unit = 1 tonne of wheat in elevator 7.");
+  hits = 0;
+  url = "";
+  private server: Server | null = null;
+
+  async start(): Promise<this> {
+    this.server = createServer((req, res) => {
+      this.hits += 1;
+      if (req.url !== "/decisions/1.pdf" || !this.document) {
+        res.writeHead(404).end("not found");
+        return;
+      }
+      res.writeHead(200, { "content-type": "application/pdf" }).end(this.document);
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", () => resolve()));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/decisions/1.pdf`;
+    return this;
+  }
+
+  get hash(): string {
+    return keccak256(this.document!);
+  }
+
+  async stop(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+}
+
+/** Files, attests and posts an issuance whose decision is the given document hash and URI. */
+export async function issueWithDecision(env: TestEnv, owner: Wallet, units: string, decision: { documentHash: string; uri: string }) {
+  const nonce = String(Math.floor(Math.random() * 1e12));
+  const assetType = encodeBytes32String(GRAIN);
+  const evidenceHash = keccak256(Buffer.from(`warehouse receipt ${nonce}`));
+  const full = { ...decision, rightsType: encodeBytes32String("OWNERSHIP_SHARE"), rightsExtent: "1 unit = 1 tonne of wheat", units };
+  const ownerSignature = await owner.signTypedData(domain(env), ISSUANCE_TYPES, {
+    owner: owner.address, assetType, decisionHash: decision.documentHash, issuerDetailsHash: issuerDetailsHash(ISSUER), units, evidenceHash, nonce, deadline: FAR_FUTURE,
+  });
+  const filing = { owner: owner.address, assetType: GRAIN, decision: full, issuer: { ...ISSUER }, evidenceHash, nonce, deadline: FAR_FUTURE, ownerSignature };
+  const filed = await env.http.post("/v1/issuance-requests").set(bearer(env.keys.operator)).send(filing);
+  if (filed.status !== 201) throw new Error(`filing: ${filed.status} ${JSON.stringify(filed.body)}`);
+  const att = await env.http.post(`/v1/issuance-requests/${filed.body.id}/attestation`).set(bearer(env.keys.verifier)).send(await attest(env, owner.address, evidenceHash, nonce));
+  if (att.status !== 200) throw new Error(`attestation: ${att.status} ${JSON.stringify(att.body)}`);
+  await expectPosted(env.http.post(`/v1/issuance-requests/${filed.body.id}/post?wait=true`).set(bearer(env.keys.operator)));
+  const req = await env.http.get(`/v1/issuance-requests/${filed.body.id}`).set(bearer(env.keys.operator));
+  return req.body.assetId as string;
+}
