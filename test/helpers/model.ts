@@ -233,7 +233,7 @@ export class LedgerModel {
       if (remaining < 0n) throw new Error("model: negative balance");
       asset.balances.set(p.from, remaining);
       if (p.nextNonce !== undefined) asset.nonces.set(p.from, p.nextNonce);
-      //BROKEN
+      if (p.forced && this.frozenOf(p.id, p.from) > remaining) asset.frozen.set(p.from, remaining);
     }
     if (p.to === ZeroAddress) {
       asset.supply -= p.amount;
