@@ -270,7 +270,8 @@ contract SecuredAssetLedger is
         if (basis == LegalBasis.None || ref == bytes32(0)) revert ForcedTransferBasisMissing();
         // From the zero address it would mint units without collateral (Art. 6.8): never.
         if (from == address(0)) revert ERC1155InvalidSender(from);
-        if (to == address(0)) revert ERC1155InvalidReceiver(to);
+        // To the zero address it would destroy units; to the sender itself it would only lower its frozen units.
+        if (to == address(0) || to == from) revert ERC1155InvalidReceiver(to);
         emit ForcedTransfer(from, to, assetId, amount);
         emit ForcedTransferOrdered(assetId, from, to, amount, basis, ref);
         _post(address(0), from, to, assetId, amount, ref, true, 0, _holdings[assetId][from]);

@@ -265,8 +265,8 @@ interface ISecuredAssetLedger {
      * @notice Moves units on a legal ground (court decision, inheritance, lost key), recorded like any other
      * movement. The sender's freezes do not apply; the recipient must be registered, not frozen and have
      * acknowledged the current disclosure.
-     * Requirements: AUTHORITY_ROLE; `basis` set; `ref` non-zero; `from` and `to` not zero (a forced transfer never
-     * creates or destroys units); balance sufficient.
+     * Requirements: AUTHORITY_ROLE; `basis` set; `ref` non-zero; `from` and `to` not zero and different (a
+     * forced transfer never creates or destroys units); balance sufficient.
      */
     function forcedTransfer(
         address from,

@@ -111,6 +111,15 @@ describe("Authority actions", function () {
       expect(await ledger.totalSupply(assetId)).to.equal(1_000_000n);
     });
 
+    it("when the recipient is the sender then ERC1155InvalidReceiver and its frozen units stay", async function () {
+      const { ledger, authority, alice, assetId } = await loadFixture(frozenHolderFixture);
+      const frozenBefore = await ledger.getFrozenTokens(alice.address, assetId);
+      await expect(ledger.connect(authority).forcedTransfer(alice.address, alice.address, assetId, 1n, Basis.CourtDecision, COURT))
+        .to.be.revertedWithCustomError(ledger, "ERC1155InvalidReceiver")
+        .withArgs(alice.address);
+      expect(await ledger.getFrozenTokens(alice.address, assetId)).to.equal(frozenBefore);
+    });
+
     it("when the basis is None or the reference is zero then ForcedTransferBasisMissing", async function () {
       const { ledger, authority, alice, bob, assetId } = await loadFixture(frozenHolderFixture);
       await expect(ledger.connect(authority).forcedTransfer(alice.address, bob.address, assetId, 1n, Basis.None, COURT)).to.be.revertedWithCustomError(

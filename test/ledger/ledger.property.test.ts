@@ -908,6 +908,8 @@ class Run {
     // A forced transfer moves units a holder has; "from" the zero address it would create units without
     // collateral (Art. 6.8), so it is refused.
     else if (from === ZeroAddress) expected = refuse("ERC1155InvalidSender", [ZeroAddress]);
+    // To the sender itself it would move nothing and only lower the sender's frozen units.
+    else if (from === to) expected = refuse("ERC1155InvalidReceiver", [to]);
     else expected = m.rules(undefined, from, to, id, amount, true);
     const actual = await this.send(() => this.ledger.connect(this.authority).forcedTransfer(from, to, id, amount, cmd.basis, ref, GAS));
     if (expected.ok) m.post({ from, to, id, amount, ref, forced: true });
