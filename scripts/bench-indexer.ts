@@ -13,7 +13,7 @@ import "reflect-metadata";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { HDNodeWallet, JsonRpcProvider, Mnemonic, NonceManager, Wallet, encodeBytes32String, id as keccakText, ZeroHash } from "ethers";
+import { HDNodeWallet, JsonRpcProvider, Mnemonic, NonceManager, Transaction, Wallet, encodeBytes32String, id as keccakText, ZeroHash } from "ethers";
 import { startHardhatNode } from "./lib/hardhat-node";
 import { deployPlatform } from "../server/chain/deployment";
 import { ACKNOWLEDGEMENT_TYPES, ATTESTATION_TYPES, ISSUANCE_TYPES, TRANSFER_TYPES, issuerDetailsHash, ledgerDomain, type TransferAuthorization } from "../server/chain/eip712";
@@ -83,13 +83,35 @@ async function main() {
     }
     console.log(`signed ${plan.length} authorizations in ${((performance.now() - signStart) / 1000).toFixed(1)} s; posting in batches of ${BATCH}`);
     const postStart = performance.now();
-    const sent = [];
+    // Signed locally and broadcast with a retry: under automine a big batch takes a while to mine, and the node
+    // may drop a kept-alive connection meanwhile (ECONNRESET); the hash tells whether the node has the transaction.
+    const network = await provider.getNetwork();
+    const fee = await provider.getFeeData();
+    const hashes: string[] = [];
     for (let i = 0; i < plan.length; i += BATCH) {
       const chunk = plan.slice(i, i + BATCH);
-      sent.push(await ledger.transferBatchWithAuthorization(chunk.map((c) => c.auth), chunk.map((c) => c.signature), { nonce: opNonce++, gasLimit: 29_000_000n }));
+      const raw = await operator.signTransaction({
+        to: deployment.ledger, data: ledger.interface.encodeFunctionData("transferBatchWithAuthorization", [chunk.map((c) => c.auth), chunk.map((c) => c.signature)]),
+        nonce: opNonce++, gasLimit: 29_000_000n, chainId: network.chainId, type: 2,
+        maxFeePerGas: fee.maxFeePerGas ?? 2_000_000_000n, maxPriorityFeePerGas: fee.maxPriorityFeePerGas ?? 1_000_000_000n,
+      });
+      const hash = Transaction.from(raw).hash!;
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await provider.send("eth_sendRawTransaction", [raw]);
+          break;
+        } catch (err) {
+          if (await provider.getTransaction(hash).catch(() => null)) break;
+          if (attempt >= 5) throw err;
+          await new Promise((r) => setTimeout(r, 500));
+        }
+      }
+      hashes.push(hash);
     }
-    const receipts = await Promise.all(sent.map((tx) => tx.wait()));
-    if (receipts.some((r) => r?.status !== 1)) throw new Error("a batch failed");
+    for (const h of hashes) {
+      const receipt = await provider.waitForTransaction(h);
+      if (receipt?.status !== 1) throw new Error(`batch ${h} failed`);
+    }
     const info = await ledger.assetInfo(assetId);
     if (Number(info.recordCount) !== RECORDS) {
       const rejected = await ledger.queryFilter(ledger.filters.AuthorizationRejected(), deployment.deployBlock);

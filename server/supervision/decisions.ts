@@ -79,7 +79,7 @@ export interface FetchResult {
  * Fetches a decision document and compares keccak256(document bytes) with the hash recorded on chain. Only the
  * URI the asset declares is fetched (http or https, no redirects followed), with a timeout and a size limit.
  */
-export async function fetchDecision(uri: string, expectedHash: string, timeoutMs: number, maxBytes: number): Promise<FetchResult> {
+export async function fetchDecision(uri: string, expectedHash: string, timeoutMs: number, maxBytes: number, stop?: AbortSignal): Promise<FetchResult> {
   let url: URL;
   try {
     url = new URL(uri);
@@ -88,7 +88,7 @@ export async function fetchDecision(uri: string, expectedHash: string, timeoutMs
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") return { outcome: "unreachable", httpStatus: null, actualHash: null, error: `unsupported scheme ${url.protocol}` };
   try {
-    const res = await fetch(url, { redirect: "manual", signal: AbortSignal.timeout(timeoutMs), headers: { "user-agent": "sda-gateway-decision-check/1" } });
+    const res = await fetch(url, { redirect: "manual", signal: stop ? AbortSignal.any([AbortSignal.timeout(timeoutMs), stop]) : AbortSignal.timeout(timeoutMs), headers: { "user-agent": "sda-gateway-decision-check/1" } });
     if (res.status < 200 || res.status > 299) {
       await res.body?.cancel().catch(() => undefined);
       const where = res.headers.get("location");
@@ -165,6 +165,7 @@ export class AlertService {
  */
 export class DecisionChecker {
   private readonly ticker: Ticker;
+  private abort = new AbortController();
   static readonly NAME = "decision-check";
 
   constructor(
@@ -178,10 +179,13 @@ export class DecisionChecker {
   }
 
   start(): void {
+    this.abort = new AbortController();
     this.ticker.start();
   }
 
+  /** Stops after the current asset; a fetch in flight is abandoned (not recorded). */
   stop(): Promise<void> {
+    this.abort.abort(new Error("the gateway is stopping"));
     return this.ticker.stop();
   }
 
@@ -201,13 +205,16 @@ export class DecisionChecker {
   async runOnce(): Promise<{ checked: number; results: { assetId: string; outcome: CheckOutcome }[] }> {
     const targets = await this.source.targets();
     const results: { assetId: string; outcome: CheckOutcome }[] = [];
+    const stop = this.abort.signal;
     for (const t of targets) {
+      if (stop.aborted) break;
       if (t.status === "Closed") {
         await this.db.transaction((em) => this.resolve(em, t, "obligations fulfilled: the asset is closed and its decision no longer has to be published"));
         continue;
       }
       const started = Date.now();
-      const r = await fetchDecision(t.decisionURI, t.decisionHash, this.settings.decisionFetchTimeoutMs, this.settings.decisionMaxBytes);
+      const r = await fetchDecision(t.decisionURI, t.decisionHash, this.settings.decisionFetchTimeoutMs, this.settings.decisionMaxBytes, stop);
+      if (stop.aborted) break;
       const check = Object.assign(new DecisionCheck(), {
         id: randomUUID(), assetId: t.assetId, uri: t.decisionURI, expectedHash: t.decisionHash, actualHash: r.actualHash, outcome: r.outcome,
         httpStatus: r.httpStatus, error: r.error, durationMs: Date.now() - started, checkedAt: nowIso(),

@@ -245,6 +245,7 @@ export class MonitoringService {
  */
 export class MonitoringWorker {
   private readonly ticker: Ticker;
+  private stopping = false;
   static readonly NAME = "monitoring";
 
   constructor(private readonly db: Database, private readonly settings: SupervisionSettings, private readonly log: Logger, private readonly instanceId: string) {
@@ -252,6 +253,7 @@ export class MonitoringWorker {
   }
 
   start(): void {
+    this.stopping = false;
     this.ticker.start();
   }
 
@@ -259,7 +261,9 @@ export class MonitoringWorker {
     this.ticker.wake();
   }
 
+  /** Stops after the record being evaluated (its transaction commits or not as a whole). */
   stop(): Promise<void> {
+    this.stopping = true;
     return this.ticker.stop();
   }
 
@@ -269,12 +273,13 @@ export class MonitoringWorker {
       const lease = await acquireWorkerLease(this.db, MonitoringWorker.NAME, this.instanceId, this.settings.monitoringIntervalMs * 5 + 30_000);
       if (!lease) return;
       let cursor = lease.cursorSeq;
-      for (;;) {
+      while (!this.stopping) {
         const events = await readEventsAfter(this.db.manager, cursor, 200, this.settings.gapGraceMs);
         if (!events.length) break;
         const rules = (await this.db.manager.find(MonitoringRule, { where: { enabled: 1 } }));
         const values = new Map((await this.db.manager.find(AssetValue)).map((v) => [v.assetId, toMicro(v.unitValue)]));
         for (const e of events) {
+          if (this.stopping) return;
           if (e.type !== "record.posted") continue;
           await this.db.transaction(async (em) => {
             await this.evaluate(em, e, rules, values);

@@ -198,6 +198,8 @@ export class WebhookDispatcher {
   private readonly ticker: Ticker;
   private readonly busy = new Map<string, Promise<void>>();
   private stopping = false;
+  /** Aborts the attempts in flight at shutdown (they count as failed and are retried later). */
+  private abort = new AbortController();
 
   constructor(
     private readonly db: Database,
@@ -210,6 +212,7 @@ export class WebhookDispatcher {
 
   start(): void {
     this.stopping = false;
+    this.abort = new AbortController();
     this.ticker.start();
   }
 
@@ -220,6 +223,7 @@ export class WebhookDispatcher {
   async stop(): Promise<void> {
     this.stopping = true;
     await this.ticker.stop();
+    this.abort.abort(new Error("the gateway is stopping"));
     await Promise.all([...this.busy.values()]);
   }
 
@@ -314,7 +318,7 @@ export class WebhookDispatcher {
         method: "POST",
         body: raw,
         redirect: "manual",
-        signal: AbortSignal.timeout(this.settings.webhookTimeoutMs),
+        signal: AbortSignal.any([AbortSignal.timeout(this.settings.webhookTimeoutMs), this.abort.signal]),
         headers: {
           "content-type": "application/json",
           "user-agent": "sda-gateway-webhooks/1",

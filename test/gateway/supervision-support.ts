@@ -14,7 +14,7 @@ import type { TestEnv } from "./support/harness";
 /** Short intervals so the supervision workers react within the test's patience. */
 export const FAST_SUPERVISION: Partial<Config> = {
   supervision: {
-    dispatchIntervalMs: 50, webhookTimeoutMs: 400, retryBaseMs: 50, retryMaxMs: 300, gapGraceMs: 1_000,
+    dispatchIntervalMs: 50, webhookTimeoutMs: 1_000, retryBaseMs: 50, retryMaxMs: 300, gapGraceMs: 1_000,
     monitoringIntervalMs: 50, decisionCheckIntervalMs: 60_000, decisionFetchTimeoutMs: 500,
   },
 };
@@ -57,7 +57,7 @@ export class Receiver {
         this.requests.push(r);
         if (mode === "ok") res.writeHead(200).end("ok");
         else if (mode === "fail") res.writeHead(500).end("down");
-        else setTimeout(() => { if (!res.destroyed) res.writeHead(200).end("late"); }, 2_000).unref();
+        else setTimeout(() => { if (!res.destroyed) res.writeHead(200).end("late"); }, 3_000).unref();
       });
     });
     await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", () => resolve()));
