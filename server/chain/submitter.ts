@@ -1,6 +1,6 @@
 import { EventEmitter } from "node:events";
 import { randomUUID } from "node:crypto";
-import { In, IsNull } from "typeorm";
+import { In, IsNull, Not } from "typeorm";
 import type { EntityManager } from "typeorm";
 import type { Logger } from "pino";
 import type { TransactionReceipt, Wallet, LogDescription } from "ethers";
@@ -129,6 +129,8 @@ export class Submitter extends EventEmitter {
 
 class Lane {
   private inflight = new Map<string, InFlight>();
+  /** Next nonce per holder:asset after what is on chain or in flight (transfers). */
+  private expectedNonce = new Map<string, bigint>();
   private nextNonce = 0;
   private wakeUp: (() => void) | null = null;
   private woken = false;
@@ -234,16 +236,22 @@ class Lane {
     const repo = this.db.manager.getRepository(Operation);
     const oldest = await repo.findOne({ where: { signer: this.name, status: "pending", txId: IsNull() }, order: { createdAt: "ASC", id: "ASC" } });
     if (!oldest) return false;
+    let next: Operation | null = oldest;
     if (oldest.kind === TRANSFER_KIND) {
-      // Arrival order keeps each holder's nonces in order (the gateway accepts only the next nonce).
-      const batch = await repo.find({ where: { signer: this.name, status: "pending", kind: TRANSFER_KIND, txId: IsNull() }, order: { createdAt: "ASC", id: "ASC" }, take: this.config.batchMax });
-      const payloads = batch.map((op) => JSON.parse(op.payload) as TransferPayload);
-      const data = this.chain.iface.encodeFunctionData("transferBatchWithAuthorization", [payloads.map((p) => p.authorization), payloads.map((p) => p.signature)]);
-      const gasLimit = 150_000n + 110_000n * BigInt(batch.length);
-      await this.sendTx(batch, data, gasLimit);
-      return true;
+      const batch = await this.nextTransferBatch();
+      if (batch.length) {
+        const payloads = batch.map((op) => JSON.parse(op.payload) as TransferPayload);
+        const data = this.chain.iface.encodeFunctionData("transferBatchWithAuthorization", [payloads.map((p) => p.authorization), payloads.map((p) => p.signature)]);
+        const gasLimit = 150_000n + 110_000n * BigInt(batch.length);
+        await this.sendTx(batch, data, gasLimit);
+        return true;
+      }
+      // Transfers wait for a nonce gap to fill; calls behind them go on.
+      next = await repo.findOne({ where: { signer: this.name, status: "pending", kind: Not(TRANSFER_KIND), txId: IsNull() }, order: { createdAt: "ASC", id: "ASC" } });
+      if (!next) return false;
     }
-    const call = JSON.parse(oldest.payload) as CallPayload;
+    const op = next;
+    const call = JSON.parse(op.payload) as CallPayload;
     const data = this.chain.iface.encodeFunctionData(call.method, call.args);
     let gasLimit: bigint;
     try {
@@ -254,13 +262,80 @@ class Lane {
       if (!revert) throw err;
       // Refused before sending: nothing goes on chain.
       await this.db.transaction(async (em) => {
-        await this.settle(em, oldest, { status: "failed", events: [], errorCode: revert.code, errorDetail: { error: revert.name, args: revert.args } });
+        await this.settle(em, op, { status: "failed", events: [], errorCode: revert.code, errorDetail: { error: revert.name, args: revert.args } });
       });
-      this.owner.emit("settled", oldest.id);
+      this.owner.emit("settled", op.id);
       return true;
     }
-    await this.sendTx([oldest], data, gasLimit);
+    await this.sendTx([op], data, gasLimit);
     return true;
+  }
+
+  /**
+   * The next batch of transfer authorizations, in nonce order per holder and asset: an authorization is taken only
+   * when its nonce is the holder's next one (on chain, or after one already in flight or in this batch). Ahead of
+   * a gap it waits; expired or already-used ones fail without being sent.
+   */
+  private async nextTransferBatch(): Promise<Operation[]> {
+    const repo = this.db.manager.getRepository(Operation);
+    const candidates = await repo.find({ where: { signer: this.name, status: "pending", kind: TRANSFER_KIND, txId: IsNull() }, order: { createdAt: "ASC", id: "ASC" }, take: this.config.batchMax * 5 });
+    const groups = new Map<string, Operation[]>();
+    for (const op of candidates) {
+      const k = `${op.fromAddress}:${op.assetId}`;
+      (groups.get(k) ?? groups.set(k, []).get(k)!).push(op);
+    }
+    const unknown = [...groups.keys()].filter((k) => !this.expectedNonce.has(k));
+    await Promise.all(unknown.map(async (k) => {
+      const [from, assetId] = k.split(":");
+      const onChain = await this.chain.ledger.nonceOf(from, BigInt(assetId));
+      const inFlight = this.inFlightNext(k);
+      this.expectedNonce.set(k, onChain > inFlight ? onChain : inFlight);
+    }));
+    const now = BigInt(Math.floor(Date.now() / 1000));
+    const batch: Operation[] = [];
+    const dead: { op: Operation; code: string }[] = [];
+    for (const [k, ops] of groups) {
+      ops.sort((a, b) => (BigInt(a.nonce!) < BigInt(b.nonce!) ? -1 : 1));
+      let expected = this.expectedNonce.get(k)!;
+      for (const op of ops) {
+        const nonce = BigInt(op.nonce!);
+        const deadline = BigInt((JSON.parse(op.payload) as TransferPayload).authorization.deadline);
+        if (nonce < expected) {
+          dead.push({ op, code: "NONCE_USED" });
+        } else if (nonce === expected && batch.length < this.config.batchMax) {
+          if (deadline < now) {
+            dead.push({ op, code: "AUTHORIZATION_EXPIRED" });
+            break; // the holder must sign this nonce again
+          }
+          batch.push(op);
+          expected += 1n;
+        } else {
+          if (deadline < now) dead.push({ op, code: "AUTHORIZATION_EXPIRED" });
+          else continue;
+        }
+      }
+      // No progress (a gap): read the chain again next time, in case something else moved the nonce.
+      if (expected === this.expectedNonce.get(k)) this.expectedNonce.delete(k);
+      else this.expectedNonce.set(k, expected);
+    }
+    if (dead.length) {
+      await this.db.transaction(async (em) => {
+        for (const d of dead) await this.settle(em, d.op, { status: "failed", events: [], errorCode: d.code, errorDetail: { nonce: d.op.nonce } });
+      });
+      for (const d of dead) this.owner.emit("settled", d.op.id);
+    }
+    return batch;
+  }
+
+  /** The holder's next nonce after the transfers of transactions in flight (0 if none). */
+  private inFlightNext(key: string): bigint {
+    let next = 0n;
+    for (const { ops } of this.inflight.values()) {
+      for (const op of ops) {
+        if (op.kind === TRANSFER_KIND && `${op.fromAddress}:${op.assetId}` === key && BigInt(op.nonce!) + 1n > next) next = BigInt(op.nonce!) + 1n;
+      }
+    }
+    return next;
   }
 
   private async fees() {
@@ -334,6 +409,7 @@ class Lane {
   /** Re-queues the operations of a transaction that can never be mined (its nonce was used by another). */
   private async requeue(tx: ChainTransaction, reason: string): Promise<void> {
     this.log.warn({ hash: tx.hash, nonce: tx.nonce, reason }, "transaction replaced; operations re-queued");
+    this.expectedNonce.clear();
     await this.db.transaction(async (em) => {
       await em.update(ChainTransaction, { id: tx.id }, { status: "replaced", updatedAt: now() });
       await em.update(Operation, { txId: tx.id }, { status: "pending", txId: null, batchIndex: null, updatedAt: now() });
@@ -403,9 +479,11 @@ class Lane {
         let k = 0;
         for (const op of [...ops].sort((a, b) => (a.batchIndex ?? 0) - (b.batchIndex ?? 0))) {
           if (revert) {
+            this.expectedNonce.delete(`${op.fromAddress}:${op.assetId}`);
             await this.settle(em, op, { ...base, status: "failed", events: [], errorCode: revert.code, errorDetail: revert.detail });
           } else if (rejected.has(op.batchIndex ?? -1)) {
             const reason = rejected.get(op.batchIndex ?? -1)!;
+            this.expectedNonce.delete(`${op.fromAddress}:${op.assetId}`);
             await this.settle(em, op, { ...base, status: "failed", events: [], errorCode: TRANSFER_CHECK_CODES[reason] ?? "TRANSACTION_REVERTED", errorDetail: { reason } });
           } else {
             const record = posted[k++];

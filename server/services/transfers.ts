@@ -22,6 +22,8 @@ export interface RedemptionRequest {
 
 const LIVE = ["pending", "submitted"] as const;
 const BALANCE_CHECKS = new Set([10, 11]);
+/** How far ahead of the holder's next nonce an authorization may be while earlier ones are still to come. */
+export const MAX_NONCES_AHEAD = 1000n;
 
 /**
  * Holder-signed transfers (relayed by the operator, Art. 6.6). Before anything is written, the rules the ledger
@@ -78,7 +80,9 @@ export class TransferService {
       if (!(await this.chain.isValidSignature(from, TRANSFER_TYPES, value, req.signature))) throw new AppError("SIGNATURE_INVALID", { from });
       const expected = live.reduce((m, op) => (BigInt(op.nonce!) + 1n > m ? BigInt(op.nonce!) + 1n : m), chainNonce);
       if (nonce < chainNonce || live.some((op) => op.nonce === a.nonce)) throw new AppError("NONCE_USED", { nonce: a.nonce, nextNonce: expected.toString() });
-      if (nonce > expected) throw new AppError("NONCE_NOT_NEXT", { nonce: a.nonce, nextNonce: expected.toString() });
+      // Authorizations of one holder may arrive out of order (concurrent requests): a nonce ahead of the next one
+      // is accepted and waits for the gap to fill (or its deadline); the submitter relays in nonce order.
+      if (nonce > expected + MAX_NONCES_AHEAD) throw new AppError("NONCE_NOT_NEXT", { nonce: a.nonce, nextNonce: expected.toString() });
       // 3. The balance, less pending transfers.
       if (BALANCE_CHECKS.has(check)) throw new AppError(TRANSFER_CHECK_CODES[check]!, { reason: check, pending: pendingAmount.toString() });
 

@@ -13,7 +13,7 @@ import { AssetValue, MonitoringMovement, MonitoringReport, MonitoringRule, Super
 import type { ReportStatus, RuleKind } from "./entities";
 import { fromMicro, toMicro } from "./decimal";
 import type { SupervisionSettings } from "./settings";
-import { acquireWorkerLease, nowIso, parseJson, readEventsAfter, Ticker } from "./util";
+import { acquireWorkerLease, nowIso, parseJson, readEventsAfter, releaseWorkerLease, Ticker } from "./util";
 
 /** Payload of a `record.posted` event (written by the mirror). */
 export interface RecordPostedPayload {
@@ -262,9 +262,10 @@ export class MonitoringWorker {
   }
 
   /** Stops after the record being evaluated (its transaction commits or not as a whole). */
-  stop(): Promise<void> {
+  async stop(): Promise<void> {
     this.stopping = true;
-    return this.ticker.stop();
+    await this.ticker.stop();
+    await releaseWorkerLease(this.db, MonitoringWorker.NAME, this.instanceId).catch(() => undefined);
   }
 
   /** Processes everything available now (also used by tests and the CLI). */

@@ -5,7 +5,6 @@ import { SupervisionWorker } from "./entities";
 
 export const nowIso = (): string => new Date().toISOString();
 export const isoIn = (ms: number): string => new Date(Date.now() + ms).toISOString();
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Parses a JSON column that the gateway itself wrote. */
 export function parseJson<T>(text: string | null): T | null {

@@ -143,6 +143,17 @@ describe("supervision: financial monitoring and the audit log", function () {
     expect((await env.http.get(`/v1/monitoring/participants/${Wallet.createRandom().address}`).set(m())).status).to.equal(404);
   });
 
+  it("when the gateway restarts, then monitoring resumes from its persisted cursor: no report lost, none repeated", async () => {
+    const before = (await reports("&assetId=99")).length;
+    await env.restart();
+    await append([record(Y, X, "5000")]); // single units and single value for Y; the window totals were already crossed
+    await waitFor("two more reports", async () => (await reports("&assetId=99")).length >= before + 2);
+    await new Promise((r) => setTimeout(r, 300));
+    const after = await reports("&assetId=99");
+    expect(after).to.have.length(before + 2);
+    expect(new Set(after.map((r) => `${r.ruleId}:${r.eventSeq}:${r.account}`)).size).to.equal(after.length);
+  });
+
   it("when the audit log is queried, then every action is there with who, what, when, outcome and request id, filterable", async () => {
     const all = await env.http.get("/v1/audit?limit=500").set(m());
     expect(all.status).to.equal(200);
