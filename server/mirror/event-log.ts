@@ -22,6 +22,8 @@ export type EventType = (typeof EVENT_TYPES)[number];
 
 @Entity("events")
 @Index("idx_events_type", ["type", "seq"])
+@Index("idx_events_account", ["account", "seq"])
+@Index("idx_events_counterparty", ["counterparty", "seq"])
 export class PlatformEvent {
   @PrimaryGeneratedColumn({ type: "integer" }) seq!: number;
   @Column("varchar", { length: 40 }) type!: EventType;

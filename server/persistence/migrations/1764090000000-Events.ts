@@ -17,7 +17,12 @@ export class Events1764090000000 implements MigrationInterface {
         { name: "payload", type: "text" },
         { name: "created_at", type: "varchar", length: "32" },
       ],
-      indices: [new TableIndex({ name: "idx_events_type", columnNames: ["type", "seq"] })],
+      indices: [
+        new TableIndex({ name: "idx_events_type", columnNames: ["type", "seq"] }),
+        // Subscription filters, the frozen-participant rule and the monitor's participant view look events up by party.
+        new TableIndex({ name: "idx_events_account", columnNames: ["account", "seq"] }),
+        new TableIndex({ name: "idx_events_counterparty", columnNames: ["counterparty", "seq"] }),
+      ],
     }));
   }
 
