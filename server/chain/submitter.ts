@@ -294,29 +294,36 @@ class Lane {
     const now = BigInt(Math.floor(Date.now() / 1000));
     const batch: Operation[] = [];
     const dead: { op: Operation; code: string }[] = [];
-    for (const [k, ops] of groups) {
-      ops.sort((a, b) => (BigInt(a.nonce!) < BigInt(b.nonce!) ? -1 : 1));
-      let expected = this.expectedNonce.get(k)!;
-      for (const op of ops) {
+    const expected = new Map<string, bigint>();
+    for (const k of groups.keys()) expected.set(k, this.expectedNonce.get(k)!);
+    // In arrival order (a payment received is relayed before the one it funds), each holder's next nonce first;
+    // repeated while authorizations that arrived ahead of their turn become next.
+    const waiting = new Set(candidates);
+    for (let progress = true; progress && batch.length < this.config.batchMax; ) {
+      progress = false;
+      for (const op of candidates) {
+        if (!waiting.has(op) || batch.length >= this.config.batchMax) continue;
+        const k = `${op.fromAddress}:${op.assetId}`;
         const nonce = BigInt(op.nonce!);
         const deadline = BigInt((JSON.parse(op.payload) as TransferPayload).authorization.deadline);
-        if (nonce < expected) {
+        if (nonce < expected.get(k)!) {
           dead.push({ op, code: "NONCE_USED" });
-        } else if (nonce === expected && batch.length < this.config.batchMax) {
-          if (deadline < now) {
-            dead.push({ op, code: "AUTHORIZATION_EXPIRED" });
-            break; // the holder must sign this nonce again
-          }
+          waiting.delete(op);
+        } else if (deadline < now) {
+          dead.push({ op, code: "AUTHORIZATION_EXPIRED" });
+          waiting.delete(op);
+        } else if (nonce === expected.get(k)!) {
           batch.push(op);
-          expected += 1n;
-        } else {
-          if (deadline < now) dead.push({ op, code: "AUTHORIZATION_EXPIRED" });
-          else continue;
+          waiting.delete(op);
+          expected.set(k, nonce + 1n);
+          progress = true;
         }
       }
+    }
+    for (const [k, next] of expected) {
       // No progress (a gap): read the chain again next time, in case something else moved the nonce.
-      if (expected === this.expectedNonce.get(k)) this.expectedNonce.delete(k);
-      else this.expectedNonce.set(k, expected);
+      if (next === this.expectedNonce.get(k)) this.expectedNonce.delete(k);
+      else this.expectedNonce.set(k, next);
     }
     if (dead.length) {
       await this.db.transaction(async (em) => {

@@ -89,6 +89,7 @@ export type SignerName = "operator" | "authority";
 @Entity("operations")
 @Index("idx_operations_status", ["signer", "status", "createdAt"])
 @Index("idx_operations_holder", ["fromAddress", "assetId", "status"])
+@Index("idx_operations_recipient", ["toAddress", "assetId", "status"])
 export class Operation {
   @PrimaryColumn("varchar", { length: 36 }) id!: string;
   @Column("varchar", { length: 32 }) kind!: string;
@@ -104,6 +105,7 @@ export class Operation {
   @Column("integer", { name: "batch_index", nullable: true }) batchIndex!: number | null;
   @Column("varchar", { name: "from_address", length: 42, nullable: true }) fromAddress!: string | null;
   @Column("varchar", { name: "asset_id", length: 78, nullable: true }) assetId!: string | null;
+  @Column("varchar", { name: "to_address", length: 42, nullable: true }) toAddress!: string | null;
   @Column("varchar", { length: 78, nullable: true }) nonce!: string | null;
   @Column("varchar", { length: 78, nullable: true }) amount!: string | null;
   /** Unique while the operation may still post (e.g. holder+asset+nonce); cleared when it fails. */

@@ -39,6 +39,7 @@ export interface NewOperation {
   payload: CallPayload | Record<string, unknown>;
   clientId: string | null;
   fromAddress?: string;
+  toAddress?: string;
   assetId?: string;
   nonce?: string;
   amount?: string;
@@ -55,7 +56,7 @@ export class OperationService {
     const op = Object.assign(new Operation(), {
       id: randomUUID(), kind: n.kind, status: "pending", signer: n.signer, payload: JSON.stringify(n.payload),
       result: null, errorCode: null, errorDetail: null, txId: null, batchIndex: null,
-      fromAddress: n.fromAddress ?? null, assetId: n.assetId ?? null, nonce: n.nonce ?? null, amount: n.amount ?? null,
+      fromAddress: n.fromAddress ?? null, toAddress: n.toAddress ?? null, assetId: n.assetId ?? null, nonce: n.nonce ?? null, amount: n.amount ?? null,
       dedupeKey: n.dedupeKey ?? null, clientId: n.clientId, createdAt: at, updatedAt: at,
     } satisfies Operation);
     await em.insert(Operation, op);

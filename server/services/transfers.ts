@@ -8,6 +8,7 @@ import type { Database } from "../persistence/data-source";
 import { isUniqueViolation } from "../persistence/data-source";
 import { Operation } from "../persistence/entities";
 import { AppError, TRANSFER_CHECK_CODES } from "../errors";
+import type { ErrorCode } from "../errors";
 import type { IdempotencyService } from "./idempotency";
 import type { OperationService } from "./operations";
 import { KeyedLock } from "./keyed-lock";
@@ -55,6 +56,19 @@ export class TransferService {
     return ops.filter((op) => op.nonce !== null && BigInt(op.nonce) >= chainNonce);
   }
 
+  private async pendingIncoming(holder: string, assetId: string): Promise<bigint> {
+    const ops = await this.db.manager.find(Operation, { where: { toAddress: holder, assetId, kind: TRANSFER_KIND, status: In([...LIVE]) }, select: { id: true, amount: true } });
+    return ops.reduce((sum, op) => sum + BigInt(op.amount ?? "0"), 0n);
+  }
+
+  private async recipientCheck(to: string): Promise<ErrorCode | null> {
+    const [p, current] = await Promise.all([this.chain.ledger.participant(to), this.chain.ledger.currentDisclosureVersion()]);
+    if (Number(p.kind) === 0) return "RECIPIENT_NOT_REGISTERED";
+    if (p.frozen) return "RECIPIENT_FROZEN";
+    if (current === 0n || p.acknowledgedVersion !== current) return "RECIPIENT_DISCLOSURE_NOT_ACKNOWLEDGED";
+    return null;
+  }
+
   async submit(req: TransferRequest, clientId: string, idempotencyId: string | undefined): Promise<Operation> {
     const a = req.authorization;
     const from = getAddress(a.from);
@@ -67,12 +81,30 @@ export class TransferService {
     if (amount === 0n) throw new AppError("AMOUNT_ZERO");
 
     return this.locks.run(`${from}:${a.assetId}`, async () => {
-      const chainNonce = await this.chain.ledger.nonceOf(from, assetId);
-      const live = await this.liveOps(from, a.assetId, chainNonce);
-      const pendingAmount = live.reduce((s, op) => s + BigInt(op.amount ?? "0"), 0n);
+      // Database first, then one round trip to the node (nonce and rules in one JSON-RPC batch).
+      const [allLive, pendingIn] = await Promise.all([
+        this.db.manager.find(Operation, { where: { fromAddress: from, assetId: a.assetId, status: In([...LIVE]) }, select: { id: true, nonce: true, amount: true } }),
+        this.pendingIncoming(from, a.assetId),
+      ]);
+      const pendingOutAll = allLive.reduce((s, op) => s + BigInt(op.amount ?? "0"), 0n);
+      // The balance as it will be when this authorization's turn comes: what is on chain, less the holder's
+      // pending transfers, plus pending transfers to the holder (relayed before it). The ledger has the last word.
+      const effective = amount + pendingOutAll - pendingIn;
+      const [chainNonce, rawCheck] = await Promise.all([
+        this.chain.ledger.nonceOf(from, assetId),
+        this.chain.ledger.checkTransfer(this.chain.operatorAddress, from, to, assetId, effective > 0n ? effective : 1n),
+      ]);
+      const live = allLive.filter((op) => op.nonce !== null && BigInt(op.nonce) >= chainNonce);
+      const pendingOut = live.reduce((s, op) => s + BigInt(op.amount ?? "0"), 0n);
 
-      // 1. The ledger's own rules, as it would apply them now (balance counted with pending transfers).
-      const check = Number(await this.chain.ledger.checkTransfer(this.chain.operatorAddress, from, to, assetId, amount + pendingAmount));
+      // 1. The ledger's own rules, as it would apply them now.
+      let check = Number(rawCheck);
+      if (BALANCE_CHECKS.has(check)) {
+        // The ledger checks the balance before the recipient: check the recipient too.
+        const recipient = await this.recipientCheck(to);
+        if (recipient) throw new AppError(recipient, { to });
+        if (effective <= 0n) check = 0;
+      }
       if (check !== 0 && !BALANCE_CHECKS.has(check)) throw new AppError(TRANSFER_CHECK_CODES[check] ?? "TRANSACTION_REVERTED", { reason: check });
       // 2. The authorization: deadline, signature, nonce.
       if (BigInt(Math.floor(Date.now() / 1000)) > deadline) throw new AppError("AUTHORIZATION_EXPIRED", { deadline: a.deadline });
@@ -84,14 +116,14 @@ export class TransferService {
       // is accepted and waits for the gap to fill (or its deadline); the submitter relays in nonce order.
       if (nonce > expected + MAX_NONCES_AHEAD) throw new AppError("NONCE_NOT_NEXT", { nonce: a.nonce, nextNonce: expected.toString() });
       // 3. The balance, less pending transfers.
-      if (BALANCE_CHECKS.has(check)) throw new AppError(TRANSFER_CHECK_CODES[check]!, { reason: check, pending: pendingAmount.toString() });
+      if (BALANCE_CHECKS.has(check)) throw new AppError(TRANSFER_CHECK_CODES[check]!, { reason: check, pendingOut: pendingOut.toString(), pendingIn: pendingIn.toString() });
 
       const payload: TransferPayload = { authorization: { from, to, assetId: a.assetId, amount: a.amount, nonce: a.nonce, deadline: a.deadline, ref: a.ref }, signature: req.signature };
       try {
         const op = await this.db.transaction(async (em) => {
           const op = await this.operations.enqueue(em, {
             kind: TRANSFER_KIND, signer: "operator", payload: payload as unknown as Record<string, unknown>, clientId,
-            fromAddress: from, assetId: a.assetId, nonce: a.nonce, amount: a.amount, dedupeKey: `nonce:${from}:${a.assetId}:${a.nonce}`,
+            fromAddress: from, toAddress: to, assetId: a.assetId, nonce: a.nonce, amount: a.amount, dedupeKey: `nonce:${from}:${a.assetId}:${a.nonce}`,
           });
           if (idempotencyId) await this.idempotency.completeWithin(em, idempotencyId, 202, { operationId: op.id });
           return op;

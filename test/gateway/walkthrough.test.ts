@@ -69,7 +69,7 @@ describe("gateway: the full walk from permit to records", function () {
     expect(op.recordSequence).to.equal("2");
     expect(Date.parse(op.rightsArisenAt)).to.be.greaterThan(0);
     const polled = await env.http.get(`/v1/operations/${op.id}`).set(bearer(env.keys.monitor));
-    expect(polled.body.operation).to.deep.include({ status: "posted", txHash: op.txHash, recordSequence: "2" });
+    expect(polled.body).to.deep.include({ status: "posted", txHash: op.txHash, recordSequence: "2" });
   });
 
   it("when one holder's authorizations (nonce n, n+1, n+2) arrive out of order, then all are accepted and posted in nonce order", async () => {
@@ -85,7 +85,7 @@ describe("gateway: the full walk from permit to records", function () {
     for (const id of accepted) {
       let op;
       for (let i = 0; i < 200; i++) {
-        op = (await env.http.get(`/v1/operations/${id}`).set(bearer(env.keys.operator))).body.operation;
+        op = (await env.http.get(`/v1/operations/${id}`).set(bearer(env.keys.operator))).body;
         if (op.status === "posted" || op.status === "failed") break;
         await new Promise((r) => setTimeout(r, 50));
       }

@@ -1,14 +1,14 @@
 import { z } from "../openapi";
 import { defineRoute } from "../route";
-import { OperationResponse, OperationSchema, Pagination } from "../schemas";
+import { OperationSchema, Pagination } from "../schemas";
 import { viewOperation } from "../../services/operations";
 
 export default [
   defineRoute({
     method: "get", path: "/v1/operations/{id}", operationId: "getOperation", summary: "An operation's status; once posted its transaction, block, record and the moment rights arose", tag: "operations", roles: "any",
     params: z.object({ id: z.uuid() }),
-    responses: { 200: { description: "the operation", schema: OperationResponse } },
-    handler: async (ctx, { params }) => ({ status: 200, body: { operation: viewOperation(await ctx.services.operations.get(params.id)) } }),
+    responses: { 200: { description: "the operation", schema: OperationSchema } },
+    handler: async (ctx, { params }) => ({ status: 200, body: { ...viewOperation(await ctx.services.operations.get(params.id)) } }),
   }),
   defineRoute({
     method: "get", path: "/v1/operations", operationId: "listOperations", summary: "Operations, newest first", tag: "operations", roles: ["authority", "operator", "monitor"],
