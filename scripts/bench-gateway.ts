@@ -80,19 +80,21 @@ async function main() {
     await (await ledger.issue(GRAIN, decision, issuer, { ...attestation, verifier: verifier.address, signature: attSig }, 4_000_000_000n, ownerSig, { nonce: opNonce++, gasLimit: 2_000_000n })).wait();
     const assetId = 1n;
 
-    const sign = (from: Wallet | HDNodeWallet, to: string, nonce: bigint): Promise<{ auth: TransferAuthorization; signature: string }> => {
-      const auth: TransferAuthorization = { from: from.address, to, assetId, amount: 1n, nonce, deadline: 4_000_000_000n, ref: ZeroHash };
+    const sign = (from: Wallet | HDNodeWallet, to: string, nonce: bigint, amount = 1n): Promise<{ auth: TransferAuthorization; signature: string }> => {
+      const auth: TransferAuthorization = { from: from.address, to, assetId, amount, nonce, deadline: 4_000_000_000n, ref: ZeroHash };
       return from.signTypedData(domain, TRANSFER_TYPES, auth).then((signature) => ({ auth, signature }));
     };
+    // Each holder gets enough units to pay every one of its transfers before it is paid by its neighbour:
+    // the clients are not synchronised, so a payment may arrive after the one it would have funded.
+    const perHolder = Math.ceil(N / HOLDERS);
     const funding = [];
-    for (let i = 0; i < holders.length; i++) funding.push(await sign(owner, holders[i].address, BigInt(i)));
+    for (let i = 0; i < holders.length; i++) funding.push(await sign(owner, holders[i].address, BigInt(i), BigInt(2 * perHolder + 10)));
     for (let i = 0; i < funding.length; i += 100) {
       const chunk = funding.slice(i, i + 100);
       await (await ledger.transferBatchWithAuthorization(chunk.map((c) => c.auth), chunk.map((c) => c.signature), { nonce: opNonce++, gasLimit: 15_000_000n })).wait();
     }
 
     // The transfers: holder i pays holder i+1, one unit, in rounds; the first half for the baseline.
-    const perHolder = Math.ceil(N / HOLDERS);
     const plan: { auth: TransferAuthorization; signature: string }[][] = [[], []];
     for (const [half, offset] of [[0, 0], [1, perHolder]] as const) {
       for (let r = 0; r < perHolder; r++) {
@@ -129,6 +131,8 @@ async function main() {
     const config = loadConfig({
       RPC_URL: node.url, DEPLOYMENT_FILE: deploymentFile, OPERATOR_KEY: operator.privateKey,
       SQLITE_FILE: join(workdir, "gateway.sqlite"), PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
+      // The decision checks would fetch the benchmark asset's made-up URI; they do not touch transfers.
+      SUPERVISION_ENABLED: "false",
     });
     const gateway = await createGateway(config);
     const { url } = await gateway.start();
