@@ -127,7 +127,7 @@ async function main() {
     chmodSync(KEYS_FILE, 0o600);
     process.stdout.write(`\n  Development API keys (shown once; also in ${KEYS_FILE}):\n${Object.entries(keys).map(([r, k]) => `    ${r.padEnd(9)} ${k}`).join("\n")}\n\n`);
   }
-  say(`gateway ready at ${url}  —  API docs ${url}/docs  —  walk-through: npx ts-node scripts/walkthrough.ts`);
+  say(`gateway ready at ${url}  —  API docs ${url}/docs  —  walk-through: npm run walkthrough`);
 
   let stopping = false;
   const shutdown = async (signal: string) => {
