@@ -10,8 +10,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { HDNodeWallet, JsonRpcProvider, Mnemonic, Wallet, encodeBytes32String, id as keccakText, ZeroHash } from "ethers";
+import { HDNodeWallet, JsonRpcProvider, Wallet, encodeBytes32String, id as keccakText, ZeroHash } from "ethers";
 import { startHardhatNode } from "./lib/hardhat-node";
+import { devWallet } from "./lib/dev-accounts";
 import { deployPlatform, writeDeployment } from "../server/chain/deployment";
 import {
   ACKNOWLEDGEMENT_TYPES, ATTESTATION_TYPES, ISSUANCE_TYPES, TRANSFER_TYPES, issuerDetailsHash, ledgerDomain,
@@ -25,10 +26,8 @@ const N = Number(process.env.TRANSFERS ?? 2000);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 50);
 const HOLDERS = Number(process.env.HOLDERS ?? 100);
 const GAS = 400_000n;
-const MNEMONIC = "test test test test test test test test test test test junk";
 
-const account = (i: number, provider: JsonRpcProvider) =>
-  HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(MNEMONIC), `m/44'/60'/0'/0/${i}`).connect(provider);
+const account = (i: number, provider: JsonRpcProvider) => devWallet(i, provider);
 
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return 0;

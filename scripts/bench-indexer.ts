@@ -13,8 +13,9 @@ import "reflect-metadata";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { HDNodeWallet, JsonRpcProvider, Mnemonic, NonceManager, Transaction, Wallet, encodeBytes32String, id as keccakText, ZeroHash } from "ethers";
+import { HDNodeWallet, JsonRpcProvider, NonceManager, Transaction, Wallet, encodeBytes32String, id as keccakText, ZeroHash } from "ethers";
 import { startHardhatNode } from "./lib/hardhat-node";
+import { devWallet } from "./lib/dev-accounts";
 import { deployPlatform } from "../server/chain/deployment";
 import { ACKNOWLEDGEMENT_TYPES, ATTESTATION_TYPES, ISSUANCE_TYPES, TRANSFER_TYPES, issuerDetailsHash, ledgerDomain, type TransferAuthorization } from "../server/chain/eip712";
 import { SecuredAssetLedger__factory } from "../typechain-types";
@@ -26,10 +27,9 @@ const RECORDS = Number(process.env.RECORDS ?? 10_000);
 const HOLDERS = Number(process.env.HOLDERS ?? 100);
 const BATCH = Number(process.env.BATCH ?? 200);
 const CHUNK = Number(process.env.CHUNK ?? 2_000);
-const MNEMONIC = "test test test test test test test test test test test junk";
 const FAR = 4_000_000_000n;
 
-const account = (i: number, provider: JsonRpcProvider) => HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(MNEMONIC), `m/44'/60'/0'/0/${i}`).connect(provider);
+const account = (i: number, provider: JsonRpcProvider) => devWallet(i, provider);
 
 async function main() {
   const node = await startHardhatNode();

@@ -2,8 +2,9 @@ import "reflect-metadata";
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, rmSync, writeFileSync, mkdirSync, chmodSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { HDNodeWallet, JsonRpcProvider, Mnemonic, NonceManager, Wallet, encodeBytes32String, id as keccakText } from "ethers";
+import { JsonRpcProvider, NonceManager, encodeBytes32String, id as keccakText } from "ethers";
 import { startHardhatNode } from "./lib/hardhat-node";
+import { devWallet } from "./lib/dev-accounts";
 import type { LocalNode } from "./lib/hardhat-node";
 import { deployPlatform, isDeployedOn, readDeployment, writeDeployment } from "../server/chain/deployment";
 import type { Deployment } from "../server/chain/deployment";
@@ -20,8 +21,7 @@ import type { Role } from "../server/persistence/entities";
  * data/dev-api-keys.json for the walk-through). Development only: never use these keys on a real network.
  */
 const ROOT = join(__dirname, "..");
-const DEV_MNEMONIC = "test test test test test test test test test test test junk";
-const dev = (i: number) => new Wallet(HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(DEV_MNEMONIC), `m/44'/60'/0'/0/${i}`).privateKey);
+const dev = (i: number) => devWallet(i);
 const DEPLOYMENT_FILE = process.env.DEPLOYMENT_FILE ?? join(ROOT, "data/deployment.json");
 const SQLITE_FILE = process.env.SQLITE_FILE ?? join(ROOT, "data/gateway.sqlite");
 const KEYS_FILE = join(ROOT, "data/dev-api-keys.json");

@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { HDNodeWallet, Mnemonic, Wallet, encodeBytes32String, id as keccakText, ZeroHash } from "ethers";
+import { Wallet, encodeBytes32String, id as keccakText, ZeroHash } from "ethers";
 import type { TypedDataDomain } from "ethers";
+import { devWallet } from "./lib/dev-accounts";
 import { ACKNOWLEDGEMENT_TYPES, ATTESTATION_TYPES, ISSUANCE_TYPES, TRANSFER_TYPES, issuerDetailsHash } from "../server/chain/eip712";
 
 /**
@@ -78,7 +79,7 @@ async function main() {
   const filed = await call<{ id: string; status: string }>("POST", "/v1/issuance-requests", "operator", { owner: owner.address, assetType: "GRAIN", decision, issuer: ISSUER, evidenceHash, nonce, deadline: FAR, ownerSignature });
   show("The owner's signed issuance request is filed (Art. 6.5)", { id: filed.id, status: filed.status });
 
-  const verifier = new Wallet(process.env.VERIFIER_KEY ?? HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase("test test test test test test test test test test test junk"), "m/44'/60'/0'/0/3").privateKey);
+  const verifier = new Wallet(process.env.VERIFIER_KEY ?? devWallet(3).privateKey);
   const attSig = await verifier.signTypedData(domain, ATTESTATION_TYPES, { owner: owner.address, evidenceHash, assetType, nonce, expiry: FAR });
   const attested = await call<{ status: string }>("POST", `/v1/issuance-requests/${filed.id}/attestation`, "verifier", { verifier: verifier.address, expiry: FAR, signature: attSig });
   show("The verifier attests the collateral (Art. 6.8)", { status: attested.status, verifier: verifier.address });

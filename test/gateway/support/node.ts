@@ -1,12 +1,7 @@
-import { JsonRpcProvider, HDNodeWallet, Mnemonic, Wallet } from "ethers";
+import { JsonRpcProvider } from "ethers";
 import { startHardhatNode } from "../../../scripts/lib/hardhat-node";
 
-/** Hardhat's well-known development mnemonic (never for real funds). */
-export const DEV_MNEMONIC = "test test test test test test test test test test test junk";
-export function devWallet(index: number, provider?: JsonRpcProvider): Wallet {
-  const hd = HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(DEV_MNEMONIC), `m/44'/60'/0'/0/${index}`);
-  return new Wallet(hd.privateKey, provider);
-}
+export { DEV_MNEMONIC, devWallet } from "../../../scripts/lib/dev-accounts";
 
 export interface NodeHandle {
   url: string;
