@@ -10,7 +10,7 @@ import { AppError } from "../errors";
 import { Alert, DecisionCheck } from "./entities";
 import type { AlertKind, AlertStatus, CheckOutcome } from "./entities";
 import type { SupervisionSettings } from "./settings";
-import { acquireWorkerLease, nowIso, parseJson, Ticker } from "./util";
+import { acquireWorkerLease, nowIso, parseJson, Ticker, withDeadline } from "./util";
 
 /** An asset whose decision must stay published: status Active or Suspended (not yet Closed). */
 export interface DecisionTarget {
@@ -88,27 +88,29 @@ export async function fetchDecision(uri: string, expectedHash: string, timeoutMs
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") return { outcome: "unreachable", httpStatus: null, actualHash: null, error: `unsupported scheme ${url.protocol}` };
   try {
-    const res = await fetch(url, { redirect: "manual", signal: stop ? AbortSignal.any([AbortSignal.timeout(timeoutMs), stop]) : AbortSignal.timeout(timeoutMs), headers: { "user-agent": "sda-gateway-decision-check/1" } });
-    if (res.status < 200 || res.status > 299) {
-      await res.body?.cancel().catch(() => undefined);
-      const where = res.headers.get("location");
-      return { outcome: "unreachable", httpStatus: res.status, actualHash: null, error: where ? `redirect to ${where} (not followed)` : `the server answered ${res.status}` };
-    }
-    const chunks: Uint8Array[] = [];
-    let size = 0;
-    if (res.body) {
-      for await (const chunk of res.body) {
-        size += chunk.byteLength;
-        if (size > maxBytes) {
-          return { outcome: "unreachable", httpStatus: res.status, actualHash: null, error: `document larger than ${maxBytes} bytes` };
-        }
-        chunks.push(chunk);
+    return await withDeadline(timeoutMs, stop, async (signal): Promise<FetchResult> => {
+      const res = await fetch(url, { redirect: "manual", signal, headers: { "user-agent": "sda-gateway-decision-check/1" } });
+      if (res.status < 200 || res.status > 299) {
+        await res.body?.cancel().catch(() => undefined);
+        const where = res.headers.get("location");
+        return { outcome: "unreachable", httpStatus: res.status, actualHash: null, error: where ? `redirect to ${where} (not followed)` : `the server answered ${res.status}` };
       }
-    }
-    const actualHash = keccak256(Buffer.concat(chunks));
-    return actualHash.toLowerCase() === expectedHash.toLowerCase()
-      ? { outcome: "ok", httpStatus: res.status, actualHash, error: null }
-      : { outcome: "changed", httpStatus: res.status, actualHash, error: "the document's keccak256 differs from the decision hash on chain" };
+      const chunks: Uint8Array[] = [];
+      let size = 0;
+      if (res.body) {
+        for await (const chunk of res.body) {
+          size += chunk.byteLength;
+          if (size > maxBytes) {
+            return { outcome: "unreachable", httpStatus: res.status, actualHash: null, error: `document larger than ${maxBytes} bytes` };
+          }
+          chunks.push(chunk);
+        }
+      }
+      const actualHash = keccak256(Buffer.concat(chunks));
+      return actualHash.toLowerCase() === expectedHash.toLowerCase()
+        ? { outcome: "ok", httpStatus: res.status, actualHash, error: null }
+        : { outcome: "changed", httpStatus: res.status, actualHash, error: "the document's keccak256 differs from the decision hash on chain" };
+    });
   } catch (err) {
     const e = err as Error & { cause?: Error };
     const error = e.name === "TimeoutError" ? `no answer within ${timeoutMs} ms` : `${e.message}${e.cause ? `: ${e.cause.message}` : ""}`;

@@ -9,7 +9,7 @@ import { AppError } from "../errors";
 import { Subscription, SubscriptionDelivery } from "./entities";
 import type { DeliveryStatus, SubscriptionStatus } from "./entities";
 import type { SupervisionSettings } from "./settings";
-import { isoIn, maxEventSeq, nowIso, parseJson, readEventsAfter, Ticker } from "./util";
+import { isoIn, maxEventSeq, nowIso, parseJson, readEventsAfter, Ticker, withDeadline } from "./util";
 
 /** Headers of a webhook delivery (lower-case, as Node's http module exposes them to a receiver). */
 export const WEBHOOK_HEADERS = {
@@ -314,23 +314,25 @@ export class WebhookDispatcher {
     let status: number | null = null;
     let error: string | null = null;
     try {
-      const res = await fetch(sub.url, {
-        method: "POST",
-        body: raw,
-        redirect: "manual",
-        signal: AbortSignal.any([AbortSignal.timeout(this.settings.webhookTimeoutMs), this.abort.signal]),
-        headers: {
-          "content-type": "application/json",
-          "user-agent": "sda-gateway-webhooks/1",
-          [WEBHOOK_HEADERS.id]: d.id,
-          [WEBHOOK_HEADERS.subscription]: sub.id,
-          [WEBHOOK_HEADERS.sequence]: String(d.sequence),
-          [WEBHOOK_HEADERS.timestamp]: timestamp,
-          [WEBHOOK_HEADERS.signature]: webhookSignature(sub.secret, timestamp, raw),
-        },
+      status = await withDeadline(this.settings.webhookTimeoutMs, this.abort.signal, async (signal) => {
+        const res = await fetch(sub.url, {
+          method: "POST",
+          body: raw,
+          redirect: "manual",
+          signal,
+          headers: {
+            "content-type": "application/json",
+            "user-agent": "sda-gateway-webhooks/1",
+            [WEBHOOK_HEADERS.id]: d.id,
+            [WEBHOOK_HEADERS.subscription]: sub.id,
+            [WEBHOOK_HEADERS.sequence]: String(d.sequence),
+            [WEBHOOK_HEADERS.timestamp]: timestamp,
+            [WEBHOOK_HEADERS.signature]: webhookSignature(sub.secret, timestamp, raw),
+          },
+        });
+        await res.body?.cancel().catch(() => undefined);
+        return res.status;
       });
-      status = res.status;
-      await res.body?.cancel().catch(() => undefined);
       if (status < 200 || status > 299) error = `receiver answered ${status}`;
     } catch (err) {
       const e = err as Error;
