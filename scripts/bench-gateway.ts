@@ -21,6 +21,8 @@ import {
 import { SecuredAssetLedger__factory } from "../typechain-types";
 import { loadConfig } from "../server/config";
 import { createGateway } from "../server/main";
+import { runClientsOnWorker } from "./lib/transfer-clients";
+import type { TransferBody } from "./lib/transfer-clients";
 
 const N = Number(process.env.TRANSFERS ?? 2000);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 50);
@@ -136,53 +138,26 @@ async function main() {
     const gateway = await createGateway(config);
     const { url } = await gateway.start();
     const { secret } = await gateway.context.apiKeys.create("bench", "operator");
-    const headers = { "content-type": "application/json", authorization: `Bearer ${secret}` };
-    const requestedAt = new Map<string, number>();
     const byHolder = new Map<string, { auth: TransferAuthorization; signature: string }[]>();
     for (const p of plan[1]) byHolder.set(p.auth.from, [...(byHolder.get(p.auth.from) ?? []), p]);
-    const clients: string[][] = Array.from({ length: CONCURRENCY }, () => []);
-    [...byHolder.keys()].forEach((h, i) => clients[i % CONCURRENCY].push(h));
-    const epochOffset = Date.now() - performance.now();
-    const gwStart = performance.now();
-    const submitted: string[] = [];
-    let refused = 0;
-    await Promise.all(clients.map(async (owned) => {
+    const owners: string[][] = Array.from({ length: CONCURRENCY }, () => []);
+    [...byHolder.keys()].forEach((h, i) => owners[i % CONCURRENCY].push(h));
+    const clients: TransferBody[][] = owners.map((owned) => {
+      const requests: TransferBody[] = [];
       for (let r = 0; r < perHolder; r++) {
         for (const h of owned) {
           const p = byHolder.get(h)![r];
-          const started = performance.now();
-          const res = await fetch(`${url}/v1/transfers`, {
-            method: "POST", headers: { ...headers, "idempotency-key": `${p.auth.from}:${p.auth.nonce}` },
-            body: JSON.stringify({ authorization: { ...p.auth, assetId: p.auth.assetId.toString(), amount: p.auth.amount.toString(), nonce: p.auth.nonce.toString(), deadline: p.auth.deadline.toString() }, signature: p.signature }),
-          });
-          const body = (await res.json()) as { operation?: { id: string }; error?: { code: string } };
-          if (res.status !== 202 || !body.operation) { refused++; console.error(res.status, JSON.stringify(body)); continue; }
-          requestedAt.set(body.operation.id, started);
-          submitted.push(body.operation.id);
+          requests.push({ authorization: { ...p.auth, assetId: p.auth.assetId.toString(), amount: p.auth.amount.toString(), nonce: p.auth.nonce.toString(), deadline: p.auth.deadline.toString() }, signature: p.signature });
         }
       }
-    }));
-    const latencies: number[] = [];
-    let lastPosted = 0;
-    let failed = 0;
-    const pending = new Set(submitted);
-    while (pending.size > 0) {
-      await pool([...pending], 20, async (opId) => {
-        const res = await fetch(`${url}/v1/operations/${opId}`, { headers });
-        const op = (await res.json()) as { status: string; updatedAt: string };
-        if (op.status === "posted" || op.status === "failed") {
-          pending.delete(opId);
-          if (op.status === "failed") { failed++; return; }
-          const postedAt = Date.parse(op.updatedAt) - epochOffset;
-          latencies.push(postedAt - requestedAt.get(opId)!);
-          lastPosted = Math.max(lastPosted, postedAt);
-        }
-      });
-      if (pending.size > 0) await new Promise((r) => setTimeout(r, 250));
-    }
-    const gwSeconds = (lastPosted - gwStart) / 1000;
+      return requests;
+    });
+    const result = await runClientsOnWorker({ url, apiKey: secret, clients });
+    const gwSeconds = (result.lastPostedAt - result.startedAt) / 1000;
     await gateway.stop();
-    if (refused + failed > 0) throw new Error(`gateway: ${refused} refused, ${failed} failed of ${N}`);
+    for (const r of result.refused.slice(0, 5)) console.error(r);
+    if (result.refused.length + result.failed > 0) throw new Error(`gateway: ${result.refused.length} refused, ${result.failed} failed of ${N}`);
+    const latencies = result.latencies;
 
     latencies.sort((a, b) => a - b);
     const gatewayTps = N / gwSeconds;

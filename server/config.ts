@@ -28,6 +28,7 @@ const envSchema = z
     BODY_LIMIT: z.string().default("100kb"),
     RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(60_000),
     SUBMITTER_ENABLED: boolish.default(true),
+    SIGNATURE_THREADS: z.coerce.number().int().min(0).max(64).optional(),
     SUPERVISION_ENABLED: boolish.optional(),
     WEBHOOK_DISPATCH_INTERVAL_MS: z.coerce.number().int().min(10).max(600_000).optional(),
     WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).optional(),
@@ -71,6 +72,8 @@ export interface Config {
   bodyLimit: string;
   rateLimitPerMinute: number;
   submitterEnabled: boolean;
+  /** Worker threads recovering signers of EIP-712 signatures; 0 = on the event loop. Default: cores - 1. */
+  signatureThreads?: number;
   /** Supervision workers (webhooks, monitoring, decision checks); unset fields take their defaults. */
   supervision?: Partial<SupervisionSettings>;
 }
@@ -106,6 +109,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     bodyLimit: e.BODY_LIMIT,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     submitterEnabled: e.SUBMITTER_ENABLED,
+    signatureThreads: e.SIGNATURE_THREADS,
     supervision: {
       enabled: e.SUPERVISION_ENABLED, dispatchIntervalMs: e.WEBHOOK_DISPATCH_INTERVAL_MS, webhookTimeoutMs: e.WEBHOOK_TIMEOUT_MS,
       retryBaseMs: e.WEBHOOK_RETRY_BASE_MS, retryMaxMs: e.WEBHOOK_RETRY_MAX_MS, monitoringIntervalMs: e.MONITORING_INTERVAL_MS,

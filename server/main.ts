@@ -44,7 +44,7 @@ export async function createGateway(config: Config, logger?: Logger): Promise<Ga
   try {
     db = await openDatabase(config.database);
   } catch (err) {
-    chain.destroy();
+    await chain.destroy();
     throw err;
   }
   const submitter = new Submitter(db, chain, config, log.child({ component: "submitter" }));
@@ -103,7 +103,7 @@ export async function createGateway(config: Config, logger?: Logger): Promise<Ga
       await closed;
       clearTimeout(timer);
       await db.close();
-      chain.destroy();
+      await chain.destroy();
       log.info("gateway stopped");
     },
   };

@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { Contract, FetchRequest, isCallException, isError, JsonRpcProvider, Wallet, verifyTypedData, getAddress } from "ethers";
+import { Contract, FetchRequest, isCallException, isError, JsonRpcProvider, Wallet, getAddress } from "ethers";
 import type { Interface, TypedDataDomain, TypedDataField } from "ethers";
 import { SecuredAssetLedger__factory } from "../../typechain-types";
 import type { SecuredAssetLedger } from "../../typechain-types";
@@ -7,6 +7,8 @@ import type { Config } from "../config";
 import { readDeployment } from "./deployment";
 import type { Deployment } from "./deployment";
 import { ledgerDomain } from "./eip712";
+import { EventParser } from "./events";
+import { defaultSignatureThreads, SignatureRecovery } from "./signatures";
 import { AppError, CONTRACT_ERROR_CODES } from "../errors";
 import type { ErrorCode } from "../errors";
 import type { SignerName } from "../persistence/entities";
@@ -14,6 +16,27 @@ import type { SignerName } from "../persistence/entities";
 
 const ERC1271_ABI = ["function isValidSignature(bytes32 hash, bytes signature) view returns (bytes4)"];
 const ERC1271_MAGIC = "0x1626ba7e";
+
+/** The parts of a receipt the gateway uses, read without ethers' formatting (which checksums every log address). */
+export interface MinedReceipt {
+  hash: string;
+  blockNumber: number;
+  /** 1 success, 0 reverted. */
+  status: number;
+  gasUsed: bigint;
+  logs: { address: string; topics: string[]; data: string }[];
+}
+
+interface RpcReceipt {
+  transactionHash: string;
+  blockNumber: string;
+  status: string;
+  gasUsed: string;
+  logs: { address: string; topics: string[]; data: string }[];
+}
+
+const word = (v: bigint): string => v.toString(16).padStart(64, "0");
+const addressWord = (a: string): string => a.slice(2).toLowerCase().padStart(64, "0");
 
 export interface DecodedRevert {
   code: ErrorCode;
@@ -26,16 +49,23 @@ export class LedgerClient {
   readonly iface: Interface;
   readonly ledger: SecuredAssetLedger;
   readonly domain: TypedDataDomain;
+  readonly events: EventParser;
+  private readonly selectors: { nonceOf: string; checkTransfer: string };
+  private readonly signatures: SignatureRecovery;
 
   private constructor(
     readonly provider: JsonRpcProvider,
     readonly deployment: Deployment,
     readonly chainId: bigint,
     readonly wallets: Partial<Record<SignerName, Wallet>>,
+    signatureThreads: number,
   ) {
     this.ledger = SecuredAssetLedger__factory.connect(deployment.ledger, provider);
     this.iface = SecuredAssetLedger__factory.createInterface();
     this.domain = ledgerDomain(chainId, deployment.ledger);
+    this.events = new EventParser(this.iface);
+    this.selectors = { nonceOf: this.iface.getFunction("nonceOf")!.selector, checkTransfer: this.iface.getFunction("checkTransfer")!.selector };
+    this.signatures = new SignatureRecovery(this.domain, signatureThreads);
   }
 
   /** Connects, checks the chain id against the configuration and the deployment, and loads the keys. */
@@ -70,7 +100,7 @@ export class LedgerClient {
       wallets.operator = new Wallet(w.privateKey, provider);
     }
     if (config.authorityKey) wallets.authority = new Wallet(config.authorityKey, provider);
-    return new LedgerClient(provider, deployment, actual, wallets);
+    return new LedgerClient(provider, deployment, actual, wallets, config.signatureThreads ?? defaultSignatureThreads());
   }
 
   get operatorAddress(): string {
@@ -111,24 +141,48 @@ export class LedgerClient {
     return { code: "TRANSACTION_REVERTED", name: "Unknown", args: { data: data ?? "" } };
   }
 
-  /** Off-chain EIP-712 check: ECDSA recovery, or ERC-1271 for contract wallets. */
+  /** Off-chain EIP-712 check: ECDSA recovery (on the signature threads), or ERC-1271 for contract wallets. */
   async isValidSignature(signer: string, types: Record<string, TypedDataField[]>, value: Record<string, unknown>, signature: string): Promise<boolean> {
+    let digest: string;
     try {
-      if (getAddress(verifyTypedData(this.domain, types, value, signature)) === getAddress(signer)) return true;
+      digest = this.signatures.digest(types, value);
     } catch {
-      /* malformed signature: maybe a contract wallet's */
+      return false; // a value that does not fit its type cannot have been signed
     }
+    const recovered = await this.signatures.recover(digest, signature);
+    if (recovered !== null && getAddress(recovered) === getAddress(signer)) return true;
     const code = await this.provider.getCode(signer);
     if (code === "0x") return false;
     try {
-      const { TypedDataEncoder } = await import("ethers");
-      const digest = TypedDataEncoder.hash(this.domain, types, value);
       const wallet = new Contract(signer, ERC1271_ABI, this.provider);
       const result: string = await wallet.isValidSignature(digest, signature);
       return result.toLowerCase() === ERC1271_MAGIC;
     } catch {
       return false;
     }
+  }
+
+  /**
+   * The ledger's verdict on a transfer (its TransferCheck code) and the sender's next nonce, at the latest block,
+   * in one JSON-RPC batch. Encoded by hand: it runs for every transfer request.
+   */
+  async transferState(operator: string, from: string, to: string, assetId: bigint, amount: bigint): Promise<{ nonce: bigint; check: number }> {
+    const ledger = this.deployment.ledger;
+    const [nonce, check] = await Promise.all([
+      this.provider.send("eth_call", [{ to: ledger, data: this.selectors.nonceOf + addressWord(from) + word(assetId) }, "latest"]) as Promise<string>,
+      this.provider.send("eth_call", [{ to: ledger, data: this.selectors.checkTransfer + addressWord(operator) + addressWord(from) + addressWord(to) + word(assetId) + word(amount) }, "latest"]) as Promise<string>,
+    ]);
+    return { nonce: BigInt(nonce), check: Number(BigInt(check)) };
+  }
+
+  /** The receipt of a mined transaction, or null while it is not mined. */
+  async receipt(hash: string): Promise<MinedReceipt | null> {
+    const r = (await this.provider.send("eth_getTransactionReceipt", [hash])) as RpcReceipt | null;
+    if (!r || !r.blockNumber) return null;
+    return {
+      hash: r.transactionHash, blockNumber: Number(BigInt(r.blockNumber)), status: Number(BigInt(r.status)), gasUsed: BigInt(r.gasUsed),
+      logs: r.logs.map((l) => ({ address: l.address, topics: l.topics, data: l.data })),
+    };
   }
 
   async isReachable(): Promise<boolean> {
@@ -140,8 +194,9 @@ export class LedgerClient {
     }
   }
 
-  destroy(): void {
+  async destroy(): Promise<void> {
     this.provider.destroy();
+    await this.signatures.destroy();
   }
 }
 

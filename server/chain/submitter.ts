@@ -3,13 +3,13 @@ import { randomUUID } from "node:crypto";
 import { In, IsNull, Not } from "typeorm";
 import type { EntityManager } from "typeorm";
 import type { Logger } from "pino";
-import type { TransactionReceipt, Wallet, LogDescription } from "ethers";
+import type { Wallet, LogDescription } from "ethers";
 import { Transaction } from "ethers";
 import type { Config } from "../config";
 import type { Database } from "../persistence/data-source";
 import { ChainTransaction, Operation } from "../persistence/entities";
 import type { SignerName } from "../persistence/entities";
-import type { LedgerClient } from "./ledger";
+import type { LedgerClient, MinedReceipt } from "./ledger";
 import { TRANSFER_CHECK_CODES } from "../errors";
 import { appendEvent } from "../mirror/event-log";
 
@@ -159,7 +159,7 @@ class Lane {
     const latest = await this.chain.provider.getTransactionCount(address, "latest");
     for (const tx of open) {
       const ops = await this.db.manager.getRepository(Operation).find({ where: { txId: tx.id }, order: { batchIndex: "ASC" } });
-      const receipt = await this.chain.provider.getTransactionReceipt(tx.hash);
+      const receipt = await this.chain.receipt(tx.hash);
       if (receipt) {
         this.inflight.set(tx.id, { tx, ops, polls: 0 });
       } else if (tx.nonce < latest) {
@@ -238,7 +238,11 @@ class Lane {
     if (!oldest) return false;
     let next: Operation | null = oldest;
     if (oldest.kind === TRANSFER_KIND) {
-      const batch = await this.nextTransferBatch();
+      // A partial batch waits while another transfer batch is in flight: it would join the same block anyway,
+      // and one transaction per block (plus full ones) costs less to sign, send and confirm than many.
+      const fullOnly = this.transferBatchInFlight();
+      const enough = !fullOnly || (await repo.count({ where: { signer: this.name, status: "pending", kind: TRANSFER_KIND, txId: IsNull() } })) >= this.config.batchMax;
+      const batch = enough ? await this.nextTransferBatch(fullOnly) : [];
       if (batch.length) {
         const payloads = batch.map((op) => JSON.parse(op.payload) as TransferPayload);
         const data = this.chain.iface.encodeFunctionData("transferBatchWithAuthorization", [payloads.map((p) => p.authorization), payloads.map((p) => p.signature)]);
@@ -276,7 +280,7 @@ class Lane {
    * when its nonce is the holder's next one (on chain, or after one already in flight or in this batch). Ahead of
    * a gap it waits; expired or already-used ones fail without being sent.
    */
-  private async nextTransferBatch(): Promise<Operation[]> {
+  private async nextTransferBatch(fullOnly: boolean): Promise<Operation[]> {
     const repo = this.db.manager.getRepository(Operation);
     const candidates = await repo.find({ where: { signer: this.name, status: "pending", kind: TRANSFER_KIND, txId: IsNull() }, order: { createdAt: "ASC", id: "ASC" }, take: this.config.batchMax * 5 });
     const groups = new Map<string, Operation[]>();
@@ -320,10 +324,11 @@ class Lane {
         }
       }
     }
+    const send = !fullOnly || batch.length >= this.config.batchMax;
     for (const [k, next] of expected) {
       // No progress (a gap): read the chain again next time, in case something else moved the nonce.
       if (next === this.expectedNonce.get(k)) this.expectedNonce.delete(k);
-      else this.expectedNonce.set(k, next);
+      else if (send) this.expectedNonce.set(k, next);
     }
     if (dead.length) {
       await this.db.transaction(async (em) => {
@@ -331,7 +336,12 @@ class Lane {
       });
       for (const d of dead) this.owner.emit("settled", d.op.id);
     }
-    return batch;
+    return send ? batch : [];
+  }
+
+  private transferBatchInFlight(): boolean {
+    for (const { ops } of this.inflight.values()) if (ops.length && ops[0].kind === TRANSFER_KIND) return true;
+    return false;
   }
 
   /** The holder's next nonce after the transfers of transactions in flight (0 if none). */
@@ -395,7 +405,7 @@ class Lane {
       const msg = String((err as Error).message ?? err);
       if (/nonce too low|nonce has already been used/i.test(msg)) {
         // Either ours was mined, or another transaction took the nonce: then ours can never be mined.
-        const receipt = await this.chain.provider.getTransactionReceipt(tx.hash);
+        const receipt = await this.chain.receipt(tx.hash);
         if (!receipt) {
           this.nextNonce = Math.max(this.nextNonce, await this.chain.provider.getTransactionCount(this.wallet.address, "pending"));
           await this.requeue(tx, "nonce taken by another transaction");
@@ -429,7 +439,7 @@ class Lane {
   private async confirm(): Promise<void> {
     if (!this.inflight.size) return;
     const entries = [...this.inflight.values()];
-    const receipts = await Promise.all(entries.map((e) => this.chain.provider.getTransactionReceipt(e.tx.hash)));
+    const receipts = await Promise.all(entries.map((e) => this.chain.receipt(e.tx.hash)));
     let head: number | null = null;
     for (const [i, entry] of entries.entries()) {
       const receipt = receipts[i];
@@ -452,7 +462,7 @@ class Lane {
     if (known) return;
     const latest = await this.chain.provider.getTransactionCount(this.wallet.address, "latest");
     if (entry.tx.nonce < latest) {
-      const receipt = await this.chain.provider.getTransactionReceipt(entry.tx.hash);
+      const receipt = await this.chain.receipt(entry.tx.hash);
       if (receipt) return this.record(entry, receipt);
       return this.requeue(entry.tx, "nonce taken by another transaction");
     }
@@ -460,17 +470,13 @@ class Lane {
     await this.broadcast(entry.tx);
   }
 
-  private async record(entry: InFlight, receipt: TransactionReceipt): Promise<void> {
+  private async record(entry: InFlight, receipt: MinedReceipt): Promise<void> {
     const { tx, ops } = entry;
     const events: LogDescription[] = [];
     for (const log of receipt.logs) {
       if (log.address.toLowerCase() !== this.chain.deployment.ledger.toLowerCase()) continue;
-      try {
-        const parsed = this.chain.iface.parseLog(log);
-        if (parsed) events.push(parsed);
-      } catch {
-        /* not a ledger event */
-      }
+      const parsed = this.chain.events.parse(log);
+      if (parsed) events.push(parsed);
     }
     let revert: { code: string; detail: Record<string, unknown> } | null = null;
     if (receipt.status !== 1) {
@@ -507,7 +513,7 @@ class Lane {
     for (const op of ops) this.owner.emit("settled", op.id);
   }
 
-  private async revertReason(tx: ChainTransaction, receipt: TransactionReceipt): Promise<{ code: string; detail: Record<string, unknown> }> {
+  private async revertReason(tx: ChainTransaction, receipt: MinedReceipt): Promise<{ code: string; detail: Record<string, unknown> }> {
     const parsed = Transaction.from(tx.raw);
     if (receipt.gasUsed >= (parsed.gasLimit * 98n) / 100n) {
       return { code: "TRANSACTION_REVERTED", detail: { error: "OutOfGas", gasUsed: receipt.gasUsed.toString() } };

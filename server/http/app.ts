@@ -37,6 +37,8 @@ export function buildApp(ctx: AppContext): Express {
   const doc = openApiDocument();
   const app = express();
   app.disable("x-powered-by");
+  // Responses are per-request JSON (operations change state): no ETag hashing of every body.
+  app.set("etag", false);
   app.set("trust proxy", false);
   app.use(
     pinoHttp({

@@ -90,10 +90,7 @@ export class TransferService {
       // The balance as it will be when this authorization's turn comes: what is on chain, less the holder's
       // pending transfers, plus pending transfers to the holder (relayed before it). The ledger has the last word.
       const effective = amount + pendingOutAll - pendingIn;
-      const [chainNonce, rawCheck] = await Promise.all([
-        this.chain.ledger.nonceOf(from, assetId),
-        this.chain.ledger.checkTransfer(this.chain.operatorAddress, from, to, assetId, effective > 0n ? effective : 1n),
-      ]);
+      const { nonce: chainNonce, check: rawCheck } = await this.chain.transferState(this.chain.operatorAddress, from, to, assetId, effective > 0n ? effective : 1n);
       const live = allLive.filter((op) => op.nonce !== null && BigInt(op.nonce) >= chainNonce);
       const pendingOut = live.reduce((s, op) => s + BigInt(op.amount ?? "0"), 0n);
 

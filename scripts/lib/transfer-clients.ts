@@ -1,0 +1,88 @@
+/**
+ * The benchmark's HTTP clients, run on a worker thread so that generating the load does not take the gateway's
+ * event loop (real clients are other machines). Each client submits its holders' transfers in nonce order, one
+ * request at a time; then every operation is polled until posted.
+ */
+import { parentPort, workerData, Worker } from "node:worker_threads";
+
+export interface TransferBody {
+  authorization: { from: string; to: string; assetId: string; amount: string; nonce: string; deadline: string; ref: string };
+  signature: string;
+}
+
+export interface ClientsInput {
+  url: string;
+  apiKey: string;
+  /** Per client, its requests in the order it sends them. */
+  clients: TransferBody[][];
+}
+
+export interface ClientsResult {
+  /** Epoch ms of the first request. */
+  startedAt: number;
+  /** Epoch ms at which the last operation was posted (its updatedAt). */
+  lastPostedAt: number;
+  /** Request to posted record, ms, one per posted operation. */
+  latencies: number[];
+  refused: string[];
+  failed: number;
+}
+
+const epochNow = () => performance.timeOrigin + performance.now();
+
+async function pool<T>(items: T[], n: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(n, items.length) }, async () => {
+    while (next < items.length) await fn(items[next++]);
+  }));
+}
+
+export async function runClients(input: ClientsInput): Promise<ClientsResult> {
+  const headers = { "content-type": "application/json", authorization: `Bearer ${input.apiKey}` };
+  const requestedAt = new Map<string, number>();
+  const refused: string[] = [];
+  const startedAt = epochNow();
+  await Promise.all(input.clients.map(async (requests) => {
+    for (const body of requests) {
+      const started = epochNow();
+      const res = await fetch(`${input.url}/v1/transfers`, {
+        method: "POST", headers: { ...headers, "idempotency-key": `${body.authorization.from}:${body.authorization.nonce}` }, body: JSON.stringify(body),
+      });
+      const answer = (await res.json()) as { operation?: { id: string } };
+      if (res.status !== 202 || !answer.operation) refused.push(`${res.status} ${JSON.stringify(answer)}`);
+      else requestedAt.set(answer.operation.id, started);
+    }
+  }));
+  const latencies: number[] = [];
+  let lastPostedAt = 0;
+  let failed = 0;
+  const pending = new Set(requestedAt.keys());
+  while (pending.size > 0) {
+    await pool([...pending], 20, async (id) => {
+      const op = (await (await fetch(`${input.url}/v1/operations/${id}`, { headers })).json()) as { status: string; updatedAt: string };
+      if (op.status !== "posted" && op.status !== "failed") return;
+      pending.delete(id);
+      if (op.status === "failed") { failed++; return; }
+      const postedAt = Date.parse(op.updatedAt);
+      latencies.push(postedAt - requestedAt.get(id)!);
+      lastPostedAt = Math.max(lastPostedAt, postedAt);
+    });
+    if (pending.size > 0) await new Promise((r) => setTimeout(r, 250));
+  }
+  return { startedAt, lastPostedAt, latencies, refused, failed };
+}
+
+/** Runs the clients on a worker thread (this file, loaded through ts-node) and resolves with their result. */
+export function runClientsOnWorker(input: ClientsInput): Promise<ClientsResult> {
+  const worker = new Worker(`require("ts-node/register"); require(${JSON.stringify(__filename)});`, { eval: true, workerData: input });
+  return new Promise((resolve, reject) => {
+    worker.once("message", (r: ClientsResult) => resolve(r));
+    worker.once("error", reject);
+    worker.once("exit", (code) => { if (code !== 0) reject(new Error(`client worker exited with ${code}`)); });
+  });
+}
+
+if (parentPort && workerData && (workerData as ClientsInput).clients) {
+  const port = parentPort;
+  runClients(workerData as ClientsInput).then((r) => port.postMessage(r), (err: unknown) => { throw err; });
+}

@@ -1,0 +1,51 @@
+import { expect } from "chai";
+import { TypedDataEncoder, Wallet, ZeroHash } from "ethers";
+import { SignatureRecovery } from "../../server/chain/signatures";
+import { ledgerDomain, TRANSFER_TYPES, REDEMPTION_TYPES } from "../../server/chain/eip712";
+
+describe("signature recovery: cached EIP-712 digests, signers recovered on worker threads", function () {
+  const domain = ledgerDomain(31337n, "0x5FbDB2315678afecb367f032d93F642f64180aa3");
+  const holder = Wallet.createRandom();
+  const transfer = { from: holder.address, to: Wallet.createRandom().address, assetId: 1n, amount: 5n, nonce: 0n, deadline: 4_000_000_000n, ref: ZeroHash };
+  const redemption = { holder: holder.address, assetId: 1n, amount: 5n, nonce: 1n, deadline: 4_000_000_000n, ref: ZeroHash };
+
+  for (const threads of [2, 0]) {
+    describe(threads ? `${threads} threads` : "inline (0 threads)", () => {
+      let recovery: SignatureRecovery;
+      before(() => { recovery = new SignatureRecovery(domain, threads); });
+      after(() => recovery.destroy());
+
+      it("when a holder signs, then the digest is the EIP-712 hash and the holder is recovered", async () => {
+        for (const [types, value] of [[TRANSFER_TYPES, transfer], [REDEMPTION_TYPES, redemption]] as const) {
+          const digest = recovery.digest(types, value);
+          expect(digest).to.equal(TypedDataEncoder.hash(domain, types, value));
+          const signature = await holder.signTypedData(domain, types, value);
+          expect(await recovery.recover(digest, signature)).to.equal(holder.address);
+        }
+      });
+
+      it("when the message or the domain differs, then someone else is recovered", async () => {
+        const signature = await holder.signTypedData(domain, TRANSFER_TYPES, transfer);
+        expect(await recovery.recover(recovery.digest(TRANSFER_TYPES, { ...transfer, amount: 6n }), signature)).not.to.equal(holder.address);
+        const other = new SignatureRecovery(ledgerDomain(1n, domain.verifyingContract!), 0);
+        expect(await recovery.recover(other.digest(TRANSFER_TYPES, transfer), signature)).not.to.equal(holder.address);
+      });
+
+      it("when the signature is malformed, then nothing is recovered", async () => {
+        const digest = recovery.digest(TRANSFER_TYPES, transfer);
+        expect(await recovery.recover(digest, "0x1234")).to.equal(null);
+        expect(await recovery.recover(digest, "0x" + "00".repeat(65))).to.equal(null);
+      });
+
+      it("when many signatures are checked at once, then each gets its own signer", async () => {
+        const wallets = Array.from({ length: 40 }, () => Wallet.createRandom());
+        const signed = await Promise.all(wallets.map(async (w) => {
+          const value = { ...transfer, from: w.address };
+          return { digest: recovery.digest(TRANSFER_TYPES, value), signature: await w.signTypedData(domain, TRANSFER_TYPES, value) };
+        }));
+        const got = await Promise.all(signed.map((s) => recovery.recover(s.digest, s.signature)));
+        expect(got).to.deep.equal(wallets.map((w) => w.address));
+      });
+    });
+  }
+});
