@@ -21,6 +21,7 @@ const envSchema = z
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     BATCH_MAX: z.coerce.number().int().min(1).max(500).default(100),
     BATCH_WAIT_MS: z.coerce.number().int().min(0).max(10_000).default(25),
+    BATCH_HOLD_MS: z.coerce.number().int().min(0).max(60_000).default(250),
     MAX_IN_FLIGHT: z.coerce.number().int().min(0).max(64).default(0),
     CONFIRMATIONS: z.coerce.number().int().min(1).max(64).default(1),
     POLL_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(200),
@@ -64,6 +65,8 @@ export interface Config {
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   batchMax: number;
   batchWaitMs: number;
+  /** How long a partial transfer batch may wait for the transfer batch in flight to be mined (so they share no block). */
+  batchHoldMs?: number;
   /** Transactions in flight at once; 0 = detect (1 under automine, 8 otherwise). */
   maxInFlight: number;
   confirmations: number;
@@ -102,6 +105,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL,
     batchMax: e.BATCH_MAX,
     batchWaitMs: e.BATCH_WAIT_MS,
+    batchHoldMs: e.BATCH_HOLD_MS,
     maxInFlight: e.MAX_IN_FLIGHT,
     confirmations: e.CONFIRMATIONS,
     pollIntervalMs: e.POLL_INTERVAL_MS,

@@ -4,7 +4,7 @@ import { In, IsNull, Not } from "typeorm";
 import type { EntityManager } from "typeorm";
 import type { Logger } from "pino";
 import type { Wallet, LogDescription } from "ethers";
-import { Transaction } from "ethers";
+import { Transaction, keccak256 } from "ethers";
 import type { Config } from "../config";
 import type { Database } from "../persistence/data-source";
 import { ChainTransaction, Operation } from "../persistence/entities";
@@ -51,6 +51,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * in batches (transferBatchWithAuthorization). Several transactions may be in flight with consecutive nonces when
  * the node does not automine. At start it reconciles unfinished transactions with the chain.
  */
+/** The events a transfer batch's outcome is read from (its ERC-1155 TransferSingle logs are not decoded). */
+const TRANSFER_BATCH_EVENTS: ReadonlySet<string> = new Set(["RecordPosted", "AuthorizationRejected"]);
+
 export class Submitter extends EventEmitter {
   private lanes: Lane[] = [];
   private stopping = false;
@@ -238,9 +241,10 @@ class Lane {
     if (!oldest) return false;
     let next: Operation | null = oldest;
     if (oldest.kind === TRANSFER_KIND) {
-      // A partial batch waits while another transfer batch is in flight: it would join the same block anyway,
-      // and one transaction per block (plus full ones) costs less to sign, send and confirm than many.
-      const fullOnly = this.transferBatchInFlight();
+      // A partial batch waits (up to batchHoldMs) while another transfer batch is in flight: one transaction per
+      // block, plus full ones, costs far less to sign, send and confirm than one per request.
+      const held = Date.now() - Date.parse(oldest.createdAt) < (this.config.batchHoldMs ?? 250);
+      const fullOnly = held && this.transferBatchInFlight();
       const enough = !fullOnly || (await repo.count({ where: { signer: this.name, status: "pending", kind: TRANSFER_KIND, txId: IsNull() } })) >= this.config.batchMax;
       const batch = enough ? await this.nextTransferBatch(fullOnly) : [];
       if (batch.length) {
@@ -377,7 +381,7 @@ class Lane {
       chainId: this.chain.chainId,
       ...("gasPrice" in fees ? { gasPrice: fees.gasPrice, type: 0 } : { ...fees, type: 2 }),
     });
-    const hash = Transaction.from(raw).hash!;
+    const hash = keccak256(raw); // a signed transaction's hash is the hash of its serialisation
     const tx = Object.assign(new ChainTransaction(), {
       id: randomUUID(), signer: this.name, signerAddress: this.wallet.address, nonce, hash, raw,
       status: "signed", blockNumber: null, createdAt: now(), updatedAt: now(),
@@ -472,10 +476,11 @@ class Lane {
 
   private async record(entry: InFlight, receipt: MinedReceipt): Promise<void> {
     const { tx, ops } = entry;
+    const isTransferBatch = ops.length > 0 && ops[0].kind === TRANSFER_KIND;
     const events: LogDescription[] = [];
     for (const log of receipt.logs) {
       if (log.address.toLowerCase() !== this.chain.deployment.ledger.toLowerCase()) continue;
-      const parsed = this.chain.events.parse(log);
+      const parsed = this.chain.events.parse(log, isTransferBatch ? TRANSFER_BATCH_EVENTS : undefined);
       if (parsed) events.push(parsed);
     }
     let revert: { code: string; detail: Record<string, unknown> } | null = null;
@@ -485,7 +490,7 @@ class Lane {
     const base = { txHash: receipt.hash, blockNumber: receipt.blockNumber };
     await this.db.transaction(async (em) => {
       await em.update(ChainTransaction, { id: tx.id }, { status: "mined", blockNumber: receipt.blockNumber, updatedAt: now() });
-      if (ops.length && ops[0].kind === TRANSFER_KIND) {
+      if (isTransferBatch) {
         const rejected = new Map<number, number>();
         const posted = events.filter((e) => e.name === "RecordPosted");
         for (const e of events) if (e.name === "AuthorizationRejected") rejected.set(Number(e.args.index), Number(e.args.reason));
