@@ -5,6 +5,8 @@ import { TypedDataEncoder, concat, keccak256, recoverAddress } from "ethers";
 import type { TypedDataDomain, TypedDataField } from "ethers";
 
 type Types = Record<string, TypedDataField[]>;
+/** Signatures per message to a thread: enough to amortise the hand-off, few enough to spread over the threads. */
+const MAX_PER_MESSAGE = 16;
 
 /** The number of signature threads when not configured: every core but one, which the event loop keeps. */
 export function defaultSignatureThreads(): number {
@@ -20,6 +22,8 @@ export class SignatureRecovery {
   private readonly separator: string;
   private readonly encoders = new Map<Types, TypedDataEncoder>();
   private readonly pool: Piscina | null;
+  /** Recoveries asked for in this turn of the event loop, sent to the threads together. */
+  private queue: { digest: string; signature: string; resolve: (signer: string | null) => void; reject: (err: unknown) => void }[] = [];
 
   constructor(domain: TypedDataDomain, threads: number) {
     this.separator = TypedDataEncoder.hashDomain(domain);
@@ -40,11 +44,28 @@ export class SignatureRecovery {
 
   /** The address that produced `signature` over `digest`; null when the signature is malformed. */
   async recover(digest: string, signature: string): Promise<string | null> {
-    if (this.pool) return (await this.pool.run({ digest, signature })) as string | null;
+    if (this.pool) {
+      return new Promise((resolve, reject) => {
+        if (this.queue.length === 0) setImmediate(() => this.flush());
+        this.queue.push({ digest, signature, resolve, reject });
+      });
+    }
     try {
       return recoverAddress(digest, signature);
     } catch {
       return null;
+    }
+  }
+
+  private flush(): void {
+    const queue = this.queue;
+    this.queue = [];
+    for (let i = 0; i < queue.length; i += MAX_PER_MESSAGE) {
+      const part = queue.slice(i, i + MAX_PER_MESSAGE);
+      this.pool!.run(part.map(({ digest, signature }) => ({ digest, signature }))).then(
+        (signers: (string | null)[]) => part.forEach((t, j) => t.resolve(signers[j])),
+        (err: unknown) => part.forEach((t) => t.reject(err)),
+      );
     }
   }
 

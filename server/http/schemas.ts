@@ -1,4 +1,4 @@
-import { getAddress, isAddress } from "ethers";
+import { checksumAddress } from "../chain/address";
 import { z } from "./openapi";
 import type { AppContext } from "../context";
 import type { Operation } from "../persistence/entities";
@@ -9,8 +9,8 @@ const UINT256_MAX = (1n << 256n) - 1n;
 
 export const Address = z
   .string()
-  .refine((v) => isAddress(v) && /^0x[0-9a-fA-F]{40}$/.test(v), { message: "must be a 0x-prefixed 20-byte address (checksum if mixed case)" })
-  .transform((v) => getAddress(v))
+  .refine((v) => checksumAddress(v) !== null, { message: "must be a 0x-prefixed 20-byte address (checksum if mixed case)" })
+  .transform((v) => checksumAddress(v)!)
   .openapi({ type: "string", example: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8" });
 export const Uint = z
   .string()
