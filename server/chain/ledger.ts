@@ -8,6 +8,7 @@ import { readDeployment } from "./deployment";
 import type { Deployment } from "./deployment";
 import { ledgerDomain } from "./eip712";
 import { EventParser } from "./events";
+import { JsonRpcClient } from "./rpc";
 import { defaultSignatureThreads, SignatureRecovery } from "./signatures";
 import { AppError, CONTRACT_ERROR_CODES } from "../errors";
 import type { ErrorCode } from "../errors";
@@ -51,6 +52,8 @@ export class LedgerClient {
   readonly domain: TypedDataDomain;
   readonly events: EventParser;
   private readonly selectors: { nonceOf: string; checkTransfer: string };
+  /** For the frequent and bulky reads; `provider` (ethers) for the rest. */
+  readonly rpc: JsonRpcClient;
   private readonly signatures: SignatureRecovery;
 
   private constructor(
@@ -59,7 +62,9 @@ export class LedgerClient {
     readonly chainId: bigint,
     readonly wallets: Partial<Record<SignerName, Wallet>>,
     signatureThreads: number,
+    rpcUrl: string,
   ) {
+    this.rpc = new JsonRpcClient(rpcUrl);
     this.ledger = SecuredAssetLedger__factory.connect(deployment.ledger, provider);
     this.iface = SecuredAssetLedger__factory.createInterface();
     this.domain = ledgerDomain(chainId, deployment.ledger);
@@ -100,7 +105,7 @@ export class LedgerClient {
       wallets.operator = new Wallet(w.privateKey, provider);
     }
     if (config.authorityKey) wallets.authority = new Wallet(config.authorityKey, provider);
-    return new LedgerClient(provider, deployment, actual, wallets, config.signatureThreads ?? defaultSignatureThreads());
+    return new LedgerClient(provider, deployment, actual, wallets, config.signatureThreads ?? defaultSignatureThreads(), config.rpcUrl);
   }
 
   get operatorAddress(): string {
@@ -168,16 +173,18 @@ export class LedgerClient {
    */
   async transferState(operator: string, from: string, to: string, assetId: bigint, amount: bigint): Promise<{ nonce: bigint; check: number }> {
     const ledger = this.deployment.ledger;
-    const [nonce, check] = await Promise.all([
-      this.provider.send("eth_call", [{ to: ledger, data: this.selectors.nonceOf + addressWord(from) + word(assetId) }, "latest"]) as Promise<string>,
-      this.provider.send("eth_call", [{ to: ledger, data: this.selectors.checkTransfer + addressWord(operator) + addressWord(from) + addressWord(to) + word(assetId) + word(amount) }, "latest"]) as Promise<string>,
+    const [nonce, check] = await this.rpc.batch([
+      { method: "eth_call", params: [{ to: ledger, data: this.selectors.nonceOf + addressWord(from) + word(assetId) }, "latest"] },
+      { method: "eth_call", params: [{ to: ledger, data: this.selectors.checkTransfer + addressWord(operator) + addressWord(from) + addressWord(to) + word(assetId) + word(amount) }, "latest"] },
     ]);
-    return { nonce: BigInt(nonce), check: Number(BigInt(check)) };
+    if (nonce.status === "rejected") throw nonce.reason;
+    if (check.status === "rejected") throw check.reason;
+    return { nonce: BigInt(nonce.value as string), check: Number(BigInt(check.value as string)) };
   }
 
   /** The receipt of a mined transaction, or null while it is not mined. */
   async receipt(hash: string): Promise<MinedReceipt | null> {
-    const r = (await this.provider.send("eth_getTransactionReceipt", [hash])) as RpcReceipt | null;
+    const r = await this.rpc.send<RpcReceipt | null>("eth_getTransactionReceipt", [hash]);
     if (!r || !r.blockNumber) return null;
     return {
       hash: r.transactionHash, blockNumber: Number(BigInt(r.blockNumber)), status: Number(BigInt(r.status)), gasUsed: BigInt(r.gasUsed),

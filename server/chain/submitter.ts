@@ -39,6 +39,8 @@ interface InFlight {
   tx: ChainTransaction;
   ops: Operation[];
   polls: number;
+  /** The head block when its receipt was last looked for (none yet: undefined). */
+  checkedAt?: number;
 }
 
 const now = () => new Date().toISOString();
@@ -440,21 +442,24 @@ class Lane {
 
   // ------------------------------------------------------------------ confirming
 
+  /** Looks for receipts when the chain has a new block since the last look (a batch receipt is large). */
   private async confirm(): Promise<void> {
     if (!this.inflight.size) return;
+    const head = Number(BigInt(await this.chain.rpc.send<string>("eth_blockNumber", [])));
     const entries = [...this.inflight.values()];
-    const receipts = await Promise.all(entries.map((e) => this.chain.receipt(e.tx.hash)));
-    let head: number | null = null;
-    for (const [i, entry] of entries.entries()) {
-      const receipt = receipts[i];
+    const due = entries.filter((e) => e.checkedAt === undefined || head > e.checkedAt);
+    const receipts = new Map(await Promise.all(due.map(async (e) => [e, await this.chain.receipt(e.tx.hash)] as const)));
+    for (const entry of entries) {
+      const receipt = receipts.get(entry) ?? null;
       if (!receipt) {
+        if (receipts.has(entry)) entry.checkedAt = head;
         entry.polls += 1;
         if (entry.polls % 25 === 0) await this.recover(entry);
         continue;
       }
-      if (this.config.confirmations > 1) {
-        head ??= await this.chain.provider.getBlockNumber();
-        if (head - receipt.blockNumber + 1 < this.config.confirmations) continue;
+      if (head - receipt.blockNumber + 1 < this.config.confirmations) {
+        entry.checkedAt = head; // confirmations only grow with new blocks
+        continue;
       }
       await this.record(entry, receipt);
     }

@@ -12,7 +12,7 @@ export interface Mirror {
 }
 
 export function createMirror(db: Database, chain: LedgerClient, config: Config, log: Logger): Mirror {
-  const indexer = new Indexer(db, chain.provider, chain.deployment, {
+  const indexer = new Indexer(db, chain.rpc, chain.deployment, {
     confirmations: config.confirmations,
     intervalMs: Math.max(config.pollIntervalMs, 100),
   }, log);

@@ -1,4 +1,3 @@
-import type { JsonRpcProvider } from "ethers";
 import type { Logger } from "pino";
 import type { Database } from "../persistence/data-source";
 import type { Deployment } from "../chain/deployment";
@@ -9,6 +8,11 @@ import type { RawLog } from "./decode";
 import { readCursor, rollbackFrom, writeRange } from "./store";
 import type { RangeBatch } from "./store";
 import { Sql } from "./sql";
+
+/** What the indexer needs of a JSON-RPC connection (the gateway's JsonRpcClient, or an ethers provider). */
+export interface RpcSender {
+  send(method: string, params: unknown[]): Promise<unknown>;
+}
 
 export interface IndexerOptions {
   /** Blocks a block must be buried under before it is mirrored; 1 = the head block itself, 0 behaves as 1. */
@@ -61,7 +65,7 @@ export class Indexer {
 
   constructor(
     private readonly db: Database,
-    private readonly provider: JsonRpcProvider,
+    private readonly provider: RpcSender,
     private readonly deployment: Deployment,
     readonly options: IndexerOptions,
     private readonly log?: Logger,

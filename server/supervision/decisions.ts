@@ -10,7 +10,8 @@ import { AppError } from "../errors";
 import { Alert, DecisionCheck } from "./entities";
 import type { AlertKind, AlertStatus, CheckOutcome } from "./entities";
 import type { SupervisionSettings } from "./settings";
-import { acquireWorkerLease, nowIso, parseJson, Ticker, withDeadline } from "./util";
+import { acquireWorkerLease, nowIso, parseJson, Ticker } from "./util";
+import { withDeadline } from "../deadline";
 
 /** An asset whose decision must stay published: status Active or Suspended (not yet Closed). */
 export interface DecisionTarget {

@@ -9,7 +9,8 @@ import { AppError } from "../errors";
 import { Subscription, SubscriptionDelivery } from "./entities";
 import type { DeliveryStatus, SubscriptionStatus } from "./entities";
 import type { SupervisionSettings } from "./settings";
-import { isoIn, maxEventSeq, nowIso, parseJson, readEventsAfter, Ticker, withDeadline } from "./util";
+import { isoIn, maxEventSeq, nowIso, parseJson, readEventsAfter, Ticker } from "./util";
+import { withDeadline } from "../deadline";
 
 /** Headers of a webhook delivery (lower-case, as Node's http module exposes them to a receiver). */
 export const WEBHOOK_HEADERS = {

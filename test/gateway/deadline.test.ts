@@ -3,7 +3,7 @@ import { createServer } from "node:http";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { fetchDecision } from "../../server/supervision/decisions";
-import { withDeadline } from "../../server/supervision/util";
+import { withDeadline } from "../../server/deadline";
 import { collectGarbage } from "./supervision-support";
 
 /** Outbound calls (webhooks, decision documents) give up at their deadline whatever the peer does. */
