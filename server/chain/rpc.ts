@@ -8,6 +8,8 @@ export class RpcError extends Error {
   }
 }
 
+const MAX_BATCH = 100;
+
 interface RpcAnswer {
   id: number;
   result?: unknown;
@@ -21,12 +23,37 @@ interface RpcAnswer {
  */
 export class JsonRpcClient {
   private nextId = 1;
+  /** Calls queued by `call` in this turn of the event loop; they go out together as one batch. */
+  private queue: { method: string; params: unknown[]; resolve: (v: unknown) => void; reject: (e: unknown) => void }[] = [];
 
   constructor(private readonly url: string, private readonly timeoutMs = 30_000) {}
 
   async send<T = unknown>(method: string, params: unknown[]): Promise<T> {
     const [answer] = await this.post([{ jsonrpc: "2.0", id: this.nextId++, method, params }]);
     return unwrap(answer) as T;
+  }
+
+  /**
+   * A call that shares its HTTP request with the others made in the same turn of the event loop (concurrent
+   * requests' checks), at most MAX_BATCH per request.
+   */
+  call<T = unknown>(method: string, params: unknown[]): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      if (this.queue.length === 0) setImmediate(() => this.flush());
+      this.queue.push({ method, params, resolve: resolve as (v: unknown) => void, reject });
+    });
+  }
+
+  private flush(): void {
+    const queue = this.queue;
+    this.queue = [];
+    for (let i = 0; i < queue.length; i += MAX_BATCH) {
+      const part = queue.slice(i, i + MAX_BATCH);
+      this.batch(part.map(({ method, params }) => ({ method, params }))).then(
+        (settled) => settled.forEach((r, j) => (r.status === "fulfilled" ? part[j].resolve(r.value) : part[j].reject(r.reason))),
+        (err: unknown) => part.forEach((c) => c.reject(err)),
+      );
+    }
   }
 
   /** Several calls in one HTTP request; each settles on its own (one may fail while the others succeed). */

@@ -140,13 +140,14 @@ export function mountRoutes(app: Express, ctx: AppContext, routes: Route[]): voi
         }
         throw err;
       }
-      if (idempotencyId) {
+      if (idempotencyId || audited) {
+        // The key's completion (a no-op when the service completed it with its operation) and the audit entry, in
+        // one transaction.
         const operation = result.body.operation as { id?: string } | undefined;
-        await ctx.idempotency.complete(idempotencyId, result.status, operation?.id ? { operationId: operation.id } : result.body);
-      }
-      if (audited) {
-        const operation = result.body.operation as { id?: string } | undefined;
-        await ctx.audit.record({ client, action: spec.operationId, target: result.target ?? targetOf(req), requestId, detail: { outcome: "accepted", status: result.status, ...(operation?.id ? { operation: operation.id } : {}) } });
+        await ctx.db.transaction(async (em) => {
+          if (idempotencyId) await ctx.idempotency.completeWithin(em, idempotencyId, result.status, operation?.id ? { operationId: operation.id } : result.body);
+          if (audited) await ctx.audit.recordWithin(em, { client, action: spec.operationId, target: result.target ?? targetOf(req), requestId, detail: { outcome: "accepted", status: result.status, ...(operation?.id ? { operation: operation.id } : {}) } });
+        });
       }
       res.status(result.status).json(result.body);
     });

@@ -1,13 +1,27 @@
 import { randomUUID } from "node:crypto";
+import type { EntityManager } from "typeorm";
 import type { Database } from "../persistence/data-source";
 import { AuditEntry } from "../persistence/entities";
 import type { ApiClient } from "../persistence/entities";
+
+export interface AuditInput {
+  client: ApiClient | null;
+  action: string;
+  target?: string | null;
+  requestId?: string;
+  detail?: Record<string, unknown>;
+}
 
 /** The audit trail of every gateway action (Art. 6.3): who, what, on what, with which outcome. */
 export class AuditService {
   constructor(private readonly db: Database) {}
 
-  async record(entry: { client: ApiClient | null; action: string; target?: string | null; requestId?: string; detail?: Record<string, unknown> }): Promise<void> {
+  async record(entry: AuditInput): Promise<void> {
+    await this.db.transaction((em) => this.recordWithin(em, entry));
+  }
+
+  /** Records inside the caller's transaction (with the idempotency key's completion: one commit per request). */
+  async recordWithin(em: EntityManager, entry: AuditInput): Promise<void> {
     const row = Object.assign(new AuditEntry(), {
       id: randomUUID(),
       at: new Date().toISOString(),
@@ -18,7 +32,7 @@ export class AuditService {
       requestId: entry.requestId?.slice(0, 64) ?? null,
       detail: entry.detail ? JSON.stringify(entry.detail) : null,
     });
-    await this.db.transaction((em) => em.insert(AuditEntry, row));
+    await em.insert(AuditEntry, row);
   }
 
   async list(opts: { limit: number; offset: number; action?: string }): Promise<AuditEntry[]> {
