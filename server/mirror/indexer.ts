@@ -7,7 +7,7 @@ import { LogDecoder } from "./decode";
 import type { RawLog } from "./decode";
 import { readCursor, rollbackFrom, writeRange } from "./store";
 import type { RangeBatch } from "./store";
-import { Sql } from "./sql";
+import { Sql } from "../persistence/sql";
 
 /** What the indexer needs of a JSON-RPC connection (the gateway's JsonRpcClient, or an ethers provider). */
 export interface RpcSender {

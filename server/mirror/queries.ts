@@ -8,7 +8,7 @@ import { AppError } from "../errors";
 import { GENESIS_RECORD_HASH, recordHash } from "../chain/records";
 import type { ChainVerdict } from "../chain/records";
 import { readCursor } from "./store";
-import { Sql } from "./sql";
+import { Sql } from "../persistence/sql";
 
 /** A mirrored record as the API shows it: the record, the moment rights arose, and its proof. */
 export interface RecordView {

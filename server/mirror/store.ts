@@ -4,7 +4,7 @@ import type { NewEvent } from "./event-log";
 import { GENESIS_RECORD_HASH, recordHashFromWords, ZERO_ADDRESS } from "./decode";
 import type { DecodedChange, DecodedRecord } from "./decode";
 import { MIRROR_BLOCK_TABLES, MirrorCursor } from "./entities";
-import { Sql } from "./sql";
+import { Sql } from "../persistence/sql";
 
 export const CURSOR_ID = "ledger";
 

@@ -6,6 +6,7 @@ import { TRANSFER_KIND } from "../chain/submitter";
 import type { TransferPayload } from "../chain/submitter";
 import type { Database } from "../persistence/data-source";
 import { isUniqueViolation } from "../persistence/data-source";
+import { Sql } from "../persistence/sql";
 import { Operation } from "../persistence/entities";
 import { AppError, TRANSFER_CHECK_CODES } from "../errors";
 import type { ErrorCode } from "../errors";
@@ -56,9 +57,20 @@ export class TransferService {
     return ops.filter((op) => op.nonce !== null && BigInt(op.nonce) >= chainNonce);
   }
 
-  private async pendingIncoming(holder: string, assetId: string): Promise<bigint> {
-    const ops = await this.db.manager.find(Operation, { where: { toAddress: holder, assetId, kind: TRANSFER_KIND, status: In([...LIVE]) }, select: { id: true, amount: true } });
-    return ops.reduce((sum, op) => sum + BigInt(op.amount ?? "0"), 0n);
+  /**
+   * The holder's live operations on the asset (its own transfers and redemptions, with nonce and amount) and the
+   * sum of live transfers to it, in one query: this runs for every transfer request.
+   */
+  private async pendingOf(holder: string, assetId: string): Promise<{ allLive: { nonce: string | null; amount: string | null }[]; pendingIn: bigint }> {
+    const sql = Sql.of(this.db.manager);
+    const rows = (await this.db.manager.query(
+      `SELECT from_address, to_address, kind, nonce, amount FROM operations WHERE asset_id = ${sql.p(1)} AND status IN (${LIVE.map((x) => `'${x}'`).join(", ")})` +
+        ` AND (from_address = ${sql.p(2)} OR (to_address = ${sql.p(3)} AND kind = '${TRANSFER_KIND}'))`,
+      [assetId, holder, holder],
+    )) as { from_address: string | null; to_address: string | null; kind: string; nonce: string | null; amount: string | null }[];
+    const allLive = rows.filter((r) => r.from_address === holder);
+    const pendingIn = rows.filter((r) => r.to_address === holder && r.kind === TRANSFER_KIND).reduce((sum, r) => sum + BigInt(r.amount ?? "0"), 0n);
+    return { allLive, pendingIn };
   }
 
   private async recipientCheck(to: string): Promise<ErrorCode | null> {
@@ -82,10 +94,7 @@ export class TransferService {
 
     return this.locks.run(`${from}:${a.assetId}`, async () => {
       // Database first, then one round trip to the node (nonce and rules in one JSON-RPC batch).
-      const [allLive, pendingIn] = await Promise.all([
-        this.db.manager.find(Operation, { where: { fromAddress: from, assetId: a.assetId, status: In([...LIVE]) }, select: { id: true, nonce: true, amount: true } }),
-        this.pendingIncoming(from, a.assetId),
-      ]);
+      const { allLive, pendingIn } = await this.pendingOf(from, a.assetId);
       const pendingOutAll = allLive.reduce((s, op) => s + BigInt(op.amount ?? "0"), 0n);
       // The balance as it will be when this authorization's turn comes: what is on chain, less the holder's
       // pending transfers, plus pending transfers to the holder (relayed before it). The ledger has the last word.

@@ -1,7 +1,7 @@
 import type { EntityManager } from "typeorm";
 
 /**
- * Multi-row statements for the indexer's hot path, written once for both databases: placeholders are `?` on
+ * Raw statements for hot paths (the indexer, transfer checks), written once for both databases: placeholders are `?` on
  * SQLite and `$n` on PostgreSQL; `ON CONFLICT ... DO NOTHING / DO UPDATE` is understood by both.
  */
 export class Sql {
