@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { TypedDataEncoder, Wallet, ZeroHash } from "ethers";
+import { Signature, TypedDataEncoder, Wallet, ZeroHash } from "ethers";
 import { SignatureRecovery } from "../../server/chain/signatures";
 import { ledgerDomain, TRANSFER_TYPES, REDEMPTION_TYPES } from "../../server/chain/eip712";
 
@@ -49,3 +49,35 @@ describe("signature recovery: cached EIP-712 digests, signers recovered on worke
     });
   }
 });
+
+describe("signature worker: native libsecp256k1 recovery agrees with ethers", function () {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const worker = require("../../server/chain/signature-worker.js") as { native: boolean; recoverOne(d: string, s: string): string | null };
+  const domain = ledgerDomain(31337n, "0x5FbDB2315678afecb367f032d93F642f64180aa3");
+
+  it("loads the native binding on this machine", () => {
+    expect(worker.native).to.equal(true);
+  });
+
+  it("when 200 random holders sign, then both recover the same signer; malformed or non-canonical signatures recover nobody", async () => {
+    for (let i = 0; i < 200; i++) {
+      const w = Wallet.createRandom();
+      const value = { from: w.address, to: w.address, assetId: BigInt(i), amount: 1n, nonce: BigInt(i), deadline: 4_000_000_000n, ref: ZeroHash };
+      const digest = TypedDataEncoder.hash(domain, TRANSFER_TYPES, value);
+      const signature = await w.signTypedData(domain, TRANSFER_TYPES, value);
+      expect(worker.recoverOne(digest, signature)).to.equal(w.address);
+    }
+    const w = Wallet.createRandom();
+    const digest = TypedDataEncoder.hash(domain, TRANSFER_TYPES, transferOf(w.address));
+    const sig = Signature.from(await w.signTypedData(domain, TRANSFER_TYPES, transferOf(w.address)));
+    const N = BigInt("0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141");
+    const highS = sig.r + (N - BigInt(sig.s)).toString(16).padStart(64, "0") + (sig.v === 27 ? "1c" : "1b");
+    expect(worker.recoverOne(digest, highS)).to.equal(null);
+    expect(worker.recoverOne(digest, "0x1234")).to.equal(null);
+    expect(worker.recoverOne(digest, sig.r + sig.s.slice(2) + "1f")).to.equal(null);
+  });
+});
+
+function transferOf(from: string) {
+  return { from, to: from, assetId: 1n, amount: 1n, nonce: 0n, deadline: 4_000_000_000n, ref: ZeroHash };
+}
