@@ -9,7 +9,7 @@ import type { Deployment } from "./deployment";
 import { ledgerDomain } from "./eip712";
 import { EventParser } from "./events";
 import { JsonRpcClient } from "./rpc";
-import { defaultSignatureThreads, SignatureRecovery } from "./signatures";
+import { defaultSignatureThreads, SignatureThreads } from "./signatures";
 import { AppError, CONTRACT_ERROR_CODES } from "../errors";
 import type { ErrorCode } from "../errors";
 import type { SignerName } from "../persistence/entities";
@@ -54,7 +54,8 @@ export class LedgerClient {
   private readonly selectors: { nonceOf: string; checkTransfer: string };
   /** For the frequent and bulky reads; `provider` (ethers) for the rest. */
   readonly rpc: JsonRpcClient;
-  private readonly signatures: SignatureRecovery;
+  /** Signature threads: EIP-712 digests, signer recovery, signing the gateway's transactions. */
+  readonly signatures: SignatureThreads;
 
   private constructor(
     readonly provider: JsonRpcProvider,
@@ -70,7 +71,7 @@ export class LedgerClient {
     this.domain = ledgerDomain(chainId, deployment.ledger);
     this.events = new EventParser(this.iface);
     this.selectors = { nonceOf: this.iface.getFunction("nonceOf")!.selector, checkTransfer: this.iface.getFunction("checkTransfer")!.selector };
-    this.signatures = new SignatureRecovery(this.domain, signatureThreads);
+    this.signatures = new SignatureThreads(this.domain, signatureThreads);
   }
 
   /** Connects, checks the chain id against the configuration and the deployment, and loads the keys. */

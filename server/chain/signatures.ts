@@ -1,10 +1,13 @@
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { Piscina } from "piscina";
-import { TypedDataEncoder, concat, keccak256, recoverAddress } from "ethers";
+import { TypedDataEncoder, concat, keccak256 } from "ethers";
 import type { TypedDataDomain, TypedDataField } from "ethers";
 
 type Types = Record<string, TypedDataField[]>;
+const WORKER_FILE = join(__dirname, "signature-worker.js");
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const inline = (): WorkerModule => require(WORKER_FILE) as WorkerModule;
 /** Signatures per message to a thread: enough to amortise the hand-off, few enough to spread over the threads. */
 const MAX_PER_MESSAGE = 16;
 
@@ -13,12 +16,30 @@ export function defaultSignatureThreads(): number {
   return Math.max(1, availableParallelism() - 1);
 }
 
+/** A transaction to sign; `data`, or a `call` that the signing thread encodes (a batch's calldata is large). */
+export interface UnsignedTransaction {
+  to: string;
+  nonce: number;
+  gasLimit: bigint;
+  chainId: bigint;
+  type: number;
+  gasPrice?: bigint;
+  maxFeePerGas?: bigint;
+  maxPriorityFeePerGas?: bigint;
+  data?: string;
+}
+
+interface WorkerModule {
+  (items: { digest: string; signature: string }[]): (string | null)[];
+  signTransaction(task: { privateKey: string; tx: UnsignedTransaction; call?: { fragment: string; args: unknown[] } }): Promise<{ raw: string; hash: string }>;
+}
+
 /**
- * EIP-712 digests and signer recovery for one domain. The domain separator and each type's encoder are computed
- * once (ethers recomputes both on every `verifyTypedData`); recovery runs on a pool of worker threads, or inline
- * when `threads` is 0.
+ * Signature work for one domain, on a pool of worker threads (inline when `threads` is 0): EIP-712 digests (the
+ * domain separator and each type's encoder computed once; ethers recomputes both on every `verifyTypedData`),
+ * signer recovery, and the signing of the gateway's own transactions.
  */
-export class SignatureRecovery {
+export class SignatureThreads {
   private readonly separator: string;
   private readonly encoders = new Map<Types, TypedDataEncoder>();
   private readonly pool: Piscina | null;
@@ -28,7 +49,7 @@ export class SignatureRecovery {
   constructor(domain: TypedDataDomain, threads: number) {
     this.separator = TypedDataEncoder.hashDomain(domain);
     this.pool = threads > 0
-      ? new Piscina({ filename: join(__dirname, "signature-worker.js"), minThreads: threads, maxThreads: threads, idleTimeout: 60_000 })
+      ? new Piscina({ filename: WORKER_FILE, minThreads: threads, maxThreads: threads, idleTimeout: 60_000 })
       : null;
   }
 
@@ -50,11 +71,7 @@ export class SignatureRecovery {
         this.queue.push({ digest, signature, resolve, reject });
       });
     }
-    try {
-      return recoverAddress(digest, signature);
-    } catch {
-      return null;
-    }
+    return inline()([{ digest, signature }])[0];
   }
 
   private flush(): void {
@@ -67,6 +84,13 @@ export class SignatureRecovery {
         (err: unknown) => part.forEach((t) => t.reject(err)),
       );
     }
+  }
+
+  /** Signs a transaction with `privateKey`; with `call`, its data is `call.fragment` encoded with `call.args`. */
+  async signTransaction(privateKey: string, tx: UnsignedTransaction, call?: { fragment: string; args: unknown[] }): Promise<{ raw: string; hash: string }> {
+    const task = { privateKey, tx, ...(call ? { call } : {}) };
+    if (this.pool) return (await this.pool.run(task, { name: "signTransaction" })) as { raw: string; hash: string };
+    return inline().signTransaction(task);
   }
 
   async destroy(): Promise<void> {

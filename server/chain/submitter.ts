@@ -4,7 +4,7 @@ import { In, IsNull, Not } from "typeorm";
 import type { EntityManager } from "typeorm";
 import type { Logger } from "pino";
 import type { Wallet, LogDescription } from "ethers";
-import { Transaction, keccak256 } from "ethers";
+import { Transaction } from "ethers";
 import type { Config } from "../config";
 import type { Database } from "../persistence/data-source";
 import { ChainTransaction, Operation } from "../persistence/entities";
@@ -142,6 +142,8 @@ class Lane {
   private loop: Promise<void> | null = null;
   private stopped = false;
   private feeCache: { at: number; fees: { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint } | { gasPrice: bigint } } | null = null;
+  /** The batch relay's ABI signature, for the signing thread's encoder. */
+  private readonly batchFragment: string;
 
   constructor(
     readonly name: SignerName,
@@ -152,7 +154,9 @@ class Lane {
     private readonly config: Config,
     private readonly log: Logger,
     private readonly maxInFlight: number,
-  ) {}
+  ) {
+    this.batchFragment = chain.iface.getFunction("transferBatchWithAuthorization")!.format("full");
+  }
 
   // ------------------------------------------------------------------ lifecycle
 
@@ -251,9 +255,9 @@ class Lane {
       const batch = enough ? await this.nextTransferBatch(fullOnly) : [];
       if (batch.length) {
         const payloads = batch.map((op) => JSON.parse(op.payload) as TransferPayload);
-        const data = this.chain.iface.encodeFunctionData("transferBatchWithAuthorization", [payloads.map((p) => p.authorization), payloads.map((p) => p.signature)]);
         const gasLimit = 150_000n + 110_000n * BigInt(batch.length);
-        await this.sendTx(batch, data, gasLimit);
+        // Encoded on the signing thread with the transaction (a hundred authorizations are tens of kilobytes).
+        await this.sendTx(batch, { call: { fragment: this.batchFragment, args: [payloads.map((p) => p.authorization), payloads.map((p) => p.signature)] } }, gasLimit);
         return true;
       }
       // Transfers wait for a nonce gap to fill; calls behind them go on.
@@ -277,7 +281,7 @@ class Lane {
       this.owner.emit("settled", op.id);
       return true;
     }
-    await this.sendTx([op], data, gasLimit);
+    await this.sendTx([op], { data }, gasLimit);
     return true;
   }
 
@@ -372,18 +376,17 @@ class Lane {
   }
 
   /** Signs, persists (transaction + operations, atomically), then broadcasts. */
-  private async sendTx(ops: Operation[], data: string, gasLimit: bigint): Promise<void> {
+  private async sendTx(ops: Operation[], body: { data: string } | { call: { fragment: string; args: unknown[] } }, gasLimit: bigint): Promise<void> {
     const fees = await this.fees();
     const nonce = this.nextNonce;
-    const raw = await this.wallet.signTransaction({
+    const { raw, hash } = await this.chain.signatures.signTransaction(this.wallet.privateKey, {
       to: this.chain.deployment.ledger,
-      data,
       nonce,
       gasLimit,
       chainId: this.chain.chainId,
       ...("gasPrice" in fees ? { gasPrice: fees.gasPrice, type: 0 } : { ...fees, type: 2 }),
-    });
-    const hash = keccak256(raw); // a signed transaction's hash is the hash of its serialisation
+      ...("data" in body ? { data: body.data } : {}),
+    }, "call" in body ? body.call : undefined);
     const tx = Object.assign(new ChainTransaction(), {
       id: randomUUID(), signer: this.name, signerAddress: this.wallet.address, nonce, hash, raw,
       status: "signed", blockNumber: null, createdAt: now(), updatedAt: now(),

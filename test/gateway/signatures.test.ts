@@ -1,6 +1,7 @@
 import { expect } from "chai";
-import { Signature, TypedDataEncoder, Wallet, ZeroHash } from "ethers";
-import { SignatureRecovery } from "../../server/chain/signatures";
+import { Signature, Transaction, TypedDataEncoder, Wallet, ZeroHash } from "ethers";
+import { SecuredAssetLedger__factory } from "../../typechain-types";
+import { SignatureThreads } from "../../server/chain/signatures";
 import { ledgerDomain, TRANSFER_TYPES, REDEMPTION_TYPES } from "../../server/chain/eip712";
 
 describe("signature recovery: cached EIP-712 digests, signers recovered on worker threads", function () {
@@ -11,8 +12,8 @@ describe("signature recovery: cached EIP-712 digests, signers recovered on worke
 
   for (const threads of [2, 0]) {
     describe(threads ? `${threads} threads` : "inline (0 threads)", () => {
-      let recovery: SignatureRecovery;
-      before(() => { recovery = new SignatureRecovery(domain, threads); });
+      let recovery: SignatureThreads;
+      before(() => { recovery = new SignatureThreads(domain, threads); });
       after(() => recovery.destroy());
 
       it("when a holder signs, then the digest is the EIP-712 hash and the holder is recovered", async () => {
@@ -27,7 +28,7 @@ describe("signature recovery: cached EIP-712 digests, signers recovered on worke
       it("when the message or the domain differs, then someone else is recovered", async () => {
         const signature = await holder.signTypedData(domain, TRANSFER_TYPES, transfer);
         expect(await recovery.recover(recovery.digest(TRANSFER_TYPES, { ...transfer, amount: 6n }), signature)).not.to.equal(holder.address);
-        const other = new SignatureRecovery(ledgerDomain(1n, domain.verifyingContract!), 0);
+        const other = new SignatureThreads(ledgerDomain(1n, domain.verifyingContract!), 0);
         expect(await recovery.recover(other.digest(TRANSFER_TYPES, transfer), signature)).not.to.equal(holder.address);
       });
 
@@ -81,3 +82,31 @@ describe("signature worker: native libsecp256k1 recovery agrees with ethers", fu
 function transferOf(from: string) {
   return { from, to: from, assetId: 1n, amount: 1n, nonce: 0n, deadline: 4_000_000_000n, ref: ZeroHash };
 }
+
+describe("signature threads: the gateway's transactions signed off the event loop", function () {
+  const domain = ledgerDomain(31337n, "0x5FbDB2315678afecb367f032d93F642f64180aa3");
+  const operator = Wallet.createRandom();
+  const iface = SecuredAssetLedger__factory.createInterface();
+  const fragment = iface.getFunction("transferBatchWithAuthorization")!.format("full");
+  const base = { to: domain.verifyingContract!, nonce: 7, gasLimit: 1_000_000n, chainId: 31337n, type: 2, maxFeePerGas: 2_000_000_000n, maxPriorityFeePerGas: 1_000_000_000n };
+
+  for (const threads of [1, 0]) {
+    it(`when a batch is signed (${threads ? "on a thread" : "inline"}), then the transaction carries the encoded batch, the operator's signature and its hash`, async () => {
+      const auths = Array.from({ length: 3 }, (_, i) => ({ ...transferOf(Wallet.createRandom().address), nonce: String(i), assetId: "1", amount: "5", deadline: "4000000000" }));
+      const sigs = auths.map((_, i) => "0x" + String(i + 1).repeat(130));
+      const pool = new SignatureThreads(domain, threads);
+      try {
+        const { raw, hash } = await pool.signTransaction(operator.privateKey, base, { fragment, args: [auths, sigs] });
+        const tx = Transaction.from(raw);
+        expect(tx.from).to.equal(operator.address);
+        expect(tx.hash).to.equal(hash);
+        expect(tx.nonce).to.equal(7);
+        expect(tx.data).to.equal(iface.encodeFunctionData("transferBatchWithAuthorization", [auths, sigs]));
+        const plain = Transaction.from(await pool.signTransaction(operator.privateKey, { ...base, data: "0x1234" }).then((r) => r.raw));
+        expect(plain.data).to.equal("0x1234");
+      } finally {
+        await pool.destroy();
+      }
+    });
+  }
+});
