@@ -13,14 +13,11 @@ export class EventParser {
     iface.forEachEvent((fragment) => this.byTopic.set(fragment.topicHash, fragment));
   }
 
-  /**
-   * The decoded event, or null when the log is not one of this contract's events, is not among `only` (when
-   * given: decoding is the costly part), or does not decode.
-   */
-  parse(log: { topics: readonly string[]; data: string }, only?: ReadonlySet<string>): LogDescription | null {
+  /** The decoded event, or null when the log is not one of this contract's events or does not decode. */
+  parse(log: { topics: readonly string[]; data: string }): LogDescription | null {
     const topic = log.topics[0];
     const fragment = topic === undefined ? undefined : this.byTopic.get(topic);
-    if (!fragment || (only && !only.has(fragment.name))) return null;
+    if (!fragment) return null;
     try {
       return new LogDescription(fragment, topic, this.iface.decodeEventLog(fragment, log.data, log.topics));
     } catch {

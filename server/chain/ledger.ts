@@ -9,6 +9,7 @@ import type { Deployment } from "./deployment";
 import { ledgerDomain } from "./eip712";
 import { EventParser } from "./events";
 import { JsonRpcClient } from "./rpc";
+import type { RawLog } from "../mirror/decode";
 import { defaultSignatureThreads, SignatureThreads } from "./signatures";
 import { AppError, CONTRACT_ERROR_CODES } from "../errors";
 import type { ErrorCode } from "../errors";
@@ -25,7 +26,7 @@ export interface MinedReceipt {
   /** 1 success, 0 reverted. */
   status: number;
   gasUsed: bigint;
-  logs: { address: string; topics: string[]; data: string }[];
+  logs: RawLog[];
 }
 
 interface RpcReceipt {
@@ -33,7 +34,7 @@ interface RpcReceipt {
   blockNumber: string;
   status: string;
   gasUsed: string;
-  logs: { address: string; topics: string[]; data: string }[];
+  logs: RawLog[];
 }
 
 const word = (v: bigint): string => v.toString(16).padStart(64, "0");
@@ -187,7 +188,7 @@ export class LedgerClient {
     if (!r || !r.blockNumber) return null;
     return {
       hash: r.transactionHash, blockNumber: Number(BigInt(r.blockNumber)), status: Number(BigInt(r.status)), gasUsed: BigInt(r.gasUsed),
-      logs: r.logs.map((l) => ({ address: l.address, topics: l.topics, data: l.data })),
+      logs: r.logs,
     };
   }
 

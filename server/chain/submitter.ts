@@ -12,6 +12,7 @@ import type { SignerName } from "../persistence/entities";
 import type { LedgerClient, MinedReceipt } from "./ledger";
 import { TRANSFER_CHECK_CODES } from "../errors";
 import { appendEvent } from "../mirror/event-log";
+import { LogDecoder } from "../mirror/decode";
 
 export const TRANSFER_KIND = "transfer";
 
@@ -30,6 +31,8 @@ export interface Outcome {
   txHash?: string;
   blockNumber?: number;
   events: LogDescription[];
+  /** A posted transfer's record (its sequence and the block time at which rights arose, Art. 6.6). */
+  record?: { sequence: number; postedAt: number };
   errorCode?: string;
   errorDetail?: Record<string, unknown>;
 }
@@ -53,9 +56,6 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * in batches (transferBatchWithAuthorization). Several transactions may be in flight with consecutive nonces when
  * the node does not automine. At start it reconciles unfinished transactions with the chain.
  */
-/** The events a transfer batch's outcome is read from (its ERC-1155 TransferSingle logs are not decoded). */
-const TRANSFER_BATCH_EVENTS: ReadonlySet<string> = new Set(["RecordPosted", "AuthorizationRejected"]);
-
 export class Submitter extends EventEmitter {
   private lanes: Lane[] = [];
   private stopping = false;
@@ -144,6 +144,7 @@ class Lane {
   private feeCache: { at: number; fees: { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint } | { gasPrice: bigint } } | null = null;
   /** The batch relay's ABI signature, for the signing thread's encoder. */
   private readonly batchFragment: string;
+  private readonly decoder: LogDecoder;
 
   constructor(
     readonly name: SignerName,
@@ -156,6 +157,7 @@ class Lane {
     private readonly maxInFlight: number,
   ) {
     this.batchFragment = chain.iface.getFunction("transferBatchWithAuthorization")!.format("full");
+    this.decoder = new LogDecoder(chain.iface);
   }
 
   // ------------------------------------------------------------------ lifecycle
@@ -485,11 +487,20 @@ class Lane {
   private async record(entry: InFlight, receipt: MinedReceipt): Promise<void> {
     const { tx, ops } = entry;
     const isTransferBatch = ops.length > 0 && ops[0].kind === TRANSFER_KIND;
+    const ledgerLogs = receipt.logs.filter((log) => log.address.toLowerCase() === this.chain.deployment.ledger.toLowerCase());
     const events: LogDescription[] = [];
-    for (const log of receipt.logs) {
-      if (log.address.toLowerCase() !== this.chain.deployment.ledger.toLowerCase()) continue;
-      const parsed = this.chain.events.parse(log, isTransferBatch ? TRANSFER_BATCH_EVENTS : undefined);
-      if (parsed) events.push(parsed);
+    const posted: { sequence: number; postedAt: number }[] = [];
+    const rejected = new Map<number, number>();
+    if (isTransferBatch) {
+      // The mirror's decoder: RecordPosted read from its fixed words (a batch has a hundred), the rest by the ABI.
+      const { records, changes } = this.decoder.decode(ledgerLogs);
+      for (const r of records) posted.push({ sequence: r.sequence, postedAt: r.postedAt });
+      for (const c of changes) if (c.kind === "AuthorizationRejected") rejected.set(Number(c.args.index), Number(c.args.reason));
+    } else {
+      for (const log of ledgerLogs) {
+        const parsed = this.chain.events.parse(log);
+        if (parsed) events.push(parsed);
+      }
     }
     let revert: { code: string; detail: Record<string, unknown> } | null = null;
     if (receipt.status !== 1) {
@@ -499,9 +510,6 @@ class Lane {
     await this.db.transaction(async (em) => {
       await em.update(ChainTransaction, { id: tx.id }, { status: "mined", blockNumber: receipt.blockNumber, updatedAt: now() });
       if (isTransferBatch) {
-        const rejected = new Map<number, number>();
-        const posted = events.filter((e) => e.name === "RecordPosted");
-        for (const e of events) if (e.name === "AuthorizationRejected") rejected.set(Number(e.args.index), Number(e.args.reason));
         let k = 0;
         for (const op of [...ops].sort((a, b) => (a.batchIndex ?? 0) - (b.batchIndex ?? 0))) {
           if (revert) {
@@ -512,8 +520,7 @@ class Lane {
             this.expectedNonce.delete(`${op.fromAddress}:${op.assetId}`);
             await this.settle(em, op, { ...base, status: "failed", events: [], errorCode: TRANSFER_CHECK_CODES[reason] ?? "TRANSACTION_REVERTED", errorDetail: { reason } });
           } else {
-            const record = posted[k++];
-            await this.settle(em, op, { ...base, status: "posted", events: record ? [record] : [] });
+            await this.settle(em, op, { ...base, status: "posted", events: [], record: posted[k++] });
           }
         }
       } else {
@@ -544,11 +551,10 @@ class Lane {
   private async settle(em: EntityManager, op: Operation, outcome: Outcome): Promise<void> {
     const result: Record<string, unknown> = {};
     if (outcome.txHash) Object.assign(result, { txHash: outcome.txHash, blockNumber: outcome.blockNumber });
-    if (op.kind === TRANSFER_KIND && outcome.status === "posted" && outcome.events[0]) {
-      const e = outcome.events[0];
+    if (op.kind === TRANSFER_KIND && outcome.status === "posted" && outcome.record) {
       Object.assign(result, {
-        recordSequence: e.args.sequence.toString(),
-        rightsArisenAt: new Date(Number(e.args.postedAt) * 1000).toISOString(),
+        recordSequence: String(outcome.record.sequence),
+        rightsArisenAt: new Date(outcome.record.postedAt * 1000).toISOString(),
       });
     } else if (outcome.status === "posted") {
       result.events = outcome.events.map((e) => ({ name: e.name, args: Object.fromEntries(e.fragment.inputs.map((inp, i) => [inp.name, stringify(e.args[i])])) }));
