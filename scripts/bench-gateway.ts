@@ -4,7 +4,8 @@
  *   npm run bench:gateway            (TRANSFERS=2000 CONCURRENCY=50 HOLDERS=100 by default)
  *
  * Baseline: the same number of holder-signed transfers sent straight to the node, one transaction per transfer,
- * pipelined nonces, no gateway. Gateway: holder-signed transfers POSTed to /v1/transfers by CONCURRENCY clients,
+ * pipelined nonces, no gateway. Gateway: holder-signed transfers POSTed to /v1/transfers by CONCURRENCY clients
+ * (on a worker thread, scripts/lib/transfer-clients.ts),
  * until every one is posted. Prints a table and, as its last line, one JSON object.
  */
 import { mkdtempSync, rmSync } from "node:fs";
