@@ -9,11 +9,19 @@ import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 /**
  * @title MockContractWallet
  * @notice Test only: a minimal smart-contract wallet. It answers ERC-1271 by checking that its owner's externally
- * owned key signed the digest, and accepts every ERC-1155 unit sent to it.
+ * owned key signed the digest, and accepts every ERC-1155 unit sent to it unless its owner told it to refuse.
  */
 contract MockContractWallet is IERC1271, IERC1155Receiver {
     /// @notice The key whose ECDSA signatures the wallet accepts as its own.
     address public immutable owner;
+    /// @notice Whether ERC-1155 transfers to the wallet are refused (the receiver hook answers a wrong value).
+    bool public refusing;
+
+    /// @notice Emitted when the owner switches refusal on or off.
+    event RefusingSet(bool refusing);
+
+    /// @notice The caller is not the wallet's owner.
+    error NotOwner();
 
     /// @param owner_ the externally owned account that signs for the wallet
     constructor(address owner_) {
@@ -26,9 +34,17 @@ contract MockContractWallet is IERC1271, IERC1155Receiver {
         return err == ECDSA.RecoverError.NoError && recovered == owner ? IERC1271.isValidSignature.selector : bytes4(0xffffffff);
     }
 
-    /// @notice Accepts a single ERC-1155 transfer.
-    function onERC1155Received(address, address, uint256, uint256, bytes calldata) external pure returns (bytes4) {
-        return IERC1155Receiver.onERC1155Received.selector;
+    /// @notice The owner makes the wallet refuse (or accept again) ERC-1155 transfers.
+    /// @param refusing_ true to refuse
+    function setRefusing(bool refusing_) external {
+        if (msg.sender != owner) revert NotOwner();
+        refusing = refusing_;
+        emit RefusingSet(refusing_);
+    }
+
+    /// @notice Accepts a single ERC-1155 transfer, unless refusing.
+    function onERC1155Received(address, address, uint256, uint256, bytes calldata) external view returns (bytes4) {
+        return refusing ? bytes4(0) : IERC1155Receiver.onERC1155Received.selector;
     }
 
     /// @notice Accepts a batch ERC-1155 transfer.

@@ -145,6 +145,8 @@ class Lane {
   /** The batch relay's ABI signature, for the signing thread's encoder. */
   private readonly batchFragment: string;
   private readonly decoder: LogDecoder;
+  /** Recipients' wallet kind from the participant register, with when it was read. */
+  private readonly walletKinds = new Map<string, { contractWallet: boolean; at: number }>();
 
   constructor(
     readonly name: SignerName,
@@ -307,6 +309,7 @@ class Lane {
       const inFlight = this.inFlightNext(k);
       this.expectedNonce.set(k, onChain > inFlight ? onChain : inFlight);
     }));
+    const contractWallets = await this.contractWalletRecipients(candidates);
     const now = BigInt(Math.floor(Date.now() / 1000));
     const batch: Operation[] = [];
     const dead: { op: Operation; code: string }[] = [];
@@ -315,10 +318,13 @@ class Lane {
     // In arrival order (a payment received is relayed before the one it funds), each holder's next nonce first;
     // repeated while authorizations that arrived ahead of their turn become next.
     const waiting = new Set(candidates);
-    for (let progress = true; progress && batch.length < this.config.batchMax; ) {
+    // A contract wallet's ERC-1155 hook may refuse its units, which reverts the whole transaction: a transfer to
+    // one goes in a batch of its own, so a refusal fails that transfer only.
+    let closed = false;
+    for (let progress = true; progress && !closed && batch.length < this.config.batchMax; ) {
       progress = false;
       for (const op of candidates) {
-        if (!waiting.has(op) || batch.length >= this.config.batchMax) continue;
+        if (!waiting.has(op) || closed || batch.length >= this.config.batchMax) continue;
         const k = `${op.fromAddress}:${op.assetId}`;
         const nonce = BigInt(op.nonce!);
         const deadline = BigInt((JSON.parse(op.payload) as TransferPayload).authorization.deadline);
@@ -329,10 +335,13 @@ class Lane {
           dead.push({ op, code: "AUTHORIZATION_EXPIRED" });
           waiting.delete(op);
         } else if (nonce === expected.get(k)!) {
+          const alone = contractWallets.has(op.toAddress ?? "");
+          if (alone && batch.length > 0) continue;
           batch.push(op);
           waiting.delete(op);
           expected.set(k, nonce + 1n);
           progress = true;
+          if (alone) closed = true;
         }
       }
     }
@@ -349,6 +358,18 @@ class Lane {
       for (const d of dead) this.owner.emit("settled", d.op.id);
     }
     return send ? batch : [];
+  }
+
+  /** The candidates' recipients that are contract wallets in the participant register (flags cached a minute). */
+  private async contractWalletRecipients(candidates: Operation[]): Promise<Set<string>> {
+    const at = Date.now();
+    const recipients = [...new Set(candidates.map((op) => op.toAddress).filter((a): a is string => !!a))];
+    const stale = recipients.filter((a) => (this.walletKinds.get(a)?.at ?? 0) < at - 60_000);
+    await Promise.all(stale.map(async (a) => {
+      const p = await this.chain.ledger.participant(a);
+      this.walletKinds.set(a, { contractWallet: p.contractWallet, at });
+    }));
+    return new Set(recipients.filter((a) => this.walletKinds.get(a)!.contractWallet));
   }
 
   private transferBatchInFlight(): boolean {
