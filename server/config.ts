@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { SupervisionSettings } from "./supervision/settings";
+import { isCidr } from "./supervision/egress";
 
 const hexKey = z.string().regex(/^(0x)?[0-9a-fA-F]{64}$/, "must be a 32-byte hex private key");
 const boolish = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
@@ -39,6 +40,10 @@ const envSchema = z
     DECISION_CHECK_INTERVAL_MS: z.coerce.number().int().min(100).max(604_800_000).optional(),
     DECISION_FETCH_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).optional(),
     DECISION_MAX_BYTES: z.coerce.number().int().min(1).optional(),
+    OUTBOUND_ALLOW: z.string()
+      .transform((v) => v.split(",").map((x) => x.trim()).filter(Boolean))
+      .refine((list) => list.every(isCidr), "must be a comma-separated list of networks in CIDR notation, e.g. 10.20.0.0/16,fd00::/8")
+      .optional(),
   })
   .superRefine((env, ctx) => {
     if (!env.OPERATOR_KEY && !env.OPERATOR_KEYSTORE_FILE) {
@@ -118,6 +123,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       enabled: e.SUPERVISION_ENABLED, dispatchIntervalMs: e.WEBHOOK_DISPATCH_INTERVAL_MS, webhookTimeoutMs: e.WEBHOOK_TIMEOUT_MS,
       retryBaseMs: e.WEBHOOK_RETRY_BASE_MS, retryMaxMs: e.WEBHOOK_RETRY_MAX_MS, monitoringIntervalMs: e.MONITORING_INTERVAL_MS,
       decisionCheckIntervalMs: e.DECISION_CHECK_INTERVAL_MS, decisionFetchTimeoutMs: e.DECISION_FETCH_TIMEOUT_MS, decisionMaxBytes: e.DECISION_MAX_BYTES,
+      outboundAllow: e.OUTBOUND_ALLOW,
     },
   };
 }

@@ -101,6 +101,7 @@ export const ERRORS = {
   // --- supervision (subscriptions, monitoring, alerts)
   SUBSCRIPTION_NOT_FOUND: [404, "No such subscription among yours; list them with GET /v1/subscriptions."],
   SUBSCRIPTION_URL_INVALID: [422, "The webhook URL must be an http or https URL."],
+  SUBSCRIPTION_URL_NOT_ALLOWED: [422, "The webhook URL's host is not a public address and not in a network the operator allowed (OUTBOUND_ALLOW); use a reachable public URL or ask the operator to list the receiver's network."],
   REPLAY_SEQUENCE_INVALID: [422, "fromSequence is beyond the subscription's last delivery sequence; see details.lastSequence."],
   MONITORING_RULE_NOT_FOUND: [404, "No such monitoring rule."],
   MONITORING_RULE_INVALID: [422, "The monitoring rule is inconsistent; see details.problem."],

@@ -12,6 +12,7 @@ import type { AlertKind, AlertStatus, CheckOutcome } from "./entities";
 import type { SupervisionSettings } from "./settings";
 import { acquireWorkerLease, nowIso, parseJson, Ticker } from "./util";
 import { withDeadline } from "../deadline";
+import type { EgressPolicy } from "./egress";
 
 /** An asset whose decision must stay published: status Active or Suspended (not yet Closed). */
 export interface DecisionTarget {
@@ -80,7 +81,7 @@ export interface FetchResult {
  * Fetches a decision document and compares keccak256(document bytes) with the hash recorded on chain. Only the
  * URI the asset declares is fetched (http or https, no redirects followed), with a timeout and a size limit.
  */
-export async function fetchDecision(uri: string, expectedHash: string, timeoutMs: number, maxBytes: number, stop?: AbortSignal): Promise<FetchResult> {
+export async function fetchDecision(uri: string, expectedHash: string, timeoutMs: number, maxBytes: number, egress: EgressPolicy, stop?: AbortSignal): Promise<FetchResult> {
   let url: URL;
   try {
     url = new URL(uri);
@@ -88,6 +89,8 @@ export async function fetchDecision(uri: string, expectedHash: string, timeoutMs
     return { outcome: "unreachable", httpStatus: null, actualHash: null, error: "the decision URI is not a URL" };
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") return { outcome: "unreachable", httpStatus: null, actualHash: null, error: `unsupported scheme ${url.protocol}` };
+  const refusal = await egress.refusal(url);
+  if (refusal) return { outcome: "unreachable", httpStatus: null, actualHash: null, error: refusal };
   try {
     return await withDeadline(timeoutMs, stop, async (signal): Promise<FetchResult> => {
       const res = await fetch(url, { redirect: "manual", signal, headers: { "user-agent": "sda-gateway-decision-check/1" } });
@@ -175,6 +178,7 @@ export class DecisionChecker {
     private readonly db: Database,
     private readonly source: DecisionTargetSource,
     private readonly settings: SupervisionSettings,
+    private readonly egress: EgressPolicy,
     private readonly log: Logger,
     private readonly instanceId: string,
   ) {
@@ -216,7 +220,7 @@ export class DecisionChecker {
         continue;
       }
       const started = Date.now();
-      const r = await fetchDecision(t.decisionURI, t.decisionHash, this.settings.decisionFetchTimeoutMs, this.settings.decisionMaxBytes, stop);
+      const r = await fetchDecision(t.decisionURI, t.decisionHash, this.settings.decisionFetchTimeoutMs, this.settings.decisionMaxBytes, this.egress, stop);
       if (stop.aborted) break;
       const check = Object.assign(new DecisionCheck(), {
         id: randomUUID(), assetId: t.assetId, uri: t.decisionURI, expectedHash: t.decisionHash, actualHash: r.actualHash, outcome: r.outcome,

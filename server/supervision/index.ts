@@ -8,6 +8,7 @@ import { AuditQueryService } from "./audit-query";
 import { AlertService, DecisionChecker, MirrorDecisionTargets } from "./decisions";
 import type { DecisionTargetSource } from "./decisions";
 import { MonitoringService, MonitoringWorker } from "./monitoring";
+import { EgressPolicy } from "./egress";
 import { supervisionSettings } from "./settings";
 import type { SupervisionSettings } from "./settings";
 import { SubscriptionService, WebhookDispatcher } from "./subscriptions";
@@ -33,10 +34,11 @@ export class Supervision {
   constructor(deps: { db: Database; chain: LedgerClient; config: Config; log: Logger; participants: () => ParticipantService; decisionTargets?: DecisionTargetSource }) {
     const { db, log } = deps;
     this.settings = supervisionSettings(deps.config);
-    this.dispatcher = new WebhookDispatcher(db, this.settings, log.child({ component: "webhooks" }), this.instanceId);
+    const egress = new EgressPolicy(this.settings.outboundAllow);
+    this.dispatcher = new WebhookDispatcher(db, this.settings, egress, log.child({ component: "webhooks" }), this.instanceId);
     this.monitor = new MonitoringWorker(db, this.settings, log.child({ component: "monitoring" }), this.instanceId);
-    this.decisions = new DecisionChecker(db, deps.decisionTargets ?? new MirrorDecisionTargets(db, deps.chain), this.settings, log.child({ component: "decision-check" }), this.instanceId);
-    this.subscriptions = new SubscriptionService(db, () => this.dispatcher.wake());
+    this.decisions = new DecisionChecker(db, deps.decisionTargets ?? new MirrorDecisionTargets(db, deps.chain), this.settings, egress, log.child({ component: "decision-check" }), this.instanceId);
+    this.subscriptions = new SubscriptionService(db, egress, () => this.dispatcher.wake());
     this.monitoring = new MonitoringService(db, deps.participants);
     this.alerts = new AlertService(db);
     this.audit = new AuditQueryService(db);

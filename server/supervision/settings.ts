@@ -22,6 +22,8 @@ export interface SupervisionSettings {
   decisionFetchTimeoutMs: number;
   /** Largest decision document fetched (DECISION_MAX_BYTES). */
   decisionMaxBytes: number;
+  /** Networks (CIDR) besides public addresses that webhooks and decision fetches may reach (OUTBOUND_ALLOW). */
+  outboundAllow: string[];
 }
 
 export const SUPERVISION_DEFAULTS: SupervisionSettings = {
@@ -35,6 +37,7 @@ export const SUPERVISION_DEFAULTS: SupervisionSettings = {
   decisionCheckIntervalMs: 3_600_000,
   decisionFetchTimeoutMs: 10_000,
   decisionMaxBytes: 50 * 1024 * 1024,
+  outboundAllow: [],
 };
 
 export function supervisionSettings(config: Pick<Config, "supervision">): SupervisionSettings {

@@ -11,6 +11,7 @@ import type { DeliveryStatus, SubscriptionStatus } from "./entities";
 import type { SupervisionSettings } from "./settings";
 import { isoIn, maxEventSeq, nowIso, parseJson, readEventsAfter, Ticker } from "./util";
 import { withDeadline } from "../deadline";
+import type { EgressPolicy } from "./egress";
 
 /** Headers of a webhook delivery (lower-case, as Node's http module exposes them to a receiver). */
 export const WEBHOOK_HEADERS = {
@@ -104,11 +105,13 @@ export function matches(s: Pick<Subscription, "eventTypes" | "assetIds" | "accou
  * Clients see and manage their own subscriptions; the authority sees all.
  */
 export class SubscriptionService {
-  constructor(private readonly db: Database, private readonly onChange: () => void = () => undefined) {}
+  constructor(private readonly db: Database, private readonly egress: EgressPolicy, private readonly onChange: () => void = () => undefined) {}
 
   async create(client: ApiClient, input: SubscriptionInput): Promise<{ subscription: ReturnType<typeof viewSubscription>; secret: string }> {
     const url = new URL(input.url);
     if (url.protocol !== "http:" && url.protocol !== "https:") throw new AppError("SUBSCRIPTION_URL_INVALID", { url: input.url });
+    const refusal = await this.egress.refusal(url);
+    if (refusal) throw new AppError("SUBSCRIPTION_URL_NOT_ALLOWED", { url: input.url, reason: refusal });
     if (input.issuer && client.role !== "operator") throw new AppError("FORBIDDEN", { role: client.role, allowed: ["operator"], field: "issuer" });
     const issuer = input.issuer ? getAddress(input.issuer) : null;
     const accounts = input.accounts?.length ? input.accounts.map((a) => a.toLowerCase()) : issuer ? [issuer.toLowerCase()] : null;
@@ -205,6 +208,7 @@ export class WebhookDispatcher {
   constructor(
     private readonly db: Database,
     private readonly settings: SupervisionSettings,
+    private readonly egress: EgressPolicy,
     private readonly log: Logger,
     private readonly instanceId: string,
   ) {
@@ -315,6 +319,8 @@ export class WebhookDispatcher {
     let status: number | null = null;
     let error: string | null = null;
     try {
+      const refusal = await this.egress.refusal(new URL(sub.url));
+      if (refusal) throw new Error(refusal);
       status = await withDeadline(this.settings.webhookTimeoutMs, this.abort.signal, async (signal) => {
         const res = await fetch(sub.url, {
           method: "POST",

@@ -4,6 +4,7 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { fetchDecision } from "../../server/supervision/decisions";
 import { withDeadline } from "../../server/deadline";
+import { EgressPolicy } from "../../server/supervision/egress";
 import { collectGarbage } from "./supervision-support";
 
 /** Outbound calls (webhooks, decision documents) give up at their deadline whatever the peer does. */
@@ -53,7 +54,7 @@ describe("outbound calls: the deadline holds", function () {
 
   it("when a decision document's server never answers, then the check records it unreachable with the timeout", async () => {
     const stop = new AbortController(); // the checker passes its stop signal, as the gateway does
-    const checked = fetchDecision(`${url}/hang`, "0x" + "00".repeat(32), 300, 1_000_000, stop.signal);
+    const checked = fetchDecision(`${url}/hang`, "0x" + "00".repeat(32), 300, 1_000_000, new EgressPolicy(["127.0.0.0/8"]), stop.signal);
     setTimeout(collectGarbage, 50);
     const r = await checked;
     expect(r).to.deep.include({ outcome: "unreachable", httpStatus: null, error: "no answer within 300 ms" });

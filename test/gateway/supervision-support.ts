@@ -18,6 +18,8 @@ export const FAST_SUPERVISION: Partial<Config> = {
   supervision: {
     dispatchIntervalMs: 50, webhookTimeoutMs: 1_000, retryBaseMs: 50, retryMaxMs: 300, gapGraceMs: 1_000,
     monitoringIntervalMs: 50, decisionCheckIntervalMs: 60_000, decisionFetchTimeoutMs: 500,
+    // The tests' receivers and document servers listen on loopback.
+    outboundAllow: ["127.0.0.0/8"],
   },
 };
 

@@ -1,0 +1,56 @@
+import { expect } from "chai";
+import { loadConfig, ConfigError } from "../../server/config";
+import { EgressPolicy } from "../../server/supervision/egress";
+import { Subscription } from "../../server/supervision/entities";
+import { bearer, startEnv } from "./support/harness";
+import type { TestEnv } from "./support/harness";
+
+/** Outbound calls (webhooks, decision documents) reach public addresses, or networks the operator listed. */
+describe("outbound calls: where the gateway may connect", function () {
+  const refusal = (policy: EgressPolicy, url: string) => policy.refusal(new URL(url));
+
+  it("when no network is listed, then loopback, private, link-local (cloud metadata) and unique-local addresses are refused", async () => {
+    const strict = new EgressPolicy([]);
+    for (const url of ["http://127.0.0.1:9/x", "http://localhost:9/x", "http://10.1.2.3/x", "http://192.168.0.10/x", "http://172.16.5.5/x",
+      "http://169.254.169.254/latest/meta-data", "http://[::1]/x", "http://[fd00::1]/x", "http://[::ffff:127.0.0.1]/x", "http://0.0.0.0/x"]) {
+      expect(await refusal(strict, url), url).to.match(/outbound calls go to public addresses/);
+    }
+  });
+
+  it("when the address is public unicast, then it is allowed", async () => {
+    const strict = new EgressPolicy([]);
+    for (const url of ["https://93.184.216.34/hook", "http://[2a00:1450:4001:80b::200e]/hook"]) expect(await refusal(strict, url), url).to.equal(null);
+  });
+
+  it("when the receiver's network is listed, then its addresses are allowed and others still refused", async () => {
+    const policy = new EgressPolicy(["127.0.0.0/8", "10.20.0.0/16"]);
+    expect(await refusal(policy, "http://127.0.0.1:8080/hook")).to.equal(null);
+    expect(await refusal(policy, "http://10.20.3.4/hook")).to.equal(null);
+    expect(await refusal(policy, "http://10.21.3.4/hook")).to.match(/10\.21\.3\.4 \(private\)/);
+    expect(await refusal(policy, "http://169.254.169.254/")).to.match(/linkLocal/);
+  });
+
+  it("when the host does not resolve, then the call is refused with the reason", async () => {
+    expect(await refusal(new EgressPolicy([]), "http://no-such-host.invalid/hook")).to.match(/cannot resolve no-such-host\.invalid/);
+  });
+
+  it("when OUTBOUND_ALLOW is not a list of networks, then the gateway refuses to start", () => {
+    const base = { OPERATOR_KEY: "0x" + "11".repeat(32) };
+    expect(loadConfig({ ...base, OUTBOUND_ALLOW: "10.0.0.0/8, 127.0.0.1/32" }).supervision?.outboundAllow).to.deep.equal(["10.0.0.0/8", "127.0.0.1/32"]);
+    expect(() => loadConfig({ ...base, OUTBOUND_ALLOW: "10.0.0.0/8,intranet" })).to.throw(ConfigError, /OUTBOUND_ALLOW/);
+  });
+
+  describe("through the API", () => {
+    let env: TestEnv;
+    before(async () => { env = await startEnv(); });
+    after(async () => { await env?.close(); });
+
+    it("when a monitor subscribes a loopback URL on a gateway that allows no private network, then 422 SUBSCRIPTION_URL_NOT_ALLOWED and nothing is stored", async () => {
+      const res = await env.http.post("/v1/subscriptions").set(bearer(env.keys.monitor)).send({ url: "http://127.0.0.1:9/hook", eventTypes: ["record.posted"] });
+      expect(res.status, JSON.stringify(res.body)).to.equal(422);
+      expect(res.body.error.code).to.equal("SUBSCRIPTION_URL_NOT_ALLOWED");
+      expect(res.body.error.details.reason).to.match(/127\.0\.0\.1 \(loopback\)/);
+      expect(await env.gateway.dataSource.manager.count(Subscription)).to.equal(0);
+    });
+  });
+});
