@@ -108,6 +108,8 @@ async function main() {
     OPERATOR_KEY: process.env.OPERATOR_KEY ?? operator.privateKey,
     AUTHORITY_KEY: process.env.AUTHORITY_KEY ?? authority.privateKey,
     PORT: process.env.PORT ?? "8080",
+    // Development on one machine: webhook receivers and document servers on localhost may be called.
+    OUTBOUND_ALLOW: process.env.OUTBOUND_ALLOW ?? "127.0.0.0/8,::1/128",
   });
   const log = createLogger(config);
   const gateway = await createGateway(config, log);
