@@ -2,7 +2,10 @@ import { expect } from "chai";
 import { loadConfig, ConfigError } from "../../server/config";
 import { EgressPolicy } from "../../server/supervision/egress";
 import { Subscription } from "../../server/supervision/entities";
+import { Wallet } from "ethers";
+import { appendEvent } from "../../server/mirror/event-log";
 import { bearer, startEnv } from "./support/harness";
+import { FAST_SUPERVISION, Receiver, waitFor } from "./supervision-support";
 import type { TestEnv } from "./support/harness";
 
 /** Outbound calls (webhooks, decision documents) reach public addresses, or networks the operator listed. */
@@ -51,6 +54,37 @@ describe("outbound calls: where the gateway may connect", function () {
       expect(res.body.error.code).to.equal("SUBSCRIPTION_URL_NOT_ALLOWED");
       expect(res.body.error.details.reason).to.match(/127\.0\.0\.1 \(loopback\)/);
       expect(await env.gateway.dataSource.manager.count(Subscription)).to.equal(0);
+    });
+  });
+  describe("at delivery", () => {
+    let env: TestEnv;
+    let receiver: Receiver;
+    before(async () => {
+      env = await startEnv(FAST_SUPERVISION);
+      receiver = await new Receiver().start();
+    });
+    after(async () => {
+      await env?.close();
+      await receiver?.stop();
+    });
+
+    it("when the receiver's network is no longer allowed, then nothing is sent and the delivery records why; when it is again, then the event arrives", async () => {
+      const account = Wallet.createRandom().address;
+      const created = await env.http.post("/v1/subscriptions").set(bearer(env.keys.monitor)).send({ url: receiver.url, eventTypes: ["participant.frozen"] });
+      expect(created.status, JSON.stringify(created.body)).to.equal(201);
+      const id = created.body.subscription.id as string;
+      await env.restart({ supervision: { ...FAST_SUPERVISION.supervision, outboundAllow: [] } });
+      await env.gateway.context.db.transaction((em) => appendEvent(em, { type: "participant.frozen", assetId: null, account, counterparty: null, payload: { account } }));
+      const refused = await waitFor("a refused attempt", async () => {
+        const d = await env.http.get(`/v1/subscriptions/${id}/deliveries`).set(bearer(env.keys.monitor));
+        return d.body.items.find((i: { attempts: number }) => i.attempts > 0) as { lastError: string; status: string } | undefined;
+      });
+      expect(refused.status).to.equal("pending");
+      expect(refused.lastError).to.match(/127\.0\.0\.1 \(loopback\)/);
+      expect(receiver.requests).to.have.length(0);
+      await env.restart({ supervision: FAST_SUPERVISION.supervision });
+      await waitFor("the delivery", async () => receiver.accepted().length > 0);
+      expect(receiver.requests[0].body.event.type).to.equal("participant.frozen");
     });
   });
 });
