@@ -22,7 +22,7 @@ import {
 import { SecuredAssetLedger__factory } from "../typechain-types";
 import { loadConfig } from "../server/config";
 import { createGateway } from "../server/main";
-import { runClientsOnWorker } from "./lib/transfer-clients";
+import { pool, runClientsOnWorker } from "./lib/transfer-clients";
 import type { TransferBody } from "./lib/transfer-clients";
 
 const N = Number(process.env.TRANSFERS ?? 2000);
@@ -35,13 +35,6 @@ const account = (i: number, provider: JsonRpcProvider) => devWallet(i, provider)
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return 0;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
-
-async function pool<T>(items: T[], n: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(n, items.length) }, async () => {
-    while (next < items.length) await fn(items[next++]);
-  }));
 }
 
 async function main() {

@@ -71,7 +71,7 @@ export interface Config {
   batchMax: number;
   batchWaitMs: number;
   /** How long a partial transfer batch may wait for the transfer batch in flight to be mined (so they share no block). */
-  batchHoldMs?: number;
+  batchHoldMs: number;
   /** Transactions in flight at once; 0 = detect (1 under automine, 8 otherwise). */
   maxInFlight: number;
   confirmations: number;

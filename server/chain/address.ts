@@ -10,11 +10,12 @@ const cache = new Map<string, string>();
  */
 export function checksumAddress(value: string): string | null {
   if (!HEX_ADDRESS.test(value)) return null;
-  let canonical = cache.get(value.toLowerCase());
+  const lower = value.toLowerCase();
+  let canonical = cache.get(lower);
   if (canonical === undefined) {
-    canonical = getAddress(value.toLowerCase());
+    canonical = getAddress(lower);
     if (cache.size >= MAX_CACHED) cache.clear();
-    cache.set(value.toLowerCase(), canonical);
+    cache.set(lower, canonical);
   }
   const body = value.slice(2);
   const mixedCase = body !== body.toLowerCase() && body !== body.toUpperCase();

@@ -83,7 +83,7 @@ export class LedgerClient {
     const expected = config.chainId ?? deployment.chainId;
     const req = new FetchRequest(config.rpcUrl);
     req.timeout = 30_000;
-    const provider = new JsonRpcProvider(req, expected, { staticNetwork: true, batchMaxCount: 100, batchStallTime: 3, pollingInterval: config.pollIntervalMs, cacheTimeout: -1 });
+    const provider = new JsonRpcProvider(req, expected, { staticNetwork: true, batchMaxCount: 20, batchStallTime: 2, pollingInterval: config.pollIntervalMs, cacheTimeout: -1 });
     const actual = BigInt(await provider.send("eth_chainId", []));
     if (actual !== BigInt(expected)) {
       provider.destroy();

@@ -4,7 +4,7 @@
 // JavaScript implementation; the signature is parsed and checked (canonical s, v) by ethers either way.
 // Plain JavaScript: workers do not load ts-node.
 "use strict";
-const { Signature, computeAddress, getBytes, recoverAddress } = require("ethers");
+const { Interface, Signature, Wallet, computeAddress, getBytes, keccak256, recoverAddress } = require("ethers");
 
 let native = null;
 try {
@@ -33,31 +33,32 @@ module.exports = function recoverAll(items) {
 module.exports.recoverOne = recoverOne;
 module.exports.native = native !== null;
 
-const { Interface, Wallet, keccak256 } = require("ethers");
 const wallets = new Map();
 const interfaces = new Map();
+
+/** @param {{ fragment: string, args: unknown[] }} call @returns {string} the calldata */
+function encodeCall(call) {
+  let iface = interfaces.get(call.fragment);
+  if (!iface) {
+    iface = new Interface([call.fragment]);
+    interfaces.set(call.fragment, iface);
+  }
+  return iface.encodeFunctionData(iface.fragments[0].name, call.args);
+}
 
 /**
  * Encodes (for a transfer batch: the ABI call from its authorizations) and signs one transaction. Encoding and
  * RLP-serialising a hundred authorizations is tens of milliseconds of JavaScript, so it is done here too.
- * @param {{ privateKey: string, tx: object, call?: { fragment: string, args: unknown[] } }} task
+ * @param {{ privateKey: string, tx: object, body: { data: string } | { call: { fragment: string, args: unknown[] } } }} task
  * @returns {Promise<{ raw: string, hash: string }>}
  */
-module.exports.signTransaction = async function signTransaction({ privateKey, tx, call }) {
+module.exports.signTransaction = async function signTransaction({ privateKey, tx, body }) {
   let wallet = wallets.get(privateKey);
   if (!wallet) {
     wallet = new Wallet(privateKey);
     wallets.set(privateKey, wallet);
   }
-  let data = tx.data;
-  if (call) {
-    let iface = interfaces.get(call.fragment);
-    if (!iface) {
-      iface = new Interface([call.fragment]);
-      interfaces.set(call.fragment, iface);
-    }
-    data = iface.encodeFunctionData(iface.fragments[0].name, call.args);
-  }
+  const data = body.call ? encodeCall(body.call) : body.data;
   const raw = await wallet.signTransaction({ ...tx, data });
   // A signed transaction's hash is the hash of its serialisation.
   return { raw, hash: keccak256(raw) };

@@ -16,7 +16,7 @@ export function defaultSignatureThreads(): number {
   return Math.max(1, availableParallelism() - 1);
 }
 
-/** A transaction to sign; `data`, or a `call` that the signing thread encodes (a batch's calldata is large). */
+/** A transaction to sign, without its data. */
 export interface UnsignedTransaction {
   to: string;
   nonce: number;
@@ -26,12 +26,14 @@ export interface UnsignedTransaction {
   gasPrice?: bigint;
   maxFeePerGas?: bigint;
   maxPriorityFeePerGas?: bigint;
-  data?: string;
 }
+
+/** A transaction's data: given, or a `call` that the signing thread encodes (a batch's calldata is large). */
+export type TransactionData = { data: string } | { call: { fragment: string; args: unknown[] } };
 
 interface WorkerModule {
   (items: { digest: string; signature: string }[]): (string | null)[];
-  signTransaction(task: { privateKey: string; tx: UnsignedTransaction; call?: { fragment: string; args: unknown[] } }): Promise<{ raw: string; hash: string }>;
+  signTransaction(task: { privateKey: string; tx: UnsignedTransaction; body: TransactionData }): Promise<{ raw: string; hash: string }>;
 }
 
 /**
@@ -86,9 +88,9 @@ export class SignatureThreads {
     }
   }
 
-  /** Signs a transaction with `privateKey`; with `call`, its data is `call.fragment` encoded with `call.args`. */
-  async signTransaction(privateKey: string, tx: UnsignedTransaction, call?: { fragment: string; args: unknown[] }): Promise<{ raw: string; hash: string }> {
-    const task = { privateKey, tx, ...(call ? { call } : {}) };
+  /** Signs a transaction with `privateKey`; a `call` body is encoded (`call.fragment` with `call.args`) first. */
+  async signTransaction(privateKey: string, tx: UnsignedTransaction, body: TransactionData): Promise<{ raw: string; hash: string }> {
+    const task = { privateKey, tx, body };
     if (this.pool) return (await this.pool.run(task, { name: "signTransaction" })) as { raw: string; hash: string };
     return inline().signTransaction(task);
   }

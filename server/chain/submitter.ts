@@ -10,6 +10,7 @@ import type { Database } from "../persistence/data-source";
 import { ChainTransaction, Operation } from "../persistence/entities";
 import type { SignerName } from "../persistence/entities";
 import type { LedgerClient, MinedReceipt } from "./ledger";
+import type { TransactionData } from "./signatures";
 import { TRANSFER_CHECK_CODES } from "../errors";
 import { appendEvent } from "../mirror/event-log";
 import { LogDecoder } from "../mirror/decode";
@@ -253,7 +254,7 @@ class Lane {
     if (oldest.kind === TRANSFER_KIND) {
       // A partial batch waits (up to batchHoldMs) while another transfer batch is in flight: one transaction per
       // block, plus full ones, costs far less to sign, send and confirm than one per request.
-      const held = Date.now() - Date.parse(oldest.createdAt) < (this.config.batchHoldMs ?? 250);
+      const held = Date.now() - Date.parse(oldest.createdAt) < this.config.batchHoldMs;
       const fullOnly = held && this.transferBatchInFlight();
       const enough = !fullOnly || (await repo.count({ where: { signer: this.name, status: "pending", kind: TRANSFER_KIND, txId: IsNull() } })) >= this.config.batchMax;
       const batch = enough ? await this.nextTransferBatch(fullOnly) : [];
@@ -399,7 +400,7 @@ class Lane {
   }
 
   /** Signs, persists (transaction + operations, atomically), then broadcasts. */
-  private async sendTx(ops: Operation[], body: { data: string } | { call: { fragment: string; args: unknown[] } }, gasLimit: bigint): Promise<void> {
+  private async sendTx(ops: Operation[], body: TransactionData, gasLimit: bigint): Promise<void> {
     const fees = await this.fees();
     const nonce = this.nextNonce;
     const { raw, hash } = await this.chain.signatures.signTransaction(this.wallet.privateKey, {
@@ -408,8 +409,7 @@ class Lane {
       gasLimit,
       chainId: this.chain.chainId,
       ...("gasPrice" in fees ? { gasPrice: fees.gasPrice, type: 0 } : { ...fees, type: 2 }),
-      ...("data" in body ? { data: body.data } : {}),
-    }, "call" in body ? body.call : undefined);
+    }, body);
     const tx = Object.assign(new ChainTransaction(), {
       id: randomUUID(), signer: this.name, signerAddress: this.wallet.address, nonce, hash, raw,
       status: "signed", blockNumber: null, createdAt: now(), updatedAt: now(),

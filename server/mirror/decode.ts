@@ -1,6 +1,7 @@
 import { keccak256, ZeroAddress } from "ethers";
 import type { Interface, LogDescription } from "ethers";
 import { GENESIS_RECORD_HASH } from "../chain/records";
+import { EventParser } from "../chain/events";
 
 /** A log as eth_getLogs returns it (quantities in hex). No ethers Log objects: the indexer decodes only what it needs. */
 export interface RawLog {
@@ -72,8 +73,10 @@ function argsOf(parsed: LogDescription): Record<string, string | string[] | bool
 export class LogDecoder {
   readonly recordTopic: string;
   private readonly skippedTopics: Set<string>;
+  private readonly events: EventParser;
 
-  constructor(private readonly iface: Interface) {
+  constructor(iface: Interface) {
+    this.events = new EventParser(iface);
     this.recordTopic = iface.getEvent("RecordPosted")!.topicHash;
     this.skippedTopics = new Set([...SKIPPED].flatMap((name) => {
       const e = iface.getEvent(name);
@@ -110,12 +113,7 @@ export class LogDecoder {
         continue;
       }
       if (this.skippedTopics.has(log.topics[0])) continue;
-      let parsed: LogDescription | null = null;
-      try {
-        parsed = this.iface.parseLog({ topics: log.topics, data: log.data });
-      } catch {
-        parsed = null;
-      }
+      const parsed = this.events.parse(log);
       if (!parsed || SKIPPED.has(parsed.name)) continue;
       const args = argsOf(parsed);
       const assetArg = args.assetId ?? args.tokenId;

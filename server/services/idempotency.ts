@@ -47,10 +47,6 @@ export class IdempotencyService {
     await em.update(IdempotencyKey, { id, state: "in_progress" }, { state: "done", responseStatus: status, responseBody: JSON.stringify(body) });
   }
 
-  async complete(id: string, status: number, body: Record<string, unknown>): Promise<void> {
-    await this.db.transaction((em) => this.completeWithin(em, id, status, body));
-  }
-
   /** Frees a key whose request was refused, so the client may retry it once the problem is fixed. */
   async release(id: string): Promise<void> {
     await this.db.transaction((em) => em.delete(IdempotencyKey, { id, state: In(["in_progress"]) }));

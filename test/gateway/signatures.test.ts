@@ -96,13 +96,13 @@ describe("signature threads: the gateway's transactions signed off the event loo
       const sigs = auths.map((_, i) => "0x" + String(i + 1).repeat(130));
       const pool = new SignatureThreads(domain, threads);
       try {
-        const { raw, hash } = await pool.signTransaction(operator.privateKey, base, { fragment, args: [auths, sigs] });
+        const { raw, hash } = await pool.signTransaction(operator.privateKey, base, { call: { fragment, args: [auths, sigs] } });
         const tx = Transaction.from(raw);
         expect(tx.from).to.equal(operator.address);
         expect(tx.hash).to.equal(hash);
         expect(tx.nonce).to.equal(7);
         expect(tx.data).to.equal(iface.encodeFunctionData("transferBatchWithAuthorization", [auths, sigs]));
-        const plain = Transaction.from(await pool.signTransaction(operator.privateKey, { ...base, data: "0x1234" }).then((r) => r.raw));
+        const plain = Transaction.from(await pool.signTransaction(operator.privateKey, base, { data: "0x1234" }).then((r) => r.raw));
         expect(plain.data).to.equal("0x1234");
       } finally {
         await pool.destroy();

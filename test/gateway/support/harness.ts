@@ -67,7 +67,7 @@ export async function startEnv(overrides: Partial<Config> = {}): Promise<TestEnv
   }
   const config: Config = {
     rpcUrl: node.url, chainId: node.chainId, deploymentFile, operatorKey: operator.privateKey, authorityKey: authority.privateKey,
-    database, port: 0, host: "127.0.0.1", logLevel: "silent", batchMax: 100, batchWaitMs: 5, maxInFlight: 0, confirmations: 1,
+    database, port: 0, host: "127.0.0.1", logLevel: "silent", batchMax: 100, batchWaitMs: 5, batchHoldMs: 250, maxInFlight: 0, confirmations: 1,
     pollIntervalMs: 50, waitTimeoutMs: 30_000, bodyLimit: "100kb", rateLimitPerMinute: 100_000, submitterEnabled: true,
     ...overrides,
   };
