@@ -85,7 +85,7 @@ async function main() {
   const { SecuredAssetLedger__factory } = await import("../typechain-types");
   const ledger = SecuredAssetLedger__factory.connect(deployment.ledger, provider);
   if (!(await ledger.isPermitted(operator.address))) {
-    await (await ledger.connect(authority).grantPermit(operator.address, { legalName: "Development Platform LLP", bin: "230140012345", permitNumber: "KZ-SDA-DEV-0001", scope: "issuance and circulation" })).wait();
+    await (await ledger.connect(authority).grantPermit(operator.address, { legalName: "Development Platform LLP", bin: "230140012340", permitNumber: "KZ-SDA-DEV-0001", scope: "issuance and circulation" })).wait();
     say("granted the operator's permit");
   }
   if (!(await ledger.isRecognisedAssetType(encodeBytes32String("GRAIN")))) {
@@ -110,6 +110,8 @@ async function main() {
     PORT: process.env.PORT ?? "8080",
     // Development on one machine: webhook receivers and document servers on localhost may be called.
     OUTBOUND_ALLOW: process.env.OUTBOUND_ALLOW ?? "127.0.0.0/8,::1/128",
+    // Development: decision and disclosure documents may be served over plain http (a local file server).
+    DOCUMENT_URI_ALLOW_HTTP: process.env.DOCUMENT_URI_ALLOW_HTTP ?? "true",
   });
   const log = createLogger(config);
   const gateway = await createGateway(config, log);

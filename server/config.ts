@@ -40,6 +40,7 @@ const envSchema = z
     DECISION_CHECK_INTERVAL_MS: z.coerce.number().int().min(100).max(604_800_000).optional(),
     DECISION_FETCH_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).optional(),
     DECISION_MAX_BYTES: z.coerce.number().int().min(1).optional(),
+    DOCUMENT_URI_ALLOW_HTTP: boolish.default(false),
     OUTBOUND_ALLOW: z.string()
       .transform((v) => v.split(",").map((x) => x.trim()).filter(Boolean))
       .refine((list) => list.every(isCidr), "must be a comma-separated list of networks in CIDR notation, e.g. 10.20.0.0/16,fd00::/8")
@@ -82,6 +83,8 @@ export interface Config {
   submitterEnabled: boolean;
   /** Worker threads recovering signers of EIP-712 signatures; 0 = on the event loop. Default: cores - 1. */
   signatureThreads?: number;
+  /** Accept plain-http URIs for published documents (decisions, disclosures); https only when false (default). */
+  documentUriAllowHttp?: boolean;
   /** Supervision workers (webhooks, monitoring, decision checks); unset fields take their defaults. */
   supervision?: Partial<SupervisionSettings>;
 }
@@ -119,6 +122,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     submitterEnabled: e.SUBMITTER_ENABLED,
     signatureThreads: e.SIGNATURE_THREADS,
+    documentUriAllowHttp: e.DOCUMENT_URI_ALLOW_HTTP,
     supervision: {
       enabled: e.SUPERVISION_ENABLED, dispatchIntervalMs: e.WEBHOOK_DISPATCH_INTERVAL_MS, webhookTimeoutMs: e.WEBHOOK_TIMEOUT_MS,
       retryBaseMs: e.WEBHOOK_RETRY_BASE_MS, retryMaxMs: e.WEBHOOK_RETRY_MAX_MS, monitoringIntervalMs: e.MONITORING_INTERVAL_MS,

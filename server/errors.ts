@@ -6,6 +6,7 @@
 export const ERRORS = {
   // --- request / protocol
   VALIDATION_FAILED: [400, "The request does not match the schema; fix the fields listed in details."],
+  MALFORMED_REQUEST: [400, "The request cannot be read: its path does not percent-decode to UTF-8, or its body is not what its Content-Encoding says; see details.reason."],
   MALFORMED_JSON: [400, "The body is not valid JSON; send a JSON object with Content-Type: application/json."],
   PAYLOAD_TOO_LARGE: [413, "The body exceeds the size limit; send a smaller request."],
   UNSUPPORTED_MEDIA_TYPE: [415, "Send the body as application/json."],
@@ -96,6 +97,7 @@ export const ERRORS = {
   FORCED_TRANSFER_BASIS_MISSING: [422, "A forced transfer needs a legal basis and a reference to it."],
   DECISION_CHANGE_WHILE_CLOSED: [409, "The asset is closed; its decision can no longer change."],
   INVALID_RECEIVER: [422, "The recipient address is invalid."],
+  DOCUMENT_URI_SCHEME_NOT_ALLOWED: [422, "Published documents must be served over https; this gateway accepts http only where the operator set DOCUMENT_URI_ALLOW_HTTP."],
   // --- submission outcomes
   TRANSACTION_REVERTED: [422, "The transaction reverted for a reason the gateway does not know; see details."],
   // --- supervision (subscriptions, monitoring, alerts)

@@ -20,6 +20,7 @@ import { DisclosureService } from "./services/disclosures";
 import { RegistryService } from "./services/registry";
 import { IssuanceService } from "./services/issuance";
 import { AssetService } from "./services/assets";
+import { DocumentUriPolicy } from "./services/document-uri";
 import { Supervision } from "./supervision";
 import { buildApp } from "./http/app";
 import { createMirror } from "./mirror";
@@ -50,6 +51,7 @@ export async function createGateway(config: Config, logger?: Logger): Promise<Ga
   const submitter = new Submitter(db, chain, config, log.child({ component: "submitter" }));
   const idempotency = new IdempotencyService(db);
   const operations = new OperationService(db, chain, submitter);
+  const documentUris = new DocumentUriPolicy(config.documentUriAllowHttp ?? false);
   const ctx: AppContext = {
     config, log, db, chain, submitter, idempotency,
     apiKeys: new ApiKeyService(db),
@@ -60,10 +62,10 @@ export async function createGateway(config: Config, logger?: Logger): Promise<Ga
       operations,
       transfers: new TransferService(db, chain, operations, idempotency),
       participants: new ParticipantService(db, chain, operations, idempotency, submitter),
-      disclosures: new DisclosureService(db, chain, operations, idempotency, submitter),
+      disclosures: new DisclosureService(db, chain, operations, idempotency, submitter, documentUris),
       registry: new RegistryService(chain, operations, idempotency),
-      issuance: new IssuanceService(db, chain, operations, idempotency, submitter),
-      assets: new AssetService(chain, operations, idempotency),
+      issuance: new IssuanceService(db, chain, operations, idempotency, submitter, documentUris),
+      assets: new AssetService(chain, operations, idempotency, documentUris),
       supervision: new Supervision({ db, chain, config, log, participants: () => ctx.services.participants }),
     },
   };

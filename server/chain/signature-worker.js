@@ -13,8 +13,24 @@ try {
   native = null;
 }
 
+// secp256k1's group order halved: OpenZeppelin's ECDSA (the ledger) refuses a larger s (the malleable twin).
+const HALF_ORDER = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0n;
+
+/**
+ * The ledger's rule for an account's signature (OpenZeppelin ECDSA.tryRecover): exactly 65 bytes r ‖ s ‖ v, v 27
+ * or 28, s in the lower half. ethers would also take the 64-byte compact form (EIP-2098), v 0/1 and any s, which
+ * the ledger refuses after a transaction was spent on it. Contract wallets (ERC-1271) are asked separately.
+ * @param {string} signature
+ */
+function ledgerAccepts(signature) {
+  if (typeof signature !== "string" || !/^0x[0-9a-fA-F]{130}$/.test(signature)) return false;
+  const v = parseInt(signature.slice(130, 132), 16);
+  return (v === 27 || v === 28) && BigInt("0x" + signature.slice(66, 130)) <= HALF_ORDER;
+}
+
 /** @param {string} digest @param {string} signature @returns {string | null} */
 function recoverOne(digest, signature) {
+  if (!ledgerAccepts(signature)) return null;
   try {
     if (!native) return recoverAddress(digest, signature);
     const sig = Signature.from(signature);

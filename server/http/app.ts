@@ -89,16 +89,21 @@ function errorHandler(ctx: AppContext) {
     if (err instanceof AppError) {
       appError = err;
     } else {
-      const e = err as { type?: string; status?: number; message?: string };
+      const e = err as { type?: string; status?: number; statusCode?: number; expose?: boolean; message?: string };
+      const status = e?.status ?? e?.statusCode;
       if (e?.type === "entity.parse.failed") appError = new AppError("MALFORMED_JSON");
-      else if (e?.type === "entity.too.large") appError = new AppError("PAYLOAD_TOO_LARGE", { limit: ctx.config.bodyLimit });
-      else if (e?.type === "charset.unsupported" || e?.type === "encoding.unsupported") appError = new AppError("UNSUPPORTED_MEDIA_TYPE");
-      else {
+      else if (e?.type === "entity.too.large" || status === 413) appError = new AppError("PAYLOAD_TOO_LARGE", { limit: ctx.config.bodyLimit });
+      else if (e?.type === "charset.unsupported" || e?.type === "encoding.unsupported" || status === 415) appError = new AppError("UNSUPPORTED_MEDIA_TYPE");
+      else if (typeof status === "number" && status >= 400 && status < 500) {
+        // The body parser (a body that is not what its Content-Encoding says) and the router (a path that does not
+        // percent-decode to UTF-8) refuse with a 4xx of their own: keep it a client error.
+        appError = new AppError("MALFORMED_REQUEST", { reason: e.expose === false ? "unreadable request" : String(e.message ?? "unreadable request").slice(0, 200) });
+      } else {
         req.log?.error({ err }, "unhandled error");
         appError = new AppError("INTERNAL", { requestId: String(req.id ?? "") });
       }
     }
-    if (appError.status === 503 && appError.code === "RATE_LIMITED") res.set("Retry-After", "60");
+    if (appError.code === "RATE_LIMITED") res.set("Retry-After", "60");
     res.status(appError.status).json(appError.toBody());
   };
 }

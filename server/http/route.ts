@@ -5,6 +5,7 @@ import { AppError } from "../errors";
 import type { ApiClient, Role } from "../persistence/entities";
 import type { AppContext } from "../context";
 import { requestHash } from "../services/idempotency";
+import { inspectJson } from "./validation";
 
 type Infer<T> = T extends ZodType ? z.infer<T> : undefined;
 
@@ -53,6 +54,9 @@ export function defineRoute<B extends ZodType | undefined = undefined, P extends
 }
 
 function parse<T extends ZodType>(schema: T, value: unknown, where: string): z.infer<T> {
+  // Depth and well-formed text first: zod and the services may recurse into what the schema leaves open.
+  const problem = inspectJson(value);
+  if (problem) throw new AppError("VALIDATION_FAILED", { in: where, issues: [problem] });
   const result = schema.safeParse(value);
   if (!result.success) {
     throw new AppError("VALIDATION_FAILED", {
@@ -109,6 +113,9 @@ export function mountRoutes(app: Express, ctx: AppContext, routes: Route[]): voi
       if (spec.method !== "get" && ctx.state.shuttingDown) throw new AppError("SHUTTING_DOWN");
       const params = spec.params ? parse(spec.params, req.params, "path") : undefined;
       const query = spec.query ? parse(spec.query, req.query, "query") : undefined;
+      // A route without a body schema still hashes what it got (idempotency): the same bounds apply.
+      const bodyProblem = spec.body ? null : inspectJson(req.body);
+      if (bodyProblem) throw new AppError("VALIDATION_FAILED", { in: "body", issues: [bodyProblem] });
       const body = spec.body ? parse(spec.body, req.body ?? undefined, "body") : undefined;
 
       let idempotencyId: string | undefined;
@@ -117,7 +124,7 @@ export function mountRoutes(app: Express, ctx: AppContext, routes: Route[]): voi
         if (!key) {
           if (spec.idempotency === "required") throw new AppError("IDEMPOTENCY_KEY_MISSING");
         } else {
-          if (key.length > 255) throw new AppError("VALIDATION_FAILED", { in: "header", issues: [{ path: "Idempotency-Key", message: "at most 255 characters" }] });
+          if (key.length > 255 || !key.isWellFormed()) throw new AppError("VALIDATION_FAILED", { in: "header", issues: [{ path: "Idempotency-Key", message: "at most 255 characters" }] });
           const r = await ctx.idempotency.reserve(client.id, key, requestHash(req.method, req.path, req.body));
           if (r.kind === "replay") {
             const replay = await replayBody(ctx, r.body);

@@ -7,13 +7,19 @@ import { AppError } from "../errors";
 import type { OperationService } from "./operations";
 import type { IdempotencyService } from "./idempotency";
 import { assetTypeLabel } from "./registry";
+import { DocumentUriPolicy } from "./document-uri";
 
 const STATUS = ["None", "Active", "Suspended", "Closed"] as const;
 export const LEGAL_BASES = ["None", "CourtDecision", "Inheritance", "LostKey"] as const;
 
 /** Assets: decision, issuer, rights, supply, status, holders, records (read from the ledger), and asset-level actions. */
 export class AssetService {
-  constructor(private readonly chain: LedgerClient, private readonly operations: OperationService, private readonly idempotency: IdempotencyService) {}
+  constructor(
+    private readonly chain: LedgerClient,
+    private readonly operations: OperationService,
+    private readonly idempotency: IdempotencyService,
+    private readonly documentUris: DocumentUriPolicy = new DocumentUriPolicy(false),
+  ) {}
 
   private async info(assetId: bigint) {
     const info = await this.chain.ledger.assetInfo(assetId).catch((err: unknown) => {
@@ -126,6 +132,7 @@ export class AssetService {
   }
 
   changeDecision(assetId: string, i: { documentHash: string; uri: string; reason: string }, clientId: string, idem?: string): Promise<Operation> {
+    this.documentUris.check(i.uri);
     return this.operations.submitCall({ kind: "asset.decision-change", signer: "operator", method: "changeDecisionDocument", args: [assetId, i.documentHash, i.uri, i.reason], clientId, idempotencyId: idem }, this.idempotency);
   }
 

@@ -9,6 +9,7 @@ import { AppError } from "../errors";
 import type { OperationService } from "./operations";
 import type { IdempotencyService } from "./idempotency";
 import { signerForRole } from "./participants";
+import { DocumentUriPolicy } from "./document-uri";
 
 /** The versioned risk disclosure (Art. 6.4): text kept here, hash and URI on chain. */
 export class DisclosureService {
@@ -18,6 +19,7 @@ export class DisclosureService {
     private readonly operations: OperationService,
     private readonly idempotency: IdempotencyService,
     submitter: Submitter,
+    private readonly documentUris: DocumentUriPolicy = new DocumentUriPolicy(false),
   ) {
     submitter.onSettled("disclosure.publish", async (em, op, outcome) => {
       const event = outcome.events.find((e) => e.name === "DisclosurePublished");
@@ -42,6 +44,7 @@ export class DisclosureService {
   async publish(input: { text?: string; documentHash?: string; uri: string }, role: Role, clientId: string, idempotencyId?: string): Promise<Operation> {
     const documentHash = input.text !== undefined ? keccak256(toUtf8Bytes(input.text)) : input.documentHash;
     if (!documentHash) throw new AppError("DISCLOSURE_INVALID");
+    this.documentUris.check(input.uri);
     if (input.text !== undefined && input.documentHash && input.documentHash.toLowerCase() !== documentHash) {
       throw new AppError("VALIDATION_FAILED", { issues: [{ path: "documentHash", message: "is not keccak256 of the text" }] });
     }

@@ -12,6 +12,8 @@ import type { ErrorCode } from "../errors";
 import type { OperationService } from "./operations";
 import type { IdempotencyService } from "./idempotency";
 import { assetTypeCode, assetTypeLabel } from "./registry";
+import { DocumentUriPolicy } from "./document-uri";
+import { isValidIdentificationNumber } from "../domain/identification-number";
 
 export interface IssuanceFiling {
   owner: string;
@@ -45,7 +47,7 @@ function checkElements(f: IssuanceFiling): void {
   const units = BigInt(f.decision.units);
   if (units === 0n || units > MAX_UNITS) fail("ISSUANCE_UNITS_INVALID", { units: f.decision.units });
   if (!f.issuer.legalName.trim()) fail("ISSUER_LEGAL_NAME_MISSING");
-  if (!/^[0-9]{12}$/.test(f.issuer.bin)) fail("ISSUER_IDENTIFICATION_NUMBER_INVALID", { bin: f.issuer.bin });
+  if (!isValidIdentificationNumber(f.issuer.bin)) fail("ISSUER_IDENTIFICATION_NUMBER_INVALID", { bin: f.issuer.bin });
   if (!f.issuer.registeredAddress.trim()) fail("ISSUER_ADDRESS_MISSING");
   if (f.evidenceHash === ZeroHash) fail("COLLATERAL_EVIDENCE_MISSING");
 }
@@ -62,6 +64,7 @@ export class IssuanceService {
     private readonly operations: OperationService,
     private readonly idempotency: IdempotencyService,
     submitter: Submitter,
+    private readonly documentUris: DocumentUriPolicy = new DocumentUriPolicy(false),
   ) {
     submitter.onSettled("issuance.post", async (em, op, outcome) => {
       const at = new Date().toISOString();
@@ -76,6 +79,7 @@ export class IssuanceService {
 
   async file(f: IssuanceFiling): Promise<IssuanceRequest> {
     checkElements(f);
+    this.documentUris.check(f.decision.uri);
     const owner = getAddress(f.owner);
     const assetType = assetTypeCode(f.assetType);
     if (!(await this.chain.ledger.isRecognisedAssetType(assetType))) throw new AppError("ASSET_TYPE_NOT_RECOGNISED", { assetType: f.assetType });

@@ -21,7 +21,8 @@ describe("supervision: decision availability (Art. 7.1)", function () {
   before(async () => {
     docs = await new DocumentServer().start();
     receiver = await new Receiver().start();
-    env = await startEnv({ supervision: { ...FAST_SUPERVISION.supervision, decisionCheckIntervalMs: 300 } });
+    // The issuer's document server in this test is a loopback http server.
+    env = await startEnv({ documentUriAllowHttp: true, supervision: { ...FAST_SUPERVISION.supervision, decisionCheckIntervalMs: 300 } });
     const { documentHash } = await bootstrapPlatform(env);
     owner = randomHolder();
     await onboard(env, owner, documentHash);

@@ -1,9 +1,10 @@
 import { z } from "../openapi";
 import { defineRoute } from "../route";
 import { accepted, Address, AssetIdParam, Bytes32, Json, OPERATION_RESPONSES, Pagination, PositiveUint, Signature, Uint, WaitQuery } from "../schemas";
+import { DocumentUri, Line } from "../validation";
 import { LEGAL_BASES } from "../../services/assets";
 
-const ReasonBody = z.object({ reason: z.string().min(1).max(500) }).strict();
+const ReasonBody = z.object({ reason: Line(500, 1) }).strict();
 
 export default [
   defineRoute({
@@ -46,7 +47,7 @@ export default [
   defineRoute({
     method: "post", path: "/v1/assets/{assetId}/decision", operationId: "changeDecisionDocument", tag: "assets", roles: ["operator"], idempotency: "optional",
     summary: "Record a changed decision document (hash, URI, reason)", params: AssetIdParam,
-    body: z.object({ documentHash: Bytes32, uri: z.string().min(1).max(2000), reason: z.string().min(1).max(500) }).strict(), query: WaitQuery, responses: OPERATION_RESPONSES,
+    body: z.object({ documentHash: Bytes32, uri: DocumentUri, reason: Line(500, 1) }).strict(), query: WaitQuery, responses: OPERATION_RESPONSES,
     handler: async (ctx, { params, body, query, client, idempotencyId }) => accepted(ctx, await ctx.services.assets.changeDecision(params.assetId, body, client!.id, idempotencyId), query.wait),
   }),
   defineRoute({

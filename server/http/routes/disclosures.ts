@@ -1,10 +1,11 @@
 import { z } from "../openapi";
 import { defineRoute } from "../route";
 import { accepted, Address, Bytes32, OPERATION_RESPONSES, Signature, Uint, WaitQuery } from "../schemas";
+import { DocumentUri, Text } from "../validation";
 
 const DisclosureView = z.object({ version: z.number(), current: z.boolean(), documentHash: z.string(), uri: z.string(), publishedAt: z.string(), text: z.string().nullable() }).openapi("Disclosure");
 const PublishBody = z
-  .object({ text: z.string().min(1).max(50_000).optional(), documentHash: Bytes32.optional(), uri: z.string().min(1).max(2000) })
+  .object({ text: Text(50_000, 1).optional(), documentHash: Bytes32.optional(), uri: DocumentUri })
   .strict()
   .refine((b) => b.text !== undefined || b.documentHash !== undefined, "give the text (hashed with keccak256) or its documentHash");
 const AckBody = z.object({ account: Address, deadline: Uint, signature: Signature }).strict();

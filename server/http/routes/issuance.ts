@@ -1,14 +1,20 @@
 import { z } from "../openapi";
 import { defineRoute } from "../route";
 import { accepted, Address, Bytes32, Json, OPERATION_RESPONSES, Pagination, Signature, Uint, WaitQuery } from "../schemas";
+import { Line, OptionalDocumentUri, Text } from "../validation";
 
 // Element presence (Art. 5.2) is checked by the service so each missing element gets its own code.
 const FilingBody = z
   .object({
     owner: Address,
-    assetType: z.string().min(1).max(66).openapi({ example: "GRAIN" }),
-    decision: z.object({ documentHash: Bytes32, uri: z.string().max(2000), rightsType: Bytes32, rightsExtent: z.string().max(2000), units: Uint }).strict(),
-    issuer: z.object({ legalName: z.string().max(300), bin: z.string().max(32), registeredAddress: z.string().max(500) }).strict(),
+    assetType: Line(66, 1).openapi({ example: "GRAIN" }),
+    decision: z.object({ documentHash: Bytes32, uri: OptionalDocumentUri, rightsType: Bytes32, rightsExtent: Text(2000), units: Uint }).strict(),
+    issuer: z.object({
+      legalName: Line(300),
+      // Checked by the service so that a wrong number gets its own code (Art. 5.2); the schema documents the rule.
+      bin: z.string().max(32).openapi({ pattern: "^[0-9]{12}$", example: "190440005676", description: "BIN/IIN: 12 digits, the 12th a mod-11 control digit" }),
+      registeredAddress: Line(500),
+    }).strict(),
     evidenceHash: Bytes32,
     nonce: Uint,
     deadline: Uint,

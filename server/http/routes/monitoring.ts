@@ -1,6 +1,7 @@
 import { z } from "../openapi";
 import { defineRoute } from "../route";
 import { Address, AddressParam, AssetIdParam, Json, Pagination, PositiveUint, Uint } from "../schemas";
+import { Line, Text } from "../validation";
 import { RULE_KINDS } from "../../supervision/entities";
 import { VALUE_PATTERN } from "../../supervision/decimal";
 import { viewReport } from "../../supervision/monitoring";
@@ -10,7 +11,7 @@ const IdParam = z.object({ id: z.string().uuid() });
 const Value = z.string().regex(VALUE_PATTERN, "must be a decimal number with at most 6 fraction digits").openapi({ example: "1250.50" });
 
 const RuleBody = z.object({
-  name: z.string().min(1).max(100),
+  name: Line(100, 1),
   kind: z.enum(RULE_KINDS).openapi({ description: "single-movement: one record above the threshold; window-aggregate: a participant's movements within windowSeconds that together pass it; frozen-participant: a record involving a participant (or units) under a freeze order" }),
   assetId: PositiveUint.nullable().optional().openapi({ description: "limit the rule to one asset" }),
   thresholdUnits: Uint.nullable().optional(),
@@ -29,7 +30,7 @@ const Report = z.object({
   closedAt: z.string().nullable(), note: z.string().nullable(), createdAt: z.string(),
 }).openapi("MonitoringReport");
 const DeclaredValue = z.object({ assetId: z.string(), unitValue: z.string(), currency: z.string(), setBy: z.string().nullable(), updatedAt: z.string() }).openapi("DeclaredValue");
-const NoteBody = z.object({ note: z.string().min(1).max(2000).optional() }).strict();
+const NoteBody = z.object({ note: Text(2000, 1).optional() }).strict();
 
 export default [
   defineRoute({

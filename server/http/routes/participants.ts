@@ -1,6 +1,7 @@
 import { z } from "../openapi";
 import { defineRoute } from "../route";
 import { accepted, Address, AddressParam, Json, OPERATION_RESPONSES, Pagination, Signature, Uint, WaitQuery } from "../schemas";
+import { Line, MAX_JSON_DEPTH } from "../validation";
 import { PARTICIPANT_KINDS } from "../../services/participants";
 
 const Acknowledgement = z.object({ version: z.number().int().min(1).max(4294967295), deadline: Uint, signature: Signature }).strict().openapi("SignedAcknowledgement");
@@ -8,12 +9,12 @@ const RegisterBody = z
   .object({
     address: Address,
     kind: z.enum(PARTICIPANT_KINDS),
-    identity: z.record(z.string(), z.unknown()).refine((v) => Object.keys(v).length > 0, "KYC identity data is required").openapi({ description: "off-chain KYC data; only its keccak256 (canonical JSON) goes on chain" }),
+    identity: z.record(Line(100, 1), z.unknown()).refine((v) => Object.keys(v).length > 0, "KYC identity data is required").openapi({ description: `off-chain KYC data; only its keccak256 (canonical JSON) goes on chain; text well-formed Unicode, nested at most ${MAX_JSON_DEPTH - 2} levels` }),
     acknowledgement: Acknowledgement.optional(),
   })
   .strict()
   .openapi("ParticipantRegistration");
-const ReasonBody = z.object({ reason: z.string().min(1).max(500) }).strict();
+const ReasonBody = z.object({ reason: Line(500, 1) }).strict();
 
 export default [
   defineRoute({

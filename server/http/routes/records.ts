@@ -2,6 +2,7 @@ import type { Express, Request, Response } from "express";
 import { z, registry, ErrorBody } from "../openapi";
 import { defineRoute } from "../route";
 import { Address, AssetIdParam, Json, PositiveUint } from "../schemas";
+import { TimeBound } from "../validation";
 import { AppError } from "../../errors";
 import type { AppContext } from "../../context";
 import type { Role } from "../../persistence/entities";
@@ -9,13 +10,6 @@ import type { RecordFilter } from "../../mirror/queries";
 
 /** Who may read the mirrored records (Art. 4.1.9, 6.3): the authority, the operator and the financial monitor. */
 const READERS: Role[] = ["authority", "operator", "monitor"];
-
-/** A time bound: unix seconds or an ISO-8601 date-time. */
-const TimeBound = z
-  .string()
-  .refine((v) => /^\d{1,12}$/.test(v) || !Number.isNaN(Date.parse(v)), "unix seconds or an ISO-8601 date-time")
-  .transform((v) => (/^\d{1,12}$/.test(v) ? Number(v) : Math.floor(Date.parse(v) / 1000)))
-  .openapi({ type: "string", example: "2026-01-01T00:00:00Z" });
 
 export const RecordFilterQuery = z.object({
   assetId: PositiveUint.optional(),

@@ -2,10 +2,11 @@ import { z } from "../openapi";
 import { defineRoute } from "../route";
 import { accepted, Address, Json, OPERATION_RESPONSES, WaitQuery } from "../schemas";
 import { ASSET_CATEGORIES } from "../../services/registry";
+import { IdentificationNumber, Line } from "../validation";
 
 const OperatorParam = z.object({ operator: Address });
-const GrantBody = z.object({ operator: Address, legalName: z.string().min(1).max(200), bin: z.string().min(1).max(32), permitNumber: z.string().min(1).max(100), scope: z.string().min(1).max(500) }).strict().openapi("PermitGrant");
-const CodeParam = z.object({ code: z.string().min(1).max(66) });
+const GrantBody = z.object({ operator: Address, legalName: Line(200, 1), bin: IdentificationNumber, permitNumber: Line(100, 1), scope: Line(500, 1) }).strict().openapi("PermitGrant");
+const CodeParam = z.object({ code: Line(66, 1) });
 
 export default [
   defineRoute({
@@ -16,7 +17,7 @@ export default [
   defineRoute({
     method: "post", path: "/v1/permits/{operator}/suspend", operationId: "suspendPermit", tag: "permits", roles: ["authority"], idempotency: "optional",
     summary: "Suspend a permit with a reason, until a time", params: OperatorParam,
-    body: z.object({ reason: z.string().min(1).max(500), until: z.iso.datetime().openapi({ description: "ISO-8601 end of the suspension" }) }).strict(),
+    body: z.object({ reason: Line(500, 1), until: z.iso.datetime().openapi({ description: "ISO-8601 end of the suspension" }) }).strict(),
     query: WaitQuery, responses: OPERATION_RESPONSES,
     handler: async (ctx, { params, body, query, client, idempotencyId }) => accepted(ctx, await ctx.services.registry.suspendPermit(params.operator, body.reason, Math.floor(Date.parse(body.until) / 1000), client!.id, idempotencyId), query.wait),
   }),
@@ -28,7 +29,7 @@ export default [
   defineRoute({
     method: "post", path: "/v1/permits/{operator}/revoke", operationId: "revokePermit", tag: "permits", roles: ["authority"], idempotency: "optional",
     summary: "Revoke a permit (reference to the court decision)", params: OperatorParam,
-    body: z.object({ courtDecision: z.string().min(1).max(500) }).strict(), query: WaitQuery, responses: OPERATION_RESPONSES,
+    body: z.object({ courtDecision: Line(500, 1) }).strict(), query: WaitQuery, responses: OPERATION_RESPONSES,
     handler: async (ctx, { params, body, query, client, idempotencyId }) => accepted(ctx, await ctx.services.registry.revokePermit(params.operator, body.courtDecision, client!.id, idempotencyId), query.wait),
   }),
   defineRoute({
@@ -44,7 +45,7 @@ export default [
   defineRoute({
     method: "post", path: "/v1/asset-types", operationId: "listAssetType", tag: "asset types", roles: ["authority"], idempotency: "optional",
     summary: "Recognise an asset type (Art. 4.1.8); money and securities are refused",
-    body: z.object({ code: z.string().min(1).max(66).openapi({ description: "short text (<= 31 bytes) or bytes32 hex", example: "GRAIN" }), name: z.string().min(1).max(200), category: z.enum(ASSET_CATEGORIES) }).strict(),
+    body: z.object({ code: Line(66, 1).openapi({ description: "short text (<= 31 bytes) or bytes32 hex", example: "GRAIN" }), name: Line(200, 1), category: z.enum(ASSET_CATEGORIES) }).strict(),
     query: WaitQuery, responses: OPERATION_RESPONSES,
     handler: async (ctx, { body, query, client, idempotencyId }) => accepted(ctx, await ctx.services.registry.listAssetType(body, client!.id, idempotencyId), query.wait, body.code),
   }),

@@ -1,6 +1,7 @@
 import { z } from "../openapi";
 import { defineRoute } from "../route";
 import { Address, Json, Pagination, PositiveUint } from "../schemas";
+import { Line } from "../validation";
 import { EVENT_TYPES } from "../../mirror/event-log";
 
 const SUBSCRIBERS = ["authority", "operator", "monitor"] as const;
@@ -24,7 +25,7 @@ const CreateBody = z.object({
     accounts: z.array(Address).max(100).optional().openapi({ description: "the event's account or counterparty is one of these" }),
   }).strict().optional(),
   issuer: Address.optional().openapi({ description: "operators only: the issuer this subscription is for (default account filter)" }),
-  description: z.string().max(200).optional(),
+  description: Line(200).optional(),
   startAt: z.enum(["now", "beginning"]).default("now").openapi({ description: "deliver events from now on (default) or the whole log" }),
 }).strict();
 
