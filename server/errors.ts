@@ -100,6 +100,7 @@ export const ERRORS = {
   DOCUMENT_URI_SCHEME_NOT_ALLOWED: [422, "Published documents must be served over https; this gateway accepts http only where the operator set DOCUMENT_URI_ALLOW_HTTP."],
   // --- submission outcomes
   TRANSACTION_REVERTED: [422, "The transaction reverted for a reason the gateway does not know; see details."],
+  EVENT_UNDECODABLE: [502, "The transaction was mined, but one of its events does not decode, so the gateway cannot tell the outcome; check the transaction on chain (details.txHash, details.logIndex)."],
   // --- supervision (subscriptions, monitoring, alerts)
   SUBSCRIPTION_NOT_FOUND: [404, "No such subscription among yours; list them with GET /v1/subscriptions."],
   SUBSCRIPTION_URL_INVALID: [422, "The webhook URL must be an http or https URL."],

@@ -3,7 +3,7 @@ import { randomUUID } from "node:crypto";
 import { In, IsNull, Not } from "typeorm";
 import type { EntityManager } from "typeorm";
 import type { Logger } from "pino";
-import type { Wallet, LogDescription } from "ethers";
+import type { Wallet } from "ethers";
 import { Transaction } from "ethers";
 import type { Config } from "../config";
 import type { Database } from "../persistence/data-source";
@@ -14,6 +14,7 @@ import type { TransactionData } from "./signatures";
 import { TRANSFER_CHECK_CODES } from "../errors";
 import { appendEvent } from "../mirror/event-log";
 import { LogDecoder } from "../mirror/decode";
+import type { EventFault, ParsedEvent } from "./events";
 
 export const TRANSFER_KIND = "transfer";
 
@@ -31,7 +32,8 @@ export interface Outcome {
   status: "posted" | "failed";
   txHash?: string;
   blockNumber?: number;
-  events: LogDescription[];
+  /** Decoded leniently: an event with ill-formed text has its `fault` set and readable values (reading never throws). */
+  events: ParsedEvent[];
   /** A posted transfer's record (its sequence and the block time at which rights arose, Art. 6.6). */
   record?: { sequence: number; postedAt: number };
   errorCode?: string;
@@ -509,23 +511,37 @@ class Lane {
     const { tx, ops } = entry;
     const isTransferBatch = ops.length > 0 && ops[0].kind === TRANSFER_KIND;
     const ledgerLogs = receipt.logs.filter((log) => log.address.toLowerCase() === this.chain.deployment.ledger.toLowerCase());
-    const events: LogDescription[] = [];
+    const events: ParsedEvent[] = [];
     const posted: { sequence: number; postedAt: number }[] = [];
     const rejected = new Map<number, number>();
+    // Logs not readable as declared. Ill-formed text is decoded leniently and the operation still posts; a log that
+    // does not decode at all leaves its outcome unknown, and the operation fails with EVENT_UNDECODABLE. Either
+    // way it settles: an exception here would retry the receipt for ever and hold up the lane.
+    const faults: (EventFault & { logIndex: number })[] = [];
     if (isTransferBatch) {
       // The mirror's decoder: RecordPosted read from its fixed words (a batch has a hundred), the rest by the ABI.
-      const { records, changes } = this.decoder.decode(ledgerLogs);
-      for (const r of records) posted.push({ sequence: r.sequence, postedAt: r.postedAt });
-      for (const c of changes) if (c.kind === "AuthorizationRejected") rejected.set(Number(c.args.index), Number(c.args.reason));
+      const decoded = this.decoder.decode(ledgerLogs);
+      for (const r of decoded.records) posted.push({ sequence: r.sequence, postedAt: r.postedAt });
+      for (const c of decoded.changes) if (c.kind === "AuthorizationRejected") rejected.set(Number(c.args.index), Number(c.args.reason));
+      faults.push(...decoded.faults);
     } else {
       for (const log of ledgerLogs) {
-        const parsed = this.chain.events.parse(log);
-        if (parsed) events.push(parsed);
+        const decoded = this.chain.events.decode(log);
+        if (decoded?.event) events.push(decoded.event);
+        if (decoded?.fault) faults.push({ ...decoded.fault, logIndex: parseInt(log.logIndex, 16) });
       }
     }
-    let revert: { code: string; detail: Record<string, unknown> } | null = null;
+    for (const f of faults) {
+      this.log.warn({ txHash: receipt.hash, blockNumber: receipt.blockNumber, logIndex: f.logIndex, event: f.event, fault: f.kind, detail: f.detail, operations: ops.map((op) => op.id) },
+        f.kind === "undecodable" ? "mined transaction's log does not decode; its operations fail with EVENT_UNDECODABLE" : "mined transaction's log has ill-formed text; decoded leniently");
+    }
+    const undecodable = faults.find((f) => f.kind === "undecodable");
+    let failure: { code: string; detail: Record<string, unknown> } | null = null;
     if (receipt.status !== 1) {
-      revert = await this.revertReason(tx, receipt);
+      failure = await this.revertReason(tx, receipt);
+    } else if (undecodable) {
+      // A batch's logs map to its transfers by position: one unreadable log leaves every transfer's outcome unknown.
+      failure = { code: "EVENT_UNDECODABLE", detail: { txHash: receipt.hash, blockNumber: receipt.blockNumber, logIndex: undecodable.logIndex, event: undecodable.event, topic: undecodable.topic, reason: undecodable.detail } };
     }
     const base = { txHash: receipt.hash, blockNumber: receipt.blockNumber };
     await this.db.transaction(async (em) => {
@@ -533,9 +549,9 @@ class Lane {
       if (isTransferBatch) {
         let k = 0;
         for (const op of [...ops].sort((a, b) => (a.batchIndex ?? 0) - (b.batchIndex ?? 0))) {
-          if (revert) {
+          if (failure) {
             this.expectedNonce.delete(`${op.fromAddress}:${op.assetId}`);
-            await this.settle(em, op, { ...base, status: "failed", events: [], errorCode: revert.code, errorDetail: revert.detail });
+            await this.settle(em, op, { ...base, status: "failed", events: [], errorCode: failure.code, errorDetail: failure.detail });
           } else if (rejected.has(op.batchIndex ?? -1)) {
             const reason = rejected.get(op.batchIndex ?? -1)!;
             this.expectedNonce.delete(`${op.fromAddress}:${op.assetId}`);
@@ -546,7 +562,7 @@ class Lane {
         }
       } else {
         for (const op of ops) {
-          await this.settle(em, op, revert ? { ...base, status: "failed", events: [], errorCode: revert.code, errorDetail: revert.detail } : { ...base, status: "posted", events });
+          await this.settle(em, op, failure ? { ...base, status: "failed", events: [], errorCode: failure.code, errorDetail: failure.detail } : { ...base, status: "posted", events });
         }
       }
     });
@@ -578,7 +594,11 @@ class Lane {
         rightsArisenAt: new Date(outcome.record.postedAt * 1000).toISOString(),
       });
     } else if (outcome.status === "posted") {
-      result.events = outcome.events.map((e) => ({ name: e.name, args: Object.fromEntries(e.fragment.inputs.map((inp, i) => [inp.name, stringify(e.args[i])])) }));
+      result.events = outcome.events.map((e) => ({
+        name: e.name, args: Object.fromEntries(e.fragment.inputs.map((inp, i) => [inp.name, stringify(e.args[i])])),
+        // The readable text is in args; the exact bytes on chain are kept here.
+        ...(e.fault ? { fault: { kind: e.fault.kind, texts: e.fault.texts } } : {}),
+      }));
     }
     op.status = outcome.status;
     op.result = JSON.stringify(result);

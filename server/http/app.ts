@@ -24,9 +24,10 @@ import records, { mountRecordExport } from "./routes/records";
 import subscriptions from "./routes/subscriptions";
 import monitoring from "./routes/monitoring";
 import alerts from "./routes/alerts";
+import mirrorFaults from "./routes/mirror-faults";
 import { mountAuditExport } from "./routes/audit-export";
 
-export const ROUTES: Route[] = [...health, ...registers, ...participants, ...disclosures, ...issuance, ...transfers, ...operations, ...assets, ...audit, ...records, ...subscriptions, ...monitoring, ...alerts];
+export const ROUTES: Route[] = [...health, ...registers, ...participants, ...disclosures, ...issuance, ...transfers, ...operations, ...assets, ...audit, ...records, ...subscriptions, ...monitoring, ...alerts, ...mirrorFaults];
 let openApiRegistered = false;
 
 export function buildApp(ctx: AppContext): Express {

@@ -2,6 +2,7 @@ import { keccak256, ZeroAddress } from "ethers";
 import type { Interface, LogDescription } from "ethers";
 import { GENESIS_RECORD_HASH } from "../chain/records";
 import { EventParser } from "../chain/events";
+import type { EventFault } from "../chain/events";
 
 /** A log as eth_getLogs returns it (quantities in hex). No ethers Log objects: the indexer decodes only what it needs. */
 export interface RawLog {
@@ -49,6 +50,15 @@ export interface DecodedChange extends ChainPosition {
   account: string | null;
 }
 
+/** A log the mirror could not read as declared (ill-formed text: its change is still applied, with readable values). */
+export interface DecodedFault extends ChainPosition, EventFault {
+  /** The asset the event is about, when it says. */
+  assetId: string | null;
+}
+
+/** RecordPosted's data: six words (sequence, from, to, amount, ref, postedAt). */
+const RECORD_DATA = /^0x[0-9a-fA-F]{384}$/;
+
 /** Events the mirror does not keep: the token-standard transfer events repeat what RecordPosted says. */
 const SKIPPED = new Set(["TransferSingle", "TransferBatch", "ApprovalForAll", "URI"]);
 const PERMIT_EVENTS = new Set(["PermitGranted", "PermitSuspended", "PermitResumed", "PermitRevoked"]);
@@ -84,9 +94,11 @@ export class LogDecoder {
     }));
   }
 
-  decode(logs: RawLog[]): { records: DecodedRecord[]; changes: DecodedChange[] } {
+  /** Never throws on one bad log: it is listed in `faults` and the others are decoded. */
+  decode(logs: RawLog[]): { records: DecodedRecord[]; changes: DecodedChange[]; faults: DecodedFault[] } {
     const records: DecodedRecord[] = [];
     const changes: DecodedChange[] = [];
+    const faults: DecodedFault[] = [];
     for (const log of logs) {
       if (log.removed) continue;
       const pos: ChainPosition = {
@@ -97,6 +109,10 @@ export class LogDecoder {
       };
       if (log.topics[0] === this.recordTopic) {
         const d = log.data;
+        if (log.topics.length !== 2 || !RECORD_DATA.test(d)) {
+          faults.push({ ...pos, kind: "undecodable", event: "RecordPosted", topic: this.recordTopic, detail: "RecordPosted does not decode: not one indexed asset id and six data words", texts: [], assetId: null });
+          continue;
+        }
         const assetWord = log.topics[1].slice(2);
         records.push({
           ...pos,
@@ -113,11 +129,18 @@ export class LogDecoder {
         continue;
       }
       if (this.skippedTopics.has(log.topics[0])) continue;
-      const parsed = this.events.parse(log);
-      if (!parsed || SKIPPED.has(parsed.name)) continue;
+      const decoded = this.events.decode(log);
+      if (!decoded) continue;
+      if (!decoded.event) {
+        faults.push({ ...pos, ...decoded.fault, assetId: null });
+        continue;
+      }
+      const parsed = decoded.event;
+      if (SKIPPED.has(parsed.name)) continue;
       const args = argsOf(parsed);
       const assetArg = args.assetId ?? args.tokenId;
       const assetId = typeof assetArg === "string" ? assetArg : null;
+      if (decoded.fault) faults.push({ ...pos, ...decoded.fault, assetId });
       if (PERMIT_EVENTS.has(parsed.name)) {
         changes.push({ ...pos, table: "permits", kind: parsed.name, args, assetId: null, account: String(args.operator) });
       } else if (PARTICIPANT_EVENTS.has(parsed.name)) {
@@ -128,7 +151,7 @@ export class LogDecoder {
         changes.push({ ...pos, table: "changes", kind: parsed.name, args, assetId, account: null });
       }
     }
-    return { records, changes };
+    return { records, changes, faults };
   }
 }
 

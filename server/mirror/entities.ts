@@ -135,9 +135,31 @@ export class MirrorAcknowledgement {
   @Column("varchar", { name: "relayed_by", length: 42 }) relayedBy!: string;
 }
 
+export type MirrorFaultKind = "ill-formed-text" | "undecodable";
+
+/**
+ * A ledger log the mirror could not read as declared: text that is not UTF-8 (the change is still applied, with
+ * U+FFFD in place of the ill-formed bytes) or data that does not decode (the log is passed over). One row per log.
+ */
+@Entity("mirror_faults")
+@Index("idx_mirror_faults_block", ["blockNumber", "logIndex"])
+export class MirrorFault {
+  @PrimaryColumn("varchar", { name: "tx_hash", length: 66 }) txHash!: string;
+  @PrimaryColumn("integer", { name: "log_index" }) logIndex!: number;
+  @Column("integer", { name: "block_number" }) blockNumber!: number;
+  @Column("varchar", { name: "block_hash", length: 66 }) blockHash!: string;
+  /** The event's name and topic (topic0). */
+  @Column("varchar", { length: 48, nullable: true }) event!: string | null;
+  @Column("varchar", { length: 66, nullable: true }) topic!: string | null;
+  @Column("varchar", { length: 32 }) kind!: MirrorFaultKind;
+  /** JSON: message, and for ill-formed text each argument's exact bytes (hex) and readable form. */
+  @Column("text") detail!: string;
+  @Column("varchar", { name: "created_at", length: 32 }) createdAt!: string;
+}
+
 export const MIRROR_ENTITIES = [
-  MirrorCursor, MirrorBlock, MirrorRecord, MirrorBalance, MirrorAsset, MirrorChange, MirrorPermitChange, MirrorParticipantChange, MirrorAcknowledgement,
+  MirrorCursor, MirrorBlock, MirrorRecord, MirrorBalance, MirrorAsset, MirrorChange, MirrorPermitChange, MirrorParticipantChange, MirrorAcknowledgement, MirrorFault,
 ];
 
 /** Tables whose rows belong to a block (deleted when the block is orphaned or re-synced). */
-export const MIRROR_BLOCK_TABLES = ["mirror_records", "mirror_changes", "mirror_permit_changes", "mirror_participant_changes", "mirror_acknowledgements"] as const;
+export const MIRROR_BLOCK_TABLES = ["mirror_records", "mirror_changes", "mirror_permit_changes", "mirror_participant_changes", "mirror_acknowledgements", "mirror_faults"] as const;

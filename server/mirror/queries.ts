@@ -8,6 +8,7 @@ import { AppError } from "../errors";
 import { GENESIS_RECORD_HASH, recordHash } from "../chain/records";
 import type { ChainVerdict } from "../chain/records";
 import { readCursor } from "./store";
+import type { MirrorFaultKind } from "./entities";
 import { Sql } from "../persistence/sql";
 
 /** A mirrored record as the API shows it: the record, the moment rights arose, and its proof. */
@@ -75,6 +76,19 @@ export const CSV_HEADER = "asset_id,sequence,from,to,amount,ref,posted_at,rights
 export function csvLine(v: RecordView): string {
   const p = v.proof;
   return `${v.assetId},${v.sequence},${v.from},${v.to},${v.amount},${v.ref},${v.postedAt},${v.rightsArisenAt},${p.txHash},${p.blockNumber},${p.blockHash},${p.logIndex},${p.recordHash},${p.previousHash}\n`;
+}
+
+/** A ledger log the mirror could not read as declared (see MirrorFault). */
+export interface FaultView {
+  blockNumber: number; blockHash: string; txHash: string; logIndex: number; event: string | null; topic: string | null;
+  kind: MirrorFaultKind;
+  /** message; for ill-formed text each argument's exact bytes (hex) and readable form. */
+  detail: { message: string; texts?: { arg: string; hex: string; text: string }[] };
+  createdAt: string;
+}
+
+interface FaultRow {
+  tx_hash: string; log_index: number; block_number: number; block_hash: string; event: string | null; topic: string | null; kind: MirrorFaultKind; detail: string; created_at: string;
 }
 
 /** Reads the mirror: record pages in chain order, streamed exports, and the proof of completeness per asset. */
@@ -202,10 +216,25 @@ export class MirrorQueries {
   }
 
   /** Where the mirror stands. */
-  async status(): Promise<{ block: number | null; blockHash: string | null; records: number; assets: number }> {
+  async status(): Promise<{ block: number | null; blockHash: string | null; records: number; assets: number; faults: number }> {
     const cursor = await readCursor(this.db.manager);
     const [{ n }]: Array<{ n: string | number }> = await this.db.manager.query("SELECT COUNT(*) AS n FROM mirror_records");
     const [{ a }]: Array<{ a: string | number }> = await this.db.manager.query("SELECT COUNT(*) AS a FROM mirror_assets");
-    return { block: cursor?.blockNumber ?? null, blockHash: cursor?.blockHash ?? null, records: Number(n), assets: Number(a) };
+    const [{ f }]: Array<{ f: string | number }> = await this.db.manager.query("SELECT COUNT(*) AS f FROM mirror_faults");
+    return { block: cursor?.blockNumber ?? null, blockHash: cursor?.blockHash ?? null, records: Number(n), assets: Number(a), faults: Number(f) };
+  }
+
+  /** Ledger logs the mirror could not read as declared (mirror_faults), in chain order. */
+  async faults(q: { limit: number; offset: number }): Promise<{ total: number; items: FaultView[] }> {
+    const [{ n }]: Array<{ n: string | number }> = await this.db.manager.query("SELECT COUNT(*) AS n FROM mirror_faults");
+    const rows: FaultRow[] = await this.db.manager.query(
+      `SELECT tx_hash, log_index, block_number, block_hash, event, topic, kind, detail, created_at FROM mirror_faults ORDER BY block_number, log_index LIMIT ${Math.floor(q.limit)} OFFSET ${Math.floor(q.offset)}`);
+    return {
+      total: Number(n),
+      items: rows.map((r) => ({
+        blockNumber: Number(r.block_number), blockHash: r.block_hash, txHash: r.tx_hash, logIndex: Number(r.log_index), event: r.event, topic: r.topic,
+        kind: r.kind, detail: JSON.parse(r.detail) as FaultView["detail"], createdAt: r.created_at,
+      })),
+    };
   }
 }

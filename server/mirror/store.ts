@@ -2,9 +2,10 @@ import type { EntityManager } from "typeorm";
 import { appendEvents } from "./event-log";
 import type { NewEvent } from "./event-log";
 import { GENESIS_RECORD_HASH, recordHashFromWords, ZERO_ADDRESS } from "./decode";
-import type { DecodedChange, DecodedRecord } from "./decode";
+import type { DecodedChange, DecodedFault, DecodedRecord } from "./decode";
 import { MIRROR_BLOCK_TABLES, MirrorCursor } from "./entities";
 import { Sql } from "../persistence/sql";
+import { raiseEventFaultAlert } from "../supervision/event-faults";
 
 export const CURSOR_ID = "ledger";
 
@@ -16,11 +17,15 @@ export interface RangeBatch {
   toHash: string;
   records: DecodedRecord[];
   changes: DecodedChange[];
+  /** Logs not readable as declared: recorded, alerted, and passed over (the others are written). */
+  faults: DecodedFault[];
 }
 
 export interface RangeResult {
   inserted: number;
   skipped: number;
+  /** Faults recorded for the first time (a replay records none again). */
+  faults: DecodedFault[];
 }
 
 const RECORD_COLUMNS = ["tx_hash", "log_index", "block_number", "block_hash", "asset_id", "sequence", "from_address", "to_address", "amount", "ref", "posted_at", "record_hash", "previous_hash"];
@@ -30,6 +35,7 @@ const CHANGE_TABLES: Record<DecodedChange["table"], string> = {
   participants: "mirror_participant_changes",
   acknowledgements: "mirror_acknowledgements",
 };
+const FAULT_COLUMNS = ["tx_hash", "log_index", "block_number", "block_hash", "event", "topic", "kind", "detail", "created_at"];
 const key = (txHash: string, logIndex: number) => `${txHash}:${logIndex}`;
 
 export async function readCursor(em: EntityManager, lock = false): Promise<MirrorCursor | null> {
@@ -176,16 +182,28 @@ export async function writeRange(em: EntityManager, batch: RangeBatch, announced
   const touched = new Set<string>([...newRecords.map((r) => r.assetId), ...newChanges.filter((c) => c.table === "changes" && c.assetId).map((c) => c.assetId!)]);
   if (touched.size > 0) await applyAssets(em, [...touched], newRecords, newChanges.filter((c) => c.table === "changes"), batch.to);
 
-  // --- events, block hashes, cursor
+  // --- events, faults, block hashes, cursor
   if (events.length > 0) await appendEvents(em, events);
+  const newFaults: DecodedFault[] = [];
+  if (batch.faults.length > 0) {
+    const existing = await existingKeys(em, "mirror_faults", batch.from, batch.to, false);
+    newFaults.push(...batch.faults.filter((f) => !existing.has(key(f.txHash, f.logIndex))));
+    skipped += batch.faults.length - newFaults.length;
+    const at = new Date().toISOString();
+    await sql.insert(em, "mirror_faults", FAULT_COLUMNS, newFaults.map((f) => [
+      f.txHash, f.logIndex, f.blockNumber, f.blockHash, f.event, f.topic, f.kind, JSON.stringify({ message: f.detail, ...(f.texts.length ? { texts: f.texts } : {}) }), at,
+    ]), "ON CONFLICT (tx_hash, log_index) DO NOTHING");
+    for (const f of newFaults) await raiseEventFaultAlert(em, f);
+  }
   const blocks = new Map<number, string>();
   for (const r of batch.records) blocks.set(r.blockNumber, r.blockHash);
   for (const c of batch.changes) blocks.set(c.blockNumber, c.blockHash);
+  for (const f of batch.faults) blocks.set(f.blockNumber, f.blockHash);
   blocks.set(batch.to, batch.toHash);
   await sql.insert(em, "mirror_blocks", ["number", "hash"], [...blocks].map(([n, h]) => [n, h]), sql.upsert(["number"], ["hash"]));
   await em.query(`DELETE FROM mirror_blocks WHERE number < ${sql.p(1)}`, [batch.to - 20_000]);
   await writeCursor(em, batch.to, batch.toHash, Math.max(announcedBlock, batch.to));
-  return { inserted, skipped };
+  return { inserted, skipped, faults: newFaults };
 }
 
 /** Adds the new records' movements to the stored balances (one read and one upsert per range). */

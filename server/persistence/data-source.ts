@@ -12,9 +12,10 @@ import { MIRROR_ENTITIES } from "../mirror/entities";
 import { Mirror1764100000000 } from "./migrations/1764100000000-Mirror";
 import { Supervision1764110000000 } from "./migrations/1764110000000-Supervision";
 import { OperationRecipient1764120000000 } from "./migrations/1764120000000-OperationRecipient";
+import { MirrorFaults1764131000000 } from "./migrations/1764131000000-MirrorFaults";
 import { SUPERVISION_ENTITIES } from "../supervision/entities";
 
-export const MIGRATIONS = [Initial1764072000000, Events1764090000000, Mirror1764100000000, Supervision1764110000000, OperationRecipient1764120000000];
+export const MIGRATIONS = [Initial1764072000000, Events1764090000000, Mirror1764100000000, Supervision1764110000000, OperationRecipient1764120000000, MirrorFaults1764131000000];
 const ALL_ENTITIES = [...ENTITIES, PlatformEvent, ...MIRROR_ENTITIES, ...SUPERVISION_ENTITIES];
 
 /** Builds the DataSource for the configured database. `synchronize` is never used: migrations are. */

@@ -149,7 +149,8 @@ export class DecisionCheck {
 }
 
 export type AlertStatus = "open" | "resolved";
-export const ALERT_KINDS = ["decision.unreachable", "decision.changed"] as const;
+/** decision.*: the decision-availability check (Art. 7.1); chain.event.faulty: a ledger log the mirror could not read as declared. */
+export const ALERT_KINDS = ["decision.unreachable", "decision.changed", "chain.event.faulty"] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 
 @Entity("alerts")
