@@ -53,7 +53,7 @@ async function main() {
 
     // Setup (not measured): permit, type, disclosure, participants, an issuance, units for every holder.
     const GRAIN = encodeBytes32String("GRAIN");
-    await (await ledger.connect(authority).grantPermit(operator.address, { legalName: "Bench Platform LLP", bin: "230140012345", permitNumber: "B-1", scope: "issuance and circulation" })).wait();
+    await (await ledger.connect(authority).grantPermit(operator.address, { legalName: "Bench Platform LLP", bin: "230140012340", permitNumber: "B-1", scope: "issuance and circulation" })).wait();
     await (await ledger.connect(authority).listAssetType(GRAIN, "Grain", 1)).wait();
     const disclosureHash = keccakText("risks v1");
     await (await ledger.publishDisclosure(disclosureHash, "https://platform.kz/risks/v1")).wait();
@@ -66,7 +66,7 @@ async function main() {
     await Promise.all(onboarding.map((tx) => tx.wait()));
 
     const units = BigInt(N) * 10n;
-    const issuer = { legalName: "Steppe Grain LLP", bin: "190440005678", registeredAddress: "Astana" };
+    const issuer = { legalName: "Steppe Grain LLP", bin: "190440005676", registeredAddress: "Astana" };
     const decision = { documentHash: keccakText("decision"), uri: "https://steppegrain.kz/d.pdf", rightsType: encodeBytes32String("OWNERSHIP"), rightsExtent: "1 unit = 1 tonne", units };
     const evidenceHash = keccakText("receipt");
     const attestation = { owner: owner.address, evidenceHash, assetType: GRAIN, nonce: 1n, expiry: 4_000_000_000n };

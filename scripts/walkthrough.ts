@@ -17,7 +17,7 @@ const KEYS_FILE = join(__dirname, "..", "data/dev-api-keys.json");
 const fileKeys = existsSync(KEYS_FILE) ? (JSON.parse(readFileSync(KEYS_FILE, "utf8")) as Record<string, string>) : {};
 const key = (role: string) => process.env[`${role.toUpperCase()}_API_KEY`] ?? fileKeys[role] ?? (() => { throw new Error(`no ${role} API key: run npm start first or set ${role.toUpperCase()}_API_KEY`); })();
 const FAR = "4000000000";
-const ISSUER = { legalName: "Steppe Grain LLP", bin: "190440005678", registeredAddress: "Astana, Mangilik El 55" };
+const ISSUER = { legalName: "Steppe Grain LLP", bin: "190440005676", registeredAddress: "Astana, Mangilik El 55" };
 
 let step = 0;
 function show(title: string, detail?: unknown) {
@@ -63,7 +63,7 @@ async function main() {
   for (const [name, w] of [["owner", owner], ["alice", alice], ["bob", bob]] as const) {
     const signature = await w.signTypedData(domain, ACKNOWLEDGEMENT_TYPES, { account: w.address, version: disclosure.version, documentHash: disclosure.documentHash, deadline: FAR });
     const r = await call<Op>("POST", "/v1/participants?wait=true", "operator", {
-      address: w.address, kind: "NaturalPerson", identity: { fullName: `Walk-through ${name}`, iin: "900101300123", checkedBy: "operator KYC desk" },
+      address: w.address, kind: "NaturalPerson", identity: { fullName: `Walk-through ${name}`, iin: "900101300126", checkedBy: "operator KYC desk" },
       acknowledgement: { version: disclosure.version, deadline: FAR, signature },
     });
     show(`Onboarded ${name} ${w.address}: KYC kept off-chain, its hash and the signed acknowledgement posted`, posted(r, "onboarding"));

@@ -49,6 +49,8 @@ interface IPermitRegister {
     error PermitNotActive(address operator);
     /// @notice A required text of the register entry is empty (field name given).
     error PermitDetailMissing(string field);
+    /// @notice The operator's BIN is not twelve digits whose last is the mod-11 control digit of the first eleven.
+    error PermitIdentificationNumberInvalid(string bin);
     /// @notice A suspension needs a reason; a revocation needs the court decision it rests on.
     error PermitReasonMissing();
     /// @notice The posting operator holds no active permit now (Art. 6.1).
@@ -59,7 +61,8 @@ interface IPermitRegister {
     /**
      * @notice Grants a permit to issue and circulate secured digital assets (Art. 4.1.14, 6.2).
      * Requirements: caller holds AUTHORITY_ROLE; `operator` is not zero and holds no unrevoked permit;
-     * every field of `details` is non-empty.
+     * every field of `details` is non-empty; `details.bin` is a BIN: twelve digits, the last the mod-11 control digit
+     * of the first eleven.
      */
     function grantPermit(address operator, PermitDetails calldata details) external;
 

@@ -4,6 +4,7 @@ pragma solidity ^0.8.28;
 import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/MessageHashUtils.sol";
 import {ISecuredAssetLedger} from "../interfaces/ISecuredAssetLedger.sol";
 import {SignatureValidation} from "../access/SignatureValidation.sol";
+import {IdentificationNumber} from "./IdentificationNumber.sol";
 
 /**
  * @title IssuanceRules
@@ -93,13 +94,11 @@ library IssuanceRules {
         }
     }
 
-    /// @dev Art. 5.1.5. A BIN or IIN of the Republic of Kazakhstan is twelve digits.
+    /// @dev Art. 5.1.5. A BIN or IIN of the Republic of Kazakhstan is twelve digits, the last a mod-11 control digit.
     function _checkIssuerDetails(ISecuredAssetLedger.IssuerDetails calldata issuer) private pure returns (bytes32) {
         if (bytes(issuer.legalName).length == 0) revert ISecuredAssetLedger.IssuerLegalNameMissing();
-        bytes calldata bin = bytes(issuer.bin);
-        if (bin.length != 12) revert ISecuredAssetLedger.IssuerIdentificationNumberInvalid(issuer.bin);
-        for (uint256 i = 0; i < 12; ++i) {
-            if (bin[i] < "0" || bin[i] > "9") revert ISecuredAssetLedger.IssuerIdentificationNumberInvalid(issuer.bin);
+        if (!IdentificationNumber.isValid(bytes(issuer.bin))) {
+            revert ISecuredAssetLedger.IssuerIdentificationNumberInvalid(issuer.bin);
         }
         if (bytes(issuer.registeredAddress).length == 0) revert ISecuredAssetLedger.IssuerAddressMissing();
         return keccak256(abi.encode(issuer.legalName, issuer.bin, issuer.registeredAddress));

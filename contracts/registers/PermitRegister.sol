@@ -4,6 +4,7 @@ pragma solidity ^0.8.28;
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IPermitRegister} from "../interfaces/IPermitRegister.sol";
 import {PlatformRoles} from "../access/PlatformRoles.sol";
+import {IdentificationNumber} from "../ledger/IdentificationNumber.sol";
 
 /**
  * @title PermitRegister
@@ -24,6 +25,7 @@ abstract contract PermitRegister is IPermitRegister, AccessControl {
         if (status != PermitStatus.None && status != PermitStatus.Revoked) revert PermitAlreadyGranted(operator);
         if (bytes(details.legalName).length == 0) revert PermitDetailMissing("legalName");
         if (bytes(details.bin).length == 0) revert PermitDetailMissing("bin");
+        if (!IdentificationNumber.isValid(bytes(details.bin))) revert PermitIdentificationNumberInvalid(details.bin);
         if (bytes(details.permitNumber).length == 0) revert PermitDetailMissing("permitNumber");
         if (bytes(details.scope).length == 0) revert PermitDetailMissing("scope");
 

@@ -97,7 +97,7 @@ describe("gateway: transfers arriving while a batch is in flight are relayed tog
     const address = await wallet.getAddress();
     const signature = await keyholder.signTypedData(domain(env), ACKNOWLEDGEMENT_TYPES, { account: address, version: 1, documentHash, deadline: FAR_FUTURE });
     await expectPosted(env.http.post("/v1/participants?wait=true").set(bearer(env.keys.operator)).send({
-      address, kind: "LegalEntity", identity: { name: "Treasury wallet", bin: "200140000001" }, acknowledgement: { version: 1, deadline: FAR_FUTURE, signature },
+      address, kind: "LegalEntity", identity: { name: "Treasury wallet", bin: "200140000004" }, acknowledgement: { version: 1, deadline: FAR_FUTURE, signature },
     }));
     const participant = await env.http.get(`/v1/participants/${address}`).set(bearer(env.keys.operator));
     expect(participant.body.onChain.contractWallet).to.equal(true);

@@ -131,7 +131,7 @@ describe("supervision: financial monitoring and the audit log", function () {
 
     const view = await env.http.get(`/v1/monitoring/participants/${alice.address}`).set(m());
     expect(view.status, JSON.stringify(view.body)).to.equal(200);
-    expect(view.body.identity.identity.iin).to.equal("900101300123");
+    expect(view.body.identity.identity.iin).to.equal("900101300126");
     expect(view.body.identity.kind).to.equal("NaturalPerson");
     expect(view.body.holdings).to.deep.equal([{ assetId, balance: "5000", frozen: "0" }]);
     expect(view.body.movements.items.map((x: { amount: string; direction: string }) => `${x.direction}:${x.amount}`)).to.deep.equal(["in:6000", "out:1000"]);

@@ -38,7 +38,7 @@ describe("gateway: the full walk from permit to records", function () {
     const res = await env.http.get(`/v1/participants/${alice.address}`).set(bearer(env.keys.operator));
     expect(res.status).to.equal(200);
     expect(res.body.status).to.equal("registered");
-    expect(res.body.identity.iin).to.equal("900101300123");
+    expect(res.body.identity.iin).to.equal("900101300126");
     expect(res.body.onChain).to.include({ registered: true, frozen: false, acknowledgedCurrent: true, acknowledgedVersion: 1 });
     expect(res.body.onChain.identityHash).to.equal(res.body.identityHash);
     expect(res.body.acknowledgements).to.have.length(1);
@@ -54,7 +54,7 @@ describe("gateway: the full walk from permit to records", function () {
     expect(req.body.attestation.verifier).to.equal(env.verifier.address);
     const asset = await env.http.get(`/v1/assets/${assetId}`).set(bearer(env.keys.monitor));
     expect(asset.body).to.include({ status: "Active", supply: "1000000", issuer: owner.address });
-    expect(asset.body.issuerDetails.bin).to.equal("190440005678");
+    expect(asset.body.issuerDetails.bin).to.equal("190440005676");
     expect(asset.body.decision.rightsExtent).to.match(/tonne/);
   });
 

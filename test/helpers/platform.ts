@@ -31,8 +31,8 @@ export const Check = {
 } as const;
 export const Basis = { None: 0, CourtDecision: 1, Inheritance: 2, LostKey: 3 } as const;
 
-export const PERMIT = { legalName: "Digital Platform LLP", bin: "230140012345", permitNumber: "KZ-SDA-0001", scope: "issuance and circulation" };
-export const ISSUER: IssuerDetails = { legalName: "Steppe Grain LLP", bin: "190440005678", registeredAddress: "Astana, Mangilik El 55" };
+export const PERMIT = { legalName: "Digital Platform LLP", bin: "230140012340", permitNumber: "KZ-SDA-0001", scope: "issuance and circulation" };
+export const ISSUER: IssuerDetails = { legalName: "Steppe Grain LLP", bin: "190440005676", registeredAddress: "Astana, Mangilik El 55" };
 export const FAR_FUTURE = 4_000_000_000n;
 
 export async function deployLedger(authority: string, operator: string, verifier: string): Promise<SecuredAssetLedger> {

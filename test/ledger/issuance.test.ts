@@ -166,6 +166,21 @@ describe("Issuance (Art. 5, 6.5, 6.7, 6.8, 7)", function () {
       });
     }
 
+    // Art. 5.1.5: twelve digits are not enough, the twelfth must be the mod-11 control digit of the first eleven.
+    for (const [bin, why] of [
+      ["190440005678", "wrong control digit"],
+      ["230140012450", "eleven digits that no control digit completes"],
+      ["１９０４４０００５６７６", "full-width digits"],
+    ] as const) {
+      it(`when the BIN is "${bin}" (${why}) then IssuerIdentificationNumberInvalid`, async function () {
+        const { ledger, operator, owner, next } = await loadFixture(issuanceFixture);
+        await expect(submitIssuance(ledger, operator, { ...next, issuer: { ...ISSUER, bin } }))
+          .to.be.revertedWithCustomError(ledger, "IssuerIdentificationNumberInvalid")
+          .withArgs(bin);
+        await expectNothingRecorded(ledger, owner.address);
+      });
+    }
+
     it("when the collateral evidence is missing then CollateralEvidenceMissing", async function () {
       const { ledger, operator, owner, next } = await loadFixture(issuanceFixture);
       const broken = { ...next, attestation: { ...next.attestation, evidenceHash: ZeroHash } };

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import { AbiCoder, ZeroAddress, keccak256 } from "ethers";
+import { AbiCoder, ZeroAddress, ZeroHash, keccak256 } from "ethers";
 import { PERMIT, authorization, buildIssuance, deployPlatformFixture, submitIssuance } from "../helpers/platform";
 import { PermitStatus } from "./support";
 
@@ -33,6 +33,37 @@ describe("Permit register (Art. 4.1.10, 4.1.14, 6.1, 6.2)", function () {
         expect(await ledger.isPermitted(carol.address)).to.equal(false);
       });
     }
+
+    // Art. 4.1.14: the register names the operator by its BIN, twelve digits ending in the mod-11 control digit.
+    for (const [bin, why] of [
+      ["abc", "not digits"],
+      ["230140012345", "wrong control digit"],
+      ["23014001234", "eleven digits"],
+      ["2301400123400", "thirteen digits"],
+      ["230140012450", "eleven digits that no control digit completes"],
+      ["２３０１４００１２３４０", "full-width digits"],
+      ["٢٣٠١٤٠٠١٢٣٤٠", "Arabic-Indic digits"],
+    ] as const) {
+      it(`when the BIN is "${bin}" (${why}) then the grant is refused with PermitIdentificationNumberInvalid and nothing is granted`, async function () {
+        const { ledger, authority, carol } = await loadFixture(deployPlatformFixture);
+        await expect(ledger.connect(authority).grantPermit(carol.address, { ...PERMIT, bin }))
+          .to.be.revertedWithCustomError(ledger, "PermitIdentificationNumberInvalid")
+          .withArgs(bin);
+        expect(await ledger.isPermitted(carol.address)).to.equal(false);
+        const [state, hash] = await ledger.permitOf(carol.address);
+        expect(state.status).to.equal(PermitStatus.None);
+        expect(hash).to.equal(ZeroHash);
+      });
+    }
+
+    it("when the BIN's control digit comes from the second weights (first remainder 10) then the grant is accepted", async function () {
+      const { ledger, authority, carol } = await loadFixture(deployPlatformFixture);
+      const details = { ...PERMIT, bin: "230140012400" };
+      await expect(ledger.connect(authority).grantPermit(carol.address, details))
+        .to.emit(ledger, "PermitGranted")
+        .withArgs(carol.address, details.legalName, details.bin, details.permitNumber, details.scope);
+      expect(await ledger.isPermitted(carol.address)).to.equal(true);
+    });
 
     it("when the operator address is zero then the grant is refused", async function () {
       const { ledger, authority } = await loadFixture(deployPlatformFixture);

@@ -19,8 +19,8 @@ import type { NodeHandle } from "./node";
 
 export const FAR_FUTURE = "4000000000";
 export const GRAIN = "GRAIN";
-export const PERMIT = { legalName: "Digital Platform LLP", bin: "230140012345", permitNumber: "KZ-SDA-0001", scope: "issuance and circulation" };
-export const ISSUER = { legalName: "Steppe Grain LLP", bin: "190440005678", registeredAddress: "Astana, Mangilik El 55" };
+export const PERMIT = { legalName: "Digital Platform LLP", bin: "230140012340", permitNumber: "KZ-SDA-0001", scope: "issuance and circulation" };
+export const ISSUER = { legalName: "Steppe Grain LLP", bin: "190440005676", registeredAddress: "Astana, Mangilik El 55" };
 
 let schemaCounter = 0;
 
@@ -135,7 +135,7 @@ export async function bootstrapPlatform(env: TestEnv): Promise<{ documentHash: s
 export async function onboard(env: TestEnv, holder: Wallet, documentHash: string, version = 1) {
   const signature = await signAck(env, holder, version, documentHash);
   await expectPosted(env.http.post("/v1/participants?wait=true").set(bearer(env.keys.operator)).send({
-    address: holder.address, kind: "NaturalPerson", identity: { fullName: `Holder ${holder.address.slice(2, 8)}`, iin: "900101300123" },
+    address: holder.address, kind: "NaturalPerson", identity: { fullName: `Holder ${holder.address.slice(2, 8)}`, iin: "900101300126" },
     acknowledgement: { version, deadline: FAR_FUTURE, signature },
   }));
 }
