@@ -47,7 +47,7 @@ async function main() {
 
     const GRAIN = encodeBytes32String("GRAIN");
     const authoritySigner = new NonceManager(authority);
-    await (await ledger.connect(authoritySigner).grantPermit(operator.address, { legalName: "Bench Platform LLP", bin: "230140012345", permitNumber: "B-1", scope: "issuance and circulation" })).wait();
+    await (await ledger.connect(authoritySigner).grantPermit(operator.address, { legalName: "Bench Platform LLP", bin: "230140012340", permitNumber: "B-1", scope: "issuance and circulation" })).wait();
     await (await ledger.connect(authoritySigner).listAssetType(GRAIN, "Grain", 1)).wait();
     const disclosureHash = keccakText("risks v1");
     let opNonce = await provider.getTransactionCount(operator.address, "latest");
@@ -60,7 +60,7 @@ async function main() {
     await Promise.all(onboarding.map((tx) => tx.wait()));
 
     const units = BigInt(RECORDS) * 10n;
-    const issuer = { legalName: "Steppe Grain LLP", bin: "190440005678", registeredAddress: "Astana" };
+    const issuer = { legalName: "Steppe Grain LLP", bin: "190440005676", registeredAddress: "Astana" };
     const decision = { documentHash: keccakText("decision"), uri: "https://steppegrain.kz/d.pdf", rightsType: encodeBytes32String("OWNERSHIP"), rightsExtent: "1 unit = 1 tonne", units };
     const evidenceHash = keccakText("receipt");
     const attestation = { owner: owner.address, evidenceHash, assetType: GRAIN, nonce: 1n, expiry: FAR };
