@@ -7,7 +7,9 @@
  * transfers in batches of BATCH holder-signed authorizations (pipelined operator nonces) until the ledger holds
  * RECORDS transfer records. Then, on the same range: a bare eth_getLogs fetch in CHUNK-block calls with no
  * processing, and the indexer's catch-up into an empty SQLite database (decode, hash chain, records, balances,
- * assets, events, cursor). Prints a table and, as its last line, one JSON object.
+ * assets, events, cursor). Then times the verification of the mirrored asset, intact and with the middle fifth of
+ * its records forged (hashes recomputed), and whether it names the first forged one. Prints a table and, as its last
+ * line, one JSON object.
  */
 import "reflect-metadata";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -20,6 +22,8 @@ import { deployPlatform } from "../server/chain/deployment";
 import { ACKNOWLEDGEMENT_TYPES, ATTESTATION_TYPES, ISSUANCE_TYPES, TRANSFER_TYPES, issuerDetailsHash, ledgerDomain, type TransferAuthorization } from "../server/chain/eip712";
 import { SecuredAssetLedger__factory } from "../typechain-types";
 import { openDatabase } from "../server/persistence/data-source";
+import type { Database } from "../server/persistence/data-source";
+import { GENESIS_RECORD_HASH, recordHash } from "../server/chain/records";
 import { Indexer } from "../server/mirror/indexer";
 import { MirrorQueries } from "../server/mirror/queries";
 
@@ -37,7 +41,8 @@ async function main() {
   const provider = new JsonRpcProvider(node.url, undefined, { batchMaxCount: 1, pollingInterval: 100 });
   try {
     const [deployer, authority, operator, verifier, owner] = [0, 1, 2, 3, 4].map((i) => account(i, provider));
-    const deployment = await deployPlatform(deployer, { authority: authority.address, operator: operator.address, verifier: verifier.address });
+    // A nonce manager: the provider caches eth_getTransactionCount for 250 ms, and the second deployment can reuse a nonce.
+    const deployment = await deployPlatform(new NonceManager(deployer), { authority: authority.address, operator: operator.address, verifier: verifier.address });
     const ledger = SecuredAssetLedger__factory.connect(deployment.ledger, operator);
     const domain = ledgerDomain(deployment.chainId, deployment.ledger);
     const holders = Array.from({ length: HOLDERS }, () => Wallet.createRandom());
@@ -144,10 +149,22 @@ async function main() {
     const idxStart = performance.now();
     const result = await indexer.sync({ untilBlock: head });
     const indexerSeconds = (performance.now() - idxStart) / 1000;
-    const verdict = await new MirrorQueries(db, ledger, deployment).verify(assetId.toString());
-    await db.close();
+    const queries = new MirrorQueries(db, ledger, deployment);
+    const verifyStart = performance.now();
+    const verdict = await queries.verify(assetId.toString());
+    const verifySeconds = (performance.now() - verifyStart) / 1000;
     if (result.records !== RECORDS) throw new Error(`indexer mirrored ${result.records} records, expected ${RECORDS}`);
     if (!verdict.verified) throw new Error(`mirror does not verify: ${JSON.stringify(verdict, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v))}`);
+    // A forger rewrites the middle fifth of the records and recomputes every stored hash after it: the cheap check
+    // sees only the head; locating the first forged record takes the chain's events.
+    const forgedFrom = Math.floor(RECORDS * 0.4);
+    await forgeRange(db, assetId.toString(), forgedFrom, Math.floor(RECORDS * 0.6), holders[0].address);
+    const forgedStart = performance.now();
+    const forged = await queries.verify(assetId.toString());
+    const forgedSeconds = (performance.now() - forgedStart) / 1000;
+    await db.close();
+    if (forged.verified) throw new Error("a forged mirror verifies");
+    const located = Number(forged.firstDivergentSequence) === forgedFrom;
 
     const ratio = indexerSeconds / rawSeconds;
     console.log("| run | blocks | logs | records | seconds | records/s |\n|---|---:|---:|---:|---:|---:|");
@@ -155,13 +172,38 @@ async function main() {
     console.log(`| indexer catch-up (SQLite, empty) | ${head - deployment.deployBlock + 1} | ${logCount} | ${result.records} | ${indexerSeconds.toFixed(3)} | ${(result.records / indexerSeconds).toFixed(0)} |`);
     const st = indexer.stats;
     console.log(`indexer split: waiting for eth_getLogs ${(st.fetchWaitMs / 1000).toFixed(3)} s, decoding ${(st.decodeMs / 1000).toFixed(3)} s, writing ${(st.writeMs / 1000).toFixed(3)} s over ${st.ranges} ranges`);
-    console.log(`mirror verified: ${verdict.count} records, head ${verdict.head}`);
-    console.log(JSON.stringify({ records: RECORDS, indexerSeconds: Number(indexerSeconds.toFixed(3)), rawGetLogsSeconds: Number(rawSeconds.toFixed(3)), ratio: Number(ratio.toFixed(3)) }));
+    console.log(`mirror verified: ${verdict.count} records, head ${verdict.head}, in ${verifySeconds.toFixed(3)} s`);
+    console.log(`forged sequences ${forgedFrom}-${Math.floor(RECORDS * 0.6)} (hashes recomputed): verification says sequence ${forged.firstDivergentSequence} (${forged.reason}) in ${forgedSeconds.toFixed(3)} s${located ? "" : ` — NOT the first forged record (${forgedFrom})`}`);
+    console.log(JSON.stringify({
+      records: RECORDS, indexerSeconds: Number(indexerSeconds.toFixed(3)), rawGetLogsSeconds: Number(rawSeconds.toFixed(3)), ratio: Number(ratio.toFixed(3)),
+      verifySeconds: Number(verifySeconds.toFixed(3)), forgedVerifySeconds: Number(forgedSeconds.toFixed(3)), forgedLocated: located,
+    }));
   } finally {
     provider.destroy();
     await node.stop();
     rmSync(workdir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Rewrites the recipient and amount of records `from`..`to` of an asset in the mirror and recomputes every stored
+ * hash from `from` to the end, as a forger with write access to the database would.
+ */
+async function forgeRange(db: Database, assetId: string, from: number, to: number, recipient: string): Promise<void> {
+  await db.transaction(async (em) => {
+    const before: Array<{ record_hash: string }> = await em.query("SELECT record_hash FROM mirror_records WHERE asset_id = ? AND sequence = ?", [assetId, from - 1]);
+    let previous = before.length > 0 ? before[0].record_hash : GENESIS_RECORD_HASH;
+    const rows: Array<{ tx_hash: string; log_index: number; sequence: number; from_address: string; to_address: string; amount: string; ref: string; posted_at: number | string }> = await em.query(
+      "SELECT tx_hash, log_index, sequence, from_address, to_address, amount, ref, posted_at FROM mirror_records WHERE asset_id = ? AND sequence >= ? ORDER BY sequence", [assetId, from]);
+    for (const r of rows) {
+      const forged = r.sequence <= to;
+      const toAddress = forged ? recipient.toLowerCase() : r.to_address;
+      const amount = forged ? "7" : r.amount;
+      const h = recordHash(previous, { assetId: BigInt(assetId), sequence: BigInt(r.sequence), from: r.from_address, to: toAddress, amount: BigInt(amount), ref: r.ref, postedAt: BigInt(r.posted_at) });
+      await em.query("UPDATE mirror_records SET to_address = ?, amount = ?, record_hash = ?, previous_hash = ? WHERE tx_hash = ? AND log_index = ?", [toAddress, amount, h, previous, r.tx_hash, r.log_index]);
+      previous = h;
+    }
+  });
 }
 
 main().catch((err) => {

@@ -1,4 +1,4 @@
-import { getAddress } from "ethers";
+import { getAddress, JsonRpcApiProvider, toBeHex } from "ethers";
 import type { Writable } from "node:stream";
 import { once } from "node:events";
 import type { Database } from "../persistence/data-source";
@@ -9,6 +9,8 @@ import { GENESIS_RECORD_HASH, recordHash } from "../chain/records";
 import type { ChainVerdict } from "../chain/records";
 import { readCursor } from "./store";
 import type { MirrorFaultKind } from "./entities";
+import { LogDecoder } from "./decode";
+import type { DecodedRecord, RawLog } from "./decode";
 import { Sql } from "../persistence/sql";
 
 /** A mirrored record as the API shows it: the record, the moment rights arose, and its proof. */
@@ -40,6 +42,47 @@ interface RecordRow {
 }
 
 const COLUMNS = "tx_hash, log_index, block_number, block_hash, asset_id, sequence, from_address, to_address, amount, ref, posted_at, record_hash, previous_hash";
+
+/** Blocks per eth_getLogs call when comparing with the chain's events (Besu refuses more than 5,000 by default). */
+const LOG_CHUNK_BLOCKS = 2_000;
+
+/** Whether a mirrored row is the chain's event, sequence aside: same place on chain, same contents. */
+function sameEvent(r: RecordRow, e: DecodedRecord): boolean {
+  return r.tx_hash.toLowerCase() === e.txHash.toLowerCase() && Number(r.log_index) === e.logIndex
+    && Number(r.block_number) === e.blockNumber && r.block_hash.toLowerCase() === e.blockHash.toLowerCase()
+    && r.from_address.toLowerCase() === e.from.toLowerCase() && r.to_address.toLowerCase() === e.to.toLowerCase()
+    && r.amount === e.amount.toString() && r.ref.toLowerCase() === e.ref.toLowerCase() && Number(r.posted_at) === e.postedAt;
+}
+
+/** Items of a paged async source, one at a time, with a look at the next few. */
+class Lookahead<T> {
+  private buffer: T[] = [];
+  private position = 0;
+  private done = false;
+
+  constructor(private readonly pages: AsyncGenerator<T[]>) {}
+
+  /** The item `k` places ahead, or undefined past the end. */
+  async at(k: number): Promise<T | undefined> {
+    while (this.buffer.length - this.position <= k && !this.done) {
+      const next = await this.pages.next();
+      if (next.done) this.done = true;
+      else {
+        this.buffer = this.buffer.slice(this.position).concat(next.value);
+        this.position = 0;
+      }
+    }
+    return this.buffer[this.position + k];
+  }
+
+  shift(): void {
+    this.position++;
+  }
+
+  async close(): Promise<void> {
+    await this.pages.return(undefined);
+  }
+}
 
 /** Checksummed addresses, cached: an export repeats the same holders many times. */
 const checksums = new Map<string, string>();
@@ -93,6 +136,8 @@ interface FaultRow {
 
 /** Reads the mirror: record pages in chain order, streamed exports, and the proof of completeness per asset. */
 export class MirrorQueries {
+  private decoder: LogDecoder | undefined;
+
   constructor(private readonly db: Database, private readonly ledger: SecuredAssetLedger, private readonly deployment: Deployment) {}
 
   private where(f: RecordFilter, after: [number, number] | null, sql: Sql): { clause: string; params: unknown[] } {
@@ -164,20 +209,35 @@ export class MirrorQueries {
 
   /**
    * Proof of completeness of one asset: recomputes the hash chain of the mirrored records (page by page, in
-   * sequence order) and compares it with the ledger's record head and count at the mirror's cursor block.
+   * sequence order) and compares it with the ledger's record head and count at the mirror's cursor block. Only
+   * when that fails, the mirrored records are compared with the chain's RecordPosted events to find the first
+   * record that differs: someone who rewrites records and recomputes the stored hashes after them leaves a
+   * consistent chain whose head alone disagrees, and the head does not say where the rewrite starts.
    */
   async verify(assetId: string): Promise<ChainVerdict & { block: number }> {
     const cursor = await readCursor(this.db.manager);
     const block = cursor ? cursor.blockNumber : this.deployment.deployBlock;
     const info = await this.ledger.assetInfo(assetId, { blockTag: block });
     if (Number(info.status) === 0) throw new AppError("ASSET_NOT_FOUND", { assetId, block });
-    const onChainCount = BigInt(info.recordCount);
-    const onChainHead = String(info.recordHead).toLowerCase();
+    const hashes = await this.checkHashes(assetId, block, BigInt(info.recordCount), String(info.recordHead).toLowerCase());
+    if (hashes.verified) return { ...hashes, block };
+    const events = await this.compareWithEvents(assetId, block);
+    // The earlier finding wins. The events see a rewrite with recomputed hashes; the hashes see a stored hash
+    // edited alone (contents still the chain's). On the same record the hash check's reason is kept ("record
+    // altered", "record missing"...), unless all it says is that the head differs.
+    if (events && (events.sequence < hashes.firstDivergentSequence || (events.sequence === hashes.firstDivergentSequence && hashes.reason === "head differs"))) {
+      return { verified: false, firstDivergentSequence: events.sequence, reason: events.reason, block };
+    }
+    return { ...hashes, block };
+  }
+
+  /** The cheap check: the mirrored rows' hash chain (recomputed, and as stored) against the ledger's head and count. */
+  private async checkHashes(assetId: string, block: number, onChainCount: bigint, onChainHead: string): Promise<ChainVerdict> {
     const sql = Sql.of(this.db.manager);
     let previous = GENESIS_RECORD_HASH;
     let expected = 1;
     let afterSeq = 0;
-    const diverge = (seq: number, reason: string) => ({ verified: false as const, firstDivergentSequence: BigInt(seq), reason, block });
+    const diverge = (seq: number, reason: string) => ({ verified: false as const, firstDivergentSequence: BigInt(seq), reason });
     for (;;) {
       const rows: RecordRow[] = await this.db.manager.query(
         `SELECT ${COLUMNS} FROM mirror_records WHERE asset_id = ${sql.p(1)} AND sequence > ${sql.p(2)} AND block_number <= ${sql.p(3)} ORDER BY sequence, block_number LIMIT 5000`,
@@ -186,7 +246,12 @@ export class MirrorQueries {
         const seq = Number(r.sequence);
         if (seq < expected) return diverge(seq, "record duplicated");
         if (seq > expected) return diverge(expected, "record missing");
-        const h = recordHash(previous, { assetId: BigInt(assetId), sequence: BigInt(seq), from: r.from_address, to: r.to_address, amount: BigInt(r.amount), ref: r.ref, postedAt: BigInt(r.posted_at) });
+        let h: string;
+        try {
+          h = recordHash(previous, { assetId: BigInt(assetId), sequence: BigInt(seq), from: r.from_address, to: r.to_address, amount: BigInt(r.amount), ref: r.ref, postedAt: BigInt(r.posted_at) });
+        } catch {
+          return diverge(seq, "record altered"); // not even a well-formed record (an address or amount that does not encode)
+        }
         if (r.previous_hash.toLowerCase() !== previous || r.record_hash.toLowerCase() !== h) return diverge(seq, "record altered");
         previous = h;
         expected++;
@@ -198,7 +263,84 @@ export class MirrorQueries {
     if (count < onChainCount) return diverge(expected, "records missing at the end");
     if (count > onChainCount) return diverge(Number(onChainCount) + 1, "records not on chain");
     if (previous !== onChainHead) return diverge(Math.max(expected - 1, 1), "head differs");
-    return { verified: true, count, head: previous, block };
+    return { verified: true, count, head: previous };
+  }
+
+  /**
+   * Walks the mirrored records (sequence order) alongside the chain's RecordPosted events of the asset up to
+   * `block` (eth_getLogs by asset topic, in chunks, the next chunk fetched while one is compared) and returns the
+   * first sequence where they part, or null if every record is the chain's. Stops at the first difference, so
+   * an early forgery costs only the chunks up to it.
+   */
+  private async compareWithEvents(assetId: string, block: number): Promise<{ sequence: bigint; reason: string } | null> {
+    const chain = new Lookahead(this.chainRecords(assetId, block));
+    const mirror = new Lookahead(this.mirrorRows(assetId, block));
+    const at = (sequence: number, reason: string) => ({ sequence: BigInt(sequence), reason });
+    let lastMatched = 0;
+    try {
+      for (;;) {
+        const [c, m] = [await chain.at(0), await mirror.at(0)];
+        if (!c && !m) return null;
+        if (!m) return at(c!.sequence, "records missing at the end");
+        const ms = Number(m.sequence);
+        if (!c) return at(ms, ms === lastMatched ? "record duplicated" : "records not on chain");
+        if (ms === c.sequence && sameEvent(m, c)) {
+          lastMatched = ms;
+          chain.shift();
+          mirror.shift();
+          continue;
+        }
+        if (ms > c.sequence) return at(c.sequence, "record missing");
+        if (ms < c.sequence) return at(ms, ms === lastMatched ? "record duplicated" : "record not on chain");
+        // Same sequence, another record: one deleted (or inserted) and the rest renumbered shows as the next one
+        // matching; otherwise the record itself was changed.
+        const [c1, m1] = [await chain.at(1), await mirror.at(1)];
+        if (c1 && sameEvent(m, c1)) return at(ms, "record missing");
+        if (m1 && sameEvent(m1, c)) return at(ms, "record not on chain");
+        return at(ms, "record differs from the chain's event");
+      }
+    } finally {
+      await Promise.all([chain.close(), mirror.close()]);
+    }
+  }
+
+  /** The chain's RecordPosted events of one asset from the deployment block to `toBlock`, chunk by chunk. */
+  private async *chainRecords(assetId: string, toBlock: number): AsyncGenerator<DecodedRecord[]> {
+    const provider = this.ledger.runner?.provider;
+    if (!(provider instanceof JsonRpcApiProvider)) throw new Error("the ledger's provider cannot send eth_getLogs");
+    this.decoder ??= new LogDecoder(this.ledger.interface);
+    const topics = [this.decoder.recordTopic, toBeHex(BigInt(assetId), 32)];
+    const hex = (n: number) => "0x" + n.toString(16);
+    const fetch = (from: number): Promise<RawLog[]> => provider.send("eth_getLogs", [{
+      address: this.deployment.ledger, fromBlock: hex(from), toBlock: hex(Math.min(from + LOG_CHUNK_BLOCKS - 1, toBlock)), topics,
+    }]);
+    let from = this.deployment.deployBlock;
+    let next = from <= toBlock ? fetch(from) : null;
+    while (next) {
+      const logs = await next;
+      from += LOG_CHUNK_BLOCKS;
+      next = from <= toBlock ? fetch(from) : null;
+      next?.catch(() => undefined); // awaited on the next turn, or abandoned when a difference ends the walk
+      yield this.decoder.decode(logs).records;
+    }
+  }
+
+  /** The asset's mirrored rows up to `block` in sequence order (duplicates by chain position), page by page. */
+  private async *mirrorRows(assetId: string, block: number): AsyncGenerator<RecordRow[]> {
+    const sql = Sql.of(this.db.manager);
+    let after: [number, number, number] = [0, 0, 0];
+    for (;;) {
+      const [s, b, l] = after;
+      const rows: RecordRow[] = await this.db.manager.query(
+        `SELECT ${COLUMNS} FROM mirror_records WHERE asset_id = ${sql.p(1)} AND block_number <= ${sql.p(2)}
+           AND (sequence > ${sql.p(3)} OR (sequence = ${sql.p(4)} AND (block_number > ${sql.p(5)} OR (block_number = ${sql.p(6)} AND log_index > ${sql.p(7)}))))
+         ORDER BY sequence, block_number, log_index LIMIT 5000`,
+        [assetId, block, s, s, b, b, l]);
+      if (rows.length > 0) yield rows;
+      if (rows.length < 5000) return;
+      const last = rows[rows.length - 1];
+      after = [Number(last.sequence), Number(last.block_number), Number(last.log_index)];
+    }
   }
 
   /** Assets known to the mirror. */
