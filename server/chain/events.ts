@@ -44,12 +44,12 @@ interface Lenient {
 }
 
 /** The same parameter with every `string` (also in arrays and tuples) read as `bytes`: same encoding, no UTF-8 check. */
-function asBytes(p: JsonFragmentType): JsonFragmentType {
+export function asBytes(p: JsonFragmentType): JsonFragmentType {
   return { ...p, type: p.type?.replace(/^string(?=\[|$)/, "bytes"), ...(p.components ? { components: p.components.map(asBytes) } : {}) };
 }
 
 /** The strict value of `param` from its bytes-typed decoding; ill-formed text is collected into `texts`. */
-function relax(param: ParamType, value: unknown, path: string, texts: IllFormedText[]): unknown {
+export function relax(param: ParamType, value: unknown, path: string, texts: IllFormedText[]): unknown {
   if (value instanceof Indexed) return value; // an indexed dynamic value: only its hash is on chain
   if (param.baseType === "string" && typeof value === "string") {
     const bytes = getBytes(value);

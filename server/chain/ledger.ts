@@ -1,13 +1,15 @@
 import { readFile } from "node:fs/promises";
-import { Contract, FetchRequest, isCallException, isError, JsonRpcProvider, Wallet, getAddress } from "ethers";
-import type { Interface, TypedDataDomain, TypedDataField } from "ethers";
+import { AbiCoder, checkResultErrors, Contract, FetchRequest, isCallException, isError, JsonRpcProvider, ParamType, Result, Wallet, getAddress } from "ethers";
+import type { BlockTag, FunctionFragment, Interface, JsonFragmentType, TypedDataDomain, TypedDataField } from "ethers";
 import { SecuredAssetLedger__factory } from "../../typechain-types";
 import type { SecuredAssetLedger } from "../../typechain-types";
+import type { DefaultReturnType, TypedContractEvent, TypedContractMethod, TypedDeferredTopicFilter, TypedEventLog } from "../../typechain-types/common";
 import type { Config } from "../config";
 import { readDeployment } from "./deployment";
 import type { Deployment } from "./deployment";
 import { ledgerDomain } from "./eip712";
-import { EventParser } from "./events";
+import { asBytes, EventParser, relax } from "./events";
+import type { IllFormedText } from "./events";
 import { JsonRpcClient } from "./rpc";
 import type { RawLog } from "../mirror/decode";
 import { defaultSignatureThreads, SignatureThreads } from "./signatures";
@@ -40,6 +42,42 @@ interface RpcReceipt {
 const word = (v: bigint): string => v.toString(16).padStart(64, "0");
 const addressWord = (a: string): string => a.slice(2).toLowerCase().padStart(64, "0");
 
+/**
+ * A ledger read that may hold text which is not UTF-8 (any client of the ledger can post such text): the value,
+ * ill-formed text in it in its readable form (U+FFFD), and each such text with its exact bytes.
+ */
+export interface LenientRead<T> {
+  value: T;
+  /** Paths relative to `value` (assetInfo: `decisionURI`; `<output>.<field>` for several outputs); empty when all is well-formed. */
+  texts: IllFormedText[];
+}
+
+/** One ledger event's log, read leniently: its arguments (ill-formed text readable), each such text, and where it is. */
+export interface LedgerLog<E extends TypedContractEvent> {
+  args: TypedEventLog<E>["args"];
+  texts: IllFormedText[];
+  blockNumber: number;
+  transactionHash: string;
+  logIndex: number;
+}
+
+/** Ill-formed chain text as a read endpoint reports it: the response field that shows its readable form, and its bytes. */
+export interface TextFault {
+  field: string;
+  hex: string;
+}
+
+/**
+ * The text faults of a response part: `at` is either a prefix for every path in `texts`, or a map from the paths
+ * the response shows to their fields (text not shown is not reported).
+ */
+export function textFaults(texts: readonly IllFormedText[], at: string | Readonly<Record<string, string>> = ""): TextFault[] {
+  return texts.flatMap((t) => {
+    const field = typeof at === "string" ? at + t.arg : Object.hasOwn(at, t.arg) ? at[t.arg] : undefined;
+    return field === undefined ? [] : [{ field, hex: t.hex }];
+  });
+}
+
 export interface DecodedRevert {
   code: ErrorCode;
   name: string;
@@ -53,6 +91,8 @@ export class LedgerClient {
   readonly domain: TypedDataDomain;
   readonly events: EventParser;
   private readonly selectors: { nonceOf: string; checkTransfer: string };
+  /** The outputs of view functions with their strings typed as bytes, by selector (see `view`). */
+  private readonly bytesOutputs = new Map<string, readonly ParamType[]>();
   /** For the frequent and bulky reads; `provider` (ethers) for the rest. */
   readonly rpc: JsonRpcClient;
   /** Signature threads: EIP-712 digests, signer recovery, signing the gateway's transactions. */
@@ -180,6 +220,59 @@ export class LedgerClient {
       this.rpc.call<string>("eth_call", [{ to: ledger, data: this.selectors.checkTransfer + addressWord(operator) + addressWord(from) + addressWord(to) + word(assetId) + word(amount) }, "latest"]),
     ]);
     return { nonce: BigInt(nonce), check: Number(BigInt(check)) };
+  }
+
+  /**
+   * Calls a view function of the ledger, like typechain, except that text which is not UTF-8 does not throw when
+   * read: ethers defers such an error until the value is used, so one value posted by any client of the ledger
+   * would fail every later read of it. Decoded strictly; if an element does not decode, decoded again with strings
+   * as bytes and each ill-formed text relaxed to its readable form (as the EventParser does for logs). A revert
+   * throws as from typechain. Use it for the views that return strings; typechain for the others.
+   */
+  async view<A extends unknown[], R>(method: TypedContractMethod<A, R, "view">, args: A): Promise<LenientRead<DefaultReturnType<R>>> {
+    const fragment = method.fragment;
+    const data = await this.provider.call({ to: this.deployment.ledger, data: this.iface.encodeFunctionData(fragment, args) });
+    let result = this.iface.decodeFunctionResult(fragment, data);
+    const texts: IllFormedText[] = [];
+    if (checkResultErrors(result).length > 0) {
+      const raw = AbiCoder.defaultAbiCoder().decode(this.bytesOutputsOf(fragment), data);
+      const errors = checkResultErrors(raw);
+      if (errors.length > 0) throw errors[0].error; // something other than text is wrong
+      // A single output is returned unwrapped (as typechain does): its texts' paths start inside it.
+      const single = fragment.outputs.length === 1;
+      const values = fragment.outputs.map((p, i) => relax(p, raw[i], single ? "" : p.name || String(i), texts));
+      result = Result.fromItems(values, fragment.outputs.map((p) => p.name || null));
+      for (const t of texts) t.arg = t.arg.replace(/^\./, "");
+    }
+    // The Result has the function's outputs, names and order: the shape typechain declares for it.
+    return { value: (fragment.outputs.length === 1 ? result[0] : result) as DefaultReturnType<R>, texts };
+  }
+
+  /**
+   * The logs of one ledger event (a typechain filter), decoded by the EventParser rather than typechain's parsing,
+   * whose string arguments throw when read if they are not UTF-8: ill-formed text comes back readable, with its
+   * bytes in `texts`. A log that does not decode as the event is passed over (the mirror reports it as a fault).
+   * Use it for events with string arguments; typechain's `queryFilter` for the others.
+   */
+  async logs<E extends TypedContractEvent>(filter: TypedDeferredTopicFilter<E>, fromBlock: BlockTag): Promise<LedgerLog<E>[]> {
+    const logs = await this.provider.getLogs({ address: this.deployment.ledger, topics: await filter.getTopicFilter(), fromBlock });
+    return logs.flatMap((log) => {
+      const decoded = this.events.decode(log);
+      if (!decoded?.event) return [];
+      // The Result has the event's arguments, names and order: the shape typechain declares for it.
+      const args = decoded.event.args as unknown as TypedEventLog<E>["args"];
+      return [{ args, texts: decoded.fault?.texts ?? [], blockNumber: log.blockNumber, transactionHash: log.transactionHash, logIndex: log.index }];
+    });
+  }
+
+  private bytesOutputsOf(fragment: FunctionFragment): readonly ParamType[] {
+    let outputs = this.bytesOutputs.get(fragment.selector);
+    if (!outputs) {
+      const json = JSON.parse(fragment.format("json")) as { outputs: JsonFragmentType[] };
+      outputs = json.outputs.map((p) => ParamType.from(asBytes(p)));
+      this.bytesOutputs.set(fragment.selector, outputs);
+    }
+    return outputs;
   }
 
   /** The receipt of a mined transaction, or null while it is not mined. */

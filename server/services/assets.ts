@@ -1,4 +1,5 @@
 import { getAddress, ZeroAddress } from "ethers";
+import { textFaults } from "../chain/ledger";
 import type { LedgerClient } from "../chain/ledger";
 import { chainHashes, verifyRecordChain } from "../chain/records";
 import type { TransferRecord } from "../chain/records";
@@ -21,26 +22,28 @@ export class AssetService {
     private readonly documentUris: DocumentUriPolicy = new DocumentUriPolicy(false),
   ) {}
 
+  /** The asset's state; its decision URI may be ill-formed text (see `LedgerClient.view`). */
   private async info(assetId: bigint) {
-    const info = await this.chain.ledger.assetInfo(assetId).catch((err: unknown) => {
+    const read = await this.chain.view(this.chain.ledger.assetInfo, [assetId]).catch((err: unknown) => {
       const r = this.chain.decodeRevert(err);
       if (r?.code === "ASSET_NOT_FOUND") throw new AppError("ASSET_NOT_FOUND", { assetId: assetId.toString() });
       throw err;
     });
-    if (Number(info.status) === 0) throw new AppError("ASSET_NOT_FOUND", { assetId: assetId.toString() });
-    return info;
+    if (Number(read.value.status) === 0) throw new AppError("ASSET_NOT_FOUND", { assetId: assetId.toString() });
+    return read;
   }
 
   async get(assetId: string) {
     const id = BigInt(assetId);
-    const info = await this.info(id);
+    const { value: info, texts } = await this.info(id);
     const from = this.chain.deployment.deployBlock;
     const l = this.chain.ledger;
+    // Events with text are read leniently: a value any client of the ledger posted must not fail the read.
     const [decisions, issuers, issued, changes] = await Promise.all([
-      l.queryFilter(l.filters.IssuanceDecisionRecorded(id), from),
-      l.queryFilter(l.filters.IssuerDetailsRecorded(id), from),
+      this.chain.logs(l.filters.IssuanceDecisionRecorded(id), from),
+      this.chain.logs(l.filters.IssuerDetailsRecorded(id), from),
       l.queryFilter(l.filters.AssetIssued(id), from),
-      l.queryFilter(l.filters.DecisionDocumentChanged(id), from),
+      this.chain.logs(l.filters.DecisionDocumentChanged(id), from),
     ]);
     const d = decisions[0]?.args;
     const i = issuers[0]?.args;
@@ -66,6 +69,12 @@ export class AssetService {
       issuedAt: new Date(Number(info.issuedAt) * 1000).toISOString(),
       recordCount: info.recordCount.toString(),
       recordHead: info.recordHead,
+      textFaults: [
+        ...textFaults(texts, { decisionURI: "decision.uri" }),
+        ...textFaults(decisions[0]?.texts ?? [], { rightsExtent: "decision.rightsExtent" }),
+        ...changes.flatMap((c, n) => textFaults(c.texts, `decision.changes[${n}].`)),
+        ...textFaults(issuers[0]?.texts ?? [], "issuerDetails."),
+      ],
     };
   }
 
@@ -74,8 +83,11 @@ export class AssetService {
     const ids: number[] = [];
     for (let id = offset + 1; id <= count && ids.length < limit; id++) ids.push(id);
     const items = await Promise.all(ids.map(async (id) => {
-      const info = await this.chain.ledger.assetInfo(id);
-      return { assetId: String(id), status: STATUS[Number(info.status)], issuer: info.issuer, assetType: info.assetType, assetTypeLabel: assetTypeLabel(info.assetType), decisionURI: info.decisionURI, issuedUnits: info.issuedUnits.toString(), supply: info.supply.toString(), recordCount: info.recordCount.toString() };
+      const { value: info, texts } = await this.chain.view(this.chain.ledger.assetInfo, [id]);
+      return {
+        assetId: String(id), status: STATUS[Number(info.status)], issuer: info.issuer, assetType: info.assetType, assetTypeLabel: assetTypeLabel(info.assetType), decisionURI: info.decisionURI,
+        issuedUnits: info.issuedUnits.toString(), supply: info.supply.toString(), recordCount: info.recordCount.toString(), textFaults: textFaults(texts),
+      };
     }));
     return { total: count, items };
   }
@@ -90,7 +102,7 @@ export class AssetService {
   /** The asset's transfer records (Art. 5.1.7), paginated, with a verification of the whole hash chain. */
   async records(assetId: string, offset: number, limit: number) {
     const id = BigInt(assetId);
-    const info = await this.info(id);
+    const { value: info } = await this.info(id);
     const all = await this.allRecords(id);
     const verdict = verifyRecordChain(all, BigInt(info.recordCount), info.recordHead);
     const hashes = chainHashes(all);

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { keccak256, toUtf8Bytes } from "ethers";
+import { textFaults } from "../chain/ledger";
 import type { LedgerClient } from "../chain/ledger";
 import type { Submitter } from "../chain/submitter";
 import type { Database } from "../persistence/data-source";
@@ -36,9 +37,12 @@ export class DisclosureService {
   async get(version: number) {
     const current = Number(await this.chain.ledger.currentDisclosureVersion());
     if (version < 1 || version > current) throw new AppError("NOT_FOUND", { version, current });
-    const d = await this.chain.ledger.disclosure(version);
+    const { value: d, texts } = await this.chain.view(this.chain.ledger.disclosure, [version]);
     const row = await this.db.manager.findOneBy(Disclosure, { version });
-    return { version, current: version === current, documentHash: d.documentHash, uri: d.uri, publishedAt: new Date(Number(d.publishedAt) * 1000).toISOString(), text: row?.text ?? null };
+    return {
+      version, current: version === current, documentHash: d.documentHash, uri: d.uri, publishedAt: new Date(Number(d.publishedAt) * 1000).toISOString(), text: row?.text ?? null,
+      textFaults: textFaults(texts),
+    };
   }
 
   async publish(input: { text?: string; documentHash?: string; uri: string }, role: Role, clientId: string, idempotencyId?: string): Promise<Operation> {

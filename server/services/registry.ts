@@ -1,4 +1,5 @@
 import { decodeBytes32String, encodeBytes32String, getAddress, isHexString } from "ethers";
+import { textFaults } from "../chain/ledger";
 import type { LedgerClient } from "../chain/ledger";
 import type { Operation } from "../persistence/entities";
 import { AppError } from "../errors";
@@ -52,7 +53,7 @@ export class RegistryService {
     const [state, detailsHash] = await this.chain.ledger.permitOf(a);
     const status = PERMIT_STATUS[Number(state.status)];
     if (status === "None") throw new AppError("PERMIT_NOT_FOUND", { operator: a });
-    const granted = await this.chain.ledger.queryFilter(this.chain.ledger.filters.PermitGranted(a), this.chain.deployment.deployBlock);
+    const granted = await this.chain.logs(this.chain.ledger.filters.PermitGranted(a), this.chain.deployment.deployBlock);
     const last = granted.at(-1);
     return {
       operator: a,
@@ -62,11 +63,12 @@ export class RegistryService {
       grantedAt: new Date(Number(state.grantedAt) * 1000).toISOString(),
       detailsHash,
       details: last ? { legalName: last.args.legalName, bin: last.args.bin, permitNumber: last.args.permitNumber, scope: last.args.scope } : null,
+      textFaults: textFaults(last?.texts ?? [], "details."),
     };
   }
 
   async permits() {
-    const granted = await this.chain.ledger.queryFilter(this.chain.ledger.filters.PermitGranted(), this.chain.deployment.deployBlock);
+    const granted = await this.chain.logs(this.chain.ledger.filters.PermitGranted(), this.chain.deployment.deployBlock);
     const operators = [...new Set(granted.map((e) => getAddress(e.args.operator)))];
     return Promise.all(operators.map((o) => this.permit(o)));
   }
@@ -80,13 +82,13 @@ export class RegistryService {
 
   async assetType(code: string) {
     const c = assetTypeCode(code);
-    const t = await this.chain.ledger.assetType(c);
+    const { value: t, texts } = await this.chain.view(this.chain.ledger.assetType, [c]);
     if (Number(t.category) === 0) throw new AppError("NOT_FOUND", { assetType: code });
-    return { code: c, label: assetTypeLabel(c), name: t.name, category: ASSET_CATEGORIES[Number(t.category)], listed: t.listed };
+    return { code: c, label: assetTypeLabel(c), name: t.name, category: ASSET_CATEGORIES[Number(t.category)], listed: t.listed, textFaults: textFaults(texts) };
   }
 
   async assetTypes() {
-    const listed = await this.chain.ledger.queryFilter(this.chain.ledger.filters.AssetTypeListed(), this.chain.deployment.deployBlock);
+    const listed = await this.chain.logs(this.chain.ledger.filters.AssetTypeListed(), this.chain.deployment.deployBlock);
     const codes = [...new Set(listed.map((e) => e.args.code))];
     return Promise.all(codes.map((c) => this.assetType(c)));
   }

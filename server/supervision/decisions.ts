@@ -21,6 +21,11 @@ export interface DecisionTarget {
   issuer: string;
   decisionHash: string;
   decisionURI: string;
+  /**
+   * The URI's exact bytes (hex) when they are not UTF-8 (any client of the ledger can post such a URI):
+   * `decisionURI` is then their readable form, another address, so it is not fetched.
+   */
+  decisionUriHex?: string;
 }
 
 /** Where the assets to check come from: the mirror when it has them, else the chain. */
@@ -38,12 +43,19 @@ export class ChainDecisionTargets implements DecisionTargetSource {
     const count = Number(await this.chain.ledger.assetCount());
     const out: DecisionTarget[] = [];
     for (let id = 1; id <= count; id++) {
-      const info = await this.chain.ledger.assetInfo(id);
-      const status = STATUS[Number(info.status)];
-      if (status === "None") continue;
-      out.push({ assetId: String(id), status, issuer: info.issuer, decisionHash: info.decisionHash, decisionURI: info.decisionURI });
+      const t = await this.target(String(id));
+      if (t) out.push(t);
     }
     return out;
+  }
+
+  /** One asset as the chain has it now; null when there is no such asset. */
+  async target(assetId: string): Promise<DecisionTarget | null> {
+    const { value: info, texts } = await this.chain.view(this.chain.ledger.assetInfo, [assetId]);
+    const status = STATUS[Number(info.status)];
+    if (status === "None") return null;
+    const illFormed = texts.find((t) => t.arg === "decisionURI");
+    return { assetId, status, issuer: info.issuer, decisionHash: info.decisionHash, decisionURI: info.decisionURI, ...(illFormed ? { decisionUriHex: illFormed.hex } : {}) };
   }
 }
 
@@ -64,6 +76,12 @@ export class MirrorDecisionTargets implements DecisionTargetSource {
     const out: DecisionTarget[] = [];
     for (const r of rows) {
       if ((r.status !== "Active" && r.status !== "Suspended" && r.status !== "Closed") || !r.decisionHash || !r.decisionUri || !r.issuer) continue;
+      if (r.decisionUri.includes("\ufffd")) {
+        // Perhaps the mirror's readable form of a URI that is not UTF-8 on chain: the chain tells, with the bytes.
+        const t = await this.fallback.target(r.assetId);
+        if (t) out.push(t);
+        continue;
+      }
       out.push({ assetId: r.assetId, status: r.status, issuer: getAddress(r.issuer), decisionHash: r.decisionHash, decisionURI: r.decisionUri });
     }
     return out.sort((x, y) => (BigInt(x.assetId) < BigInt(y.assetId) ? -1 : 1));
@@ -220,7 +238,9 @@ export class DecisionChecker {
         continue;
       }
       const started = Date.now();
-      const r = await fetchDecision(t.decisionURI, t.decisionHash, this.settings.decisionFetchTimeoutMs, this.settings.decisionMaxBytes, this.egress, stop);
+      const r: FetchResult = t.decisionUriHex !== undefined
+        ? { outcome: "unreachable", httpStatus: null, actualHash: null, error: `the decision URI on chain is not valid UTF-8 (bytes ${t.decisionUriHex}); not fetched` }
+        : await fetchDecision(t.decisionURI, t.decisionHash, this.settings.decisionFetchTimeoutMs, this.settings.decisionMaxBytes, this.egress, stop);
       if (stop.aborted) break;
       const check = Object.assign(new DecisionCheck(), {
         id: randomUUID(), assetId: t.assetId, uri: t.decisionURI, expectedHash: t.decisionHash, actualHash: r.actualHash, outcome: r.outcome,

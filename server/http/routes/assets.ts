@@ -6,15 +6,43 @@ import { LEGAL_BASES } from "../../services/assets";
 
 const ReasonBody = z.object({ reason: Line(500, 1) }).strict();
 
+/** For every response that shows text read from the chain (assets, permits, asset types, disclosures). */
+export const TextFaults = z
+  .array(
+    z.object({
+      field: z.string().openapi({ description: "the response field that shows the text (dotted path, array index in brackets)", example: "decision.uri" }),
+      hex: z.string().openapi({ description: "the text's exact bytes on chain", example: "0x68747470733a2f2f706c6174666f726d2e6b7a2fedbfbf" }),
+    }).openapi("TextFault"),
+  )
+  .openapi({
+    description: "Chain text in this response that is not valid UTF-8 (any account with the operator or authority role can post it on the ledger; the API refuses it): the field shows it with U+FFFD for each ill-formed sequence, `hex` keeps the original. Empty when all text is well-formed.",
+  });
+const Hash = z.string().openapi({ description: "bytes32, hex" });
+const AssetStatus = z.enum(["Active", "Suspended", "Closed"]);
+const AssetSummary = z.object({
+  assetId: z.string(), status: AssetStatus, issuer: z.string(), assetType: Hash, assetTypeLabel: z.string().nullable(), decisionURI: z.string(),
+  issuedUnits: z.string(), supply: z.string(), recordCount: z.string(), textFaults: TextFaults,
+}).openapi("AssetSummary");
+const AssetView = z.object({
+  assetId: z.string(), status: AssetStatus, issuer: z.string(), assetType: Hash, assetTypeLabel: z.string().nullable(),
+  decision: z.object({
+    documentHash: Hash, uri: z.string(), rightsType: Hash.nullable(), rightsTypeLabel: z.string().nullable(), rightsExtent: z.string().nullable(),
+    changes: z.array(z.object({ oldHash: Hash, newHash: Hash, newUri: z.string(), reason: z.string(), blockNumber: z.number() })),
+  }),
+  issuerDetails: z.object({ legalName: z.string(), bin: z.string(), registeredAddress: z.string(), detailsHash: Hash }).nullable(),
+  collateral: z.object({ evidenceHash: Hash, verifier: z.string(), operator: z.string() }).nullable(),
+  issuedUnits: z.string(), supply: z.string(), issuedAt: z.string(), recordCount: z.string(), recordHead: z.string(), textFaults: TextFaults,
+}).openapi("Asset");
+
 export default [
   defineRoute({
     method: "get", path: "/v1/assets", operationId: "listAssets", tag: "assets", roles: "any", summary: "Assets", query: Pagination,
-    responses: { 200: { description: "assets", schema: z.object({ total: z.number(), items: z.array(Json) }) } },
+    responses: { 200: { description: "assets", schema: z.object({ total: z.number(), items: z.array(AssetSummary) }) } },
     handler: async (ctx, { query }) => ({ status: 200, body: await ctx.services.assets.list(query.limit, query.offset) }),
   }),
   defineRoute({
     method: "get", path: "/v1/assets/{assetId}", operationId: "getAsset", tag: "assets", roles: "any", summary: "An asset: decision, issuer details, rights, supply, status", params: AssetIdParam,
-    responses: { 200: { description: "asset", schema: Json } },
+    responses: { 200: { description: "asset", schema: AssetView } },
     handler: async (ctx, { params }) => ({ status: 200, body: await ctx.services.assets.get(params.assetId) }),
   }),
   defineRoute({

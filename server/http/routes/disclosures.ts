@@ -2,8 +2,11 @@ import { z } from "../openapi";
 import { defineRoute } from "../route";
 import { accepted, Address, Bytes32, OPERATION_RESPONSES, Signature, Uint, WaitQuery } from "../schemas";
 import { DocumentUri, Text } from "../validation";
+import { TextFaults } from "./assets";
 
-const DisclosureView = z.object({ version: z.number(), current: z.boolean(), documentHash: z.string(), uri: z.string(), publishedAt: z.string(), text: z.string().nullable() }).openapi("Disclosure");
+const DisclosureView = z
+  .object({ version: z.number(), current: z.boolean(), documentHash: z.string(), uri: z.string(), publishedAt: z.string(), text: z.string().nullable(), textFaults: TextFaults })
+  .openapi("Disclosure");
 const PublishBody = z
   .object({ text: Text(50_000, 1).optional(), documentHash: Bytes32.optional(), uri: DocumentUri })
   .strict()

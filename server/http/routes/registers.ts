@@ -3,10 +3,18 @@ import { defineRoute } from "../route";
 import { accepted, Address, Json, OPERATION_RESPONSES, WaitQuery } from "../schemas";
 import { ASSET_CATEGORIES } from "../../services/registry";
 import { IdentificationNumber, Line } from "../validation";
+import { TextFaults } from "./assets";
 
 const OperatorParam = z.object({ operator: Address });
 const GrantBody = z.object({ operator: Address, legalName: Line(200, 1), bin: IdentificationNumber, permitNumber: Line(100, 1), scope: Line(500, 1) }).strict().openapi("PermitGrant");
 const CodeParam = z.object({ code: Line(66, 1) });
+const PermitView = z.object({
+  operator: z.string(), status: z.enum(["Active", "Suspended", "Revoked"]), permitted: z.boolean(), suspendedUntil: z.string().nullable(), grantedAt: z.string(), detailsHash: z.string(),
+  details: z.object({ legalName: z.string(), bin: z.string(), permitNumber: z.string(), scope: z.string() }).nullable(), textFaults: TextFaults,
+}).openapi("Permit");
+const AssetTypeView = z.object({
+  code: z.string(), label: z.string().nullable(), name: z.string(), category: z.enum(ASSET_CATEGORIES), listed: z.boolean(), textFaults: TextFaults,
+}).openapi("AssetType");
 
 export default [
   defineRoute({
@@ -34,12 +42,12 @@ export default [
   }),
   defineRoute({
     method: "get", path: "/v1/permits", operationId: "listPermits", tag: "permits", roles: "any", summary: "The permit register",
-    responses: { 200: { description: "permits", schema: z.object({ items: z.array(Json) }) } },
+    responses: { 200: { description: "permits", schema: z.object({ items: z.array(PermitView) }) } },
     handler: async (ctx) => ({ status: 200, body: { items: await ctx.services.registry.permits() } }),
   }),
   defineRoute({
     method: "get", path: "/v1/permits/{operator}", operationId: "getPermit", tag: "permits", roles: "any", summary: "One operator's permit", params: OperatorParam,
-    responses: { 200: { description: "permit", schema: Json } },
+    responses: { 200: { description: "permit", schema: PermitView } },
     handler: async (ctx, { params }) => ({ status: 200, body: await ctx.services.registry.permit(params.operator) }),
   }),
   defineRoute({
@@ -56,12 +64,12 @@ export default [
   }),
   defineRoute({
     method: "get", path: "/v1/asset-types", operationId: "listAssetTypes", tag: "asset types", roles: "any", summary: "Recognised asset types",
-    responses: { 200: { description: "asset types", schema: z.object({ items: z.array(Json) }) } },
+    responses: { 200: { description: "asset types", schema: z.object({ items: z.array(AssetTypeView) }) } },
     handler: async (ctx) => ({ status: 200, body: { items: await ctx.services.registry.assetTypes() } }),
   }),
   defineRoute({
     method: "get", path: "/v1/asset-types/{code}", operationId: "getAssetType", tag: "asset types", roles: "any", summary: "One asset type", params: CodeParam,
-    responses: { 200: { description: "asset type", schema: Json } },
+    responses: { 200: { description: "asset type", schema: AssetTypeView } },
     handler: async (ctx, { params }) => ({ status: 200, body: await ctx.services.registry.assetType(params.code) }),
   }),
   defineRoute({
