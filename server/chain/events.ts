@@ -48,18 +48,34 @@ export function asBytes(p: JsonFragmentType): JsonFragmentType {
   return { ...p, type: p.type?.replace(/^string(?=\[|$)/, "bytes"), ...(p.components ? { components: p.components.map(asBytes) } : {}) };
 }
 
-/** The strict value of `param` from its bytes-typed decoding; ill-formed text is collected into `texts`. */
+/**
+ * Whether a strictly decoded value holds text no reader can keep as it is: a NUL is valid UTF-8, but PostgreSQL
+ * refuses it in a text column (and the gateway refuses it at its edge), so it is treated like ill-formed text.
+ */
+export function holdsUnstorableText(value: unknown): boolean {
+  if (typeof value === "string") return value.includes("\u0000");
+  if (value instanceof Result) return value.toArray().some(holdsUnstorableText);
+  return false;
+}
+
+/**
+ * The strict value of `param` from its bytes-typed decoding; ill-formed text (not UTF-8, or holding a NUL) is
+ * collected into `texts` and shown with U+FFFD in its place.
+ */
 export function relax(param: ParamType, value: unknown, path: string, texts: IllFormedText[]): unknown {
   if (value instanceof Indexed) return value; // an indexed dynamic value: only its hash is on chain
   if (param.baseType === "string" && typeof value === "string") {
     const bytes = getBytes(value);
+    let text: string;
     try {
-      return toUtf8String(bytes);
+      text = toUtf8String(bytes);
+      if (!text.includes("\u0000")) return text;
+      text = text.replaceAll("\u0000", "\ufffd");
     } catch {
-      const text = toUtf8String(bytes, Utf8ErrorFuncs.replace);
-      texts.push({ arg: path, hex: value, text });
-      return text;
+      text = toUtf8String(bytes, Utf8ErrorFuncs.replace);
     }
+    texts.push({ arg: path, hex: value, text });
+    return text;
   }
   if (param.isArray() && value instanceof Result) {
     return Result.fromItems(value.toArray().map((v, i) => relax(param.arrayChildren, v, `${path}[${i}]`, texts)));
@@ -112,7 +128,7 @@ export class EventParser {
     } catch (err) {
       return undecodable(err);
     }
-    if (checkResultErrors(strict).length === 0) return { event: new ParsedEvent(fragment, topic, strict, null), fault: null };
+    if (checkResultErrors(strict).length === 0 && !holdsUnstorableText(strict)) return { event: new ParsedEvent(fragment, topic, strict, null), fault: null };
 
     const lenient = this.lenientOf(fragment);
     let raw: Result;
@@ -128,7 +144,7 @@ export class EventParser {
     const args = Result.fromItems(values, fragment.inputs.map((p) => p.name || null));
     const fault: EventFault | null = texts.length === 0 ? null : {
       kind: "ill-formed-text", event: fragment.name, topic,
-      detail: `${fragment.name}: ${texts.map((t) => t.arg).join(", ")} not valid UTF-8; kept as bytes, shown with U+FFFD`, texts,
+      detail: `${fragment.name}: ${texts.map((t) => t.arg).join(", ")} not valid UTF-8 or holding NUL; kept as bytes, shown with U+FFFD`, texts,
     };
     return { event: new ParsedEvent(fragment, topic, args, fault), fault };
   }

@@ -8,7 +8,7 @@ import type { Config } from "../config";
 import { readDeployment } from "./deployment";
 import type { Deployment } from "./deployment";
 import { ledgerDomain } from "./eip712";
-import { asBytes, EventParser, relax } from "./events";
+import { asBytes, EventParser, holdsUnstorableText, relax } from "./events";
 import type { IllFormedText } from "./events";
 import { JsonRpcClient } from "./rpc";
 import type { RawLog } from "../mirror/decode";
@@ -234,7 +234,7 @@ export class LedgerClient {
     const data = await this.provider.call({ to: this.deployment.ledger, data: this.iface.encodeFunctionData(fragment, args) });
     let result = this.iface.decodeFunctionResult(fragment, data);
     const texts: IllFormedText[] = [];
-    if (checkResultErrors(result).length > 0) {
+    if (checkResultErrors(result).length > 0 || holdsUnstorableText(result)) {
       const raw = AbiCoder.defaultAbiCoder().decode(this.bytesOutputsOf(fragment), data);
       const errors = checkResultErrors(raw);
       if (errors.length > 0) throw errors[0].error; // something other than text is wrong

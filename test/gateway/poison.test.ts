@@ -84,6 +84,13 @@ describe("lenient event decoding: one bad item never stops decoding", () => {
     expect(d.event!.fault).to.equal(d.fault);
   });
 
+  it("when a text argument holds a NUL (valid UTF-8 that PostgreSQL cannot store), then it is ill-formed text shown with U+FFFD and its bytes kept", () => {
+    const d = parser.decode(frozenLog("court\u0000order"))!;
+    expect(d.event!.args.reason).to.equal("court\ufffdorder");
+    expect(d.fault).to.deep.include({ kind: "ill-formed-text", event: "ParticipantFrozen" });
+    expect(d.fault!.texts).to.deep.equal([{ arg: "reason", hex: onChain("court\u0000order"), text: "court\ufffdorder" }]);
+  });
+
   it("when a log's data is structurally broken, then it is reported undecodable without throwing", () => {
     const { topics } = frozenLog("ok");
     const broken = [
@@ -293,6 +300,24 @@ describe("poisoned text on chain: the submitter and the mirror go on", function 
     expect(list[5]).to.include({ event: "ParticipantFrozen", kind: "ill-formed-text" });
     expect(await faultAlerts()).to.have.length(6);
     expect(await repo(MirrorParticipantChange).countBy({ kind: "ParticipantUnfrozen", account: carol.address.toLowerCase() })).to.equal(1);
+  });
+
+  it("when chain text holds a NUL, then the operation posts, the mirror stores the readable form with a fault and goes on (PostgreSQL refuses NUL in text)", async () => {
+    const uri = "https://steppegrain.kz/decisions/v3\u0000.pdf";
+    const before = (await faults()).length;
+    const change = await ctx().services.assets.changeDecision(assetId, { documentHash: keccakText("decision v3"), uri, reason: "nul" }, randomUUID());
+    expect((await ctx().submitter.waitFor(change.id, 20_000))?.status).to.equal("posted");
+    // Something after it, for the mirror to reach (holders have not acknowledged disclosure v2: no transfers now).
+    const later = await ctx().services.participants.setFrozen(carol.address, true, "after the NUL", "operator", randomUUID());
+    expect((await ctx().submitter.waitFor(later.id, 20_000))?.status).to.equal("posted");
+    await ctx().mirror.indexer.sync();
+    expect(await repo(MirrorAsset).findOneByOrFail({ assetId })).to.include({ decisionUri: "https://steppegrain.kz/decisions/v3\ufffd.pdf" });
+    const list = await faults();
+    expect(list).to.have.length(before + 1);
+    expect(list[list.length - 1]).to.include({ event: "DecisionDocumentChanged", kind: "ill-formed-text" });
+    const frozen = await repo(MirrorParticipantChange).findBy({ kind: "ParticipantFrozen", account: carol.address.toLowerCase() });
+    expect(frozen.map((c) => (JSON.parse(c.payload) as { reason: string }).reason)).to.include("after the NUL");
+    expect((await env.http.get(`/v1/assets/${assetId}`).set(monitor())).status).to.equal(200);
   });
 
   it("when a mined transaction's log does not decode at all, then its operation fails with EVENT_UNDECODABLE, the mirror records the fault, and both go on", async () => {
