@@ -38,6 +38,8 @@ const config: HardhatUserConfig = {
         : {}),
     },
     localhost: { url: process.env.RPC_URL ?? "http://127.0.0.1:8545" },
+    // `npm run deploy -- --network besu`: without DEPLOYER_KEY the network has no account and scripts/deploy.ts
+    // stops naming the variable (no throw here: every other command must keep working without the key).
     besu: {
       url: process.env.BESU_RPC_URL ?? "http://127.0.0.1:8545",
       accounts: process.env.DEPLOYER_KEY ? [process.env.DEPLOYER_KEY] : [],

@@ -1,12 +1,12 @@
 import "reflect-metadata";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync, rmSync, writeFileSync, mkdirSync, chmodSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { JsonRpcProvider, NonceManager, encodeBytes32String, id as keccakText } from "ethers";
+import { JsonRpcProvider, encodeBytes32String, id as keccakText } from "ethers";
 import { startHardhatNode } from "./lib/hardhat-node";
 import { devWallet } from "./lib/dev-accounts";
 import type { LocalNode } from "./lib/hardhat-node";
-import { deployPlatform, isDeployedOn, readDeployment, writeDeployment } from "../server/chain/deployment";
+import { isDeployedOn, readDeployment } from "../server/chain/deployment";
 import type { Deployment } from "../server/chain/deployment";
 import { loadConfig } from "../server/config";
 import { createGateway, createLogger } from "../server/main";
@@ -26,6 +26,7 @@ const DEPLOYMENT_FILE = process.env.DEPLOYMENT_FILE ?? join(ROOT, "data/deployme
 const SQLITE_FILE = process.env.SQLITE_FILE ?? join(ROOT, "data/gateway.sqlite");
 const KEYS_FILE = join(ROOT, "data/dev-api-keys.json");
 const RPC_URL = process.env.RPC_URL ?? "http://127.0.0.1:8545";
+const PARAMETERS_FILE = join(ROOT, "ignition/parameters/localhost.json");
 
 function say(msg: string) {
   process.stdout.write(`[start] ${msg}\n`);
@@ -41,6 +42,22 @@ async function reachable(url: string): Promise<boolean> {
   } finally {
     p.destroy();
   }
+}
+
+/**
+ * The operators' path (scripts/deploy.ts under `hardhat run`) with the development parameters. Asynchronous: a
+ * node started here writes its log through this process, which must keep draining it.
+ */
+function deployWithIgnition(): Promise<void> {
+  const child = spawn(process.execPath, [require.resolve("hardhat/internal/cli/cli"), "run", "scripts/deploy.ts", "--network", "localhost"], {
+    cwd: ROOT,
+    stdio: "inherit",
+    env: { ...process.env, RPC_URL, DEPLOYMENT_FILE, IGNITION_PARAMETERS: PARAMETERS_FILE },
+  });
+  return new Promise((resolve, reject) => {
+    child.once("error", reject);
+    child.once("exit", (code) => (code === 0 ? resolve() : reject(new Error("deployment failed (see above)"))));
+  });
 }
 
 async function main() {
@@ -61,16 +78,21 @@ async function main() {
     node = await startHardhatNode({ port, cwd: ROOT, miningIntervalMs: process.env.HARDHAT_MINING_INTERVAL ? Number(process.env.HARDHAT_MINING_INTERVAL) : undefined });
   }
   const provider = new JsonRpcProvider(RPC_URL, undefined, { cacheTimeout: -1 });
-  const [deployer, authority, operator, verifier] = [0, 1, 2, 3].map((i) => dev(i).connect(provider));
+  // Account 0 (the node's first account) deploys; 1-3 are the roles named in ignition/parameters/localhost.json.
+  const [authority, operator, verifier] = [1, 2, 3].map((i) => dev(i).connect(provider));
 
   // 3. The platform: reused if its code is on this node, else deployed (and the old gateway database dropped).
   let deployment: Deployment | null = existsSync(DEPLOYMENT_FILE) ? await readDeployment(DEPLOYMENT_FILE).catch(() => null) : null;
   if (deployment && (await isDeployedOn(provider, deployment))) {
     say(`reusing the platform at ${deployment.ledger}`);
   } else {
-    say("deploying the platform…");
-    deployment = await deployPlatform(new NonceManager(deployer), { authority: authority.address, operator: operator.address, verifier: verifier.address });
-    await writeDeployment(DEPLOYMENT_FILE, deployment);
+    say("deploying the platform (the Ignition module, as `npm run deploy` does)…");
+    await deployWithIgnition();
+    deployment = await readDeployment(DEPLOYMENT_FILE);
+    const roles = [deployment.authority, deployment.operator, deployment.verifier];
+    if (roles.join() !== [authority, operator, verifier].map((w) => w.address).join()) {
+      throw new Error(`${PARAMETERS_FILE} names ${roles.join(", ")}; npm start needs Hardhat's accounts 1-3 there (its development keys)`);
+    }
     for (const f of [SQLITE_FILE, `${SQLITE_FILE}-wal`, `${SQLITE_FILE}-shm`, KEYS_FILE]) rmSync(f, { force: true });
     say(`deployed: ledger ${deployment.ledger} (chain ${deployment.chainId}, block ${deployment.deployBlock})`);
     process.stdout.write(
