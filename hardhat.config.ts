@@ -2,6 +2,7 @@ import { subtask } from "hardhat/config";
 import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task-names";
 import type { HardhatUserConfig } from "hardhat/config";
 import "@nomicfoundation/hardhat-toolbox";
+import { DEV_MNEMONIC } from "./scripts/lib/dev-accounts";
 
 // The network is closed: compile with the pinned npm `solc` (soljson) instead of a downloaded binary.
 const SOLC_VERSION = "0.8.30";
@@ -43,6 +44,12 @@ const config: HardhatUserConfig = {
     besu: {
       url: process.env.BESU_RPC_URL ?? "http://127.0.0.1:8545",
       accounts: process.env.DEPLOYER_KEY ? [process.env.DEPLOYER_KEY] : [],
+    },
+    // Anvil (Foundry's node, the npm package @foundry-rs/anvil-linux-amd64) run like the Besu profile: a second
+    // JSON-RPC implementation for CI (test/gateway/anvil.test.ts). Deployer: DEPLOYER_KEY, else development account 0.
+    anvil: {
+      url: process.env.ANVIL_RPC_URL ?? "http://127.0.0.1:8546",
+      accounts: process.env.DEPLOYER_KEY ? [process.env.DEPLOYER_KEY] : { mnemonic: DEV_MNEMONIC, count: 1 },
     },
   },
   mocha: { timeout: 120_000, reporter: "test/support/ci-reporter.js" },

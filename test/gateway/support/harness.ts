@@ -42,17 +42,28 @@ export interface TestEnv {
   counts(): Promise<{ operations: number; transactions: number; operatorNonce: number }>;
 }
 
-/** Fresh contracts on the shared node, a fresh database (SQLite temp file, or a new PostgreSQL schema), a gateway on port 0. */
-export async function startEnv(overrides: Partial<Config> = {}): Promise<TestEnv> {
-  const node = await sharedNode();
-  const deployer = new NonceManager(devWallet(0, node.provider));
+/** A chain the platform is already deployed on (its roles development accounts 1-3), for `startEnv` to use. */
+export interface ExistingDeployment {
+  node: NodeHandle;
+  deployment: Deployment;
+  /** The deployment file the gateway reads. */
+  deploymentFile: string;
+}
+
+/**
+ * Fresh contracts on the shared node (or the given deployment on its own node), a fresh database (SQLite temp
+ * file, or a new PostgreSQL schema), a gateway on port 0.
+ */
+export async function startEnv(overrides: Partial<Config> = {}, existing?: ExistingDeployment): Promise<TestEnv> {
+  const node = existing?.node ?? (await sharedNode());
   const authority = devWallet(1, node.provider);
   const operator = devWallet(2, node.provider);
   const verifier = devWallet(3, node.provider);
-  const deployment = await deployPlatform(deployer, { authority: authority.address, operator: operator.address, verifier: verifier.address });
+  const deployment = existing?.deployment
+    ?? (await deployPlatform(new NonceManager(devWallet(0, node.provider)), { authority: authority.address, operator: operator.address, verifier: verifier.address }));
   const dir = mkdtempSync(join(tmpdir(), "gateway-test-"));
-  const deploymentFile = join(dir, "deployment.json");
-  await writeDeployment(deploymentFile, deployment);
+  const deploymentFile = existing?.deploymentFile ?? join(dir, "deployment.json");
+  if (!existing) await writeDeployment(deploymentFile, deployment);
   let database: Config["database"] = { type: "sqlite", file: join(dir, "gateway.sqlite") };
   let dropSchema: (() => Promise<void>) | null = null;
   if (process.env.DATABASE_URL) {
