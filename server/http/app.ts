@@ -5,6 +5,7 @@ import helmet from "helmet";
 import { pinoHttp } from "pino-http";
 import { rateLimit, ipKeyGenerator } from "express-rate-limit";
 import { createHash } from "node:crypto";
+import { isUtf8 } from "node:buffer";
 import swaggerUi from "swagger-ui-express";
 import type { AppContext } from "../context";
 import { AppError } from "../errors";
@@ -71,7 +72,7 @@ export function buildApp(ctx: AppContext): Express {
       handler: (_req, _res, next) => next(new AppError("RATE_LIMITED")),
     }),
   );
-  app.use(express.json({ limit: ctx.config.bodyLimit, strict: true, type: ["application/json", "application/*+json"] }));
+  app.use(express.json({ limit: ctx.config.bodyLimit, strict: true, type: ["application/json", "application/*+json"], verify: requireUtf8 }));
   app.get("/openapi.json", (_req, res) => {
     res.json(doc);
   });
@@ -81,6 +82,17 @@ export function buildApp(ctx: AppContext): Express {
   app.use((_req, _res, next) => next(new AppError("ROUTE_NOT_FOUND")));
   app.use(errorHandler(ctx));
   return app;
+}
+
+/**
+ * JSON is UTF-8 (RFC 8259): another declared charset (utf-7 would be decoded by iconv) is 415, and bytes that are
+ * not UTF-8 are malformed JSON rather than text silently repaired with U+FFFD.
+ */
+function requireUtf8(_req: Request, _res: Response, body: Buffer, encoding: string): void {
+  if (encoding.toLowerCase() !== "utf-8" && encoding.toLowerCase() !== "utf8") {
+    throw Object.assign(new Error(`unsupported charset "${encoding}"`), { status: 415, type: "charset.unsupported" });
+  }
+  if (!isUtf8(body)) throw Object.assign(new Error("the body is not UTF-8"), { status: 400, type: "entity.parse.failed" });
 }
 
 /** The one error middleware: AppError -> its status and body; body-parser errors -> their codes; anything else -> 500. */

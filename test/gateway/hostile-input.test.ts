@@ -97,6 +97,29 @@ describe("gateway: hostile input is refused at the edge and changes nothing", fu
       expect(await env.counts()).to.deep.equal(before);
     });
 
+    it("when a JSON body is not UTF-8 (invalid bytes) or declares another charset (utf-7, latin1), then 400/415 and nothing changes", async () => {
+      const url = `${env.url}/v1/participants/${other.address}/freeze`;
+      const send = (body: Buffer, contentType: string) => fetch(url, { method: "POST", headers: { ...o(), "Content-Type": contentType }, body });
+      for (const bytes of ["c0af", "ff", "f4908080", "eda080"]) {
+        const before = await env.counts();
+        const body = Buffer.concat([Buffer.from('{"reason":"court '), Buffer.from(bytes, "hex"), Buffer.from(' order"}')]);
+        const res = await send(body, "application/json");
+        expect(res.status, bytes).to.equal(400);
+        expect(((await res.json()) as { error: { code: string } }).error.code).to.equal("MALFORMED_JSON");
+        expect(await env.counts()).to.deep.equal(before);
+      }
+      for (const charset of ["utf-7", "UTF-16", "latin1", "iso-8859-1"]) {
+        const before = await env.counts();
+        const res = await send(Buffer.from('{"reason":"court order"}'), `application/json; charset=${charset}`);
+        expect(res.status, charset).to.equal(415);
+        expect(((await res.json()) as { error: { code: string } }).error.code).to.equal("UNSUPPORTED_MEDIA_TYPE");
+        expect(await env.counts()).to.deep.equal(before);
+      }
+      // A well-formed body with an explicit UTF-8 charset is read: the answer is the domain's, not the parser's.
+      const ok = await fetch(`${env.url}/v1/participants/${other.address}/unfreeze`, { method: "POST", headers: { ...o(), "Content-Type": "application/json; charset=UTF-8" }, body: Buffer.from('{"reason":"court order №1"}') });
+      expect(((await ok.json()) as { error: { code: string } }).error.code).to.equal("PARTICIPANT_NOT_FROZEN");
+    });
+
     it("when JSON is nested 20,000 levels deep, then 400 before any recursion, and the gateway still answers", async () => {
       const depth = 20_000;
       const identity = `{"a":${"[".repeat(depth)}1${"]".repeat(depth)}}`;
@@ -112,6 +135,13 @@ describe("gateway: hostile input is refused at the edge and changes nothing", fu
       const good = await buildFiling(env, holder, "10", "7002");
       const bad = good.issuer.bin.slice(0, 11) + String((Number(good.issuer.bin[11]) + 1) % 10);
       await expectRefused(() => env.http.post("/v1/issuance-requests").set(o()).send({ ...good, issuer: { ...good.issuer, bin: bad } }), 422, "ISSUER_IDENTIFICATION_NUMBER_INVALID");
+    });
+
+    it("when a KYC identity names an IIN or BIN that fails the control digit, then 400 and nothing is registered", async () => {
+      const p = randomHolder();
+      for (const identity of [{ fullName: "A B", iin: "-23014001234" }, { fullName: "A B", iin: "900101300123" }, { name: "C LLP", bin: 230140012345 }]) {
+        await expectRefused(() => env.http.post("/v1/participants").set(o()).send({ address: p.address, kind: "NaturalPerson", identity }), 400, "VALIDATION_FAILED");
+      }
     });
 
     it("when a permit's operator BIN is not a BIN ('abc', a wrong control digit), then 400 and no permit", async () => {

@@ -2,6 +2,7 @@ import { z } from "../openapi";
 import { defineRoute } from "../route";
 import { accepted, Address, AddressParam, Json, OPERATION_RESPONSES, Pagination, Signature, Uint, WaitQuery } from "../schemas";
 import { Line, MAX_JSON_DEPTH } from "../validation";
+import { isValidIdentificationNumber } from "../../domain/identification-number";
 import { PARTICIPANT_KINDS } from "../../services/participants";
 
 const Acknowledgement = z.object({ version: z.number().int().min(1).max(4294967295), deadline: Uint, signature: Signature }).strict().openapi("SignedAcknowledgement");
@@ -9,7 +10,19 @@ const RegisterBody = z
   .object({
     address: Address,
     kind: z.enum(PARTICIPANT_KINDS),
-    identity: z.record(Line(100, 1), z.unknown()).refine((v) => Object.keys(v).length > 0, "KYC identity data is required").openapi({ description: `off-chain KYC data; only its keccak256 (canonical JSON) goes on chain; text well-formed Unicode, nested at most ${MAX_JSON_DEPTH - 2} levels` }),
+    identity: z.record(Line(100, 1), z.unknown())
+      .superRefine((v, ctx) => {
+        // A Kazakh identification number in the KYC data follows its rule, as on chain (Art. 5.1.5).
+        for (const key of Object.keys(v).filter((k) => /^(iin|bin)$/i.test(k))) {
+          if (typeof v[key] !== "string" || !isValidIdentificationNumber(v[key] as string)) {
+            ctx.addIssue({ code: "custom", path: [key], message: "must be a BIN/IIN: 12 digits whose last is the mod-11 control digit of the first 11" });
+          }
+        }
+      })
+      .refine((v) => Object.keys(v).length > 0, "KYC identity data is required")
+      .openapi({
+        description: `off-chain KYC data; only its keccak256 (canonical JSON) goes on chain; text well-formed Unicode, nested at most ${MAX_JSON_DEPTH - 2} levels; an \`iin\` or \`bin\` member must be a valid BIN/IIN`,
+      }),
     acknowledgement: Acknowledgement.optional(),
   })
   .strict()
