@@ -27,6 +27,7 @@ import type { Deployment } from "../server/chain/deployment";
 const NETWORK_VARIABLES: Record<string, { url?: string; key?: string }> = {
   localhost: { url: "RPC_URL" },
   besu: { url: "BESU_RPC_URL", key: "DEPLOYER_KEY" },
+  anvil: { url: "ANVIL_RPC_URL" },
 };
 /** `hardhat node`'s chain: a dev chain that forgets everything when the node stops. */
 const HARDHAT_DEV_CHAIN_ID = 31337;
