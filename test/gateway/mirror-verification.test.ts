@@ -1,8 +1,8 @@
-import { spawn } from "node:child_process";
 import { expect } from "chai";
 import type { Wallet } from "ethers";
 import { bearer, bootstrapPlatform, expectPosted, issue, onboard, randomHolder, startEnv, transferBody } from "./support/harness";
 import type { TestEnv } from "./support/harness";
+import { gatewayDatabase, runSync } from "./support/sync";
 import { MirrorBalance, MirrorRecord } from "../../server/mirror/entities";
 import { GENESIS_RECORD_HASH, recordHash } from "../../server/chain/records";
 
@@ -134,8 +134,7 @@ describe("record mirror verification: locating the first forged record", functio
     await rewriteChain(rows);
     expect(await verification()).to.include({ verified: false, firstDivergentSequence: "20" });
     await env.stopGateway(); // the task works on the database alone
-    const db = env.config.database;
-    const run = await runSync(env, ["--repair"], db.type === "sqlite" ? { SQLITE_FILE: db.file } : { DATABASE_URL: db.url, DATABASE_SCHEMA: db.schema ?? "" });
+    const run = await runSync(env, ["--repair"], gatewayDatabase(env));
     expect(run.code, run.output).to.equal(0);
     expect(run.output).to.match(/diverges at sequence 20 \(record differs from the chain's event\)/);
     expect(run.output).to.match(new RegExp(`asset ${assetId}: verified \\(${RECORDS} records`));
@@ -143,19 +142,3 @@ describe("record mirror verification: locating the first forged record", functio
     expect(await verification()).to.include({ verified: true, count: String(RECORDS) });
   });
 });
-
-/** Runs `npm run sync` (scripts/sync.ts) against the test's chain and a database; resolves with its output. */
-function runSync(env: TestEnv, args: string[], database: Record<string, string>): Promise<{ code: number; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [require.resolve("ts-node/dist/bin"), "scripts/sync.ts", ...args], {
-      cwd: process.cwd(),
-      env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true", RPC_URL: env.node.url, DEPLOYMENT_FILE: env.config.deploymentFile, CONFIRMATIONS: "1", DATABASE_URL: "", DATABASE_SCHEMA: "", SQLITE_FILE: "", ...database },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let output = "";
-    child.stdout.on("data", (d: Buffer) => (output += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (output += d.toString()));
-    child.once("error", reject);
-    child.once("exit", (code) => resolve({ code: code ?? -1, output }));
-  });
-}

@@ -1,15 +1,11 @@
-import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { expect } from "chai";
-import { Client } from "pg";
 import { Wallet, ZeroHash, parseEther } from "ethers";
 import type { JsonRpcProvider } from "ethers";
 import { SecuredAssetLedger__factory } from "../../typechain-types";
 import { bearer, bootstrapPlatform, expectPosted, issue, onboard, randomHolder, startEnv, transferBody } from "./support/harness";
 import type { TestEnv } from "./support/harness";
 import { devWallet } from "./support/node";
+import { gatewayDatabase, runSync, withScratchDatabase } from "./support/sync";
 import { MirrorAcknowledgement, MirrorBalance, MirrorParticipantChange, MirrorRecord } from "../../server/mirror/entities";
 import { PlatformEvent } from "../../server/mirror/event-log";
 import { writeCursor, readCursor } from "../../server/mirror/store";
@@ -20,27 +16,8 @@ interface RecordBody {
   proof: { txHash: string; blockNumber: number; blockHash: string; logIndex: number; recordHash: string; previousHash: string };
 }
 
-/** Runs `npm run sync` (scripts/sync.ts) against the test's chain and a database; resolves with its output. */
-function runSync(env: TestEnv, args: string[], database: Record<string, string>): Promise<{ code: number; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [require.resolve("ts-node/dist/bin"), "scripts/sync.ts", ...args], {
-      cwd: process.cwd(),
-      env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true", RPC_URL: env.node.url, DEPLOYMENT_FILE: env.config.deploymentFile, CONFIRMATIONS: "1", DATABASE_URL: "", DATABASE_SCHEMA: "", SQLITE_FILE: "", ...database },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let output = "";
-    child.stdout.on("data", (d: Buffer) => (output += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (output += d.toString()));
-    child.once("error", reject);
-    child.once("exit", (code) => resolve({ code: code ?? -1, output }));
-  });
-}
 
 /** The gateway's own database as the sync task reaches it (SQLite file, or the test's PostgreSQL schema). */
-function gatewayDatabase(env: TestEnv): Record<string, string> {
-  const db = env.config.database;
-  return db.type === "sqlite" ? { SQLITE_FILE: db.file } : { DATABASE_URL: db.url, DATABASE_SCHEMA: db.schema ?? "" };
-}
 
 describe("record mirror: indexer, proof of completeness, queries and exports", function () {
   this.timeout(180_000);
@@ -241,11 +218,7 @@ describe("record mirror: indexer, proof of completeness, queries and exports", f
   });
 
   it("when the sync task runs on an empty database, then it shows its progress and mirrors up to the head", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "mirror-sync-"));
-    let database: Record<string, string> = { SQLITE_FILE: join(dir, "sync.sqlite") };
-    const schema = `mirror_sync_${process.pid}_${Date.now()}`;
-    if (process.env.DATABASE_URL) database = { DATABASE_URL: process.env.DATABASE_URL, DATABASE_SCHEMA: schema };
-    try {
+    await withScratchDatabase("mirror-sync", async (database) => {
       const run = await runSync(env, ["--chunk", "5"], database);
       expect(run.code, run.output).to.equal(0);
       expect(run.output).to.match(/mirror \|.*\| 100% \| block \d+\/\d+ \| \d+ records/);
@@ -255,15 +228,7 @@ describe("record mirror: indexer, proof of completeness, queries and exports", f
       expect(again.code, again.output).to.equal(0);
       const summary = JSON.parse(again.output.trim().split("\n").pop()!) as { records: number };
       expect(summary.records).to.equal(0); // resumed at its cursor: nothing new
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-      if (process.env.DATABASE_URL) {
-        const c = new Client({ connectionString: process.env.DATABASE_URL });
-        await c.connect();
-        await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-        await c.end();
-      }
-    }
+    });
   });
 
   it("when the chain reorganises inside the confirmation window, then orphaned rows are removed and the new branch is mirrored", async () => {

@@ -1,10 +1,5 @@
-import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { expect } from "chai";
-import { Client } from "pg";
 import { hexlify, id as keccakText, toUtf8Bytes, toUtf8String, Utf8ErrorFuncs, ZeroHash } from "ethers";
 import type { Wallet } from "ethers";
 import { SecuredAssetLedger__factory } from "../../typechain-types";
@@ -17,6 +12,7 @@ import { Alert } from "../../server/supervision/entities";
 import { ChainTransaction, Disclosure, Operation } from "../../server/persistence/entities";
 import { bearer, bootstrapPlatform, expectPosted, issue, onboard, randomHolder, startEnv, transferBody } from "./support/harness";
 import type { TestEnv } from "./support/harness";
+import { runSync, withScratchDatabase } from "./support/sync";
 
 /** What ethers makes of a lone surrogate: its bytes on chain, and the readable form with U+FFFD. */
 const onChain = (s: string) => hexlify(toUtf8Bytes(s));
@@ -34,26 +30,6 @@ async function until<T>(what: string, check: () => Promise<T | null | undefined 
 }
 
 interface FaultBody { blockNumber: number; blockHash: string; txHash: string; logIndex: number; event: string | null; topic: string | null; kind: string; detail: { message: string; texts?: { arg: string; hex: string; text: string }[] }; createdAt: string }
-
-/** Runs scripts/sync.ts against the test's chain and a fresh database. */
-function runSync(env: TestEnv, args: string[], database: Record<string, string>): Promise<{ code: number; output: string; stdout: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [require.resolve("ts-node/dist/bin"), "scripts/sync.ts", ...args], {
-      cwd: process.cwd(),
-      env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true", RPC_URL: env.node.url, DEPLOYMENT_FILE: env.config.deploymentFile, CONFIRMATIONS: "1", DATABASE_URL: "", DATABASE_SCHEMA: "", SQLITE_FILE: "", ...database },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let output = "";
-    let stdout = "";
-    child.stdout.on("data", (d: Buffer) => {
-      output += d.toString();
-      stdout += d.toString();
-    });
-    child.stderr.on("data", (d: Buffer) => (output += d.toString()));
-    child.once("error", reject);
-    child.once("exit", (code) => resolve({ code: code ?? -1, output, stdout }));
-  });
-}
 
 describe("lenient event decoding: one bad item never stops decoding", () => {
   const iface = SecuredAssetLedger__factory.createInterface();
@@ -217,10 +193,7 @@ describe("poisoned text on chain: the submitter and the mirror go on", function 
     expect(await faultAlerts()).to.have.length(2);
 
     // The sync task mirrors the same chain into a fresh database and reports the faults without failing.
-    const dir = mkdtempSync(join(tmpdir(), "poison-sync-"));
-    const schema = `poison_sync_${process.pid}_${Date.now()}`;
-    const database: Record<string, string> = process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL, DATABASE_SCHEMA: schema } : { SQLITE_FILE: join(dir, "sync.sqlite") };
-    try {
+    await withScratchDatabase("poison-sync", async (database) => {
       const run = await runSync(env, [], database);
       expect(run.code, run.output).to.equal(0);
       expect(run.output).to.match(/2 faulty events/);
@@ -231,15 +204,7 @@ describe("poisoned text on chain: the submitter and the mirror go on", function 
       const summary = JSON.parse(json.stdout.trim().split("\n").pop()!) as { faults: { count: number; items: { blockNumber: number; logIndex: number; txHash: string; kind: string; event: string }[] } };
       expect(summary.faults.count).to.equal(2);
       expect(summary.faults.items[1]).to.deep.include({ blockNumber: suspend.blockNumber, logIndex: logIndexOf(suspend, "AssetSuspended"), txHash: suspend.hash, kind: "ill-formed-text", event: "AssetSuspended" });
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-      if (process.env.DATABASE_URL) {
-        const c = new Client({ connectionString: process.env.DATABASE_URL });
-        await c.connect();
-        await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-        await c.end();
-      }
-    }
+    });
   });
 
   it("when the gateway's own operations carry a lone surrogate, then they settle posted with the fault noted, their hooks complete, and the lane goes on", async () => {
