@@ -3,6 +3,8 @@ import type { SupervisionSettings } from "./supervision/settings";
 import { isCidr } from "./supervision/egress";
 
 const hexKey = z.string().regex(/^(0x)?[0-9a-fA-F]{64}$/, "must be a 32-byte hex private key");
+const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be a 20-byte hex address (0x...)");
+const httpUrl = z.url().refine((u) => /^https?:\/\//i.test(u), "must be an http(s) URL");
 const boolish = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
 
 const envSchema = z
@@ -14,6 +16,11 @@ const envSchema = z
     OPERATOR_KEYSTORE_FILE: z.string().min(1).optional(),
     OPERATOR_KEYSTORE_PASSWORD: z.string().optional(),
     AUTHORITY_KEY: hexKey.optional(),
+    OPERATOR_SIGNER_URL: httpUrl.optional(),
+    OPERATOR_ADDRESS: address.optional(),
+    AUTHORITY_SIGNER_URL: httpUrl.optional(),
+    AUTHORITY_ADDRESS: address.optional(),
+    SIGNER_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
     DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL").optional(),
     DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]*$/).optional(),
     SQLITE_FILE: z.string().min(1).default("data/gateway.sqlite"),
@@ -47,8 +54,21 @@ const envSchema = z
       .optional(),
   })
   .superRefine((env, ctx) => {
-    if (!env.OPERATOR_KEY && !env.OPERATOR_KEYSTORE_FILE) {
-      ctx.addIssue({ code: "custom", path: ["OPERATOR_KEY"], message: "set OPERATOR_KEY (development) or OPERATOR_KEYSTORE_FILE with OPERATOR_KEYSTORE_PASSWORD" });
+    // Exactly one way to sign for the operator, at most one for the authority (signerWays checks it again).
+    const operatorWays = [env.OPERATOR_KEY, env.OPERATOR_KEYSTORE_FILE, env.OPERATOR_SIGNER_URL].filter(Boolean).length;
+    if (operatorWays === 0) {
+      ctx.addIssue({ code: "custom", path: ["OPERATOR_KEY"], message: "set OPERATOR_SIGNER_URL with OPERATOR_ADDRESS (a remote signer), OPERATOR_KEYSTORE_FILE with OPERATOR_KEYSTORE_PASSWORD, or OPERATOR_KEY (development)" });
+    } else if (operatorWays > 1) {
+      ctx.addIssue({ code: "custom", path: ["OPERATOR_KEY"], message: "set only one of OPERATOR_KEY, OPERATOR_KEYSTORE_FILE and OPERATOR_SIGNER_URL" });
+    }
+    if (env.AUTHORITY_KEY && env.AUTHORITY_SIGNER_URL) {
+      ctx.addIssue({ code: "custom", path: ["AUTHORITY_KEY"], message: "set only one of AUTHORITY_KEY and AUTHORITY_SIGNER_URL" });
+    }
+    if (env.OPERATOR_SIGNER_URL && !env.OPERATOR_ADDRESS) {
+      ctx.addIssue({ code: "custom", path: ["OPERATOR_ADDRESS"], message: "required with OPERATOR_SIGNER_URL: the account the remote signer signs for" });
+    }
+    if (env.AUTHORITY_SIGNER_URL && !env.AUTHORITY_ADDRESS) {
+      ctx.addIssue({ code: "custom", path: ["AUTHORITY_ADDRESS"], message: "required with AUTHORITY_SIGNER_URL: the account the remote signer signs for" });
     }
     if (env.OPERATOR_KEYSTORE_FILE && env.OPERATOR_KEYSTORE_PASSWORD === undefined) {
       ctx.addIssue({ code: "custom", path: ["OPERATOR_KEYSTORE_PASSWORD"], message: "required with OPERATOR_KEYSTORE_FILE" });
@@ -65,6 +85,14 @@ export interface Config {
   operatorKey?: string;
   operatorKeystore?: { file: string; password: string };
   authorityKey?: string;
+  /** A remote signer (Web3Signer's eth1 JSON-RPC) holding the operator's key, which then never enters the gateway. */
+  operatorSignerUrl?: string;
+  /** The operator's account: required with `operatorSignerUrl` (checked against its eth_accounts), else checked against the key. */
+  operatorAddress?: string;
+  authoritySignerUrl?: string;
+  authorityAddress?: string;
+  /** Deadline of one call to a remote signer (default 10 s). */
+  signerTimeoutMs?: number;
   database: { type: "postgres"; url: string; schema?: string } | { type: "sqlite"; file: string };
   port: number;
   host: string;
@@ -107,6 +135,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     operatorKey: e.OPERATOR_KEY,
     operatorKeystore: e.OPERATOR_KEYSTORE_FILE ? { file: e.OPERATOR_KEYSTORE_FILE, password: e.OPERATOR_KEYSTORE_PASSWORD ?? "" } : undefined,
     authorityKey: e.AUTHORITY_KEY,
+    operatorSignerUrl: e.OPERATOR_SIGNER_URL,
+    operatorAddress: e.OPERATOR_ADDRESS,
+    authoritySignerUrl: e.AUTHORITY_SIGNER_URL,
+    authorityAddress: e.AUTHORITY_ADDRESS,
+    signerTimeoutMs: e.SIGNER_TIMEOUT_MS,
     database: e.DATABASE_URL ? { type: "postgres", url: e.DATABASE_URL, schema: e.DATABASE_SCHEMA } : { type: "sqlite", file: e.SQLITE_FILE },
     port: e.PORT,
     host: e.HOST,

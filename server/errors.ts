@@ -21,6 +21,7 @@ export const ERRORS = {
   AUTHORITY_KEY_NOT_CONFIGURED: [503, "This gateway has no authority signing key (AUTHORITY_KEY); submit authority actions through the authority's gateway."],
   CHAIN_UNAVAILABLE: [503, "The chain node cannot be reached; retry later."],
   SHUTTING_DOWN: [503, "The gateway is shutting down; retry on another instance or later."],
+  SIGNER_UNAVAILABLE: [503, "A remote signer holding one of the gateway's keys does not answer (or answers wrongly); accepted operations stay pending and are posted once it answers again. Check the signer named in details.signers."],
   INTERNAL: [500, "Unexpected error; retry, and report the request id if it persists."],
   // --- transfers (TransferCheck order of the ledger)
   PLATFORM_PAUSED: [422, "The platform is paused by the authority; retry after it is unpaused."],

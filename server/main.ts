@@ -87,7 +87,9 @@ export async function createGateway(config: Config, logger?: Logger): Promise<Ga
       server.keepAliveTimeout = 5_000;
       const port = (server.address() as AddressInfo).port;
       const url = `http://${config.host === "0.0.0.0" ? "localhost" : config.host}:${port}`;
-      log.info({ url, chainId: chain.chainId.toString(), ledger: chain.deployment.ledger, operator: chain.operatorAddress, database: config.database.type }, "gateway started");
+      // How each lane signs (key, keystore or remote); never a key.
+      const signers = Object.fromEntries((["operator", "authority"] as const).filter((n) => chain.hasSigner(n)).map((n) => [n, chain.signer(n).kind]));
+      log.info({ url, chainId: chain.chainId.toString(), ledger: chain.deployment.ledger, operator: chain.operatorAddress, signers, database: config.database.type }, "gateway started");
       return { url, port };
     },
     async stop() {

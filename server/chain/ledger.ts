@@ -1,5 +1,4 @@
-import { readFile } from "node:fs/promises";
-import { AbiCoder, checkResultErrors, Contract, FetchRequest, isCallException, isError, JsonRpcProvider, ParamType, Result, Wallet, getAddress } from "ethers";
+import { AbiCoder, checkResultErrors, Contract, FetchRequest, isCallException, isError, JsonRpcProvider, ParamType, Result, getAddress } from "ethers";
 import type { BlockTag, FunctionFragment, Interface, JsonFragmentType, TypedDataDomain, TypedDataField } from "ethers";
 import { SecuredAssetLedger__factory } from "../../typechain-types";
 import type { SecuredAssetLedger } from "../../typechain-types";
@@ -12,7 +11,10 @@ import { asBytes, EventParser, holdsUnstorableText, relax } from "./events";
 import type { IllFormedText } from "./events";
 import { JsonRpcClient } from "./rpc";
 import type { RawLog } from "../mirror/decode";
-import { defaultSignatureThreads, SignatureThreads } from "./signatures";
+import { defaultSignatureThreads } from "./signatures";
+import type { SignatureThreads } from "./signatures";
+import { openSigners } from "./signer-load";
+import type { SignerHealth, TransactionSigner } from "./signer";
 import { AppError, CONTRACT_ERROR_CODES } from "../errors";
 import type { ErrorCode } from "../errors";
 import type { SignerName } from "../persistence/entities";
@@ -84,7 +86,7 @@ export interface DecodedRevert {
   args: Record<string, string>;
 }
 
-/** Chain access: provider, the ledger (typechain), the gateway's signing wallets and the EIP-712 domain. */
+/** Chain access: provider, the ledger (typechain), the gateway's transaction signers and the EIP-712 domain. */
 export class LedgerClient {
   readonly iface: Interface;
   readonly ledger: SecuredAssetLedger;
@@ -95,15 +97,14 @@ export class LedgerClient {
   private readonly bytesOutputs = new Map<string, readonly ParamType[]>();
   /** For the frequent and bulky reads; `provider` (ethers) for the rest. */
   readonly rpc: JsonRpcClient;
-  /** Signature threads: EIP-712 digests, signer recovery, signing the gateway's transactions. */
-  readonly signatures: SignatureThreads;
-
   private constructor(
     readonly provider: JsonRpcProvider,
     readonly deployment: Deployment,
     readonly chainId: bigint,
-    readonly wallets: Partial<Record<SignerName, Wallet>>,
-    signatureThreads: number,
+    /** Who signs the gateway's transactions, by lane: a local key or a remote signer (see signer.ts). */
+    private readonly signers: Partial<Record<SignerName, TransactionSigner>>,
+    /** Signature threads: EIP-712 digests, signer recovery, signing with local keys, encoding batch calldata. */
+    readonly signatures: SignatureThreads,
     rpcUrl: string,
   ) {
     this.rpc = new JsonRpcClient(rpcUrl);
@@ -112,10 +113,12 @@ export class LedgerClient {
     this.domain = ledgerDomain(chainId, deployment.ledger);
     this.events = new EventParser(this.iface);
     this.selectors = { nonceOf: this.iface.getFunction("nonceOf")!.selector, checkTransfer: this.iface.getFunction("checkTransfer")!.selector };
-    this.signatures = new SignatureThreads(this.domain, signatureThreads);
   }
 
-  /** Connects, checks the chain id against the configuration and the deployment, and loads the keys. */
+  /**
+   * Connects, checks the chain id against the configuration and the deployment, and opens the signers (local keys
+   * installed in the signature threads; remote signers asked for their accounts).
+   */
   static async connect(config: Config): Promise<LedgerClient> {
     const deployment = await readDeployment(config.deploymentFile).catch((err: Error) => {
       throw new Error(`cannot read the deployment file ${config.deploymentFile}: ${err.message}`);
@@ -138,33 +141,47 @@ export class LedgerClient {
       provider.destroy();
       throw new Error(`no ledger contract at ${deployment.ledger} on this node; deploy the platform first`);
     }
-    const wallets: Partial<Record<SignerName, Wallet>> = {};
-    if (config.operatorKey) {
-      wallets.operator = new Wallet(config.operatorKey, provider);
-    } else if (config.operatorKeystore) {
-      const json = await readFile(config.operatorKeystore.file, "utf8");
-      const w = await Wallet.fromEncryptedJson(json, config.operatorKeystore.password);
-      wallets.operator = new Wallet(w.privateKey, provider);
+    let opened: Awaited<ReturnType<typeof openSigners>>;
+    try {
+      opened = await openSigners(config, ledgerDomain(actual, deployment.ledger), actual, config.signatureThreads ?? defaultSignatureThreads());
+    } catch (err) {
+      provider.destroy();
+      throw err;
     }
-    if (config.authorityKey) wallets.authority = new Wallet(config.authorityKey, provider);
-    return new LedgerClient(provider, deployment, actual, wallets, config.signatureThreads ?? defaultSignatureThreads(), config.rpcUrl);
+    return new LedgerClient(provider, deployment, actual, opened.signers, opened.threads, config.rpcUrl);
   }
 
   get operatorAddress(): string {
-    return this.wallet("operator").address;
+    return this.signer("operator").address;
   }
 
-  wallet(name: SignerName): Wallet {
-    const w = this.wallets[name];
-    if (!w) {
+  /** The signer of a lane; AUTHORITY_KEY_NOT_CONFIGURED when this gateway signs nothing for the authority. */
+  signer(name: SignerName): TransactionSigner {
+    const s = this.signers[name];
+    if (!s) {
       if (name === "authority") throw new AppError("AUTHORITY_KEY_NOT_CONFIGURED");
-      throw new Error(`no ${name} key configured`);
+      throw new Error(`no ${name} signer configured`);
     }
-    return w;
+    return s;
+  }
+
+  /** The signer of a lane (its `address` is what callers read); `signer` under the name callers already use. */
+  wallet(name: SignerName): TransactionSigner {
+    return this.signer(name);
+  }
+
+  hasSigner(name: SignerName): boolean {
+    return this.signers[name] !== undefined;
   }
 
   hasWallet(name: SignerName): boolean {
-    return this.wallets[name] !== undefined;
+    return this.hasSigner(name);
+  }
+
+  /** Each configured signer's health, asked in parallel (a remote signer's eth_accounts; a local key is always up). */
+  async probeSigners(): Promise<Partial<Record<SignerName, SignerHealth>>> {
+    const entries = Object.entries(this.signers) as [SignerName, TransactionSigner][];
+    return Object.fromEntries(await Promise.all(entries.map(async ([name, s]) => [name, await s.probe()] as const)));
   }
 
   /** Decodes a revert into the ledger's custom error and its stable code; null if the error is not a revert. */
@@ -295,6 +312,7 @@ export class LedgerClient {
   }
 
   async destroy(): Promise<void> {
+    for (const s of Object.values(this.signers)) s.close();
     this.provider.destroy();
     await this.signatures.destroy();
   }

@@ -4,6 +4,7 @@
 // JavaScript implementation; the signature is parsed and checked (canonical s, v) by ethers either way.
 // Plain JavaScript: workers do not load ts-node.
 "use strict";
+const { isMainThread, workerData } = require("node:worker_threads");
 const { Interface, Signature, Wallet, computeAddress, getBytes, keccak256, recoverAddress } = require("ethers");
 
 let native = null;
@@ -49,8 +50,18 @@ module.exports = function recoverAll(items) {
 module.exports.recoverOne = recoverOne;
 module.exports.native = native !== null;
 
-const wallets = new Map();
 const interfaces = new Map();
+
+/**
+ * The gateway's own keys, one wallet per signer (operator, authority), made once when the thread starts from the
+ * keys the pool installed (SignatureThreads' workerData): a signing task names its signer and never carries a key.
+ * Empty when every signer is remote (Web3Signer): then this thread holds no key at all.
+ */
+const installed = new Map();
+if (!isMainThread && workerData && workerData.keys) {
+  for (const [signer, key] of Object.entries(workerData.keys)) installed.set(signer, new Wallet(key));
+  delete workerData.keys; // the wallets hold the keys; no second copy in the thread
+}
 
 /** @param {{ fragment: string, args: unknown[] }} call @returns {string} the calldata */
 function encodeCall(call) {
@@ -63,19 +74,34 @@ function encodeCall(call) {
 }
 
 /**
- * Encodes (for a transfer batch: the ABI call from its authorizations) and signs one transaction. Encoding and
- * RLP-serialising a hundred authorizations is tens of milliseconds of JavaScript, so it is done here too.
- * @param {{ privateKey: string, tx: object, body: { data: string } | { call: { fragment: string, args: unknown[] } } }} task
+ * Encodes (for a transfer batch: the ABI call from its authorizations) and signs one transaction with `wallet`.
+ * Encoding and RLP-serialising a hundred authorizations is tens of milliseconds of JavaScript, so it is done on a
+ * thread. Also used on the event loop when there are no threads (the wallet then lives there).
+ * @param {Wallet} wallet @param {object} tx @param {{ data: string } | { call: { fragment: string, args: unknown[] } }} body
  * @returns {Promise<{ raw: string, hash: string }>}
  */
-module.exports.signTransaction = async function signTransaction({ privateKey, tx, body }) {
-  let wallet = wallets.get(privateKey);
-  if (!wallet) {
-    wallet = new Wallet(privateKey);
-    wallets.set(privateKey, wallet);
-  }
+async function signWith(wallet, tx, body) {
   const data = body.call ? encodeCall(body.call) : body.data;
   const raw = await wallet.signTransaction({ ...tx, data });
   // A signed transaction's hash is the hash of its serialisation.
   return { raw, hash: keccak256(raw) };
+}
+module.exports.signWith = signWith;
+
+/**
+ * Signs with the installed key of `signer`.
+ * @param {{ signer: string, tx: object, body: { data: string } | { call: { fragment: string, args: unknown[] } } }} task
+ */
+module.exports.signTransaction = function signTransaction({ signer, tx, body }) {
+  const wallet = installed.get(signer);
+  if (!wallet) throw new Error(`no key installed for the ${signer} in this signature thread`);
+  return signWith(wallet, tx, body);
+};
+
+/**
+ * Only the calldata of a `call` body, for a remote signer: the thread encodes, the signer signs.
+ * @param {{ call: { fragment: string, args: unknown[] } }} task @returns {string}
+ */
+module.exports.encodeCall = function encode({ call }) {
+  return encodeCall(call);
 };

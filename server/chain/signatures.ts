@@ -1,7 +1,7 @@
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { Piscina } from "piscina";
-import { TypedDataEncoder, concat, keccak256 } from "ethers";
+import { TypedDataEncoder, Wallet, concat, keccak256 } from "ethers";
 import type { TypedDataDomain, TypedDataField } from "ethers";
 
 type Types = Record<string, TypedDataField[]>;
@@ -28,18 +28,42 @@ export interface UnsignedTransaction {
   maxPriorityFeePerGas?: bigint;
 }
 
+/** A function call for a thread to encode: its ABI signature (`FunctionFragment.format("full")`) and arguments. */
+export interface EncodableCall {
+  fragment: string;
+  args: unknown[];
+}
+
 /** A transaction's data: given, or a `call` that the signing thread encodes (a batch's calldata is large). */
-export type TransactionData = { data: string } | { call: { fragment: string; args: unknown[] } };
+export type TransactionData = { data: string } | { call: EncodableCall };
+
+/** A signed transaction: its serialisation (for eth_sendRawTransaction) and its hash. */
+export interface SignedTransaction {
+  raw: string;
+  hash: string;
+}
+
+/** A signing task as posted to a thread: the signer's name, never its key (installed once per thread). */
+export interface SignTask {
+  signer: string;
+  tx: UnsignedTransaction;
+  body: TransactionData;
+}
 
 interface WorkerModule {
   (items: { digest: string; signature: string }[]): (string | null)[];
-  signTransaction(task: { privateKey: string; tx: UnsignedTransaction; body: TransactionData }): Promise<{ raw: string; hash: string }>;
+  signWith(wallet: Wallet, tx: UnsignedTransaction, body: TransactionData): Promise<SignedTransaction>;
+  encodeCall(task: { call: EncodableCall }): string;
 }
 
 /**
  * Signature work for one domain, on a pool of worker threads (inline when `threads` is 0): EIP-712 digests (the
  * domain separator and each type's encoder computed once; ethers recomputes both on every `verifyTypedData`),
- * signer recovery, and the signing of the gateway's own transactions.
+ * signer recovery, and the signing of the gateway's own transactions with local keys.
+ *
+ * Local keys are installed once, when each thread starts (piscina's `workerData`, given again to a thread that
+ * replaces an idle one): a signing task names its signer, so no key crosses to a thread with each transaction.
+ * Without local keys (remote signers) no key is installed; the threads only encode batch calldata.
  */
 export class SignatureThreads {
   private readonly separator: string;
@@ -47,12 +71,19 @@ export class SignatureThreads {
   private readonly pool: Piscina | null;
   /** Recoveries asked for in this turn of the event loop, sent to the threads together. */
   private queue: { digest: string; signature: string; resolve: (signer: string | null) => void; reject: (err: unknown) => void }[] = [];
+  /** Inline only (no threads): the local keys' wallets, on the event loop. */
+  private readonly wallets = new Map<string, Wallet>();
+  /** The signers whose keys are installed (in every thread, or inline): their names, never their keys. */
+  readonly keySlots: readonly string[];
 
-  constructor(domain: TypedDataDomain, threads: number) {
+  /** `keys`: the local private keys by signer name (operator, authority); remote signers have none here. */
+  constructor(domain: TypedDataDomain, threads: number, keys: Readonly<Record<string, string>> = {}) {
     this.separator = TypedDataEncoder.hashDomain(domain);
+    this.keySlots = Object.keys(keys);
     this.pool = threads > 0
-      ? new Piscina({ filename: WORKER_FILE, minThreads: threads, maxThreads: threads, idleTimeout: 60_000 })
+      ? new Piscina({ filename: WORKER_FILE, minThreads: threads, maxThreads: threads, idleTimeout: 60_000, ...(this.keySlots.length ? { workerData: { keys: { ...keys } } } : {}) })
       : null;
+    if (!this.pool) for (const [slot, key] of Object.entries(keys)) this.wallets.set(slot, new Wallet(key));
   }
 
   /** The EIP-712 digest the signer signed (the same as `TypedDataEncoder.hash(domain, types, value)`). */
@@ -88,11 +119,20 @@ export class SignatureThreads {
     }
   }
 
-  /** Signs a transaction with `privateKey`; a `call` body is encoded (`call.fragment` with `call.args`) first. */
-  async signTransaction(privateKey: string, tx: UnsignedTransaction, body: TransactionData): Promise<{ raw: string; hash: string }> {
-    const task = { privateKey, tx, body };
-    if (this.pool) return (await this.pool.run(task, { name: "signTransaction" })) as { raw: string; hash: string };
-    return inline().signTransaction(task);
+  /**
+   * Signs a transaction with the installed key of `signer` (see the constructor's `keys`); a `call` body is encoded
+   * (`call.fragment` with `call.args`) first.
+   */
+  async signTransaction(signer: string, tx: UnsignedTransaction, body: TransactionData): Promise<SignedTransaction> {
+    if (!this.keySlots.includes(signer)) throw new Error(`no local key installed for the ${signer}`);
+    if (this.pool) return (await this.pool.run({ signer, tx, body } satisfies SignTask, { name: "signTransaction" })) as SignedTransaction;
+    return inline().signWith(this.wallets.get(signer)!, tx, body);
+  }
+
+  /** The calldata of `call`, encoded on a thread (for a remote signer, which is sent the data). */
+  async encodeCall(call: EncodableCall): Promise<string> {
+    if (this.pool) return (await this.pool.run({ call }, { name: "encodeCall" })) as string;
+    return inline().encodeCall({ call });
   }
 
   async destroy(): Promise<void> {

@@ -3,7 +3,6 @@ import { randomUUID } from "node:crypto";
 import { In, IsNull, Not } from "typeorm";
 import type { EntityManager } from "typeorm";
 import type { Logger } from "pino";
-import type { Wallet } from "ethers";
 import { Transaction } from "ethers";
 import type { Config } from "../config";
 import type { Database } from "../persistence/data-source";
@@ -11,6 +10,8 @@ import { ChainTransaction, Operation } from "../persistence/entities";
 import type { SignerName } from "../persistence/entities";
 import type { LedgerClient, MinedReceipt } from "./ledger";
 import type { TransactionData } from "./signatures";
+import { SignerUnavailableError } from "./signer";
+import type { TransactionSigner } from "./signer";
 import { TRANSFER_CHECK_CODES } from "../errors";
 import { appendEvent } from "../mirror/event-log";
 import { LogDecoder } from "../mirror/decode";
@@ -51,13 +52,17 @@ interface InFlight {
 
 const now = () => new Date().toISOString();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Retry delays while a lane's signer cannot sign: doubling from the first to the last. */
+const SIGNER_BACKOFF_MS = { first: 250, max: 10_000 };
 
 /**
- * The outbox worker. For each signing key (operator, authority) one lane: picks pending operations, assigns the
- * next nonce, signs locally, stores nonce + hash + raw transaction with the operations in one database
- * transaction, then broadcasts; polls receipts and records outcomes. Pending transfer authorizations are relayed
- * in batches (transferBatchWithAuthorization). Several transactions may be in flight with consecutive nonces when
- * the node does not automine. At start it reconciles unfinished transactions with the chain.
+ * The outbox worker. For each signer (operator, authority) one lane: picks pending operations, assigns the
+ * next nonce, has the transaction signed (a local key on the signature threads, or a remote signer), stores
+ * nonce + hash + raw transaction with the operations in one database transaction, then broadcasts; polls receipts
+ * and records outcomes. A signer that cannot sign leaves the operations pending; the lane retries with backoff.
+ * Pending transfer authorizations are relayed in batches (transferBatchWithAuthorization). Several transactions
+ * may be in flight with consecutive nonces when the node does not automine. At start it reconciles unfinished
+ * transactions with the chain.
  */
 export class Submitter extends EventEmitter {
   private lanes: Lane[] = [];
@@ -85,8 +90,8 @@ export class Submitter extends EventEmitter {
       maxInFlight = automine ? 1 : 8;
     }
     for (const name of ["operator", "authority"] as SignerName[]) {
-      if (!this.chain.hasWallet(name)) continue;
-      const lane = new Lane(name, this.chain.wallet(name), this, this.db, this.chain, this.config, this.log.child({ lane: name }), maxInFlight);
+      if (!this.chain.hasSigner(name)) continue;
+      const lane = new Lane(name, this.chain.signer(name), this, this.db, this.chain, this.config, this.log.child({ lane: name }), maxInFlight);
       await lane.reconcile();
       this.lanes.push(lane);
     }
@@ -144,6 +149,10 @@ class Lane {
   private woken = false;
   private loop: Promise<void> | null = null;
   private stopped = false;
+  /** The next retry delay while the signer cannot sign (0: it signs). */
+  private signerBackoffMs = 0;
+  /** Ends a backoff pause early (stop). */
+  private endPause: (() => void) | null = null;
   private feeCache: { at: number; fees: { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint } | { gasPrice: bigint } } | null = null;
   /** The batch relay's ABI signature, for the signing thread's encoder. */
   private readonly batchFragment: string;
@@ -153,7 +162,7 @@ class Lane {
 
   constructor(
     readonly name: SignerName,
-    private readonly wallet: Wallet,
+    private readonly signer: TransactionSigner,
     private readonly owner: Submitter,
     private readonly db: Database,
     private readonly chain: LedgerClient,
@@ -169,7 +178,7 @@ class Lane {
 
   /** After a restart: every unfinished transaction is found on chain, re-broadcast, or (nonce taken) re-queued. */
   async reconcile(): Promise<void> {
-    const address = this.wallet.address;
+    const address = this.signer.address;
     const repo = this.db.manager.getRepository(ChainTransaction);
     const open = await repo.find({ where: { signerAddress: address, status: In(["signed", "sent"]) }, order: { nonce: "ASC" } });
     const latest = await this.chain.provider.getTransactionCount(address, "latest");
@@ -196,9 +205,18 @@ class Lane {
       while (!this.stopped) {
         try {
           await this.step();
+          if (this.signerBackoffMs) this.log.info({ signer: this.signer.address }, "lane steps again after signer errors");
+          this.signerBackoffMs = 0;
         } catch (err) {
-          this.log.error({ err }, "submitter step failed; retrying");
-          await sleep(500);
+          if (err instanceof SignerUnavailableError) {
+            // Nothing was stored or sent: the operations stay pending and are signed when the signer answers.
+            this.signerBackoffMs = Math.min(SIGNER_BACKOFF_MS.max, this.signerBackoffMs ? this.signerBackoffMs * 2 : SIGNER_BACKOFF_MS.first);
+            this.log.warn({ signer: this.signer.address, kind: this.signer.kind, reason: err.reason, retryInMs: this.signerBackoffMs }, "signer unavailable; operations stay pending, retrying");
+            await this.pause(this.signerBackoffMs);
+          } else {
+            this.log.error({ err }, "submitter step failed; retrying");
+            await sleep(500);
+          }
         }
         if (this.stopped) break;
         await this.idle(this.inflight.size ? this.config.pollIntervalMs : this.config.pollIntervalMs * 5);
@@ -214,7 +232,22 @@ class Lane {
   async stop(): Promise<void> {
     this.stopped = true;
     this.wakeUp?.();
+    this.endPause?.();
     await this.loop;
+  }
+
+  /** Waits `ms`, or until stop; new work does not end it (each request would otherwise ask the signer again). */
+  private async pause(ms: number): Promise<void> {
+    if (this.stopped) return;
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(done, ms);
+      this.endPause = done;
+      function done() {
+        clearTimeout(t);
+        resolve();
+      }
+    });
+    this.endPause = null;
   }
 
   private async idle(ms: number): Promise<void> {
@@ -264,7 +297,14 @@ class Lane {
         const payloads = batch.map((op) => JSON.parse(op.payload) as TransferPayload);
         const gasLimit = 150_000n + 110_000n * BigInt(batch.length);
         // Encoded on the signing thread with the transaction (a hundred authorizations are tens of kilobytes).
-        await this.sendTx(batch, { call: { fragment: this.batchFragment, args: [payloads.map((p) => p.authorization), payloads.map((p) => p.signature)] } }, gasLimit);
+        try {
+          await this.sendTx(batch, { call: { fragment: this.batchFragment, args: [payloads.map((p) => p.authorization), payloads.map((p) => p.signature)] } }, gasLimit);
+        } catch (err) {
+          // Not stored (signer or node unavailable): the batch's holders' next nonces were advanced past it;
+          // forget them, or the retry would take these authorizations for used ones.
+          for (const op of batch) this.expectedNonce.delete(`${op.fromAddress}:${op.assetId}`);
+          throw err;
+        }
         return true;
       }
       // Transfers wait for a nonce gap to fill; calls behind them go on.
@@ -276,7 +316,7 @@ class Lane {
     const data = this.chain.iface.encodeFunctionData(call.method, call.args);
     let gasLimit: bigint;
     try {
-      const estimate = await this.chain.provider.estimateGas({ from: this.wallet.address, to: this.chain.deployment.ledger, data });
+      const estimate = await this.chain.provider.estimateGas({ from: this.signer.address, to: this.chain.deployment.ledger, data });
       gasLimit = (estimate * 13n) / 10n + 20_000n;
     } catch (err) {
       const revert = this.chain.decodeRevert(err);
@@ -405,7 +445,8 @@ class Lane {
   private async sendTx(ops: Operation[], body: TransactionData, gasLimit: bigint): Promise<void> {
     const fees = await this.fees();
     const nonce = this.nextNonce;
-    const { raw, hash } = await this.chain.signatures.signTransaction(this.wallet.privateKey, {
+    // A signer that cannot sign throws here, before anything is stored: the nonce is not taken, the operations wait.
+    const { raw, hash } = await this.signer.signTransaction({
       to: this.chain.deployment.ledger,
       nonce,
       gasLimit,
@@ -413,7 +454,7 @@ class Lane {
       ...("gasPrice" in fees ? { gasPrice: fees.gasPrice, type: 0 } : { ...fees, type: 2 }),
     }, body);
     const tx = Object.assign(new ChainTransaction(), {
-      id: randomUUID(), signer: this.name, signerAddress: this.wallet.address, nonce, hash, raw,
+      id: randomUUID(), signer: this.name, signerAddress: this.signer.address, nonce, hash, raw,
       status: "signed", blockNumber: null, createdAt: now(), updatedAt: now(),
     } satisfies ChainTransaction);
     await this.db.transaction(async (em) => {
@@ -441,7 +482,7 @@ class Lane {
         // Either ours was mined, or another transaction took the nonce: then ours can never be mined.
         const receipt = await this.chain.receipt(tx.hash);
         if (!receipt) {
-          this.nextNonce = Math.max(this.nextNonce, await this.chain.provider.getTransactionCount(this.wallet.address, "pending"));
+          this.nextNonce = Math.max(this.nextNonce, await this.chain.provider.getTransactionCount(this.signer.address, "pending"));
           await this.requeue(tx, "nonce taken by another transaction");
           return;
         }
@@ -497,7 +538,7 @@ class Lane {
   private async recover(entry: InFlight): Promise<void> {
     const known = await this.chain.provider.getTransaction(entry.tx.hash);
     if (known) return;
-    const latest = await this.chain.provider.getTransactionCount(this.wallet.address, "latest");
+    const latest = await this.chain.provider.getTransactionCount(this.signer.address, "latest");
     if (entry.tx.nonce < latest) {
       const receipt = await this.chain.receipt(entry.tx.hash);
       if (receipt) return this.record(entry, receipt);
@@ -576,7 +617,7 @@ class Lane {
       return { code: "TRANSACTION_REVERTED", detail: { error: "OutOfGas", gasUsed: receipt.gasUsed.toString() } };
     }
     try {
-      await this.chain.provider.call({ from: this.wallet.address, to: parsed.to!, data: parsed.data, blockTag: receipt.blockNumber - 1 });
+      await this.chain.provider.call({ from: this.signer.address, to: parsed.to!, data: parsed.data, blockTag: receipt.blockNumber - 1 });
     } catch (err) {
       const decoded = this.chain.decodeRevert(err);
       if (decoded) return { code: decoded.code, detail: { error: decoded.name, args: decoded.args } };

@@ -94,15 +94,15 @@ describe("signature threads: the gateway's transactions signed off the event loo
     it(`when a batch is signed (${threads ? "on a thread" : "inline"}), then the transaction carries the encoded batch, the operator's signature and its hash`, async () => {
       const auths = Array.from({ length: 3 }, (_, i) => ({ ...transferOf(Wallet.createRandom().address), nonce: String(i), assetId: "1", amount: "5", deadline: "4000000000" }));
       const sigs = auths.map((_, i) => "0x" + String(i + 1).repeat(130));
-      const pool = new SignatureThreads(domain, threads);
+      const pool = new SignatureThreads(domain, threads, { operator: operator.privateKey });
       try {
-        const { raw, hash } = await pool.signTransaction(operator.privateKey, base, { call: { fragment, args: [auths, sigs] } });
+        const { raw, hash } = await pool.signTransaction("operator", base, { call: { fragment, args: [auths, sigs] } });
         const tx = Transaction.from(raw);
         expect(tx.from).to.equal(operator.address);
         expect(tx.hash).to.equal(hash);
         expect(tx.nonce).to.equal(7);
         expect(tx.data).to.equal(iface.encodeFunctionData("transferBatchWithAuthorization", [auths, sigs]));
-        const plain = Transaction.from(await pool.signTransaction(operator.privateKey, base, { data: "0x1234" }).then((r) => r.raw));
+        const plain = Transaction.from(await pool.signTransaction("operator", base, { data: "0x1234" }).then((r) => r.raw));
         expect(plain.data).to.equal("0x1234");
       } finally {
         await pool.destroy();
