@@ -53,7 +53,8 @@ export function defineRoute<B extends ZodType | undefined = undefined, P extends
   return { spec: spec as unknown as Route["spec"] };
 }
 
-function parse<T extends ZodType>(schema: T, value: unknown, where: string): z.infer<T> {
+/** Validates one part of a request (path, query, body) against its schema; VALIDATION_FAILED lists what is wrong. */
+export function parseInput<T extends ZodType>(schema: T, value: unknown, where: string): z.infer<T> {
   // Depth and well-formed text first: zod and the services may recurse into what the schema leaves open.
   const problem = inspectJson(value);
   if (problem) throw new AppError("VALIDATION_FAILED", { in: where, issues: [problem] });
@@ -105,18 +106,18 @@ export function mountRoutes(app: Express, ctx: AppContext, routes: Route[]): voi
     const expressPath = spec.path.replace(/\{(\w+)\}/g, ":$1");
     app[spec.method](expressPath, async (req: Request, res: Response) => {
       const requestId = String(req.id ?? "");
-      const client = spec.roles === "public" ? null : await authenticate(ctx, req);
+      const client = spec.roles === "public" ? null : await authenticate(ctx, req, res);
       if (!roleAllowed(spec, client)) {
         if (spec.method !== "get") await ctx.audit.record({ client, action: spec.operationId, target: targetOf(req), requestId, detail: { outcome: "refused", code: "FORBIDDEN" } });
         throw new AppError("FORBIDDEN", { role: client?.role, allowed: spec.roles });
       }
       if (spec.method !== "get" && ctx.state.shuttingDown) throw new AppError("SHUTTING_DOWN");
-      const params = spec.params ? parse(spec.params, req.params, "path") : undefined;
-      const query = spec.query ? parse(spec.query, req.query, "query") : undefined;
+      const params = spec.params ? parseInput(spec.params, req.params, "path") : undefined;
+      const query = spec.query ? parseInput(spec.query, req.query, "query") : undefined;
       // A route without a body schema still hashes what it got (idempotency): the same bounds apply.
       const bodyProblem = spec.body ? null : inspectJson(req.body);
       if (bodyProblem) throw new AppError("VALIDATION_FAILED", { in: "body", issues: [bodyProblem] });
-      const body = spec.body ? parse(spec.body, req.body ?? undefined, "body") : undefined;
+      const body = spec.body ? parseInput(spec.body, req.body ?? undefined, "body") : undefined;
 
       let idempotencyId: string | undefined;
       if (spec.idempotency && client) {
@@ -174,11 +175,25 @@ async function replayBody(ctx: AppContext, stored: Record<string, unknown>): Pro
   return stored;
 }
 
-async function authenticate(ctx: AppContext, req: Request): Promise<ApiClient> {
-  const header = req.get("authorization");
-  const match = header?.match(/^Bearer\s+(\S+)$/i);
-  if (!match) throw new AppError("UNAUTHENTICATED");
-  const client = await ctx.apiKeys.authenticate(match[1]);
+/** The API client of the request's bearer key; UNAUTHENTICATED without a valid one. */
+export declare global {
+  namespace Express {
+    interface Locals {
+      /** The caller, resolved once per request before the rate limits (app.ts): a client, or null for none. */
+      apiClient?: ApiClient | null;
+    }
+  }
+}
+
+/** The key of an `Authorization: Bearer <key>` header, or null. */
+export function bearerKey(req: Request): string | null {
+  return req.get("authorization")?.match(/^Bearer\s+(\S+)$/i)?.[1] ?? null;
+}
+
+async function authenticate(ctx: AppContext, req: Request, res: Response): Promise<ApiClient> {
+  // Already resolved by the app (and rate-limited on the way); looked up here only when mounted without it.
+  const key = bearerKey(req);
+  const client = res.locals.apiClient !== undefined ? res.locals.apiClient : key ? await ctx.apiKeys.authenticate(key) : null;
   if (!client) throw new AppError("UNAUTHENTICATED");
   return client;
 }

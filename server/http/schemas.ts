@@ -1,5 +1,6 @@
 import { checksumAddress } from "../chain/address";
 import { z } from "./openapi";
+import { QueryInt } from "./validation";
 import type { AppContext } from "../context";
 import type { Operation } from "../persistence/entities";
 import { viewOperation } from "../services/operations";
@@ -24,7 +25,7 @@ export const Bytes32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be 32 bytes
 export const Signature = z.string().regex(/^0x([0-9a-fA-F]{2})+$/, "must be 0x-prefixed hex").max(4098).openapi({ example: "0x…65 bytes" });
 export const Pagination = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),
-  offset: z.coerce.number().int().min(0).default(0),
+  offset: QueryInt().default(0),
 });
 export const WaitQuery = z.object({
   wait: z.enum(["true", "false"]).optional().openapi({ description: "wait until the operation is posted or failed" }),

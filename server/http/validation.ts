@@ -16,25 +16,35 @@ const CONTROL_OR_BREAK = /[\u0000-\u001f\u007f]/;
 
 export const WELL_FORMED = "must be well-formed Unicode (no lone UTF-16 surrogates)";
 
-/** A free text (may span lines) of `min`..`max` characters. */
+/** A free text (may span lines) of `min`..`max` characters; when required (min > 0), not blank. */
 export function Text(max: number, min = 0) {
   return z
     .string()
     .min(min)
     .max(max)
     .refine((v) => v.isWellFormed(), WELL_FORMED)
-    .refine((v) => !CONTROL.test(v), "must not contain control characters other than tab and line breaks");
+    .refine((v) => !CONTROL.test(v), "must not contain control characters other than tab and line breaks")
+    .refine((v) => min === 0 || v.trim().length >= min, "must not be blank");
 }
 
-/** A one-line text (a name, a reason, a reference) of `min`..`max` characters. */
+/** A one-line text (a name, a reason, a reference) of `min`..`max` characters; when required (min > 0), not blank. */
 export function Line(max: number, min = 0) {
   return z
     .string()
     .min(min)
     .max(max)
     .refine((v) => v.isWellFormed(), WELL_FORMED)
-    .refine((v) => !CONTROL_OR_BREAK.test(v), "must be one line without control characters");
+    .refine((v) => !CONTROL_OR_BREAK.test(v), "must be one line without control characters")
+    .refine((v) => min === 0 || v.trim().length >= min, "must not be blank");
 }
+
+/** The largest value of the database's `integer` columns (PostgreSQL int4): a larger one would fail in SQL. */
+export const INT4_MAX = 2_147_483_647;
+
+/** A non-negative integer from a query string, at most INT4_MAX. */
+export const QueryInt = (min = 0) => z.coerce.number().int().min(min).max(INT4_MAX);
+/** A non-negative integer in a JSON body, at most INT4_MAX. */
+export const BodyInt = (min = 0) => z.number().int().min(min).max(INT4_MAX);
 
 /**
  * A document's address as published on chain (decision, disclosure): an absolute http(s) URL with a host and no
@@ -104,8 +114,10 @@ export interface JsonProblem {
 }
 
 /**
- * The first problem of a parsed JSON value (or query/params object): nesting deeper than `maxDepth`, or a key or
- * string that is not well-formed Unicode. Iterative, so a hostile depth cannot overflow the stack.
+ * The first problem of a parsed JSON value (or query/params object): nesting deeper than `maxDepth`, a key or
+ * string that is not well-formed Unicode or holds a control character other than tab and line breaks (PostgreSQL
+ * refuses NUL), or a `__proto__` key (an object built from it would drop the member silently). Iterative, so a
+ * hostile depth cannot overflow the stack.
  */
 export function inspectJson(value: unknown, maxDepth = MAX_JSON_DEPTH): JsonProblem | null {
   const stack: Array<{ v: unknown; depth: number; path: string }> = [{ v: value, depth: 0, path: "" }];
@@ -113,6 +125,7 @@ export function inspectJson(value: unknown, maxDepth = MAX_JSON_DEPTH): JsonProb
     const { v, depth, path } = stack.pop()!;
     if (typeof v === "string") {
       if (!v.isWellFormed()) return { path, message: WELL_FORMED };
+      if (CONTROL.test(v)) return { path, message: "must not contain control characters other than tab and line breaks" };
       continue;
     }
     if (v === null || typeof v !== "object") continue;
@@ -123,6 +136,8 @@ export function inspectJson(value: unknown, maxDepth = MAX_JSON_DEPTH): JsonProb
     }
     for (const [k, child] of Object.entries(v as Record<string, unknown>)) {
       if (!k.isWellFormed()) return { path, message: `key ${WELL_FORMED}` };
+      if (CONTROL.test(k)) return { path, message: "key must not contain control characters" };
+      if (k === "__proto__") return { path, message: "__proto__ is not a member name" };
       stack.push({ v: child, depth: depth + 1, path: path ? `${path}.${k}` : k });
     }
   }

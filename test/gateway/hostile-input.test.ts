@@ -75,6 +75,58 @@ describe("gateway: hostile input is refused at the edge and changes nothing", fu
     });
   });
 
+  describe("what PostgreSQL cannot take is refused before it gets there", function () {
+    it("when a query filter holds a NUL or another control character, then 400 (PostgreSQL refuses NUL in text)", async () => {
+      for (const [path, key] of [["/v1/operations", a()], ["/v1/operations", o()], ["/v1/audit", m()]] as const) {
+        for (const q of ["kind=%00", "kind=a%1Bb", "clientId=%00", "action=a%00b", "requestId=%00"]) {
+          if (path === "/v1/operations" && !q.startsWith("kind")) continue;
+          if (path === "/v1/audit" && q.startsWith("kind")) continue;
+          const res = await env.http.get(`${path}?${q}`).set(key);
+          expect(res.status, `${path}?${q}`).to.equal(400);
+          expect(res.body.error.code).to.equal("VALIDATION_FAILED");
+        }
+      }
+      const exported = await env.http.get("/v1/audit/export?action=%00").set(m());
+      expect(exported.status).to.equal(400);
+      expect(exported.body.error.code).to.equal("VALIDATION_FAILED");
+      const records = await env.http.get("/v1/records/export?assetId=1&from=%00").set(m());
+      expect(records.status).to.equal(400);
+    });
+
+    it("when an integer is beyond what its column holds (2^31-1), then 400, not 500", async () => {
+      const big = "2147483648";
+      for (const [req, label] of [
+        [env.http.get(`/v1/monitoring/participants/${holder.address}?afterSeq=${big}`).set(m()), "afterSeq"],
+        [env.http.get(`/v1/subscriptions/${"0".repeat(8)}-0000-4000-8000-${"0".repeat(12)}/deliveries?afterSequence=${big}`).set(m()), "afterSequence"],
+        [env.http.get(`/v1/participants?offset=${big}`).set(o()), "offset"],
+        [env.http.post("/v1/mirror/resync").set(o()).send({ fromBlock: 9007199254740991 }), "fromBlock"],
+      ] as const) {
+        const res = await req;
+        expect(res.status, label).to.equal(400);
+        expect(res.body.error.code, label).to.equal("VALIDATION_FAILED");
+      }
+    });
+
+    it("when a KYC identity hides a bad IIN (nested, or under a padded key), holds control characters or a __proto__ key, then 400", async () => {
+      const p = randomHolder();
+      for (const identity of [
+        { fullName: "A B", nested: { iin: "123" } },
+        { fullName: "A B", "IIN ": "x" },
+        { fullName: "a\u0000b" },
+        { fullName: "a\u001b[31mb" },
+      ]) {
+        await expectRefused(() => env.http.post("/v1/participants").set(o()).send({ address: p.address, kind: "NaturalPerson", identity }), 400, "VALIDATION_FAILED");
+      }
+      const raw = `{"address":"${p.address}","kind":"NaturalPerson","identity":{"fullName":"A","__proto__":{"iin":"000000000001"}}}`;
+      await expectRefused(() => env.http.post("/v1/participants").set(o()).set("Content-Type", "application/json").send(raw), 400, "VALIDATION_FAILED");
+    });
+
+    it("when a required reason is blank, then 400", async () => {
+      await expectRefused(() => env.http.post(`/v1/participants/${other.address}/freeze`).set(o()).send({ reason: "   " }), 400, "VALIDATION_FAILED");
+      await expectRefused(() => env.http.post(`/v1/assets/${assetId}/suspend`).set(a()).send({ reason: "\t" }), 400, "VALIDATION_FAILED");
+    });
+  });
+
   describe("requests the parser or the router rejects keep their 4xx", function () {
     it("when a path parameter has malformed percent-encoding or encodes invalid UTF-8, then 400", async () => {
       for (const path of ["/v1/participants/%E0%A4%A", "/v1/participants/%FF", "/v1/participants/%uD800", "/v1/operations/%ED%A0%80", "/v1/asset-types/%C0%AF"]) {

@@ -1,17 +1,19 @@
 import type { Express, Request, Response } from "express";
 import { z, registry, ErrorBody } from "../openapi";
 import { AppError } from "../../errors";
+import { authenticate, parseInput } from "../route";
+import { Line } from "../validation";
 import type { AppContext } from "../../context";
 import type { Role } from "../../persistence/entities";
 
 const ROLES: Role[] = ["authority", "monitor"];
 
 export const AuditFilterQuery = z.object({
-  clientId: z.string().max(36).optional().openapi({ description: "the API client (key) that acted" }),
-  action: z.string().max(64).optional().openapi({ description: "operation id of the endpoint, e.g. submitTransfer" }),
+  clientId: Line(36).optional().openapi({ description: "the API client (key) that acted" }),
+  action: Line(64).optional().openapi({ description: "operation id of the endpoint, e.g. submitTransfer" }),
   role: z.enum(["authority", "operator", "verifier", "monitor"]).optional(),
   outcome: z.enum(["accepted", "refused"]).optional(),
-  requestId: z.string().max(64).optional(),
+  requestId: Line(64).optional(),
   from: z.iso.datetime({ offset: true }).optional().openapi({ description: "inclusive, ISO-8601" }),
   to: z.iso.datetime({ offset: true }).optional().openapi({ description: "exclusive, ISO-8601" }),
 });
@@ -39,15 +41,9 @@ registry.registerPath({
  */
 export function mountAuditExport(app: Express, ctx: AppContext): void {
   app.get("/v1/audit/export", async (req: Request, res: Response) => {
-    const match = req.get("authorization")?.match(/^Bearer\s+(\S+)$/i);
-    const client = match ? await ctx.apiKeys.authenticate(match[1]) : null;
-    if (!client) throw new AppError("UNAUTHENTICATED");
+    const client = await authenticate(ctx, req);
     if (!ROLES.includes(client.role)) throw new AppError("FORBIDDEN", { role: client.role, allowed: ROLES });
-    const parsed = ExportQuery.safeParse(req.query);
-    if (!parsed.success) {
-      throw new AppError("VALIDATION_FAILED", { in: "query", issues: parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })) });
-    }
-    const { format, ...filter } = parsed.data;
+    const { format, ...filter } = parseInput(ExportQuery, req.query, "query");
     const requestId = String(req.id ?? "");
     await ctx.audit.record({ client, action: "exportAudit", target: req.originalUrl, requestId, detail: { outcome: "accepted", status: 200, format, filter } });
     const stamp = new Date().toISOString().replace(/[:.]/g, "-");

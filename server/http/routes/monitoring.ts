@@ -1,7 +1,7 @@
 import { z } from "../openapi";
 import { defineRoute } from "../route";
 import { Address, AddressParam, AssetIdParam, Json, Pagination, PositiveUint, Uint } from "../schemas";
-import { Line, Text } from "../validation";
+import { Line, QueryInt, Text } from "../validation";
 import { RULE_KINDS } from "../../supervision/entities";
 import { VALUE_PATTERN } from "../../supervision/decimal";
 import { viewReport } from "../../supervision/monitoring";
@@ -107,7 +107,7 @@ export default [
   defineRoute({
     method: "get", path: "/v1/monitoring/participants/{address}", operationId: "getMonitoredParticipant", tag: "monitoring", roles: [...SUPERVISORS],
     summary: "The monitor's view of a participant: identity record, holdings, movements, acknowledgements, freezes (who, why), reports",
-    params: AddressParam, query: z.object({ limit: z.coerce.number().int().min(1).max(5000).default(1000), afterSeq: z.coerce.number().int().min(0).optional() }),
+    params: AddressParam, query: z.object({ limit: z.coerce.number().int().min(1).max(5000).default(1000), afterSeq: QueryInt().optional() }),
     responses: { 200: { description: "participant", schema: Json } },
     handler: async (ctx, { params, query }) => ({ status: 200, body: await ctx.services.supervision.monitoring.participantView(params.address, query) }),
   }),

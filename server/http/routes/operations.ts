@@ -1,6 +1,7 @@
 import { z } from "../openapi";
 import { defineRoute } from "../route";
 import { OperationSchema, Pagination } from "../schemas";
+import { Line } from "../validation";
 import { viewOperation } from "../../services/operations";
 
 export default [
@@ -12,7 +13,7 @@ export default [
   }),
   defineRoute({
     method: "get", path: "/v1/operations", operationId: "listOperations", summary: "Operations, newest first", tag: "operations", roles: ["authority", "operator", "monitor"],
-    query: Pagination.extend({ status: z.enum(["pending", "submitted", "posted", "failed"]).optional(), kind: z.string().max(32).optional() }),
+    query: Pagination.extend({ status: z.enum(["pending", "submitted", "posted", "failed"]).optional(), kind: Line(32).optional() }),
     responses: { 200: { description: "operations", schema: z.object({ items: z.array(OperationSchema) }) } },
     handler: async (ctx, { query }) => ({ status: 200, body: { items: (await ctx.services.operations.list(query)).map(viewOperation) } }),
   }),

@@ -6,16 +6,32 @@ import { isValidIdentificationNumber } from "../../domain/identification-number"
 import { PARTICIPANT_KINDS } from "../../services/participants";
 
 const Acknowledgement = z.object({ version: z.number().int().min(1).max(4294967295), deadline: Uint, signature: Signature }).strict().openapi("SignedAcknowledgement");
+/** Members named iin or bin (any case, padding ignored) at any depth; the depth is bounded at the edge. */
+function identificationNumbers(identity: Record<string, unknown>): { path: (string | number)[]; value: unknown }[] {
+  const found: { path: (string | number)[]; value: unknown }[] = [];
+  const stack: { v: unknown; path: (string | number)[] }[] = [{ v: identity, path: [] }];
+  while (stack.length > 0) {
+    const { v, path } = stack.pop()!;
+    if (v === null || typeof v !== "object") continue;
+    for (const [k, child] of Object.entries(v)) {
+      const at = [...path, Array.isArray(v) ? Number(k) : k];
+      if (!Array.isArray(v) && /^(iin|bin)$/i.test(k.trim())) found.push({ path: at, value: child });
+      else stack.push({ v: child, path: at });
+    }
+  }
+  return found;
+}
+
 const RegisterBody = z
   .object({
     address: Address,
     kind: z.enum(PARTICIPANT_KINDS),
     identity: z.record(Line(100, 1), z.unknown())
       .superRefine((v, ctx) => {
-        // A Kazakh identification number in the KYC data follows its rule, as on chain (Art. 5.1.5).
-        for (const key of Object.keys(v).filter((k) => /^(iin|bin)$/i.test(k))) {
-          if (typeof v[key] !== "string" || !isValidIdentificationNumber(v[key] as string)) {
-            ctx.addIssue({ code: "custom", path: [key], message: "must be a BIN/IIN: 12 digits whose last is the mod-11 control digit of the first 11" });
+        // A Kazakh identification number anywhere in the KYC data follows its rule, as on chain (Art. 5.1.5).
+        for (const { path, value } of identificationNumbers(v)) {
+          if (typeof value !== "string" || !isValidIdentificationNumber(value)) {
+            ctx.addIssue({ code: "custom", path, message: "must be a BIN/IIN: 12 digits whose last is the mod-11 control digit of the first 11" });
           }
         }
       })

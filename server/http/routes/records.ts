@@ -1,8 +1,8 @@
 import type { Express, Request, Response } from "express";
 import { z, registry, ErrorBody } from "../openapi";
-import { defineRoute } from "../route";
+import { authenticate, defineRoute, parseInput } from "../route";
 import { Address, AssetIdParam, Json, PositiveUint } from "../schemas";
-import { TimeBound } from "../validation";
+import { BodyInt, Line, TimeBound } from "../validation";
 import { AppError } from "../../errors";
 import type { AppContext } from "../../context";
 import type { Role } from "../../persistence/entities";
@@ -18,7 +18,7 @@ export const RecordFilterQuery = z.object({
   to: TimeBound.optional().openapi({ description: "records posted before" }),
 });
 const ListQuery = RecordFilterQuery.extend({
-  cursor: z.string().max(200).optional().openapi({ description: "nextCursor of the previous page" }),
+  cursor: Line(200).optional().openapi({ description: "nextCursor of the previous page" }),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
 const ExportQuery = RecordFilterQuery.extend({ format: z.enum(["csv", "json"]).default("json") });
@@ -73,7 +73,7 @@ export default [
   defineRoute({
     method: "post", path: "/v1/mirror/resync", operationId: "resyncMirror", tag: "records", roles: ["authority", "operator"],
     summary: "Delete the mirrored rows from a block on (default: the deployment block) and mirror them again from the chain",
-    body: z.object({ fromBlock: z.number().int().min(0).optional() }).strict().optional(),
+    body: z.object({ fromBlock: BodyInt().optional() }).strict().optional(),
     responses: { 200: { description: "re-synced", schema: Json } },
     handler: async (ctx, { body }) => {
       const r = await ctx.mirror.indexer.resync(body?.fromBlock);
@@ -98,15 +98,9 @@ registry.registerPath({
  */
 export function mountRecordExport(app: Express, ctx: AppContext): void {
   app.get("/v1/records/export", async (req: Request, res: Response) => {
-    const match = req.get("authorization")?.match(/^Bearer\s+(\S+)$/i);
-    const client = match ? await ctx.apiKeys.authenticate(match[1]) : null;
-    if (!client) throw new AppError("UNAUTHENTICATED");
+    const client = await authenticate(ctx, req);
     if (!READERS.includes(client.role)) throw new AppError("FORBIDDEN", { role: client.role, allowed: READERS });
-    const parsed = ExportQuery.safeParse(req.query);
-    if (!parsed.success) {
-      throw new AppError("VALIDATION_FAILED", { in: "query", issues: parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })) });
-    }
-    const q = parsed.data;
+    const q = parseInput(ExportQuery, req.query, "query");
     const stamp = new Date().toISOString().replace(/[:.]/g, "-");
     res.status(200);
     res.setHeader("content-type", q.format === "csv" ? "text/csv; charset=utf-8" : "application/json; charset=utf-8");

@@ -1,7 +1,7 @@
 import { z } from "../openapi";
 import { defineRoute } from "../route";
 import { Address, Json, Pagination, PositiveUint } from "../schemas";
-import { Line } from "../validation";
+import { BodyInt, Line, QueryInt } from "../validation";
 import { EVENT_TYPES } from "../../mirror/event-log";
 
 const SUBSCRIBERS = ["authority", "operator", "monitor"] as const;
@@ -77,7 +77,7 @@ export default [
     summary: "Deliveries in sequence order with their status, attempts and last error", params: IdParam,
     query: z.object({
       status: z.enum(["pending", "delivered"]).optional(),
-      afterSequence: z.coerce.number().int().min(0).optional(),
+      afterSequence: QueryInt().optional(),
       limit: z.coerce.number().int().min(1).max(500).default(100),
     }),
     responses: { 200: { description: "deliveries", schema: z.object({ items: z.array(Delivery), nextAfterSequence: z.number().nullable() }) } },
@@ -86,7 +86,7 @@ export default [
   defineRoute({
     method: "post", path: "/v1/subscriptions/{id}/replay", operationId: "replaySubscription", tag: "subscriptions", roles: [...SUBSCRIBERS],
     summary: "Resend every delivery from a sequence number on, in order, with the same sequence numbers", params: IdParam,
-    body: z.object({ fromSequence: z.number().int().min(1) }).strict(),
+    body: z.object({ fromSequence: BodyInt(1) }).strict(),
     responses: { 200: { description: "queued again", schema: z.object({ replayed: z.number(), fromSequence: z.number(), toSequence: z.number() }) } },
     handler: async (ctx, { params, body, client }) => ({ status: 200, body: await ctx.services.supervision.subscriptions.replay(client!, params.id, body.fromSequence) }),
   }),
