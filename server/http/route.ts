@@ -106,7 +106,7 @@ export function mountRoutes(app: Express, ctx: AppContext, routes: Route[]): voi
     const expressPath = spec.path.replace(/\{(\w+)\}/g, ":$1");
     app[spec.method](expressPath, async (req: Request, res: Response) => {
       const requestId = String(req.id ?? "");
-      const client = spec.roles === "public" ? null : await authenticate(ctx, req, res);
+      const client = spec.roles === "public" ? null : await authenticate(ctx, req);
       if (!roleAllowed(spec, client)) {
         if (spec.method !== "get") await ctx.audit.record({ client, action: spec.operationId, target: targetOf(req), requestId, detail: { outcome: "refused", code: "FORBIDDEN" } });
         throw new AppError("FORBIDDEN", { role: client?.role, allowed: spec.roles });
@@ -175,8 +175,7 @@ async function replayBody(ctx: AppContext, stored: Record<string, unknown>): Pro
   return stored;
 }
 
-/** The API client of the request's bearer key; UNAUTHENTICATED without a valid one. */
-export declare global {
+declare global {
   namespace Express {
     interface Locals {
       /** The caller, resolved once per request before the rate limits (app.ts): a client, or null for none. */
@@ -190,10 +189,12 @@ export function bearerKey(req: Request): string | null {
   return req.get("authorization")?.match(/^Bearer\s+(\S+)$/i)?.[1] ?? null;
 }
 
-async function authenticate(ctx: AppContext, req: Request, res: Response): Promise<ApiClient> {
-  // Already resolved by the app (and rate-limited on the way); looked up here only when mounted without it.
+/** The API client of the request's bearer key; UNAUTHENTICATED without a valid one. */
+export async function authenticate(ctx: AppContext, req: Request): Promise<ApiClient> {
+  // Resolved once by the app, rate-limited on the way (app.ts); looked up here only where mounted without it.
+  const resolved = req.res?.locals.apiClient;
   const key = bearerKey(req);
-  const client = res.locals.apiClient !== undefined ? res.locals.apiClient : key ? await ctx.apiKeys.authenticate(key) : null;
+  const client = resolved !== undefined ? resolved : key ? await ctx.apiKeys.authenticate(key) : null;
   if (!client) throw new AppError("UNAUTHENTICATED");
   return client;
 }
