@@ -28,6 +28,25 @@ const KEYS_FILE = join(ROOT, "data/dev-api-keys.json");
 const RPC_URL = process.env.RPC_URL ?? "http://127.0.0.1:8545";
 const PARAMETERS_FILE = join(ROOT, "ignition/parameters/localhost.json");
 
+/** The only chain `npm start` runs on: `hardhat node`'s development chain (forgotten when the node stops). */
+const DEVELOPMENT_CHAIN_ID = 31337;
+
+/**
+ * `npm start` serves whatever chain RPC_URL reaches with the development keys, plain-http documents and loopback
+ * webhooks. On a real network (after `set -a; . network.env`, say) that would be a production gateway with public
+ * keys: refuse every chain but the development one, before anything is deployed, written or started.
+ */
+function refuseUnlessDevelopmentChain(chainId: bigint | string, found: string): void {
+  if (/^\d+$/.test(String(chainId).trim()) && BigInt(String(chainId).trim()) === BigInt(DEVELOPMENT_CHAIN_ID)) return;
+  throw new Error(
+    `npm start is the development stack: Hardhat's development chain ${DEVELOPMENT_CHAIN_ID}, Hardhat's well-known keys, ` +
+      `DOCUMENT_URI_ALLOW_HTTP=true and loopback OUTBOUND_ALLOW; ${found}, so it will not run. ` +
+      "For a network, deploy with `npm run deploy -- --network <name>` and start the gateway with the network's own " +
+      "settings as docs/network.md (steps 3, \"Deploy the contracts\", and 4, \"Connect the gateways\") and docs/operations.md (\"Start\") describe. " +
+      "For the development stack, unset CHAIN_ID, RPC_URL and DEPLOYMENT_FILE (a shell that sourced network.env: open a new one).",
+  );
+}
+
 function say(msg: string) {
   process.stdout.write(`[start] ${msg}\n`);
 }
@@ -39,6 +58,15 @@ async function reachable(url: string): Promise<boolean> {
     return true;
   } catch {
     return false;
+  } finally {
+    p.destroy();
+  }
+}
+
+async function chainIdAt(url: string): Promise<bigint> {
+  const p = new JsonRpcProvider(url, undefined, { staticNetwork: true });
+  try {
+    return BigInt((await p.send("eth_chainId", [])) as string);
   } finally {
     p.destroy();
   }
@@ -68,9 +96,12 @@ async function main() {
     if (r.status !== 0) throw new Error("compilation failed");
   }
 
-  // 2. A node: reuse one on RPC_URL, else start `hardhat node` on its port.
+  // 2. A node: reuse one on RPC_URL, else start `hardhat node` on its port. Only ever the development chain.
+  if (process.env.CHAIN_ID) refuseUnlessDevelopmentChain(process.env.CHAIN_ID, `the environment sets CHAIN_ID=${process.env.CHAIN_ID}`);
   let node: LocalNode | null = null;
   if (await reachable(RPC_URL)) {
+    const reached = await chainIdAt(RPC_URL);
+    refuseUnlessDevelopmentChain(reached, `the node at ${RPC_URL} is chain ${reached}`);
     say(`using the node already running at ${RPC_URL}`);
   } else {
     const port = Number(new URL(RPC_URL).port || 8545);
@@ -78,6 +109,12 @@ async function main() {
     node = await startHardhatNode({ port, cwd: ROOT, miningIntervalMs: process.env.HARDHAT_MINING_INTERVAL ? Number(process.env.HARDHAT_MINING_INTERVAL) : undefined });
   }
   const provider = new JsonRpcProvider(RPC_URL, undefined, { cacheTimeout: -1 });
+  const chainId = (await provider.getNetwork()).chainId;
+  if (chainId !== BigInt(DEVELOPMENT_CHAIN_ID)) {
+    provider.destroy();
+    await node?.stop();
+    refuseUnlessDevelopmentChain(chainId, `the node at ${RPC_URL} is chain ${chainId}`);
+  }
   // Account 0 (the node's first account) deploys; 1-3 are the roles named in ignition/parameters/localhost.json.
   const [authority, operator, verifier] = [1, 2, 3].map((i) => dev(i).connect(provider));
 
