@@ -7,7 +7,7 @@ import { randomKeys, readValidatorKeys, seededKeys } from "./keys";
 import type { AccountRole, AllowedAccount, InitOptions, NetworkSpec } from "./options";
 import { NetworkInputError, parseInitOptions } from "./options";
 import type { NodePlan } from "./nodes";
-import { BESU_IMAGE, composeYaml, networkEnv, nodeConfigToml, permissionsToml, planNodes, rpcUrl } from "./nodes";
+import { BESU_CONTAINER_USER, BESU_IMAGE, composeYaml, networkEnv, nodeConfigToml, permissionsToml, planNodes, rpcUrl, setupCommands } from "./nodes";
 
 export interface GeneratedFile {
   /** Relative to the output directory, with forward slashes. */
@@ -19,15 +19,30 @@ export interface GeneratedFile {
 
 export type KeySource = "seed" | "random" | "validator-keys";
 
+/**
+ * Where a node's private key is: written here ("generated", mode 0600), copied here from --validator-keys, or, when
+ * only its public key was brought, "on its machine": no key file is written and that validator's operator puts it
+ * at nodes/<name>/key there.
+ */
+export type PrivateKeyPlace = "generated" | "validator-keys" | "on its machine";
+
 /** network.json: what was generated, for the runbook's commands and for scripts. */
 export interface NetworkSummary {
   chainId: number;
   blockPeriodSeconds: number;
   requestTimeoutSeconds: number;
+  /** 0: an empty block every block period. */
+  emptyBlockPeriodSeconds: number;
   besuImage: string;
+  /** The user the containers run as, which must own nodes/ and data/ (setup, in the README). */
+  containerUser: string;
   keys: KeySource;
   rpcUrl: string;
-  nodes: Array<{ name: string; role: NodePlan["role"]; address: string; enode: string; rpcUrl: string; metrics: string }>;
+  setup: string[];
+  nodes: Array<{
+    name: string; role: NodePlan["role"]; address: string; enode: string; rpcUrl: string; metrics: string;
+    privateKey: PrivateKeyPlace; keyDir?: string;
+  }>;
   accountsAllowlist: AllowedAccount[];
 }
 
@@ -43,7 +58,8 @@ export interface NetworkPlan {
 export const SEEDED_KEYS_WARNING =
   "WARNING: the node keys are derived from --seed: anyone who knows the seed holds every validator's key. Use seeded "
   + "keys for test networks only. For a real network omit --seed (keys from the system's random generator) or bring "
-  + "your own validator keys with --validator-keys <dir> (one subdirectory per validator holding Besu's `key` file).";
+  + "your own validator keys with --validator-keys <dir> (one subdirectory per validator holding Besu's `key` or "
+  + "`key.priv` file, or only its `key.pub` to keep the private key on the validator's machine).";
 
 function resolveKeys(spec: NetworkSpec): { validators: NodeKey[]; rpc: NodeKey[]; source: KeySource } {
   if (spec.validatorKeysDir !== undefined) {
@@ -60,9 +76,23 @@ function resolveKeys(spec: NetworkSpec): { validators: NodeKey[]; rpc: NodeKey[]
   return { validators: randomKeys(spec.validators), rpc: randomKeys(spec.rpcNodes), source: "random" };
 }
 
-function warningsFor(spec: NetworkSpec, source: KeySource): string[] {
+function privateKeyPlace(n: NodePlan, source: KeySource): PrivateKeyPlace {
+  if (n.key.privateKey === undefined) return "on its machine";
+  return n.role === "validator" && source === "validator-keys" ? "validator-keys" : "generated";
+}
+
+function warningsFor(spec: NetworkSpec, source: KeySource, nodes: readonly NodePlan[]): string[] {
   const w: string[] = [];
   if (source === "seed") w.push(SEEDED_KEYS_WARNING);
+  const away = nodes.filter((n) => n.key.privateKey === undefined);
+  if (away.length) {
+    w.push(
+      `note: no private key here for ${away.map((n) => `${n.name} (${n.key.keyDir}/)`).join(", ")}: on each one's machine, its `
+        + `operator puts it at nodes/<name>/key before the first start (one line, 0x and 64 hex digits; `
+        + `\`sudo install -m 0600 -o 1000 -g 1000 <key file> nodes/<name>/key\`). Without it Besu would make a new key, `
+        + "which no allowlist or validator set knows.",
+    );
+  }
   if (spec.validators < 4) {
     w.push(`WARNING: ${spec.validators} validator(s): QBFT needs 4 to keep producing blocks with one validator down or faulty.`);
   }
@@ -80,6 +110,11 @@ function warningsFor(spec: NetworkSpec, source: KeySource): string[] {
   return w;
 }
 
+function keyCell(n: NetworkSummary["nodes"][number]): string {
+  const from = n.keyDir !== undefined ? ` (from ${n.keyDir}/)` : "";
+  return n.privateKey === "on its machine" ? `on its machine: its operator puts it at \`nodes/${n.name}/key\`${from}` : `\`nodes/${n.name}/key\`${from}`;
+}
+
 function readme(summary: NetworkSummary, warnings: string[]): string {
   const lines = [
     `# Besu QBFT network, chain id ${summary.chainId}`,
@@ -91,15 +126,25 @@ function readme(summary: NetworkSummary, warnings: string[]): string {
     "| `genesis.json` | QBFT genesis: validators in `extraData`, Cancun rules from block 0, free gas |",
     "| `permissions_config.toml` | nodes and accounts allowlists, identical on every node |",
     "| `nodes/<name>/config.toml` | the node's Besu configuration (paths are inside the container) |",
-    "| `nodes/<name>/key` | the node's private key: keep it secret, back it up offline |",
+    "| `nodes/<name>/key` | the node's private key (mode 0600): keep it secret, back it up offline; absent for a validator that keeps its key on its own machine |",
     "| `nodes/<name>/key.pub`, `address` | its public key (enode id) and address |",
     `| \`docker-compose.yml\` | starts the nodes with \`${summary.besuImage}\` (host networking, Linux) |`,
-    "| `network.env` | RPC_URL, CHAIN_ID, CONFIRMATIONS for the gateways and the deployment |",
+    "| `network.env` | RPC_URL, CHAIN_ID, CONFIRMATIONS, DEPLOYMENT_FILE for the gateways and the deployment |",
     "| `network.json` | the nodes, their enode URLs and addresses, the accounts allowlist |",
     "",
-    "| node | role | address | enode |",
-    "|---|---|---|---|",
-    ...summary.nodes.map((n) => `| ${n.name} | ${n.role} | ${n.address} | \`${n.enode}\` |`),
+    "## Before the first start",
+    "",
+    `The containers run as the image's \`besu\` user (${summary.containerUser}), which must read the keys and own the data directories.`,
+    "In this directory (one machine per node: on each machine, with that node's directory only):",
+    "",
+    "```bash",
+    ...summary.setup,
+    "docker compose up -d",
+    "```",
+    "",
+    "| node | role | address | private key | enode |",
+    "|---|---|---|---|---|",
+    ...summary.nodes.map((n) => `| ${n.name} | ${n.role} | ${n.address} | ${keyCell(n)} | \`${n.enode}\` |`),
     "",
   ];
   if (warnings.length) lines.push(...warnings.map((w) => `> ${w}`), "");
@@ -111,34 +156,42 @@ export function planNetwork(spec: NetworkSpec): NetworkPlan {
   const keys = resolveKeys(spec);
   const nodes = planNodes(keys.validators, keys.rpc, spec.hosts);
   const validators = nodes.filter((n) => n.role === "validator");
-  const genesis = buildGenesis({ chainId: spec.chainId, blockPeriodSeconds: spec.blockPeriodSeconds, validators: validators.map((n) => n.key.address) });
+  const genesis = buildGenesis({
+    chainId: spec.chainId, blockPeriodSeconds: spec.blockPeriodSeconds, emptyBlockPeriodSeconds: spec.emptyBlockPeriodSeconds,
+    validators: validators.map((n) => n.key.address),
+  });
+  const deploymentFile = join(resolve(spec.out), "deployment.json");
   const summary: NetworkSummary = {
     chainId: spec.chainId,
     blockPeriodSeconds: spec.blockPeriodSeconds,
     requestTimeoutSeconds: requestTimeoutSeconds(spec.blockPeriodSeconds),
+    emptyBlockPeriodSeconds: spec.emptyBlockPeriodSeconds,
     besuImage: BESU_IMAGE,
+    containerUser: BESU_CONTAINER_USER,
     keys: keys.source,
     rpcUrl: rpcUrl(nodes),
+    setup: setupCommands(nodes),
     nodes: nodes.map((n) => ({
       name: n.name, role: n.role, address: n.key.address, enode: n.enode,
       rpcUrl: `http://${n.rpcHost === "0.0.0.0" ? n.p2pHost : n.rpcHost}:${n.rpcPort}`, metrics: `127.0.0.1:${n.metricsPort}`,
+      privateKey: privateKeyPlace(n, keys.source), ...(n.key.keyDir !== undefined ? { keyDir: n.key.keyDir } : {}),
     })),
     accountsAllowlist: spec.accounts,
   };
-  const warnings = warningsFor(spec, keys.source);
+  const warnings = warningsFor(spec, keys.source, nodes);
   const files: GeneratedFile[] = [
     { path: "README.md", content: readme(summary, warnings) },
     { path: "genesis.json", content: `${JSON.stringify(genesis, null, 2)}\n` },
     { path: "permissions_config.toml", content: permissionsToml(nodes, spec.accounts) },
     { path: "docker-compose.yml", content: composeYaml(nodes, spec.chainId) },
-    { path: "network.env", content: networkEnv(nodes, spec.chainId) },
+    { path: "network.env", content: networkEnv(nodes, spec.chainId, deploymentFile) },
     { path: "network.json", content: `${JSON.stringify(summary, null, 2)}\n` },
   ];
   for (const n of nodes) {
+    files.push({ path: `nodes/${n.name}/config.toml`, content: nodeConfigToml(n, nodes) });
+    // Besu's own key file format: one line, 0x and 64 hex digits. None for a validator whose key stays on its machine.
+    if (n.key.privateKey !== undefined) files.push({ path: `nodes/${n.name}/key`, content: n.key.privateKey, secret: true });
     files.push(
-      { path: `nodes/${n.name}/config.toml`, content: nodeConfigToml(n, nodes) },
-      // Besu's own key file format: one line, 0x and 64 hex digits.
-      { path: `nodes/${n.name}/key`, content: n.key.privateKey, secret: true },
       { path: `nodes/${n.name}/key.pub`, content: `0x${n.key.publicKey}` },
       { path: `nodes/${n.name}/address`, content: n.key.address },
     );
@@ -165,7 +218,16 @@ export function writeNetwork(plan: NetworkPlan): void {
   checkOut(out, plan.spec.force);
   mkdirSync(out, { recursive: true });
   // Nodes of an earlier run with other names would otherwise stay behind with stale keys.
-  if (plan.spec.force) rmSync(join(out, "nodes"), { recursive: true, force: true });
+  if (plan.spec.force) {
+    try {
+      rmSync(join(out, "nodes"), { recursive: true, force: true });
+    } catch (err) {
+      throw new NetworkInputError(
+        `--force: cannot remove ${join(out, "nodes")} (${(err as Error).message.split("\n")[0]}); after the setup step it belongs to `
+          + `the containers' user (${BESU_CONTAINER_USER}): remove it with sudo first`,
+      );
+    }
+  }
   for (const f of plan.files) {
     const target = join(out, f.path);
     mkdirSync(dirname(target), { recursive: true });

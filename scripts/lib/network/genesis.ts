@@ -41,6 +41,8 @@ export function qbftExtraData(validators: readonly string[]): string {
 export interface GenesisParams {
   chainId: number;
   blockPeriodSeconds: number;
+  /** Seconds between empty blocks; 0 leaves the key out (an empty block every block period). */
+  emptyBlockPeriodSeconds?: number;
   /** Validator addresses in the order written to extraData (ascending, as Besu orders them). */
   validators: readonly string[];
 }
@@ -88,6 +90,10 @@ export function buildGenesis(p: GenesisParams): Genesis {
         blockperiodseconds: p.blockPeriodSeconds,
         epochlength: EPOCH_LENGTH,
         requesttimeoutseconds: requestTimeoutSeconds(p.blockPeriodSeconds),
+        // Without transactions, a block only every emptyblockperiodseconds (the key Besu reads since 26.5.0; the
+        // experimental xemptyblockperiodseconds it replaces is gone after 26.8.0). A transaction still goes into
+        // the next block period's block.
+        ...(p.emptyBlockPeriodSeconds ? { emptyblockperiodseconds: p.emptyBlockPeriodSeconds } : {}),
       },
     },
     nonce: "0x0",

@@ -1,16 +1,21 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { HDNodeWallet, Mnemonic, SigningKey, computeAddress, hexlify, keccak256, randomBytes, toUtf8Bytes } from "ethers";
-import { NetworkInputError } from "./options";
+import { NetworkInputError } from "./errors";
 
 /** A node's secp256k1 key as Besu uses it: the node key signs P2P handshakes and, on a validator, QBFT messages. */
 export interface NodeKey {
-  /** 0x + 64 hex, the content of Besu's `key` file. */
-  privateKey: string;
+  /**
+   * 0x + 64 hex, the content of Besu's `key` file; absent when only the public key was brought (--validator-keys
+   * with `key.pub`): that validator's private key stays on its own machine and no key file is written for it.
+   */
+  privateKey?: string;
   /** 128 hex without prefix (uncompressed point without its 04 byte): the node id in an enode URL. */
   publicKey: string;
   /** Lower-case 0x address: a validator's address in extraData and QBFT votes. */
   address: string;
+  /** With --validator-keys: the subdirectory the key came from (a name --hosts can use). */
+  keyDir?: string;
 }
 
 export function nodeKey(privateKey: string): NodeKey {
@@ -20,6 +25,14 @@ export function nodeKey(privateKey: string): NodeKey {
     publicKey: signing.publicKey.slice(4),
     address: computeAddress(signing.publicKey).toLowerCase(),
   };
+}
+
+/** A key known by its public key only (uncompressed 0x04..., 128 hex without 04, or compressed 02/03...). */
+export function publicNodeKey(publicKey: string): NodeKey {
+  const hex = publicKey.trim().replace(/^0x/i, "").toLowerCase();
+  const full = hex.length === 128 ? `0x04${hex}` : `0x${hex}`;
+  const uncompressed = SigningKey.computePublicKey(full, false); // throws unless the point is on secp256k1
+  return { publicKey: uncompressed.slice(4), address: computeAddress(uncompressed).toLowerCase() };
 }
 
 /** Which HD account branch a role's keys come from, so adding validators never changes the RPC nodes' keys. */
@@ -40,26 +53,92 @@ export function randomKeys(count: number): NodeKey[] {
   return Array.from({ length: count }, () => nodeKey(hexlify(randomBytes(32))));
 }
 
+/** Besu's private key file names: `key` (a node's data directory, --node-private-key-file) and `key.priv`
+ * (`besu operator generate-blockchain-config`, --private-key-file-name). */
+export const PRIVATE_KEY_FILES = ["key", "key.priv"] as const;
+
+function readTrimmed(file: string): string | undefined {
+  return existsSync(file) ? readFileSync(file, "utf8").trim() : undefined;
+}
+
+function readPrivate(file: string): NodeKey {
+  const text = readFileSync(file, "utf8").trim();
+  if (!/^(0x)?[0-9a-fA-F]{64}$/.test(text)) throw new NetworkInputError(`--validator-keys: ${file} does not hold a 32-byte hex private key`);
+  try {
+    return nodeKey(text.startsWith("0x") ? text : `0x${text}`);
+  } catch {
+    throw new NetworkInputError(`--validator-keys: ${file} is not a valid secp256k1 private key`);
+  }
+}
+
+/** One validator's directory: its private key (`key` or `key.priv`), else its public key (`key.pub`); `address` checked. */
+function readValidatorDir(dir: string, entry: string): NodeKey | undefined {
+  const path = join(dir, entry);
+  const privates = PRIVATE_KEY_FILES.filter((f) => existsSync(join(path, f))).map((f) => ({ file: join(path, f), key: readPrivate(join(path, f)) }));
+  if (privates.length === 2 && privates[0].key.privateKey !== privates[1].key.privateKey) {
+    throw new NetworkInputError(`--validator-keys: ${privates[0].file} and ${privates[1].file} hold different keys; keep one`);
+  }
+  const pubText = readTrimmed(join(path, "key.pub"));
+  const addressText = readTrimmed(join(path, "address"));
+  let key: NodeKey;
+  if (privates.length) {
+    key = privates[0].key;
+    if (pubText !== undefined) {
+      let pub: NodeKey | undefined;
+      try {
+        pub = publicNodeKey(pubText);
+      } catch {
+        pub = undefined;
+      }
+      if (pub?.publicKey !== key.publicKey) {
+        throw new NetworkInputError(`--validator-keys: ${join(path, "key.pub")} is not the public key of ${privates[0].file}`);
+      }
+    }
+  } else if (pubText !== undefined) {
+    if (!/^(0x)?(04)?[0-9a-fA-F]{128}$|^(0x)?0[23][0-9a-fA-F]{64}$/.test(pubText)) {
+      throw new NetworkInputError(`--validator-keys: ${join(path, "key.pub")} is not a secp256k1 public key (0x and 128 hex digits, as Besu writes it)`);
+    }
+    try {
+      key = publicNodeKey(pubText);
+    } catch {
+      throw new NetworkInputError(`--validator-keys: ${join(path, "key.pub")} is not a secp256k1 public key (not a point of the curve)`);
+    }
+  } else if (addressText !== undefined) {
+    // An address is a hash of the public key: the enode URL (nodes allowlist, bootnodes) cannot be made from it.
+    throw new NetworkInputError(
+      `--validator-keys: ${entry} has an address but no public key: the enode URL needs the public key. Add ${join(path, "key.pub")} `
+        + "(on the validator's machine: `besu public-key export --node-private-key-file=<its key> --to=key.pub`).",
+    );
+  } else {
+    return undefined;
+  }
+  if (addressText !== undefined && addressText.toLowerCase() !== key.address) {
+    throw new NetworkInputError(`--validator-keys: ${join(path, "address")} (${addressText}) does not match the key's address ${key.address}`);
+  }
+  return { ...key, keyDir: entry };
+}
+
 /**
- * Validator keys the operator brings: one subdirectory per validator holding Besu's `key` file (one line, the private
- * key in hex), the layout `besu operator generate-blockchain-config` writes (keys/<address>/key).
+ * Validator keys the operator brings: one subdirectory per validator, holding Besu's `key` or `key.priv` file (one
+ * line, the private key in hex; `besu operator generate-blockchain-config` writes keys/<address>/key.priv and
+ * key.pub), or only `key.pub` (0x and the 128-hex public key) when the private key stays on the validator's machine.
+ * An `address` file, if present, must match. Subdirectories without any of these files are ignored.
  */
 export function readValidatorKeys(dir: string): NodeKey[] {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new NetworkInputError(`--validator-keys: ${dir} is not a directory`);
   const keys: NodeKey[] = [];
   for (const entry of readdirSync(dir).sort()) {
-    const file = join(dir, entry, "key");
-    if (!statSync(join(dir, entry)).isDirectory() || !existsSync(file)) continue;
-    const text = readFileSync(file, "utf8").trim();
-    if (!/^(0x)?[0-9a-fA-F]{64}$/.test(text)) throw new NetworkInputError(`--validator-keys: ${file} does not hold a 32-byte hex private key`);
-    try {
-      keys.push(nodeKey(text.startsWith("0x") ? text : `0x${text}`));
-    } catch {
-      throw new NetworkInputError(`--validator-keys: ${file} is not a valid secp256k1 private key`);
-    }
+    if (!statSync(join(dir, entry)).isDirectory()) continue;
+    const key = readValidatorDir(dir, entry);
+    if (key) keys.push(key);
   }
-  if (keys.length === 0) throw new NetworkInputError(`--validator-keys: no <subdirectory>/key file in ${dir}`);
-  if (new Set(keys.map((k) => k.address)).size !== keys.length) throw new NetworkInputError(`--validator-keys: the same key appears twice in ${dir}`);
+  if (keys.length === 0) throw new NetworkInputError(`--validator-keys: no <subdirectory>/key, key.priv or key.pub in ${dir}`);
+  const seen = new Map<string, string>();
+  for (const k of keys) {
+    const other = seen.get(k.address);
+    if (other !== undefined) throw new NetworkInputError(`--validator-keys: the same key appears twice in ${dir} (${other}/ and ${k.keyDir}/)`);
+    seen.set(k.address, k.keyDir!);
+  }
   return keys;
 }
 

@@ -1,12 +1,29 @@
 import { stringify as toToml } from "smol-toml";
-import { stringify as toYaml } from "yaml";
+import { Scalar, stringify as toYaml } from "yaml";
 import type { NodeKey } from "./keys";
 import { enodeUrl } from "./keys";
-import type { AllowedAccount, HostPort } from "./options";
-import { DEFAULT_P2P_PORT } from "./options";
+import type { HostsSpec } from "./hosts";
+import { DEFAULT_P2P_PORT, placeHosts } from "./hosts";
+import type { AllowedAccount } from "./options";
 
 /** Official image, pinned: every node of a network must run the same Besu (a node on another version may fork). */
 export const BESU_IMAGE = "hyperledger/besu:26.8.0";
+
+/**
+ * The user the containers run as: the image's `besu` user (uid and gid 1000). Run as root, the image's entry script
+ * (besu-entry.sh) gives `besu` only the paths `besu --print-paths-and-exit` lists (the data path and the genesis
+ * file), not the mounted node key, which then cannot be read; run as this user, the script starts Besu directly and
+ * changes nothing. So the files it reads and the data directory it writes are given to it beforehand: {@link setupCommands}.
+ */
+export const BESU_CONTAINER_USER = "1000:1000";
+
+/** Run once in the output directory before the first start: the data directories, owned with the keys by the container's user. */
+export function setupCommands(nodes: readonly Pick<NodePlan, "name">[]): string[] {
+  return [
+    `mkdir -p ${nodes.map((n) => `data/${n.name}`).join(" ")}`,
+    `sudo chown -R ${BESU_CONTAINER_USER} nodes data`,
+  ];
+}
 
 /** Paths inside the container (the compose file mounts the generated files there). */
 export const CONTAINER = {
@@ -50,9 +67,11 @@ export interface NodePlan {
 /**
  * Places the nodes. Without hosts, all nodes run on one machine (a test or staging network): loopback addresses,
  * one port per node. With hosts, one node per machine: the standard ports, P2P on all interfaces, and the RPC node's
- * JSON-RPC open to the gateways' network (restrict it with a firewall).
+ * JSON-RPC open to the gateways' network (restrict it with a firewall). A plain --hosts list follows the nodes'
+ * order (validator-1, -2, ... in ascending address order, then rpc-1, ...); named entries match a node's name or,
+ * for a brought validator key, its directory.
  */
-export function planNodes(validatorKeys: readonly NodeKey[], rpcKeys: readonly NodeKey[], hosts?: readonly HostPort[]): NodePlan[] {
+export function planNodes(validatorKeys: readonly NodeKey[], rpcKeys: readonly NodeKey[], hostsSpec?: HostsSpec): NodePlan[] {
   // Besu keeps validators in ascending address order (a TreeSet); naming them in that order makes validator-1 the
   // first address in extraData.
   const validators = [...validatorKeys].sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
@@ -60,6 +79,7 @@ export function planNodes(validatorKeys: readonly NodeKey[], rpcKeys: readonly N
     ...validators.map((key, i) => ({ name: `validator-${i + 1}`, role: "validator" as const, key })),
     ...rpcKeys.map((key, i) => ({ name: `rpc-${i + 1}`, role: "rpc" as const, key })),
   ];
+  const hosts = hostsSpec ? placeHosts(hostsSpec, entries.map((e) => ({ name: e.name, keyDir: e.key.keyDir }))) : undefined;
   let validatorIndex = 0;
   let rpcIndex = 0;
   return entries.map((e, k) => {
@@ -101,10 +121,13 @@ export function nodeConfig(node: NodePlan, all: readonly NodePlan[]): Record<str
     "data-path": CONTAINER.data,
     "genesis-file": CONTAINER.genesis,
     "node-private-key-file": CONTAINER.key,
+    // Every node imports every block (FULL, Besu's default with a genesis file) into FOREST storage, which keeps every
+    // past state: the deployment script and the gateway's record verification read contract state at past blocks
+    // (a Bonsai node answers for its last 512 only), and any node can take over as the RPC node. Not BONSAI: with
+    // FULL sync Besu forces --bonsai-limit-trie-logs-enabled=false, so its trie logs (one per block, empty blocks
+    // too) would grow without limit anyway. Disk growth: docs/network.md, "Disk".
     "sync-mode": "FULL",
-    // The RPC node keeps every historical state (FOREST): the deployment script and the gateway's record verification
-    // read contract state at past blocks, which a Bonsai node answers only for its last 512 blocks.
-    "data-storage-format": node.role === "rpc" ? "FOREST" : "BONSAI",
+    "data-storage-format": "FOREST",
     // Refuse to start on a database written by a newer Besu (an accidental downgrade can corrupt it).
     "version-compatibility-protection": true,
     "min-gas-price": 0,
@@ -149,11 +172,20 @@ export function permissionsToml(nodes: readonly NodePlan[], accounts: readonly A
     + `${toToml({ "accounts-allowlist": accounts.map((a) => a.address), "nodes-allowlist": nodes.map((n) => n.enode) })}\n`;
 }
 
+function quoted(value: string): Scalar<string> {
+  const s = new Scalar(value);
+  s.type = Scalar.QUOTE_DOUBLE;
+  return s;
+}
+
 export function composeYaml(nodes: readonly NodePlan[], chainId: number): string {
   const services: Record<string, unknown> = {};
   for (const n of nodes) {
     services[n.name] = {
       image: BESU_IMAGE,
+      // The image's besu user: it must own the data directory and read the key (0600), see setupCommands. Quoted:
+      // a YAML 1.1 reader would take 1000:1000 for a base-60 number.
+      user: quoted(BESU_CONTAINER_USER),
       // The enode URLs, the allowlist and the ports above are the host's own: no port mapping, no NAT in between.
       network_mode: "host",
       restart: "unless-stopped",
@@ -171,12 +203,22 @@ export function composeYaml(nodes: readonly NodePlan[], chainId: number): string
     };
   }
   const header = "# QBFT network generated by `npm run network -- init`; see docs/network.md.\n"
+    + `# Once, in this directory, before the first start (the containers run as the image's besu user, ${BESU_CONTAINER_USER}):\n`
+    + setupCommands(nodes).map((c) => `#   ${c}\n`).join("")
     + "# One machine: `docker compose up -d`. One node per machine (--hosts): `docker compose up -d <node>` on each.\n";
   return header + toYaml({ name: `besu-qbft-${chainId}`, services }, { lineWidth: 0 });
 }
 
-/** What the gateways (and `npm run deploy -- --network besu`) need to reach this network. */
-export function networkEnv(nodes: readonly NodePlan[], chainId: number): string {
+/** A value a POSIX shell, dotenv and systemd's EnvironmentFile read the same way. */
+function envValue(value: string): string {
+  return /^[A-Za-z0-9_./:@%+,-]+$/.test(value) ? value : `'${value.replace(/'/g, "'\\''")}'`;
+}
+
+/**
+ * What the gateways (and `npm run deploy -- --network besu`) need to reach this network. DEPLOYMENT_FILE is the
+ * network's own deployment file in the output directory, never the development stack's data/deployment.json.
+ */
+export function networkEnv(nodes: readonly NodePlan[], chainId: number, deploymentFile: string): string {
   const url = rpcUrl(nodes);
   return [
     "# Gateway and deployment settings for this network; merge into their environment.",
@@ -185,6 +227,9 @@ export function networkEnv(nodes: readonly NodePlan[], chainId: number): string 
     `CHAIN_ID=${chainId}`,
     "# QBFT blocks are final once added: one confirmation is enough.",
     "CONFIRMATIONS=1",
+    "# This network's deployment: `npm run deploy -- --network besu` writes it, the gateways read it (on a gateway's",
+    "# own machine, point it at that machine's copy).",
+    `DEPLOYMENT_FILE=${envValue(deploymentFile)}`,
     "",
   ].join("\n");
 }

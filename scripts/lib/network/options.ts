@@ -1,8 +1,9 @@
-import { isIPv4 } from "node:net";
 import { getAddress, isAddress, ZeroAddress } from "ethers";
+import type { HostsSpec } from "./hosts";
+import { parseHosts } from "./hosts";
+import { NetworkInputError } from "./errors";
 
-/** Bad input to `network init`: the message says what to change. Nothing has been written when it is thrown. */
-export class NetworkInputError extends Error {}
+export { NetworkInputError };
 
 /** The options of `network init` as commander hands them over (strings, unparsed). */
 export interface InitOptions {
@@ -11,6 +12,7 @@ export interface InitOptions {
   seed?: string;
   chainId?: string;
   blockPeriod?: string;
+  emptyBlockPeriod?: string;
   operator?: string;
   authority?: string;
   deployer?: string;
@@ -29,28 +31,36 @@ export interface AllowedAccount {
   roles: AccountRole[];
 }
 
-export interface HostPort {
-  host: string;
-  port: number;
-}
-
 export interface NetworkSpec {
   out: string;
   validators: number;
   rpcNodes: number;
   chainId: number;
   blockPeriodSeconds: number;
+  /** QBFT's emptyblockperiodseconds: 0 = an empty block every block period (the key is left out of the genesis). */
+  emptyBlockPeriodSeconds: number;
   seed?: string;
   validatorKeysDir?: string;
   accounts: AllowedAccount[];
-  /** One P2P address per node (validators, then RPC nodes) when the nodes run on separate machines. */
-  hosts?: HostPort[];
+  /** One P2P address per node when the nodes run on separate machines; matched to the nodes once keys are known. */
+  hosts?: HostsSpec;
   force: boolean;
 }
 
-export const DEFAULT_CHAIN_ID = 1337;
+/**
+ * No default chain id: EIP-712 signatures (transfers, attestations) bind the chain id and the ledger's address, and
+ * the same deployer with the same nonce gives the same address on every chain, so two networks sharing a chain id
+ * (staging and production generated with one default) would accept each other's holder signatures.
+ */
+export const CHAIN_ID_EXAMPLE = "--chain-id 7007 (staging), --chain-id 7008 (production)";
+/** `hardhat node`'s chain: `npm start` runs on it and only on it, with Hardhat's well-known keys. */
+export const HARDHAT_DEVELOPMENT_CHAIN_ID = 31337;
 export const DEFAULT_BLOCK_PERIOD_SECONDS = 1;
-export const DEFAULT_P2P_PORT = 30303;
+/**
+ * Longest --empty-block-period accepted. With Besu 26.8.0, if the proposer of an idle height stops, transactions
+ * arriving at the other validators wait until the empty block period has passed (fixed after 26.8.0, Besu PR 11031).
+ */
+export const MAX_EMPTY_BLOCK_PERIOD_SECONDS = 300;
 const MAX_VALIDATORS = 64;
 const MAX_RPC_NODES = 16;
 // Largest chain id wallets and EIP-155 signers handle safely (EIP-2294): floor((2^53 - 1) / 2) - 36.
@@ -72,25 +82,27 @@ function address(name: string, value: string): string {
   return v.toLowerCase();
 }
 
-function hostPort(value: string): HostPort {
-  const m = /^([^:]+)(?::(\d+))?$/.exec(value.trim());
-  if (!m || !isIPv4(m[1])) {
-    // Besu's nodes allowlist takes IP addresses only (host names need its early-access DNS option).
-    throw new NetworkInputError(`--hosts: '${value}' is not an IPv4 address with an optional :port`);
-  }
-  const port = m[2] === undefined ? DEFAULT_P2P_PORT : Number(m[2]);
-  if (port < 1 || port > 65535) throw new NetworkInputError(`--hosts: port ${port} out of range`);
-  return { host: m[1], port };
-}
-
 /** Validates everything before any key is made or file written. */
 export function parseInitOptions(o: InitOptions): NetworkSpec {
   if (!o.out) throw new NetworkInputError("--out <dir> is required");
   if (o.validators === undefined) throw new NetworkInputError("--validators <n> is required");
   const validators = integer("--validators", o.validators, 0, 1, MAX_VALIDATORS);
   const rpcNodes = integer("--rpc-nodes", o.rpcNodes, 1, 1, MAX_RPC_NODES);
-  const chainId = integer("--chain-id", o.chainId, DEFAULT_CHAIN_ID, 1, MAX_CHAIN_ID);
+  if (o.chainId === undefined || o.chainId.trim() === "") {
+    throw new NetworkInputError(
+      "--chain-id <id> is required: give every network its own chain id, e.g. " + CHAIN_ID_EXAMPLE + ". EIP-712 "
+        + "signatures bind the chain id and the ledger's address, so two networks sharing both accept each other's holder signatures.",
+    );
+  }
+  const chainId = integer("--chain-id", o.chainId, 0, 1, MAX_CHAIN_ID);
+  if (chainId === HARDHAT_DEVELOPMENT_CHAIN_ID) {
+    throw new NetworkInputError(`--chain-id: ${HARDHAT_DEVELOPMENT_CHAIN_ID} is Hardhat's development chain (npm start, Hardhat's well-known keys); choose another, e.g. ${CHAIN_ID_EXAMPLE}`);
+  }
   const blockPeriodSeconds = integer("--block-period", o.blockPeriod, DEFAULT_BLOCK_PERIOD_SECONDS, 1, 60);
+  const emptyBlockPeriodSeconds = integer("--empty-block-period", o.emptyBlockPeriod, 0, 0, MAX_EMPTY_BLOCK_PERIOD_SECONDS);
+  if (emptyBlockPeriodSeconds !== 0 && emptyBlockPeriodSeconds <= blockPeriodSeconds) {
+    throw new NetworkInputError(`--empty-block-period must be 0 (off) or more than the block period (${blockPeriodSeconds} s), got ${emptyBlockPeriodSeconds}`);
+  }
   if (o.seed !== undefined && o.seed.length === 0) throw new NetworkInputError("--seed must not be empty");
 
   const accounts: AllowedAccount[] = [];
@@ -108,19 +120,14 @@ export function parseInitOptions(o: InitOptions): NetworkSpec {
     throw new NetworkInputError("no account could send transactions: give --operator, --authority, --deployer and/or --accounts");
   }
 
-  let hosts: HostPort[] | undefined;
-  if (o.hosts !== undefined) {
-    hosts = o.hosts.split(",").filter((s) => s.trim() !== "").map(hostPort);
-    if (hosts.length !== validators + rpcNodes) {
-      throw new NetworkInputError(`--hosts: ${hosts.length} given, ${validators + rpcNodes} needed (validators, then RPC nodes)`);
-    }
-    // One node per machine: every node uses the standard RPC and metrics ports there.
-    const ips = hosts.map((h) => h.host);
-    if (new Set(ips).size !== ips.length) throw new NetworkInputError("--hosts: each node needs its own IP address");
+  const hosts = o.hosts !== undefined ? parseHosts(o.hosts) : undefined;
+  // A plain list's length is known now (a named list is matched to the nodes once their keys are read).
+  if (hosts?.kind === "list" && o.validatorKeys === undefined && hosts.hosts.length !== validators + rpcNodes) {
+    throw new NetworkInputError(`--hosts: ${hosts.hosts.length} given, ${validators + rpcNodes} needed (validators in ascending address order, then RPC nodes)`);
   }
 
   return {
-    out: o.out, validators, rpcNodes, chainId, blockPeriodSeconds, seed: o.seed, validatorKeysDir: o.validatorKeys,
-    accounts, hosts, force: o.force === true,
+    out: o.out, validators, rpcNodes, chainId, blockPeriodSeconds, emptyBlockPeriodSeconds, seed: o.seed,
+    validatorKeysDir: o.validatorKeys, accounts, hosts, force: o.force === true,
   };
 }
