@@ -5,6 +5,7 @@
  *   npm run sync                       catch up from the cursor (or the deployment block)
  *   npm run sync -- --from-block 1200  delete the mirrored rows from block 1200 on and mirror them again
  *   npm run sync -- --repair           verify; re-sync from the block of the last good record of any divergent asset
+ *                                      (balances or supply that differ from verified records: rebuilt from them)
  *
  * Environment: RPC_URL, DEPLOYMENT_FILE, DATABASE_URL / SQLITE_FILE, CONFIRMATIONS (as the gateway).
  *
@@ -23,6 +24,7 @@ import { SecuredAssetLedger__factory } from "../typechain-types";
 import { Indexer } from "../server/mirror/indexer";
 import type { SyncProgress } from "../server/mirror/indexer";
 import { MirrorQueries } from "../server/mirror/queries";
+import { discardRecordsFrom, readCursor, rebuildAssets } from "../server/mirror/store";
 import type { FaultView } from "../server/mirror/queries";
 
 interface Options {
@@ -80,17 +82,35 @@ async function run(opts: Options): Promise<number> {
     } else if (opts.repair) {
       await indexer.sync({ onProgress });
       let from: number | null = null;
+      const discard: Array<[string, number]> = [];
+      const rebuild: string[] = [];
       for (const assetId of await queries.assetIds()) {
         const v = await queries.verify(assetId);
         if (v.verified) continue;
         const seq = Number(v.firstDivergentSequence);
+        if (v.scope === "derived") {
+          // The records are the chain's: what was derived from them is recomputed, nothing is fetched again.
+          console.error(`asset ${assetId}: ${v.reason}${v.holder ? ` (holder ${v.holder})` : ""} at sequence ${seq}; rebuilt from the records`);
+          rebuild.push(assetId);
+          continue;
+        }
         const block = seq > 1 ? await queries.blockOf(assetId, seq - 1) : null;
         const candidate = block ?? deployment.deployBlock;
         console.error(`asset ${assetId}: diverges at sequence ${seq} (${v.reason}); re-sync from block ${candidate}`);
+        discard.push([assetId, seq]);
         from = from === null ? candidate : Math.min(from, candidate);
       }
       if (started) bar.stop();
       started = false;
+      // Under the cursor's lock, as the indexer writes. The divergent records go first wherever they claim to be
+      // on chain (a block number forged below the re-sync block would keep its row), then the re-sync.
+      if (rebuild.length > 0 || discard.length > 0) {
+        await db.transaction(async (em) => {
+          await readCursor(em, true);
+          for (const [assetId, seq] of discard) await discardRecordsFrom(em, assetId, seq);
+          await rebuildAssets(em, rebuild);
+        });
+      }
       result = from === null ? { fromBlock: 0, toBlock: 0, records: 0, reorganised: false } : await indexer.resync(from, { onProgress });
     } else {
       result = await indexer.sync({ untilBlock: opts.untilBlock === undefined ? undefined : Number(opts.untilBlock), onProgress });

@@ -9,7 +9,7 @@ import { GENESIS_RECORD_HASH, recordHash } from "../chain/records";
 import type { ChainVerdict } from "../chain/records";
 import { readCursor } from "./store";
 import type { MirrorFaultKind } from "./entities";
-import { LogDecoder } from "./decode";
+import { LogDecoder, ZERO_ADDRESS } from "./decode";
 import type { DecodedRecord, RawLog } from "./decode";
 import { Sql } from "../persistence/sql";
 
@@ -46,12 +46,62 @@ const COLUMNS = "tx_hash, log_index, block_number, block_hash, asset_id, sequenc
 /** Blocks per eth_getLogs call when comparing with the chain's events (Besu refuses more than 5,000 by default). */
 const LOG_CHUNK_BLOCKS = 2_000;
 
+/** Whether a mirrored row holds the chain event's contents (what the record hash covers). */
+function sameContents(r: RecordRow, e: DecodedRecord): boolean {
+  return r.from_address.toLowerCase() === e.from.toLowerCase() && r.to_address.toLowerCase() === e.to.toLowerCase()
+    && r.amount === e.amount.toString() && r.ref.toLowerCase() === e.ref.toLowerCase() && Number(r.posted_at) === e.postedAt;
+}
+
+/** Whether a mirrored row is where the chain has the event: its proof, which the record hash does not cover. */
+function sameProof(r: RecordRow, e: DecodedRecord): boolean {
+  return r.tx_hash.toLowerCase() === e.txHash.toLowerCase() && Number(r.log_index) === e.logIndex
+    && Number(r.block_number) === e.blockNumber && r.block_hash.toLowerCase() === e.blockHash.toLowerCase();
+}
+
 /** Whether a mirrored row is the chain's event, sequence aside: same place on chain, same contents. */
 function sameEvent(r: RecordRow, e: DecodedRecord): boolean {
-  return r.tx_hash.toLowerCase() === e.txHash.toLowerCase() && Number(r.log_index) === e.logIndex
-    && Number(r.block_number) === e.blockNumber && r.block_hash.toLowerCase() === e.blockHash.toLowerCase()
-    && r.from_address.toLowerCase() === e.from.toLowerCase() && r.to_address.toLowerCase() === e.to.toLowerCase()
-    && r.amount === e.amount.toString() && r.ref.toLowerCase() === e.ref.toLowerCase() && Number(r.posted_at) === e.postedAt;
+  return sameContents(r, e) && sameProof(r, e);
+}
+
+/** Verification of one asset at the mirror's cursor block. */
+export type MirrorVerdict =
+  | { verified: true; count: bigint; head: string; block: number }
+  | {
+    verified: false; firstDivergentSequence: bigint; reason: string; block: number;
+    /**
+     * What differs: the records (repaired by a re-sync from the last good one), or only what the mirror derives
+     * from verified records, balances and supply (repaired by rebuilding the asset from them). For a balance, the
+     * sequence is the holder's last record (the asset's last when the records never name the holder).
+     */
+    scope: "records" | "derived";
+    /** The holder whose balance differs. */
+    holder?: string;
+  };
+
+/** What the verified records add up to: each holder's balance (and last record naming it), the supply, the count. */
+class RecordTotals {
+  readonly balances = new Map<string, { balance: bigint; sequence: number }>();
+  supply = 0n;
+  count = 0;
+
+  add(r: DecodedRecord): void {
+    if (r.from === ZERO_ADDRESS) this.supply += r.amount;
+    else this.move(r.from, -r.amount, r.sequence);
+    if (r.to === ZERO_ADDRESS) this.supply -= r.amount;
+    else this.move(r.to, r.amount, r.sequence);
+    this.count = r.sequence;
+  }
+
+  private move(holder: string, amount: bigint, sequence: number): void {
+    const b = this.balances.get(holder);
+    this.balances.set(holder, { balance: (b?.balance ?? 0n) + amount, sequence });
+  }
+}
+
+/** A stored amount as a number, or null when it is not one (a forger may write anything). */
+function amountOf(v: string | null | undefined): bigint | null {
+  if (v === null || v === undefined || !/^-?\d+$/.test(v)) return null;
+  return BigInt(v);
 }
 
 /** Items of a paged async source, one at a time, with a look at the next few. */
@@ -208,27 +258,108 @@ export class MirrorQueries {
   }
 
   /**
-   * Proof of completeness of one asset: recomputes the hash chain of the mirrored records (page by page, in
-   * sequence order) and compares it with the ledger's record head and count at the mirror's cursor block. Only
-   * when that fails, the mirrored records are compared with the chain's RecordPosted events to find the first
-   * record that differs: someone who rewrites records and recomputes the stored hashes after them leaves a
-   * consistent chain whose head alone disagrees, and the head does not say where the rewrite starts.
+   * Proof of completeness of one asset at the mirror's cursor block: "verified" means the mirror is the chain's.
+   * 1. The cheap check, first: the mirrored records' hash chain (recomputed, page by page in sequence order)
+   *    against the ledger's record head and count. It fails fast on a careless edit, but the record hash covers
+   *    neither where a record is on chain (its proof: tx hash, log index, block number and hash) nor what the mirror
+   *    derives from the records, and someone who rewrites records and recomputes the stored hashes after them leaves
+   *    a consistent chain whose head alone disagrees, which does not say where the rewrite starts.
+   * 2. Always: the mirrored records compared one by one, proof included, with the chain's RecordPosted events
+   *    (streamed, eth_getLogs by asset topic in chunks), which locates the first record that differs.
+   * 3. When both hold: the asset's mirrored balances and its supply and record count against what those verified
+   *    records add up to (no chain reads, except for a balance the indexer updated during the verification).
    */
-  async verify(assetId: string): Promise<ChainVerdict & { block: number }> {
+  async verify(assetId: string): Promise<MirrorVerdict> {
     const cursor = await readCursor(this.db.manager);
     const block = cursor ? cursor.blockNumber : this.deployment.deployBlock;
     const info = await this.ledger.assetInfo(assetId, { blockTag: block });
     if (Number(info.status) === 0) throw new AppError("ASSET_NOT_FOUND", { assetId, block });
     const hashes = await this.checkHashes(assetId, block, BigInt(info.recordCount), String(info.recordHead).toLowerCase());
-    if (hashes.verified) return { ...hashes, block };
-    const events = await this.compareWithEvents(assetId, block);
+    const totals = hashes.verified ? new RecordTotals() : null;
+    const events = await this.compareWithEvents(assetId, block, totals);
+    if (hashes.verified) {
+      if (events) return { verified: false, firstDivergentSequence: events.sequence, reason: events.reason, block, scope: "records" };
+      const stray = await this.recordBeyondCursor(assetId, block);
+      if (stray !== null) return { verified: false, firstDivergentSequence: BigInt(stray), reason: "record not on chain", block, scope: "records" };
+      const derived = await this.checkDerived(assetId, block, totals!);
+      if (derived) return { verified: false, ...derived, block, scope: "derived" };
+      return { ...hashes, block };
+    }
     // The earlier finding wins. The events see a rewrite with recomputed hashes; the hashes see a stored hash
     // edited alone (contents still the chain's). On the same record the hash check's reason is kept ("record
     // altered", "record missing"...), unless all it says is that the head differs.
     if (events && (events.sequence < hashes.firstDivergentSequence || (events.sequence === hashes.firstDivergentSequence && hashes.reason === "head differs"))) {
-      return { verified: false, firstDivergentSequence: events.sequence, reason: events.reason, block };
+      return { verified: false, firstDivergentSequence: events.sequence, reason: events.reason, block, scope: "records" };
     }
-    return { ...hashes, block };
+    return { ...hashes, block, scope: "records" };
+  }
+
+  /** The mirror's cursor block now (the indexer goes on while a verification runs). */
+  private async cursorBlock(fallback: number): Promise<number> {
+    return (await readCursor(this.db.manager))?.blockNumber ?? fallback;
+  }
+
+  /**
+   * The sequence of a record of the asset placed beyond the mirror's cursor, or null. The checks read up to
+   * `block`, while the API serves every row: a row claiming a block the mirror has not reached is not the chain's
+   * (the indexer writes rows and cursor together). Rows first, then the cursor, so that one written meanwhile is not
+   * taken for a stray.
+   */
+  private async recordBeyondCursor(assetId: string, block: number): Promise<number | null> {
+    const sql = Sql.of(this.db.manager);
+    const rows: Array<{ sequence: number; block_number: number }> = await this.db.manager.query(
+      `SELECT sequence, block_number FROM mirror_records WHERE asset_id = ${sql.p(1)} AND block_number > ${sql.p(2)} ORDER BY block_number DESC LIMIT 1`, [assetId, block]);
+    if (rows.length === 0 || Number(rows[0].block_number) <= (await this.cursorBlock(block))) return null;
+    return Number(rows[0].sequence);
+  }
+
+  /**
+   * The asset's mirrored balances, supply and record count against what its verified records (up to `block`) add
+   * up to. A balance row the indexer wrote after `block` (it went on during the verification) is checked against
+   * the ledger's balance at the block it was written for, which must not be beyond the mirror's cursor.
+   */
+  private async checkDerived(assetId: string, block: number, totals: RecordTotals): Promise<{ firstDivergentSequence: bigint; reason: string; holder?: string } | null> {
+    const sql = Sql.of(this.db.manager);
+    const last = BigInt(totals.count);
+    const balanceDiffers = (holder: string, sequence?: number) => ({ firstDivergentSequence: sequence === undefined ? last : BigInt(sequence), reason: "balance differs from the records", holder });
+    const later: Array<{ holder: string; balance: bigint; block: number; sequence?: number }> = [];
+    let after = "";
+    for (;;) {
+      const rows: Array<{ holder: string; balance: string; updated_block: number | string }> = await this.db.manager.query(
+        `SELECT holder, balance, updated_block FROM mirror_balances WHERE asset_id = ${sql.p(1)} AND holder > ${sql.p(2)} ORDER BY holder LIMIT 5000`, [assetId, after]);
+      for (const r of rows) {
+        const expected = totals.balances.get(r.holder);
+        totals.balances.delete(r.holder); // what is left at the end has no row
+        const balance = amountOf(r.balance);
+        if (balance === null) return balanceDiffers(r.holder, expected?.sequence);
+        if (Number(r.updated_block) > block) later.push({ holder: r.holder, balance, block: Number(r.updated_block), sequence: expected?.sequence });
+        else if (balance !== (expected?.balance ?? 0n)) return balanceDiffers(r.holder, expected?.sequence);
+      }
+      if (rows.length < 5000) break;
+      after = rows[rows.length - 1].holder;
+    }
+    for (const [holder, b] of totals.balances) if (b.balance !== 0n) return balanceDiffers(holder, b.sequence);
+
+    const asset: Array<{ supply: string; record_count: number | string; updated_block: number | string }> = await this.db.manager.query(
+      `SELECT supply, record_count, updated_block FROM mirror_assets WHERE asset_id = ${sql.p(1)}`, [assetId]);
+    // Rows written after `block` are as the ledger had them at their block, which the cursor has reached by now.
+    let now: number | undefined;
+    const cursorNow = async () => (now ??= await this.cursorBlock(block));
+    for (const l of later) {
+      if (l.block > (await cursorNow()) || l.balance !== (await this.ledger.balanceOf(l.holder, assetId, { blockTag: l.block }))) return balanceDiffers(l.holder, l.sequence);
+    }
+    if (asset.length === 0) return { firstDivergentSequence: last, reason: "asset missing from the mirror" };
+    const a = asset[0];
+    let [supply, count] = [totals.supply, BigInt(totals.count)];
+    const updated = Number(a.updated_block);
+    if (updated > block) {
+      if (updated > (await cursorNow())) return { firstDivergentSequence: last, reason: "supply differs from the records" };
+      const then = await this.ledger.assetInfo(assetId, { blockTag: updated });
+      [supply, count] = [BigInt(then.supply), BigInt(then.recordCount)];
+    }
+    if (amountOf(a.supply) !== supply) return { firstDivergentSequence: last, reason: "supply differs from the records" };
+    if (BigInt(Number(a.record_count)) !== count) return { firstDivergentSequence: last, reason: "record count differs from the records" };
+    return null;
   }
 
   /** The cheap check: the mirrored rows' hash chain (recomputed, and as stored) against the ledger's head and count. */
@@ -269,10 +400,10 @@ export class MirrorQueries {
   /**
    * Walks the mirrored records (sequence order) alongside the chain's RecordPosted events of the asset up to
    * `block` (eth_getLogs by asset topic, in chunks, the next chunk fetched while one is compared) and returns the
-   * first sequence where they part, or null if every record is the chain's. Stops at the first difference, so
-   * an early forgery costs only the chunks up to it.
+   * first sequence where they part, or null if every record is the chain's, contents and proof. Stops at the first
+   * difference, so an early forgery costs only the chunks up to it. Each matching record is added to `totals`.
    */
-  private async compareWithEvents(assetId: string, block: number): Promise<{ sequence: bigint; reason: string } | null> {
+  private async compareWithEvents(assetId: string, block: number, totals: RecordTotals | null): Promise<{ sequence: bigint; reason: string } | null> {
     const chain = new Lookahead(this.chainRecords(assetId, block));
     const mirror = new Lookahead(this.mirrorRows(assetId, block));
     const at = (sequence: number, reason: string) => ({ sequence: BigInt(sequence), reason });
@@ -285,6 +416,7 @@ export class MirrorQueries {
         const ms = Number(m.sequence);
         if (!c) return at(ms, ms === lastMatched ? "record duplicated" : "records not on chain");
         if (ms === c.sequence && sameEvent(m, c)) {
+          totals?.add(c);
           lastMatched = ms;
           chain.shift();
           mirror.shift();
@@ -293,11 +425,11 @@ export class MirrorQueries {
         if (ms > c.sequence) return at(c.sequence, "record missing");
         if (ms < c.sequence) return at(ms, ms === lastMatched ? "record duplicated" : "record not on chain");
         // Same sequence, another record: one deleted (or inserted) and the rest renumbered shows as the next one
-        // matching; otherwise the record itself was changed.
+        // matching; otherwise the record itself was changed, its contents or only where it says it is on chain.
         const [c1, m1] = [await chain.at(1), await mirror.at(1)];
         if (c1 && sameEvent(m, c1)) return at(ms, "record missing");
         if (m1 && sameEvent(m1, c)) return at(ms, "record not on chain");
-        return at(ms, "record differs from the chain's event");
+        return at(ms, sameContents(m, c) ? "proof differs from the chain" : "record differs from the chain's event");
       }
     } finally {
       await Promise.all([chain.close(), mirror.close()]);

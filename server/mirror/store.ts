@@ -5,7 +5,7 @@ import { GENESIS_RECORD_HASH, recordHashFromWords, ZERO_ADDRESS } from "./decode
 import type { DecodedChange, DecodedFault, DecodedRecord } from "./decode";
 import { MIRROR_BLOCK_TABLES, MirrorCursor } from "./entities";
 import { Sql } from "../persistence/sql";
-import { raiseEventFaultAlert } from "../supervision/event-faults";
+import { raiseEventFaultAlert, resolveOrphanedEventFaultAlerts } from "../supervision/event-faults";
 
 export const CURSOR_ID = "ledger";
 
@@ -193,8 +193,10 @@ export async function writeRange(em: EntityManager, batch: RangeBatch, announced
     await sql.insert(em, "mirror_faults", FAULT_COLUMNS, newFaults.map((f) => [
       f.txHash, f.logIndex, f.blockNumber, f.blockHash, f.event, f.topic, f.kind, JSON.stringify({ message: f.detail, ...(f.texts.length ? { texts: f.texts } : {}) }), at,
     ]), "ON CONFLICT (tx_hash, log_index) DO NOTHING");
-    for (const f of newFaults) await raiseEventFaultAlert(em, f);
   }
+  // Before raising: an alert of a log this range no longer holds (orphaned) is resolved and its key freed.
+  await resolveOrphanedEventFaultAlerts(em, batch.from, batch.to);
+  for (const f of newFaults) await raiseEventFaultAlert(em, f);
   const blocks = new Map<number, string>();
   for (const r of batch.records) blocks.set(r.blockNumber, r.blockHash);
   for (const c of batch.changes) blocks.set(c.blockNumber, c.blockHash);
@@ -336,6 +338,20 @@ export async function rollbackFrom(em: EntityManager, fromBlock: number, cursorH
   await rebuildAssets(em, assets);
   await writeCursor(em, fromBlock - 1, cursorHash, announcedBlock);
   return { records: Number(n), assets };
+}
+
+/**
+ * Deletes an asset's mirrored records from `sequence` on, wherever they claim to be on chain, and recomputes the
+ * asset from the rest: a repair re-syncs from the block of the last good record, and a row whose block number was
+ * forged below that block would otherwise survive the re-sync (its key is taken, so the chain's row is not written).
+ */
+export async function discardRecordsFrom(em: EntityManager, assetId: string, sequence: number): Promise<number> {
+  const sql = Sql.of(em);
+  const [{ n }]: Array<{ n: string | number }> = await em.query(
+    `SELECT COUNT(*) AS n FROM mirror_records WHERE asset_id = ${sql.p(1)} AND sequence >= ${sql.p(2)}`, [assetId, sequence]);
+  await em.query(`DELETE FROM mirror_records WHERE asset_id = ${sql.p(1)} AND sequence >= ${sql.p(2)}`, [assetId, sequence]);
+  await rebuildAssets(em, [assetId]);
+  return Number(n);
 }
 
 /** Recomputes balances, supply, record count and lifecycle of the given assets from the mirrored rows. */

@@ -3,13 +3,15 @@ import type { Wallet } from "ethers";
 import { bearer, bootstrapPlatform, expectPosted, issue, onboard, randomHolder, startEnv, transferBody } from "./support/harness";
 import type { TestEnv } from "./support/harness";
 import { gatewayDatabase, runSync } from "./support/sync";
-import { MirrorBalance, MirrorRecord } from "../../server/mirror/entities";
+import { MirrorAsset, MirrorBalance, MirrorRecord } from "../../server/mirror/entities";
+import { discardRecordsFrom, readCursor, rebuildAssets } from "../../server/mirror/store";
 import { GENESIS_RECORD_HASH, recordHash } from "../../server/chain/records";
 
 /**
  * A forger with write access to the mirror's database rewrites records and recomputes every stored hash after
- * them, so the mirror's own hash chain is consistent and only its head disagrees with the ledger's. The
- * verification must still name the first record that differs from the chain.
+ * them, so the mirror's own hash chain is consistent and only its head disagrees with the ledger's; or edits what
+ * the record hash does not cover (where a record is on chain: its proof) or what is derived from the records
+ * (balances, supply). "Verified" must still mean the mirror is the chain's, and a divergence must be named.
  */
 describe("record mirror verification: locating the first forged record", function () {
   this.timeout(240_000);
@@ -38,14 +40,37 @@ describe("record mirror verification: locating the first forged record", functio
     }
   }
 
-  /** What `npm run sync -- --repair` does for one asset: re-sync from the block of the last good record. */
-  async function repair(): Promise<{ fromBlock: number; deleted: number }> {
+  /**
+   * What `npm run sync -- --repair` does for one asset: balances and supply that differ from verified records are
+   * rebuilt from them; records are discarded from the first divergent one on and re-synced from the block of the
+   * last good record.
+   */
+  async function repair(): Promise<{ fromBlock: number | null; deleted: number }> {
     const v = await mirror().queries.verify(assetId);
     if (v.verified) throw new Error("nothing to repair");
+    if (v.scope === "derived") {
+      await env.gateway.dataSource.transaction(async (em) => {
+        await readCursor(em, true);
+        await rebuildAssets(em, [assetId]);
+      });
+      return { fromBlock: null, deleted: 0 };
+    }
     const seq = Number(v.firstDivergentSequence);
     const block = (seq > 1 ? await mirror().queries.blockOf(assetId, seq - 1) : null) ?? env.deployment.deployBlock;
+    const discarded = await env.gateway.dataSource.transaction(async (em) => {
+      await readCursor(em, true);
+      return discardRecordsFrom(em, assetId, seq);
+    });
     const r = await mirror().indexer.resync(block);
-    return { fromBlock: block, deleted: r.deleted };
+    return { fromBlock: block, deleted: discarded + r.deleted };
+  }
+
+  async function expectBalancesAsOnChain(): Promise<void> {
+    const ledger = env.gateway.context.chain.ledger;
+    for (const h of [owner, alice, bob]) {
+      const row = await env.gateway.dataSource.getRepository(MirrorBalance).findOneBy({ assetId, holder: h.address.toLowerCase() });
+      expect(row?.balance ?? "0", h.address).to.equal((await ledger.balanceOf(h.address, assetId)).toString());
+    }
   }
 
   async function expectRepaired(): Promise<void> {
@@ -54,11 +79,7 @@ describe("record mirror verification: locating the first forged record", functio
     expect(deleted).to.be.lessThan(RECORDS);
     const info = await env.gateway.context.chain.ledger.assetInfo(assetId);
     expect(await verification()).to.include({ verified: true, count: String(RECORDS), head: info.recordHead.toLowerCase() });
-    const ledger = env.gateway.context.chain.ledger;
-    for (const h of [owner, alice, bob]) {
-      const row = await env.gateway.dataSource.getRepository(MirrorBalance).findOneBy({ assetId, holder: h.address.toLowerCase() });
-      expect(row?.balance ?? "0", h.address).to.equal((await ledger.balanceOf(h.address, assetId)).toString());
-    }
+    await expectBalancesAsOnChain();
   }
 
   before(async () => {
@@ -77,8 +98,10 @@ describe("record mirror verification: locating the first forged record", functio
   });
   after(async () => env?.close());
   beforeEach(async () => {
-    // Each case starts from an intact mirror, whatever the previous one left.
-    if (!(await mirror().queries.verify(assetId)).verified) await mirror().indexer.resync();
+    // Each case starts from an intact mirror, whatever the previous one left (a full re-sync would keep a row
+    // whose block number was forged below the deployment block: the repair discards it).
+    if (!(await mirror().queries.verify(assetId)).verified) await repair();
+    expect((await mirror().queries.verify(assetId)).verified).to.equal(true);
   });
 
   it("when the mirror is intact, then it verifies against the ledger's head and count", async () => {
@@ -140,5 +163,110 @@ describe("record mirror verification: locating the first forged record", functio
     expect(run.output).to.match(new RegExp(`asset ${assetId}: verified \\(${RECORDS} records`));
     await env.restart();
     expect(await verification()).to.include({ verified: true, count: String(RECORDS) });
+  });
+
+  describe("proof fields, which the record hash does not cover", () => {
+    const forgeries: { field: string; forge: (r: MirrorRecord) => Partial<MirrorRecord> }[] = [
+      { field: "tx_hash", forge: (r) => ({ txHash: "0xdeadbeef" + r.txHash.slice(10) }) },
+      { field: "log_index", forge: (r) => ({ logIndex: r.logIndex + 77 }) },
+      { field: "block_hash", forge: () => ({ blockHash: "0x" + "5a".repeat(32) }) },
+      { field: "block_number", forge: () => ({ blockNumber: 5 }) },
+    ];
+    for (const { field, forge } of forgeries) {
+      it(`when one record's ${field} is forged, then the hash chain still adds up but verification reports that the proof differs from the chain, and a repair restores the chain's proof`, async () => {
+        const original = (await mirrored())[8]; // sequence 9
+        await records().update({ txHash: original.txHash, logIndex: original.logIndex }, forge(original));
+        // The hash chain does not cover it: until verified against the chain, the API serves the forged proof.
+        const served = await env.http.get(`/v1/records?assetId=${assetId}&limit=100`).set(bearer(env.keys.monitor));
+        const proof = (served.body.items as { sequence: string; proof: { txHash: string; logIndex: number; blockHash: string; blockNumber: number } }[]).find((v) => v.sequence === "9")!.proof;
+        expect(proof).to.not.deep.include({ txHash: original.txHash, logIndex: original.logIndex, blockHash: original.blockHash, blockNumber: original.blockNumber });
+        expect(await verification()).to.include({ verified: false, firstDivergentSequence: "9", reason: "proof differs from the chain" });
+        await expectRepaired();
+        expect(await records().findOneBy({ assetId, sequence: 9 })).to.deep.equal(original);
+      });
+    }
+
+    it("when a copy of a record is placed beyond the mirror's cursor (the checks read up to the cursor, the API serves every row), then it is reported not on chain and a repair removes it", async () => {
+      const original = (await mirrored())[8];
+      await records().insert({ ...original, txHash: "0x" + "ab".repeat(32), blockNumber: 1_000_000_000, amount: "999" });
+      expect(await verification()).to.include({ verified: false, firstDivergentSequence: "9", reason: "record not on chain" });
+      await expectRepaired();
+      expect(await records().countBy({ assetId })).to.equal(RECORDS);
+    });
+
+    it("when every proof field of the first record is forged (the review's repro), then verification reports it at sequence 1 and a repair restores it", async () => {
+      const original = (await mirrored())[0];
+      await records().update({ txHash: original.txHash, logIndex: original.logIndex }, {
+        txHash: "0xdeadbeef" + original.txHash.slice(10), logIndex: 7, blockHash: "0x" + "c3".repeat(32), blockNumber: 5,
+      });
+      expect(await verification()).to.include({ verified: false, firstDivergentSequence: "1", reason: "proof differs from the chain" });
+      const { deleted } = await repair();
+      expect(deleted).to.be.greaterThan(0);
+      expect(await verification()).to.include({ verified: true, count: String(RECORDS) });
+      expect(await records().findOneBy({ assetId, sequence: 1 })).to.deep.equal(original);
+      expect(await records().countBy({ assetId })).to.equal(RECORDS);
+    });
+  });
+
+  describe("balances and supply, derived from the records", () => {
+    const balances = () => env.gateway.dataSource.getRepository(MirrorBalance);
+    const holderRow = (w: Wallet) => ({ assetId, holder: w.address.toLowerCase() });
+    // Alice receives transfers 0, 2, ..., 28 (sequences 2..30), Bob 1, 3, ..., 29 (sequences 3..31); the owner sends them all.
+    const cases: { name: string; forge: () => Promise<unknown>; sequence: string; reason: string }[] = [
+      { name: "a holder's balance is changed", forge: () => balances().update(holderRow(alice), { balance: "1" }), sequence: "30", reason: "balance differs from the records" },
+      { name: "a holder's balance row is deleted", forge: () => balances().delete(holderRow(bob)), sequence: "31", reason: "balance differs from the records" },
+      {
+        name: "a balance row is inserted for someone the records never paid", sequence: String(RECORDS), reason: "balance differs from the records",
+        forge: () => balances().insert({ assetId, holder: randomHolder().address.toLowerCase(), balance: "5000", updatedBlock: 1 }),
+      },
+      {
+        name: "a holder's balance is changed and its block set beyond the mirror's cursor", sequence: "30", reason: "balance differs from the records",
+        forge: () => balances().update(holderRow(alice), { balance: "2", updatedBlock: 1_000_000 }),
+      },
+      {
+        name: "the asset's supply is changed", sequence: String(RECORDS), reason: "supply differs from the records",
+        forge: () => env.gateway.dataSource.getRepository(MirrorAsset).update({ assetId }, { supply: "1" }),
+      },
+    ];
+    for (const c of cases) {
+      it(`when ${c.name}, then verification reports it and a repair rebuilds the asset from its records`, async () => {
+        await c.forge();
+        expect(await verification()).to.include({ verified: false, firstDivergentSequence: c.sequence, reason: c.reason });
+        const { fromBlock } = await repair();
+        expect(fromBlock).to.equal(null); // rebuilt from the verified records, nothing re-synced
+        expect(await verification()).to.include({ verified: true, count: String(RECORDS) });
+        await expectBalancesAsOnChain();
+        const supply = (await env.gateway.context.chain.ledger.assetInfo(assetId)).supply.toString();
+        expect((await env.gateway.dataSource.getRepository(MirrorAsset).findOneByOrFail({ assetId })).supply).to.equal(supply);
+      });
+    }
+  });
+
+  it("when the sync task repairs a forged proof and a forged balance, then the asset verifies again", async () => {
+    const original = (await mirrored())[4]; // sequence 5
+    await records().update({ txHash: original.txHash, logIndex: original.logIndex }, { blockNumber: 5, blockHash: "0x" + "77".repeat(32) });
+    await env.stopGateway(); // the task works on the database alone
+    try {
+      const proof = await runSync(env, ["--repair"], gatewayDatabase(env));
+      expect(proof.code, proof.output).to.equal(0);
+      expect(proof.output).to.match(/diverges at sequence 5 \(proof differs from the chain\)/);
+      expect(proof.output).to.match(new RegExp(`asset ${assetId}: verified \\(${RECORDS} records`));
+    } finally {
+      await env.restart();
+    }
+    expect(await records().findOneBy({ assetId, sequence: 5 })).to.deep.equal(original);
+
+    await env.gateway.dataSource.getRepository(MirrorBalance).update({ assetId, holder: bob.address.toLowerCase() }, { balance: "123" });
+    await env.stopGateway();
+    try {
+      const balance = await runSync(env, ["--repair"], gatewayDatabase(env));
+      expect(balance.code, balance.output).to.equal(0);
+      expect(balance.output).to.include(`asset ${assetId}: balance differs from the records (holder ${bob.address.toLowerCase()}) at sequence 31; rebuilt from the records`);
+      expect(balance.output).to.match(new RegExp(`asset ${assetId}: verified \\(${RECORDS} records`));
+    } finally {
+      await env.restart();
+    }
+    expect(await verification()).to.include({ verified: true, count: String(RECORDS) });
+    await expectBalancesAsOnChain();
   });
 });

@@ -315,4 +315,50 @@ describe("poisoned text on chain: the submitter and the mirror go on", function 
     expect((await faultAlerts()).map((a) => a.at.txHash)).to.include(receipt.hash);
     expect(await repo(MirrorParticipantChange).countBy({ kind: "ParticipantUnfrozen", account: bob.address.toLowerCase() })).to.equal(1);
   });
+
+  it("when a reorganisation orphans faulty logs, then their alerts are resolved as orphaned, and a log mined again on the new branch raises its own alert", async () => {
+    const provider = env.node.provider;
+    const ledger = SecuredAssetLedger__factory.connect(env.deployment.ledger, env.authority);
+    await ctx().mirror.indexer.sync();
+    const snapshot = (await provider.send("evm_snapshot", [])) as string;
+    // Signed once, so that the very same transaction (same hash, same log index) can be mined again after the reorganisation.
+    const raw = await env.authority.signTransaction(await env.authority.populateTransaction(await ledger.suspendAsset.populateTransaction(assetId, "reorg \udfff suspended")));
+    const moved = (await (await provider.broadcastTransaction(raw)).wait())!;
+    const orphaned = (await (await ledger.freezeParticipant(alice.address, "reorg \udfff frozen")).wait())!;
+    await ctx().mirror.indexer.sync();
+    const open = (await faultAlerts()).filter((a) => a.status === "open" && [moved.hash, orphaned.hash].includes(a.at.txHash));
+    expect(open.map((a) => a.at.txHash)).to.deep.equal([moved.hash, orphaned.hash]);
+    const resolvedBefore = await repo(PlatformEvent).countBy({ type: "alert.resolved" });
+
+    await provider.send("evm_revert", [snapshot]);
+    await provider.send("evm_mine", []); // the suspension lands one block later on the new branch, in another block
+    const again = (await (await provider.broadcastTransaction(raw)).wait())!;
+    expect(again.hash).to.equal(moved.hash);
+    expect(again.blockHash).to.not.equal(moved.blockHash);
+    await ctx().mirror.indexer.sync(); // (the gateway's own polling may have handled the reorganisation first)
+
+    const byId = new Map((await faultAlerts()).map((a) => [a.id, a]));
+    for (const a of open) {
+      const now = byId.get(a.id)!;
+      expect(now.status, a.at.txHash).to.equal("resolved");
+      expect(now.openKey).to.equal(null);
+      expect(now.resolution).to.match(/orphaned/).and.to.include(`block ${a.at.blockNumber}`);
+    }
+    const current = [...byId.values()].filter((a) => a.status === "open" && a.at.txHash === moved.hash);
+    expect(current.map((a) => (JSON.parse(a.detail) as { blockHash: string }).blockHash)).to.deep.equal([again.blockHash]);
+    expect([...byId.values()].filter((a) => a.status === "open" && a.at.txHash === orphaned.hash)).to.deep.equal([]);
+    const resolved = (await repo(PlatformEvent).find({ where: { type: "alert.resolved" }, order: { seq: "ASC" } })).slice(resolvedBefore);
+    expect(resolved.map((e) => JSON.parse(e.payload) as { source: string; alertId: string; kind: string }).map((p) => [p.source, p.kind, p.alertId]).sort())
+      .to.deep.equal(open.map((a) => ["mirror", "chain.event.faulty", a.id]).sort());
+    // The faults list what the chain has now.
+    const list = await faults();
+    expect(list.filter((f) => f.txHash === orphaned.hash)).to.deep.equal([]);
+    expect(list.filter((f) => f.txHash === moved.hash).map((f) => f.blockHash)).to.deep.equal([again.blockHash]);
+
+    // A re-sync of the same chain writes the faults again without resolving or raising anything.
+    const alerts = (await faultAlerts()).map((a) => [a.id, a.status]);
+    const resync = await env.http.post("/v1/mirror/resync").set(operatorKey()).send({ fromBlock: again.blockNumber });
+    expect(resync.status, JSON.stringify(resync.body)).to.equal(200);
+    expect((await faultAlerts()).map((a) => [a.id, a.status])).to.deep.equal(alerts);
+  });
 });
