@@ -20,7 +20,7 @@ import type { NodeHandle } from "./support/node";
  * of docs/network.md (Besu itself cannot run here). Skipped only when the anvil binary cannot start on this machine.
  */
 const ROOT = join(__dirname, "..", "..");
-/** The Besu profile's default chain id (scripts/lib/network/options.ts DEFAULT_CHAIN_ID). */
+/** Anvil's chain id in this test (the network generator requires --chain-id; 31337 is the development chain). */
 const CHAIN_ID = 1337;
 /**
  * Like the generated Besu network: a block every second (QBFT block period), zero base fee and gas price (free gas,
