@@ -39,7 +39,7 @@ export class RemoteSigner implements TransactionSigner {
   private nextId = 1;
   /** Aborts calls in progress at shutdown. */
   private readonly closing = new AbortController();
-  /** Why the last signing got a wrong answer, until one is right: /readyz reports it though eth_accounts answers. */
+  /** Why the last signing was refused or got a wrong answer, until one succeeds: /readyz reports it though eth_accounts answers. */
   private fault: string | null = null;
 
   constructor(
@@ -119,15 +119,22 @@ export class RemoteSigner implements TransactionSigner {
           method: "POST", headers: { "content-type": "application/json" }, signal,
           body: JSON.stringify({ jsonrpc: "2.0", id: this.nextId++, method, params }),
         });
+        // Web3Signer answers a refused call with HTTP 400 and a JSON-RPC error body: keep its reason.
+        const body: unknown = await res.json().catch(() => null);
+        if (body && typeof body === "object" && !Array.isArray(body) && "error" in body) return body as RpcAnswer;
         if (!res.ok) throw new Error(`HTTP ${res.status}`);
-        const body: unknown = await res.json();
         if (!body || typeof body !== "object" || Array.isArray(body)) throw new Error("not a JSON-RPC answer");
         return body as RpcAnswer;
       });
     } catch (err) {
       throw new SignerUnavailableError(this.name, `${method}: no answer (${reasonOf(err)})`, this.origin);
     }
-    if (answer.error) throw new SignerUnavailableError(this.name, `${method} refused: ${answer.error.message ?? "no message"} (code ${answer.error.code ?? "none"})`, this.origin);
+    if (answer.error) {
+      const reason = `${method} refused: ${answer.error.message ?? "no message"} (code ${answer.error.code ?? "none"})`;
+      // A refusal to sign is not seen by eth_accounts: /readyz reports it until a signature succeeds.
+      if (method === "eth_signTransaction") this.fault = reason;
+      throw new SignerUnavailableError(this.name, reason, this.origin);
+    }
     return answer.result;
   }
 

@@ -37,6 +37,8 @@ class TestRemoteSigner {
   readonly signed: string[] = [];
   /** When set, it signs for this chain instead of the right one (a misconfigured signer). */
   wrongChainId: bigint | null = null;
+  /** When set, it refuses to sign as Web3Signer does for a key it cannot use (its keys stay listed). */
+  locked = false;
 
   constructor(keys: Wallet[], private readonly chainId: bigint) {
     for (const w of keys) this.wallets.set(w.address.toLowerCase(), new Wallet(w.privateKey));
@@ -68,6 +70,8 @@ class TestRemoteSigner {
     for await (const c of req) chunks.push(c as Buffer);
     const call = JSON.parse(Buffer.concat(chunks).toString("utf8")) as { id: number; method: string; params: Record<string, string | undefined>[] };
     const answer = (body: { result: unknown } | { error: { code: number; message: string } }) => {
+      // Web3Signer answers a refused call with HTTP 400 and the JSON-RPC error in the body.
+      if ("error" in body) res.statusCode = 400;
       res.setHeader("content-type", "application/json");
       res.end(JSON.stringify({ jsonrpc: "2.0", id: call.id, ...body }));
     };
@@ -75,7 +79,7 @@ class TestRemoteSigner {
     if (call.method !== "eth_signTransaction") return answer({ error: { code: -32601, message: "Method not found" } });
     const p = call.params[0] ?? {};
     const wallet = this.wallets.get(String(p.from).toLowerCase());
-    if (!wallet) return answer({ error: { code: -32000, message: "From address is not an unlocked account" } });
+    if (!wallet || this.locked) return answer({ error: { code: -32000, message: "From address is not an unlocked account" } });
     if (p.nonce === undefined) return answer({ error: { code: -32602, message: "Invalid params" } });
     const eip1559 = p.maxFeePerGas !== undefined && p.maxPriorityFeePerGas !== undefined;
     const tx: TransactionLike = {
@@ -318,6 +322,26 @@ describe("remote signer (Web3Signer eth1 JSON-RPC): the gateway holds no key; a 
     expect(Number((await ledger.participant(bob.address)).registeredAt)).to.be.greaterThan(0);
     const ready = await env.http.get("/readyz");
     expect(ready.status, JSON.stringify(ready.body)).to.equal(200);
+  });
+
+  it("when the signer refuses to sign (HTTP 400 with a JSON-RPC error), then its reason is kept, nothing is sent, and the operation posts once it signs again", async () => {
+    const m = env.gateway.dataSource.manager;
+    const txsBefore = await m.count(ChainTransaction);
+    signer.locked = true;
+    const dan = randomHolder();
+    const failedBefore = attempts.failed;
+    const reg = await env.http.post("/v1/participants").set(bearer(env.keys.operator)).set("Idempotency-Key", "rs-dan").send({
+      address: dan.address, kind: "NaturalPerson", identity: { fullName: "Dan", iin: "900101300126" },
+      acknowledgement: { version: 1, deadline: FAR_FUTURE, signature: await signAck(env, dan, 1, documentHash) },
+    });
+    expect(reg.status, JSON.stringify(reg.body)).to.equal(202);
+    await until("a refused signature", async () => attempts.failed > failedBefore);
+    const ready = await env.http.get("/readyz");
+    expect(ready.status).to.equal(503);
+    expect(ready.body.error.details.signers.operator).to.match(/not an unlocked account/);
+    expect(await m.count(ChainTransaction)).to.equal(txsBefore);
+    signer.locked = false;
+    await until("the registration to post", async () => (await m.findOneByOrFail(Operation, { id: reg.body.operation.id })).status === "posted");
   });
 
   it("when the signer signs for another chain, then nothing is stored or sent and readiness says why; when it is fixed, the operation posts", async () => {
