@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { SupervisionSettings } from "./supervision/settings";
 import { isCidr } from "./supervision/egress";
+import { DATABASE_SCHEMA_RULE, isDatabaseSchema } from "./persistence/schema-name";
 
 const hexKey = z.string().regex(/^(0x)?[0-9a-fA-F]{64}$/, "must be a 32-byte hex private key");
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be a 20-byte hex address (0x...)");
@@ -22,7 +23,7 @@ const envSchema = z
     AUTHORITY_ADDRESS: address.optional(),
     SIGNER_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
     DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL").optional(),
-    DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]*$/).optional(),
+    DATABASE_SCHEMA: z.string().refine(isDatabaseSchema, DATABASE_SCHEMA_RULE).optional(),
     SQLITE_FILE: z.string().min(1).default("data/gateway.sqlite"),
     PORT: z.coerce.number().int().min(0).max(65535).default(8080),
     HOST: z.string().default("0.0.0.0"),
@@ -36,6 +37,7 @@ const envSchema = z
     WAIT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(60_000),
     BODY_LIMIT: z.string().default("100kb"),
     RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(60_000),
+    RATE_LIMIT_UNAUTHENTICATED_PER_MINUTE: z.coerce.number().int().min(1).default(600),
     SUBMITTER_ENABLED: boolish.default(true),
     SIGNATURE_THREADS: z.coerce.number().int().min(0).max(64).optional(),
     SUPERVISION_ENABLED: boolish.optional(),
@@ -108,6 +110,8 @@ export interface Config {
   waitTimeoutMs: number;
   bodyLimit: string;
   rateLimitPerMinute: number;
+  /** Per client address, for requests without a valid key (default: rateLimitPerMinute; 600 from the environment). */
+  rateLimitUnauthenticatedPerMinute?: number;
   submitterEnabled: boolean;
   /** Worker threads recovering signers of EIP-712 signatures; 0 = on the event loop. Default: cores - 1. */
   signatureThreads?: number;
@@ -153,6 +157,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     waitTimeoutMs: e.WAIT_TIMEOUT_MS,
     bodyLimit: e.BODY_LIMIT,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    rateLimitUnauthenticatedPerMinute: e.RATE_LIMIT_UNAUTHENTICATED_PER_MINUTE,
     submitterEnabled: e.SUBMITTER_ENABLED,
     signatureThreads: e.SIGNATURE_THREADS,
     documentUriAllowHttp: e.DOCUMENT_URI_ALLOW_HTTP,
@@ -170,7 +175,9 @@ export function loadDatabaseConfig(env: Record<string, string | undefined> = pro
   const url = env.DATABASE_URL;
   if (url) {
     if (!/^postgres(ql)?:\/\//.test(url)) throw new ConfigError("DATABASE_URL: must be a postgres:// URL");
-    return { type: "postgres", url, schema: env.DATABASE_SCHEMA || undefined };
+    const schema = env.DATABASE_SCHEMA || undefined;
+    if (schema !== undefined && !isDatabaseSchema(schema)) throw new ConfigError(`DATABASE_SCHEMA: ${DATABASE_SCHEMA_RULE}`);
+    return { type: "postgres", url, schema };
   }
   return { type: "sqlite", file: env.SQLITE_FILE || "data/gateway.sqlite" };
 }

@@ -1,16 +1,15 @@
 import { randomUUID } from "node:crypto";
 import express from "express";
-import type { NextFunction, Request, Response, Express } from "express";
+import type { NextFunction, Request, RequestHandler, Response, Express } from "express";
 import helmet from "helmet";
 import { pinoHttp } from "pino-http";
 import { rateLimit, ipKeyGenerator } from "express-rate-limit";
-import { createHash } from "node:crypto";
 import { isUtf8 } from "node:buffer";
 import swaggerUi from "swagger-ui-express";
 import type { AppContext } from "../context";
 import { AppError } from "../errors";
 import { openApiDocument } from "./openapi";
-import { mountRoutes, registerOpenApi } from "./route";
+import { bearerKey, mountRoutes, registerOpenApi } from "./route";
 import type { Route } from "./route";
 import health from "./routes/health";
 import operations from "./routes/operations";
@@ -59,19 +58,7 @@ export function buildApp(ctx: AppContext): Express {
   );
   app.use("/docs", helmet({ contentSecurityPolicy: false }), swaggerUi.serve, swaggerUi.setup(doc));
   app.use(helmet());
-  app.use(
-    rateLimit({
-      windowMs: 60_000,
-      limit: ctx.config.rateLimitPerMinute,
-      standardHeaders: "draft-8",
-      legacyHeaders: false,
-      keyGenerator: (req) => {
-        const auth = req.get("authorization");
-        return auth ? createHash("sha256").update(auth).digest("hex") : ipKeyGenerator(req.ip ?? "0.0.0.0");
-      },
-      handler: (_req, _res, next) => next(new AppError("RATE_LIMITED")),
-    }),
-  );
+  app.use(...callerAndLimits(ctx));
   app.use(express.json({ limit: ctx.config.bodyLimit, strict: true, type: ["application/json", "application/*+json"], verify: requireUtf8 }));
   app.get("/openapi.json", (_req, res) => {
     res.json(doc);
@@ -82,6 +69,60 @@ export function buildApp(ctx: AppContext): Express {
   app.use((_req, _res, next) => next(new AppError("ROUTE_NOT_FOUND")));
   app.use(errorHandler(ctx));
   return app;
+}
+
+declare global {
+  namespace Express {
+    interface Locals {
+      /** A key the API-key cache holds but must check again (stale): no stranger, so not in the address's bucket. */
+      knownKey?: boolean;
+    }
+  }
+}
+
+/**
+ * Who is calling, resolved before the body is read, under two limits per minute. A key the API-key cache knows
+ * (valid when last checked) is counted in its client's bucket, by client id. Everything else (no key, a malformed
+ * header, a key not in the cache) is first counted in its address's bucket, a lower limit, and only inside that
+ * limit may cost a database lookup: random keys can neither mint buckets nor turn into a query per request, and a
+ * flood of them from one address leaves the valid clients behind that address their own buckets.
+ * A cached but stale key is checked again without the address's bucket: only keys once valid are cached.
+ */
+function callerAndLimits(ctx: AppContext): RequestHandler[] {
+  const common = {
+    windowMs: 60_000,
+    standardHeaders: "draft-8" as const,
+    legacyHeaders: false,
+    // Retry-After (seconds to the bucket's reset) is set by the limiter before this.
+    handler: (_req: Request, _res: Response, next: NextFunction) => next(new AppError("RATE_LIMITED")),
+  };
+  const byAddress = rateLimit({
+    ...common,
+    identifier: "address",
+    limit: ctx.config.rateLimitUnauthenticatedPerMinute ?? ctx.config.rateLimitPerMinute,
+    keyGenerator: (req) => ipKeyGenerator(req.ip ?? "0.0.0.0"),
+    skip: (_req, res) => res.locals.apiClient != null || res.locals.knownKey === true,
+  });
+  const byClient = rateLimit({
+    ...common,
+    identifier: "client",
+    limit: ctx.config.rateLimitPerMinute,
+    keyGenerator: (_req, res) => `client:${res.locals.apiClient!.id}`,
+    skip: (_req, res) => !res.locals.apiClient,
+  });
+  const fromCache: RequestHandler = (req, res, next) => {
+    const key = bearerKey(req);
+    const hit = key ? ctx.apiKeys.cached(key) : null;
+    if (!key) res.locals.apiClient = null;
+    else if (hit?.fresh) res.locals.apiClient = hit.client;
+    else res.locals.knownKey = hit !== null;
+    next();
+  };
+  const fromDatabase: RequestHandler = async (req, res, next) => {
+    if (res.locals.apiClient === undefined) res.locals.apiClient = await ctx.apiKeys.authenticate(bearerKey(req)!);
+    next();
+  };
+  return [fromCache, byAddress, fromDatabase, byClient];
 }
 
 /**
@@ -116,7 +157,7 @@ function errorHandler(ctx: AppContext) {
         appError = new AppError("INTERNAL", { requestId: String(req.id ?? "") });
       }
     }
-    if (appError.code === "RATE_LIMITED") res.set("Retry-After", "60");
+    if (appError.code === "RATE_LIMITED" && !res.get("Retry-After")) res.set("Retry-After", "60");
     res.status(appError.status).json(appError.toBody());
   };
 }

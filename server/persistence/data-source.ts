@@ -14,6 +14,7 @@ import { Supervision1764110000000 } from "./migrations/1764110000000-Supervision
 import { OperationRecipient1764120000000 } from "./migrations/1764120000000-OperationRecipient";
 import { MirrorFaults1764131000000 } from "./migrations/1764131000000-MirrorFaults";
 import { SUPERVISION_ENTITIES } from "../supervision/entities";
+import { checkDatabaseSchema } from "./schema-name";
 
 export const MIGRATIONS = [Initial1764072000000, Events1764090000000, Mirror1764100000000, Supervision1764110000000, OperationRecipient1764120000000, MirrorFaults1764131000000];
 const ALL_ENTITIES = [...ENTITIES, PlatformEvent, ...MIRROR_ENTITIES, ...SUPERVISION_ENTITIES];
@@ -21,6 +22,8 @@ const ALL_ENTITIES = [...ENTITIES, PlatformEvent, ...MIRROR_ENTITIES, ...SUPERVI
 /** Builds the DataSource for the configured database. `synchronize` is never used: migrations are. */
 export function buildDataSource(db: Config["database"]): DataSource {
   if (db.type === "postgres") {
+    // Interpolated into the connection's options and CREATE SCHEMA below: checked here too, whatever built `db`.
+    if (db.schema) checkDatabaseSchema(db.schema);
     return new DataSource({
       type: "postgres",
       url: db.url,
