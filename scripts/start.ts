@@ -167,6 +167,8 @@ async function main() {
     OPERATOR_KEY: process.env.OPERATOR_KEY ?? operator.privateKey,
     AUTHORITY_KEY: process.env.AUTHORITY_KEY ?? authority.privateKey,
     PORT: process.env.PORT ?? "8080",
+    // A Hardhat node started here automines (unless HARDHAT_MINING_INTERVAL): one transaction in flight at a time.
+    MAX_IN_FLIGHT: process.env.MAX_IN_FLIGHT ?? (node && !process.env.HARDHAT_MINING_INTERVAL ? "1" : undefined),
     // Development on one machine: webhook receivers and document servers on localhost may be called.
     OUTBOUND_ALLOW: process.env.OUTBOUND_ALLOW ?? "127.0.0.0/8,::1/128",
     // Development: decision and disclosure documents may be served over plain http (a local file server).

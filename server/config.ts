@@ -31,7 +31,7 @@ const envSchema = z
     BATCH_MAX: z.coerce.number().int().min(1).max(500).default(100),
     BATCH_WAIT_MS: z.coerce.number().int().min(0).max(10_000).default(25),
     BATCH_HOLD_MS: z.coerce.number().int().min(0).max(60_000).default(250),
-    MAX_IN_FLIGHT: z.coerce.number().int().min(0).max(64).default(0),
+    MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(64).default(8),
     CONFIRMATIONS: z.coerce.number().int().min(1).max(64).default(1),
     POLL_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(200),
     WAIT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(60_000),
@@ -103,7 +103,7 @@ export interface Config {
   batchWaitMs: number;
   /** How long a partial transfer batch may wait for the transfer batch in flight to be mined (so they share no block). */
   batchHoldMs: number;
-  /** Transactions in flight at once; 0 = detect (1 under automine, 8 otherwise). */
+  /** Transactions in flight at once per signing key (MAX_IN_FLIGHT, default 8; 0 here = 8). 1 for a node that automines. */
   maxInFlight: number;
   confirmations: number;
   pollIntervalMs: number;

@@ -15,6 +15,7 @@ import type { IssuanceService } from "./services/issuance";
 import type { AssetService } from "./services/assets";
 import type { Supervision } from "./supervision";
 import type { Mirror } from "./mirror";
+import type { GatewayMetrics } from "./http/metrics";
 
 export interface Services {
   operations: OperationService;
@@ -42,4 +43,6 @@ export interface AppContext {
   state: { shuttingDown: boolean };
   /** The record mirror: indexer, record queries, exports, verification. */
   mirror: Mirror;
+  /** Prometheus metrics of this instance (its own registry), served at GET /metrics. */
+  metrics: GatewayMetrics;
 }

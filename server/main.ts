@@ -24,6 +24,7 @@ import { DocumentUriPolicy } from "./services/document-uri";
 import { Supervision } from "./supervision";
 import { buildApp } from "./http/app";
 import { createMirror } from "./mirror";
+import { GatewayMetrics } from "./http/metrics";
 import type { AppContext } from "./context";
 
 export interface Gateway {
@@ -49,6 +50,8 @@ export async function createGateway(config: Config, logger?: Logger): Promise<Ga
     throw err;
   }
   const submitter = new Submitter(db, chain, config, log.child({ component: "submitter" }));
+  const metrics = new GatewayMetrics(log.child({ component: "metrics" }));
+  submitter.observer = metrics;
   const idempotency = new IdempotencyService(db);
   const operations = new OperationService(db, chain, submitter);
   const documentUris = new DocumentUriPolicy(config.documentUriAllowHttp ?? false);
@@ -58,6 +61,7 @@ export async function createGateway(config: Config, logger?: Logger): Promise<Ga
     audit: new AuditService(db),
     state: { shuttingDown: false },
     mirror: createMirror(db, chain, config, log.child({ component: "mirror" })),
+    metrics,
     services: {
       operations,
       transfers: new TransferService(db, chain, operations, idempotency),
@@ -69,6 +73,8 @@ export async function createGateway(config: Config, logger?: Logger): Promise<Ga
       supervision: new Supervision({ db, chain, config, log, participants: () => ctx.services.participants }),
     },
   };
+  ctx.services.supervision.dispatcher.observer = metrics;
+  metrics.attach({ db, inFlight: () => submitter.inFlight(), indexerPass: () => ctx.mirror.indexer.lastSync, instanceId: ctx.services.supervision.instanceId });
   const app = buildApp(ctx);
   let server: Server | null = null;
   let stopped = false;

@@ -149,7 +149,7 @@ export async function startStack(seed: number, say: (msg: string) => void): Prom
     const config: Config = {
       rpcUrl: node.url, chainId: 31337, deploymentFile, operatorKey: operator.privateKey, authorityKey: authority.privateKey,
       database: { type: "sqlite", file: join(dir, "gateway.sqlite") }, port: 0, host: "127.0.0.1", logLevel: "error",
-      batchMax: 100, batchWaitMs: 5, batchHoldMs: 250, maxInFlight: 0, confirmations: 1, pollIntervalMs: 50, waitTimeoutMs: 30_000,
+      batchMax: 100, batchWaitMs: 5, batchHoldMs: 250, maxInFlight: 1, confirmations: 1, pollIntervalMs: 50, waitTimeoutMs: 30_000,
       bodyLimit: "100kb", rateLimitPerMinute: 10_000_000, submitterEnabled: true,
       // Outbound fetches (decision documents, webhooks) go nowhere useful here: fail them fast. Webhooks point at
       // a closed loopback port (the subscription URL must resolve), so deliveries fail at once.

@@ -42,6 +42,12 @@ export interface Outcome {
 }
 export type OperationHook = (em: EntityManager, op: Operation, outcome: Outcome) => Promise<void>;
 
+/** Told what the submitter did, once it is committed (metrics). */
+export interface SubmitterObserver {
+  batchSent(signer: SignerName, size: number): void;
+  posted(op: Operation): void;
+}
+
 interface InFlight {
   tx: ChainTransaction;
   ops: Operation[];
@@ -54,20 +60,23 @@ const now = () => new Date().toISOString();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Retry delays while a lane's signer cannot sign: doubling from the first to the last. */
 const SIGNER_BACKOFF_MS = { first: 250, max: 10_000 };
+/** Transactions in flight per signing key when the configuration does not say (MAX_IN_FLIGHT): a chain mining on an interval (QBFT). */
+export const DEFAULT_MAX_IN_FLIGHT = 8;
 
 /**
  * The outbox worker. For each signer (operator, authority) one lane: picks pending operations, assigns the
  * next nonce, has the transaction signed (a local key on the signature threads, or a remote signer), stores
  * nonce + hash + raw transaction with the operations in one database transaction, then broadcasts; polls receipts
  * and records outcomes. A signer that cannot sign leaves the operations pending; the lane retries with backoff.
- * Pending transfer authorizations are relayed in batches (transferBatchWithAuthorization). Several transactions
- * may be in flight with consecutive nonces when the node does not automine. At start it reconciles unfinished
- * transactions with the chain.
+ * Pending transfer authorizations are relayed in batches (transferBatchWithAuthorization). Up to `maxInFlight`
+ * transactions (default 8) may be in flight with consecutive nonces; a node that mines each transaction at once
+ * (Hardhat's automine) is best driven with 1. At start it reconciles unfinished transactions with the chain.
  */
 export class Submitter extends EventEmitter {
   private lanes: Lane[] = [];
   private stopping = false;
   private readonly hooks = new Map<string, OperationHook>();
+  observer: SubmitterObserver | null = null;
 
   constructor(
     private readonly db: Database,
@@ -84,11 +93,8 @@ export class Submitter extends EventEmitter {
   }
 
   async start(): Promise<void> {
-    let maxInFlight = this.config.maxInFlight;
-    if (maxInFlight === 0) {
-      const automine = await this.chain.provider.send("hardhat_getAutomine", []).catch(() => false);
-      maxInFlight = automine ? 1 : 8;
-    }
+    // Only standard JSON-RPC: the mining mode is not asked of the node, it is configured (unset or 0: the default).
+    const maxInFlight = this.config.maxInFlight > 0 ? this.config.maxInFlight : DEFAULT_MAX_IN_FLIGHT;
     for (const name of ["operator", "authority"] as SignerName[]) {
       if (!this.chain.hasSigner(name)) continue;
       const lane = new Lane(name, this.chain.signer(name), this, this.db, this.chain, this.config, this.log.child({ lane: name }), maxInFlight);
@@ -96,6 +102,11 @@ export class Submitter extends EventEmitter {
       this.lanes.push(lane);
     }
     if (this.config.submitterEnabled) for (const lane of this.lanes) lane.run();
+  }
+
+  /** Transactions in flight per lane (signing key). */
+  inFlight(): Array<{ signer: SignerName; address: string; count: number }> {
+    return this.lanes.map((l) => ({ signer: l.name, address: l.address, count: l.inFlightCount }));
   }
 
   /** Wakes the lanes: new work was written. */
@@ -172,6 +183,14 @@ class Lane {
   ) {
     this.batchFragment = chain.iface.getFunction("transferBatchWithAuthorization")!.format("full");
     this.decoder = new LogDecoder(chain.iface);
+  }
+
+  get address(): string {
+    return this.signer.address;
+  }
+
+  get inFlightCount(): number {
+    return this.inflight.size;
   }
 
   // ------------------------------------------------------------------ lifecycle
@@ -305,6 +324,7 @@ class Lane {
           for (const op of batch) this.expectedNonce.delete(`${op.fromAddress}:${op.assetId}`);
           throw err;
         }
+        this.owner.observer?.batchSent(this.name, batch.length);
         return true;
       }
       // Transfers wait for a nonce gap to fill; calls behind them go on.
@@ -608,7 +628,10 @@ class Lane {
       }
     });
     this.inflight.delete(tx.id);
-    for (const op of ops) this.owner.emit("settled", op.id);
+    for (const op of ops) {
+      if (op.status === "posted") this.owner.observer?.posted(op);
+      this.owner.emit("settled", op.id);
+    }
   }
 
   private async revertReason(tx: ChainTransaction, receipt: MinedReceipt): Promise<{ code: string; detail: Record<string, unknown> }> {

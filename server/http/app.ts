@@ -26,6 +26,7 @@ import monitoring from "./routes/monitoring";
 import alerts from "./routes/alerts";
 import mirrorFaults from "./routes/mirror-faults";
 import { mountAuditExport } from "./routes/audit-export";
+import { mountMetrics } from "./metrics";
 
 export const ROUTES: Route[] = [...health, ...registers, ...participants, ...disclosures, ...issuance, ...transfers, ...operations, ...assets, ...audit, ...records, ...subscriptions, ...monitoring, ...alerts, ...mirrorFaults];
 let openApiRegistered = false;
@@ -59,6 +60,7 @@ export function buildApp(ctx: AppContext): Express {
   app.use("/docs", helmet({ contentSecurityPolicy: false }), swaggerUi.serve, swaggerUi.setup(doc));
   app.use(helmet());
   app.use(...callerAndLimits(ctx));
+  mountMetrics(app, ctx);
   app.use(express.json({ limit: ctx.config.bodyLimit, strict: true, type: ["application/json", "application/*+json"], verify: requireUtf8 }));
   app.get("/openapi.json", (_req, res) => {
     res.json(doc);

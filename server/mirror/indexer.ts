@@ -60,8 +60,8 @@ export class Indexer {
   private stopping = false;
   private failures = 0;
   private lastLog = 0;
-  /** Head of the last pass, for readiness reports. */
-  lastSync: { at: string; block: number; target: number } | null = null;
+  /** The last pass: the block the mirror reached, its target (the safe head) and the chain head (metrics: lag). */
+  lastSync: { at: string; block: number; target: number; head: number } | null = null;
   /** Cumulative time spent waiting for the chain and writing to the database (for the benchmark and logs). */
   readonly stats = { fetchWaitMs: 0, decodeMs: 0, writeMs: 0, ranges: 0 };
 
@@ -197,10 +197,14 @@ export class Indexer {
     const cursor = await readCursor(this.db.manager);
     const startBlock = cursor ? cursor.blockNumber + 1 : this.deployment.deployBlock;
     let target = await this.safeHead();
+    const head = target + Math.max(this.options.confirmations - 1, 0);
     if (opts.untilBlock !== undefined) target = Math.min(target, opts.untilBlock);
     let records = 0;
     let faults = 0;
-    if (target < startBlock) return { fromBlock: startBlock, toBlock: startBlock - 1, records, reorganised, faults };
+    if (target < startBlock) {
+      this.lastSync = { at: new Date().toISOString(), block: startBlock - 1, target, head };
+      return { fromBlock: startBlock, toBlock: startBlock - 1, records, reorganised, faults };
+    }
     let announced = cursor?.announcedBlock ?? startBlock - 1;
     let from = startBlock;
     let next: Promise<RangeBatch> | null = this.fetchRange(from, Math.min(from + this.chunk - 1, target));
@@ -236,7 +240,7 @@ export class Indexer {
       reached = batch.to;
       opts.onProgress?.({ startBlock, block: batch.to, target, records });
     }
-    this.lastSync = { at: new Date().toISOString(), block: reached, target };
+    this.lastSync = { at: new Date().toISOString(), block: reached, target, head };
     return { fromBlock: startBlock, toBlock: reached, records, reorganised, faults };
   }
 

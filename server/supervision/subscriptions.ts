@@ -204,6 +204,8 @@ export class WebhookDispatcher {
   private stopping = false;
   /** Aborts the attempts in flight at shutdown (they count as failed and are retried later). */
   private abort = new AbortController();
+  /** Told of each attempt's outcome once stored (metrics: failures, and the event-to-delivery lag). */
+  observer: { webhookDelivery(ok: boolean, eventCreatedAt?: string): void } | null = null;
 
   constructor(
     private readonly db: Database,
@@ -357,6 +359,7 @@ export class WebhookDispatcher {
         await em.update(SubscriptionDelivery, where, { attempts, lastStatusCode: status, lastError: error.slice(0, 500), lastAttemptAt: at, nextAttemptAt: isoIn(delay + jitter) });
       }
     });
+    this.observer?.webhookDelivery(error === null, body.event.createdAt);
     if (error !== null) this.log.warn({ subscription: sub.id, sequence: d.sequence, attempts, error }, "webhook delivery failed; will retry");
     return error === null;
   }

@@ -78,7 +78,10 @@ export async function startEnv(overrides: Partial<Config> = {}, existing?: Exist
   }
   const config: Config = {
     rpcUrl: node.url, chainId: node.chainId, deploymentFile, operatorKey: operator.privateKey, authorityKey: authority.privateKey,
-    database, port: 0, host: "127.0.0.1", logLevel: "silent", batchMax: 100, batchWaitMs: 5, batchHoldMs: 250, maxInFlight: 0, confirmations: 1,
+    database, port: 0, host: "127.0.0.1", logLevel: "silent", batchMax: 100, batchWaitMs: 5, batchHoldMs: 250,
+    // The shared Hardhat node automines: one transaction in flight at a time. A given node (Anvil on an interval)
+    // takes the default (8), as a chain mining on an interval does.
+    maxInFlight: existing ? 8 : 1, confirmations: 1,
     pollIntervalMs: 50, waitTimeoutMs: 30_000, bodyLimit: "100kb", rateLimitPerMinute: 100_000, submitterEnabled: true,
     ...overrides,
   };
