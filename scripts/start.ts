@@ -3,6 +3,9 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync, rmSync, writeFileSync, mkdirSync, chmodSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { JsonRpcProvider, encodeBytes32String, id as keccakText } from "ethers";
+import pino from "pino";
+import type { Logger } from "pino";
+import pretty from "pino-pretty";
 import { startHardhatNode } from "./lib/hardhat-node";
 import { devWallet } from "./lib/dev-accounts";
 import type { LocalNode } from "./lib/hardhat-node";
@@ -45,6 +48,21 @@ function refuseUnlessDevelopmentChain(chainId: bigint | string, found: string): 
       "settings as docs/network.md (steps 3, \"Deploy the contracts\", and 4, \"Connect the gateways\") and docs/operations.md (\"Start\") describe. " +
       "For the development stack, unset CHAIN_ID, RPC_URL and DEPLOYMENT_FILE (a shell that sourced network.env: open a new one).",
   );
+}
+
+/**
+ * Readable logs for a person at a terminal (LOG_FORMAT=pretty, or unset on a TTY outside NODE_ENV=production);
+ * LOG_FORMAT=json, a pipe or production keep pino's JSON lines. The gateway's own logger (createLogger: level,
+ * redaction) is kept, only its destination changes. `npm run start:prod` always logs JSON.
+ */
+function prettyIfWanted(log: Logger): Logger {
+  const format = process.env.LOG_FORMAT;
+  const wanted = format ? format === "pretty" : process.stdout.isTTY === true && process.env.NODE_ENV !== "production";
+  if (!wanted) return log;
+  const stream = pretty({ sync: true, translateTime: "SYS:HH:MM:ss.l", ignore: "service,req,res", messageFormat: "{msg}{if req.method} {req.method} {req.url}{end}{if res.statusCode} {res.statusCode}{end}" });
+  // Children (components, requests) read the destination through their parent.
+  (log as unknown as Record<symbol, unknown>)[pino.symbols.streamSym] = stream;
+  return log;
 }
 
 function say(msg: string) {
@@ -174,7 +192,7 @@ async function main() {
     // Development: decision and disclosure documents may be served over plain http (a local file server).
     DOCUMENT_URI_ALLOW_HTTP: process.env.DOCUMENT_URI_ALLOW_HTTP ?? "true",
   });
-  const log = createLogger(config);
+  const log = prettyIfWanted(createLogger(config));
   const gateway = await createGateway(config, log);
   const { url } = await gateway.start();
 
