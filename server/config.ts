@@ -27,6 +27,7 @@ const envSchema = z
     SQLITE_FILE: z.string().min(1).default("data/gateway.sqlite"),
     PORT: z.coerce.number().int().min(0).max(65535).default(8080),
     HOST: z.string().default("0.0.0.0"),
+    METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     BATCH_MAX: z.coerce.number().int().min(1).max(500).default(100),
     BATCH_WAIT_MS: z.coerce.number().int().min(0).max(10_000).default(25),
@@ -98,6 +99,8 @@ export interface Config {
   database: { type: "postgres"; url: string; schema?: string } | { type: "sqlite"; file: string };
   port: number;
   host: string;
+  /** A separate port (on `host`) serving GET /metrics without an API key; unset: /metrics on the API port only. */
+  metricsPort?: number;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   batchMax: number;
   batchWaitMs: number;
@@ -147,6 +150,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     database: e.DATABASE_URL ? { type: "postgres", url: e.DATABASE_URL, schema: e.DATABASE_SCHEMA } : { type: "sqlite", file: e.SQLITE_FILE },
     port: e.PORT,
     host: e.HOST,
+    metricsPort: e.METRICS_PORT,
     logLevel: e.LOG_LEVEL,
     batchMax: e.BATCH_MAX,
     batchWaitMs: e.BATCH_WAIT_MS,

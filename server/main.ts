@@ -24,11 +24,12 @@ import { DocumentUriPolicy } from "./services/document-uri";
 import { Supervision } from "./supervision";
 import { buildApp } from "./http/app";
 import { createMirror } from "./mirror";
-import { GatewayMetrics } from "./http/metrics";
+import { GatewayMetrics, metricsServer } from "./http/metrics";
 import type { AppContext } from "./context";
 
 export interface Gateway {
-  start(): Promise<{ url: string; port: number }>;
+  /** `metricsUrl`: the separate metrics port's /metrics, when METRICS_PORT is set. */
+  start(): Promise<{ url: string; port: number; metricsUrl?: string }>;
   stop(): Promise<void>;
   readonly dataSource: DataSource;
   readonly context: AppContext;
@@ -77,6 +78,7 @@ export async function createGateway(config: Config, logger?: Logger): Promise<Ga
   metrics.attach({ db, inFlight: () => submitter.inFlight(), indexerPass: () => ctx.mirror.indexer.lastSync, instanceId: ctx.services.supervision.instanceId });
   const app = buildApp(ctx);
   let server: Server | null = null;
+  let metricsListener: Server | null = null;
   let stopped = false;
 
   return {
@@ -93,10 +95,22 @@ export async function createGateway(config: Config, logger?: Logger): Promise<Ga
       server.keepAliveTimeout = 5_000;
       const port = (server.address() as AddressInfo).port;
       const url = `http://${config.host === "0.0.0.0" ? "localhost" : config.host}:${port}`;
+      let metricsUrl: string | undefined;
+      if (config.metricsPort !== undefined) {
+        const m = metricsServer(metrics, log.child({ component: "metrics" }));
+        metricsListener = await new Promise<Server>((resolve, reject) => {
+          m.listen(config.metricsPort, config.host, () => resolve(m));
+          m.once("error", reject);
+        }).catch((err: Error) => {
+          server?.close();
+          throw new Error(`metrics port ${config.metricsPort}: ${err.message}`);
+        });
+        metricsUrl = `http://${config.host === "0.0.0.0" ? "localhost" : config.host}:${(m.address() as AddressInfo).port}/metrics`;
+      }
       // How each lane signs (key, keystore or remote); never a key.
       const signers = Object.fromEntries((["operator", "authority"] as const).filter((n) => chain.hasSigner(n)).map((n) => [n, chain.signer(n).kind]));
-      log.info({ url, chainId: chain.chainId.toString(), ledger: chain.deployment.ledger, operator: chain.operatorAddress, signers, database: config.database.type }, "gateway started");
-      return { url, port };
+      log.info({ url, chainId: chain.chainId.toString(), ledger: chain.deployment.ledger, operator: chain.operatorAddress, signers, database: config.database.type, ...(metricsUrl ? { metrics: metricsUrl } : {}) }, "gateway started");
+      return { url, port, metricsUrl };
     },
     async stop() {
       if (stopped) return;
@@ -104,6 +118,8 @@ export async function createGateway(config: Config, logger?: Logger): Promise<Ga
       ctx.state.shuttingDown = true;
       // Stop accepting connections; in-flight requests finish.
       const closed = server ? new Promise<void>((resolve) => server!.close(() => resolve())) : Promise.resolve();
+      metricsListener?.close();
+      metricsListener?.closeAllConnections();
       server?.closeIdleConnections();
       // Finish the submitter's current step (its bookkeeping), then close the server, then the database.
       await submitter.stop();

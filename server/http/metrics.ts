@@ -1,3 +1,5 @@
+import { createServer } from "node:http";
+import type { Server } from "node:http";
 import type { Express, NextFunction, Request, RequestHandler, Response } from "express";
 import type { Logger } from "pino";
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
@@ -186,5 +188,25 @@ export function mountMetrics(app: Express, ctx: AppContext): void {
     if (!(METRICS_ROLES as readonly string[]).includes(client.role)) throw new AppError("FORBIDDEN", { role: client.role, allowed: METRICS_ROLES });
     const body = await ctx.metrics.render();
     res.set("Content-Type", ctx.metrics.registry.contentType).set("Cache-Control", "no-store").send(body);
+  });
+}
+
+/**
+ * The metrics on a port of their own (METRICS_PORT, bound to HOST), without an API key: for a Prometheus that
+ * reaches this port only (keep it off public networks). GET /metrics; anything else is 404.
+ */
+export function metricsServer(metrics: GatewayMetrics, log?: Logger): Server {
+  return createServer((req, res) => {
+    if (req.method !== "GET" || (req.url ?? "").split("?")[0] !== "/metrics") {
+      res.writeHead(404, { "content-type": "text/plain" }).end("not found\n");
+      return;
+    }
+    metrics.render().then(
+      (body) => res.writeHead(200, { "content-type": metrics.registry.contentType, "cache-control": "no-store" }).end(body),
+      (err: unknown) => {
+        log?.error({ err }, "metrics: rendering failed");
+        res.writeHead(500, { "content-type": "text/plain" }).end("metrics unavailable\n");
+      },
+    );
   });
 }

@@ -3,6 +3,7 @@ import pino from "pino";
 import request from "supertest";
 import { register as globalRegistry } from "prom-client";
 import type { Wallet } from "ethers";
+import { loadConfig } from "../../server/config";
 import { createGateway } from "../../server/main";
 import type { Gateway } from "../../server/main";
 import { Operation } from "../../server/persistence/entities";
@@ -160,6 +161,31 @@ describe("gateway: Prometheus metrics (GET /metrics)", function () {
     expect(anonymous.body.error.code).to.equal("UNAUTHENTICATED");
     expect((await env.http.get("/metrics").set(bearer(env.keys.verifier))).status).to.equal(403);
     await scrape(env.url, env.keys.authority);
+  });
+
+  it("given METRICS_PORT, /metrics is served there without a key (and nothing else is); the API port still asks for one", async () => {
+    const second: Gateway = await createGateway({ ...env.config, metricsPort: 0, submitterEnabled: false, supervision: { enabled: false } }, pino({ level: "silent" }));
+    try {
+      const { url, metricsUrl } = await second.start();
+      expect(metricsUrl).to.match(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
+      expect(new URL(metricsUrl!).port).to.not.equal(new URL(url).port);
+      const res = await fetch(metricsUrl!);
+      expect(res.status).to.equal(200);
+      expect(res.headers.get("content-type")).to.match(/^text\/plain; version=0\.0\.4/);
+      const { samples } = parseMetrics(await res.text());
+      expect(pick(samples, "gateway_operations").length).to.be.greaterThan(0);
+      expect((await fetch(metricsUrl!.replace("/metrics", "/v1/operations"))).status).to.equal(404);
+      expect((await request(url).get("/metrics")).status).to.equal(401);
+    } finally {
+      await second.stop();
+    }
+  });
+
+  it("the environment: METRICS_PORT unset by default; MAX_IN_FLIGHT 8 by default (no node is asked how it mines), at least 1", () => {
+    const base = { OPERATOR_KEY: "0x" + "11".repeat(32) };
+    expect(loadConfig(base)).to.include({ metricsPort: undefined, maxInFlight: 8 });
+    expect(loadConfig({ ...base, METRICS_PORT: "9464", MAX_IN_FLIGHT: "1" })).to.include({ metricsPort: 9464, maxInFlight: 1 });
+    expect(() => loadConfig({ ...base, MAX_IN_FLIGHT: "0" })).to.throw(/MAX_IN_FLIGHT/);
   });
 
   it("two gateways in one process keep separate registries (never prom-client's global one)", async () => {
