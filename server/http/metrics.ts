@@ -85,7 +85,7 @@ export class GatewayMetrics {
   /** Connects the scrape-time gauges to what they read; called once the gateway is assembled. */
   attach(sources: MetricsSources): void {
     this.sources = sources;
-    new Gauge({ name: "gateway_instance_info", help: "This gateway instance (the holder name of its worker leases)", labelNames: ["instance"], registers: [this.registry] }).set({ instance: sources.instanceId }, 1);
+    new Gauge({ name: "gateway_instance_info", help: "This gateway instance (the holder name of its worker leases)", labelNames: ["instance_id"], registers: [this.registry] }).set({ instance_id: sources.instanceId }, 1);
   }
 
   // ------------------------------------------------------------------ observation points

@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { expect } from "chai";
 import pino from "pino";
 import request from "supertest";
@@ -137,7 +139,7 @@ describe("gateway: Prometheus metrics (GET /metrics)", function () {
     const instance = pick(samples, "gateway_instance_info");
     expect(instance).to.have.length(1);
     // The monitoring worker's lease: held by this instance (the only one running supervision).
-    expect(pick(samples, "gateway_worker_lease", { worker: "monitoring" }).filter((s) => s.value === 1).map((s) => s.labels.holder)).to.deep.equal([instance[0].labels.instance]);
+    expect(pick(samples, "gateway_worker_lease", { worker: "monitoring" }).filter((s) => s.value === 1).map((s) => s.labels.holder)).to.deep.equal([instance[0].labels.instance_id]);
   });
 
   it("the indexer's lag (chain head less the mirror's cursor) is reported and never negative", async () => {
@@ -181,6 +183,17 @@ describe("gateway: Prometheus metrics (GET /metrics)", function () {
     }
   });
 
+  it("the Grafana dashboard (docs/grafana-dashboard.json) is importable and uses only metrics the gateway exposes", async () => {
+    const text = readFileSync(join(__dirname, "..", "..", "docs", "grafana-dashboard.json"), "utf8");
+    const dashboard = JSON.parse(text) as { schemaVersion: number; templating: { list: Array<{ type: string; query: unknown }> }; panels: unknown[] };
+    expect(dashboard.schemaVersion).to.be.a("number");
+    expect(dashboard.templating.list.find((v) => v.type === "datasource")?.query).to.equal("prometheus");
+    const { types } = await scrape();
+    const used = new Set([...text.matchAll(/\b(gateway_[a-z_]+?)(?:_bucket|_count|_sum)?\b/g)].map((m) => m[1]));
+    expect(used.size).to.be.at.least(15);
+    for (const name of used) expect(types.has(name), `${name} in the dashboard`).to.equal(true);
+  });
+
   it("the environment: METRICS_PORT unset by default; MAX_IN_FLIGHT 8 by default (no node is asked how it mines), at least 1", () => {
     const base = { OPERATOR_KEY: "0x" + "11".repeat(32) };
     expect(loadConfig(base)).to.include({ metricsPort: undefined, maxInFlight: 8 });
@@ -198,7 +211,7 @@ describe("gateway: Prometheus metrics (GET /metrics)", function () {
       expect(await count(url)).to.equal(5);
       expect(await count(env.url)).to.equal(firstBefore);
       expect(second.context.metrics.registry).to.not.equal(env.gateway.context.metrics.registry);
-      const instances = async (u: string) => pick((await scrape(u)).samples, "gateway_instance_info").map((s) => s.labels.instance);
+      const instances = async (u: string) => pick((await scrape(u)).samples, "gateway_instance_info").map((s) => s.labels.instance_id);
       expect(await instances(url)).to.not.deep.equal(await instances(env.url));
       expect((await globalRegistry.getMetricsAsJSON()).filter((m) => m.name.startsWith("gateway_"))).to.deep.equal([]);
     } finally {
