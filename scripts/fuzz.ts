@@ -12,11 +12,13 @@ import { RawClient } from "./lib/fuzz-http";
 import type { WireResponse } from "./lib/fuzz-http";
 import { randomSeed } from "./lib/fuzz-random";
 import { FAR_FUTURE, diffSnapshots, startStack, waitFor } from "./lib/fuzz-stack";
-import type { Snapshot, Stack } from "./lib/fuzz-stack";
+import type { FuzzDatabase, Snapshot, Stack } from "./lib/fuzz-stack";
 
 /**
  * `npm run fuzz`: a corpus of hostile requests against a real gateway (its own Hardhat node, deployment and SQLite
- * database), every endpoint of /openapi.json, with a valid key for the route's role. Checks: no 5xx; a refused
+ * database, or with `--database postgres` a fresh schema at DATABASE_URL, default
+ * postgres://postgres@127.0.0.1:5432/test, dropped at the end: some values fail only there), every endpoint of
+ * /openapi.json, with a valid key for the route's role. Checks: no 5xx; a refused
  * request changes neither the ledger (record counts and heads, balances, frozen units, signer nonces) nor the
  * gateway's operations and chain_transactions; afterwards a holder-signed canary transfer posts and reaches the
  * mirror. Every request carries one malformation a correct gateway refuses, so a 2xx on a mutating route is
@@ -52,7 +54,11 @@ const program = new Command()
     if (!/^\d+(,\d+)*$/.test(v)) throw new InvalidArgumentError("--only takes comma-separated request indexes");
     return v.split(",").map(Number);
   })
-  .option("--timeout <ms>", "time a request may take before it counts as a server failure", positiveInt("timeout"), 60_000);
+  .option("--timeout <ms>", "time a request may take before it counts as a server failure", positiveInt("timeout"), 60_000)
+  .option("--database <kind>", "the gateway's database: sqlite (a temp file) or postgres (a fresh schema at DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test, dropped at the end)", (v) => {
+    if (v !== "sqlite" && v !== "postgres") throw new InvalidArgumentError("--database is sqlite or postgres");
+    return v;
+  }, "sqlite");
 
 const log = (msg: string) => process.stderr.write(`[fuzz] ${msg}\n`);
 const excerpt = (s: string, n = 200) => {
@@ -162,12 +168,12 @@ async function canary(stack: Stack, say: (m: string) => void): Promise<{ posted:
 
 async function main(): Promise<number> {
   program.parse(process.argv);
-  const opts = program.opts<{ seed?: number; requests?: number; quick: boolean; concurrency: number; only?: number[]; timeout: number }>();
+  const opts = program.opts<{ seed?: number; requests?: number; quick: boolean; concurrency: number; only?: number[]; timeout: number; database: FuzzDatabase }>();
   const seed = opts.seed ?? randomSeed();
   const total = opts.requests ?? (opts.quick ? 5_000 : 20_000);
   process.stdout.write(`seed: ${seed}\n`);
   const started = Date.now();
-  const stack = await startStack(seed, log);
+  const stack = await startStack(seed, log, { database: opts.database });
   const setupSeconds = (Date.now() - started) / 1000;
   let stopping = false;
   const onSignal = () => {
@@ -325,8 +331,9 @@ async function main(): Promise<number> {
     }
     const statusLine = [...statuses.entries()].sort((a, b) => a[0] - b[0]).map(([s, n]) => `${s === 0 ? "none" : s}:${n}`).join(" ");
     out(`\n${sent} requests in ${fuzzSeconds.toFixed(1)} s (${(sent / fuzzSeconds).toFixed(0)}/s; setup ${setupSeconds.toFixed(1)} s, total ${((Date.now() - started) / 1000).toFixed(1)} s) over ${covered.size}/${endpoints.length} endpoints; statuses ${statusLine}${unsent ? `; ${unsent} not sent` : ""}`);
-    out(`replay: npm run fuzz -- --seed ${seed} --requests ${total}   (one request: --seed ${seed} --only <index>)`);
-    const summary = { requests: sent, status5xx, stateChanges, canaryPosted: c.posted, accepted, seed };
+    const db = opts.database === "postgres" ? " --database postgres" : "";
+    out(`replay: npm run fuzz -- --seed ${seed} --requests ${total}${db}   (one request: --seed ${seed}${db} --only <index>)`);
+    const summary = { requests: sent, status5xx, stateChanges, canaryPosted: c.posted, accepted, seed, database: opts.database };
     out(JSON.stringify(summary));
     return status5xx === 0 && stateChanges === 0 && c.posted ? 0 : 1;
   } finally {

@@ -61,6 +61,16 @@ const TWO_256 = (1n << 256n).toString();
 const NUMERIC_EDGES = ["-1", "1e400", "0x10", "NaN", "Infinity", "-Infinity", "1.5", "01", " 1", "1 ", "+1", "", TWO_256, "١٢٣", "1_000", "0b1", "9".repeat(100), "1e3", "1,000", "0.0"];
 /** Path segments for integer parameters coerced by the gateway ("0x10" coerces to 16, a version that does not exist). */
 const INTEGER_PATH_EDGES = ["-1", "1e400", "NaN", "1.5", "0", "4294967296", TWO_256, "0x10", "Infinity", "1e-7"];
+/**
+ * Integers at the bounds of PostgreSQL's integer (int4), uint32, JavaScript's exact integers (2^53) and bigint
+ * (int8), on both sides: one stored in a column too small, or parsed to a number, breaks a careless gateway.
+ */
+const INT_BOUNDS = [
+  "2147483647", "2147483648", "-2147483648", "-2147483649", "4294967295", "4294967296", "9007199254740991", "9007199254740992", "9007199254740993",
+  "-9007199254740993", "9223372036854775807", "9223372036854775808", "-9223372036854775809", "18446744073709551616",
+];
+/** C0 and C1 controls, DEL and a line separator: PostgreSQL refuses NUL in text; logs, headers and parsers mind the rest. */
+const CONTROL_CHARS = ["\u0000", "\u0001", "\u0007", "\b", "\t", "\n", "\r\n", "\u000b", "\u001b", "\u001f", "\u007f", "\u0085", "\u009f", "\u2028"];
 const DECIMAL_EDGES = ["1e400", "0x10", "NaN", "-1", "1.1234567", "1,5", "", ".5", "5.", "Infinity", TWO_256 + "0".repeat(5)];
 const LONE_SURROGATES = ["\udfff", "\ud800", "a\ud800b", "\udc00\ud800", "x\ud83d", "\ud83d\ud83d", "\udbff"];
 const BAD_UTF8: number[][] = [[0xff], [0xfe, 0xff], [0xc3, 0x28], [0xa0, 0xa1], [0xe2, 0x28, 0xa1], [0xed, 0xa0, 0x80], [0xed, 0xbf, 0xbf], [0xc0, 0xaf], [0xf8, 0x88, 0x80, 0x80, 0x80], [0xf4, 0x90, 0x80, 0x80], [0xe2, 0x82]];
@@ -171,6 +181,12 @@ function withBytes(body: unknown, path: (string | number)[], before: string, byt
   const text = JSON.stringify(setAt(body, path, before + marker));
   const [head, tail] = text.split(marker);
   return Buffer.concat([Buffer.from(head), Buffer.from(bytes), Buffer.from(tail)]);
+}
+
+/** A value with one control character put at its start, its end or inside it. */
+function withControlChar(rng: Rng, value: string): string {
+  const at = rng.pick([0, value.length, rng.int(0, value.length)]);
+  return value.slice(0, at) + rng.pick(CONTROL_CHARS) + value.slice(at);
 }
 
 function deepNesting(levels: number, rng: Rng): string {
@@ -553,11 +569,11 @@ const MUTATIONS: Mutation[] = [
       const f = c.rng.pick(fieldsOfKind(c, "uint", "decimal", "integer"));
       if (f.kind === "integer") {
         const min = f.schema.minimum ?? -Infinity;
-        const raw = c.rng.pick(["-1", "1.5", "1e400", "-1e400", TWO_256, "1e77", "9007199254740993.5", String(min - 1), "0.1e1x"].filter((r) => r !== "NaN" && !(min <= -1 && r === "-1")));
+        const raw = c.rng.pick(["-1", "1.5", "1e400", "-1e400", TWO_256, "1e77", "9007199254740993.5", String(min - 1), "0.1e1x", ...INT_BOUNDS].filter((r) => r !== "NaN" && !(min <= -1 && r === "-1")));
         d.rawBody = withRaw(d.body, f.path, raw);
         return `${show(f.path)}=${raw.slice(0, 30)} (raw number)`;
       }
-      const v = c.rng.pick(f.kind === "decimal" ? DECIMAL_EDGES : NUMERIC_EDGES);
+      const v = c.rng.pick(f.kind === "decimal" ? DECIMAL_EDGES : [...NUMERIC_EDGES, ...INT_BOUNDS]);
       d.body = setAt(d.body, f.path, v);
       return `${show(f.path)}=${JSON.stringify(v).slice(0, 40)}`;
     },
@@ -731,6 +747,11 @@ const MUTATIONS: Mutation[] = [
       const p = c.rng.pick(pathParams(c));
       const kind = kindOf(p.name, p.schema);
       const current = d.pathParams[p.name] ?? "";
+      if (c.rng.bool(0.2)) {
+        // A valid value with a control character in it (percent-encoded on the wire: %00, %0D%0A...).
+        d.pathParams[p.name] = withControlChar(c.rng, current);
+        return `${p.name}=${brief(d.pathParams[p.name])}`;
+      }
       if (c.rng.bool(0.4)) {
         const odd = c.rng.pick(ODD_PATH);
         d.rawPathParams[p.name] = c.rng.bool() ? odd : encodeURIComponent(current) + odd;
@@ -739,8 +760,8 @@ const MUTATIONS: Mutation[] = [
       let v: string;
       if (kind === "address") v = badAddress(c.rng, ADDRESS_RE.test(current) ? current : c.world.holders.C.address);
       else if (kind === "uuid") v = c.rng.pick(BAD_UUIDS);
-      else if (kind === "integer") v = c.rng.pick(INTEGER_PATH_EDGES);
-      else if (kind === "uint") v = c.rng.pick(NUMERIC_EDGES.filter((x) => x !== ""));
+      else if (kind === "integer") v = c.rng.pick([...INTEGER_PATH_EDGES, ...INT_BOUNDS]);
+      else if (kind === "uint") v = c.rng.pick([...NUMERIC_EDGES.filter((x) => x !== ""), ...INT_BOUNDS]);
       else v = c.rng.pick(["x".repeat(67), "x".repeat(5000), "\u0000", "' OR '1'='1", "../..", "🙂".repeat(40)]);
       if (/[\ud800-\udfff]/.test(v.replace(/[\ud800-\udbff][\udc00-\udfff]/g, ""))) {
         d.rawPathParams[p.name] = "%ED%A0%80";
@@ -778,6 +799,13 @@ const MUTATIONS: Mutation[] = [
         d.rawQuery = [...d.query.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`), `${p.name}=${odd}`].join("&");
         return `${p.name}=${odd}`;
       }
+      if (r.bool(0.2)) {
+        // A valid value with a control character in it: a NUL reaching a PostgreSQL query fails there.
+        const valid = p.schema.enum ? String(r.pick(p.schema.enum)) : entityFor(p.name, p.schema, c.ep, c.world, r);
+        const v = withControlChar(r, valid);
+        d.query.push([p.name, v]);
+        return `${p.name}=${brief(v)}`;
+      }
       if (r.bool(0.15)) {
         const first = entityFor(p.name, p.schema, c.ep, c.world, r);
         d.query.push([p.name, p.schema.enum ? String(p.schema.enum[0]) : first], [p.name, p.schema.enum ? String(p.schema.enum[p.schema.enum.length - 1]) : "x"]);
@@ -786,10 +814,10 @@ const MUTATIONS: Mutation[] = [
       let v: string;
       if (kind === "enum") v = r.pick(["maybe", "TRUE", "1", "", "true\u0000", " true", "yes", "__proto__"].filter((x) => !(p.schema.enum ?? []).includes(x)));
       else if (kind === "date") v = r.pick(DATE_FILTERS);
-      else if (kind === "integer") v = r.pick(["abc", "-1", "1e400", "0x10", "NaN", TWO_256, "1.5", "", "Infinity", "9".repeat(400), "1e3", "-0"]);
+      else if (kind === "integer") v = r.pick(["abc", "-1", "1e400", "0x10", "NaN", TWO_256, "1.5", "", "Infinity", "9".repeat(400), "1e3", "-0", ...INT_BOUNDS]);
       else if (kind === "address") v = badAddress(r, c.world.holders.A.address);
       else if (kind === "uuid") v = r.pick(BAD_UUIDS);
-      else if (kind === "uint") v = r.pick(NUMERIC_EDGES);
+      else if (kind === "uint") v = r.pick([...NUMERIC_EDGES, ...INT_BOUNDS]);
       else v = r.pick(["' OR '1'='1", "x".repeat((p.schema.maxLength ?? 200) + 1), "%", "\u0000", "🙂".repeat(100), "a".repeat(12_000), "*", "[]"]);
       if (/[\ud800-\udfff]/.test(v.replace(/[\ud800-\udbff][\udc00-\udfff]/g, ""))) v = "x";
       d.query.push([p.name, v]);

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { JsonRpcProvider, NonceManager, Signature, Wallet, encodeBytes32String, id as keccakText, keccak256, toUtf8Bytes, ZeroHash } from "ethers";
 import type { TypedDataDomain } from "ethers";
 import pino from "pino";
+import { Client } from "pg";
 import { In } from "typeorm";
 import { startHardhatNode } from "./hardhat-node";
 import type { LocalNode } from "./hardhat-node";
@@ -115,17 +116,47 @@ function seededWallet(seed: number, label: string): Wallet {
   return new Wallet(keccak256(toUtf8Bytes(`npm run fuzz:${seed}:${label}`)));
 }
 
+export type FuzzDatabase = "sqlite" | "postgres";
+export const DEFAULT_FUZZ_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/test";
+
+/** A database URL without its password, for the log. */
+function shownUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = "***";
+    return u.toString();
+  } catch {
+    return "(unparseable DATABASE_URL)";
+  }
+}
+
 /**
- * A Hardhat node (automine) on a free port, the platform deployed, a gateway on port 0 with SQLite in a temp dir,
- * one API key per role, and a realistic state set up through the gateway itself.
+ * A Hardhat node (automine) on a free port, the platform deployed, a gateway on port 0 with its database (SQLite in
+ * a temp dir, or a fresh schema of the PostgreSQL database at DATABASE_URL, dropped at the end), one API key per
+ * role, and a realistic state set up through the gateway itself.
  */
-export async function startStack(seed: number, say: (msg: string) => void): Promise<Stack> {
+export async function startStack(seed: number, say: (msg: string) => void, opts: { database?: FuzzDatabase } = {}): Promise<Stack> {
   const dir = mkdtempSync(join(tmpdir(), "gateway-fuzz-"));
   const logFile = join(dir, "gateway.log");
   let node: LocalNode | null = null;
   let provider: JsonRpcProvider | null = null;
   let gateway: Gateway | null = null;
-  // However the process ends, the node child and the temp dir go with it.
+  const pgUrl = process.env.DATABASE_URL || DEFAULT_FUZZ_DATABASE_URL;
+  const schema = opts.database === "postgres" ? `fuzz_${seed}_${process.pid}_${Date.now()}` : null;
+  const database: Config["database"] = schema ? { type: "postgres", url: pgUrl, schema } : { type: "sqlite", file: join(dir, "gateway.sqlite") };
+  const dropSchema = async () => {
+    if (!schema) return;
+    const c = new Client({ connectionString: pgUrl });
+    try {
+      await c.connect();
+      await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    } catch (err) {
+      say(`could not drop schema ${schema}: ${(err as Error).message}`);
+    } finally {
+      await c.end().catch(() => undefined);
+    }
+  };
+  // However the process ends, the node child and the temp dir go with it (the schema only on an orderly stop).
   const onExit = () => {
     void node?.stop();
     rmSync(dir, { recursive: true, force: true });
@@ -135,6 +166,7 @@ export async function startStack(seed: number, say: (msg: string) => void): Prom
     await gateway?.stop().catch(() => undefined);
     provider?.destroy();
     await node?.stop();
+    await dropSchema();
     rmSync(dir, { recursive: true, force: true });
     process.removeListener("exit", onExit);
   };
@@ -148,7 +180,7 @@ export async function startStack(seed: number, say: (msg: string) => void): Prom
     await writeDeployment(deploymentFile, deployment);
     const config: Config = {
       rpcUrl: node.url, chainId: 31337, deploymentFile, operatorKey: operator.privateKey, authorityKey: authority.privateKey,
-      database: { type: "sqlite", file: join(dir, "gateway.sqlite") }, port: 0, host: "127.0.0.1", logLevel: "error",
+      database, port: 0, host: "127.0.0.1", logLevel: "error",
       batchMax: 100, batchWaitMs: 5, batchHoldMs: 250, maxInFlight: 1, confirmations: 1, pollIntervalMs: 50, waitTimeoutMs: 30_000,
       bodyLimit: "100kb", rateLimitPerMinute: 10_000_000, submitterEnabled: true,
       // Outbound fetches (decision documents, webhooks) go nowhere useful here: fail them fast. Webhooks point at
@@ -157,7 +189,7 @@ export async function startStack(seed: number, say: (msg: string) => void): Prom
     };
     // Errors only, to a file: the 5xx findings are matched to their logged cause by request id.
     const logger = pino({ level: "error" }, pino.destination({ dest: logFile, sync: true }));
-    say("starting the gateway…");
+    say(schema ? `starting the gateway on PostgreSQL ${shownUrl(pgUrl)}, schema ${schema} (dropped at the end)…` : "starting the gateway on SQLite…");
     gateway = await createGateway(config, logger);
     const { url } = await gateway.start();
     const apiKeys = new ApiKeyService(gateway.context.db);
