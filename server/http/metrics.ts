@@ -173,7 +173,7 @@ export class GatewayMetrics {
 /** The OpenAPI path template of the route that handled the request: /v1/operations/{id}, never the raw URL. */
 function routeTemplate(req: Request): string {
   const path = (req.route as { path?: unknown } | undefined)?.path;
-  if (typeof path !== "string") return req.originalUrl.startsWith("/docs") ? "/docs" : "unmatched";
+  if (typeof path !== "string") return "unmatched";
   return (req.baseUrl + path).replace(/:(\w+)/g, "{$1}");
 }
 
