@@ -166,7 +166,8 @@ describe("gateway: Prometheus metrics (GET /metrics)", function () {
   });
 
   it("given METRICS_PORT, /metrics is served there without a key (and nothing else is); the API port still asks for one", async () => {
-    const second: Gateway = await createGateway({ ...env.config, metricsPort: 0, submitterEnabled: false, supervision: { enabled: false } }, pino({ level: "silent" }));
+    const second: Gateway = await createGateway({ ...env.config, metricsPort: 0, submitterEnabled: false, supervision: { enabled: false }, signatureThreads: 0 },
+      pino({ level: "silent" })); // no signature threads: nothing to sign, and a thread pool stopped just after it started once aborted the run (Napi::Error)
     try {
       const { url, metricsUrl } = await second.start();
       expect(metricsUrl).to.match(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
@@ -202,7 +203,8 @@ describe("gateway: Prometheus metrics (GET /metrics)", function () {
   });
 
   it("two gateways in one process keep separate registries (never prom-client's global one)", async () => {
-    const second: Gateway = await createGateway({ ...env.config, submitterEnabled: false, supervision: { enabled: false } }, pino({ level: "silent" }));
+    const second: Gateway = await createGateway({ ...env.config, submitterEnabled: false, supervision: { enabled: false }, signatureThreads: 0 },
+      pino({ level: "silent" })); // no signature threads: nothing to sign, and a thread pool stopped just after it started once aborted the run (Napi::Error)
     try {
       const { url } = await second.start();
       const count = async (u: string) => pick((await scrape(u)).samples, "gateway_http_request_duration_seconds_count", { route: "/v1/mirror", status: "200" })[0]?.value ?? 0;
