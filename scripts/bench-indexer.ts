@@ -7,9 +7,10 @@
  * transfers in batches of BATCH holder-signed authorizations (pipelined operator nonces) until the ledger holds
  * RECORDS transfer records. Then, on the same range: a bare eth_getLogs fetch in CHUNK-block calls with no
  * processing, and the indexer's catch-up into an empty SQLite database (decode, hash chain, records, balances,
- * assets, events, cursor). Then times the verification of the mirrored asset, intact and with the middle fifth of
- * its records forged (hashes recomputed), and whether it names the first forged one. Prints a table and, as its last
- * line, one JSON object.
+ * assets, events, cursor). Then times the verification of the mirrored asset (the hash chain, every record and its
+ * proof against the chain's events, the balances against the records): intact, with one record's proof forged, with
+ * one balance forged, and with the middle fifth of its records forged (hashes recomputed), and whether it names each
+ * forgery. Prints a table and, as its last line, one JSON object.
  */
 import "reflect-metadata";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -155,6 +156,24 @@ async function main() {
     const verifySeconds = (performance.now() - verifyStart) / 1000;
     if (result.records !== RECORDS) throw new Error(`indexer mirrored ${result.records} records, expected ${RECORDS}`);
     if (!verdict.verified) throw new Error(`mirror does not verify: ${JSON.stringify(verdict, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v))}`);
+    // Forgeries the record hash does not cover: one record's block hash (its proof), then one holder's balance;
+    // each is put back after its verification.
+    const proofAt = Math.floor(RECORDS * 0.4);
+    const [{ block_hash: realHash }]: Array<{ block_hash: string }> = await db.manager.query("SELECT block_hash FROM mirror_records WHERE asset_id = ? AND sequence = ?", [assetId.toString(), proofAt]);
+    await db.manager.query("UPDATE mirror_records SET block_hash = ? WHERE asset_id = ? AND sequence = ?", ["0x" + "ab".repeat(32), assetId.toString(), proofAt]);
+    const proofStart = performance.now();
+    const proofForged = await queries.verify(assetId.toString());
+    const proofSeconds = (performance.now() - proofStart) / 1000;
+    await db.manager.query("UPDATE mirror_records SET block_hash = ? WHERE asset_id = ? AND sequence = ?", [realHash, assetId.toString(), proofAt]);
+    const proofLocated = !proofForged.verified && Number(proofForged.firstDivergentSequence) === proofAt && proofForged.reason === "proof differs from the chain";
+    const holder = holders[0].address.toLowerCase();
+    const [{ balance: realBalance }]: Array<{ balance: string }> = await db.manager.query("SELECT balance FROM mirror_balances WHERE asset_id = ? AND holder = ?", [assetId.toString(), holder]);
+    await db.manager.query("UPDATE mirror_balances SET balance = ? WHERE asset_id = ? AND holder = ?", [(BigInt(realBalance) + 1n).toString(), assetId.toString(), holder]);
+    const balanceStart = performance.now();
+    const balanceForged = await queries.verify(assetId.toString());
+    const balanceSeconds = (performance.now() - balanceStart) / 1000;
+    await db.manager.query("UPDATE mirror_balances SET balance = ? WHERE asset_id = ? AND holder = ?", [realBalance, assetId.toString(), holder]);
+    const balanceLocated = !balanceForged.verified && balanceForged.reason === "balance differs from the records" && balanceForged.holder === holder;
     // A forger rewrites the middle fifth of the records and recomputes every stored hash after it: the cheap check
     // sees only the head; locating the first forged record takes the chain's events.
     const forgedFrom = Math.floor(RECORDS * 0.4);
@@ -172,11 +191,15 @@ async function main() {
     console.log(`| indexer catch-up (SQLite, empty) | ${head - deployment.deployBlock + 1} | ${logCount} | ${result.records} | ${indexerSeconds.toFixed(3)} | ${(result.records / indexerSeconds).toFixed(0)} |`);
     const st = indexer.stats;
     console.log(`indexer split: waiting for eth_getLogs ${(st.fetchWaitMs / 1000).toFixed(3)} s, decoding ${(st.decodeMs / 1000).toFixed(3)} s, writing ${(st.writeMs / 1000).toFixed(3)} s over ${st.ranges} ranges`);
-    console.log(`mirror verified: ${verdict.count} records, head ${verdict.head}, in ${verifySeconds.toFixed(3)} s`);
+    console.log(`mirror verified (hash chain, records and proofs against the chain's events, balances): ${verdict.count} records, head ${verdict.head}, in ${verifySeconds.toFixed(3)} s`);
+    const said = (v: typeof proofForged) => (v.verified ? "verified" : `sequence ${v.firstDivergentSequence} (${v.reason}${v.holder ? `, holder ${v.holder}` : ""})`);
+    console.log(`forged block hash of sequence ${proofAt}: verification says ${said(proofForged)} in ${proofSeconds.toFixed(3)} s${proofLocated ? "" : " — NOT located"}`);
+    console.log(`forged balance of ${holder}: verification says ${said(balanceForged)} in ${balanceSeconds.toFixed(3)} s${balanceLocated ? "" : " — NOT located"}`);
     console.log(`forged sequences ${forgedFrom}-${Math.floor(RECORDS * 0.6)} (hashes recomputed): verification says sequence ${forged.firstDivergentSequence} (${forged.reason}) in ${forgedSeconds.toFixed(3)} s${located ? "" : ` — NOT the first forged record (${forgedFrom})`}`);
     console.log(JSON.stringify({
       records: RECORDS, indexerSeconds: Number(indexerSeconds.toFixed(3)), rawGetLogsSeconds: Number(rawSeconds.toFixed(3)), ratio: Number(ratio.toFixed(3)),
       verifySeconds: Number(verifySeconds.toFixed(3)), forgedVerifySeconds: Number(forgedSeconds.toFixed(3)), forgedLocated: located,
+      proofForgedVerifySeconds: Number(proofSeconds.toFixed(3)), proofForgedLocated: proofLocated, balanceForgedVerifySeconds: Number(balanceSeconds.toFixed(3)), balanceForgedLocated: balanceLocated,
     }));
   } finally {
     provider.destroy();

@@ -274,9 +274,21 @@ export class MirrorQueries {
     const block = cursor ? cursor.blockNumber : this.deployment.deployBlock;
     const info = await this.ledger.assetInfo(assetId, { blockTag: block });
     if (Number(info.status) === 0) throw new AppError("ASSET_NOT_FOUND", { assetId, block });
-    const hashes = await this.checkHashes(assetId, block, BigInt(info.recordCount), String(info.recordHead).toLowerCase());
-    const totals = hashes.verified ? new RecordTotals() : null;
-    const events = await this.compareWithEvents(assetId, block, totals);
+    // The node answers the first eth_getLogs while the hash chain is checked.
+    const chain = new Lookahead(this.chainRecords(assetId, block));
+    const prefetch = chain.at(0);
+    prefetch.catch(() => undefined); // awaited below, unless the hash check throws first
+    let hashes: ChainVerdict;
+    let events: { sequence: bigint; reason: string } | null;
+    let totals: RecordTotals | null;
+    try {
+      hashes = await this.checkHashes(assetId, block, BigInt(info.recordCount), String(info.recordHead).toLowerCase());
+      await prefetch;
+      totals = hashes.verified ? new RecordTotals() : null;
+      events = await this.compareWithEvents(assetId, block, totals, chain);
+    } finally {
+      await chain.close();
+    }
     if (hashes.verified) {
       if (events) return { verified: false, firstDivergentSequence: events.sequence, reason: events.reason, block, scope: "records" };
       const stray = await this.recordBeyondCursor(assetId, block);
@@ -399,12 +411,12 @@ export class MirrorQueries {
 
   /**
    * Walks the mirrored records (sequence order) alongside the chain's RecordPosted events of the asset up to
-   * `block` (eth_getLogs by asset topic, in chunks, the next chunk fetched while one is compared) and returns the
+   * `block` (`chain`: eth_getLogs by asset topic, in chunks, the next chunk fetched while one is compared; the
+   * caller closes it) and returns the
    * first sequence where they part, or null if every record is the chain's, contents and proof. Stops at the first
    * difference, so an early forgery costs only the chunks up to it. Each matching record is added to `totals`.
    */
-  private async compareWithEvents(assetId: string, block: number, totals: RecordTotals | null): Promise<{ sequence: bigint; reason: string } | null> {
-    const chain = new Lookahead(this.chainRecords(assetId, block));
+  private async compareWithEvents(assetId: string, block: number, totals: RecordTotals | null, chain: Lookahead<DecodedRecord>): Promise<{ sequence: bigint; reason: string } | null> {
     const mirror = new Lookahead(this.mirrorRows(assetId, block));
     const at = (sequence: number, reason: string) => ({ sequence: BigInt(sequence), reason });
     let lastMatched = 0;
@@ -432,7 +444,7 @@ export class MirrorQueries {
         return at(ms, sameContents(m, c) ? "proof differs from the chain" : "record differs from the chain's event");
       }
     } finally {
-      await Promise.all([chain.close(), mirror.close()]);
+      await mirror.close();
     }
   }
 

@@ -21,7 +21,7 @@ interface AlertedLog {
   txHash: string; logIndex: number; blockNumber: number; blockHash: string;
 }
 
-/** An open fault alert's key and place: several gateways share the table, so the key names the log alone. */
+/** The key an open fault alert is held under: the log's position, so one open alert per log. */
 const openKeyOf = (txHash: string, logIndex: number) => `chain-event:${txHash}:${logIndex}`;
 
 async function resolveOrphaned(em: EntityManager, a: Alert, at: AlertedLog, movedTo: { blockNumber: number; blockHash: string } | null): Promise<void> {
