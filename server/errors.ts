@@ -11,6 +11,7 @@ export const ERRORS = {
   PAYLOAD_TOO_LARGE: [413, "The body exceeds the size limit; send a smaller request."],
   UNSUPPORTED_MEDIA_TYPE: [415, "Send the body as application/json."],
   NOT_FOUND: [404, "No such resource; check the identifier."],
+  RESYNC_BLOCK_BEYOND_HEAD: [422, "fromBlock is beyond the block the mirror may reach (the head less the confirmations); see details.head."],
   ROUTE_NOT_FOUND: [404, "No such endpoint; see /openapi.json for the API."],
   RATE_LIMITED: [429, "Too many requests; retry after the Retry-After delay."],
   UNAUTHENTICATED: [401, "Send a valid API key as 'Authorization: Bearer <key>'."],

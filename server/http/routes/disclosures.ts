@@ -13,6 +13,11 @@ const PublishBody = z
   .refine((b) => b.text !== undefined || b.documentHash !== undefined, "give the text (hashed with keccak256) or its documentHash");
 const AckBody = z.object({ account: Address, deadline: Uint, signature: Signature }).strict();
 
+/** A disclosure version in a path: digits only (no sign, spaces or exponent), a uint32 as on chain. */
+const VersionParam = z.object({
+  version: z.string().regex(/^[1-9][0-9]{0,9}$/, "must be a version number (1, 2, ...)").transform(Number).pipe(z.number().max(4294967295)).openapi({ type: "string", example: "1" }),
+});
+
 export default [
   defineRoute({
     method: "get", path: "/v1/disclosures/current", operationId: "getCurrentDisclosure", tag: "disclosures", roles: "public",
@@ -21,7 +26,7 @@ export default [
   }),
   defineRoute({
     method: "get", path: "/v1/disclosures/{version}", operationId: "getDisclosure", tag: "disclosures", roles: "public",
-    summary: "One version of the risk disclosure", params: z.object({ version: z.coerce.number().int().min(1).max(4294967295) }),
+    summary: "One version of the risk disclosure", params: VersionParam,
     responses: { 200: { description: "disclosure", schema: DisclosureView } },
     handler: async (ctx, { params }) => ({ status: 200, body: await ctx.services.disclosures.get(params.version) }),
   }),
@@ -33,7 +38,7 @@ export default [
   defineRoute({
     method: "post", path: "/v1/disclosures/{version}/acknowledgements", operationId: "acknowledgeDisclosure", tag: "disclosures", roles: ["operator"], idempotency: "optional",
     summary: "Relay a participant's signed acknowledgement (EIP-712 DisclosureAcknowledgement); stored and posted on chain",
-    params: z.object({ version: z.coerce.number().int().min(1).max(4294967295) }), body: AckBody, query: WaitQuery, responses: OPERATION_RESPONSES,
+    params: VersionParam, body: AckBody, query: WaitQuery, responses: OPERATION_RESPONSES,
     handler: async (ctx, { params, body, query, client, idempotencyId }) =>
       accepted(ctx, await ctx.services.participants.acknowledge({ ...body, version: params.version }, client!.id, idempotencyId), query.wait, body.account),
   }),

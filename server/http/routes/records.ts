@@ -76,6 +76,9 @@ export default [
     body: z.object({ fromBlock: BodyInt().optional() }).strict().optional(),
     responses: { 200: { description: "re-synced", schema: Json } },
     handler: async (ctx, { body }) => {
+      // A block the mirror may not reach yet would delete nothing and look like a reorganisation.
+      const head = await ctx.mirror.indexer.safeHead();
+      if (body?.fromBlock !== undefined && body.fromBlock > head) throw new AppError("RESYNC_BLOCK_BEYOND_HEAD", { fromBlock: body.fromBlock, head });
       const r = await ctx.mirror.indexer.resync(body?.fromBlock);
       return { status: 200, body: { fromBlock: r.fromBlock, toBlock: r.toBlock, deleted: r.deleted, records: r.records } };
     },
