@@ -105,3 +105,12 @@ module.exports.signTransaction = function signTransaction({ signer, tx, body }) 
 module.exports.encodeCall = function encode({ call }) {
   return encodeCall(call);
 };
+
+/**
+ * Holds its thread for a moment so that the pool hands one ping to each thread as it becomes ready (see
+ * SignatureThreads.destroy: a thread stopped while it is still loading the native binding can abort the process).
+ */
+module.exports.ping = function ping() {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+  return true;
+};

@@ -84,7 +84,13 @@ export class SignatureThreads {
       ? new Piscina({ filename: WORKER_FILE, minThreads: threads, maxThreads: threads, idleTimeout: 60_000, ...(this.keySlots.length ? { workerData: { keys: { ...keys } } } : {}) })
       : null;
     if (!this.pool) for (const [slot, key] of Object.entries(keys)) this.wallets.set(slot, new Wallet(key));
+    // One ping per thread: destroy() waits for them, so no thread is stopped while it is still starting.
+    const pool = this.pool;
+    this.started = pool ? Promise.all(Array.from({ length: threads }, () => pool.run({}, { name: "ping" }))).then(() => undefined, () => undefined) : Promise.resolve();
   }
+
+  /** Settles once every thread has answered a ping (or failed to start). */
+  private readonly started: Promise<void>;
 
   /** The EIP-712 digest the signer signed (the same as `TypedDataEncoder.hash(domain, types, value)`). */
   digest(types: Types, value: Record<string, unknown>): string {
@@ -136,6 +142,9 @@ export class SignatureThreads {
   }
 
   async destroy(): Promise<void> {
+    // Seen once under load: a gateway stopped right after it started aborted the process with a Napi::Error, likely
+    // a thread stopped while loading the native secp256k1 binding. Let the threads finish starting first.
+    await Promise.race([this.started, new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
     await this.pool?.destroy();
   }
 }
