@@ -573,7 +573,9 @@ const MUTATIONS: Mutation[] = [
         d.rawBody = withRaw(d.body, f.path, raw);
         return `${show(f.path)}=${raw.slice(0, 30)} (raw number)`;
       }
-      const v = c.rng.pick(f.kind === "decimal" ? DECIMAL_EDGES : [...NUMERIC_EDGES, ...INT_BOUNDS]);
+      // A positive bound is a valid uint256 (a large threshold or frozen amount is legitimate): only the negative
+      // ones are malformed for a uint field.
+      const v = c.rng.pick(f.kind === "decimal" ? DECIMAL_EDGES : [...NUMERIC_EDGES, ...INT_BOUNDS.filter((b) => f.kind !== "uint" || b.startsWith("-"))]);
       d.body = setAt(d.body, f.path, v);
       return `${show(f.path)}=${JSON.stringify(v).slice(0, 40)}`;
     },
