@@ -33,11 +33,6 @@ export class AssetService {
     return read;
   }
 
-  /** ASSET_NOT_FOUND unless the ledger has issued `assetId`. */
-  async requireExisting(assetId: string): Promise<void> {
-    await this.info(BigInt(assetId));
-  }
-
   async get(assetId: string) {
     const id = BigInt(assetId);
     const { value: info, texts } = await this.info(id);

@@ -72,10 +72,7 @@ export default [
     summary: "Declare the value of one unit of an asset (for value thresholds)", params: AssetIdParam,
     body: z.object({ unitValue: Value, currency: z.string().regex(/^[A-Z]{3}$/).default("KZT") }).strict(),
     responses: { 200: { description: "declared", schema: DeclaredValue } },
-    handler: async (ctx, { params, body, client }) => {
-      await ctx.services.assets.requireExisting(params.assetId);
-      return { status: 200, body: await ctx.services.supervision.monitoring.setAssetValue(client!, params.assetId, body.unitValue, body.currency) };
-    },
+    handler: async (ctx, { params, body, client }) => ({ status: 200, body: await ctx.services.supervision.monitoring.setAssetValue(client!, params.assetId, body.unitValue, body.currency) }),
   }),
   defineRoute({
     method: "get", path: "/v1/assets/{assetId}/declared-value", operationId: "getDeclaredValue", tag: "monitoring", roles: "any",
