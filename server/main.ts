@@ -4,7 +4,6 @@ import type { AddressInfo } from "node:net";
 import pino from "pino";
 import type { Logger } from "pino";
 import type { DataSource } from "typeorm";
-import { loadConfig } from "./config";
 import type { Config } from "./config";
 import { openDatabase } from "./persistence/data-source";
 import type { Database } from "./persistence/data-source";
@@ -133,36 +132,4 @@ export async function createGateway(config: Config, logger?: Logger): Promise<Ga
       log.info("gateway stopped");
     },
   };
-}
-
-if (require.main === module) {
-  (async () => {
-    let config: Config;
-    try {
-      config = loadConfig();
-    } catch (err) {
-      console.error((err as Error).message);
-      process.exit(2);
-    }
-    const log = createLogger(config);
-    const gateway = await createGateway(config, log);
-    await gateway.start();
-    const shutdown = (signal: string) => {
-      log.info({ signal }, "shutting down");
-      const force = setTimeout(() => {
-        log.error("forced exit after timeout");
-        process.exit(1);
-      }, 20_000);
-      force.unref();
-      gateway.stop().then(() => process.exit(0), (err) => {
-        log.error({ err }, "shutdown failed");
-        process.exit(1);
-      });
-    };
-    process.once("SIGINT", () => shutdown("SIGINT"));
-    process.once("SIGTERM", () => shutdown("SIGTERM"));
-  })().catch((err) => {
-    console.error(`gateway failed to start: ${(err as Error).message}`);
-    process.exit(1);
-  });
 }

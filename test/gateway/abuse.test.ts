@@ -13,6 +13,7 @@ import { ApiClient } from "../../server/persistence/entities";
 import { API_KEY_CACHE_MS, ApiKeyService } from "../../server/services/api-keys";
 import { bearer, startEnv } from "./support/harness";
 import type { TestEnv } from "./support/harness";
+import { waitFor } from "./support/wait";
 
 /**
  * Issue 12, section 4: a random token per request used to get a bucket of its own (20,000 of them: no 429, +185 MB,
@@ -39,11 +40,6 @@ describe("gateway: abuse and limits", function () {
       }
     }));
     return out;
-  }
-
-  /** Polls `check` every 50 ms until it returns true (a condition, not a fixed sleep). */
-  async function waitFor(check: () => Promise<boolean>): Promise<void> {
-    while (!(await check())) await new Promise((r) => setTimeout(r, 50));
   }
 
   /** Counts the database lookups of API clients while `work` runs. */
@@ -159,7 +155,7 @@ describe("gateway: abuse and limits", function () {
       expect(await env.gateway.context.apiKeys.revoke(client.id)).to.equal(1);
       expect(env.gateway.context.apiKeys.cached(secret)).to.equal(null);
       expect((await one().set(bearer(secret))).status).to.equal(401);
-      await waitFor(async () => {
+      await waitFor("the revoked key to be refused on the other instance", async () => {
         const res = await two().set(bearer(secret));
         expect(res.status).to.be.oneOf([200, 401]);
         expect(Date.now() - revokedAt, "still accepted by the second instance").to.be.below(API_KEY_CACHE_MS + 2_000);
@@ -197,7 +193,7 @@ describe("gateway: abuse and limits", function () {
     });
 
     it("when the gateway starts with it, then it exits with code 2 and says what to fix", async () => {
-      const child = spawn(process.execPath, ["-r", "ts-node/register", "server/main.ts"], {
+      const child = spawn(process.execPath, ["-r", "ts-node/register", "server/cli/serve.ts"], {
         cwd: resolve(__dirname, "../.."),
         env: { PATH: process.env.PATH, HOME: process.env.HOME, TS_NODE_TRANSPILE_ONLY: "true", ...base, DATABASE_SCHEMA: 'x"; DROP SCHEMA public CASCADE; --' },
         stdio: ["ignore", "pipe", "pipe"],

@@ -13,6 +13,7 @@ import { ChainTransaction, Operation } from "../../server/persistence/entities";
 import { bearer, bootstrapPlatform, expectPosted, FAR_FUTURE, issue, randomHolder, signAck, startEnv, transferBody } from "./support/harness";
 import type { TestEnv } from "./support/harness";
 import type { NodeHandle } from "./support/node";
+import { waitFor } from "./support/wait";
 
 /**
  * The deployment, a transfer through the gateway and the mirror against Anvil (Foundry's node, from the npm package
@@ -103,17 +104,6 @@ function deploy(args: string[], env: Record<string, string>): Promise<{ code: nu
   });
 }
 
-/** Polls `probe` until it returns a value (not undefined), or fails naming `what`. */
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 describe("portability: deployment, gateway transfer and mirror on Anvil (Besu-like profile)", function () {
   this.timeout(240_000);
   let anvil: Awaited<ReturnType<typeof startAnvil>> | undefined;
@@ -150,7 +140,7 @@ describe("portability: deployment, gateway transfer and mirror on Anvil (Besu-li
     // What the submitter asks to size its in-flight window: Anvil answers Hardhat's method, false under --block-time.
     expect(await provider.send("hardhat_getAutomine", [])).to.equal(false);
     const start = head!.number;
-    await until("two new blocks", async () => ((await provider.getBlockNumber()) >= start + 2 ? true : undefined), 10_000);
+    await waitFor("two new blocks", async () => ((await provider.getBlockNumber()) >= start + 2 ? true : undefined), 10_000);
   });
 
   it("deploys with `npm run deploy -- --network anvil` and the gateway relays a transfer the mirror then holds and verifies", async () => {
@@ -183,7 +173,7 @@ describe("portability: deployment, gateway transfer and mirror on Anvil (Besu-li
         expect(res.status, JSON.stringify(res.body)).to.equal(202);
         return res.body.operation.id as string;
       }));
-      await until("both registrations sent", async () => {
+      await waitFor("both registrations sent", async () => {
         const rows = await env!.gateway.dataSource.getRepository(Operation).findBy(ops.map((id) => ({ id })));
         return rows.every((r) => r.status === "submitted") ? true : undefined;
       });
@@ -193,7 +183,7 @@ describe("portability: deployment, gateway transfer and mirror on Anvil (Besu-li
     } finally {
       await node.provider.send("evm_setIntervalMining", [1]);
     }
-    const settled = await Promise.all(ops.map((id) => until(`registration ${id}`, async () => {
+    const settled = await Promise.all(ops.map((id) => waitFor(`registration ${id}`, async () => {
       const res = await env!.http.get(`/v1/operations/${id}`).set(o);
       expect(res.status, JSON.stringify(res.body)).to.equal(200);
       return res.body.status === "pending" || res.body.status === "submitted" ? undefined : (res.body as { status: string; blockNumber: number });
@@ -229,7 +219,7 @@ describe("portability: deployment, gateway transfer and mirror on Anvil (Besu-li
 
     // The mirror holds the record, with its proof.
     const monitor = bearer(env.keys.monitor);
-    const record = await until("the mirrored record", async () => {
+    const record = await waitFor("the mirrored record", async () => {
       const list = await env!.http.get(`/v1/records?assetId=${assetId}`).set(monitor);
       expect(list.status, JSON.stringify(list.body)).to.equal(200);
       return (list.body.items as { sequence: string; proof: { txHash: string } }[]).find((r) => r.proof.txHash === op.txHash);

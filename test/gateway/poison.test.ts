@@ -13,21 +13,11 @@ import { ChainTransaction, Disclosure, Operation } from "../../server/persistenc
 import { bearer, bootstrapPlatform, expectPosted, issue, onboard, randomHolder, startEnv, transferBody } from "./support/harness";
 import type { TestEnv } from "./support/harness";
 import { runSync, withScratchDatabase } from "./support/sync";
+import { waitFor } from "./support/wait";
 
 /** What ethers makes of a lone surrogate: its bytes on chain, and the readable form with U+FFFD. */
 const onChain = (s: string) => hexlify(toUtf8Bytes(s));
 const readable = (s: string) => toUtf8String(toUtf8Bytes(s), Utf8ErrorFuncs.replace);
-
-/** Polls a condition (no fixed sleeps): resolves with its first truthy value, fails after `ms`. */
-async function until<T>(what: string, check: () => Promise<T | null | undefined | false>, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 interface FaultBody { blockNumber: number; blockHash: string; txHash: string; logIndex: number; event: string | null; topic: string | null; kind: string; detail: { message: string; texts?: { arg: string; hex: string; text: string }[] }; createdAt: string }
 
@@ -247,7 +237,7 @@ describe("poisoned text on chain: the submitter and the mirror go on", function 
     // Three confirmations under automine: the transaction is mined, and waits for two more blocks to be recorded.
     await env.restart({ confirmations: 3 });
     const op = await ctx().services.participants.setFrozen(bob.address, true, "\udfff", "operator", randomUUID());
-    await until("the freeze to be mined", async () => {
+    await waitFor("the freeze to be mined", async () => {
       const row = await repo(Operation).findOneBy({ id: op.id });
       if (row?.status !== "submitted" || !row.txId) return false;
       const tx = await repo(ChainTransaction).findOneByOrFail({ id: row.txId });

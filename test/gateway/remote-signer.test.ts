@@ -22,6 +22,7 @@ import { SecuredAssetLedger__factory } from "../../typechain-types";
 import { bearer, bootstrapPlatform, expectPosted, issue, onboard, randomHolder, signAck, startEnv, transferBody, FAR_FUTURE } from "./support/harness";
 import type { TestEnv } from "./support/harness";
 import { devWallet } from "./support/node";
+import { waitFor } from "./support/wait";
 
 /**
  * A remote signer as Web3Signer's eth1 mode serves it (https://docs.web3signer.consensys.io/reference/api/json-rpc):
@@ -104,16 +105,6 @@ function recordPoolTasks(): { tasks: { name: string; task: string }[]; restore()
 }
 
 const keyHex = (w: Wallet) => w.privateKey.slice(2).toLowerCase();
-
-async function until<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe("local keys: installed in each signature thread once, never sent with a task", function () {
   const domain = ledgerDomain(31337n, "0x5FbDB2315678afecb367f032d93F642f64180aa3");
@@ -293,7 +284,7 @@ describe("remote signer (Web3Signer eth1 JSON-RPC): the gateway holds no key; a 
     ids.push(reg.body.operation.id);
 
     // The lane tries (and fails) several times, backing off; nothing is stored, sent or failed meanwhile.
-    await until("three failed signing attempts", async () => attempts.failed - failedBefore >= 3);
+    await waitFor("three failed signing attempts", async () => attempts.failed - failedBefore >= 3);
     const waiting = await m.find(Operation, { where: { id: In(ids) } });
     expect(waiting.map((o) => o.status)).to.deep.equal(ids.map(() => "pending"));
     expect(waiting.every((o) => o.txId === null)).to.equal(true);
@@ -304,7 +295,7 @@ describe("remote signer (Web3Signer eth1 JSON-RPC): the gateway holds no key; a 
     // Back: every operation posts, each in one transaction, and the nonce advances by the transactions sent.
     const signedBefore = signer.signed.length;
     await signer.start();
-    const settled = await until("the operations to settle", async () => {
+    const settled = await waitFor("the operations to settle", async () => {
       const ops = await m.find(Operation, { where: { id: In(ids) } });
       return ops.every((o) => o.status === "posted" || o.status === "failed") && ops;
     });
@@ -324,47 +315,39 @@ describe("remote signer (Web3Signer eth1 JSON-RPC): the gateway holds no key; a 
     expect(ready.status, JSON.stringify(ready.body)).to.equal(200);
   });
 
-  it("when the signer refuses to sign (HTTP 400 with a JSON-RPC error), then its reason is kept, nothing is sent, and the operation posts once it signs again", async () => {
+  /**
+   * A registration while the signer misbehaves: a signing attempt fails, readiness says why (`reason`), nothing is
+   * stored or sent and the operation waits; once `fix` runs it posts and readiness is back.
+   */
+  async function misbehaveThenRecover(name: string, breakIt: () => void, fix: () => void, reason: RegExp): Promise<void> {
     const m = env.gateway.dataSource.manager;
     const txsBefore = await m.count(ChainTransaction);
-    signer.locked = true;
-    const dan = randomHolder();
+    breakIt();
+    const holder = randomHolder();
     const failedBefore = attempts.failed;
-    const reg = await env.http.post("/v1/participants").set(bearer(env.keys.operator)).set("Idempotency-Key", "rs-dan").send({
-      address: dan.address, kind: "NaturalPerson", identity: { fullName: "Dan", iin: "900101300126" },
-      acknowledgement: { version: 1, deadline: FAR_FUTURE, signature: await signAck(env, dan, 1, documentHash) },
+    const reg = await env.http.post("/v1/participants").set(bearer(env.keys.operator)).set("Idempotency-Key", `rs-${name}`).send({
+      address: holder.address, kind: "NaturalPerson", identity: { fullName: name, iin: "900101300126" },
+      acknowledgement: { version: 1, deadline: FAR_FUTURE, signature: await signAck(env, holder, 1, documentHash) },
     });
     expect(reg.status, JSON.stringify(reg.body)).to.equal(202);
-    await until("a refused signature", async () => attempts.failed > failedBefore);
+    await waitFor("a refused signature", async () => attempts.failed > failedBefore);
     const ready = await env.http.get("/readyz");
     expect(ready.status).to.equal(503);
-    expect(ready.body.error.details.signers.operator).to.match(/not an unlocked account/);
-    expect(await m.count(ChainTransaction)).to.equal(txsBefore);
-    signer.locked = false;
-    await until("the registration to post", async () => (await m.findOneByOrFail(Operation, { id: reg.body.operation.id })).status === "posted");
-  });
-
-  it("when the signer signs for another chain, then nothing is stored or sent and readiness says why; when it is fixed, the operation posts", async () => {
-    const m = env.gateway.dataSource.manager;
-    const txsBefore = await m.count(ChainTransaction);
-    signer.wrongChainId = 1n;
-    const carol = randomHolder();
-    const failedBefore = attempts.failed;
-    const reg = await env.http.post("/v1/participants").set(bearer(env.keys.operator)).set("Idempotency-Key", "rs-carol").send({
-      address: carol.address, kind: "NaturalPerson", identity: { fullName: "Carol", iin: "900101300126" },
-      acknowledgement: { version: 1, deadline: FAR_FUTURE, signature: await signAck(env, carol, 1, documentHash) },
-    });
-    expect(reg.status, JSON.stringify(reg.body)).to.equal(202);
-    await until("a refused signature", async () => attempts.failed > failedBefore);
-    const ready = await env.http.get("/readyz");
-    expect(ready.status).to.equal(503);
-    expect(ready.body.error.details.signers.operator).to.match(/chainId/);
+    expect(ready.body.error.details.signers.operator).to.match(reason);
     expect(await m.count(ChainTransaction)).to.equal(txsBefore);
     expect((await m.findOneByOrFail(Operation, { id: reg.body.operation.id })).status).to.equal("pending");
 
-    signer.wrongChainId = null;
-    await until("the registration to post", async () => (await m.findOneByOrFail(Operation, { id: reg.body.operation.id })).status === "posted");
+    fix();
+    await waitFor("the registration to post", async () => (await m.findOneByOrFail(Operation, { id: reg.body.operation.id })).status === "posted");
     expect((await env.http.get("/readyz")).status).to.equal(200);
+  }
+
+  it("when the signer refuses to sign (HTTP 400 with a JSON-RPC error), then its reason is kept, nothing is sent, and the operation posts once it signs again", async () => {
+    await misbehaveThenRecover("dan", () => (signer.locked = true), () => (signer.locked = false), /not an unlocked account/);
+  });
+
+  it("when the signer signs for another chain, then nothing is stored or sent and readiness says why; when it is fixed, the operation posts", async () => {
+    await misbehaveThenRecover("carol", () => (signer.wrongChainId = 1n), () => (signer.wrongChainId = null), /chainId/);
   });
 
   it("when the configured address is not one of the signer's accounts, then the gateway does not start", async () => {

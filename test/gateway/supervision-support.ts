@@ -13,6 +13,8 @@ import type { DeliveryBody } from "../../server/supervision/subscriptions";
 import { attest, bearer, domain, expectPosted, FAR_FUTURE, GRAIN, ISSUER } from "./support/harness";
 import type { TestEnv } from "./support/harness";
 
+export { waitFor } from "./support/wait";
+
 /** Short intervals so the supervision workers react within the test's patience. */
 export const FAST_SUPERVISION: Partial<Config> = {
   supervision: {
@@ -28,16 +30,6 @@ export const collectGarbage: () => void = (() => {
   setFlagsFromString("--expose_gc");
   return runInNewContext("gc") as () => void;
 })();
-
-export async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 60_000, everyMs = 50): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
 
 export interface Received {
   sequence: number;
