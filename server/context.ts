@@ -13,6 +13,7 @@ import type { DisclosureService } from "./services/disclosures";
 import type { RegistryService } from "./services/registry";
 import type { IssuanceService } from "./services/issuance";
 import type { AssetService } from "./services/assets";
+import type { RoleService } from "./services/roles";
 import type { Supervision } from "./supervision";
 import type { Mirror } from "./mirror";
 import type { GatewayMetrics } from "./http/metrics";
@@ -25,6 +26,8 @@ export interface Services {
   registry: RegistryService;
   issuance: IssuanceService;
   assets: AssetService;
+  /** The ledger's AccessControl roles: holders, the authority's grants and revocations. */
+  roles: RoleService;
   /** Subscriptions, monitoring, alerts, audit queries (server/supervision). */
   supervision: Supervision;
 }

@@ -73,6 +73,12 @@ export const ERRORS = {
   PLATFORM_ALREADY_PAUSED: [409, "The platform is already paused."],
   PLATFORM_NOT_PAUSED: [409, "The platform is not paused."],
   ROLE_MISSING_ON_CHAIN: [422, "The signing account lacks the on-chain role for this action; the authority must grant it."],
+  // --- on-chain roles (GET/POST/DELETE /v1/roles)
+  ROLE_UNKNOWN: [404, "No such role; the ledger's roles are OPERATOR and VERIFIER (granted and revoked here), AUTHORITY and DEFAULT_ADMIN (read only)."],
+  ROLE_NOT_MANAGED: [422, "This role is read only through the gateway (AUTHORITY, DEFAULT_ADMIN); only OPERATOR and VERIFIER are granted and revoked here."],
+  ROLE_ALREADY_GRANTED: [409, "The account already holds this role on chain; nothing was submitted."],
+  ROLE_NOT_HELD: [409, "The account does not hold this role on chain; nothing was submitted."],
+  ROLE_CHANGE_PENDING: [409, "A grant or revocation of this role for this account is still to be posted (details.operation); wait for it, then read GET /v1/roles/{role}."],
   // --- issuance (Art. 5.2: each missing element its own code)
   ISSUANCE_REQUEST_NOT_FOUND: [404, "No such issuance request."],
   ISSUANCE_STATE_INVALID: [409, "The issuance request is not in a state that allows this step; read its status."],
@@ -119,6 +125,22 @@ export const ERRORS = {
 
 export type ErrorCode = keyof typeof ERRORS;
 
+export const isErrorCode = (code: string): code is ErrorCode => Object.hasOwn(ERRORS, code);
+
+/**
+ * The message of an error given its details: the catalogue's, except where the details make it precise
+ * (ROLE_MISSING_ON_CHAIN names the account and the role it lacks). The code stays the stable part.
+ */
+export function errorMessage(code: ErrorCode, details?: Record<string, unknown>): string {
+  if (code === "ROLE_MISSING_ON_CHAIN" && details && Array.isArray(details.roles) && details.roles.length > 0) {
+    const roles = details.roles.map(String);
+    const account = typeof details.account === "string" ? `The account ${details.account}` : "The signing account";
+    const how = roles.length === 1 && (roles[0] === "OPERATOR" || roles[0] === "VERIFIER") ? ` (POST /v1/roles/${roles[0]}/members)` : "";
+    return `${account} lacks the on-chain role ${roles.join(" or ")} for this action; the authority must grant it${how}.`;
+  }
+  return ERRORS[code][1];
+}
+
 export class AppError extends Error {
   readonly status: number;
   constructor(
@@ -126,7 +148,7 @@ export class AppError extends Error {
     readonly details?: Record<string, unknown>,
     message?: string,
   ) {
-    super(message ?? ERRORS[code][1]);
+    super(message ?? errorMessage(code, details));
     this.status = ERRORS[code][0];
   }
   toBody(): { error: { code: ErrorCode; message: string; details?: Record<string, unknown> } } {

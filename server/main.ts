@@ -19,6 +19,7 @@ import { DisclosureService } from "./services/disclosures";
 import { RegistryService } from "./services/registry";
 import { IssuanceService } from "./services/issuance";
 import { AssetService } from "./services/assets";
+import { RoleService } from "./services/roles";
 import { DocumentUriPolicy } from "./services/document-uri";
 import { Supervision } from "./supervision";
 import { buildApp } from "./http/app";
@@ -70,6 +71,7 @@ export async function createGateway(config: Config, logger?: Logger): Promise<Ga
       registry: new RegistryService(chain, operations, idempotency),
       issuance: new IssuanceService(db, chain, operations, idempotency, submitter, documentUris),
       assets: new AssetService(chain, operations, idempotency, documentUris),
+      roles: new RoleService(db, chain, operations, idempotency),
       supervision: new Supervision({ db, chain, config, log, participants: () => ctx.services.participants }),
     },
   };

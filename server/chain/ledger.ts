@@ -16,6 +16,7 @@ import type { SignatureThreads } from "./signatures";
 import { openSigners } from "./signer-load";
 import type { SignerHealth, TransactionSigner } from "./signer";
 import { AppError, CONTRACT_ERROR_CODES } from "../errors";
+import { ledgerRoleName } from "./roles";
 import type { ErrorCode } from "../errors";
 import type { SignerName } from "../persistence/entities";
 
@@ -84,6 +85,21 @@ export interface DecodedRevert {
   code: ErrorCode;
   name: string;
   args: Record<string, string>;
+  /**
+   * What the arguments mean, for the error's details: for a missing role, the account and the role's name
+   * (`role`, the hash when the platform has no name for it) and `roles` (any one of them would do). Empty otherwise.
+   */
+  context: Record<string, unknown>;
+}
+
+/** The account and the role(s) it lacks, named, when a revert is an access-control refusal. */
+function revertContext(name: string, args: Record<string, string>): Record<string, unknown> {
+  if (name === "AccessControlUnauthorizedAccount") {
+    const role = ledgerRoleName(args.neededRole ?? "") ?? args.neededRole;
+    return { account: args.account, role, roles: [role] };
+  }
+  if (name === "AccessNeitherAuthorityNorOperator") return { account: args.account, roles: ["AUTHORITY", "OPERATOR"] };
+  return {};
 }
 
 /** Chain access: provider, the ledger (typechain), the gateway's transaction signers and the EIP-712 domain. */
@@ -196,13 +212,13 @@ export class LedgerClient {
           parsed.fragment.inputs.forEach((input, i) => {
             args[input.name || String(i)] = String(parsed.args[i]);
           });
-          return { code: CONTRACT_ERROR_CODES[parsed.name] ?? "TRANSACTION_REVERTED", name: parsed.name, args };
+          return { code: CONTRACT_ERROR_CODES[parsed.name] ?? "TRANSACTION_REVERTED", name: parsed.name, args, context: revertContext(parsed.name, args) };
         }
       } catch {
         /* unknown selector */
       }
     }
-    return { code: "TRANSACTION_REVERTED", name: "Unknown", args: { data: data ?? "" } };
+    return { code: "TRANSACTION_REVERTED", name: "Unknown", args: { data: data ?? "" }, context: {} };
   }
 
   /** Off-chain EIP-712 check: ECDSA recovery (on the signature threads), or ERC-1271 for contract wallets. */

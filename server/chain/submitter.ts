@@ -343,7 +343,7 @@ class Lane {
       if (!revert) throw err;
       // Refused before sending: nothing goes on chain.
       await this.db.transaction(async (em) => {
-        await this.settle(em, op, { status: "failed", events: [], errorCode: revert.code, errorDetail: { error: revert.name, args: revert.args } });
+        await this.settle(em, op, { status: "failed", events: [], errorCode: revert.code, errorDetail: { error: revert.name, args: revert.args, ...revert.context } });
       });
       this.owner.emit("settled", op.id);
       return true;
@@ -643,7 +643,7 @@ class Lane {
       await this.chain.provider.call({ from: this.signer.address, to: parsed.to!, data: parsed.data, blockTag: receipt.blockNumber - 1 });
     } catch (err) {
       const decoded = this.chain.decodeRevert(err);
-      if (decoded) return { code: decoded.code, detail: { error: decoded.name, args: decoded.args } };
+      if (decoded) return { code: decoded.code, detail: { error: decoded.name, args: decoded.args, ...decoded.context } };
     }
     return { code: "TRANSACTION_REVERTED", detail: { txHash: receipt.hash } };
   }

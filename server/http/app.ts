@@ -19,6 +19,7 @@ import disclosures from "./routes/disclosures";
 import registers from "./routes/registers";
 import issuance from "./routes/issuance";
 import assets from "./routes/assets";
+import roles from "./routes/roles";
 import audit from "./routes/audit";
 import records, { mountRecordExport } from "./routes/records";
 import subscriptions from "./routes/subscriptions";
@@ -28,7 +29,7 @@ import mirrorFaults from "./routes/mirror-faults";
 import { mountAuditExport } from "./routes/audit-export";
 import { mountMetrics } from "./metrics";
 
-export const ROUTES: Route[] = [...health, ...registers, ...participants, ...disclosures, ...issuance, ...transfers, ...operations, ...assets, ...audit, ...records, ...subscriptions, ...monitoring, ...alerts, ...mirrorFaults];
+export const ROUTES: Route[] = [...health, ...registers, ...roles, ...participants, ...disclosures, ...issuance, ...transfers, ...operations, ...assets, ...audit, ...records, ...subscriptions, ...monitoring, ...alerts, ...mirrorFaults];
 let openApiRegistered = false;
 
 export function buildApp(ctx: AppContext): Express {

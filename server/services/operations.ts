@@ -1,12 +1,12 @@
 import { randomUUID } from "node:crypto";
 import type { EntityManager } from "typeorm";
 import type { LedgerClient } from "../chain/ledger";
+import { withRoleNames } from "../chain/roles";
 import type { Submitter, CallPayload } from "../chain/submitter";
 import type { Database } from "../persistence/data-source";
 import { Operation } from "../persistence/entities";
 import type { SignerName, OperationStatus } from "../persistence/entities";
-import { AppError, ERRORS } from "../errors";
-import type { ErrorCode } from "../errors";
+import { AppError, errorMessage, isErrorCode } from "../errors";
 
 export interface OperationView {
   id: string;
@@ -26,9 +26,10 @@ export interface OperationView {
 export function viewOperation(op: Operation): OperationView {
   const result = op.result ? (JSON.parse(op.result) as Record<string, unknown>) : {};
   const view: OperationView = { id: op.id, kind: op.kind, status: op.status, createdAt: op.createdAt, updatedAt: op.updatedAt, ...result };
+  if (Array.isArray(view.events)) view.events = view.events.map(withRoleNames);
   if (op.errorCode) {
-    const known = ERRORS[op.errorCode as ErrorCode];
-    view.error = { code: op.errorCode, message: known ? known[1] : op.errorCode, ...(op.errorDetail ? { details: JSON.parse(op.errorDetail) } : {}) };
+    const details = op.errorDetail ? (JSON.parse(op.errorDetail) as Record<string, unknown>) : undefined;
+    view.error = { code: op.errorCode, message: isErrorCode(op.errorCode) ? errorMessage(op.errorCode, details) : op.errorCode, ...(details ? { details } : {}) };
   }
   return view;
 }
@@ -79,7 +80,7 @@ export class OperationService {
     } catch (err) {
       const revert = this.chain.decodeRevert(err);
       if (!revert) throw new AppError("CHAIN_UNAVAILABLE", { reason: (err as Error).message?.slice(0, 200) });
-      throw new AppError(revert.code, { error: revert.name, ...revert.args });
+      throw new AppError(revert.code, { error: revert.name, ...revert.args, ...revert.context });
     }
   }
 

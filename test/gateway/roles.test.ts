@@ -13,6 +13,8 @@ const SAMPLE: Record<string, string> = {
   id: "00000000-0000-4000-8000-000000000000",
   version: "1",
   code: "GRAIN",
+  role: "OPERATOR",
+  account: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
 };
 
 describe("gateway: role matrix — every mutating endpoint refuses the roles it does not belong to", function () {
