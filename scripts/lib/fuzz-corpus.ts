@@ -295,6 +295,8 @@ function entityFor(name: string, schema: JsonSchema, ep: Endpoint, world: World,
   const w = world;
   const holders = [w.holders.A.address, w.holders.B.address, w.holders.C.address, w.holders.D.address];
   const op = ep.operationId;
+  // On-chain roles by name: grants and revocations aim at OPERATOR (the authority administers it); reads at any role.
+  if (name === "role") return ep.mutating ? "OPERATOR" : rng.pick(["OPERATOR", "VERIFIER", "AUTHORITY", "DEFAULT_ADMIN"]);
   if (ep.mutating) {
     if (name === "assetId") return w.assets.sacrificial;
     if (name === "operator") return w.sacrificialOperator;
@@ -362,6 +364,8 @@ function baseBody(ep: Endpoint, world: World, rng: Rng): unknown {
       return clone(w.signed.obligations);
     case "changeDecisionDocument":
       return { documentHash: keccakText(`decision change ${rng.word()}`), uri: "https://steppegrain.kz/decisions/2026-02.pdf", reason: "amended decision" };
+    case "grantRole":
+      return { account: fresh() };
     case "setFrozenUnits":
       return { account: w.holders.C.address, amount: "1" };
     case "forcedTransfer":
