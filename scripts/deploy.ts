@@ -245,10 +245,11 @@ async function main() {
     chainId,
     ledger,
     issuanceRules: await contracts.issuanceRules.getAddress(),
+    registerRules: await contracts.registerRules.getAddress(),
     deployBlock: await deployBlockOf(ledger, journalDir),
     ...roles,
   };
-  console.log(`SecuredAssetLedger ${ledger} (IssuanceRules ${deployment.issuanceRules}), chain ${chainId}, block ${deployment.deployBlock}`);
+  console.log(`SecuredAssetLedger ${ledger} (IssuanceRules ${deployment.issuanceRules}, RegisterRules ${deployment.registerRules}), chain ${chainId}, block ${deployment.deployBlock}`);
   if (inProcess) {
     console.log("network hardhat lives inside this command and ends with it: no deployment file written (use --network localhost with `npx hardhat node`)");
     return;

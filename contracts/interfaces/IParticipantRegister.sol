@@ -23,6 +23,8 @@ interface IParticipantRegister {
         bool contractWallet;
         uint32 acknowledgedVersion;
         uint64 registeredAt;
+        /// @dev the freeze was ordered by the authority: an operator cannot lift it (Art. 6.3)
+        bool frozenByAuthority;
     }
 
     event ParticipantRegistered(address indexed account, ParticipantKind kind, bytes32 identityHash, bool contractWallet);
@@ -40,6 +42,8 @@ interface IParticipantRegister {
     /// @notice The participant is under a freeze order (Art. 6.3).
     error ParticipantIsFrozen(address account);
     error ParticipantNotFrozen(address account);
+    /// @notice The freeze was ordered by the authority; only the authority lifts it.
+    error ParticipantFrozenByAuthority(address account);
     error FreezeReasonMissing();
     error DisclosureAlreadyAcknowledged(address account, uint32 version);
     /// @notice The participant has not acknowledged the current risk disclosure (Art. 6.4).
@@ -49,7 +53,7 @@ interface IParticipantRegister {
 
     /**
      * @notice Admits `account` after the operator's KYC (Art. 6.3).
-     * Requirements: caller holds OPERATOR_ROLE; `account` not zero and not registered; `kind` set;
+     * Requirements: caller holds OPERATOR_ROLE and an active permit; `account` not zero and not registered; `kind` set;
      * `identityHash` non-zero.
      */
     function registerParticipant(address account, ParticipantKind kind, bytes32 identityHash) external;
@@ -70,27 +74,29 @@ interface IParticipantRegister {
 
     /**
      * @notice Removes `account`: it can no longer send or receive. Units it holds stay recorded and can be
-     * moved by a forced transfer.
-     * Requirements: caller holds OPERATOR_ROLE; `account` registered.
+     * moved by a forced transfer. A freeze survives deregistration: registering the account again keeps it.
+     * Requirements: caller holds OPERATOR_ROLE and an active permit; `account` registered.
      */
     function deregisterParticipant(address account) external;
 
     /**
      * @notice Re-reads whether `account` has code (a contract wallet deployed after registration).
-     * Requirements: caller holds OPERATOR_ROLE; `account` registered.
+     * Requirements: caller holds OPERATOR_ROLE and an active permit; `account` registered.
      */
     function refreshWalletKind(address account) external;
 
     /**
-     * @notice Freezes `account` entirely: it can neither send nor receive (Art. 6.3).
-     * Requirements: caller holds AUTHORITY_ROLE or OPERATOR_ROLE; `account` registered and not frozen;
-     * `reason` non-empty.
+     * @notice Freezes `account` entirely: it can neither send nor receive (Art. 6.3). The freeze records whether the
+     * authority ordered it; the authority may take over an operator's freeze, never the reverse.
+     * Requirements: caller holds AUTHORITY_ROLE, or OPERATOR_ROLE and an active permit; `account` registered and
+     * not frozen (or frozen by an operator, when the caller is the authority); `reason` non-empty.
      */
     function freezeParticipant(address account, string calldata reason) external;
 
     /**
      * @notice Lifts a freeze.
-     * Requirements: caller holds AUTHORITY_ROLE or OPERATOR_ROLE; `account` frozen; `reason` non-empty.
+     * Requirements: caller holds AUTHORITY_ROLE, or OPERATOR_ROLE and an active permit and the freeze is an
+     * operator's; `account` frozen; `reason` non-empty.
      */
     function unfreezeParticipant(address account, string calldata reason) external;
 
@@ -103,7 +109,7 @@ interface IParticipantRegister {
     /**
      * @notice Records an acknowledgement signed by `account` as EIP-712 typed data
      * `DisclosureAcknowledgement(address account,uint32 version,bytes32 documentHash,uint256 deadline)`.
-     * Requirements: caller holds OPERATOR_ROLE; `account` registered; `version` current; `deadline` not passed;
+     * Requirements: caller holds OPERATOR_ROLE and an active permit; `account` registered; `version` current; `deadline` not passed;
      * the signature is `account`'s (ECDSA, or ERC-1271 for contract wallets).
      */
     function acknowledgeDisclosureBySig(address account, uint32 version, uint256 deadline, bytes calldata signature)

@@ -23,11 +23,16 @@ interface IPermitRegister {
         string scope;
     }
 
-    /// @notice The hot part of an entry, packed into one slot because every posting reads it.
+    /**
+     * @notice The hot part of an entry, packed into one slot because every posting reads it.
+     * @dev `operatorRole` mirrors OPERATOR_ROLE (kept by the grant and revoke hooks), so that "holds the role and an
+     * active permit", the condition of every operator power, is one storage read.
+     */
     struct PermitState {
         PermitStatus status;
         uint64 suspendedUntil;
         uint64 grantedAt;
+        bool operatorRole;
     }
 
     event PermitGranted(address indexed operator, string legalName, string bin, string permitNumber, string scope);
@@ -85,7 +90,8 @@ interface IPermitRegister {
      */
     function revokePermit(address operator, string calldata courtDecision) external;
 
-    /// @notice Whether `operator` may post issuances and transfers at this moment (Art. 6.1).
+    /// @notice Whether `operator` may use any operator power at this moment (Art. 6.1): it holds OPERATOR_ROLE and a
+    /// permit that is active now.
     function isPermitted(address operator) external view returns (bool);
 
     /**

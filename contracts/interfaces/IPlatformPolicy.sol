@@ -38,7 +38,8 @@ interface IPlatformPolicy {
     /**
      * @notice Publishes a new risk disclosure version; it is current at once and every participant must
      * acknowledge it before acquiring or disposing of assets again (Art. 6.4).
-     * Requirements: caller holds AUTHORITY_ROLE or OPERATOR_ROLE; `documentHash` non-zero; `uri` non-empty.
+     * Requirements: caller holds AUTHORITY_ROLE, or OPERATOR_ROLE and an active permit; `documentHash` non-zero;
+     * `uri` non-empty.
      */
     function publishDisclosure(bytes32 documentHash, string calldata uri) external returns (uint32 version);
 

@@ -33,7 +33,11 @@ interface ISecuredAssetLedger {
         AuthorizationExpired,
         NonceMismatch,
         SignatureInvalid,
-        ZeroAmount
+        ZeroAmount,
+        /// @dev a transfer to oneself would post a record and spend a nonce while nothing changes hands
+        SelfTransfer,
+        /// @dev the sender's nonce for this asset reached its maximum: advancing it would wrap to an unused value
+        NonceExhausted
     }
 
     /// @notice Legal ground of a forced transfer.
@@ -61,14 +65,16 @@ interface ISecuredAssetLedger {
     }
 
     /**
-     * @notice A verifier's attestation that collateral exists and belongs to `owner` (Art. 5.1.6, 6.5, 6.8),
-     * signed as EIP-712 `CollateralAttestation(address owner,bytes32 evidenceHash,bytes32 assetType,uint256 nonce,uint256 expiry)`
+     * @notice A verifier's attestation that collateral exists and belongs to `owner` (Art. 5.1.6, 6.5, 6.8) and
+     * secures `units` units, signed as EIP-712
+     * `CollateralAttestation(address owner,bytes32 evidenceHash,bytes32 assetType,uint256 units,uint256 nonce,uint256 expiry)`
      * in this contract's domain (chain id and address). `nonce` is the owner's issuance nonce: usable once.
      */
     struct CollateralAttestation {
         address owner;
         bytes32 evidenceHash;
         bytes32 assetType;
+        uint256 units;
         uint256 nonce;
         uint256 expiry;
         address verifier;
@@ -142,6 +148,11 @@ interface ISecuredAssetLedger {
         bytes32 ref,
         uint256 postedAt
     );
+    /// @notice Units of `tokenId` held by `account` frozen by an order of `orderedBy`; while `byAuthority`, only the
+    /// authority changes them (Art. 6.3). Emitted beside ERC-7943's Frozen.
+    event FrozenUnitsOrdered(
+        address indexed account, uint256 indexed tokenId, address indexed orderedBy, uint256 amount, bool byAuthority
+    );
     /// @notice One authorization of a batch was refused; the others went on.
     event AuthorizationRejected(uint256 indexed index, address indexed from, uint256 nonce, TransferCheck reason);
 
@@ -160,6 +171,7 @@ interface ISecuredAssetLedger {
     error CollateralAttestationUsed(address owner, uint256 nonce);
     error CollateralVerifierNotTrusted(address verifier);
     error CollateralAttestationSignatureInvalid(address verifier);
+    error CollateralUnitsMismatch(uint256 attested, uint256 requested);
     error IssuanceRequestExpired(uint256 deadline, uint256 now_);
     error IssuanceRequestSignatureInvalid(address owner);
 
@@ -171,22 +183,36 @@ interface ISecuredAssetLedger {
     error TransferAuthorizationExpired(uint256 deadline, uint256 now_);
     error TransferNonceMismatch(address from, uint256 assetId, uint256 expected, uint256 given);
     error TransferSignatureInvalid(address from);
-    error TransferRefused(TransferCheck reason);
+    error TransferToSelf(address account);
+    error TransferNonceExhausted(address from, uint256 assetId);
     error BatchLengthMismatch(uint256 authorizations, uint256 signatures);
     error BatchEmpty();
     error InsufficientBalance(address account, uint256 assetId, uint256 balance, uint256 needed);
     error ForcedTransferBasisMissing();
     error ReasonMissing();
     error ObligationsOutstanding(uint256 assetId, uint256 supply);
-    error NotIssuer(address account, uint256 assetId);
+    error IssuerSignatureInvalid(address issuer, uint256 assetId);
+    error ObligationsDeclarationExpired(uint256 deadline, uint256 now_);
     error DecisionChangeWhileClosed(uint256 assetId);
+    error DecisionChangeExpired(uint256 deadline, uint256 now_);
+    /// @notice This signed change was applied already: an issuer's signature changes the document once.
+    error DecisionChangeReplayed(bytes32 digest);
+    /// @notice The units were frozen by the authority; only the authority changes them.
+    error FrozenUnitsOrderedByAuthority(address account, uint256 assetId);
+    /// @notice ERC-1155 operator approvals are disabled: units move only by the holder, a relayed holder signature
+    /// or an authority order, each under the platform's rules (docs/design.md "Approvals").
+    error ApprovalsDisabled();
+    /// @notice The constructor needs the designated authority.
+    error LedgerAuthorityMissing();
 
     /**
      * @notice Issues a new secured digital asset to the attested owner (Art. 5, 6.5, 6.7, 6.8, 7).
-     * `ownerSignature` is the owner's EIP-712 `IssuanceRequest(address owner,bytes32 assetType,bytes32 decisionHash,bytes32 issuerDetailsHash,uint256 units,bytes32 evidenceHash,uint256 nonce,uint256 deadline)`
-     * where decisionHash = the decision's documentHash and issuerDetailsHash = keccak256(abi.encode(legalName, bin, registeredAddress)).
-     * Requirements: platform not paused; caller holds an active permit; `assetType` recognised; the decision and
-     * issuer details complete; the attestation signed by a VERIFIER, unexpired, unused and for the same type;
+     * `ownerSignature` is the owner's EIP-712 `IssuanceRequest(address owner,bytes32 assetType,bytes32 decisionHash,string decisionUri,bytes32 rightsType,string rightsExtent,bytes32 issuerDetailsHash,uint256 units,bytes32 evidenceHash,address verifier,uint256 nonce,uint256 deadline)`
+     * where decisionHash = the decision's documentHash and issuerDetailsHash = keccak256(abi.encode(legalName, bin, registeredAddress)):
+     * every field the ledger stores or publishes about the issuance is the owner's.
+     * Requirements: platform not paused; caller holds OPERATOR_ROLE and an active permit; `assetType` recognised;
+     * the decision and issuer details complete; the attestation signed by a VERIFIER, unexpired, unused and for the
+     * same type and units;
      * the owner's signature valid and unexpired; the owner registered, not frozen, and has acknowledged the
      * current risk disclosure.
      */
@@ -202,15 +228,17 @@ interface ISecuredAssetLedger {
     /**
      * @notice Relays one holder-signed transfer. The contract verifies the holder's signature itself, so an
      * operator cannot move holdings on its own.
-     * Requirements: caller holds an active permit; the signature is `auth.from`'s; unexpired; nonce is next;
-     * every transfer rule holds (see checkTransfer).
+     * Requirements: caller holds OPERATOR_ROLE and an active permit; the signature is `auth.from`'s; unexpired; nonce
+     * is next; `to` is not `from`; every transfer rule holds (see checkTransfer).
      */
     function transferWithAuthorization(TransferAuthorization calldata auth, bytes calldata signature) external;
 
     /**
      * @notice Relays many holder-signed transfers; each is checked on its own: a refused one (one to the zero
-     * address included) emits AuthorizationRejected and the rest go on.
-     * Requirements: caller holds an active permit; equal, non-zero lengths.
+     * address or to its own sender included) emits AuthorizationRejected and the rest go on. A recipient that is a
+     * registered contract wallet and rejects the units in its ERC-1155 hook reverts the whole batch: the hook runs
+     * after the posting, so the gateway sends transfers to contract wallets one by one.
+     * Requirements: caller holds OPERATOR_ROLE and an active permit; equal, non-zero lengths.
      * @return posted how many were posted
      */
     function transferBatchWithAuthorization(TransferAuthorization[] calldata auths, bytes[] calldata signatures)
@@ -226,7 +254,8 @@ interface ISecuredAssetLedger {
     /**
      * @notice Relays a holder-signed redemption: EIP-712
      * `Redemption(address holder,uint256 assetId,uint256 amount,uint256 nonce,uint256 deadline,bytes32 ref)`.
-     * Requirements: caller holds an active permit; as redeem; the signature, deadline and nonce valid.
+     * Requirements: caller holds OPERATOR_ROLE and an active permit; as redeem; the signature, deadline and nonce
+     * valid.
      */
     function redeemWithAuthorization(
         address holder,
@@ -241,19 +270,28 @@ interface ISecuredAssetLedger {
     /**
      * @notice The issuer declares its obligations to all holders fulfilled (Art. 7.1): the decision no longer
      * has to stay public and the asset is closed.
-     * Requirements: caller is the issuer, or holds an active permit and relays the issuer's EIP-712
+     * Requirements: caller is the issuer, or holds OPERATOR_ROLE and an active permit and relays the issuer's EIP-712
      * `ObligationsFulfilled(uint256 assetId,uint256 deadline)` signature (pass an empty signature for a direct
      * call); no units outstanding.
      */
     function declareObligationsFulfilled(uint256 assetId, uint256 deadline, bytes calldata issuerSignature) external;
 
     /**
-     * @notice Records a change of the decision document while it must stay public (Art. 7.1).
-     * Requirements: caller holds an active permit; asset not closed; `newHash` non-zero; `newUri` and `reason`
-     * non-empty.
+     * @notice Records a change of the decision document while it must stay public (Art. 7.1), ordered by the issuer:
+     * `issuerSignature` is the issuer's EIP-712
+     * `DecisionChange(uint256 assetId,bytes32 previousHash,bytes32 newHash,string newUri,string reason,uint256 deadline)`,
+     * usable once. DecisionDocumentChanged carries the previous and the new hash.
+     * Requirements: caller holds OPERATOR_ROLE and an active permit; asset not closed; `newHash` non-zero; `newUri`
+     * and `reason` non-empty; the signature is the issuer's, unexpired and not used before.
      */
-    function changeDecisionDocument(uint256 assetId, bytes32 newHash, string calldata newUri, string calldata reason)
-        external;
+    function changeDecisionDocument(
+        uint256 assetId,
+        bytes32 newHash,
+        string calldata newUri,
+        string calldata reason,
+        uint256 deadline,
+        bytes calldata issuerSignature
+    ) external;
 
     /// @notice Suspends circulation of an asset. Requirements: AUTHORITY_ROLE; asset active; reason non-empty.
     function suspendAsset(uint256 assetId, string calldata reason) external;
@@ -263,8 +301,9 @@ interface ISecuredAssetLedger {
 
     /**
      * @notice Moves units on a legal ground (court decision, inheritance, lost key), recorded like any other
-     * movement. The sender's freezes do not apply; the recipient must be registered, not frozen and have
-     * acknowledged the current disclosure.
+     * movement. The sender's freezes do not apply, and only the frozen units the transfer takes are released (when
+     * more is frozen than held, the rest stays frozen for units received later, as ERC-7943 orders); the recipient
+     * must be registered, not frozen and have acknowledged the current disclosure.
      * Requirements: AUTHORITY_ROLE; `basis` set; `ref` non-zero; `from` and `to` not zero and different (a
      * forced transfer never creates or destroys units); balance sufficient.
      */

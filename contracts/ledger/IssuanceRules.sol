@@ -16,11 +16,15 @@ import {IdentificationNumber} from "./IdentificationNumber.sol";
  */
 library IssuanceRules {
     bytes32 private constant ATTESTATION_TYPEHASH = keccak256(
-        "CollateralAttestation(address owner,bytes32 evidenceHash,bytes32 assetType,uint256 nonce,uint256 expiry)"
+        "CollateralAttestation(address owner,bytes32 evidenceHash,bytes32 assetType,uint256 units,uint256 nonce,uint256 expiry)"
     );
     bytes32 private constant ISSUANCE_TYPEHASH = keccak256(
-        "IssuanceRequest(address owner,bytes32 assetType,bytes32 decisionHash,bytes32 issuerDetailsHash,uint256 units,bytes32 evidenceHash,uint256 nonce,uint256 deadline)"
+        "IssuanceRequest(address owner,bytes32 assetType,bytes32 decisionHash,string decisionUri,bytes32 rightsType,string rightsExtent,bytes32 issuerDetailsHash,uint256 units,bytes32 evidenceHash,address verifier,uint256 nonce,uint256 deadline)"
     );
+    bytes32 private constant DECISION_CHANGE_TYPEHASH = keccak256(
+        "DecisionChange(uint256 assetId,bytes32 previousHash,bytes32 newHash,string newUri,string reason,uint256 deadline)"
+    );
+    bytes32 private constant OBLIGATIONS_TYPEHASH = keccak256("ObligationsFulfilled(uint256 assetId,uint256 deadline)");
 
     /**
      * @notice Checks decision, issuer details, attestation and the owner's request; returns the issuer details hash
@@ -38,28 +42,73 @@ library IssuanceRules {
     ) external view returns (bytes32 detailsHash) {
         _checkDecision(decision);
         detailsHash = _checkIssuerDetails(issuer);
-        _checkAttestation(domainSeparator, assetType, att);
+        _checkAttestation(domainSeparator, assetType, decision.units, att);
 
-        // Art. 6.5: the initiator is the owner, who signs the request.
+        // Art. 6.5: the initiator is the owner, who signs the request: every field stored or published is signed.
         if (block.timestamp > requestDeadline) {
             revert ISecuredAssetLedger.IssuanceRequestExpired(requestDeadline, block.timestamp);
         }
-        bytes32 structHash = keccak256(
-            abi.encode(
-                ISSUANCE_TYPEHASH,
-                att.owner,
-                assetType,
-                decision.documentHash,
-                detailsHash,
-                decision.units,
-                att.evidenceHash,
-                att.nonce,
-                requestDeadline
-            )
+        bytes32 digest = MessageHashUtils.toTypedDataHash(
+            domainSeparator, _requestHash(assetType, decision, detailsHash, att, requestDeadline)
         );
-        bytes32 digest = MessageHashUtils.toTypedDataHash(domainSeparator, structHash);
         if (!SignatureValidation.isValidNow(att.owner, digest, ownerSignature)) {
             revert ISecuredAssetLedger.IssuanceRequestSignatureInvalid(att.owner);
+        }
+    }
+
+    /**
+     * @notice Checks the issuer's order to change the decision document (Art. 7.1) and returns its EIP-712 digest,
+     * which the ledger spends so that the order applies once.
+     * @param previousHash the decision's hash now: an order made for another version does not apply
+     */
+    function checkDecisionChange(
+        bytes32 domainSeparator,
+        address issuer,
+        uint256 assetId,
+        bytes32 previousHash,
+        bytes32 newHash,
+        string calldata newUri,
+        string calldata reason,
+        uint256 deadline,
+        bytes calldata issuerSignature
+    ) external view returns (bytes32 digest) {
+        if (newHash == bytes32(0)) revert ISecuredAssetLedger.IssuanceDecisionHashMissing();
+        if (bytes(newUri).length == 0) revert ISecuredAssetLedger.IssuanceDecisionURIMissing();
+        if (bytes(reason).length == 0) revert ISecuredAssetLedger.ReasonMissing();
+        if (block.timestamp > deadline) revert ISecuredAssetLedger.DecisionChangeExpired(deadline, block.timestamp);
+        bytes32 structHash = keccak256(
+            abi.encode(
+                DECISION_CHANGE_TYPEHASH,
+                assetId,
+                previousHash,
+                newHash,
+                keccak256(bytes(newUri)),
+                keccak256(bytes(reason)),
+                deadline
+            )
+        );
+        digest = MessageHashUtils.toTypedDataHash(domainSeparator, structHash);
+        if (!SignatureValidation.isValidNow(issuer, digest, issuerSignature)) {
+            revert ISecuredAssetLedger.IssuerSignatureInvalid(issuer, assetId);
+        }
+    }
+
+    /// @notice Checks the issuer's signed declaration that its obligations are fulfilled (Art. 7.1).
+    function checkObligationsDeclaration(
+        bytes32 domainSeparator,
+        address issuer,
+        uint256 assetId,
+        uint256 deadline,
+        bytes calldata issuerSignature
+    ) external view {
+        if (block.timestamp > deadline) {
+            revert ISecuredAssetLedger.ObligationsDeclarationExpired(deadline, block.timestamp);
+        }
+        bytes32 digest = MessageHashUtils.toTypedDataHash(
+            domainSeparator, keccak256(abi.encode(OBLIGATIONS_TYPEHASH, assetId, deadline))
+        );
+        if (!SignatureValidation.isValidNow(issuer, digest, issuerSignature)) {
+            revert ISecuredAssetLedger.IssuerSignatureInvalid(issuer, assetId);
         }
     }
 
@@ -84,6 +133,31 @@ library IssuanceRules {
         );
     }
 
+    /// @dev The owner's IssuanceRequest struct hash (EIP-712: strings are hashed).
+    function _requestHash(
+        bytes32 assetType,
+        ISecuredAssetLedger.IssuanceDecision calldata decision,
+        bytes32 detailsHash,
+        ISecuredAssetLedger.CollateralAttestation calldata att,
+        uint256 requestDeadline
+    ) private pure returns (bytes32) {
+        bytes memory head = abi.encode(
+            ISSUANCE_TYPEHASH,
+            att.owner,
+            assetType,
+            decision.documentHash,
+            keccak256(bytes(decision.uri)),
+            decision.rightsType,
+            keccak256(bytes(decision.rightsExtent))
+        );
+        return keccak256(
+            abi.encodePacked(
+                head,
+                abi.encode(detailsHash, decision.units, att.evidenceHash, att.verifier, att.nonce, requestDeadline)
+            )
+        );
+    }
+
     function _checkDecision(ISecuredAssetLedger.IssuanceDecision calldata decision) private pure {
         if (decision.documentHash == bytes32(0)) revert ISecuredAssetLedger.IssuanceDecisionHashMissing();
         if (bytes(decision.uri).length == 0) revert ISecuredAssetLedger.IssuanceDecisionURIMissing();
@@ -104,19 +178,21 @@ library IssuanceRules {
         return keccak256(abi.encode(issuer.legalName, issuer.bin, issuer.registeredAddress));
     }
 
-    /// @dev Art. 5.1.6, 6.8: collateral attested for this owner and type, unexpired, signed by the verifier.
+    /// @dev Art. 5.1.6, 6.8: collateral attested for this owner, type and units, unexpired, signed by the verifier.
     function _checkAttestation(
         bytes32 domainSeparator,
         bytes32 assetType,
+        uint256 units,
         ISecuredAssetLedger.CollateralAttestation calldata att
     ) private view {
         if (att.evidenceHash == bytes32(0)) revert ISecuredAssetLedger.CollateralEvidenceMissing();
         if (att.assetType != assetType) revert ISecuredAssetLedger.CollateralAssetTypeMismatch(att.assetType, assetType);
+        if (att.units != units) revert ISecuredAssetLedger.CollateralUnitsMismatch(att.units, units);
         if (block.timestamp > att.expiry) {
             revert ISecuredAssetLedger.CollateralAttestationExpired(att.expiry, block.timestamp);
         }
         bytes32 structHash = keccak256(
-            abi.encode(ATTESTATION_TYPEHASH, att.owner, att.evidenceHash, att.assetType, att.nonce, att.expiry)
+            abi.encode(ATTESTATION_TYPEHASH, att.owner, att.evidenceHash, att.assetType, att.units, att.nonce, att.expiry)
         );
         bytes32 digest = MessageHashUtils.toTypedDataHash(domainSeparator, structHash);
         if (!SignatureValidation.isValidNow(att.verifier, digest, att.signature)) {

@@ -4,6 +4,7 @@ pragma solidity ^0.8.28;
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IAssetTypeRegister} from "../interfaces/IAssetTypeRegister.sol";
 import {PlatformRoles} from "../access/PlatformRoles.sol";
+import {RegisterRules} from "./RegisterRules.sol";
 
 /**
  * @title AssetTypeRegister
@@ -18,14 +19,7 @@ abstract contract AssetTypeRegister is IAssetTypeRegister, AccessControl {
         external
         onlyRole(PlatformRoles.AUTHORITY)
     {
-        if (code == bytes32(0) || bytes(name).length == 0) revert AssetTypeInvalid(code);
-        if (category == AssetCategory.None || category >= AssetCategory.Money) {
-            revert AssetTypeCategoryNotEligible(code, category);
-        }
-        if (_assetTypes[code].listed) revert AssetTypeAlreadyListed(code);
-
-        _assetTypes[code] = AssetType(true, category, name);
-        emit AssetTypeListed(code, name, category);
+        RegisterRules.listAssetType(_assetTypes, code, name, category);
     }
 
     /// @inheritdoc IAssetTypeRegister

@@ -3,8 +3,7 @@ pragma solidity ^0.8.28;
 
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {IParticipantRegister} from "../interfaces/IParticipantRegister.sol";
-import {PlatformRoles} from "../access/PlatformRoles.sol";
-import {SignatureValidation} from "../access/SignatureValidation.sol";
+import {RegisterRules} from "./RegisterRules.sol";
 import {PlatformPolicy} from "./PlatformPolicy.sol";
 
 /**
@@ -14,17 +13,12 @@ import {PlatformPolicy} from "./PlatformPolicy.sol";
  * goes on-chain; the record itself stays with the operator.
  */
 abstract contract ParticipantRegister is IParticipantRegister, PlatformPolicy, EIP712 {
-    bytes32 private constant ACKNOWLEDGEMENT_TYPEHASH =
-        keccak256("DisclosureAcknowledgement(address account,uint32 version,bytes32 documentHash,uint256 deadline)");
-
     mapping(address account => Participant) private _participants;
     mapping(address account => bytes32) private _identityHashes;
 
     /// @inheritdoc IParticipantRegister
-    function registerParticipant(address account, ParticipantKind kind, bytes32 identityHash)
-        external
-        onlyRole(PlatformRoles.OPERATOR)
-    {
+    function registerParticipant(address account, ParticipantKind kind, bytes32 identityHash) external {
+        _checkOperator(_msgSender());
         _register(account, kind, identityHash);
     }
 
@@ -36,22 +30,26 @@ abstract contract ParticipantRegister is IParticipantRegister, PlatformPolicy, E
         uint32 version,
         uint256 deadline,
         bytes calldata signature
-    ) external onlyRole(PlatformRoles.OPERATOR) {
+    ) external {
+        _checkOperator(_msgSender());
         _register(account, kind, identityHash);
         _checkAcknowledgementSignature(account, version, deadline, signature);
         _acknowledge(account, version, _msgSender());
     }
 
     /// @inheritdoc IParticipantRegister
-    function deregisterParticipant(address account) external onlyRole(PlatformRoles.OPERATOR) {
-        _requireRegistered(account);
-        delete _participants[account];
+    function deregisterParticipant(address account) external {
+        _checkOperator(_msgSender());
+        Participant storage p = _requireRegistered(account);
+        // A freeze outlives the registration, so that deregistering and registering again cannot lift it.
+        _participants[account] = Participant(ParticipantKind.None, p.frozen, false, 0, 0, p.frozenByAuthority);
         delete _identityHashes[account];
         emit ParticipantDeregistered(account);
     }
 
     /// @inheritdoc IParticipantRegister
-    function refreshWalletKind(address account) external onlyRole(PlatformRoles.OPERATOR) {
+    function refreshWalletKind(address account) external {
+        _checkOperator(_msgSender());
         Participant storage p = _requireRegistered(account);
         bool contractWallet = account.code.length != 0;
         if (p.contractWallet != contractWallet) {
@@ -62,22 +60,14 @@ abstract contract ParticipantRegister is IParticipantRegister, PlatformPolicy, E
 
     /// @inheritdoc IParticipantRegister
     function freezeParticipant(address account, string calldata reason) external {
-        _checkAuthorityOrOperator(_msgSender());
-        Participant storage p = _requireRegistered(account);
-        if (p.frozen) revert ParticipantIsFrozen(account);
-        if (bytes(reason).length == 0) revert FreezeReasonMissing();
-        p.frozen = true;
-        emit ParticipantFrozen(account, _msgSender(), reason);
+        bool byAuthority = _checkAuthorityOrOperator(_msgSender());
+        RegisterRules.freeze(_requireRegistered(account), account, byAuthority, reason);
     }
 
     /// @inheritdoc IParticipantRegister
     function unfreezeParticipant(address account, string calldata reason) external {
-        _checkAuthorityOrOperator(_msgSender());
-        Participant storage p = _participants[account];
-        if (!p.frozen) revert ParticipantNotFrozen(account);
-        if (bytes(reason).length == 0) revert FreezeReasonMissing();
-        p.frozen = false;
-        emit ParticipantUnfrozen(account, _msgSender(), reason);
+        bool byAuthority = _checkAuthorityOrOperator(_msgSender());
+        RegisterRules.unfreeze(_participants[account], account, byAuthority, reason);
     }
 
     /// @inheritdoc IParticipantRegister
@@ -88,8 +78,8 @@ abstract contract ParticipantRegister is IParticipantRegister, PlatformPolicy, E
     /// @inheritdoc IParticipantRegister
     function acknowledgeDisclosureBySig(address account, uint32 version, uint256 deadline, bytes calldata signature)
         external
-        onlyRole(PlatformRoles.OPERATOR)
     {
+        _checkOperator(_msgSender());
         _checkAcknowledgementSignature(account, version, deadline, signature);
         _acknowledge(account, version, _msgSender());
     }
@@ -121,15 +111,7 @@ abstract contract ParticipantRegister is IParticipantRegister, PlatformPolicy, E
     }
 
     function _register(address account, ParticipantKind kind, bytes32 identityHash) private {
-        if (account == address(0)) revert ParticipantInvalidAccount(account);
-        if (kind == ParticipantKind.None) revert ParticipantKindInvalid();
-        if (identityHash == bytes32(0)) revert ParticipantIdentityHashMissing();
-        if (_participants[account].kind != ParticipantKind.None) revert ParticipantAlreadyRegistered(account);
-
-        bool contractWallet = account.code.length != 0;
-        _participants[account] = Participant(kind, false, contractWallet, 0, uint64(block.timestamp));
-        _identityHashes[account] = identityHash;
-        emit ParticipantRegistered(account, kind, identityHash, contractWallet);
+        RegisterRules.register(_participants[account], _identityHashes, account, kind, identityHash);
     }
 
     function _requireRegistered(address account) private view returns (Participant storage p) {
@@ -141,11 +123,9 @@ abstract contract ParticipantRegister is IParticipantRegister, PlatformPolicy, E
         private
         view
     {
-        if (block.timestamp > deadline) revert AcknowledgementExpired(deadline);
-        bytes32 digest = _hashTypedDataV4(
-            keccak256(abi.encode(ACKNOWLEDGEMENT_TYPEHASH, account, version, _disclosureHash(version), deadline))
+        RegisterRules.checkAcknowledgement(
+            _domainSeparatorV4(), account, version, _disclosureHash(version), deadline, signature
         );
-        if (!SignatureValidation.isValidNow(account, digest, signature)) revert AcknowledgementSignatureInvalid(account);
     }
 
     function _acknowledge(address account, uint32 version, address relayedBy) private {

@@ -4,7 +4,7 @@ pragma solidity ^0.8.28;
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IPermitRegister} from "../interfaces/IPermitRegister.sol";
 import {PlatformRoles} from "../access/PlatformRoles.sol";
-import {IdentificationNumber} from "../ledger/IdentificationNumber.sol";
+import {RegisterRules} from "./RegisterRules.sol";
 
 /**
  * @title PermitRegister
@@ -23,15 +23,11 @@ abstract contract PermitRegister is IPermitRegister, AccessControl {
         if (operator == address(0)) revert PermitInvalidOperator(operator);
         PermitStatus status = _permitStates[operator].status;
         if (status != PermitStatus.None && status != PermitStatus.Revoked) revert PermitAlreadyGranted(operator);
-        if (bytes(details.legalName).length == 0) revert PermitDetailMissing("legalName");
-        if (bytes(details.bin).length == 0) revert PermitDetailMissing("bin");
-        if (!IdentificationNumber.isValid(bytes(details.bin))) revert PermitIdentificationNumberInvalid(details.bin);
-        if (bytes(details.permitNumber).length == 0) revert PermitDetailMissing("permitNumber");
-        if (bytes(details.scope).length == 0) revert PermitDetailMissing("scope");
+        bytes32 detailsHash = RegisterRules.permitDetailsHash(details);
 
-        _permitStates[operator] = PermitState(PermitStatus.Active, 0, uint64(block.timestamp));
-        _permitDetailsHashes[operator] =
-            keccak256(abi.encode(details.legalName, details.bin, details.permitNumber, details.scope));
+        _permitStates[operator] =
+            PermitState(PermitStatus.Active, 0, uint64(block.timestamp), hasRole(PlatformRoles.OPERATOR, operator));
+        _permitDetailsHashes[operator] = detailsHash;
         emit PermitGranted(operator, details.legalName, details.bin, details.permitNumber, details.scope);
     }
 
@@ -40,15 +36,7 @@ abstract contract PermitRegister is IPermitRegister, AccessControl {
         external
         onlyRole(PlatformRoles.AUTHORITY)
     {
-        PermitState storage state = _permitStates[operator];
-        if (state.status == PermitStatus.None) revert PermitNotFound(operator);
-        if (!_isPermitted(state)) revert PermitNotActive(operator);
-        if (bytes(reason).length == 0) revert PermitReasonMissing();
-        if (until <= block.timestamp) revert PermitSuspensionEndNotInFuture(until, block.timestamp);
-
-        state.status = PermitStatus.Suspended;
-        state.suspendedUntil = until;
-        emit PermitSuspended(operator, reason, until);
+        RegisterRules.suspendPermit(_permitStates[operator], operator, reason, until);
     }
 
     /// @inheritdoc IPermitRegister
@@ -64,14 +52,7 @@ abstract contract PermitRegister is IPermitRegister, AccessControl {
 
     /// @inheritdoc IPermitRegister
     function revokePermit(address operator, string calldata courtDecision) external onlyRole(PlatformRoles.AUTHORITY) {
-        PermitState storage state = _permitStates[operator];
-        if (state.status == PermitStatus.None) revert PermitNotFound(operator);
-        if (state.status == PermitStatus.Revoked) revert PermitAlreadyRevoked(operator);
-        if (bytes(courtDecision).length == 0) revert PermitReasonMissing();
-
-        state.status = PermitStatus.Revoked;
-        state.suspendedUntil = 0;
-        emit PermitRevoked(operator, courtDecision);
+        RegisterRules.revokePermit(_permitStates[operator], operator, courtDecision);
     }
 
     /// @inheritdoc IPermitRegister
@@ -84,14 +65,29 @@ abstract contract PermitRegister is IPermitRegister, AccessControl {
         return (_permitStates[operator], _permitDetailsHashes[operator]);
     }
 
-    /// @dev Reverts unless `operator` may post now (Art. 6.1).
-    function _checkPermitted(address operator) internal view {
-        if (!isPermitted(operator)) revert OperatorNotPermitted(operator);
+    /**
+     * @dev The one check of every operator power (Art. 6.1, docs/design.md "Roles"): `account` holds OPERATOR_ROLE and
+     * a permit active now. A suspended or revoked operator can do nothing, whatever its roles.
+     */
+    function _checkOperator(address account) internal view {
+        PermitState storage state = _permitStates[account];
+        if (!state.operatorRole) revert AccessControlUnauthorizedAccount(account, PlatformRoles.OPERATOR);
+        if (!_isPermitted(state)) revert OperatorNotPermitted(account);
+    }
+
+    /// @dev Keeps the role's mirror in the permit slot (see PermitState.operatorRole).
+    function _grantRole(bytes32 role, address account) internal virtual override returns (bool granted) {
+        granted = super._grantRole(role, account);
+        if (granted && role == PlatformRoles.OPERATOR) _permitStates[account].operatorRole = true;
+    }
+
+    /// @dev Keeps the role's mirror in the permit slot (see PermitState.operatorRole).
+    function _revokeRole(bytes32 role, address account) internal virtual override returns (bool revoked) {
+        revoked = super._revokeRole(role, account);
+        if (revoked && role == PlatformRoles.OPERATOR) _permitStates[account].operatorRole = false;
     }
 
     function _isPermitted(PermitState storage state) private view returns (bool) {
-        PermitStatus status = state.status;
-        return status == PermitStatus.Active
-            || (status == PermitStatus.Suspended && block.timestamp >= state.suspendedUntil);
+        return state.operatorRole && RegisterRules.isActive(state);
     }
 }

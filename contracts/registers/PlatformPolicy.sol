@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.28;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IPlatformPolicy} from "../interfaces/IPlatformPolicy.sol";
 import {PlatformRoles} from "../access/PlatformRoles.sol";
+import {PermitRegister} from "./PermitRegister.sol";
+import {RegisterRules} from "./RegisterRules.sol";
 
 /**
  * @title PlatformPolicy
@@ -11,7 +12,7 @@ import {PlatformRoles} from "../access/PlatformRoles.sol";
  * @dev Both live in one slot because every transfer reads both; OpenZeppelin's Pausable keeps its flag in a slot
  * of its own, which would cost every transfer another cold read.
  */
-abstract contract PlatformPolicy is IPlatformPolicy, AccessControl {
+abstract contract PlatformPolicy is IPlatformPolicy, PermitRegister {
     struct PolicyState {
         bool paused;
         uint32 disclosureVersion;
@@ -37,11 +38,9 @@ abstract contract PlatformPolicy is IPlatformPolicy, AccessControl {
     /// @inheritdoc IPlatformPolicy
     function publishDisclosure(bytes32 documentHash, string calldata uri) external returns (uint32 version) {
         _checkAuthorityOrOperator(_msgSender());
-        if (documentHash == bytes32(0) || bytes(uri).length == 0) revert DisclosureInvalid();
         version = _policy.disclosureVersion + 1;
         _policy.disclosureVersion = version;
-        _disclosures[version] = Disclosure(documentHash, uri, uint64(block.timestamp));
-        emit DisclosurePublished(version, documentHash, uri);
+        RegisterRules.publishDisclosure(_disclosures, version, documentHash, uri);
     }
 
     /// @inheritdoc IPlatformPolicy
@@ -72,10 +71,14 @@ abstract contract PlatformPolicy is IPlatformPolicy, AccessControl {
         return _disclosures[version].documentHash;
     }
 
-    /// @dev Freezes and disclosures are ordered by the authority or by an operator (Art. 6.3, 6.4).
-    function _checkAuthorityOrOperator(address account) internal view {
-        if (!hasRole(PlatformRoles.AUTHORITY, account) && !hasRole(PlatformRoles.OPERATOR, account)) {
-            revert AccessNeitherAuthorityNorOperator(account);
-        }
+    /**
+     * @dev Freezes and disclosures are ordered by the authority or by an operator (Art. 6.3, 6.4); an operator needs
+     * an active permit ({_checkOperator}). Returns whether the order is the authority's.
+     */
+    function _checkAuthorityOrOperator(address account) internal view returns (bool byAuthority) {
+        if (hasRole(PlatformRoles.AUTHORITY, account)) return true;
+        if (!hasRole(PlatformRoles.OPERATOR, account)) revert AccessNeitherAuthorityNorOperator(account);
+        _checkOperator(account);
+        return false;
     }
 }

@@ -1,7 +1,8 @@
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
 
 /**
- * Deploys the secured digital asset platform: the IssuanceRules library and the SecuredAssetLedger linked to it.
+ * Deploys the secured digital asset platform: the IssuanceRules and RegisterRules libraries and the SecuredAssetLedger
+ * linked to them.
  * Parameters: `authority` (admin of all roles, keeper of the registers), `operator` (first platform operator; it
  * still needs a permit from the authority to post), `verifier` (first collateral verifier). The deployer receives
  * no role.
@@ -12,9 +13,10 @@ export default buildModule("SecuredAssetPlatform", (m) => {
   const verifier = m.getParameter<string>("verifier");
 
   const issuanceRules = m.library("IssuanceRules");
+  const registerRules = m.library("RegisterRules");
   const ledger = m.contract("SecuredAssetLedger", [authority, operator, verifier], {
-    libraries: { IssuanceRules: issuanceRules },
+    libraries: { IssuanceRules: issuanceRules, RegisterRules: registerRules },
   });
 
-  return { ledger, issuanceRules };
+  return { ledger, issuanceRules, registerRules };
 });

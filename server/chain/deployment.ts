@@ -2,13 +2,14 @@ import { readFile, writeFile, mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { Provider, Signer } from "ethers";
 import { z } from "zod";
-import { IssuanceRules__factory, SecuredAssetLedger__factory } from "../../typechain-types";
+import { IssuanceRules__factory, RegisterRules__factory, SecuredAssetLedger__factory } from "../../typechain-types";
 
 /** The file that tells the gateway where the platform lives on a chain. */
 export const deploymentSchema = z.object({
   chainId: z.number().int().positive(),
   ledger: z.string().regex(/^0x[0-9a-fA-F]{40}$/),
   issuanceRules: z.string().regex(/^0x[0-9a-fA-F]{40}$/),
+  registerRules: z.string().regex(/^0x[0-9a-fA-F]{40}$/),
   deployBlock: z.number().int().nonnegative(),
   authority: z.string(),
   operator: z.string(),
@@ -35,7 +36,7 @@ export async function isDeployedOn(provider: Provider, d: Deployment): Promise<b
 }
 
 /**
- * Deploys the IssuanceRules library and the ledger linked to it. The deployer gets no role: `authority`,
+ * Deploys the IssuanceRules and RegisterRules libraries and the ledger linked to them. The deployer gets no role: `authority`,
  * `operator` and `verifier` do. (Operators deploying to a real network use the Ignition module instead.)
  */
 export async function deployPlatform(
@@ -43,9 +44,13 @@ export async function deployPlatform(
   roles: { authority: string; operator: string; verifier: string },
 ): Promise<Deployment> {
   const rules = await new IssuanceRules__factory(deployer).deploy();
-  await rules.waitForDeployment();
+  const registerRules = await new RegisterRules__factory(deployer).deploy();
+  await Promise.all([rules.waitForDeployment(), registerRules.waitForDeployment()]);
   const factory = new SecuredAssetLedger__factory(
-    { "contracts/ledger/IssuanceRules.sol:IssuanceRules": await rules.getAddress() },
+    {
+      "contracts/ledger/IssuanceRules.sol:IssuanceRules": await rules.getAddress(),
+      "contracts/registers/RegisterRules.sol:RegisterRules": await registerRules.getAddress(),
+    },
     deployer,
   );
   const ledger = await factory.deploy(roles.authority, roles.operator, roles.verifier);
@@ -56,6 +61,7 @@ export async function deployPlatform(
     chainId: Number(chainId),
     ledger: await ledger.getAddress(),
     issuanceRules: await rules.getAddress(),
+    registerRules: await registerRules.getAddress(),
     deployBlock: receipt.blockNumber,
     ...roles,
   };

@@ -40,6 +40,7 @@ export const ATTESTATION_TYPES: Record<string, TypedDataField[]> = {
     { name: "owner", type: "address" },
     { name: "evidenceHash", type: "bytes32" },
     { name: "assetType", type: "bytes32" },
+    { name: "units", type: "uint256" },
     { name: "nonce", type: "uint256" },
     { name: "expiry", type: "uint256" },
   ],
@@ -50,10 +51,26 @@ export const ISSUANCE_TYPES: Record<string, TypedDataField[]> = {
     { name: "owner", type: "address" },
     { name: "assetType", type: "bytes32" },
     { name: "decisionHash", type: "bytes32" },
+    { name: "decisionUri", type: "string" },
+    { name: "rightsType", type: "bytes32" },
+    { name: "rightsExtent", type: "string" },
     { name: "issuerDetailsHash", type: "bytes32" },
     { name: "units", type: "uint256" },
     { name: "evidenceHash", type: "bytes32" },
+    { name: "verifier", type: "address" },
     { name: "nonce", type: "uint256" },
+    { name: "deadline", type: "uint256" },
+  ],
+};
+
+/** The issuer's order to change the decision document (Art. 7.1); `previousHash` is the decision's hash now. */
+export const DECISION_CHANGE_TYPES: Record<string, TypedDataField[]> = {
+  DecisionChange: [
+    { name: "assetId", type: "uint256" },
+    { name: "previousHash", type: "bytes32" },
+    { name: "newHash", type: "bytes32" },
+    { name: "newUri", type: "string" },
+    { name: "reason", type: "string" },
     { name: "deadline", type: "uint256" },
   ],
 };
@@ -93,4 +110,63 @@ export interface IssuerDetails {
 /** keccak256(abi.encode(legalName, bin, registeredAddress)), as the ledger binds issuer details to an asset. */
 export function issuerDetailsHash(d: IssuerDetails): string {
   return keccak256(AbiCoder.defaultAbiCoder().encode(["string", "string", "string"], [d.legalName, d.bin, d.registeredAddress]));
+}
+
+/** The decision as the ledger receives it (ISecuredAssetLedger.IssuanceDecision). */
+export interface IssuanceDecision {
+  documentHash: string;
+  uri: string;
+  rightsType: string;
+  rightsExtent: string;
+  units: bigint | string | number;
+}
+
+/**
+ * The owner's `IssuanceRequest` message: every field the ledger stores or publishes about the issuance (decision
+ * hash, URI, rights type and extent, issuer details, units, collateral evidence, verifier), so that whoever relays
+ * the request cannot change any of them.
+ */
+export function issuanceRequestMessage(r: {
+  owner: string;
+  assetType: string;
+  decision: IssuanceDecision;
+  issuer: IssuerDetails;
+  evidenceHash: string;
+  verifier: string;
+  nonce: bigint | string | number;
+  deadline: bigint | string | number;
+}) {
+  return {
+    owner: r.owner,
+    assetType: r.assetType,
+    decisionHash: r.decision.documentHash,
+    decisionUri: r.decision.uri,
+    rightsType: r.decision.rightsType,
+    rightsExtent: r.decision.rightsExtent,
+    issuerDetailsHash: issuerDetailsHash(r.issuer),
+    units: BigInt(r.decision.units),
+    evidenceHash: r.evidenceHash,
+    verifier: r.verifier,
+    nonce: BigInt(r.nonce),
+    deadline: BigInt(r.deadline),
+  };
+}
+
+/** The verifier's `CollateralAttestation` message: the collateral secures `units` units of `assetType` for `owner`. */
+export function attestationMessage(a: {
+  owner: string;
+  evidenceHash: string;
+  assetType: string;
+  units: bigint | string | number;
+  nonce: bigint | string | number;
+  expiry: bigint | string | number;
+}) {
+  return {
+    owner: a.owner,
+    evidenceHash: a.evidenceHash,
+    assetType: a.assetType,
+    units: BigInt(a.units),
+    nonce: BigInt(a.nonce),
+    expiry: BigInt(a.expiry),
+  };
 }

@@ -9,7 +9,8 @@
 import { AbiCoder, ZeroAddress, dataSlice, keccak256 } from "ethers";
 
 export const FAR_DEADLINE = 4_000_000_000n;
-export const UINT112_MAX = (1n << 112n) - 1n;
+/** Frozen units are kept as uint96 (a balance never exceeds a supply, which fits in uint96). */
+export const UINT96_MAX = (1n << 96n) - 1n;
 /** The first record of an asset chains to a zero head (bytes24). */
 export const ZERO_HEAD = "0x" + "00".repeat(24);
 
@@ -18,7 +19,8 @@ export const Code = {
   Ok: 0, PlatformPaused: 1, OperatorNotPermitted: 2, AssetNotActive: 3, SenderNotRegistered: 4,
   RecipientNotRegistered: 5, SenderFrozen: 6, RecipientFrozen: 7, SenderNotAcknowledged: 8,
   RecipientNotAcknowledged: 9, InsufficientBalance: 10, InsufficientUnfrozenBalance: 11,
-  AuthorizationExpired: 12, NonceMismatch: 13, SignatureInvalid: 14, ZeroAmount: 15,
+  AuthorizationExpired: 12, NonceMismatch: 13, SignatureInvalid: 14, ZeroAmount: 15, SelfTransfer: 16,
+  NonceExhausted: 17,
 } as const;
 
 export const Status = { None: 0, Active: 1, Suspended: 2, Closed: 3 } as const;
@@ -40,6 +42,8 @@ export function refuse(error: string, args?: readonly (string | bigint | number 
 export interface ParticipantState {
   kind: number;
   frozen: boolean;
+  /** the freeze was the authority's: an operator cannot lift it */
+  frozenByAuthority: boolean;
   acknowledged: number;
 }
 
@@ -52,6 +56,8 @@ export interface AssetState {
   redeemed: bigint;
   balances: Map<string, bigint>;
   frozen: Map<string, bigint>;
+  /** accounts whose frozen units were ordered by the authority */
+  frozenByAuthority: Set<string>;
   nonces: Map<string, bigint>;
   /** records the model expects on-chain (including pending ones of the current step) */
   recordCount: bigint;
@@ -108,6 +114,8 @@ export class LedgerModel {
   disclosureVersion = 0;
   readonly disclosureHashes = new Map<number, string>();
   readonly participants = new Map<string, ParticipantState>();
+  /** freezes of deregistered accounts: they survive and come back with a new registration */
+  readonly survivingFreezes = new Map<string, { frozenByAuthority: boolean }>();
   readonly assets: AssetState[] = [];
   /** `${owner}:${nonce}` of consumed collateral attestations */
   readonly usedAttestations = new Set<string>();
@@ -188,6 +196,7 @@ export class LedgerModel {
     const asset = this.asset(id);
     if (asset === undefined) return refuse("AssetNotFound", [id], Code.AssetNotActive);
     if (asset.status !== Status.Active) return refuse("AssetNotActive", [id, asset.status], Code.AssetNotActive);
+    if (from === to) return refuse("TransferToSelf", [from], Code.SelfTransfer);
     if (from !== ZeroAddress) {
       if (!forced) {
         const r = this.participantRefusal(from, true);
@@ -221,6 +230,20 @@ export class LedgerModel {
    * Applies one posting that the rules allowed and queues its record. Throws if the model itself would let
    * an ineligible participant receive or send, so a model bug cannot hide a contract bug.
    */
+  /** Registers `a`; a freeze that survived its deregistration comes back. */
+  register(a: string, kind: number, acknowledged: number): void {
+    const surviving = this.survivingFreezes.get(a);
+    this.survivingFreezes.delete(a);
+    this.participants.set(a, { kind, frozen: surviving !== undefined, frozenByAuthority: surviving?.frozenByAuthority ?? false, acknowledged });
+  }
+
+  /** Deregisters `a`, keeping its freeze. */
+  deregister(a: string): void {
+    const p = this.participants.get(a);
+    if (p?.frozen) this.survivingFreezes.set(a, { frozenByAuthority: p.frozenByAuthority });
+    this.participants.delete(a);
+  }
+
   post(p: { from: string; to: string; id: bigint; amount: bigint; ref: string; forced?: boolean; nextNonce?: bigint }): void {
     const asset = this.asset(p.id);
     if (asset === undefined) throw new Error(`model: posting on unknown asset ${p.id}`);
@@ -233,7 +256,17 @@ export class LedgerModel {
       if (remaining < 0n) throw new Error("model: negative balance");
       asset.balances.set(p.from, remaining);
       if (p.nextNonce !== undefined) asset.nonces.set(p.from, p.nextNonce);
-      if (p.forced && this.frozenOf(p.id, p.from) > remaining) asset.frozen.set(p.from, remaining);
+      if (p.forced) {
+        // ERC-7943: only the frozen units the transfer takes are released.
+        const balance = remaining + p.amount;
+        const frozen = this.frozenOf(p.id, p.from);
+        const unfrozen = balance > frozen ? balance - frozen : 0n;
+        if (p.amount > unfrozen) {
+          const left = frozen - (p.amount - unfrozen);
+          asset.frozen.set(p.from, left);
+          if (left === 0n) asset.frozenByAuthority.delete(p.from);
+        }
+      }
     }
     if (p.to === ZeroAddress) {
       asset.supply -= p.amount;
@@ -250,13 +283,13 @@ export class LedgerModel {
     const count = this.assets.length;
     const saved = this.assets.map((a) => ({
       a, supply: a.supply, redeemed: a.redeemed, recordCount: a.recordCount,
-      balances: new Map(a.balances), frozen: new Map(a.frozen), nonces: new Map(a.nonces),
+      balances: new Map(a.balances), frozen: new Map(a.frozen), frozenByAuthority: new Set(a.frozenByAuthority), nonces: new Map(a.nonces),
     }));
     const pending = [...this.pending];
     return () => {
       this.assets.length = count;
       for (const s of saved) {
-        Object.assign(s.a, { supply: s.supply, redeemed: s.redeemed, recordCount: s.recordCount, balances: s.balances, frozen: s.frozen, nonces: s.nonces });
+        Object.assign(s.a, { supply: s.supply, redeemed: s.redeemed, recordCount: s.recordCount, balances: s.balances, frozen: s.frozen, frozenByAuthority: s.frozenByAuthority, nonces: s.nonces });
       }
       this.pending = pending;
     };
@@ -273,6 +306,7 @@ export class LedgerModel {
       redeemed: 0n,
       balances: new Map(),
       frozen: new Map(),
+      frozenByAuthority: new Set(),
       nonces: new Map(),
       recordCount: 0n,
       recordHead: ZERO_HEAD,

@@ -9,7 +9,9 @@ import {
   OBLIGATIONS_TYPES,
   REDEMPTION_TYPES,
   TRANSFER_TYPES,
-  issuerDetailsHash,
+  DECISION_CHANGE_TYPES,
+  attestationMessage,
+  issuanceRequestMessage,
   ledgerDomain,
   type IssuerDetails,
   type TransferAuthorization,
@@ -27,7 +29,8 @@ export const Check = {
   Ok: 0n, PlatformPaused: 1n, OperatorNotPermitted: 2n, AssetNotActive: 3n, SenderNotRegistered: 4n,
   RecipientNotRegistered: 5n, SenderFrozen: 6n, RecipientFrozen: 7n, SenderNotAcknowledged: 8n,
   RecipientNotAcknowledged: 9n, InsufficientBalance: 10n, InsufficientUnfrozenBalance: 11n,
-  AuthorizationExpired: 12n, NonceMismatch: 13n, SignatureInvalid: 14n, ZeroAmount: 15n,
+  AuthorizationExpired: 12n, NonceMismatch: 13n, SignatureInvalid: 14n, ZeroAmount: 15n, SelfTransfer: 16n,
+  NonceExhausted: 17n,
 } as const;
 export const Basis = { None: 0, CourtDecision: 1, Inheritance: 2, LostKey: 3 } as const;
 
@@ -36,9 +39,12 @@ export const ISSUER: IssuerDetails = { legalName: "Steppe Grain LLP", bin: "1904
 export const FAR_FUTURE = 4_000_000_000n;
 
 export async function deployLedger(authority: string, operator: string, verifier: string): Promise<SecuredAssetLedger> {
-  const rules = await ethers.deployContract("IssuanceRules");
+  const [rules, registerRules] = await Promise.all([
+    ethers.deployContract("IssuanceRules"),
+    ethers.deployContract("RegisterRules"),
+  ]);
   const factory = await ethers.getContractFactory("SecuredAssetLedger", {
-    libraries: { IssuanceRules: await rules.getAddress() },
+    libraries: { IssuanceRules: await rules.getAddress(), RegisterRules: await registerRules.getAddress() },
   });
   const ledger = (await factory.deploy(authority, operator, verifier)) as unknown as SecuredAssetLedger;
   await ledger.waitForDeployment();
@@ -69,11 +75,23 @@ export async function signObligations(ledger: SecuredAssetLedger, issuer: Signer
   return issuer.signTypedData(await domainOf(ledger), OBLIGATIONS_TYPES, { assetId, deadline });
 }
 
+/** The issuer's signed order to change the decision document of `assetId` (Art. 7.1). */
+export async function signDecisionChange(
+  ledger: SecuredAssetLedger,
+  issuer: Signer,
+  c: { assetId: bigint; newHash: string; newUri: string; reason: string; deadline?: bigint; previousHash?: string },
+) {
+  const previousHash = c.previousHash ?? (await ledger.assetInfo(c.assetId)).decisionHash;
+  return issuer.signTypedData(await domainOf(ledger), DECISION_CHANGE_TYPES, {
+    assetId: c.assetId, previousHash, newHash: c.newHash, newUri: c.newUri, reason: c.reason, deadline: c.deadline ?? FAR_FUTURE,
+  });
+}
+
 export interface IssuanceInput {
   assetType: string;
   decision: { documentHash: string; uri: string; rightsType: string; rightsExtent: string; units: bigint };
   issuer: IssuerDetails;
-  attestation: { owner: string; evidenceHash: string; assetType: string; nonce: bigint; expiry: bigint; verifier: string; signature: string };
+  attestation: { owner: string; evidenceHash: string; assetType: string; units: bigint; nonce: bigint; expiry: bigint; verifier: string; signature: string };
   requestDeadline: bigint;
   ownerSignature: string;
 }
@@ -100,18 +118,19 @@ export async function buildIssuance(
     rightsExtent: "1 unit = 1 tonne of wheat, class 3, stored at Kostanay elevator",
     units,
   };
-  const attestationSignature = await verifier.signTypedData(domain, ATTESTATION_TYPES, {
-    owner: ownerAddress, evidenceHash, assetType, nonce, expiry,
-  });
-  const ownerSignature = await owner.signTypedData(domain, ISSUANCE_TYPES, {
-    owner: ownerAddress, assetType, decisionHash: decision.documentHash, issuerDetailsHash: issuerDetailsHash(ISSUER),
-    units, evidenceHash, nonce, deadline,
-  });
+  const verifierAddress = await verifier.getAddress();
+  const attestationSignature = await verifier.signTypedData(
+    domain, ATTESTATION_TYPES, attestationMessage({ owner: ownerAddress, evidenceHash, assetType, units, nonce, expiry }),
+  );
+  const ownerSignature = await owner.signTypedData(
+    domain, ISSUANCE_TYPES,
+    issuanceRequestMessage({ owner: ownerAddress, assetType, decision, issuer: ISSUER, evidenceHash, verifier: verifierAddress, nonce, deadline }),
+  );
   return {
     assetType,
     decision,
     issuer: { ...ISSUER },
-    attestation: { owner: ownerAddress, evidenceHash, assetType, nonce, expiry, verifier: await verifier.getAddress(), signature: attestationSignature },
+    attestation: { owner: ownerAddress, evidenceHash, assetType, units, nonce, expiry, verifier: verifierAddress, signature: attestationSignature },
     requestDeadline: deadline,
     ownerSignature,
   };

@@ -3,7 +3,7 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { ZeroAddress, ZeroHash, id as keccakText } from "ethers";
 import type { Signer, TypedDataDomain } from "ethers";
 import type { SecuredAssetLedger } from "../../typechain-types";
-import { ATTESTATION_TYPES, ISSUANCE_TYPES, issuerDetailsHash } from "../../server/chain/eip712";
+import { ATTESTATION_TYPES, ISSUANCE_TYPES, attestationMessage, issuanceRequestMessage, issuerDetailsHash } from "../../server/chain/eip712";
 import {
   GRAIN,
   ISSUER,
@@ -35,18 +35,20 @@ async function expectNothingRecorded(ledger: SecuredAssetLedger, owner: string, 
 
 async function resignAttestation(i: IssuanceInput, signer: Signer, domain: TypedDataDomain): Promise<IssuanceInput> {
   const a = i.attestation;
-  const signature = await signer.signTypedData(domain, ATTESTATION_TYPES, {
-    owner: a.owner, evidenceHash: a.evidenceHash, assetType: a.assetType, nonce: a.nonce, expiry: a.expiry,
-  });
+  const signature = await signer.signTypedData(domain, ATTESTATION_TYPES, attestationMessage(a));
   return { ...i, attestation: { ...a, signature } };
 }
 
-async function resignRequest(i: IssuanceInput, signer: Signer, domain: TypedDataDomain): Promise<IssuanceInput> {
-  const ownerSignature = await signer.signTypedData(domain, ISSUANCE_TYPES, {
-    owner: i.attestation.owner, assetType: i.assetType, decisionHash: i.decision.documentHash,
-    issuerDetailsHash: issuerDetailsHash(i.issuer), units: i.decision.units, evidenceHash: i.attestation.evidenceHash,
-    nonce: i.attestation.nonce, deadline: i.requestDeadline,
+function requestOf(i: IssuanceInput) {
+  const a = i.attestation;
+  return issuanceRequestMessage({
+    owner: a.owner, assetType: i.assetType, decision: i.decision, issuer: i.issuer, evidenceHash: a.evidenceHash,
+    verifier: a.verifier, nonce: a.nonce, deadline: i.requestDeadline,
   });
+}
+
+async function resignRequest(i: IssuanceInput, signer: Signer, domain: TypedDataDomain): Promise<IssuanceInput> {
+  const ownerSignature = await signer.signTypedData(domain, ISSUANCE_TYPES, requestOf(i));
   return { ...i, ownerSignature };
 }
 
@@ -105,9 +107,11 @@ describe("Issuance (Art. 5, 6.5, 6.7, 6.8, 7)", function () {
       await expectNothingRecorded(ledger, owner.address);
     });
 
-    it("when the posting account holds no permit then OperatorNotPermitted", async function () {
+    it("when the posting account holds neither the operator role nor a permit then AccessControlUnauthorizedAccount names the role", async function () {
       const { ledger, owner, outsider, next } = await loadFixture(issuanceFixture);
-      await expect(submitIssuance(ledger, outsider, next)).to.be.revertedWithCustomError(ledger, "OperatorNotPermitted").withArgs(outsider.address);
+      await expect(submitIssuance(ledger, outsider, next))
+        .to.be.revertedWithCustomError(ledger, "AccessControlUnauthorizedAccount")
+        .withArgs(outsider.address, keccakText("OPERATOR_ROLE"));
       await expectNothingRecorded(ledger, owner.address);
     });
 
@@ -292,10 +296,46 @@ describe("Issuance (Art. 5, 6.5, 6.7, 6.8, 7)", function () {
       await expectNothingRecorded(ledger, owner.address);
     });
 
-    it("when the operator alters the units after the owner signed then IssuanceRequestSignatureInvalid", async function () {
+    it("when the operator alters the units after the verifier attested them then CollateralUnitsMismatch", async function () {
       const { ledger, operator, owner, next } = await loadFixture(issuanceFixture);
       const altered = { ...next, decision: { ...next.decision, units: next.decision.units + 1n } };
       await expect(submitIssuance(ledger, operator, altered))
+        .to.be.revertedWithCustomError(ledger, "CollateralUnitsMismatch")
+        .withArgs(next.decision.units, next.decision.units + 1n);
+      await expectNothingRecorded(ledger, owner.address);
+    });
+
+    it("when the units of the attestation and the decision are both altered, the verifier's signature no longer holds", async function () {
+      const { ledger, operator, verifier, owner, next } = await loadFixture(issuanceFixture);
+      const units = next.decision.units * 2n;
+      const altered = { ...next, decision: { ...next.decision, units }, attestation: { ...next.attestation, units } };
+      await expect(submitIssuance(ledger, operator, altered))
+        .to.be.revertedWithCustomError(ledger, "CollateralAttestationSignatureInvalid")
+        .withArgs(verifier.address);
+      await expectNothingRecorded(ledger, owner.address);
+    });
+
+    // What the ledger stores or publishes about an issuance is the owner's: a relayer cannot change it.
+    for (const [field, change] of [
+      ["decision URI", (i: IssuanceInput) => ({ ...i, decision: { ...i.decision, uri: "https://evil.example/other.pdf" } })],
+      ["rights type", (i: IssuanceInput) => ({ ...i, decision: { ...i.decision, rightsType: keccakText("CLAIM_RIGHT") } })],
+      ["rights extent", (i: IssuanceInput) => ({ ...i, decision: { ...i.decision, rightsExtent: "1 unit = 1 kg of wheat" } })],
+      ["issuer's registered address", (i: IssuanceInput) => ({ ...i, issuer: { ...i.issuer, registeredAddress: "Almaty, Abai 1" } })],
+    ] as const) {
+      it(`when the operator changes the ${field} after the owner signed then IssuanceRequestSignatureInvalid and nothing is recorded`, async function () {
+        const { ledger, operator, owner, next } = await loadFixture(issuanceFixture);
+        await expect(submitIssuance(ledger, operator, change(next)))
+          .to.be.revertedWithCustomError(ledger, "IssuanceRequestSignatureInvalid")
+          .withArgs(owner.address);
+        await expectNothingRecorded(ledger, owner.address);
+      });
+    }
+
+    it("when the relayer substitutes another trusted verifier's attestation then IssuanceRequestSignatureInvalid: the owner named the verifier", async function () {
+      const { ledger, authority, operator, owner, outsider, next } = await loadFixture(issuanceFixture);
+      await ledger.connect(authority).grantRole(keccakText("VERIFIER_ROLE"), outsider.address);
+      const other = await resignAttestation({ ...next, attestation: { ...next.attestation, verifier: outsider.address } }, outsider, await domainOf(ledger));
+      await expect(submitIssuance(ledger, operator, other))
         .to.be.revertedWithCustomError(ledger, "IssuanceRequestSignatureInvalid")
         .withArgs(owner.address);
       await expectNothingRecorded(ledger, owner.address);

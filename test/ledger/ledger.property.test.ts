@@ -34,7 +34,8 @@ import {
   ISSUANCE_TYPES,
   REDEMPTION_TYPES,
   TRANSFER_TYPES,
-  issuerDetailsHash,
+  attestationMessage,
+  issuanceRequestMessage,
   ledgerDomain,
   type TransferAuthorization,
 } from "../../server/chain/eip712";
@@ -46,7 +47,7 @@ import {
   LedgerModel,
   OK,
   Status,
-  UINT112_MAX,
+  UINT96_MAX,
   fmtRecords,
   recomputeChain,
   refuse,
@@ -445,7 +446,7 @@ class Run {
     if (cmd.ack === "none") {
       expected = m.participant(a) ? refuse("ParticipantAlreadyRegistered", [a]) : OK;
       actual = await this.send(() => this.ledger.connect(this.operator).registerParticipant(a, cmd.pkind, identity, GAS));
-      if (expected.ok) m.participants.set(a, { kind: cmd.pkind, frozen: false, acknowledged: 0 });
+      if (expected.ok) m.register(a, cmd.pkind, 0);
     } else {
       const version = m.disclosureVersion;
       const domain = cmd.ack === "signed" ? this.domain : this.otherChainDomain;
@@ -457,7 +458,7 @@ class Run {
       else expected = OK;
       actual = await this.send(() =>
         this.ledger.connect(this.operator).registerParticipantWithAcknowledgement(a, cmd.pkind, identity, version, FAR_DEADLINE, signature, GAS));
-      if (expected.ok) m.participants.set(a, { kind: cmd.pkind, frozen: false, acknowledged: version });
+      if (expected.ok) m.register(a, cmd.pkind, version);
     }
     return { label: `register ${short(a)} kind ${cmd.pkind} ack=${cmd.ack}`, expected, actual, touched: { accounts: [a], assets: [] } };
   }
@@ -466,7 +467,7 @@ class Run {
     const a = this.pool[whoIdx].address;
     const expected = this.model.participant(a) ? OK : refuse("ParticipantNotRegistered", [a]);
     const actual = await this.send(() => this.ledger.connect(this.operator).deregisterParticipant(a, GAS));
-    if (expected.ok) this.model.participants.delete(a);
+    if (expected.ok) this.model.deregister(a);
     return { label: `deregister ${short(a)}`, expected, actual, touched: { accounts: [a], assets: [] } };
   }
 
@@ -554,16 +555,14 @@ class Run {
       const att = input.attestation;
       if (kind === "otherChain" || kind === "otherContract") {
         const domain = kind === "otherChain" ? this.otherChainDomain : this.otherContractDomain;
-        att.signature = await this.verifier.signTypedData(domain, ATTESTATION_TYPES, {
-          owner: att.owner, evidenceHash: att.evidenceHash, assetType: att.assetType, nonce: att.nonce, expiry: att.expiry,
-        });
+        att.signature = await this.verifier.signTypedData(domain, ATTESTATION_TYPES, attestationMessage(att));
         stored.attestationGenuine = false;
       }
       if (kind === "ownerOtherChain") {
-        input.ownerSignature = await owner.signTypedData(this.otherChainDomain, ISSUANCE_TYPES, {
-          owner: att.owner, assetType, decisionHash: input.decision.documentHash, issuerDetailsHash: issuerDetailsHash(ISSUER),
-          units: input.decision.units, evidenceHash: att.evidenceHash, nonce: att.nonce, deadline: input.requestDeadline,
-        });
+        input.ownerSignature = await owner.signTypedData(this.otherChainDomain, ISSUANCE_TYPES, issuanceRequestMessage({
+          owner: att.owner, assetType, decision: input.decision, issuer: ISSUER, evidenceHash: att.evidenceHash,
+          verifier: att.verifier, nonce: att.nonce, deadline: input.requestDeadline,
+        }));
         stored.ownerSignatureGenuine = false;
       }
       if (kind === "expired") {
@@ -640,7 +639,7 @@ class Run {
     if (canReceive !== m.eligible(to)) this.fail(`canReceive(${short(to)}) = ${canReceive}, the model says ${m.eligible(to)}`);
   }
 
-  /** safeBatchTransferFrom of two ids (possibly the same one twice): each passes the gate; one refusal reverts all. */
+  /** safeBatchTransferFrom of two ids (the same one twice is refused): each passes the gate; one refusal reverts all. */
   async directBatch(cmd: Extract<Cmd, { kind: "direct" }>, id: bigint, from: string, to: string, amount: bigint): Promise<StepResult> {
     const m = this.model;
     const id2 = this.assetId(cmd.asset < 0 ? 0 : cmd.asset + 1);
@@ -649,7 +648,8 @@ class Run {
     const restore = m.snapshot();
     let expected: Expectation = OK;
     for (const [i, idi] of ids.entries()) {
-      expected = m.rules(undefined, from, to, idi, amounts[i], false);
+      // The same asset twice would have each item checked against one balance: refused.
+      expected = i > 0 && idi === ids[0] ? refuse("TransferBatchDuplicateAsset", [idi]) : m.rules(undefined, from, to, idi, amounts[i], false);
       if (!expected.ok) break;
       m.post({ from, to, id: idi, amount: amounts[i], ref: ZeroHash });
     }
@@ -831,14 +831,22 @@ class Run {
     let actual: ChainOutcome;
     if (doFreeze) {
       if (!p) expected = refuse("ParticipantNotRegistered", [a]);
-      else if (p.frozen) expected = refuse("ParticipantIsFrozen", [a]);
+      // The authority may take over an operator's freeze; nothing else freezes a frozen participant.
+      else if (p.frozen && (p.frozenByAuthority || !cmd.byAuthority)) expected = refuse("ParticipantIsFrozen", [a]);
       else expected = OK;
       actual = await this.send(() => this.ledger.connect(by).freezeParticipant(a, reason, GAS));
-      if (expected.ok && p) p.frozen = true;
+      if (expected.ok && p) Object.assign(p, { frozen: true, frozenByAuthority: cmd.byAuthority });
     } else {
-      expected = p?.frozen ? OK : refuse("ParticipantNotFrozen", [a]);
+      const state = p ?? m.survivingFreezes.get(a);
+      const frozen = p ? p.frozen : state !== undefined;
+      if (!frozen) expected = refuse("ParticipantNotFrozen", [a]);
+      else if (state?.frozenByAuthority && !cmd.byAuthority) expected = refuse("ParticipantFrozenByAuthority", [a]);
+      else expected = OK;
       actual = await this.send(() => this.ledger.connect(by).unfreezeParticipant(a, reason, GAS));
-      if (expected.ok && p) p.frozen = false;
+      if (expected.ok) {
+        if (p) Object.assign(p, { frozen: false, frozenByAuthority: false });
+        else m.survivingFreezes.delete(a);
+      }
     }
     return { label: `${doFreeze ? "freeze" : "unfreeze"} ${short(a)}`, expected, actual, touched: { accounts: [a], assets: [] } };
   }
@@ -849,10 +857,19 @@ class Run {
     const a = this.fromOf(cmd.who, id);
     const amount = cmd.huge ? 1n << 120n : this.amountOf(cmd.amount, id, a);
     const asset = m.asset(id);
-    const expected = asset ? OK : refuse("AssetNotFound", [id]);
+    let expected: Expectation;
+    if (!asset) expected = refuse("AssetNotFound", [id]);
+    // An operator cannot change units the authority froze.
+    else if (asset.frozenByAuthority.has(a) && !cmd.byAuthority) expected = refuse("FrozenUnitsOrderedByAuthority", [a, id]);
+    else expected = OK;
     const actual = await this.send(() =>
       this.ledger.connect(cmd.byAuthority ? this.authority : this.operator).setFrozenTokens(a, id, amount, GAS));
-    if (expected.ok && asset) asset.frozen.set(a, amount > UINT112_MAX ? UINT112_MAX : amount);
+    if (expected.ok && asset) {
+      const frozen = amount > UINT96_MAX ? UINT96_MAX : amount;
+      asset.frozen.set(a, frozen);
+      if (cmd.byAuthority && frozen !== 0n) asset.frozenByAuthority.add(a);
+      else asset.frozenByAuthority.delete(a);
+    }
     return { label: `setFrozenTokens #${id} ${short(a)} ${amount}`, expected, actual, touched: { accounts: [a], assets: [id] } };
   }
 
@@ -1130,10 +1147,12 @@ class Run {
     for (const [i, a] of participantsToCheck.entries()) {
       const p = participants[i];
       const e = m.participant(a);
+      // A deregistered account keeps its freeze (and whose it was).
+      const surviving = m.survivingFreezes.get(a);
       const same = e
-        ? Number(p.kind) === e.kind && p.frozen === e.frozen && Number(p.acknowledgedVersion) === e.acknowledged
-        : Number(p.kind) === 0 && !p.frozen && Number(p.acknowledgedVersion) === 0;
-      if (!same) this.fail(`participant ${short(a)} is ${p.toString()}, the model says ${JSON.stringify(e ?? "not registered")}`);
+        ? Number(p.kind) === e.kind && p.frozen === e.frozen && p.frozenByAuthority === e.frozenByAuthority && Number(p.acknowledgedVersion) === e.acknowledged
+        : Number(p.kind) === 0 && p.frozen === (surviving !== undefined) && p.frozenByAuthority === (surviving?.frozenByAuthority ?? false) && Number(p.acknowledgedVersion) === 0;
+      if (!same) this.fail(`participant ${short(a)} is ${p.toString()}, the model says ${JSON.stringify(e ?? surviving ?? "not registered")}`);
     }
   }
 
@@ -1234,7 +1253,7 @@ async function setUpModel(run: Run, owner: string, onboarded: string[]): Promise
   const m = run.model;
   m.disclosureVersion = 1;
   m.disclosureHashes.set(1, keccakText("risk disclosure v1"));
-  for (const a of onboarded) m.participants.set(a, { kind: 1, frozen: false, acknowledged: 1 });
+  for (const a of onboarded) m.register(a, 1, 1);
   const units = 1_000_000n;
   m.usedAttestations.add(`${owner}:1`);
   m.createAsset(owner, units);

@@ -9,6 +9,7 @@ import {
   Check,
   FAR_FUTURE,
   Kind,
+  PERMIT,
   authorization,
   deployPlatformFixture,
   domainOf,
@@ -256,6 +257,7 @@ describe("Participant register (Art. 6.3, 6.4)", function () {
       const [, authority, operator, verifier, , , , carol] = await ethers.getSigners();
       const { deployLedger } = await import("../helpers/platform");
       const ledger = await deployLedger(authority.address, operator.address, verifier.address);
+      await ledger.connect(authority).grantPermit(operator.address, PERMIT);
       await ledger.connect(operator).registerParticipant(carol.address, Kind.NaturalPerson, kyc(carol.address));
       await expect(ledger.connect(carol).acknowledgeDisclosure(0n)).to.be.revertedWithCustomError(ledger, "DisclosureNotPublished");
       expect(await ledger.canReceive(carol.address)).to.equal(false);

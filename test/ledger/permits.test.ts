@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import { AbiCoder, ZeroAddress, ZeroHash, keccak256 } from "ethers";
+import { AbiCoder, ZeroAddress, ZeroHash, id as keccakText, keccak256 } from "ethers";
 import { PERMIT, authorization, buildIssuance, deployPlatformFixture, submitIssuance } from "../helpers/platform";
 import { PermitStatus } from "./support";
 
@@ -12,6 +12,7 @@ describe("Permit register (Art. 4.1.10, 4.1.14, 6.1, 6.2)", function () {
   describe("grant", function () {
     it("when the authority grants a permit with all details then the operator is permitted and PermitGranted carries the texts", async function () {
       const { ledger, authority, carol } = await loadFixture(deployPlatformFixture);
+      await ledger.connect(authority).grantRole(keccakText("OPERATOR_ROLE"), carol.address);
       expect(await ledger.isPermitted(carol.address)).to.equal(false);
       await expect(ledger.connect(authority).grantPermit(carol.address, PERMIT))
         .to.emit(ledger, "PermitGranted")
@@ -62,7 +63,7 @@ describe("Permit register (Art. 4.1.10, 4.1.14, 6.1, 6.2)", function () {
       await expect(ledger.connect(authority).grantPermit(carol.address, details))
         .to.emit(ledger, "PermitGranted")
         .withArgs(carol.address, details.legalName, details.bin, details.permitNumber, details.scope);
-      expect(await ledger.isPermitted(carol.address)).to.equal(true);
+      expect((await ledger.permitOf(carol.address))[0].status).to.equal(PermitStatus.Active);
     });
 
     it("when the operator address is zero then the grant is refused", async function () {

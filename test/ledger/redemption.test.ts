@@ -1,7 +1,9 @@
 import { expect } from "chai";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { ZeroAddress, ZeroHash, id as keccakText } from "ethers";
-import { Check, FAR_FUTURE, deployPlatformFixture, signObligations, signRedemption } from "../helpers/platform";
+import type { Signer } from "ethers";
+import type { SecuredAssetLedger } from "../../typechain-types";
+import { Check, FAR_FUTURE, deployPlatformFixture, signDecisionChange, signObligations, signRedemption } from "../helpers/platform";
 import { AssetStatus, recordsIn } from "./support";
 
 const REF = keccakText("redemption order 5");
@@ -112,13 +114,13 @@ describe("Redemption and end of obligations (Art. 7.1)", function () {
         .withArgs(alice.address);
     });
 
-    it("when the relayer holds no permit then OperatorNotPermitted", async function () {
+    it("when the relayer is no operator then AccessControlUnauthorizedAccount names the role", async function () {
       const { ledger, alice, outsider, assetId } = await loadFixture(redemptionFixture);
       const r = { holder: alice.address, assetId, amount: 1n, nonce: 0n, deadline: FAR_FUTURE, ref: REF };
       const signature = await signRedemption(ledger, alice, r);
       await expect(ledger.connect(outsider).redeemWithAuthorization(r.holder, r.assetId, r.amount, r.nonce, r.deadline, r.ref, signature))
-        .to.be.revertedWithCustomError(ledger, "OperatorNotPermitted")
-        .withArgs(outsider.address);
+        .to.be.revertedWithCustomError(ledger, "AccessControlUnauthorizedAccount")
+        .withArgs(outsider.address, keccakText("OPERATOR_ROLE"));
       expect(await ledger.nonceOf(alice.address, assetId)).to.equal(0n);
     });
   });
@@ -152,30 +154,30 @@ describe("Redemption and end of obligations (Art. 7.1)", function () {
       expect((await ledger.assetInfo(assetId)).status).to.equal(AssetStatus.Closed);
     });
 
-    it("when the relayed declaration is signed by someone other than the issuer then NotIssuer", async function () {
-      const { ledger, operator, alice, assetId } = await loadFixture(redeemedFixture);
+    it("when the relayed declaration is signed by someone other than the issuer then IssuerSignatureInvalid", async function () {
+      const { ledger, operator, owner, alice, assetId } = await loadFixture(redeemedFixture);
       const signature = await signObligations(ledger, alice, assetId);
       await expect(ledger.connect(operator).declareObligationsFulfilled(assetId, FAR_FUTURE, signature))
-        .to.be.revertedWithCustomError(ledger, "NotIssuer")
-        .withArgs(operator.address, assetId);
+        .to.be.revertedWithCustomError(ledger, "IssuerSignatureInvalid")
+        .withArgs(owner.address, assetId);
     });
 
-    it("when the relayed declaration has expired then TransferAuthorizationExpired", async function () {
+    it("when the relayed declaration has expired then ObligationsDeclarationExpired", async function () {
       const { ledger, operator, owner, assetId } = await loadFixture(redeemedFixture);
       const deadline = BigInt(await time.latest()) + 60n;
       const signature = await signObligations(ledger, owner, assetId, deadline);
       await time.setNextBlockTimestamp(deadline + 1n);
       await expect(ledger.connect(operator).declareObligationsFulfilled(assetId, deadline, signature))
-        .to.be.revertedWithCustomError(ledger, "TransferAuthorizationExpired")
+        .to.be.revertedWithCustomError(ledger, "ObligationsDeclarationExpired")
         .withArgs(deadline, deadline + 1n);
     });
 
-    it("when someone who is neither the issuer nor a permitted operator declares then OperatorNotPermitted", async function () {
+    it("when someone who is neither the issuer nor an operator declares then AccessControlUnauthorizedAccount", async function () {
       const { ledger, owner, outsider, assetId } = await loadFixture(redeemedFixture);
       const signature = await signObligations(ledger, owner, assetId);
       await expect(ledger.connect(outsider).declareObligationsFulfilled(assetId, FAR_FUTURE, signature))
-        .to.be.revertedWithCustomError(ledger, "OperatorNotPermitted")
-        .withArgs(outsider.address);
+        .to.be.revertedWithCustomError(ledger, "AccessControlUnauthorizedAccount")
+        .withArgs(outsider.address, keccakText("OPERATOR_ROLE"));
     });
 
     it("when the asset does not exist then AssetNotFound", async function () {
@@ -184,49 +186,96 @@ describe("Redemption and end of obligations (Art. 7.1)", function () {
     });
   });
 
-  describe("decision document while it must stay public (Art. 7.1)", function () {
-    it("when an operator changes the decision document then DecisionDocumentChanged carries old and new and the asset points to the new one", async function () {
-      const { ledger, operator, issuance, assetId } = await loadFixture(redemptionFixture);
-      const newUri = "https://steppegrain.kz/decisions/2026-01-amended.pdf";
-      await expect(ledger.connect(operator).changeDecisionDocument(assetId, NEW_DECISION, newUri, "typo in annex 2"))
+  describe("decision document while it must stay public (Art. 7.1): changed only on the issuer's signed order", function () {
+    const NEW_URI = "https://steppegrain.kz/decisions/2026-01-amended.pdf";
+    const REASON = "typo in annex 2";
+
+    async function change(ledger: SecuredAssetLedger, relayer: Signer, assetId: bigint, c: { newHash: string; newUri: string; reason: string; deadline?: bigint }, signature: string) {
+      return ledger.connect(relayer).changeDecisionDocument(assetId, c.newHash, c.newUri, c.reason, c.deadline ?? FAR_FUTURE, signature);
+    }
+
+    it("when the issuer signs the change and an operator relays it then DecisionDocumentChanged carries old and new and the asset points to the new one", async function () {
+      const { ledger, operator, owner, issuance, assetId } = await loadFixture(redemptionFixture);
+      const c = { newHash: NEW_DECISION, newUri: NEW_URI, reason: REASON };
+      const signature = await signDecisionChange(ledger, owner, { assetId, ...c });
+      await expect(change(ledger, operator, assetId, c, signature))
         .to.emit(ledger, "DecisionDocumentChanged")
-        .withArgs(assetId, issuance.decision.documentHash, NEW_DECISION, newUri, "typo in annex 2", operator.address);
+        .withArgs(assetId, issuance.decision.documentHash, NEW_DECISION, NEW_URI, REASON, operator.address);
       const info = await ledger.assetInfo(assetId);
       expect(info.decisionHash).to.equal(NEW_DECISION);
-      expect(info.decisionURI).to.equal(newUri);
-      expect(await ledger.uri(assetId)).to.equal(newUri);
+      expect(info.decisionURI).to.equal(NEW_URI);
+      expect(await ledger.uri(assetId)).to.equal(NEW_URI);
+    });
+
+    it("when the operator changes the URI, hash or reason the issuer signed, or someone else signed, then IssuerSignatureInvalid and nothing changes", async function () {
+      const { ledger, operator, owner, alice, issuance, assetId } = await loadFixture(redemptionFixture);
+      const c = { newHash: NEW_DECISION, newUri: NEW_URI, reason: REASON };
+      const byIssuer = await signDecisionChange(ledger, owner, { assetId, ...c });
+      for (const altered of [{ ...c, newUri: "https://evil.example/decision.pdf" }, { ...c, newHash: keccakText("other") }, { ...c, reason: "other" }]) {
+        await expect(change(ledger, operator, assetId, altered, byIssuer)).to.be.revertedWithCustomError(ledger, "IssuerSignatureInvalid").withArgs(owner.address, assetId);
+      }
+      const byAlice = await signDecisionChange(ledger, alice, { assetId, ...c });
+      await expect(change(ledger, operator, assetId, c, byAlice)).to.be.revertedWithCustomError(ledger, "IssuerSignatureInvalid").withArgs(owner.address, assetId);
+      await expect(change(ledger, operator, assetId, c, "0x")).to.be.revertedWithCustomError(ledger, "IssuerSignatureInvalid");
+      expect((await ledger.assetInfo(assetId)).decisionHash).to.equal(issuance.decision.documentHash);
+    });
+
+    it("when a signed change is relayed twice, or an order back to an earlier document is replayed, then DecisionChangeReplayed", async function () {
+      const { ledger, operator, owner, issuance, assetId } = await loadFixture(redemptionFixture);
+      const original = { newHash: issuance.decision.documentHash, newUri: issuance.decision.uri, reason: "back to the original" };
+      const amended = { newHash: NEW_DECISION, newUri: NEW_URI, reason: REASON };
+      const toAmended = await signDecisionChange(ledger, owner, { assetId, ...amended });
+      await change(ledger, operator, assetId, amended, toAmended);
+      // The same order again: its previous hash no longer matches, so the signature does not fit the current state.
+      await expect(change(ledger, operator, assetId, amended, toAmended)).to.be.revertedWithCustomError(ledger, "IssuerSignatureInvalid");
+      const toOriginal = await signDecisionChange(ledger, owner, { assetId, ...original });
+      await change(ledger, operator, assetId, original, toOriginal);
+      // A-B-A: the first order fits again, but it was spent.
+      await expect(change(ledger, operator, assetId, amended, toAmended)).to.be.revertedWithCustomError(ledger, "DecisionChangeReplayed");
+      expect((await ledger.assetInfo(assetId)).decisionHash).to.equal(issuance.decision.documentHash);
+    });
+
+    it("when the issuer's order has expired then DecisionChangeExpired", async function () {
+      const { ledger, operator, owner, assetId } = await loadFixture(redemptionFixture);
+      const deadline = BigInt(await time.latest()) + 60n;
+      const c = { newHash: NEW_DECISION, newUri: NEW_URI, reason: REASON, deadline };
+      const signature = await signDecisionChange(ledger, owner, { assetId, ...c });
+      await time.setNextBlockTimestamp(deadline + 1n);
+      await expect(change(ledger, operator, assetId, c, signature)).to.be.revertedWithCustomError(ledger, "DecisionChangeExpired").withArgs(deadline, deadline + 1n);
     });
 
     it("when the new hash, URI or reason is missing then IssuanceDecisionHashMissing, IssuanceDecisionURIMissing or ReasonMissing", async function () {
-      const { ledger, operator, assetId } = await loadFixture(redemptionFixture);
-      await expect(ledger.connect(operator).changeDecisionDocument(assetId, ZeroHash, "https://x", "r")).to.be.revertedWithCustomError(
-        ledger,
-        "IssuanceDecisionHashMissing",
-      );
-      await expect(ledger.connect(operator).changeDecisionDocument(assetId, NEW_DECISION, "", "r")).to.be.revertedWithCustomError(
-        ledger,
-        "IssuanceDecisionURIMissing",
-      );
-      await expect(ledger.connect(operator).changeDecisionDocument(assetId, NEW_DECISION, "https://x", "")).to.be.revertedWithCustomError(
-        ledger,
-        "ReasonMissing",
-      );
+      const { ledger, operator, owner, assetId } = await loadFixture(redemptionFixture);
+      const cases: [Parameters<typeof change>[3], string][] = [
+        [{ newHash: ZeroHash, newUri: "https://x", reason: "r" }, "IssuanceDecisionHashMissing"],
+        [{ newHash: NEW_DECISION, newUri: "", reason: "r" }, "IssuanceDecisionURIMissing"],
+        [{ newHash: NEW_DECISION, newUri: "https://x", reason: "" }, "ReasonMissing"],
+      ];
+      for (const [c, error] of cases) {
+        const signature = await signDecisionChange(ledger, owner, { assetId, ...c });
+        await expect(change(ledger, operator, assetId, c, signature)).to.be.revertedWithCustomError(ledger, error);
+      }
     });
 
-    it("when the caller holds no permit then OperatorNotPermitted; an unknown asset is AssetNotFound", async function () {
-      const { ledger, operator, owner, assetId } = await loadFixture(redemptionFixture);
-      await expect(ledger.connect(owner).changeDecisionDocument(assetId, NEW_DECISION, "https://x", "r"))
-        .to.be.revertedWithCustomError(ledger, "OperatorNotPermitted")
-        .withArgs(owner.address);
-      await expect(ledger.connect(operator).changeDecisionDocument(99n, NEW_DECISION, "https://x", "r"))
-        .to.be.revertedWithCustomError(ledger, "AssetNotFound")
-        .withArgs(99n);
+    it("when the issuer itself, an operator without a permit, or anyone else relays then it is refused; an unknown asset is AssetNotFound", async function () {
+      const { ledger, authority, operator, owner, assetId } = await loadFixture(redemptionFixture);
+      const c = { newHash: NEW_DECISION, newUri: NEW_URI, reason: REASON };
+      const signature = await signDecisionChange(ledger, owner, { assetId, ...c });
+      await expect(change(ledger, owner, assetId, c, signature))
+        .to.be.revertedWithCustomError(ledger, "AccessControlUnauthorizedAccount")
+        .withArgs(owner.address, keccakText("OPERATOR_ROLE"));
+      await ledger.connect(authority).suspendPermit(operator.address, "AML inspection", BigInt(await time.latest()) + 3600n);
+      await expect(change(ledger, operator, assetId, c, signature)).to.be.revertedWithCustomError(ledger, "OperatorNotPermitted").withArgs(operator.address);
+      await ledger.connect(authority).resumePermit(operator.address);
+      await expect(change(ledger, operator, 99n, c, signature)).to.be.revertedWithCustomError(ledger, "AssetNotFound").withArgs(99n);
     });
 
     it("when the asset is closed then the decision can no longer be changed (DecisionChangeWhileClosed)", async function () {
       const { ledger, operator, owner, assetId } = await loadFixture(redeemedFixture);
       await ledger.connect(owner).declareObligationsFulfilled(assetId, 0n, "0x");
-      await expect(ledger.connect(operator).changeDecisionDocument(assetId, NEW_DECISION, "https://x", "r"))
+      const c = { newHash: NEW_DECISION, newUri: NEW_URI, reason: REASON };
+      const signature = await signDecisionChange(ledger, owner, { assetId, ...c });
+      await expect(change(ledger, operator, assetId, c, signature))
         .to.be.revertedWithCustomError(ledger, "DecisionChangeWhileClosed")
         .withArgs(assetId);
     });

@@ -38,27 +38,33 @@ describe("Roles", function () {
     await expect(tx).to.emit(ledger, "RoleGranted").withArgs(AUTHORITY_ROLE, authority.address, deployer.address);
     await expect(tx).to.emit(ledger, "RoleGranted").withArgs(OPERATOR_ROLE, operator.address, deployer.address);
     await expect(tx).to.emit(ledger, "RoleGranted").withArgs(VERIFIER_ROLE, verifier.address, deployer.address);
-    await expect(tx).to.emit(ledger, "RoleAdminChanged").withArgs(VERIFIER_ROLE, DEFAULT_ADMIN_ROLE, OPERATOR_ROLE);
-    expect(await ledger.getRoleAdmin(VERIFIER_ROLE)).to.equal(OPERATOR_ROLE);
+    await expect(tx).to.not.emit(ledger, "RoleAdminChanged");
+    expect(await ledger.getRoleAdmin(VERIFIER_ROLE)).to.equal(DEFAULT_ADMIN_ROLE);
     expect(await ledger.getRoleAdmin(OPERATOR_ROLE)).to.equal(DEFAULT_ADMIN_ROLE);
     expect(await ledger.getRoleAdmin(AUTHORITY_ROLE)).to.equal(DEFAULT_ADMIN_ROLE);
   });
 
   it("when the authority is the zero address then the deployment is refused; operator and verifier may be left out", async function () {
     const [, authority, operator, verifier] = await ethers.getSigners();
-    const rules = await ethers.deployContract("IssuanceRules");
-    const factory = await ethers.getContractFactory("SecuredAssetLedger", { libraries: { IssuanceRules: await rules.getAddress() } });
-    await expect(factory.deploy(ZeroAddress, operator.address, verifier.address)).to.be.revertedWithCustomError(factory, "AccessControlBadConfirmation");
+    const [rules, registerRules] = await Promise.all([ethers.deployContract("IssuanceRules"), ethers.deployContract("RegisterRules")]);
+    const factory = await ethers.getContractFactory("SecuredAssetLedger", {
+      libraries: { IssuanceRules: await rules.getAddress(), RegisterRules: await registerRules.getAddress() },
+    });
+    await expect(factory.deploy(ZeroAddress, operator.address, verifier.address)).to.be.revertedWithCustomError(factory, "LedgerAuthorityMissing");
     const bare = await deployLedger(authority.address, ZeroAddress, ZeroAddress);
     expect(await bare.hasRole(OPERATOR_ROLE, ZeroAddress)).to.equal(false);
     expect(await bare.hasRole(VERIFIER_ROLE, ZeroAddress)).to.equal(false);
   });
 
-  it("when the authority grants and revokes OPERATOR_ROLE then RoleGranted and RoleRevoked, and the new operator can register participants", async function () {
+  it("when the authority grants and revokes OPERATOR_ROLE then RoleGranted and RoleRevoked, and the new operator with a permit can register participants", async function () {
     const { ledger, authority, carol, outsider } = await loadFixture(deployPlatformFixture);
     await expect(ledger.connect(authority).grantRole(OPERATOR_ROLE, carol.address))
       .to.emit(ledger, "RoleGranted")
       .withArgs(OPERATOR_ROLE, carol.address, authority.address);
+    await expect(ledger.connect(carol).registerParticipant(outsider.address, Kind.NaturalPerson, keccakText("kyc")))
+      .to.be.revertedWithCustomError(ledger, "OperatorNotPermitted")
+      .withArgs(carol.address);
+    await ledger.connect(authority).grantPermit(carol.address, PERMIT);
     await ledger.connect(carol).registerParticipant(outsider.address, Kind.NaturalPerson, keccakText("kyc"));
     await expect(ledger.connect(authority).revokeRole(OPERATOR_ROLE, carol.address))
       .to.emit(ledger, "RoleRevoked")
@@ -77,18 +83,25 @@ describe("Roles", function () {
     await expect(submitIssuance(ledger, carol, issuance)).to.emit(ledger, "AssetIssued");
   });
 
-  it("the operator is the admin of VERIFIER_ROLE: it grants and revokes verifiers, the authority cannot directly", async function () {
+  it("the authority appoints verifiers: an operator cannot make itself or anyone the verifier of its own issuances", async function () {
     const { ledger, authority, operator, owner, carol } = await loadFixture(deployPlatformFixture);
+    for (const candidate of [operator.address, carol.address]) {
+      await expect(ledger.connect(operator).grantRole(VERIFIER_ROLE, candidate))
+        .to.be.revertedWithCustomError(ledger, "AccessControlUnauthorizedAccount")
+        .withArgs(operator.address, DEFAULT_ADMIN_ROLE);
+    }
+    await expect(submitIssuance(ledger, operator, await buildIssuance(ledger, owner, operator, { nonce: 2n })))
+      .to.be.revertedWithCustomError(ledger, "CollateralVerifierNotTrusted")
+      .withArgs(operator.address);
     await expect(ledger.connect(authority).grantRole(VERIFIER_ROLE, carol.address))
-      .to.be.revertedWithCustomError(ledger, "AccessControlUnauthorizedAccount")
-      .withArgs(authority.address, OPERATOR_ROLE);
-    await expect(ledger.connect(operator).grantRole(VERIFIER_ROLE, carol.address))
       .to.emit(ledger, "RoleGranted")
-      .withArgs(VERIFIER_ROLE, carol.address, operator.address);
+      .withArgs(VERIFIER_ROLE, carol.address, authority.address);
     await submitIssuance(ledger, operator, await buildIssuance(ledger, owner, carol, { nonce: 2n }));
     await expect(ledger.connect(operator).revokeRole(VERIFIER_ROLE, carol.address))
+      .to.be.revertedWithCustomError(ledger, "AccessControlUnauthorizedAccount");
+    await expect(ledger.connect(authority).revokeRole(VERIFIER_ROLE, carol.address))
       .to.emit(ledger, "RoleRevoked")
-      .withArgs(VERIFIER_ROLE, carol.address, operator.address);
+      .withArgs(VERIFIER_ROLE, carol.address, authority.address);
     await expect(submitIssuance(ledger, operator, await buildIssuance(ledger, owner, carol, { nonce: 3n })))
       .to.be.revertedWithCustomError(ledger, "CollateralVerifierNotTrusted")
       .withArgs(carol.address);

@@ -124,12 +124,12 @@ describe("Transfers", function () {
       }
     });
 
-    it("when the relayer holds no permit then OperatorNotPermitted", async function () {
+    it("when the relayer is no operator then AccessControlUnauthorizedAccount names the role", async function () {
       const { ledger, owner, alice, outsider, assetId } = await loadFixture(holdingsFixture);
       const { auth, signature } = await authorization(ledger, owner, alice.address, assetId, 5n);
       await expect(ledger.connect(outsider).transferWithAuthorization(auth, signature))
-        .to.be.revertedWithCustomError(ledger, "OperatorNotPermitted")
-        .withArgs(outsider.address);
+        .to.be.revertedWithCustomError(ledger, "AccessControlUnauthorizedAccount")
+        .withArgs(outsider.address, keccakText("OPERATOR_ROLE"));
       expect(await ledger.nonceOf(owner.address, assetId)).to.equal(0n);
     });
 
@@ -376,12 +376,12 @@ describe("Transfers", function () {
         .withArgs(2n, 1n);
     });
 
-    it("when the relayer holds no permit then the whole batch is refused with OperatorNotPermitted", async function () {
+    it("when the relayer is no operator or holds no active permit then the whole batch is refused", async function () {
       const { ledger, authority, operator, owner, alice, outsider, assetId } = await loadFixture(holdingsFixture);
       const a = await authorization(ledger, owner, alice.address, assetId, 1n);
       await expect(ledger.connect(outsider).transferBatchWithAuthorization([a.auth], [a.signature]))
-        .to.be.revertedWithCustomError(ledger, "OperatorNotPermitted")
-        .withArgs(outsider.address);
+        .to.be.revertedWithCustomError(ledger, "AccessControlUnauthorizedAccount")
+        .withArgs(outsider.address, keccakText("OPERATOR_ROLE"));
       await ledger.connect(authority).suspendPermit(operator.address, "AML inspection", BigInt(await time.latest()) + 3600n);
       await expect(ledger.connect(operator).transferBatchWithAuthorization([a.auth], [a.signature]))
         .to.be.revertedWithCustomError(ledger, "OperatorNotPermitted")
