@@ -44,10 +44,10 @@ contract SecuredAssetLedger is LedgerIssuance, HolderAuthorizations, AuthorityAc
     }
 
     /// @dev Compliance, then accounting, then records (C3 order of the extensions).
-    function _update(address from, address to, uint256[] memory ids, uint256[] memory values)
+    function _update(address from, address to, uint256 id, uint256 value, Posting memory posting)
         internal
         override(LedgerCore, LedgerCompliance, LedgerRecords)
     {
-        super._update(from, to, ids, values);
+        super._update(from, to, id, value, posting);
     }
 }

@@ -26,8 +26,6 @@ interface IPlatformPolicy {
     error DisclosureNotPublished();
     /// @notice The version asked for is not the current one, or does not exist.
     error DisclosureVersionNotCurrent(uint32 version, uint32 current);
-    /// @notice The caller holds neither AUTHORITY_ROLE nor OPERATOR_ROLE.
-    error AccessNeitherAuthorityNorOperator(address account);
 
     /// @notice Halts every balance change. Requirements: caller holds AUTHORITY_ROLE; not paused.
     function pause() external;

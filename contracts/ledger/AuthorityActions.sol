@@ -45,6 +45,6 @@ abstract contract AuthorityActions is LedgerCore {
         if (to == address(0) || to == from) revert ERC1155InvalidReceiver(to);
         emit ForcedTransfer(from, to, assetId, amount);
         emit ForcedTransferOrdered(assetId, from, to, amount, basis, ref);
-        _post(address(0), from, to, assetId, amount, ref, POST_FORCED);
+        _post(Posting(address(0), POST_FORCED, ref), from, to, assetId, amount);
     }
 }

@@ -24,7 +24,7 @@ abstract contract HolderAuthorizations is LedgerCompliance {
         TransferCheck check = _authorizationCheck(auth, signature);
         if (check != TransferCheck.Ok) _revertAuthorization(check, auth);
         if (auth.to == address(0)) revert ERC1155InvalidReceiver(auth.to);
-        _post(_msgSender(), auth.from, auth.to, auth.assetId, auth.amount, auth.ref, POST_ADVANCES_NONCE);
+        _post(Posting(_msgSender(), POST_ADVANCES_NONCE, auth.ref), auth.from, auth.to, auth.assetId, auth.amount);
     }
 
     /// @inheritdoc ISecuredAssetLedger
@@ -50,8 +50,8 @@ abstract contract HolderAuthorizations is LedgerCompliance {
                 continue;
             }
             _post(
-                _msgSender(), auth.from, auth.to, auth.assetId, auth.amount, auth.ref,
-                POST_ADVANCES_NONCE | POST_PRECHECKED
+                Posting(_msgSender(), POST_ADVANCES_NONCE | POST_PRECHECKED, auth.ref), auth.from, auth.to, auth.assetId,
+                auth.amount
             );
             ++posted;
         }
@@ -59,7 +59,7 @@ abstract contract HolderAuthorizations is LedgerCompliance {
 
     /// @inheritdoc ISecuredAssetLedger
     function redeem(uint256 assetId, uint256 amount, bytes32 ref) external {
-        _post(address(0), _msgSender(), address(0), assetId, amount, ref, 0);
+        _post(Posting(address(0), 0, ref), _msgSender(), address(0), assetId, amount);
     }
 
     /// @inheritdoc ISecuredAssetLedger
@@ -80,7 +80,7 @@ abstract contract HolderAuthorizations is LedgerCompliance {
             keccak256(abi.encode(REDEMPTION_TYPEHASH, holder, assetId, amount, nonce, deadline, ref))
         );
         if (!SignatureValidation.isValidNow(holder, digest, signature)) revert TransferSignatureInvalid(holder);
-        _post(_msgSender(), holder, address(0), assetId, amount, ref, POST_ADVANCES_NONCE);
+        _post(Posting(_msgSender(), POST_ADVANCES_NONCE, ref), holder, address(0), assetId, amount);
     }
 
     /// @inheritdoc ISecuredAssetLedger

@@ -12,9 +12,6 @@ import {LedgerCore} from "./LedgerCore.sol";
  * before anything is submitted ({checkTransfer}, canSend, canReceive, canTransfer).
  */
 abstract contract LedgerCompliance is LedgerCore {
-    /// @notice The same asset twice in one ERC-1155 batch: each item would be checked against the same balance.
-    error TransferBatchDuplicateAsset(uint256 assetId);
-
     /// @inheritdoc IERC7943MultiTokenChecks
     function setFrozenTokens(address account, uint256 tokenId, uint256 amount) external returns (bool result) {
         bool byAuthority = _checkAuthorityOrOperator(_msgSender());
@@ -66,24 +63,16 @@ abstract contract LedgerCompliance is LedgerCore {
     }
 
     /// @dev Every rule, for every movement, before the accounting; a batch that has just checked skips the repeat.
-    function _update(address from, address to, uint256[] memory ids, uint256[] memory values)
+    function _update(address from, address to, uint256 id, uint256 value, Posting memory posting)
         internal
         virtual
         override
     {
-        (address operator, uint8 flags) = _postingContext();
-        if (flags & POST_PRECHECKED == 0) {
-            uint256 n = ids.length;
-            for (uint256 i = 0; i < n; ++i) {
-                uint256 id = ids[i];
-                for (uint256 j = 0; j < i; ++j) {
-                    if (ids[j] == id) revert TransferBatchDuplicateAsset(id);
-                }
-                TransferCheck check = _ruleCheck(operator, from, to, id, values[i], flags & POST_FORCED != 0);
-                if (check != TransferCheck.Ok) _revertRefusal(check, operator, from, to, id, values[i]);
-            }
+        if (posting.flags & POST_PRECHECKED == 0) {
+            TransferCheck check = _ruleCheck(posting.operator, from, to, id, value, posting.flags & POST_FORCED != 0);
+            if (check != TransferCheck.Ok) _revertRefusal(check, posting.operator, from, to, id, value);
         }
-        super._update(from, to, ids, values);
+        super._update(from, to, id, value, posting);
     }
 
     /**

@@ -12,12 +12,12 @@ import {PermitRegister} from "../registers/PermitRegister.sol";
 
 /**
  * @title LedgerCore
- * @notice The accounting of the ledger: holdings, assets and the one hook, {_update}, through which every balance
- * change passes (issuance, relayed and direct transfers, redemption, forced transfers). Extensions override
- * {_update} and call `super`, as OpenZeppelin's token extensions do: compliance checks before, records after.
- * @dev A posting's context (relaying operator, reference, forced, nonce advance) rides in transient storage from
- * {_post} to the extensions' hooks (Cancun) and is cleared before the recipient's acceptance hook runs, so a
- * re-entrant call never sees it. ERC-1155's own entry points post with an empty context.
+ * @notice The accounting of the ledger: holdings, assets and the one hook through which every balance change passes
+ * (issuance, relayed and direct transfers, redemption, forced transfers): {_update} for one asset, with the posting's
+ * context. Extensions override it and call `super`, as OpenZeppelin's token extensions do: compliance checks before,
+ * records after. ERC-1155's array hook is sealed and calls it once per asset, so no movement can bypass it.
+ * @dev The context (relaying operator, reference, flags) is passed as an argument rather than kept in storage, so
+ * a re-entrant call (a contract wallet's acceptance hook) can never see another posting's context.
  */
 abstract contract LedgerCore is
     ERC1155,
@@ -54,18 +54,24 @@ abstract contract LedgerCore is
         string decisionURI;
     }
 
+    /**
+     * @dev What a movement carries besides its parties: the relaying operator (zero for a holder's own call or an
+     * authority order), the reference recorded with it (the decision hash for an issuance) and the POST_* flags.
+     */
+    struct Posting {
+        address operator;
+        uint8 flags;
+        bytes32 ref;
+    }
+
     uint8 internal constant POST_FORCED = 1;
     uint8 internal constant POST_ADVANCES_NONCE = 2;
-    /// @dev the poster has just run every rule of {_update}'s compliance check (a batch checks before posting)
+    /// @dev the poster has just run every rule of the compliance check (a batch checks each item before posting it)
     uint8 internal constant POST_PRECHECKED = 4;
 
     mapping(uint256 assetId => mapping(address account => Holding)) private _holdings;
     mapping(uint256 assetId => AssetCore) private _cores;
     mapping(uint256 assetId => AssetTerms) private _termsOf;
-
-    address private transient _postOperator;
-    uint8 private transient _postFlags;
-    bytes32 private transient _postRef;
 
     /// @notice ERC-1155 approvals are disabled (see ApprovalsDisabled): nobody moves another's units by approval.
     function setApprovalForAll(address, bool) public pure override {
@@ -133,25 +139,21 @@ abstract contract LedgerCore is
     }
 
     /**
-     * @dev The platform's own postings: one movement with its context, through {_update} and, for a recipient that
-     * is a registered contract wallet, its acceptance hook.
+     * @dev The platform's own postings: one movement through {_update}, its ERC-1155 event and, for a recipient that
+     * is a registered contract wallet, its acceptance hook (after every effect).
      */
-    function _post(address operator, address from, address to, uint256 id, uint256 value, bytes32 ref, uint8 flags)
-        internal
-    {
-        _postOperator = operator;
-        _postFlags = flags;
-        _postRef = ref;
-        uint256[] memory ids = new uint256[](1);
-        uint256[] memory values = new uint256[](1);
-        ids[0] = id;
-        values[0] = value;
-        _updateWithAcceptanceCheck(from, to, ids, values, "", false);
+    function _post(Posting memory posting, address from, address to, uint256 id, uint256 value) internal {
+        _update(from, to, id, value, posting);
+        emit TransferSingle(_msgSender(), from, to, id, value);
+        if (to != address(0) && _participant(to).contractWallet) {
+            ERC1155Utils.checkOnERC1155Received(_msgSender(), from, to, id, value, "");
+        }
     }
 
     /**
-     * @dev The acceptance call is made to recipients registered as contract wallets only: a registered externally
-     * owned account cannot reject units, and skipping the cold EXTCODESIZE saves 2,600 gas per transfer. An
+     * @dev ERC-1155's own entry points (a holder's safeTransferFrom and safeBatchTransferFrom; approvals are
+     * disabled) land here. The acceptance call is made to recipients registered as contract wallets only: a
+     * registered externally owned account cannot reject units, and skipping the cold EXTCODESIZE saves 2,600 gas. An
      * unregistered recipient was refused by {_update} before this point.
      */
     function _updateWithAcceptanceCheck(
@@ -162,11 +164,7 @@ abstract contract LedgerCore is
         bytes memory data,
         bool batch
     ) internal override {
-        if (ids.length != values.length) revert ERC1155InvalidArrayLength(ids.length, values.length);
         _update(from, to, ids, values);
-        _postOperator = address(0);
-        _postFlags = 0;
-        _postRef = bytes32(0);
         if (to != address(0) && _participant(to).contractWallet) {
             if (batch) {
                 ERC1155Utils.checkOnERC1155BatchReceived(_msgSender(), from, to, ids, values, data);
@@ -177,19 +175,15 @@ abstract contract LedgerCore is
     }
 
     /**
-     * @dev The accounting of every balance change: balances, supply, the sender's nonce when the posting advances
-     * it, and the frozen units a forced transfer releases. Extensions check before and record after.
+     * @dev Sealed (not virtual): each asset of an ERC-1155 transfer goes through {_update} for one asset, in order,
+     * so the second item of a batch is checked against the balance the first left.
      */
-    function _update(address from, address to, uint256[] memory ids, uint256[] memory values)
-        internal
-        virtual
-        override
-    {
-        // Equal lengths were checked by {_updateWithAcceptanceCheck}, the only caller.
+    function _update(address from, address to, uint256[] memory ids, uint256[] memory values) internal override {
         uint256 n = ids.length;
-        uint8 flags = _postFlags;
+        if (n != values.length) revert ERC1155InvalidArrayLength(n, values.length);
+        Posting memory direct;
         for (uint256 i = 0; i < n; ++i) {
-            _move(from, to, ids[i], values[i], flags);
+            _update(from, to, ids[i], values[i], direct);
         }
         if (n == 1) {
             emit TransferSingle(_msgSender(), from, to, ids[0], values[0]);
@@ -198,33 +192,45 @@ abstract contract LedgerCore is
         }
     }
 
-    function _move(address from, address to, uint256 id, uint256 value, uint8 flags) private {
+    /**
+     * @dev The hook every balance change passes, here the accounting: balances, supply, the sender's nonce when the
+     * posting advances it, and the frozen units a forced transfer releases. Extensions check before and record after.
+     */
+    function _update(address from, address to, uint256 id, uint256 value, Posting memory posting) internal virtual {
         if (from == address(0)) {
             // Issuance mints each asset once, with units <= type(uint96).max (IssuanceRules).
+            // forge-lint: disable-next-line(unsafe-typecast)
             _termsOf[id].supply += uint96(value);
         } else {
-            Holding storage holding = _holdings[id][from];
-            uint256 balance = holding.balance;
-            if (balance < value) revert InsufficientBalance(from, id, balance, value);
-            uint96 remaining;
-            // Checked just above.
-            unchecked {
-                remaining = uint96(balance - value);
-            }
-            holding.balance = remaining;
-            // Checked arithmetic: a nonce never wraps to a value already used (the rules refuse the last one).
-            if (flags & POST_ADVANCES_NONCE != 0) holding.nonce += 1;
-            if (flags & POST_FORCED != 0) _releaseForced(holding, from, id, balance, value);
+            _debit(from, id, value, posting.flags);
         }
         unchecked {
             if (to == address(0)) {
                 // Burned units were held, so they are part of the supply.
+                // forge-lint: disable-next-line(unsafe-typecast)
                 _termsOf[id].supply -= uint96(value);
             } else {
                 // A balance never exceeds the supply, which fits in uint96.
+                // forge-lint: disable-next-line(unsafe-typecast)
                 _holdings[id][to].balance += uint96(value);
             }
         }
+    }
+
+    function _debit(address from, uint256 id, uint256 value, uint8 flags) private {
+        Holding storage holding = _holdings[id][from];
+        uint256 balance = holding.balance;
+        if (balance < value) revert InsufficientBalance(from, id, balance, value);
+        uint96 remaining;
+        // Checked just above; a balance fits in uint96.
+        unchecked {
+            // forge-lint: disable-next-line(unsafe-typecast)
+            remaining = uint96(balance - value);
+        }
+        holding.balance = remaining;
+        // Checked arithmetic: a nonce never wraps to a value already spent (the rules refuse the last one).
+        if (flags & POST_ADVANCES_NONCE != 0) holding.nonce += 1;
+        if (flags & POST_FORCED != 0) _releaseForced(holding, from, id, balance, value);
     }
 
     /**
@@ -236,24 +242,14 @@ abstract contract LedgerCore is
         uint256 unfrozen = balance > frozen ? balance - frozen : 0;
         if (value <= unfrozen) return;
         uint96 left;
-        // value <= balance, so value - unfrozen <= frozen.
+        // value <= balance, so value - unfrozen <= frozen, which fits in uint96.
         unchecked {
+            // forge-lint: disable-next-line(unsafe-typecast)
             left = uint96(frozen - (value - unfrozen));
         }
         holding.frozen = left;
         if (left == 0) holding.frozenByAuthority = false;
         emit Frozen(from, id, left);
-    }
-
-    /// @dev The posting in progress: its relaying operator (zero for a holder's own call or an authority order),
-    /// and its flags.
-    function _postingContext() internal view returns (address operator, uint8 flags) {
-        return (_postOperator, _postFlags);
-    }
-
-    /// @dev The posting's reference (the decision hash for an issuance).
-    function _postingRef() internal view returns (bytes32) {
-        return _postRef;
     }
 
     function _holding(uint256 assetId, address account) internal view returns (Holding storage) {

@@ -55,7 +55,7 @@ abstract contract LedgerIssuance is LedgerCore {
         IssuanceRules.announce(assetId, _msgSender(), assetType_, decision, issuer, attestation, detailsHash);
 
         // The owner's eligibility (registered, not frozen, disclosure acknowledged) is a rule of {_update}.
-        _post(_msgSender(), address(0), owner, assetId, decision.units, decision.documentHash, 0);
+        _post(Posting(_msgSender(), 0, decision.documentHash), address(0), owner, assetId, decision.units);
     }
 
     /// @inheritdoc ISecuredAssetLedger

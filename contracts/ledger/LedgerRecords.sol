@@ -12,17 +12,13 @@ import {TransferRecords} from "./TransferRecords.sol";
  */
 abstract contract LedgerRecords is LedgerCore {
     /// @dev Records what the accounting has just done, with the posting's reference.
-    function _update(address from, address to, uint256[] memory ids, uint256[] memory values)
+    function _update(address from, address to, uint256 id, uint256 value, Posting memory posting)
         internal
         virtual
         override
     {
-        super._update(from, to, ids, values);
-        bytes32 ref = _postingRef();
-        uint256 n = ids.length;
-        for (uint256 i = 0; i < n; ++i) {
-            _record(ids[i], from, to, values[i], ref);
-        }
+        super._update(from, to, id, value, posting);
+        _record(id, from, to, value, posting.ref);
     }
 
     function _record(uint256 id, address from, address to, uint256 value, bytes32 ref) private {
@@ -33,8 +29,8 @@ abstract contract LedgerRecords is LedgerCore {
             sequence = core.recordCount + 1;
         }
         bytes24 recordHash = TransferRecords.hash(core.recordHead, id, sequence, from, to, value, ref, block.timestamp);
-        core.recordHead = recordHash;
-        core.recordCount = sequence;
+        // One write of the slot for both fields.
+        (core.recordHead, core.recordCount) = (recordHash, sequence);
         emit RecordPosted(id, sequence, from, to, value, ref, block.timestamp);
     }
 }

@@ -77,7 +77,6 @@ abstract contract PlatformPolicy is IPlatformPolicy, PermitRegister {
      */
     function _checkAuthorityOrOperator(address account) internal view returns (bool byAuthority) {
         if (hasRole(PlatformRoles.AUTHORITY, account)) return true;
-        if (!hasRole(PlatformRoles.OPERATOR, account)) revert AccessNeitherAuthorityNorOperator(account);
         _checkOperator(account);
         return false;
     }

@@ -164,15 +164,15 @@ describe("Participant register (Art. 6.3, 6.4)", function () {
       expect(await ledger.balanceOf(alice.address, assetId)).to.equal(1n);
     });
 
-    it("when neither authority nor operator freezes or unfreezes then AccessNeitherAuthorityNorOperator", async function () {
+    it("when neither authority nor operator freezes or unfreezes then AccessControlUnauthorizedAccount names the operator role", async function () {
       const { ledger, authority, alice, outsider } = await loadFixture(deployPlatformFixture);
       await expect(ledger.connect(outsider).freezeParticipant(alice.address, "x"))
-        .to.be.revertedWithCustomError(ledger, "AccessNeitherAuthorityNorOperator")
-        .withArgs(outsider.address);
+        .to.be.revertedWithCustomError(ledger, "AccessControlUnauthorizedAccount")
+        .withArgs(outsider.address, keccakText("OPERATOR_ROLE"));
       await ledger.connect(authority).freezeParticipant(alice.address, "AFM order 12");
       await expect(ledger.connect(outsider).unfreezeParticipant(alice.address, "x"))
-        .to.be.revertedWithCustomError(ledger, "AccessNeitherAuthorityNorOperator")
-        .withArgs(outsider.address);
+        .to.be.revertedWithCustomError(ledger, "AccessControlUnauthorizedAccount")
+        .withArgs(outsider.address, keccakText("OPERATOR_ROLE"));
     });
 
     it("when the reason is empty then FreezeReasonMissing, for freeze and unfreeze", async function () {
@@ -216,13 +216,13 @@ describe("Participant register (Art. 6.3, 6.4)", function () {
       expect((await ledger.disclosure(1n)).documentHash).to.equal(keccakText("risk disclosure v1"));
     });
 
-    it("when the authority publishes then it is accepted; when an outsider publishes then AccessNeitherAuthorityNorOperator", async function () {
+    it("when the authority publishes then it is accepted; when an outsider publishes then AccessControlUnauthorizedAccount names the operator role", async function () {
       const { ledger, authority, outsider } = await loadFixture(deployPlatformFixture);
       await ledger.connect(authority).publishDisclosure(keccakText("v2"), "https://platform.kz/risks/v2");
       expect(await ledger.currentDisclosureVersion()).to.equal(2n);
       await expect(ledger.connect(outsider).publishDisclosure(keccakText("v3"), "https://platform.kz/risks/v3"))
-        .to.be.revertedWithCustomError(ledger, "AccessNeitherAuthorityNorOperator")
-        .withArgs(outsider.address);
+        .to.be.revertedWithCustomError(ledger, "AccessControlUnauthorizedAccount")
+        .withArgs(outsider.address, keccakText("OPERATOR_ROLE"));
     });
 
     it("when the hash or URI is empty then DisclosureInvalid; an unknown version is DisclosureVersionNotCurrent", async function () {

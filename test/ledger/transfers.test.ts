@@ -252,11 +252,11 @@ describe("Transfers", function () {
       await expect(ledger.connect(operator).setFrozenTokens(alice.address, assetId, 10n)).to.not.emit(ledger, "Frozen");
     });
 
-    it("when neither authority nor operator sets frozen units then AccessNeitherAuthorityNorOperator; an unknown asset is AssetNotFound", async function () {
+    it("when neither authority nor operator sets frozen units then AccessControlUnauthorizedAccount names the operator role; an unknown asset is AssetNotFound", async function () {
       const { ledger, operator, alice, outsider, assetId } = await loadFixture(holdingsFixture);
       await expect(ledger.connect(outsider).setFrozenTokens(alice.address, assetId, 10n))
-        .to.be.revertedWithCustomError(ledger, "AccessNeitherAuthorityNorOperator")
-        .withArgs(outsider.address);
+        .to.be.revertedWithCustomError(ledger, "AccessControlUnauthorizedAccount")
+        .withArgs(outsider.address, keccakText("OPERATOR_ROLE"));
       await expect(ledger.connect(operator).setFrozenTokens(alice.address, 99n, 10n)).to.be.revertedWithCustomError(ledger, "AssetNotFound").withArgs(99n);
     });
   });
