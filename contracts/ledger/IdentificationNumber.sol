@@ -17,6 +17,8 @@ library IdentificationNumber {
     function isValid(bytes calldata value) internal pure returns (bool) {
         if (value.length != 12) return false;
         // The twelve bytes as one number, first character highest: bits 96 - 8w .. 103 - 8w hold the w-th character.
+        // bytes32(value) takes the first 32 bytes, zero-padded: the length is exactly 12, so nothing is cut.
+        // forge-lint: disable-next-line(unsafe-typecast)
         uint256 word = uint256(bytes32(value)) >> 160;
         uint256 weighted;
         uint256 digitSum;

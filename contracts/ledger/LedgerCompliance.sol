@@ -18,7 +18,9 @@ abstract contract LedgerCompliance is LedgerCore {
         _existingAsset(tokenId);
         Holding storage holding = _holding(tokenId, account);
         if (holding.frozenByAuthority && !byAuthority) revert FrozenUnitsOrderedByAuthority(account, tokenId);
-        // More than can ever be held is frozen as all that can be held (ERC-7943 allows freezing beyond the balance).
+        // More than can ever be held is frozen as all that can be held (ERC-7943 allows freezing beyond the balance);
+        // the cast happens only when the amount fits.
+        // forge-lint: disable-next-line(unsafe-typecast)
         uint96 frozen = amount > type(uint96).max ? type(uint96).max : uint96(amount);
         bool origin = byAuthority && frozen != 0;
         if (holding.frozen != frozen || holding.frozenByAuthority != origin) {
