@@ -170,3 +170,25 @@ export function attestationMessage(a: {
     expiry: BigInt(a.expiry),
   };
 }
+
+/**
+ * The issuer's `DecisionChange` message (Art. 7.1): the asset, the decision's hash it replaces (the one in force
+ * now, so an order made for another version does not apply), the new hash and URI, the reason and a deadline.
+ */
+export function decisionChangeMessage(c: {
+  assetId: bigint | string | number;
+  previousHash: string;
+  newHash: string;
+  newUri: string;
+  reason: string;
+  deadline: bigint | string | number;
+}) {
+  return {
+    assetId: BigInt(c.assetId),
+    previousHash: c.previousHash,
+    newHash: c.newHash,
+    newUri: c.newUri,
+    reason: c.reason,
+    deadline: BigInt(c.deadline),
+  };
+}

@@ -98,7 +98,6 @@ function revertContext(name: string, args: Record<string, string>): Record<strin
     const role = ledgerRoleName(args.neededRole ?? "") ?? args.neededRole;
     return { account: args.account, role, roles: [role] };
   }
-  if (name === "AccessNeitherAuthorityNorOperator") return { account: args.account, roles: ["AUTHORITY", "OPERATOR"] };
   return {};
 }
 

@@ -62,7 +62,8 @@ const RECORD_DATA = /^0x[0-9a-fA-F]{384}$/;
 /** Events the mirror does not keep: the token-standard transfer events repeat what RecordPosted says. */
 const SKIPPED = new Set(["TransferSingle", "TransferBatch", "ApprovalForAll", "URI"]);
 const PERMIT_EVENTS = new Set(["PermitGranted", "PermitSuspended", "PermitResumed", "PermitRevoked"]);
-const PARTICIPANT_EVENTS = new Set(["ParticipantRegistered", "ParticipantDeregistered", "ParticipantWalletKindUpdated", "ParticipantFrozen", "ParticipantUnfrozen", "Frozen"]);
+/** Changes about one account (its `account` argument): registrations, freezes, and frozen units with who ordered them. */
+const PARTICIPANT_EVENTS = new Set(["ParticipantRegistered", "ParticipantDeregistered", "ParticipantWalletKindUpdated", "ParticipantFrozen", "ParticipantUnfrozen", "Frozen", "FrozenUnitsOrdered"]);
 
 function jsonValue(v: unknown): string | string[] | boolean {
   if (typeof v === "boolean") return v;

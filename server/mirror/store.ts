@@ -167,13 +167,21 @@ export async function writeRange(em: EntityManager, batch: RangeBatch, announced
     }
     newChanges.sort((a, b) => a.blockNumber - b.blockNumber || a.logIndex - b.logIndex);
     inserted += newChanges.length;
+    // ERC-7943's Frozen is followed in the same transaction by FrozenUnitsOrdered, which says who ordered the
+    // freeze and whether it was the authority: tokens.frozen carries both (a forced transfer's release has none).
+    const orders = new Map<string, DecodedChange>();
+    for (const c of newChanges) if (c.kind === "FrozenUnitsOrdered") orders.set(`${c.txHash}:${c.account}:${c.assetId}`, c);
     for (const c of newChanges) {
       if (c.blockNumber <= announcedBlock) continue;
       const at = { txHash: c.txHash, blockNumber: c.blockNumber, logIndex: c.logIndex };
       if (c.table === "permits") events.push({ type: "permit.changed", account: c.account, payload: { change: c.kind, ...c.args, ...at } });
       else if (c.kind === "ParticipantFrozen") events.push({ type: "participant.frozen", account: c.account, counterparty: String(c.args.by), payload: { ...c.args, ...at } });
       else if (c.kind === "ParticipantUnfrozen") events.push({ type: "participant.unfrozen", account: c.account, counterparty: String(c.args.by), payload: { ...c.args, ...at } });
-      else if (c.kind === "Frozen") events.push({ type: "tokens.frozen", assetId: c.assetId, account: c.account, payload: { account: c.account, assetId: c.assetId, amount: c.args.amount, ...at } });
+      else if (c.kind === "Frozen") {
+        const order = orders.get(`${c.txHash}:${c.account}:${c.assetId}`);
+        const by = order ? { orderedBy: String(order.args.orderedBy), byAuthority: order.args.byAuthority === true } : {};
+        events.push({ type: "tokens.frozen", assetId: c.assetId, account: c.account, ...(order ? { counterparty: by.orderedBy } : {}), payload: { account: c.account, assetId: c.assetId, amount: c.args.amount, ...by, ...at } });
+      }
     }
   }
 

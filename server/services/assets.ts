@@ -1,5 +1,6 @@
 import { getAddress, ZeroAddress } from "ethers";
 import { textFaults } from "../chain/ledger";
+import { DECISION_CHANGE_TYPES, decisionChangeMessage, OBLIGATIONS_TYPES } from "../chain/eip712";
 import type { LedgerClient } from "../chain/ledger";
 import { chainHashes, verifyRecordChain } from "../chain/records";
 import type { TransferRecord } from "../chain/records";
@@ -11,6 +12,16 @@ import { assetTypeLabel } from "./registry";
 import { DocumentUriPolicy } from "./document-uri";
 
 const STATUS = ["None", "Active", "Suspended", "Closed"] as const;
+const nowSec = () => BigInt(Math.floor(Date.now() / 1000));
+
+export interface DecisionChange {
+  documentHash: string;
+  uri: string;
+  reason: string;
+  /** The issuer's EIP-712 DecisionChange signature and its deadline. */
+  deadline: string;
+  issuerSignature: string;
+}
 export const LEGAL_BASES = ["None", "CourtDecision", "Inheritance", "LostKey"] as const;
 
 /** Assets: decision, issuer, rights, supply, status, holders, records (read from the ledger), and asset-level actions. */
@@ -139,16 +150,45 @@ export class AssetService {
     return this.operations.submitCall({ kind: "forced-transfer", signer: "authority", method: "forcedTransfer", args: [getAddress(i.from), getAddress(i.to), i.assetId, i.amount, LEGAL_BASES.indexOf(i.basis), i.ref], clientId, idempotencyId: idem }, this.idempotency);
   }
 
-  obligationsFulfilled(assetId: string, deadline: string, signature: string, clientId: string, idem?: string): Promise<Operation> {
+  /**
+   * Relays the issuer's signed declaration (Art. 7.1), checked before anything is written: the operator's permit,
+   * the asset, the deadline (OBLIGATIONS_DECLARATION_EXPIRED), the issuer's signature (ISSUER_SIGNATURE_INVALID);
+   * the ledger's other refusals (units outstanding, closed) come from the simulation.
+   */
+  async obligationsFulfilled(assetId: string, deadline: string, signature: string, clientId: string, idem?: string): Promise<Operation> {
+    await this.operations.requireOperator();
+    const { value: info } = await this.info(BigInt(assetId));
+    if (nowSec() > BigInt(deadline)) throw new AppError("OBLIGATIONS_DECLARATION_EXPIRED", { deadline });
+    const message = { assetId: BigInt(assetId), deadline: BigInt(deadline) };
+    if (!(await this.chain.isValidSignature(info.issuer, OBLIGATIONS_TYPES, message, signature))) throw new AppError("ISSUER_SIGNATURE_INVALID", { issuer: info.issuer, assetId });
     return this.operations.submitCall({ kind: "obligations.fulfilled", signer: "operator", method: "declareObligationsFulfilled", args: [assetId, deadline, signature], clientId, idempotencyId: idem }, this.idempotency);
   }
 
-  changeDecision(assetId: string, i: { documentHash: string; uri: string; reason: string }, clientId: string, idem?: string): Promise<Operation> {
+  /**
+   * Relays the issuer's order to change the decision document (Art. 7.1), checked before anything is written: the
+   * URI, the operator's permit, the asset (not closed), the deadline (DECISION_CHANGE_EXPIRED), and the issuer's
+   * signature over the change from the decision in force now (ISSUER_SIGNATURE_INVALID, details.previousHash). An
+   * order already applied is refused by the simulation (DECISION_CHANGE_REPLAYED).
+   */
+  async changeDecision(assetId: string, i: DecisionChange, clientId: string, idem?: string): Promise<Operation> {
     this.documentUris.check(i.uri);
-    return this.operations.submitCall({ kind: "asset.decision-change", signer: "operator", method: "changeDecisionDocument", args: [assetId, i.documentHash, i.uri, i.reason], clientId, idempotencyId: idem }, this.idempotency);
+    await this.operations.requireOperator();
+    const { value: info } = await this.info(BigInt(assetId));
+    if (Number(info.status) === STATUS.indexOf("Closed")) throw new AppError("DECISION_CHANGE_WHILE_CLOSED", { assetId });
+    if (nowSec() > BigInt(i.deadline)) throw new AppError("DECISION_CHANGE_EXPIRED", { deadline: i.deadline });
+    const message = decisionChangeMessage({ assetId, previousHash: info.decisionHash, newHash: i.documentHash, newUri: i.uri, reason: i.reason, deadline: i.deadline });
+    if (!(await this.chain.isValidSignature(info.issuer, DECISION_CHANGE_TYPES, message, i.issuerSignature))) {
+      throw new AppError("ISSUER_SIGNATURE_INVALID", { issuer: info.issuer, assetId, previousHash: info.decisionHash });
+    }
+    return this.operations.submitCall({
+      kind: "asset.decision-change", signer: "operator", method: "changeDecisionDocument",
+      args: [assetId, i.documentHash, i.uri, i.reason, i.deadline, i.issuerSignature], clientId, idempotencyId: idem,
+    }, this.idempotency);
   }
 
-  setFrozenTokens(assetId: string, account: string, amount: string, role: "authority" | "operator", clientId: string, idem?: string): Promise<Operation> {
+  /** Sets a holder's frozen units; an operator cannot change units the authority froze (FROZEN_UNITS_ORDERED_BY_AUTHORITY). */
+  async setFrozenTokens(assetId: string, account: string, amount: string, role: "authority" | "operator", clientId: string, idem?: string): Promise<Operation> {
+    if (role === "operator") await this.operations.requireOperator({ orAuthority: true });
     return this.operations.submitCall({ kind: "asset.freeze-units", signer: role, method: "setFrozenTokens", args: [getAddress(account), assetId, amount], clientId, idempotencyId: idem }, this.idempotency);
   }
 }

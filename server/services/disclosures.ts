@@ -48,6 +48,7 @@ export class DisclosureService {
   async publish(input: { text?: string; documentHash?: string; uri: string }, role: Role, clientId: string, idempotencyId?: string): Promise<Operation> {
     const documentHash = input.text !== undefined ? keccak256(toUtf8Bytes(input.text)) : input.documentHash;
     if (!documentHash) throw new AppError("DISCLOSURE_INVALID");
+    if (signerForRole(role) === "operator") await this.operations.requireOperator({ orAuthority: true });
     this.documentUris.check(input.uri);
     if (input.text !== undefined && input.documentHash && input.documentHash.toLowerCase() !== documentHash) {
       throw new AppError("VALIDATION_FAILED", { issues: [{ path: "documentHash", message: "is not keccak256 of the text" }] });

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { getAddress, ZeroHash, id as keccakText } from "ethers";
 import type { LedgerClient } from "../chain/ledger";
-import { ATTESTATION_TYPES, ISSUANCE_TYPES, issuerDetailsHash } from "../chain/eip712";
+import { ATTESTATION_TYPES, attestationMessage, ISSUANCE_TYPES, issuanceRequestMessage } from "../chain/eip712";
 import type { IssuerDetails } from "../chain/eip712";
 import type { Submitter } from "../chain/submitter";
 import type { Database } from "../persistence/data-source";
@@ -21,10 +21,14 @@ export interface IssuanceFiling {
   decision: { documentHash: string; uri: string; rightsType: string; rightsExtent: string; units: string };
   issuer: IssuerDetails;
   evidenceHash: string;
+  /** The collateral verifier the owner names in the signed request: only its attestation is accepted. */
+  verifier: string;
   nonce: string;
   deadline: string;
   ownerSignature: string;
 }
+/** What the request row keeps in its JSON (`request`): the filing less the owner, type and signature (columns). */
+type StoredRequest = Omit<IssuanceFiling, "owner" | "assetType" | "ownerSignature">;
 export interface Attestation {
   verifier: string;
   expiry: string;
@@ -77,23 +81,29 @@ export class IssuanceService {
     });
   }
 
+  /**
+   * Files the owner's request: every element present (Art. 5.2), the type recognised, the named verifier trusted,
+   * the deadline ahead, the nonce unused, and the owner's signature over all of it (`issuanceRequestMessage`: the
+   * decision's hash, URI, rights type and extent, issuer details, units, evidence and verifier).
+   */
   async file(f: IssuanceFiling): Promise<IssuanceRequest> {
     checkElements(f);
     this.documentUris.check(f.decision.uri);
+    await this.operations.requireOperator();
     const owner = getAddress(f.owner);
+    const verifier = getAddress(f.verifier);
     const assetType = assetTypeCode(f.assetType);
     if (!(await this.chain.ledger.isRecognisedAssetType(assetType))) throw new AppError("ASSET_TYPE_NOT_RECOGNISED", { assetType: f.assetType });
+    if (!(await this.chain.ledger.hasRole(VERIFIER_ROLE, verifier))) throw new AppError("COLLATERAL_VERIFIER_NOT_TRUSTED", { verifier });
     if (nowSec() > BigInt(f.deadline)) throw new AppError("ISSUANCE_REQUEST_EXPIRED", { deadline: f.deadline });
     if (await this.chain.ledger.isIssuanceNonceUsed(owner, BigInt(f.nonce))) throw new AppError("COLLATERAL_ATTESTATION_USED", { owner, nonce: f.nonce });
-    const value = {
-      owner, assetType, decisionHash: f.decision.documentHash, issuerDetailsHash: issuerDetailsHash(f.issuer),
-      units: BigInt(f.decision.units), evidenceHash: f.evidenceHash, nonce: BigInt(f.nonce), deadline: BigInt(f.deadline),
-    };
+    const value = issuanceRequestMessage({ owner, assetType, decision: f.decision, issuer: f.issuer, evidenceHash: f.evidenceHash, verifier, nonce: f.nonce, deadline: f.deadline });
     if (!(await this.chain.isValidSignature(owner, ISSUANCE_TYPES, value, f.ownerSignature))) throw new AppError("ISSUANCE_REQUEST_SIGNATURE_INVALID", { owner });
     const at = new Date().toISOString();
+    const stored: StoredRequest = { decision: f.decision, issuer: f.issuer, evidenceHash: f.evidenceHash, verifier, nonce: f.nonce, deadline: f.deadline };
     const row = Object.assign(new IssuanceRequest(), {
       id: randomUUID(), status: "filed", owner, assetType,
-      request: JSON.stringify({ decision: f.decision, issuer: f.issuer, evidenceHash: f.evidenceHash, nonce: f.nonce, deadline: f.deadline }),
+      request: JSON.stringify(stored),
       ownerSignature: f.ownerSignature, attestation: null, operationId: null, assetId: null, refusalCode: null, refusalDetail: null, createdAt: at, updatedAt: at,
     } satisfies IssuanceRequest);
     await this.db.transaction((em) => em.insert(IssuanceRequest, row));
@@ -110,10 +120,13 @@ export class IssuanceService {
     const row = await this.find(id);
     if (row.status !== "filed" && row.status !== "refused") throw new AppError("ISSUANCE_STATE_INVALID", { status: row.status, expected: "filed" });
     const verifier = getAddress(a.verifier);
+    const req = JSON.parse(row.request) as StoredRequest;
+    // The owner signed the verifier's address: the ledger would refuse another's attestation as a forged request.
+    const named = req.verifier ? getAddress(req.verifier) : null;
+    if (verifier !== named) throw new AppError("COLLATERAL_VERIFIER_NOT_NAMED", { verifier, named });
     if (!(await this.chain.ledger.hasRole(VERIFIER_ROLE, verifier))) throw new AppError("COLLATERAL_VERIFIER_NOT_TRUSTED", { verifier });
     if (nowSec() > BigInt(a.expiry)) throw new AppError("COLLATERAL_ATTESTATION_EXPIRED", { expiry: a.expiry });
-    const req = JSON.parse(row.request) as Omit<IssuanceFiling, "owner" | "assetType" | "ownerSignature">;
-    const value = { owner: row.owner, evidenceHash: req.evidenceHash, assetType: row.assetType, nonce: BigInt(req.nonce), expiry: BigInt(a.expiry) };
+    const value = attestationMessage({ owner: row.owner, evidenceHash: req.evidenceHash, assetType: row.assetType, units: req.decision.units, nonce: req.nonce, expiry: a.expiry });
     if (!(await this.chain.isValidSignature(verifier, ATTESTATION_TYPES, value, a.signature))) throw new AppError("COLLATERAL_ATTESTATION_SIGNATURE_INVALID", { verifier });
     row.status = "attested";
     row.attestation = JSON.stringify({ verifier, expiry: a.expiry, signature: a.signature });
@@ -123,13 +136,13 @@ export class IssuanceService {
   }
 
   private issueArgs(row: IssuanceRequest): unknown[] {
-    const req = JSON.parse(row.request) as Omit<IssuanceFiling, "owner" | "assetType" | "ownerSignature">;
+    const req = JSON.parse(row.request) as StoredRequest;
     const att = JSON.parse(row.attestation ?? "null") as Attestation;
     return [
       row.assetType,
       req.decision,
       req.issuer,
-      { owner: row.owner, evidenceHash: req.evidenceHash, assetType: row.assetType, nonce: req.nonce, expiry: att.expiry, verifier: att.verifier, signature: att.signature },
+      { owner: row.owner, evidenceHash: req.evidenceHash, assetType: row.assetType, units: req.decision.units, nonce: req.nonce, expiry: att.expiry, verifier: att.verifier, signature: att.signature },
       req.deadline,
       row.ownerSignature,
     ];
@@ -140,6 +153,7 @@ export class IssuanceService {
     if (row.status !== "attested" && !(row.status === "refused" && row.attestation)) throw new AppError("ISSUANCE_STATE_INVALID", { status: row.status, expected: "attested" });
     const args = this.issueArgs(row);
     try {
+      await this.operations.requireOperator();
       return await this.operations.submitCall({
         kind: "issuance.post", signer: "operator", method: "issue", args, clientId, idempotencyId,
         after: async (em, op) => {

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { EntityManager } from "typeorm";
 import type { LedgerClient } from "../chain/ledger";
-import { withRoleNames } from "../chain/roles";
+import { LEDGER_ROLES, withRoleNames } from "../chain/roles";
 import type { Submitter, CallPayload } from "../chain/submitter";
 import type { Database } from "../persistence/data-source";
 import { Operation } from "../persistence/entities";
@@ -66,6 +66,22 @@ export class OperationService {
 
   notify(signer: SignerName): void {
     this.submitter.notify(signer);
+  }
+
+  /**
+   * The condition of every operator power on the ledger, checked before anything of an operator action is
+   * written or sent: the gateway's operator holds OPERATOR_ROLE (ROLE_MISSING_ON_CHAIN otherwise) and a permit
+   * that is active now (OPERATOR_NOT_PERMITTED: none, suspended or revoked). Transfers get the same answer from
+   * the ledger's checkTransfer.
+   */
+  async requireOperator(opts: { orAuthority?: boolean } = {}): Promise<void> {
+    const account = this.chain.operatorAddress;
+    const [[state], permitted] = await Promise.all([this.chain.ledger.permitOf(account), this.chain.ledger.isPermitted(account)]);
+    if (permitted) return;
+    // Powers of the authority or an operator (disclosures, freezes): the ledger takes the authority's role as enough.
+    if (opts.orAuthority && (await this.chain.ledger.hasRole(LEDGER_ROLES.AUTHORITY, account))) return;
+    if (!state.operatorRole) throw new AppError("ROLE_MISSING_ON_CHAIN", { account, role: "OPERATOR", roles: ["OPERATOR"] });
+    throw new AppError("OPERATOR_NOT_PERMITTED", { operator: account });
   }
 
   /**

@@ -69,6 +69,7 @@ export class ParticipantService {
 
   async register(input: { address: string; kind: ParticipantKind; identity: Record<string, unknown>; acknowledgement?: SignedAcknowledgement }, clientId: string, idempotencyId?: string): Promise<Operation> {
     const address = getAddress(input.address);
+    await this.operations.requireOperator();
     const existing = await this.db.manager.findOneBy(Participant, { address });
     if (existing && (existing.status === "registered" || existing.status === "registering")) throw new AppError("PARTICIPANT_ALREADY_REGISTERED", { address });
     const identityHash = identityHashOf(input.identity);
@@ -90,6 +91,7 @@ export class ParticipantService {
 
   async acknowledge(input: { account: string } & SignedAcknowledgement, clientId: string, idempotencyId?: string): Promise<Operation> {
     const account = getAddress(input.account);
+    await this.operations.requireOperator();
     const documentHash = await this.verifyAcknowledgement(account, input);
     return this.operations.submitCall({
       kind: "disclosure.acknowledge", signer: "operator", method: "acknowledgeDisclosureBySig", args: [account, input.version, input.deadline, input.signature], clientId, idempotencyId,
@@ -100,10 +102,13 @@ export class ParticipantService {
   }
 
   async deregister(address: string, clientId: string, idempotencyId?: string): Promise<Operation> {
+    await this.operations.requireOperator();
     return this.operations.submitCall({ kind: "participant.deregister", signer: "operator", method: "deregisterParticipant", args: [getAddress(address)], clientId, idempotencyId }, this.idempotency);
   }
 
+  /** Freezes or unfreezes; an operator cannot lift (PARTICIPANT_FROZEN_BY_AUTHORITY) a freeze the authority ordered. */
   async setFrozen(address: string, frozen: boolean, reason: string, role: Role, clientId: string, idempotencyId?: string): Promise<Operation> {
+    if (signerForRole(role) === "operator") await this.operations.requireOperator({ orAuthority: true });
     return this.operations.submitCall({
       kind: frozen ? "participant.freeze" : "participant.unfreeze", signer: signerForRole(role),
       method: frozen ? "freezeParticipant" : "unfreezeParticipant", args: [getAddress(address), reason], clientId, idempotencyId,
@@ -130,6 +135,8 @@ export class ParticipantService {
       onChain: {
         registered,
         frozen: p.frozen,
+        // The freeze was the authority's order: only the authority lifts it (an operator's unfreeze is refused).
+        frozenByAuthority: p.frozenByAuthority,
         contractWallet: p.contractWallet,
         acknowledgedVersion: Number(p.acknowledgedVersion),
         acknowledgedCurrent,

@@ -59,6 +59,8 @@ export class RegistryService {
       operator: a,
       status,
       permitted: await this.chain.ledger.isPermitted(a),
+      // OPERATOR_ROLE, which every operator power needs besides the active permit (the ledger keeps it in the permit's slot).
+      operatorRole: state.operatorRole,
       suspendedUntil: Number(state.suspendedUntil) ? new Date(Number(state.suspendedUntil) * 1000).toISOString() : null,
       grantedAt: new Date(Number(state.grantedAt) * 1000).toISOString(),
       detailsHash,

@@ -24,6 +24,8 @@ export interface RedemptionRequest {
 
 const LIVE = ["pending", "submitted"] as const;
 const BALANCE_CHECKS = new Set([10, 11]);
+/** A holder's nonce per asset is a uint32 on the ledger; at its last value it can no longer advance (NONCE_EXHAUSTED). */
+export const LAST_NONCE = (1n << 32n) - 1n;
 /** How far ahead of the holder's next nonce an authorization may be while earlier ones are still to come. */
 export const MAX_NONCES_AHEAD = 1000n;
 
@@ -86,6 +88,8 @@ export class TransferService {
     const from = getAddress(a.from);
     const to = getAddress(a.to);
     if (to === ZeroAddress) throw new AppError("INVALID_RECEIVER", { to });
+    // The ledger refuses it (SelfTransfer): it would post a record and spend a nonce while nothing changes hands.
+    if (to === from) throw new AppError("TRANSFER_TO_SELF", { from, to });
     const assetId = BigInt(a.assetId);
     const amount = BigInt(a.amount);
     const nonce = BigInt(a.nonce);
@@ -116,6 +120,7 @@ export class TransferService {
       if (BigInt(Math.floor(Date.now() / 1000)) > deadline) throw new AppError("AUTHORIZATION_EXPIRED", { deadline: a.deadline });
       const value = { from, to, assetId, amount, nonce, deadline, ref: a.ref };
       if (!(await this.chain.isValidSignature(from, TRANSFER_TYPES, value, req.signature))) throw new AppError("SIGNATURE_INVALID", { from });
+      if (chainNonce >= LAST_NONCE) throw new AppError("NONCE_EXHAUSTED", { from, assetId: a.assetId });
       const expected = live.reduce((m, op) => (BigInt(op.nonce!) + 1n > m ? BigInt(op.nonce!) + 1n : m), chainNonce);
       if (nonce < chainNonce || live.some((op) => op.nonce === a.nonce)) throw new AppError("NONCE_USED", { nonce: a.nonce, nextNonce: expected.toString() });
       // Authorizations of one holder may arrive out of order (concurrent requests): a nonce ahead of the next one
@@ -148,12 +153,14 @@ export class TransferService {
     const holder = getAddress(req.holder);
     const assetId = BigInt(req.assetId);
     const nonce = BigInt(req.nonce);
+    await this.operations.requireOperator();
     return this.locks.run(`${holder}:${req.assetId}`, async () => {
       const chainNonce = await this.chain.ledger.nonceOf(holder, assetId);
       const live = await this.liveOps(holder, req.assetId, chainNonce);
       if (BigInt(Math.floor(Date.now() / 1000)) > BigInt(req.deadline)) throw new AppError("AUTHORIZATION_EXPIRED", { deadline: req.deadline });
       const value = { holder, assetId, amount: BigInt(req.amount), nonce, deadline: BigInt(req.deadline), ref: req.ref };
       if (!(await this.chain.isValidSignature(holder, REDEMPTION_TYPES, value, req.signature))) throw new AppError("SIGNATURE_INVALID", { holder });
+      if (chainNonce >= LAST_NONCE) throw new AppError("NONCE_EXHAUSTED", { holder, assetId: req.assetId });
       if (nonce < chainNonce || live.length) throw new AppError("NONCE_USED", { nonce: req.nonce, nextNonce: (chainNonce + BigInt(live.length)).toString() });
       if (nonce > chainNonce) throw new AppError("NONCE_NOT_NEXT", { nonce: req.nonce, nextNonce: chainNonce.toString() });
       const args = [holder, req.assetId, req.amount, req.nonce, req.deadline, req.ref, req.signature];

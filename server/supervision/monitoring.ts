@@ -229,9 +229,13 @@ export class MonitoringService {
       acknowledgements: onChain?.acknowledgements ?? [],
       freezes: freezeEvents.map((e) => {
         const p = JSON.parse(e.payload) as Record<string, unknown>;
-        return { eventSeq: e.seq, type: e.type, assetId: e.assetId, orderedBy: checksummed(p.by ?? p.orderedBy ?? null), reason: p.reason ?? null, amount: p.amount ?? null, at: p.at ?? p.blockTime ?? e.createdAt, txHash: p.txHash ?? null, blockNumber: p.blockNumber ?? null };
+        return {
+          eventSeq: e.seq, type: e.type, assetId: e.assetId, orderedBy: checksummed(p.by ?? p.orderedBy ?? null), byAuthority: typeof p.byAuthority === "boolean" ? p.byAuthority : null,
+          reason: p.reason ?? null, amount: p.amount ?? null, at: p.at ?? p.blockTime ?? e.createdAt, txHash: p.txHash ?? null, blockNumber: p.blockNumber ?? null,
+        };
       }),
       frozen: onChain?.onChain.frozen ?? null,
+      frozenByAuthority: onChain?.onChain.frozenByAuthority ?? null,
       reports: reports.map(viewReport),
     };
   }

@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { expect } from "chai";
@@ -154,6 +154,15 @@ describe("portability: deployment, gateway transfer and mirror on Anvil (Besu-li
     // The ledger's runtime code: under EIP-170's 24,576 bytes, so it also deploys where that limit holds.
     const code = await node.provider.getCode(deployment.ledger);
     expect((code.length - 2) / 2).to.be.greaterThan(20_000).and.at.most(24_576);
+    // ... which it stays under by its linked libraries (IssuanceRules, RegisterRules), each deployed and linked into it.
+    const artifact = JSON.parse(readFileSync(join(ROOT, "artifacts/contracts/SecuredAssetLedger.sol/SecuredAssetLedger.json"), "utf8")) as { deployedLinkReferences: Record<string, Record<string, unknown>> };
+    const libraries = Object.values(artifact.deployedLinkReferences).flatMap((libs) => Object.keys(libs));
+    expect(libraries).to.include.members(["IssuanceRules", "RegisterRules"]);
+    for (const name of libraries) {
+      const library = (deployment as unknown as Record<string, string>)[name[0].toLowerCase() + name.slice(1)];
+      expect(await node.provider.getCode(library), name).to.not.equal("0x");
+      expect(code, name).to.include(library.slice(2).toLowerCase());
+    }
 
     env = await startEnv({}, { node, deployment, deploymentFile });
     const o = bearer(env.keys.operator);

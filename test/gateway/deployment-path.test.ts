@@ -67,6 +67,12 @@ function masked(code: string, source: string, name: string): string {
   return bytes.toString("hex");
 }
 
+/** The libraries a contract links (its artifact's link references), with the deployment file's key for each. */
+function linkedLibraries(source: string, name: string): { source: string; name: string; key: string }[] {
+  const artifact = JSON.parse(readFileSync(join(ROOT, "artifacts", source, `${name}.json`), "utf8")) as { deployedLinkReferences: Record<string, Record<string, unknown>> };
+  return Object.entries(artifact.deployedLinkReferences).flatMap(([file, libs]) => Object.keys(libs).map((lib) => ({ source: file, name: lib, key: lib[0].toLowerCase() + lib.slice(1) })));
+}
+
 describe("deployment: one path (npm run deploy, Ignition) for operators and npm start", function () {
   this.timeout(180_000);
   let node: NodeHandle;
@@ -112,20 +118,26 @@ describe("deployment: one path (npm run deploy, Ignition) for operators and npm 
     }
   });
 
-  it("deploys the same contracts as the harness's deployPlatform: runtime code (library address masked) and roles", async () => {
+  it("deploys the same contracts as the harness's deployPlatform: runtime code (library addresses masked) and roles", async () => {
     const deployer = devWallet(0, node.provider);
     const other = await deployPlatform(new NonceManager(deployer), roles);
     expect(other.ledger).to.not.equal(deployment.ledger);
     const ledgerSource = "contracts/SecuredAssetLedger.sol";
-    const rulesSource = "contracts/ledger/IssuanceRules.sol";
     const [a, b] = await Promise.all([deployment.ledger, other.ledger].map((x) => node.provider.getCode(x)));
     expect(a.length).to.equal(b.length);
+    // The ledger's linked libraries (IssuanceRules and RegisterRules at least), each deployed by both paths and named
+    // in the deployment file (IssuanceRules -> issuanceRules): the masked spans are every link reference.
+    const libraries = linkedLibraries(ledgerSource, "SecuredAssetLedger");
+    expect(libraries.map((l) => l.name)).to.include.members(["IssuanceRules", "RegisterRules"]);
     expect(masked(a, ledgerSource, "SecuredAssetLedger")).to.equal(masked(b, ledgerSource, "SecuredAssetLedger"));
-    const [ra, rb] = await Promise.all([deployment.issuanceRules, other.issuanceRules].map((x) => node.provider.getCode(x)));
-    expect(masked(ra, rulesSource, "IssuanceRules")).to.equal(masked(rb, rulesSource, "IssuanceRules"));
-    // Each ledger is linked to its own library instance.
-    for (const d of [deployment, other]) {
-      expect(await node.provider.getCode(d.ledger)).to.include(d.issuanceRules.slice(2).toLowerCase());
+    for (const lib of libraries) {
+      const address = (d: Deployment) => (d as unknown as Record<string, string | undefined>)[lib.key];
+      for (const d of [deployment, other]) expect(address(d), `${lib.key} in the deployment file`).to.match(/^0x[0-9a-fA-F]{40}$/);
+      const [ra, rb] = await Promise.all([deployment, other].map((d) => node.provider.getCode(address(d)!)));
+      expect(ra, lib.name).to.not.equal("0x");
+      expect(masked(ra, lib.source, lib.name), lib.name).to.equal(masked(rb, lib.source, lib.name));
+      // Each ledger is linked to its own instance of each library.
+      for (const d of [deployment, other]) expect(await node.provider.getCode(d.ledger), lib.name).to.include(address(d)!.slice(2).toLowerCase());
     }
 
     const roleIds = [ZeroHash, keccakText("AUTHORITY_ROLE"), keccakText("OPERATOR_ROLE"), keccakText("VERIFIER_ROLE")];

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { randomUUID } from "node:crypto";
 import { gzipSync } from "node:zlib";
 import { Signature, Wallet } from "ethers";
-import { bearer, bootstrapPlatform, buildFiling, issue, onboard, PERMIT, randomHolder, startEnv, transferBody } from "./support/harness";
+import { bearer, bootstrapPlatform, buildFiling, decisionChangeBody, issue, onboard, PERMIT, randomHolder, startEnv, transferBody } from "./support/harness";
 import type { TestEnv } from "./support/harness";
 
 /**
@@ -71,7 +71,8 @@ describe("gateway: hostile input is refused at the edge and changes nothing", fu
       await expectRefused(() => env.http.post("/v1/permits").set(a()).send({ ...PERMIT, operator: randomHolder().address, legalName: `X${HIGH}` }), 400, "VALIDATION_FAILED");
       await expectRefused(() => env.http.post("/v1/asset-types").set(a()).send({ code: "WOOL", name: `Wool${LOW}`, category: "TangibleAsset" }), 400, "VALIDATION_FAILED");
       await expectRefused(() => env.http.post("/v1/disclosures").set(o()).send({ text: `Risks${LOW}`, uri: "https://platform.kz/risks/v9" }), 400, "VALIDATION_FAILED");
-      await expectRefused(() => env.http.post(`/v1/assets/${assetId}/decision`).set(o()).send({ documentHash: "0x" + "11".repeat(32), uri: `https://x.kz/${LOW}`, reason: "update" }), 400, "VALIDATION_FAILED");
+      const change = await decisionChangeBody(env, holder, assetId, { documentHash: "0x" + "11".repeat(32), uri: `https://x.kz/${LOW}`, reason: "update" });
+      await expectRefused(() => env.http.post(`/v1/assets/${assetId}/decision`).set(o()).send(change), 400, "VALIDATION_FAILED");
     });
   });
 
@@ -220,7 +221,8 @@ describe("gateway: hostile input is refused at the edge and changes nothing", fu
       const good = await buildFiling(env, holder, "10", "7003");
       for (const uri of ["javascript:alert(1)", "data:text/html,<b>x</b>", "file:///etc/passwd", "ftp://steppegrain.kz/d.pdf", "see our website", "https://", "//steppegrain.kz/d.pdf"]) {
         await expectRefused(() => env.http.post("/v1/issuance-requests").set(o()).send({ ...good, decision: { ...good.decision, uri } }), 400, "VALIDATION_FAILED");
-        await expectRefused(() => env.http.post(`/v1/assets/${assetId}/decision`).set(o()).send({ documentHash: "0x" + "22".repeat(32), uri, reason: "new version" }), 400, "VALIDATION_FAILED");
+        const change = await decisionChangeBody(env, holder, assetId, { documentHash: "0x" + "22".repeat(32), uri, reason: "new version" });
+        await expectRefused(() => env.http.post(`/v1/assets/${assetId}/decision`).set(o()).send(change), 400, "VALIDATION_FAILED");
         await expectRefused(() => env.http.post("/v1/disclosures").set(o()).send({ text: "Risks v2", uri }), 400, "VALIDATION_FAILED");
       }
     });
@@ -229,7 +231,9 @@ describe("gateway: hostile input is refused at the edge and changes nothing", fu
       const good = await buildFiling(env, holder, "10", "7004");
       const uri = "http://steppegrain.kz/decisions/2026-01.pdf";
       await expectRefused(() => env.http.post("/v1/issuance-requests").set(o()).send({ ...good, decision: { ...good.decision, uri } }), 422, "DOCUMENT_URI_SCHEME_NOT_ALLOWED");
-      await expectRefused(() => env.http.post(`/v1/assets/${assetId}/decision`).set(o()).send({ documentHash: "0x" + "33".repeat(32), uri, reason: "new version" }), 422, "DOCUMENT_URI_SCHEME_NOT_ALLOWED");
+      // Signed by the issuer: the scheme alone is the reason.
+      const change = await decisionChangeBody(env, holder, assetId, { documentHash: "0x" + "33".repeat(32), uri, reason: "new version" });
+      await expectRefused(() => env.http.post(`/v1/assets/${assetId}/decision`).set(o()).send(change), 422, "DOCUMENT_URI_SCHEME_NOT_ALLOWED");
       await expectRefused(() => env.http.post("/v1/disclosures").set(o()).send({ text: "Risks v2", uri }), 422, "DOCUMENT_URI_SCHEME_NOT_ALLOWED");
     });
 

@@ -5,11 +5,10 @@ import type { Wallet } from "ethers";
 import pino from "pino";
 import { SecuredAssetLedger__factory } from "../../typechain-types";
 import type { SecuredAssetLedger } from "../../typechain-types";
-import { ISSUANCE_TYPES, issuerDetailsHash } from "../../server/chain/eip712";
 import { ChainDecisionTargets, DecisionChecker } from "../../server/supervision/decisions";
 import { EgressPolicy } from "../../server/supervision/egress";
 import { Alert, DecisionCheck } from "../../server/supervision/entities";
-import { attest, bearer, bootstrapPlatform, domain, FAR_FUTURE, GRAIN, ISSUER, onboard, PERMIT, randomHolder, startEnv } from "./support/harness";
+import { attest, bearer, bootstrapPlatform, buildFiling, decisionChangeBody, GRAIN, ISSUER, onboard, PERMIT, randomHolder, startEnv } from "./support/harness";
 import type { TestEnv } from "./support/harness";
 import { DocumentServer, issueWithDecision } from "./supervision-support";
 
@@ -93,21 +92,17 @@ describe("poisoned text on chain: the read endpoints go on", function () {
   it("when an asset is issued and its decision changed with ill-formed text, then the asset shows it readable with its bytes", async () => {
     const clientId = randomUUID();
     const services = ctx().services;
-    // The issuer's address is only hashed into what the owner signs, the decision's extent not at all.
+    // The owner signs the texts as ethers encodes them (a lone surrogate as its three bytes): the ledger hashes the same bytes.
     const issuer = { ...ISSUER, registeredAddress };
     const nonce = String(Date.now());
-    const assetType = encodeBytes32String(GRAIN);
-    const decision = { documentHash: keccakText(`decision ${nonce}`), uri: "https://steppegrain.kz/decisions/p.pdf", rightsType: encodeBytes32String("OWNERSHIP_SHARE"), rightsExtent, units: "5" };
-    const evidenceHash = keccakText(`warehouse receipt ${nonce}`);
-    const ownerSignature = await owner.signTypedData(domain(env), ISSUANCE_TYPES, {
-      owner: owner.address, assetType, decisionHash: decision.documentHash, issuerDetailsHash: issuerDetailsHash(issuer), units: decision.units, evidenceHash, nonce, deadline: FAR_FUTURE,
-    });
-    const filed = await services.issuance.file({ owner: owner.address, assetType: GRAIN, decision, issuer, evidenceHash, nonce, deadline: FAR_FUTURE, ownerSignature });
-    await services.issuance.attest(filed.id, await attest(env, owner.address, evidenceHash, nonce));
+    const filing = await buildFiling(env, owner, "5", nonce, { decision: { uri: "https://steppegrain.kz/decisions/p.pdf", rightsExtent }, issuer });
+    const filed = await services.issuance.file(filing);
+    await services.issuance.attest(filed.id, await attest(env, owner.address, filing.evidenceHash, nonce, "5"));
     const posted = await ctx().submitter.waitFor((await services.issuance.post(filed.id, clientId)).id, 20_000);
     expect(posted?.status).to.equal("posted");
     poisonedAsset = (await services.issuance.find(filed.id)).assetId!;
-    const change = await services.assets.changeDecision(poisonedAsset, { documentHash: keccakText("decision v2"), uri: newUri, reason }, clientId);
+    // The issuer (the owner) orders the change; its signature covers the same ill-formed texts.
+    const change = await services.assets.changeDecision(poisonedAsset, await decisionChangeBody(env, owner, poisonedAsset, { documentHash: keccakText("decision v2"), uri: newUri, reason }), clientId);
     expect((await ctx().submitter.waitFor(change.id, 20_000))?.status).to.equal("posted");
 
     const res = await env.http.get(`/v1/assets/${poisonedAsset}`).set(monitor());

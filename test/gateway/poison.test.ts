@@ -10,7 +10,7 @@ import { MirrorAsset, MirrorChange, MirrorParticipantChange } from "../../server
 import { PlatformEvent } from "../../server/mirror/event-log";
 import { Alert } from "../../server/supervision/entities";
 import { ChainTransaction, Disclosure, Operation } from "../../server/persistence/entities";
-import { bearer, bootstrapPlatform, expectPosted, issue, onboard, randomHolder, startEnv, transferBody } from "./support/harness";
+import { bearer, bootstrapPlatform, decisionChangeBody, expectPosted, issue, onboard, randomHolder, startEnv, transferBody } from "./support/harness";
 import type { TestEnv } from "./support/harness";
 import { runSync, withScratchDatabase } from "./support/sync";
 import { waitFor } from "./support/wait";
@@ -203,7 +203,7 @@ describe("poisoned text on chain: the submitter and the mirror go on", function 
     const uri = "https://steppegrain.kz/decisions/\udfff.pdf";
     const newHash = keccakText("decision v2");
     // The service layer directly: the HTTP edge refuses such text, another client of the ledger would not.
-    const change = await services.assets.changeDecision(assetId, { documentHash: newHash, uri, reason: "corrected" }, clientId);
+    const change = await services.assets.changeDecision(assetId, await decisionChangeBody(env, owner, assetId, { documentHash: newHash, uri, reason: "corrected" }), clientId);
     const freeze = await services.participants.setFrozen(dave.address, true, "x\udfffy", "operator", clientId);
     const later = await transfer(owner, bob, "25", ownerNonce++);
     expect(later.status, JSON.stringify(later.body)).to.equal(202);
@@ -247,30 +247,31 @@ describe("poisoned text on chain: the submitter and the mirror go on", function 
     expect((await ctx().submitter.waitFor(op.id, 20_000))?.status).to.equal("posted");
 
     // The lane takes new work, and the mirror passes the poisoned blocks again after the restart.
-    const after = await env.http.post(`/v1/participants/${carol.address}/unfreeze?wait=true`).set(operatorKey()).send({ reason: "court order lifted" });
+    // Dave, whom the operator froze above (carol is under the authority's freeze, which an operator cannot lift).
+    const after = await env.http.post(`/v1/participants/${dave.address}/unfreeze?wait=true`).set(operatorKey()).send({ reason: "court order lifted" });
     expect(after.body.operation?.status, JSON.stringify(after.body)).to.equal("posted");
     await ctx().mirror.indexer.sync();
     const list = await faults();
     expect(list).to.have.length(6);
     expect(list[5]).to.include({ event: "ParticipantFrozen", kind: "ill-formed-text" });
     expect(await faultAlerts()).to.have.length(6);
-    expect(await repo(MirrorParticipantChange).countBy({ kind: "ParticipantUnfrozen", account: carol.address.toLowerCase() })).to.equal(1);
+    expect(await repo(MirrorParticipantChange).countBy({ kind: "ParticipantUnfrozen", account: dave.address.toLowerCase() })).to.equal(1);
   });
 
   it("when chain text holds a NUL, then the operation posts, the mirror stores the readable form with a fault and goes on (PostgreSQL refuses NUL in text)", async () => {
     const uri = "https://steppegrain.kz/decisions/v3\u0000.pdf";
     const before = (await faults()).length;
-    const change = await ctx().services.assets.changeDecision(assetId, { documentHash: keccakText("decision v3"), uri, reason: "nul" }, randomUUID());
+    const change = await ctx().services.assets.changeDecision(assetId, await decisionChangeBody(env, owner, assetId, { documentHash: keccakText("decision v3"), uri, reason: "nul" }), randomUUID());
     expect((await ctx().submitter.waitFor(change.id, 20_000))?.status).to.equal("posted");
     // Something after it, for the mirror to reach (holders have not acknowledged disclosure v2: no transfers now).
-    const later = await ctx().services.participants.setFrozen(carol.address, true, "after the NUL", "operator", randomUUID());
+    const later = await ctx().services.participants.setFrozen(dave.address, true, "after the NUL", "operator", randomUUID());
     expect((await ctx().submitter.waitFor(later.id, 20_000))?.status).to.equal("posted");
     await ctx().mirror.indexer.sync();
     expect(await repo(MirrorAsset).findOneByOrFail({ assetId })).to.include({ decisionUri: "https://steppegrain.kz/decisions/v3\ufffd.pdf" });
     const list = await faults();
     expect(list).to.have.length(before + 1);
     expect(list[list.length - 1]).to.include({ event: "DecisionDocumentChanged", kind: "ill-formed-text" });
-    const frozen = await repo(MirrorParticipantChange).findBy({ kind: "ParticipantFrozen", account: carol.address.toLowerCase() });
+    const frozen = await repo(MirrorParticipantChange).findBy({ kind: "ParticipantFrozen", account: dave.address.toLowerCase() });
     expect(frozen.map((c) => (JSON.parse(c.payload) as { reason: string }).reason)).to.include("after the NUL");
     expect((await env.http.get(`/v1/assets/${assetId}`).set(monitor())).status).to.equal(200);
   });
@@ -285,7 +286,8 @@ describe("poisoned text on chain: the submitter and the mirror go on", function 
     let settled: Operation | null;
     let op: Operation;
     try {
-      op = await ctx().services.participants.setFrozen(alice.address, true, "court order", "operator", randomUUID());
+      // Straight to the outbox: that code answers no view, so the service's own checks could not read the permit.
+      op = await ctx().services.operations.submitCall({ kind: "participant.freeze", signer: "operator", method: "freezeParticipant", args: [alice.address, "court order"], clientId: randomUUID() });
       settled = await ctx().submitter.waitFor(op.id, 20_000);
     } finally {
       await provider.send("hardhat_setCode", [env.deployment.ledger, original]);

@@ -4,13 +4,12 @@ import type { AddressInfo } from "node:net";
 import { timingSafeEqual } from "node:crypto";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
-import { encodeBytes32String, keccak256 } from "ethers";
+import { keccak256 } from "ethers";
 import type { Wallet } from "ethers";
 import type { Config } from "../../server/config";
-import { ISSUANCE_TYPES, issuerDetailsHash } from "../../server/chain/eip712";
 import { webhookSignature, WEBHOOK_HEADERS } from "../../server/supervision/subscriptions";
 import type { DeliveryBody } from "../../server/supervision/subscriptions";
-import { attest, bearer, domain, expectPosted, FAR_FUTURE, GRAIN, ISSUER } from "./support/harness";
+import { attest, bearer, buildFiling, expectPosted } from "./support/harness";
 import type { TestEnv } from "./support/harness";
 
 export { waitFor } from "./support/wait";
@@ -124,16 +123,10 @@ export class DocumentServer {
 /** Files, attests and posts an issuance whose decision is the given document hash and URI. */
 export async function issueWithDecision(env: TestEnv, owner: Wallet, units: string, decision: { documentHash: string; uri: string }) {
   const nonce = String(Math.floor(Math.random() * 1e12));
-  const assetType = encodeBytes32String(GRAIN);
-  const evidenceHash = keccak256(Buffer.from(`warehouse receipt ${nonce}`));
-  const full = { ...decision, rightsType: encodeBytes32String("OWNERSHIP_SHARE"), rightsExtent: "1 unit = 1 tonne of wheat", units };
-  const ownerSignature = await owner.signTypedData(domain(env), ISSUANCE_TYPES, {
-    owner: owner.address, assetType, decisionHash: decision.documentHash, issuerDetailsHash: issuerDetailsHash(ISSUER), units, evidenceHash, nonce, deadline: FAR_FUTURE,
-  });
-  const filing = { owner: owner.address, assetType: GRAIN, decision: full, issuer: { ...ISSUER }, evidenceHash, nonce, deadline: FAR_FUTURE, ownerSignature };
+  const filing = await buildFiling(env, owner, units, nonce, { decision });
   const filed = await env.http.post("/v1/issuance-requests").set(bearer(env.keys.operator)).send(filing);
   if (filed.status !== 201) throw new Error(`filing: ${filed.status} ${JSON.stringify(filed.body)}`);
-  const att = await env.http.post(`/v1/issuance-requests/${filed.body.id}/attestation`).set(bearer(env.keys.verifier)).send(await attest(env, owner.address, evidenceHash, nonce));
+  const att = await env.http.post(`/v1/issuance-requests/${filed.body.id}/attestation`).set(bearer(env.keys.verifier)).send(await attest(env, owner.address, filing.evidenceHash, nonce, units));
   if (att.status !== 200) throw new Error(`attestation: ${att.status} ${JSON.stringify(att.body)}`);
   await expectPosted(env.http.post(`/v1/issuance-requests/${filed.body.id}/post?wait=true`).set(bearer(env.keys.operator)));
   const req = await env.http.get(`/v1/issuance-requests/${filed.body.id}`).set(bearer(env.keys.operator));

@@ -74,13 +74,21 @@ export default [
   }),
   defineRoute({
     method: "post", path: "/v1/assets/{assetId}/decision", operationId: "changeDecisionDocument", tag: "assets", roles: ["operator"], idempotency: "optional",
-    summary: "Record a changed decision document (hash, URI, reason)", params: AssetIdParam,
-    body: z.object({ documentHash: Bytes32, uri: DocumentUri, reason: Line(500, 1) }).strict(), query: WaitQuery, responses: OPERATION_RESPONSES,
+    summary: "Relay the issuer's signed change of the decision document (hash, URI, reason; Art. 7.1)", params: AssetIdParam,
+    body: z.object({
+      documentHash: Bytes32.openapi({ description: "the new document's hash" }),
+      uri: DocumentUri,
+      reason: Line(500, 1),
+      deadline: Uint.openapi({ description: "unix seconds after which the issuer's order no longer applies" }),
+      issuerSignature: Signature.openapi({
+        description: "the issuer's EIP-712 DecisionChange(uint256 assetId,bytes32 previousHash,bytes32 newHash,string newUri,string reason,uint256 deadline) signature in the ledger's domain; previousHash is the decision's hash now (GET /v1/assets/{assetId}: decision.documentHash); usable once",
+      }),
+    }).strict().openapi("DecisionChange"), query: WaitQuery, responses: OPERATION_RESPONSES,
     handler: async (ctx, { params, body, query, client, idempotencyId }) => accepted(ctx, await ctx.services.assets.changeDecision(params.assetId, body, client!.id, idempotencyId), query.wait),
   }),
   defineRoute({
     method: "post", path: "/v1/assets/{assetId}/frozen-units", operationId: "setFrozenUnits", tag: "assets", roles: ["authority", "operator"], idempotency: "optional",
-    summary: "Freeze a number of a holder's units of this asset (ERC-7943)", params: AssetIdParam,
+    summary: "Freeze a number of a holder's units of this asset (ERC-7943); units the authority froze only the authority changes (409 FROZEN_UNITS_ORDERED_BY_AUTHORITY)", params: AssetIdParam,
     body: z.object({ account: Address, amount: Uint }).strict(), query: WaitQuery, responses: OPERATION_RESPONSES,
     handler: async (ctx, { params, body, query, client, idempotencyId }) => accepted(ctx, await ctx.services.assets.setFrozenTokens(params.assetId, body.account, body.amount, client!.role === "authority" ? "authority" : "operator", client!.id, idempotencyId), query.wait),
   }),

@@ -16,13 +16,20 @@ const FilingBody = z
       registeredAddress: Line(500),
     }).strict(),
     evidenceHash: Bytes32,
+    verifier: Address.openapi({ description: "the collateral verifier (VERIFIER role on the ledger) the owner names: only its attestation is accepted (COLLATERAL_VERIFIER_NOT_NAMED)" }),
     nonce: Uint,
     deadline: Uint,
-    ownerSignature: Signature.openapi({ description: "the owner's EIP-712 IssuanceRequest signature" }),
+    ownerSignature: Signature.openapi({
+      description: "the owner's EIP-712 IssuanceRequest(address owner,bytes32 assetType,bytes32 decisionHash,string decisionUri,bytes32 rightsType,string rightsExtent,bytes32 issuerDetailsHash,uint256 units,bytes32 evidenceHash,address verifier,uint256 nonce,uint256 deadline) signature in the ledger's domain: every field stored or published about the issuance",
+    }),
   })
   .strict()
   .openapi("IssuanceFiling");
-const AttestationBody = z.object({ verifier: Address, expiry: Uint, signature: Signature.openapi({ description: "the verifier's EIP-712 CollateralAttestation signature" }) }).strict().openapi("CollateralAttestation");
+const AttestationBody = z.object({
+  verifier: Address.openapi({ description: "the verifier the owner named in the request" }),
+  expiry: Uint,
+  signature: Signature.openapi({ description: "the verifier's EIP-712 CollateralAttestation(address owner,bytes32 evidenceHash,bytes32 assetType,uint256 units,uint256 nonce,uint256 expiry) signature over the request's owner, evidence, type, units and nonce" }),
+}).strict().openapi("CollateralAttestation");
 const IdParam = z.object({ id: z.uuid() });
 
 export default [
@@ -37,7 +44,7 @@ export default [
   }),
   defineRoute({
     method: "post", path: "/v1/issuance-requests/{id}/attestation", operationId: "attestCollateral", tag: "issuance", roles: ["verifier"], idempotency: "optional",
-    summary: "Attach the verifier's signed collateral attestation (Art. 6.8); status 'attested'", params: IdParam, body: AttestationBody,
+    summary: "Attach the signed collateral attestation of the verifier the owner named (Art. 6.8); status 'attested'", params: IdParam, body: AttestationBody,
     responses: { 200: { description: "attested", schema: Json } },
     handler: async (ctx, { params, body }) => ({ status: 200, body: ctx.services.issuance.view(await ctx.services.issuance.attest(params.id, body)), target: params.id }),
   }),

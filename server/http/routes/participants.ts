@@ -60,7 +60,7 @@ export default [
   }),
   defineRoute({
     method: "get", path: "/v1/participants/{address}", operationId: "getParticipant", tag: "participants", roles: ["authority", "operator", "monitor"],
-    summary: "A participant: KYC data (off-chain), on-chain status, acknowledgements", params: AddressParam,
+    summary: "A participant: KYC data (off-chain), on-chain status (onChain.frozen, and onChain.frozenByAuthority: the freeze is the authority's order, which only the authority lifts), acknowledgements", params: AddressParam,
     responses: { 200: { description: "participant", schema: Json } },
     handler: async (ctx, { params }) => ({ status: 200, body: await ctx.services.participants.get(params.address) }),
   }),
@@ -77,12 +77,12 @@ export default [
   }),
   defineRoute({
     method: "post", path: "/v1/participants/{address}/freeze", operationId: "freezeParticipant", tag: "participants", roles: ["authority", "operator"], idempotency: "optional",
-    summary: "Freeze a participant, with a reason (Art. 6.3)", params: AddressParam, body: ReasonBody, query: WaitQuery, responses: OPERATION_RESPONSES,
+    summary: "Freeze a participant, with a reason (Art. 6.3); the authority's freeze binds operators, and the authority may take over an operator's freeze (a freeze survives deregistration)", params: AddressParam, body: ReasonBody, query: WaitQuery, responses: OPERATION_RESPONSES,
     handler: async (ctx, { params, body, query, client, idempotencyId }) => accepted(ctx, await ctx.services.participants.setFrozen(params.address, true, body.reason, client!.role, client!.id, idempotencyId), query.wait),
   }),
   defineRoute({
     method: "post", path: "/v1/participants/{address}/unfreeze", operationId: "unfreezeParticipant", tag: "participants", roles: ["authority", "operator"], idempotency: "optional",
-    summary: "Unfreeze a participant, with a reason", params: AddressParam, body: ReasonBody, query: WaitQuery, responses: OPERATION_RESPONSES,
+    summary: "Unfreeze a participant, with a reason; an operator cannot lift the authority's freeze (409 PARTICIPANT_FROZEN_BY_AUTHORITY)", params: AddressParam, body: ReasonBody, query: WaitQuery, responses: OPERATION_RESPONSES,
     handler: async (ctx, { params, body, query, client, idempotencyId }) => accepted(ctx, await ctx.services.participants.setFrozen(params.address, false, body.reason, client!.role, client!.id, idempotencyId), query.wait),
   }),
 ];

@@ -9,7 +9,7 @@ const OperatorParam = z.object({ operator: Address });
 const GrantBody = z.object({ operator: Address, legalName: Line(200, 1), bin: IdentificationNumber, permitNumber: Line(100, 1), scope: Line(500, 1) }).strict().openapi("PermitGrant");
 const CodeParam = z.object({ code: Line(66, 1) });
 const PermitView = z.object({
-  operator: z.string(), status: z.enum(["Active", "Suspended", "Revoked"]), permitted: z.boolean(), suspendedUntil: z.string().nullable(), grantedAt: z.string(), detailsHash: z.string(),
+  operator: z.string(), status: z.enum(["Active", "Suspended", "Revoked"]), permitted: z.boolean().openapi({ description: "whether the operator may use its powers now: OPERATOR role and an active permit" }), operatorRole: z.boolean().openapi({ description: "holds the ledger's OPERATOR role" }), suspendedUntil: z.string().nullable(), grantedAt: z.string(), detailsHash: z.string(),
   details: z.object({ legalName: z.string(), bin: z.string(), permitNumber: z.string(), scope: z.string() }).nullable(), textFaults: TextFaults,
 }).openapi("Permit");
 const AssetTypeView = z.object({

@@ -10,7 +10,9 @@ import { createGateway } from "../../../server/main";
 import type { Gateway } from "../../../server/main";
 import { deployPlatform, writeDeployment } from "../../../server/chain/deployment";
 import type { Deployment } from "../../../server/chain/deployment";
-import { ACKNOWLEDGEMENT_TYPES, ATTESTATION_TYPES, ISSUANCE_TYPES, TRANSFER_TYPES, issuerDetailsHash, ledgerDomain } from "../../../server/chain/eip712";
+import {
+  ACKNOWLEDGEMENT_TYPES, ATTESTATION_TYPES, attestationMessage, DECISION_CHANGE_TYPES, decisionChangeMessage, ISSUANCE_TYPES, issuanceRequestMessage, ledgerDomain, TRANSFER_TYPES,
+} from "../../../server/chain/eip712";
 import { ApiKeyService } from "../../../server/services/api-keys";
 import { ChainTransaction, Operation } from "../../../server/persistence/entities";
 import type { Role } from "../../../server/persistence/entities";
@@ -159,7 +161,7 @@ export async function issue(env: TestEnv, owner: Wallet, units = "1000000", nonc
   const filing = await buildFiling(env, owner, units, nonce);
   const filed = await env.http.post("/v1/issuance-requests").set(bearer(env.keys.operator)).send(filing);
   if (filed.status !== 201) throw new Error(`filing: ${filed.status} ${JSON.stringify(filed.body)}`);
-  const attestation = await attest(env, owner.address, filing.evidenceHash, nonce);
+  const attestation = await attest(env, owner.address, filing.evidenceHash, nonce, units);
   const att = await env.http.post(`/v1/issuance-requests/${filed.body.id}/attestation`).set(bearer(env.keys.verifier)).send(attestation);
   if (att.status !== 200) throw new Error(`attestation: ${att.status} ${JSON.stringify(att.body)}`);
   await expectPosted(env.http.post(`/v1/issuance-requests/${filed.body.id}/post?wait=true`).set(bearer(env.keys.operator)));
@@ -167,19 +169,55 @@ export async function issue(env: TestEnv, owner: Wallet, units = "1000000", nonc
   return { assetId: req.body.assetId as string, requestId: filed.body.id as string };
 }
 
-export async function buildFiling(env: TestEnv, owner: Wallet, units: string, nonce: string) {
+/**
+ * The owner's signed issuance request as filed: decision, issuer details, evidence and the verifier the owner names
+ * (the test environment's verifier unless given), signed as the ledger's IssuanceRequest.
+ */
+export async function buildFiling(
+  env: TestEnv, owner: Wallet, units: string, nonce: string,
+  opts: { decision?: { documentHash?: string; uri?: string; rightsExtent?: string }; issuer?: typeof ISSUER; verifier?: string } = {},
+) {
   const assetType = encodeBytes32String(GRAIN);
-  const decision = { documentHash: keccakText(`decision ${nonce}`), uri: "https://steppegrain.kz/decisions/2026-01.pdf", rightsType: encodeBytes32String("OWNERSHIP_SHARE"), rightsExtent: "1 unit = 1 tonne of wheat", units };
+  const decision = {
+    documentHash: keccakText(`decision ${nonce}`), uri: "https://steppegrain.kz/decisions/2026-01.pdf",
+    rightsType: encodeBytes32String("OWNERSHIP_SHARE"), rightsExtent: "1 unit = 1 tonne of wheat", ...opts.decision, units,
+  };
+  const issuer = { ...(opts.issuer ?? ISSUER) };
   const evidenceHash = keccakText(`warehouse receipt ${nonce}`);
-  const ownerSignature = await owner.signTypedData(domain(env), ISSUANCE_TYPES, {
-    owner: owner.address, assetType, decisionHash: decision.documentHash, issuerDetailsHash: issuerDetailsHash(ISSUER), units, evidenceHash, nonce, deadline: FAR_FUTURE,
-  });
-  return { owner: owner.address, assetType: GRAIN, decision, issuer: { ...ISSUER }, evidenceHash, nonce, deadline: FAR_FUTURE, ownerSignature };
+  const verifier = opts.verifier ?? env.verifier.address;
+  const ownerSignature = await owner.signTypedData(domain(env), ISSUANCE_TYPES, issuanceRequestMessage({
+    owner: owner.address, assetType, decision, issuer, evidenceHash, verifier, nonce, deadline: FAR_FUTURE,
+  }));
+  return { owner: owner.address, assetType: GRAIN, decision, issuer, evidenceHash, verifier, nonce, deadline: FAR_FUTURE, ownerSignature };
 }
 
-export async function attest(env: TestEnv, owner: string, evidenceHash: string, nonce: string, expiry = FAR_FUTURE) {
-  const signature = await env.verifier.signTypedData(domain(env), ATTESTATION_TYPES, { owner, evidenceHash, assetType: encodeBytes32String(GRAIN), nonce, expiry });
-  return { verifier: env.verifier.address, expiry, signature };
+/** A verifier's collateral attestation of `units` units for the owner's request (the environment's verifier unless given). */
+export async function attest(env: TestEnv, owner: string, evidenceHash: string, nonce: string, units: string, opts: { expiry?: string; verifier?: Wallet } = {}) {
+  const expiry = opts.expiry ?? FAR_FUTURE;
+  const verifier = opts.verifier ?? env.verifier;
+  const signature = await verifier.signTypedData(domain(env), ATTESTATION_TYPES, attestationMessage({ owner, evidenceHash, assetType: encodeBytes32String(GRAIN), units, nonce, expiry }));
+  return { verifier: verifier.address, expiry, signature };
+}
+
+/**
+ * The body of POST /v1/assets/{assetId}/decision: the change signed by `issuer` as the ledger's DecisionChange,
+ * from the decision in force now (read through the API) unless `previousHash` is given.
+ */
+export async function decisionChangeBody(
+  env: TestEnv, issuer: Wallet, assetId: string, change: { documentHash: string; uri: string; reason: string },
+  opts: { deadline?: string; previousHash?: string } = {},
+) {
+  const deadline = opts.deadline ?? FAR_FUTURE;
+  let previousHash = opts.previousHash;
+  if (!previousHash) {
+    const asset = await env.http.get(`/v1/assets/${assetId}`).set(bearer(env.keys.monitor));
+    if (asset.status !== 200) throw new Error(`asset ${assetId}: ${asset.status} ${JSON.stringify(asset.body)}`);
+    previousHash = asset.body.decision.documentHash as string;
+  }
+  const issuerSignature = await issuer.signTypedData(domain(env), DECISION_CHANGE_TYPES, decisionChangeMessage({
+    assetId, previousHash, newHash: change.documentHash, newUri: change.uri, reason: change.reason, deadline,
+  }));
+  return { ...change, deadline, issuerSignature };
 }
 
 export async function expectPosted(req: PromiseLike<request.Response>): Promise<request.Response> {
