@@ -10,6 +10,7 @@ import {LedgerRecords} from "./ledger/LedgerRecords.sol";
 import {HolderAuthorizations} from "./ledger/HolderAuthorizations.sol";
 import {LedgerIssuance} from "./ledger/LedgerIssuance.sol";
 import {AuthorityActions} from "./ledger/AuthorityActions.sol";
+import {LedgerSuccession} from "./ledger/LedgerSuccession.sol";
 
 /**
  * @title SecuredAssetLedger
@@ -22,9 +23,10 @@ import {AuthorityActions} from "./ledger/AuthorityActions.sol";
  * hash to the previous record of the same asset ({LedgerRecords}, Art. 5.1.7). The block time of that record is the
  * moment rights arise (Art. 6.6).
  *
- * The ledger is immutable: a successor is a new deployment (docs/design.md "Upgrades").
+ * The ledger is immutable: a successor is a new deployment seeded from it ({LedgerSuccession}, docs/design.md
+ * "Upgrades").
  */
-contract SecuredAssetLedger is LedgerIssuance, HolderAuthorizations, AuthorityActions, LedgerRecords {
+contract SecuredAssetLedger is LedgerIssuance, HolderAuthorizations, AuthorityActions, LedgerSuccession, LedgerRecords {
     /**
      * @param authority the designated authority: admin of every role, keeper of the registers; it alone appoints
      * operators and collateral verifiers

@@ -246,10 +246,11 @@ async function main() {
     ledger,
     issuanceRules: await contracts.issuanceRules.getAddress(),
     registerRules: await contracts.registerRules.getAddress(),
+    ledgerMigration: await contracts.ledgerMigration.getAddress(),
     deployBlock: await deployBlockOf(ledger, journalDir),
     ...roles,
   };
-  console.log(`SecuredAssetLedger ${ledger} (IssuanceRules ${deployment.issuanceRules}, RegisterRules ${deployment.registerRules}), chain ${chainId}, block ${deployment.deployBlock}`);
+  console.log(`SecuredAssetLedger ${ledger} (IssuanceRules ${deployment.issuanceRules}, RegisterRules ${deployment.registerRules}, LedgerMigration ${deployment.ledgerMigration}), chain ${chainId}, block ${deployment.deployBlock}`);
   if (inProcess) {
     console.log("network hardhat lives inside this command and ends with it: no deployment file written (use --network localhost with `npx hardhat node`)");
     return;

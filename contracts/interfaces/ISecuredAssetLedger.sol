@@ -323,11 +323,13 @@ interface ISecuredAssetLedger {
         view
         returns (TransferCheck);
 
+    /// @notice Whether the units of `assetId` frozen for `account` were ordered by the authority (only it changes them).
+    function isFrozenByAuthority(address account, uint256 assetId) external view returns (bool);
+
     /// @notice The next transfer or redemption nonce of `account` for `assetId`.
     function nonceOf(address account, uint256 assetId) external view returns (uint256);
 
     function assetInfo(uint256 assetId) external view returns (AssetInfo memory);
     function assetCount() external view returns (uint256);
     function isIssuanceNonceUsed(address owner, uint256 nonce) external view returns (bool);
-    function hashTransferAuthorization(TransferAuthorization calldata auth) external view returns (bytes32);
 }

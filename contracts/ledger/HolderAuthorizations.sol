@@ -83,8 +83,8 @@ abstract contract HolderAuthorizations is LedgerCompliance {
         _post(Posting(_msgSender(), POST_ADVANCES_NONCE, ref), holder, address(0), assetId, amount);
     }
 
-    /// @inheritdoc ISecuredAssetLedger
-    function hashTransferAuthorization(TransferAuthorization calldata auth) public view returns (bytes32) {
+    /// @dev The EIP-712 digest a holder signs for `auth`.
+    function _hashTransferAuthorization(TransferAuthorization calldata auth) private view returns (bytes32) {
         return _hashTypedDataV4(
             keccak256(
                 abi.encode(
@@ -104,7 +104,7 @@ abstract contract HolderAuthorizations is LedgerCompliance {
         // The last nonce cannot advance without wrapping to one already spent.
         if (expected == type(uint32).max) return TransferCheck.NonceExhausted;
         if (auth.nonce != expected) return TransferCheck.NonceMismatch;
-        if (!SignatureValidation.isValidNow(auth.from, hashTransferAuthorization(auth), signature)) {
+        if (!SignatureValidation.isValidNow(auth.from, _hashTransferAuthorization(auth), signature)) {
             return TransferCheck.SignatureInvalid;
         }
         return TransferCheck.Ok;

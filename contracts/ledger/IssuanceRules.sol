@@ -5,6 +5,7 @@ import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/Messa
 import {ISecuredAssetLedger} from "../interfaces/ISecuredAssetLedger.sol";
 import {SignatureValidation} from "../access/SignatureValidation.sol";
 import {IdentificationNumber} from "./IdentificationNumber.sol";
+import {LedgerCore} from "./LedgerCore.sol";
 
 /**
  * @title IssuanceRules
@@ -56,41 +57,58 @@ library IssuanceRules {
         }
     }
 
+    /// @notice The issuer's order to change the decision document of an asset (Art. 7.1).
+    struct DecisionChange {
+        uint256 assetId;
+        bytes32 newHash;
+        string newUri;
+        string reason;
+        uint256 deadline;
+    }
+
     /**
-     * @notice Checks the issuer's order to change the decision document (Art. 7.1) and returns its EIP-712 digest,
-     * which the ledger spends so that the order applies once.
-     * @param previousHash the decision's hash now: an order made for another version does not apply
+     * @notice Applies the issuer's signed order to change the decision document (Art. 7.1): the signature binds the
+     * decision's hash now (`previousHash`), so an order made for another version does not apply, and its digest is
+     * spent, so an order applies once. Emits DecisionDocumentChanged with the previous and the new hash.
      */
-    function checkDecisionChange(
+    function changeDecision(
+        LedgerCore.AssetTerms storage terms,
+        mapping(bytes32 => bool) storage applied,
         bytes32 domainSeparator,
-        address issuer,
-        uint256 assetId,
-        bytes32 previousHash,
-        bytes32 newHash,
-        string calldata newUri,
-        string calldata reason,
-        uint256 deadline,
+        DecisionChange calldata c,
         bytes calldata issuerSignature
-    ) external view returns (bytes32 digest) {
-        if (newHash == bytes32(0)) revert ISecuredAssetLedger.IssuanceDecisionHashMissing();
-        if (bytes(newUri).length == 0) revert ISecuredAssetLedger.IssuanceDecisionURIMissing();
-        if (bytes(reason).length == 0) revert ISecuredAssetLedger.ReasonMissing();
-        if (block.timestamp > deadline) revert ISecuredAssetLedger.DecisionChangeExpired(deadline, block.timestamp);
+    ) external {
+        if (c.newHash == bytes32(0)) revert ISecuredAssetLedger.IssuanceDecisionHashMissing();
+        if (bytes(c.newUri).length == 0) revert ISecuredAssetLedger.IssuanceDecisionURIMissing();
+        if (bytes(c.reason).length == 0) revert ISecuredAssetLedger.ReasonMissing();
+        if (block.timestamp > c.deadline) {
+            revert ISecuredAssetLedger.DecisionChangeExpired(c.deadline, block.timestamp);
+        }
+        bytes32 previousHash = terms.decisionHash;
+        address issuer = terms.issuer;
         bytes32 structHash = keccak256(
             abi.encode(
                 DECISION_CHANGE_TYPEHASH,
-                assetId,
+                c.assetId,
                 previousHash,
-                newHash,
-                keccak256(bytes(newUri)),
-                keccak256(bytes(reason)),
-                deadline
+                c.newHash,
+                keccak256(bytes(c.newUri)),
+                keccak256(bytes(c.reason)),
+                c.deadline
             )
         );
-        digest = MessageHashUtils.toTypedDataHash(domainSeparator, structHash);
+        bytes32 digest = MessageHashUtils.toTypedDataHash(domainSeparator, structHash);
         if (!SignatureValidation.isValidNow(issuer, digest, issuerSignature)) {
-            revert ISecuredAssetLedger.IssuerSignatureInvalid(issuer, assetId);
+            revert ISecuredAssetLedger.IssuerSignatureInvalid(issuer, c.assetId);
         }
+        if (applied[digest]) revert ISecuredAssetLedger.DecisionChangeReplayed(digest);
+
+        applied[digest] = true;
+        terms.decisionHash = c.newHash;
+        terms.decisionURI = c.newUri;
+        emit ISecuredAssetLedger.DecisionDocumentChanged(
+            c.assetId, previousHash, c.newHash, c.newUri, c.reason, msg.sender
+        );
     }
 
     /// @notice Checks the issuer's signed declaration that its obligations are fulfilled (Art. 7.1).
@@ -112,8 +130,10 @@ library IssuanceRules {
         }
     }
 
-    /// @notice Emits the issuance events: the asset, its decision and its issuer's details (Art. 5.1.2, 5.1.5).
-    function announce(
+    /// @notice Stores the asset's terms and emits the issuance events: the asset, its decision and its issuer's details
+    /// (Art. 5.1.2, 5.1.5). Units <= type(uint96).max were checked by {validate}.
+    function record(
+        LedgerCore.AssetTerms storage terms,
         uint256 assetId,
         address operator,
         bytes32 assetType,
@@ -122,6 +142,14 @@ library IssuanceRules {
         ISecuredAssetLedger.CollateralAttestation calldata att,
         bytes32 detailsHash
     ) external {
+        terms.issuer = att.owner;
+        terms.assetType = assetType;
+        terms.decisionHash = decision.documentHash;
+        terms.issuerDetailsHash = detailsHash;
+        // forge-lint: disable-next-line(unsafe-typecast)
+        terms.issuedUnits = uint96(decision.units);
+        terms.issuedAt = uint64(block.timestamp);
+        terms.decisionURI = decision.uri;
         emit ISecuredAssetLedger.AssetIssued(
             assetId, att.owner, assetType, decision.units, att.evidenceHash, att.verifier, operator
         );

@@ -59,6 +59,11 @@ abstract contract LedgerCompliance is LedgerCore {
         return _holding(tokenId, account).frozen;
     }
 
+    /// @inheritdoc ISecuredAssetLedger
+    function isFrozenByAuthority(address account, uint256 assetId) external view returns (bool) {
+        return _holding(assetId, account).frozenByAuthority;
+    }
+
     /// @inheritdoc IERC7943MultiTokenChecks
     function canTransfer(address from, address to, uint256 tokenId, uint256 amount) external view returns (bool allowed) {
         return to != address(0) && _ruleCheck(address(0), from, to, tokenId, amount, false) == TransferCheck.Ok;

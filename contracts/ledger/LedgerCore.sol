@@ -72,6 +72,7 @@ abstract contract LedgerCore is
     mapping(uint256 assetId => mapping(address account => Holding)) private _holdings;
     mapping(uint256 assetId => AssetCore) private _cores;
     mapping(uint256 assetId => AssetTerms) private _termsOf;
+    uint256 private _assetCount;
 
     /// @notice ERC-1155 approvals are disabled (see ApprovalsDisabled): nobody moves another's units by approval.
     function setApprovalForAll(address, bool) public pure override {
@@ -250,6 +251,33 @@ abstract contract LedgerCore is
         holding.frozen = left;
         if (left == 0) holding.frozenByAuthority = false;
         emit Frozen(from, id, left);
+    }
+
+    /// @inheritdoc ISecuredAssetLedger
+    function assetCount() external view returns (uint256) {
+        return _assetCount;
+    }
+
+    /// @dev Assets are numbered from 1 in the order they are created.
+    function _nextAssetId() internal returns (uint256) {
+        return ++_assetCount;
+    }
+
+    function _assetCountNow() internal view returns (uint256) {
+        return _assetCount;
+    }
+
+    /// @dev The asset mappings themselves, for a library that writes them (LedgerMigration).
+    function _assetStorage()
+        internal
+        view
+        returns (
+            mapping(uint256 => AssetCore) storage cores,
+            mapping(uint256 => AssetTerms) storage terms,
+            mapping(uint256 => mapping(address => Holding)) storage holdings
+        )
+    {
+        return (_cores, _termsOf, _holdings);
     }
 
     function _holding(uint256 assetId, address account) internal view returns (Holding storage) {

@@ -15,7 +15,6 @@ import {IssuanceRules} from "./IssuanceRules.sol";
 abstract contract LedgerIssuance is LedgerCore {
     mapping(address owner => mapping(uint256 nonce => bool)) private _issuanceNonces;
     mapping(bytes32 digest => bool) private _appliedDecisionChanges;
-    uint256 private _assetCount;
 
     /// @inheritdoc ISecuredAssetLedger
     function issue(
@@ -40,19 +39,9 @@ abstract contract LedgerIssuance is LedgerCore {
         );
 
         _issuanceNonces[owner][attestation.nonce] = true;
-        assetId = ++_assetCount;
+        assetId = _nextAssetId();
         _core(assetId).status = AssetStatus.Active;
-        AssetTerms storage terms = _terms(assetId);
-        terms.issuer = owner;
-        terms.assetType = assetType_;
-        terms.decisionHash = decision.documentHash;
-        terms.issuerDetailsHash = detailsHash;
-        // units <= type(uint96).max was checked by IssuanceRules.
-        // forge-lint: disable-next-line(unsafe-typecast)
-        terms.issuedUnits = uint96(decision.units);
-        terms.issuedAt = uint64(block.timestamp);
-        terms.decisionURI = decision.uri;
-        IssuanceRules.announce(assetId, _msgSender(), assetType_, decision, issuer, attestation, detailsHash);
+        IssuanceRules.record(_terms(assetId), assetId, _msgSender(), assetType_, decision, issuer, attestation, detailsHash);
 
         // The owner's eligibility (registered, not frozen, disclosure acknowledged) is a rule of {_update}.
         _post(Posting(_msgSender(), 0, decision.documentHash), address(0), owner, assetId, decision.units);
@@ -86,22 +75,13 @@ abstract contract LedgerIssuance is LedgerCore {
         _checkOperator(_msgSender());
         AssetCore storage core = _existingAsset(assetId);
         if (core.status == AssetStatus.Closed) revert DecisionChangeWhileClosed(assetId);
-        AssetTerms storage terms = _terms(assetId);
-        bytes32 oldHash = terms.decisionHash;
-        bytes32 digest = IssuanceRules.checkDecisionChange(
-            _domainSeparatorV4(), terms.issuer, assetId, oldHash, newHash, newUri, reason, deadline, issuerSignature
+        IssuanceRules.changeDecision(
+            _terms(assetId),
+            _appliedDecisionChanges,
+            _domainSeparatorV4(),
+            IssuanceRules.DecisionChange(assetId, newHash, newUri, reason, deadline),
+            issuerSignature
         );
-        if (_appliedDecisionChanges[digest]) revert DecisionChangeReplayed(digest);
-
-        _appliedDecisionChanges[digest] = true;
-        terms.decisionHash = newHash;
-        terms.decisionURI = newUri;
-        emit DecisionDocumentChanged(assetId, oldHash, newHash, newUri, reason, _msgSender());
-    }
-
-    /// @inheritdoc ISecuredAssetLedger
-    function assetCount() external view returns (uint256) {
-        return _assetCount;
     }
 
     /// @inheritdoc ISecuredAssetLedger

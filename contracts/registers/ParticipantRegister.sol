@@ -105,6 +105,11 @@ abstract contract ParticipantRegister is IParticipantRegister, PlatformPolicy, E
         return current != 0 && _participants[account].acknowledgedVersion == current;
     }
 
+    /// @dev The identity hashes themselves, for a library that writes them (LedgerMigration).
+    function _identityHashStorage() internal view returns (mapping(address => bytes32) storage) {
+        return _identityHashes;
+    }
+
     /// @dev The participant slot, for the transfer rules of the ledger.
     function _participant(address account) internal view returns (Participant storage) {
         return _participants[account];

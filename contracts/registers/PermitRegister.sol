@@ -20,15 +20,9 @@ abstract contract PermitRegister is IPermitRegister, AccessControl {
 
     /// @inheritdoc IPermitRegister
     function grantPermit(address operator, PermitDetails calldata details) external onlyRole(PlatformRoles.AUTHORITY) {
-        if (operator == address(0)) revert PermitInvalidOperator(operator);
-        PermitStatus status = _permitStates[operator].status;
-        if (status != PermitStatus.None && status != PermitStatus.Revoked) revert PermitAlreadyGranted(operator);
-        bytes32 detailsHash = RegisterRules.permitDetailsHash(details);
-
-        _permitStates[operator] =
-            PermitState(PermitStatus.Active, 0, uint64(block.timestamp), hasRole(PlatformRoles.OPERATOR, operator));
-        _permitDetailsHashes[operator] = detailsHash;
-        emit PermitGranted(operator, details.legalName, details.bin, details.permitNumber, details.scope);
+        RegisterRules.grantPermit(
+            _permitStates[operator], _permitDetailsHashes, operator, details, hasRole(PlatformRoles.OPERATOR, operator)
+        );
     }
 
     /// @inheritdoc IPermitRegister

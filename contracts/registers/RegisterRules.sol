@@ -21,8 +21,31 @@ library RegisterRules {
     bytes32 private constant ACKNOWLEDGEMENT_TYPEHASH =
         keccak256("DisclosureAcknowledgement(address account,uint32 version,bytes32 documentHash,uint256 deadline)");
 
-    /// @notice Checks a permit entry (Art. 6.2) and returns keccak256(abi.encode(legalName, bin, permitNumber, scope)).
-    function permitDetailsHash(IPermitRegister.PermitDetails calldata details) external pure returns (bytes32) {
+    /**
+     * @notice Grants a permit (Art. 4.1.10, 6.2); see IPermitRegister.grantPermit. Storage keeps the hash of the entry,
+     * keccak256(abi.encode(legalName, bin, permitNumber, scope)); the texts are in PermitGranted.
+     */
+    function grantPermit(
+        IPermitRegister.PermitState storage state,
+        mapping(address => bytes32) storage detailsHashes,
+        address operator,
+        IPermitRegister.PermitDetails calldata details,
+        bool operatorRole
+    ) external {
+        if (operator == address(0)) revert IPermitRegister.PermitInvalidOperator(operator);
+        IPermitRegister.PermitStatus status = state.status;
+        if (status != IPermitRegister.PermitStatus.None && status != IPermitRegister.PermitStatus.Revoked) {
+            revert IPermitRegister.PermitAlreadyGranted(operator);
+        }
+        detailsHashes[operator] = _permitDetailsHash(details);
+        state.status = IPermitRegister.PermitStatus.Active;
+        state.suspendedUntil = 0;
+        state.grantedAt = uint64(block.timestamp);
+        state.operatorRole = operatorRole;
+        emit IPermitRegister.PermitGranted(operator, details.legalName, details.bin, details.permitNumber, details.scope);
+    }
+
+    function _permitDetailsHash(IPermitRegister.PermitDetails calldata details) private pure returns (bytes32) {
         if (bytes(details.legalName).length == 0) revert IPermitRegister.PermitDetailMissing("legalName");
         if (bytes(details.bin).length == 0) revert IPermitRegister.PermitDetailMissing("bin");
         if (!IdentificationNumber.isValid(bytes(details.bin))) {

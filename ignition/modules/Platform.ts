@@ -1,8 +1,8 @@
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
 
 /**
- * Deploys the secured digital asset platform: the IssuanceRules and RegisterRules libraries and the SecuredAssetLedger
- * linked to them.
+ * Deploys the secured digital asset platform: the IssuanceRules, RegisterRules and LedgerMigration libraries and the
+ * SecuredAssetLedger linked to them.
  * Parameters: `authority` (admin of all roles, keeper of the registers), `operator` (first platform operator; it
  * still needs a permit from the authority to post), `verifier` (first collateral verifier). The deployer receives
  * no role.
@@ -14,9 +14,10 @@ export default buildModule("SecuredAssetPlatform", (m) => {
 
   const issuanceRules = m.library("IssuanceRules");
   const registerRules = m.library("RegisterRules");
+  const ledgerMigration = m.library("LedgerMigration");
   const ledger = m.contract("SecuredAssetLedger", [authority, operator, verifier], {
-    libraries: { IssuanceRules: issuanceRules, RegisterRules: registerRules },
+    libraries: { IssuanceRules: issuanceRules, RegisterRules: registerRules, LedgerMigration: ledgerMigration },
   });
 
-  return { ledger, issuanceRules, registerRules };
+  return { ledger, issuanceRules, registerRules, ledgerMigration };
 });

@@ -2,7 +2,7 @@ import { readFile, writeFile, mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { Provider, Signer } from "ethers";
 import { z } from "zod";
-import { IssuanceRules__factory, RegisterRules__factory, SecuredAssetLedger__factory } from "../../typechain-types";
+import { IssuanceRules__factory, LedgerMigration__factory, RegisterRules__factory, SecuredAssetLedger__factory } from "../../typechain-types";
 
 /** The file that tells the gateway where the platform lives on a chain. */
 export const deploymentSchema = z.object({
@@ -10,6 +10,7 @@ export const deploymentSchema = z.object({
   ledger: z.string().regex(/^0x[0-9a-fA-F]{40}$/),
   issuanceRules: z.string().regex(/^0x[0-9a-fA-F]{40}$/),
   registerRules: z.string().regex(/^0x[0-9a-fA-F]{40}$/),
+  ledgerMigration: z.string().regex(/^0x[0-9a-fA-F]{40}$/),
   deployBlock: z.number().int().nonnegative(),
   authority: z.string(),
   operator: z.string(),
@@ -36,7 +37,7 @@ export async function isDeployedOn(provider: Provider, d: Deployment): Promise<b
 }
 
 /**
- * Deploys the IssuanceRules and RegisterRules libraries and the ledger linked to them. The deployer gets no role: `authority`,
+ * Deploys the IssuanceRules, RegisterRules and LedgerMigration libraries and the ledger linked to them. The deployer gets no role: `authority`,
  * `operator` and `verifier` do. (Operators deploying to a real network use the Ignition module instead.)
  */
 export async function deployPlatform(
@@ -45,11 +46,13 @@ export async function deployPlatform(
 ): Promise<Deployment> {
   const rules = await new IssuanceRules__factory(deployer).deploy();
   const registerRules = await new RegisterRules__factory(deployer).deploy();
-  await Promise.all([rules.waitForDeployment(), registerRules.waitForDeployment()]);
+  const ledgerMigration = await new LedgerMigration__factory(deployer).deploy();
+  await Promise.all([rules.waitForDeployment(), registerRules.waitForDeployment(), ledgerMigration.waitForDeployment()]);
   const factory = new SecuredAssetLedger__factory(
     {
       "contracts/ledger/IssuanceRules.sol:IssuanceRules": await rules.getAddress(),
       "contracts/registers/RegisterRules.sol:RegisterRules": await registerRules.getAddress(),
+      "contracts/ledger/LedgerMigration.sol:LedgerMigration": await ledgerMigration.getAddress(),
     },
     deployer,
   );
@@ -62,6 +65,7 @@ export async function deployPlatform(
     ledger: await ledger.getAddress(),
     issuanceRules: await rules.getAddress(),
     registerRules: await registerRules.getAddress(),
+    ledgerMigration: await ledgerMigration.getAddress(),
     deployBlock: receipt.blockNumber,
     ...roles,
   };

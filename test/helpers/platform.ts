@@ -38,14 +38,15 @@ export const PERMIT = { legalName: "Digital Platform LLP", bin: "230140012340", 
 export const ISSUER: IssuerDetails = { legalName: "Steppe Grain LLP", bin: "190440005676", registeredAddress: "Astana, Mangilik El 55" };
 export const FAR_FUTURE = 4_000_000_000n;
 
+/** The libraries the ledger is linked to, freshly deployed: name to address. */
+export async function deployLedgerLibraries(): Promise<Record<string, string>> {
+  const names = ["IssuanceRules", "RegisterRules", "LedgerMigration"];
+  const deployed = await Promise.all(names.map((name) => ethers.deployContract(name)));
+  return Object.fromEntries(await Promise.all(names.map(async (name, i) => [name, await deployed[i].getAddress()])));
+}
+
 export async function deployLedger(authority: string, operator: string, verifier: string): Promise<SecuredAssetLedger> {
-  const [rules, registerRules] = await Promise.all([
-    ethers.deployContract("IssuanceRules"),
-    ethers.deployContract("RegisterRules"),
-  ]);
-  const factory = await ethers.getContractFactory("SecuredAssetLedger", {
-    libraries: { IssuanceRules: await rules.getAddress(), RegisterRules: await registerRules.getAddress() },
-  });
+  const factory = await ethers.getContractFactory("SecuredAssetLedger", { libraries: await deployLedgerLibraries() });
   const ledger = (await factory.deploy(authority, operator, verifier)) as unknown as SecuredAssetLedger;
   await ledger.waitForDeployment();
   return ledger;

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { ZeroAddress, ZeroHash, id as keccakText } from "ethers";
-import { Basis, Category, Kind, PERMIT, buildIssuance, deployLedger, deployPlatformFixture, submitIssuance } from "../helpers/platform";
+import { Basis, Category, Kind, PERMIT, buildIssuance, deployLedger, deployLedgerLibraries, deployPlatformFixture, submitIssuance } from "../helpers/platform";
 
 const DEFAULT_ADMIN_ROLE = ZeroHash;
 const AUTHORITY_ROLE = keccakText("AUTHORITY_ROLE");
@@ -46,10 +46,7 @@ describe("Roles", function () {
 
   it("when the authority is the zero address then the deployment is refused; operator and verifier may be left out", async function () {
     const [, authority, operator, verifier] = await ethers.getSigners();
-    const [rules, registerRules] = await Promise.all([ethers.deployContract("IssuanceRules"), ethers.deployContract("RegisterRules")]);
-    const factory = await ethers.getContractFactory("SecuredAssetLedger", {
-      libraries: { IssuanceRules: await rules.getAddress(), RegisterRules: await registerRules.getAddress() },
-    });
+    const factory = await ethers.getContractFactory("SecuredAssetLedger", { libraries: await deployLedgerLibraries() });
     await expect(factory.deploy(ZeroAddress, operator.address, verifier.address)).to.be.revertedWithCustomError(factory, "LedgerAuthorityMissing");
     const bare = await deployLedger(authority.address, ZeroAddress, ZeroAddress);
     expect(await bare.hasRole(OPERATOR_ROLE, ZeroAddress)).to.equal(false);

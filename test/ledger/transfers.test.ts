@@ -42,17 +42,6 @@ describe("Transfers", function () {
       expect(await ledger.totalSupply(assetId)).to.equal(1_000_000n);
     });
 
-    it("hashTransferAuthorization is the EIP-712 digest the holder signs", async function () {
-      const { ledger, owner, alice, assetId } = await loadFixture(holdingsFixture);
-      const { auth, signature } = await authorization(ledger, owner, alice.address, assetId, 1n);
-      const { TypedDataEncoder, recoverAddress } = await import("ethers");
-      const { TRANSFER_TYPES } = await import("../../server/chain/eip712");
-      const { domainOf } = await import("../helpers/platform");
-      const digest = TypedDataEncoder.hash(await domainOf(ledger), TRANSFER_TYPES, auth);
-      expect(await ledger.hashTransferAuthorization(auth)).to.equal(digest);
-      expect(recoverAddress(digest, signature)).to.equal(owner.address);
-    });
-
     it("when the authorization has expired then TransferAuthorizationExpired", async function () {
       const { ledger, operator, owner, alice, assetId } = await loadFixture(holdingsFixture);
       const deadline = BigInt(await time.latest()) + 60n;
