@@ -16,7 +16,7 @@ import { startHardhatNode } from "./lib/hardhat-node";
 import { devWallet } from "./lib/dev-accounts";
 import { deployPlatform, writeDeployment } from "../server/chain/deployment";
 import {
-  ACKNOWLEDGEMENT_TYPES, ATTESTATION_TYPES, ISSUANCE_TYPES, TRANSFER_TYPES, issuerDetailsHash, ledgerDomain,
+  ACKNOWLEDGEMENT_TYPES, ATTESTATION_TYPES, attestationMessage, ISSUANCE_TYPES, issuanceRequestMessage, TRANSFER_TYPES, ledgerDomain,
   type TransferAuthorization,
 } from "../server/chain/eip712";
 import { SecuredAssetLedger__factory } from "../typechain-types";
@@ -69,9 +69,9 @@ async function main() {
     const issuer = { legalName: "Steppe Grain LLP", bin: "190440005676", registeredAddress: "Astana" };
     const decision = { documentHash: keccakText("decision"), uri: "https://steppegrain.kz/d.pdf", rightsType: encodeBytes32String("OWNERSHIP"), rightsExtent: "1 unit = 1 tonne", units };
     const evidenceHash = keccakText("receipt");
-    const attestation = { owner: owner.address, evidenceHash, assetType: GRAIN, nonce: 1n, expiry: 4_000_000_000n };
+    const attestation = attestationMessage({ owner: owner.address, evidenceHash, assetType: GRAIN, units, nonce: 1n, expiry: 4_000_000_000n });
     const attSig = await verifier.signTypedData(domain, ATTESTATION_TYPES, attestation);
-    const ownerSig = await owner.signTypedData(domain, ISSUANCE_TYPES, { owner: owner.address, assetType: GRAIN, decisionHash: decision.documentHash, issuerDetailsHash: issuerDetailsHash(issuer), units, evidenceHash, nonce: 1n, deadline: 4_000_000_000n });
+    const ownerSig = await owner.signTypedData(domain, ISSUANCE_TYPES, issuanceRequestMessage({ owner: owner.address, assetType: GRAIN, decision, issuer, evidenceHash, verifier: verifier.address, nonce: 1n, deadline: 4_000_000_000n }));
     await (await ledger.issue(GRAIN, decision, issuer, { ...attestation, verifier: verifier.address, signature: attSig }, 4_000_000_000n, ownerSig, { nonce: opNonce++, gasLimit: 2_000_000n })).wait();
     const assetId = 1n;
 

@@ -20,7 +20,7 @@ import { HDNodeWallet, JsonRpcProvider, NonceManager, Transaction, Wallet, encod
 import { startHardhatNode } from "./lib/hardhat-node";
 import { devWallet } from "./lib/dev-accounts";
 import { deployPlatform } from "../server/chain/deployment";
-import { ACKNOWLEDGEMENT_TYPES, ATTESTATION_TYPES, ISSUANCE_TYPES, TRANSFER_TYPES, issuerDetailsHash, ledgerDomain, type TransferAuthorization } from "../server/chain/eip712";
+import { ACKNOWLEDGEMENT_TYPES, ATTESTATION_TYPES, attestationMessage, ISSUANCE_TYPES, issuanceRequestMessage, TRANSFER_TYPES, ledgerDomain, type TransferAuthorization } from "../server/chain/eip712";
 import { SecuredAssetLedger__factory } from "../typechain-types";
 import { openDatabase } from "../server/persistence/data-source";
 import type { Database } from "../server/persistence/data-source";
@@ -69,9 +69,9 @@ async function main() {
     const issuer = { legalName: "Steppe Grain LLP", bin: "190440005676", registeredAddress: "Astana" };
     const decision = { documentHash: keccakText("decision"), uri: "https://steppegrain.kz/d.pdf", rightsType: encodeBytes32String("OWNERSHIP"), rightsExtent: "1 unit = 1 tonne", units };
     const evidenceHash = keccakText("receipt");
-    const attestation = { owner: owner.address, evidenceHash, assetType: GRAIN, nonce: 1n, expiry: FAR };
+    const attestation = attestationMessage({ owner: owner.address, evidenceHash, assetType: GRAIN, units, nonce: 1n, expiry: FAR });
     const attSig = await verifier.signTypedData(domain, ATTESTATION_TYPES, attestation);
-    const ownerSig = await owner.signTypedData(domain, ISSUANCE_TYPES, { owner: owner.address, assetType: GRAIN, decisionHash: decision.documentHash, issuerDetailsHash: issuerDetailsHash(issuer), units, evidenceHash, nonce: 1n, deadline: FAR });
+    const ownerSig = await owner.signTypedData(domain, ISSUANCE_TYPES, issuanceRequestMessage({ owner: owner.address, assetType: GRAIN, decision, issuer, evidenceHash, verifier: verifier.address, nonce: 1n, deadline: FAR }));
     await (await ledger.issue(GRAIN, decision, issuer, { ...attestation, verifier: verifier.address, signature: attSig }, FAR, ownerSig, { nonce: opNonce++, gasLimit: 2_000_000n })).wait();
     const assetId = 1n;
 

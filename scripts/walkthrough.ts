@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { Wallet, encodeBytes32String, id as keccakText, ZeroHash } from "ethers";
 import type { TypedDataDomain } from "ethers";
 import { devWallet } from "./lib/dev-accounts";
-import { ACKNOWLEDGEMENT_TYPES, ATTESTATION_TYPES, ISSUANCE_TYPES, TRANSFER_TYPES, issuerDetailsHash } from "../server/chain/eip712";
+import { ACKNOWLEDGEMENT_TYPES, ATTESTATION_TYPES, attestationMessage, ISSUANCE_TYPES, issuanceRequestMessage, TRANSFER_TYPES } from "../server/chain/eip712";
 
 /**
  * The newcomer's walk, end to end, against a running gateway (`npm start`):
@@ -73,14 +73,18 @@ async function main() {
   const assetType = encodeBytes32String("GRAIN");
   const decision = { documentHash: keccakText(`decision ${nonce}`), uri: "https://steppegrain.example/decisions/2026-01.pdf", rightsType: encodeBytes32String("OWNERSHIP_SHARE"), rightsExtent: "1 unit = 1 tonne of wheat, class 3, Kostanay elevator", units: "1000" };
   const evidenceHash = keccakText(`warehouse receipt ${nonce}`);
-  const ownerSignature = await owner.signTypedData(domain, ISSUANCE_TYPES, {
-    owner: owner.address, assetType, decisionHash: decision.documentHash, issuerDetailsHash: issuerDetailsHash(ISSUER), units: decision.units, evidenceHash, nonce, deadline: FAR,
-  });
-  const filed = await call<{ id: string; status: string }>("POST", "/v1/issuance-requests", "operator", { owner: owner.address, assetType: "GRAIN", decision, issuer: ISSUER, evidenceHash, nonce, deadline: FAR, ownerSignature });
-  show("The owner's signed issuance request is filed (Art. 6.5)", { id: filed.id, status: filed.status });
-
+  // The owner names the collateral verifier in the request: only that verifier's attestation is accepted.
   const verifier = new Wallet(process.env.VERIFIER_KEY ?? devWallet(3).privateKey);
-  const attSig = await verifier.signTypedData(domain, ATTESTATION_TYPES, { owner: owner.address, evidenceHash, assetType, nonce, expiry: FAR });
+  // Everything the ledger stores or publishes about the issuance is in what the owner signs.
+  const ownerSignature = await owner.signTypedData(domain, ISSUANCE_TYPES, issuanceRequestMessage({
+    owner: owner.address, assetType, decision, issuer: ISSUER, evidenceHash, verifier: verifier.address, nonce, deadline: FAR,
+  }));
+  const filed = await call<{ id: string; status: string }>("POST", "/v1/issuance-requests", "operator", {
+    owner: owner.address, assetType: "GRAIN", decision, issuer: ISSUER, evidenceHash, verifier: verifier.address, nonce, deadline: FAR, ownerSignature,
+  });
+  show("The owner's signed issuance request is filed, naming the verifier (Art. 6.5)", { id: filed.id, status: filed.status, verifier: verifier.address });
+
+  const attSig = await verifier.signTypedData(domain, ATTESTATION_TYPES, attestationMessage({ owner: owner.address, evidenceHash, assetType, units: decision.units, nonce, expiry: FAR }));
   const attested = await call<{ status: string }>("POST", `/v1/issuance-requests/${filed.id}/attestation`, "verifier", { verifier: verifier.address, expiry: FAR, signature: attSig });
   show("The verifier attests the collateral (Art. 6.8)", { status: attested.status, verifier: verifier.address });
 

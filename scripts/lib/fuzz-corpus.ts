@@ -363,7 +363,7 @@ function baseBody(ep: Endpoint, world: World, rng: Rng): unknown {
     case "declareObligationsFulfilled":
       return clone(w.signed.obligations);
     case "changeDecisionDocument":
-      return { documentHash: keccakText(`decision change ${rng.word()}`), uri: "https://steppegrain.kz/decisions/2026-02.pdf", reason: "amended decision" };
+      return clone(w.signed.decisionChange);
     case "grantRole":
       return { account: fresh() };
     case "setFrozenUnits":

@@ -16,7 +16,8 @@ import type { Gateway } from "../../server/main";
 import { deployPlatform, writeDeployment } from "../../server/chain/deployment";
 import type { Deployment } from "../../server/chain/deployment";
 import {
-  ACKNOWLEDGEMENT_TYPES, ATTESTATION_TYPES, ISSUANCE_TYPES, OBLIGATIONS_TYPES, REDEMPTION_TYPES, TRANSFER_TYPES, issuerDetailsHash, ledgerDomain,
+  ACKNOWLEDGEMENT_TYPES, ATTESTATION_TYPES, attestationMessage, DECISION_CHANGE_TYPES, decisionChangeMessage, ISSUANCE_TYPES, issuanceRequestMessage,
+  OBLIGATIONS_TYPES, REDEMPTION_TYPES, TRANSFER_TYPES, ledgerDomain,
 } from "../../server/chain/eip712";
 import { controlDigit } from "../../server/domain/identification-number";
 import { ApiKeyService } from "../../server/services/api-keys";
@@ -74,6 +75,8 @@ export interface World {
     obligations: { deadline: string; signature: string };
     filing: Record<string, unknown>;
     attestation: { verifier: string; expiry: string; signature: string };
+    /** The issuer's (holder C's) signed change of the sacrificial asset's decision. */
+    decisionChange: { documentHash: string; uri: string; reason: string; deadline: string; issuerSignature: string };
   };
 }
 
@@ -250,20 +253,20 @@ export async function startStack(seed: number, say: (msg: string) => void, opts:
     const filingFor = async (owner: Wallet, units: string, nonce: string) => {
       const decision = { documentHash: keccakText(`decision ${seed} ${nonce}`), uri: "https://steppegrain.kz/decisions/2026-01.pdf", rightsType: encodeBytes32String("OWNERSHIP_SHARE"), rightsExtent: "1 unit = 1 tonne of wheat", units };
       const evidenceHash = keccakText(`warehouse receipt ${seed} ${nonce}`);
-      const ownerSignature = await owner.signTypedData(domain, ISSUANCE_TYPES, {
-        owner: owner.address, assetType, decisionHash: decision.documentHash, issuerDetailsHash: issuerDetailsHash(ISSUER), units, evidenceHash, nonce, deadline: FAR_FUTURE,
-      });
-      return { owner: owner.address, assetType: "GRAIN", decision, issuer: { ...ISSUER }, evidenceHash, nonce, deadline: FAR_FUTURE, ownerSignature };
+      const ownerSignature = await owner.signTypedData(domain, ISSUANCE_TYPES, issuanceRequestMessage({
+        owner: owner.address, assetType, decision, issuer: ISSUER, evidenceHash, verifier: verifier.address, nonce, deadline: FAR_FUTURE,
+      }));
+      return { owner: owner.address, assetType: "GRAIN", decision, issuer: { ...ISSUER }, evidenceHash, verifier: verifier.address, nonce, deadline: FAR_FUTURE, ownerSignature };
     };
-    const attestationFor = async (owner: string, evidenceHash: string, nonce: string) => ({
+    const attestationFor = async (owner: string, evidenceHash: string, units: string, nonce: string) => ({
       verifier: verifier.address, expiry: FAR_FUTURE,
-      signature: await verifier.signTypedData(domain, ATTESTATION_TYPES, { owner, evidenceHash, assetType, nonce, expiry: FAR_FUTURE }),
+      signature: await verifier.signTypedData(domain, ATTESTATION_TYPES, attestationMessage({ owner, evidenceHash, assetType, units, nonce, expiry: FAR_FUTURE })),
     });
     const issue = async (owner: Wallet, units: string, nonce: string) => {
       const filing = await filingFor(owner, units, nonce);
       const filed = await created("POST", "/v1/issuance-requests", "operator", filing);
       const id = String(filed.id);
-      await created("POST", `/v1/issuance-requests/${id}/attestation`, "verifier", await attestationFor(owner.address, filing.evidenceHash, nonce));
+      await created("POST", `/v1/issuance-requests/${id}/attestation`, "verifier", await attestationFor(owner.address, filing.evidenceHash, units, nonce));
       await posted("POST", `/v1/issuance-requests/${id}/post?wait=true`, "operator");
       const request = await created("GET", `/v1/issuance-requests/${id}`, "operator", undefined);
       return { assetId: String(request.assetId), requestId: id };
@@ -275,6 +278,15 @@ export async function startStack(seed: number, say: (msg: string) => void, opts:
     const subscription = await created("POST", "/v1/subscriptions", "operator", { url: WEBHOOK_URL, eventTypes: ["permit.changed"], description: "sacrificial" });
     const rule = await created("POST", "/v1/monitoring/rules", "authority", { name: "sacrificial rule", kind: "single-movement", thresholdUnits: "1000000000" });
 
+    // The issuer's order to change the sacrificial asset's decision, from the decision in force at setup.
+    const decisionChangeFor = async (issuer: Wallet, assetId: string) => {
+      const asset = await created("GET", `/v1/assets/${assetId}`, "operator", undefined);
+      const change = { documentHash: keccakText(`decision change ${seed}`), uri: "https://steppegrain.kz/decisions/2026-02.pdf", reason: "amended decision", deadline: FAR_FUTURE };
+      const issuerSignature = await issuer.signTypedData(domain, DECISION_CHANGE_TYPES, decisionChangeMessage({
+        assetId, previousHash: String((asset.decision as { documentHash: string }).documentHash), newHash: change.documentHash, newUri: change.uri, reason: change.reason, deadline: change.deadline,
+      }));
+      return { ...change, issuerSignature };
+    };
     // The payloads the corpus breaks: each valid as signed, so that breaking it is the only reason to refuse it.
     const nonce = String((await created("GET", `/v1/holders/${holders.A.address}/nonces/${live.assetId}`, "operator", undefined)).nextNonce);
     const authorization = { from: holders.A.address, to: holders.B.address, assetId: live.assetId, amount: "1", nonce, deadline: FAR_FUTURE, ref: keccakText(`fuzz ${seed}`) };
@@ -285,7 +297,8 @@ export async function startStack(seed: number, say: (msg: string) => void, opts:
       acknowledgement: await ack(holders.D, 1, documentHash).then(({ deadline, signature }) => ({ account: holders.D.address, deadline, signature })),
       obligations: { deadline: FAR_FUTURE, signature: await holders.C.signTypedData(domain, OBLIGATIONS_TYPES, { assetId: sacrificial.assetId, deadline: FAR_FUTURE }) },
       filing: await filingFor(holders.C, "700", "4"),
-      attestation: await attestationFor(holders.C.address, spareFiling.evidenceHash, "3"),
+      attestation: await attestationFor(holders.C.address, spareFiling.evidenceHash, "500", "3"),
+      decisionChange: await decisionChangeFor(holders.C, sacrificial.assetId),
     };
     // Sanity: the signatures are canonical 65-byte ones (the corpus derives the compact and high-s forms from them).
     Signature.from(signed.transfer.signature);
