@@ -51,6 +51,10 @@ export interface AssetState {
   id: bigint;
   issuer: string;
   status: number;
+  /** the decision document's hash now; changed only by the issuer's signed order */
+  decisionHash: string;
+  /** digests of the issuer's decision-change orders already applied */
+  appliedDecisionChanges: Set<string>;
   issuedUnits: bigint;
   supply: bigint;
   redeemed: bigint;
@@ -296,11 +300,13 @@ export class LedgerModel {
   }
 
   /** Creates the asset an issuance posts (its mint is then a {post} from the zero address). */
-  createAsset(issuer: string, units: bigint): AssetState {
+  createAsset(issuer: string, units: bigint, decisionHash: string): AssetState {
     const asset: AssetState = {
       id: BigInt(this.assets.length + 1),
       issuer,
       status: Status.Active,
+      decisionHash,
+      appliedDecisionChanges: new Set(),
       issuedUnits: units,
       supply: 0n,
       redeemed: 0n,

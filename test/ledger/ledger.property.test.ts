@@ -25,12 +25,13 @@ import fc from "fast-check";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
-import { ZeroAddress, ZeroHash, getAddress, id as keccakText } from "ethers";
+import { TypedDataEncoder, ZeroAddress, ZeroHash, getAddress, id as keccakText } from "ethers";
 import type { ContractTransactionReceipt, ContractTransactionResponse, TypedDataDomain } from "ethers";
 import type { SecuredAssetLedger } from "../../typechain-types";
 import {
   ACKNOWLEDGEMENT_TYPES,
   ATTESTATION_TYPES,
+  DECISION_CHANGE_TYPES,
   ISSUANCE_TYPES,
   REDEMPTION_TYPES,
   TRANSFER_TYPES,
@@ -90,6 +91,9 @@ interface BatchItem { asset: number; from: number; to: number; amount: Amount; v
 type ProbeKind = "direct" | "relay" | "issue" | "redeem" | "forced" | "unpauseTwice";
 type SuspendProbe = "direct" | "relay" | "redeem" | "forced" | "freezeTokens" | "again";
 
+/** An issuer's signed order to change a decision document. */
+interface DecisionOrder { assetId: bigint; previousHash: string; newHash: string; newUri: string; reason: string; signature: string }
+
 type Cmd =
   | { kind: "tick"; seconds: number }
   | { kind: "register"; who: number; ack: "none" | "signed" | "otherChain"; pkind: number }
@@ -106,7 +110,9 @@ type Cmd =
   | { kind: "suspend"; asset: number; r: number; probe: SuspendProbe; from: number; to: number }
   | { kind: "forced"; asset: number; from: number; to: number; amount: Amount; basis: number; fromZero: boolean }
   | { kind: "pause"; probe: ProbeKind; asset: number; from: number; to: number }
-  | { kind: "close"; asset: number };
+  | { kind: "close"; asset: number }
+  | { kind: "decision"; asset: number; variant: "issuer" | "otherSigner" | "altered" | "replay"; pick: number }
+  | { kind: "approve"; who: number };
 
 function weighted<T>(...choices: [T, number][]): fc.Arbitrary<T> {
   return fc.oneof(...choices.map(([v, weight]) => ({ arbitrary: fc.constant(v), weight })));
@@ -221,6 +227,15 @@ const commandArb: fc.Arbitrary<Cmd> = fc.oneof(
     }),
   },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("close" as const), asset: assetIdx }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant("decision" as const), asset: assetIdx,
+      variant: weighted<"issuer" | "otherSigner" | "altered" | "replay">(["issuer", 4], ["otherSigner", 1], ["altered", 1], ["replay", 2]),
+      pick: fc.nat(),
+    }),
+  },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant("approve" as const), who: fromIdx }) },
 );
 
 // ---------------------------------------------------------------------------------------------- chain plumbing
@@ -303,6 +318,8 @@ class Run {
   /** everything the chain has accepted so far in this run: transfer/redemption signatures, attestations */
   readonly accepted = new Set<string>();
   readonly acceptedTransfers: StoredAuth[] = [];
+  /** decision-change orders the chain applied, for replays */
+  readonly decisionOrders: DecisionOrder[] = [];
   readonly acceptedRedemptions: StoredRedemption[] = [];
   readonly issuances: StoredIssuance[] = [];
   readonly refusedIssuances: StoredIssuance[] = [];
@@ -433,6 +450,8 @@ class Run {
       case "forced": return this.done(await this.forced(cmd));
       case "pause": return this.pauseWindow(cmd);
       case "close": return this.redeemAllAndClose(cmd.asset);
+      case "decision": return this.done(await this.changeDecision(cmd));
+      case "approve": return this.done(await this.approve(cmd.who));
     }
   }
 
@@ -578,7 +597,7 @@ class Run {
     const touched = { accounts: [att.owner], assets: [] as bigint[] };
     if (expected.ok) {
       m.usedAttestations.add(`${att.owner}:${att.nonce}`);
-      const asset = m.createAsset(att.owner, s.input.decision.units);
+      const asset = m.createAsset(att.owner, s.input.decision.units, s.input.decision.documentHash);
       m.post({ from: ZeroAddress, to: att.owner, id: asset.id, amount: s.input.decision.units, ref: s.input.decision.documentHash });
       touched.assets.push(asset.id);
     }
@@ -975,6 +994,67 @@ class Run {
     await this.done(await this.close(sel));
   }
 
+  /**
+   * The issuer's signed order to change the decision document, relayed by the operator: genuine, signed by someone
+   * else, altered by the relayer after signing, or an order already applied (replayed).
+   */
+  async changeDecision(cmd: Extract<Cmd, { kind: "decision" }>): Promise<StepResult> {
+    const m = this.model;
+    const replayed = cmd.variant === "replay" && this.decisionOrders.length > 0 ? this.decisionOrders[cmd.pick % this.decisionOrders.length] : undefined;
+    const id = replayed?.assetId ?? this.assetId(cmd.asset);
+    const asset = m.asset(id);
+    const issuer = asset ? this.signerOf(asset.issuer) : this.pool[0];
+    let order: DecisionOrder;
+    let signer = issuer;
+    let genuine = true;
+    if (replayed) {
+      order = replayed;
+    } else {
+      const next = keccakText(`decision ${id} change ${cmd.pick}`);
+      order = { assetId: id, previousHash: asset?.decisionHash ?? ZeroHash, newHash: next, newUri: `https://steppegrain.kz/d/${cmd.pick}.pdf`, reason: "amended annex", signature: "" };
+      if (cmd.variant === "otherSigner") {
+        signer = this.pool.find((p) => p.address !== asset?.issuer) ?? this.operator;
+        genuine = false;
+      }
+      order.signature = await signer.signTypedData(this.domain, DECISION_CHANGE_TYPES, {
+        assetId: order.assetId, previousHash: order.previousHash, newHash: order.newHash, newUri: order.newUri, reason: order.reason, deadline: FAR_DEADLINE,
+      });
+    }
+    // The relayer changes the URI the issuer signed.
+    const sent = cmd.variant === "altered" ? { ...order, newUri: "https://evil.example/decision.pdf" } : order;
+    if (cmd.variant === "altered") genuine = false;
+    const digest = TypedDataEncoder.hash(this.domain, DECISION_CHANGE_TYPES, {
+      assetId: sent.assetId, previousHash: sent.previousHash, newHash: sent.newHash, newUri: sent.newUri, reason: sent.reason, deadline: FAR_DEADLINE,
+    });
+    let expected: Expectation;
+    if (!m.operatorPermitted) expected = refuse("OperatorNotPermitted", [this.operator.address]);
+    else if (!asset) expected = refuse("AssetNotFound", [id]);
+    else if (asset.status === Status.Closed) expected = refuse("DecisionChangeWhileClosed", [id]);
+    // The signature binds the hash now: an order for another version, or not the issuer's, does not verify.
+    else if (!genuine || sent.previousHash !== asset.decisionHash) expected = refuse("IssuerSignatureInvalid", [asset.issuer, id]);
+    else if (asset.appliedDecisionChanges.has(digest)) expected = refuse("DecisionChangeReplayed", [digest]);
+    else expected = OK;
+    const actual = await this.send(() =>
+      this.ledger.connect(this.operator).changeDecisionDocument(sent.assetId, sent.newHash, sent.newUri, sent.reason, FAR_DEADLINE, sent.signature, GAS));
+    if (expected.ok && asset) {
+      asset.decisionHash = sent.newHash;
+      asset.appliedDecisionChanges.add(digest);
+      this.decisionOrders.push(order);
+    }
+    if (asset) {
+      const onChain = (await this.ledger.assetInfo(id)).decisionHash;
+      if (onChain !== asset.decisionHash) this.fail(`decision hash of #${id} is ${onChain}, the model says ${asset.decisionHash}`);
+    }
+    return { label: `decision change #${sent.assetId} (${cmd.variant})`, expected, actual, touched: { accounts: [], assets: asset ? [id] : [] } };
+  }
+
+  /** ERC-1155 approvals are disabled: whoever asks, setApprovalForAll is refused. */
+  async approve(whoIdx: number): Promise<StepResult> {
+    const who = this.pool[whoIdx % this.pool.length];
+    const actual = await this.send(() => this.ledger.connect(who).setApprovalForAll(this.operator.address, true, GAS));
+    return { label: `setApprovalForAll by ${short(who.address)}`, expected: refuse("ApprovalsDisabled", []), actual, touched: { accounts: [], assets: [] } };
+  }
+
   async close(sel: number): Promise<StepResult> {
     const id = this.assetId(sel);
     const asset = this.model.asset(id);
@@ -1255,7 +1335,7 @@ async function setUpModel(run: Run, owner: string, onboarded: string[]): Promise
   for (const a of onboarded) m.register(a, 1, 1);
   const units = 1_000_000n;
   m.usedAttestations.add(`${owner}:1`);
-  m.createAsset(owner, units);
+  m.createAsset(owner, units, keccakText("decision 1"));
   m.post({ from: ZeroAddress, to: owner, id: 1n, amount: units, ref: keccakText("decision 1") });
   const logs = await run.ledger.queryFilter(run.ledger.filters.RecordPosted());
   const records: ObservedRecord[] = logs.map((l) => ({
