@@ -43,7 +43,6 @@ export const ERRORS = {
   AMOUNT_ZERO: [422, "The amount must be positive."],
   TRANSFER_TO_SELF: [422, "The sender and the recipient are the same account: a transfer to oneself would move nothing; name another recipient."],
   NONCE_EXHAUSTED: [422, "The holder's authorization nonce for this asset has reached its last value (2^32-1): no further signed transfer or redemption of this asset can come from this account; its units can still move by an authority order (forced transfer)."],
-  TRANSFER_BATCH_DUPLICATE_ASSET: [422, "The same asset appears twice in one ERC-1155 batch transfer; send one item per asset (details.assetId)."],
   APPROVALS_DISABLED: [422, "ERC-1155 operator approvals are disabled on this ledger: units move only by their holder, by a holder-signed authorization relayed by a permitted operator, or by an authority order."],
   // --- participants / disclosures
   PARTICIPANT_NOT_REGISTERED: [422, "The account is not a registered participant; register it first."],
@@ -254,7 +253,6 @@ export const CONTRACT_ERROR_CODES: Record<string, ErrorCode> = {
   TransferSignatureInvalid: "SIGNATURE_INVALID",
   TransferToSelf: "TRANSFER_TO_SELF",
   TransferNonceExhausted: "NONCE_EXHAUSTED",
-  TransferBatchDuplicateAsset: "TRANSFER_BATCH_DUPLICATE_ASSET",
   ApprovalsDisabled: "APPROVALS_DISABLED",
   LedgerAuthorityMissing: "DEPLOYMENT_AUTHORITY_MISSING",
   InsufficientBalance: "INSUFFICIENT_BALANCE",
