@@ -75,7 +75,7 @@ abstract contract LedgerCore is
     uint256 private _assetCount;
 
     /// @notice ERC-1155 approvals are disabled (see ApprovalsDisabled): nobody moves another's units by approval.
-    function setApprovalForAll(address, bool) public pure override {
+    function setApprovalForAll(address, bool) public override {
         revert ApprovalsDisabled();
     }
 
