@@ -16,6 +16,7 @@ import {
   submitIssuance,
 } from "../helpers/platform";
 import { recordsOf } from "./support";
+import { planMigration, runMigration } from "../../scripts/lib/ledger-migration";
 
 /**
  * The upgrade story (docs/design.md "Upgrades"): the ledger is immutable; a successor is a new deployment the authority
@@ -104,6 +105,28 @@ describe("Migration to a successor ledger (docs/design.md \"Upgrades\")", functi
     await expect(successor.connect(operator).transferWithAuthorization(forOld.auth, forOld.signature))
       .to.be.revertedWithCustomError(successor, "TransferSignatureInvalid")
       .withArgs(alice.address);
+  });
+
+  it("the migration script plans from the predecessor's events (records and freezes) and seeds the successor", async function () {
+    const { predecessor: old, successor, authority, alice, bob, owner } = await loadFixture(predecessorFixture);
+    // A freeze on an account that holds nothing of asset 2 must come along too.
+    await old.connect(authority).unpause();
+    await old.connect(authority).setFrozenTokens(bob.address, 2n, 5n);
+    await old.connect(authority).pause();
+    const plan = await planMigration(old);
+    expect(plan.participants).to.have.members([owner.address, alice.address, bob.address]);
+    expect(plan.assets.map((a) => a.assetId)).to.deep.equal([1n, 2n]);
+    expect(plan.assets[1].accounts).to.include(bob.address);
+    const lines: string[] = [];
+    // An earlier run stopped after the first participant: the rerun copies the rest.
+    await successor.connect(authority).migrateParticipants(await old.getAddress(), [plan.participants[0]]);
+    plan.participants.push(plan.participants[0]);
+    plan.participants.shift();
+    await runMigration(successor.connect(authority), await old.getAddress(), plan, { chunk: 1, log: (l) => lines.push(l) });
+    expect(lines).to.deep.equal(["participants 1-1 of 2", "participants 2-2 of 2", `asset 1: ${plan.assets[0].accounts.length} account(s)`, `asset 2: ${plan.assets[1].accounts.length} account(s)`, "migration window closed"]);
+    expect(await successor.getFrozenTokens(bob.address, 2n)).to.equal(5n);
+    expect(await successor.isFrozenByAuthority(bob.address, 2n)).to.equal(true);
+    for (const id of [1n, 2n]) expect(await successor.assetInfo(id)).to.deep.equal(await old.assetInfo(id));
   });
 
   it("when the predecessor still runs, a holder is left out, the order is wrong or another predecessor is named then nothing is copied", async function () {
