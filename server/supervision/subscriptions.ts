@@ -1,5 +1,6 @@
 import { createHmac, randomBytes, randomUUID } from "node:crypto";
 import { getAddress } from "ethers";
+import { Webhook } from "standardwebhooks";
 import type { Logger } from "pino";
 import type { Database } from "../persistence/data-source";
 import type { ApiClient } from "../persistence/entities";
@@ -13,17 +14,43 @@ import { isoIn, maxEventSeq, nowIso, parseJson, readEventsAfter, Ticker } from "
 import { withDeadline } from "../deadline";
 import type { EgressPolicy } from "./egress";
 
-/** Headers of a webhook delivery (lower-case, as Node's http module exposes them to a receiver). */
+/**
+ * Headers of a webhook delivery (lower-case, as Node's http module exposes them to a receiver). `id`, `timestamp`
+ * and `signature` are the Standard Webhooks headers (https://www.standardwebhooks.com): a receiver verifies with
+ * any Standard Webhooks library, e.g. npm `standardwebhooks`: `new Webhook(secret).verify(rawBody, headers)`.
+ */
 export const WEBHOOK_HEADERS = {
-  id: "x-webhook-id",
+  id: "webhook-id",
+  timestamp: "webhook-timestamp",
+  signature: "webhook-signature",
   subscription: "x-webhook-subscription",
   sequence: "x-webhook-sequence",
+} as const;
+
+/**
+ * Deprecated headers of the first signing scheme, still sent alongside the Standard Webhooks ones for one version
+ * (0.1.x) so receivers can move over; they will be removed in the next version.
+ */
+export const LEGACY_WEBHOOK_HEADERS = {
+  id: "x-webhook-id",
   timestamp: "x-webhook-timestamp",
   signature: "x-webhook-signature",
 } as const;
 
+/** A new subscription's secret, in the Standard Webhooks form: `whsec_` + base64 of 32 random bytes. */
+export const newWebhookSecret = (): string => "whsec_" + randomBytes(32).toString("base64");
+
 /**
- * The signature a receiver recomputes: HMAC-SHA256, keyed with the subscription's secret, over
+ * The Standard Webhooks signature (`webhook-signature`): `v1,` + base64 HMAC-SHA256 over `<id>.<timestamp>.<raw
+ * body>`, keyed with the bytes the secret's base64 part (after `whsec_`) decodes to; signed by the reference library.
+ * Secrets issued before (`whsec_` + 64 hex digits) are valid base64 too, so they keep working with the library.
+ */
+export function standardWebhookSignature(secret: string, id: string, timestamp: string, rawBody: string): string {
+  return new Webhook(secret).sign(id, new Date(Number(timestamp) * 1000), rawBody);
+}
+
+/**
+ * Deprecated (`x-webhook-signature`, kept for one version): HMAC-SHA256 keyed with the secret's text as is, over
  * `<timestamp>.<raw body>` (the timestamp header's value, a dot, the body bytes exactly as received), hex encoded
  * and sent as `sha256=<hex>`.
  */
@@ -115,7 +142,7 @@ export class SubscriptionService {
     if (input.issuer && client.role !== "operator") throw new AppError("FORBIDDEN", { role: client.role, allowed: ["operator"], field: "issuer" });
     const issuer = input.issuer ? getAddress(input.issuer) : null;
     const accounts = input.accounts?.length ? input.accounts.map((a) => a.toLowerCase()) : issuer ? [issuer.toLowerCase()] : null;
-    const secret = "whsec_" + randomBytes(32).toString("hex");
+    const secret = newWebhookSecret();
     const at = nowIso();
     const sub = await this.db.transaction(async (em) => {
       const cursorSeq = input.startAt === "beginning" ? 0 : await maxEventSeq(em);
@@ -332,11 +359,15 @@ export class WebhookDispatcher {
           headers: {
             "content-type": "application/json",
             "user-agent": "sda-gateway-webhooks/1",
+            // The delivery's row id: the same on every retry and replay of this delivery, so receivers can dedupe.
             [WEBHOOK_HEADERS.id]: d.id,
+            [WEBHOOK_HEADERS.timestamp]: timestamp,
+            [WEBHOOK_HEADERS.signature]: standardWebhookSignature(sub.secret, d.id, timestamp, raw),
             [WEBHOOK_HEADERS.subscription]: sub.id,
             [WEBHOOK_HEADERS.sequence]: String(d.sequence),
-            [WEBHOOK_HEADERS.timestamp]: timestamp,
-            [WEBHOOK_HEADERS.signature]: webhookSignature(sub.secret, timestamp, raw),
+            [LEGACY_WEBHOOK_HEADERS.id]: d.id,
+            [LEGACY_WEBHOOK_HEADERS.timestamp]: timestamp,
+            [LEGACY_WEBHOOK_HEADERS.signature]: webhookSignature(sub.secret, timestamp, raw),
           },
         });
         await res.body?.cancel().catch(() => undefined);

@@ -1,12 +1,16 @@
 import { expect } from "chai";
+import { randomBytes } from "node:crypto";
 import { Wallet } from "ethers";
 import pino from "pino";
+import { Webhook, WebhookVerificationError } from "standardwebhooks";
 import { createGateway } from "../../server/main";
 import { appendEvent } from "../../server/mirror/event-log";
+import { Subscription } from "../../server/supervision/entities";
 import type { NewEvent } from "../../server/mirror/event-log";
 import { bearer, bootstrapPlatform, startEnv } from "./support/harness";
 import type { TestEnv } from "./support/harness";
-import { FAST_SUPERVISION, Receiver, verifySignature, waitFor } from "./supervision-support";
+import { FAST_SUPERVISION, Receiver, verifyLegacySignature, verifySignature, waitFor } from "./supervision-support";
+import type { Received } from "./supervision-support";
 
 const alice = Wallet.createRandom().address;
 const bob = Wallet.createRandom().address;
@@ -47,7 +51,9 @@ describe("supervision: webhook subscriptions", function () {
     const res = await env.http.post("/v1/subscriptions").set(bearer(env.keys.monitor))
       .send({ url: receiver.url, eventTypes: ["record.posted"], filters: { accounts: [alice] }, description: "alice's movements" });
     expect(res.status, JSON.stringify(res.body)).to.equal(201);
-    expect(res.body.secret).to.match(/^whsec_[0-9a-f]{64}$/);
+    // Standard Webhooks form: whsec_ + base64 of 32 random bytes.
+    expect(res.body.secret).to.match(/^whsec_[A-Za-z0-9+/]{43}=$/);
+    expect(Buffer.from(res.body.secret.slice(6), "base64")).to.have.length(32);
     expect(res.body.subscription).to.include({ status: "active", lastSequence: 0 });
     expect(res.body.subscription.filters.accounts).to.deep.equal([alice.toLowerCase()]);
     subId = res.body.subscription.id;
@@ -95,6 +101,60 @@ describe("supervision: webhook subscriptions", function () {
     expect(deliveries.map((d: { sequence: number }) => d.sequence)).to.deep.equal([1, 2, 3, 4]);
     expect(deliveries[0].attempts).to.be.greaterThan(2);
     expect(deliveries[3].attempts).to.equal(1);
+  });
+
+  it("when a receiver verifies with the standardwebhooks library, then real deliveries pass; a tampered body, a wrong secret or a replayed old timestamp fail", async () => {
+    const headers = (r: Received) => r.headers as Record<string, string>;
+    const wh = new Webhook(secret);
+    for (const r of receiver.requests) {
+      expect(wh.verify(r.raw, headers(r))).to.deep.equal(r.body);
+      // The signed webhook-id is the delivery id, also in the body.
+      expect(r.headers["webhook-id"]).to.equal(r.body.deliveryId);
+      expect(r.headers["webhook-signature"]).to.match(/^v1,[A-Za-z0-9+/]{43}=$/);
+      // The deprecated scheme is still sent for one version, with the same id and timestamp.
+      expect(r.headers["x-webhook-id"]).to.equal(r.headers["webhook-id"]);
+      expect(r.headers["x-webhook-timestamp"]).to.equal(r.headers["webhook-timestamp"]);
+      expect(verifyLegacySignature(secret, r)).to.equal(true);
+    }
+    // Retries of one delivery carry the same webhook-id (fresh timestamp and signature); other deliveries other ids.
+    const first = receiver.requests.filter((r) => r.sequence === 1);
+    expect(first.length).to.be.greaterThan(2);
+    expect(new Set(first.map((r) => r.headers["webhook-id"])).size).to.equal(1);
+    expect(new Set(receiver.requests.map((r) => r.headers["webhook-id"])).size).to.equal(4);
+
+    const r = receiver.requests[receiver.requests.length - 1];
+    const refused = (f: () => unknown, message: RegExp) => expect(f).to.throw(WebhookVerificationError, message);
+    refused(() => wh.verify(r.raw.replace(`"sequence":${r.sequence}`, `"sequence":${r.sequence + 1}`), headers(r)), /No matching signature/);
+    refused(() => wh.verify(r.raw, { ...headers(r), "webhook-id": "other" }), /No matching signature/);
+    refused(() => new Webhook("whsec_" + randomBytes(32).toString("base64")).verify(r.raw, headers(r)), /No matching signature/);
+    // Replayed 10 minutes later: the signed timestamp is older than the library's 5-minute tolerance, and
+    // refreshing the timestamp header breaks the signature.
+    const realNow = Date.now;
+    Date.now = () => realNow() + 10 * 60_000;
+    try {
+      refused(() => wh.verify(r.raw, headers(r)), /too old/);
+      refused(() => wh.verify(r.raw, { ...headers(r), "webhook-timestamp": String(Math.floor(Date.now() / 1000)) }), /No matching signature/);
+    } finally {
+      Date.now = realNow;
+    }
+  });
+
+  it("when a subscription holds a secret of the earlier form (whsec_ + hex), then its deliveries still verify with the library", async () => {
+    const r5 = await new Receiver().start();
+    try {
+      // Accounts of their own, so the other subscriptions' numbering is untouched.
+      const [carol, dave] = [Wallet.createRandom().address, Wallet.createRandom().address];
+      const res = await env.http.post("/v1/subscriptions").set(bearer(env.keys.monitor)).send({ url: r5.url, eventTypes: ["record.posted"], filters: { accounts: [carol] } });
+      const old = "whsec_" + randomBytes(32).toString("hex");
+      await env.gateway.context.db.manager.update(Subscription, { id: res.body.subscription.id }, { secret: old });
+      await append([record(50, carol, dave)]);
+      await waitFor("the delivery", async () => r5.accepted().length >= 1);
+      expect(new Webhook(old).verify(r5.requests[0].raw, r5.requests[0].headers as Record<string, string>)).to.deep.equal(r5.requests[0].body);
+      expect(verifySignature(old, r5.requests[0])).to.equal(true);
+      await env.http.delete(`/v1/subscriptions/${res.body.subscription.id}`).set(bearer(env.keys.monitor));
+    } finally {
+      await r5.stop();
+    }
   });
 
   it("when a replay from sequence 2 is asked, then 2, 3, 4 are sent again in order with the same numbers", async () => {

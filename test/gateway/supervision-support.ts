@@ -7,7 +7,8 @@ import { runInNewContext } from "node:vm";
 import { keccak256 } from "ethers";
 import type { Wallet } from "ethers";
 import type { Config } from "../../server/config";
-import { webhookSignature, WEBHOOK_HEADERS } from "../../server/supervision/subscriptions";
+import { Webhook } from "standardwebhooks";
+import { LEGACY_WEBHOOK_HEADERS, webhookSignature } from "../../server/supervision/subscriptions";
 import type { DeliveryBody } from "../../server/supervision/subscriptions";
 import { attest, bearer, buildFiling, expectPosted } from "./support/harness";
 import type { TestEnv } from "./support/harness";
@@ -81,10 +82,24 @@ export class Receiver {
   }
 }
 
-/** What a receiver does: recompute the HMAC over "<timestamp>.<raw body>" and compare in constant time. */
+/**
+ * What a receiver does: verify the Standard Webhooks headers over the raw body with the reference library
+ * (`webhook-id`, `webhook-timestamp` within 5 minutes, `webhook-signature`), and, while the deprecated scheme is
+ * still sent, its `x-webhook-signature` too.
+ */
 export function verifySignature(secret: string, r: Received): boolean {
-  const timestamp = String(r.headers[WEBHOOK_HEADERS.timestamp]);
-  const given = Buffer.from(String(r.headers[WEBHOOK_HEADERS.signature]));
+  try {
+    new Webhook(secret).verify(r.raw, r.headers as Record<string, string>);
+  } catch {
+    return false;
+  }
+  return verifyLegacySignature(secret, r);
+}
+
+/** The deprecated scheme (kept for one version): HMAC over "<timestamp>.<raw body>", keyed with the secret's text. */
+export function verifyLegacySignature(secret: string, r: Received): boolean {
+  const timestamp = String(r.headers[LEGACY_WEBHOOK_HEADERS.timestamp]);
+  const given = Buffer.from(String(r.headers[LEGACY_WEBHOOK_HEADERS.signature]));
   const expected = Buffer.from(webhookSignature(secret, timestamp, r.raw));
   return given.length === expected.length && timingSafeEqual(given, expected) && Math.abs(Date.now() / 1000 - Number(timestamp)) < 300;
 }

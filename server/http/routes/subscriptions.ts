@@ -32,7 +32,7 @@ const CreateBody = z.object({
 export default [
   defineRoute({
     method: "post", path: "/v1/subscriptions", operationId: "createSubscription", tag: "subscriptions", roles: [...SUBSCRIBERS],
-    summary: "Subscribe a webhook URL to event types, with filters; the signing secret is returned once", body: CreateBody,
+    summary: "Subscribe a webhook URL to event types, with filters; the signing secret (Standard Webhooks `whsec_…`) is returned once", body: CreateBody,
     responses: { 201: { description: "created; keep the secret", schema: z.object({ subscription: Subscription, secret: z.string() }) } },
     handler: async (ctx, { body, client }) => {
       const r = await ctx.services.supervision.subscriptions.create(client!, { ...body, assetIds: body.filters?.assetIds, accounts: body.filters?.accounts });
