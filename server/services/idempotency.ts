@@ -5,19 +5,13 @@ import type { Database } from "../persistence/data-source";
 import { isUniqueViolation } from "../persistence/data-source";
 import { IdempotencyKey } from "../persistence/entities";
 import { AppError } from "../errors";
+import { canonicalJson } from "../domain/canonical-json";
 
 export type Reservation = { kind: "reserved"; id: string } | { kind: "replay"; status: number; body: Record<string, unknown> };
 
-function canonical(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(canonical);
-  if (value && typeof value === "object") {
-    return Object.fromEntries(Object.keys(value as object).sort().map((k) => [k, canonical((value as Record<string, unknown>)[k])]));
-  }
-  return value;
-}
-
+/** What an idempotency key is bound to: SHA-256 of the method, the path and the body's RFC 8785 (JCS) form. */
 export const requestHash = (method: string, path: string, body: unknown): string =>
-  createHash("sha256").update(`${method} ${path}\n${JSON.stringify(canonical(body ?? null))}`).digest("hex");
+  createHash("sha256").update(`${method} ${path}\n${canonicalJson(body ?? null)}`).digest("hex");
 
 /**
  * Idempotency keys, per API client. A key is reserved before the action; an action that creates an operation

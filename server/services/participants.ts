@@ -1,4 +1,4 @@
-import { getAddress, keccak256, toUtf8Bytes } from "ethers";
+import { getAddress } from "ethers";
 import type { EntityManager } from "typeorm";
 import type { LedgerClient } from "../chain/ledger";
 import { ACKNOWLEDGEMENT_TYPES } from "../chain/eip712";
@@ -7,6 +7,7 @@ import type { Database } from "../persistence/data-source";
 import { Acknowledgement, Participant } from "../persistence/entities";
 import type { Operation, Role, SignerName } from "../persistence/entities";
 import { AppError } from "../errors";
+import { canonicalJson, identityHashOf } from "../domain/canonical-json";
 import type { OperationService } from "./operations";
 import type { IdempotencyService } from "./idempotency";
 import { randomUUID } from "node:crypto";
@@ -19,14 +20,6 @@ export interface SignedAcknowledgement {
   deadline: string;
   signature: string;
 }
-
-/** Canonical JSON (sorted keys), so the same KYC data always has the same hash. */
-export function canonicalJson(value: unknown): string {
-  const sort = (v: unknown): unknown =>
-    Array.isArray(v) ? v.map(sort) : v && typeof v === "object" ? Object.fromEntries(Object.keys(v as object).sort().map((k) => [k, sort((v as Record<string, unknown>)[k])])) : v;
-  return JSON.stringify(sort(value));
-}
-export const identityHashOf = (identity: Record<string, unknown>): string => keccak256(toUtf8Bytes(canonicalJson(identity)));
 
 export const signerForRole = (role: Role): SignerName => (role === "authority" ? "authority" : "operator");
 

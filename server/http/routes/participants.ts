@@ -37,7 +37,7 @@ const RegisterBody = z
       })
       .refine((v) => Object.keys(v).length > 0, "KYC identity data is required")
       .openapi({
-        description: `off-chain KYC data; only its keccak256 (canonical JSON) goes on chain; text well-formed Unicode, nested at most ${MAX_JSON_DEPTH - 2} levels; an \`iin\` or \`bin\` member must be a valid BIN/IIN`,
+        description: `off-chain KYC data; only keccak256 of its RFC 8785 (JCS) canonical form goes on chain (docs/design.md, Identity hash); text well-formed Unicode, nested at most ${MAX_JSON_DEPTH - 2} levels; an \`iin\` or \`bin\` member must be a valid BIN/IIN`,
       }),
     acknowledgement: Acknowledgement.optional(),
   })
