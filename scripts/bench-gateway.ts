@@ -111,7 +111,7 @@ async function main() {
       nonce: base + j, gasLimit: 200_000n, chainId: network.chainId, type: 2,
       maxFeePerGas: fee.maxFeePerGas ?? 2_000_000_000n, maxPriorityFeePerGas: fee.maxPriorityFeePerGas ?? 1_000_000_000n,
     }));
-    const hashes: string[] = new Array(txs.length);
+    const hashes = new Array<string>(txs.length);
     await pool(txs.map((t, j) => ({ t, j })), CONCURRENCY, async ({ t, j }) => {
       const raw = await operator.signTransaction(t);
       hashes[j] = (await provider.broadcastTransaction(raw)).hash;

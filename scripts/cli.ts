@@ -26,7 +26,7 @@ async function withKeys<T>(work: (keys: ApiKeyService) => Promise<T>): Promise<T
 export function buildCli(io: CliIo = processIo): Command {
   const program = new Command("cli").description("Secured digital assets gateway: command-line tasks")
     .exitOverride()
-    .configureOutput({ writeOut: io.out, writeErr: io.err });
+    .configureOutput({ writeOut: (t) => io.out(t), writeErr: (t) => io.err(t) });
   const apiKey = program.command("api-key").description("API keys of the authority, operators, verifiers and monitors");
 
   apiKey

@@ -518,7 +518,7 @@ const MUTATIONS: Mutation[] = [
       if (arrays.length > 0 && c.rng.bool(0.6)) {
         const f = c.rng.pick(arrays);
         const n = c.rng.pick([(f.schema.maxItems ?? 100) + 1, 10_000, 60_000]);
-        const item = Array.isArray(f.value) && f.value.length ? f.value[0] : "1";
+        const item: unknown = Array.isArray(f.value) && f.value.length ? f.value[0] : "1";
         d.body = setAt(d.body, f.path, Array.from({ length: n }, () => item));
         return `${show(f.path)} ${n} items`;
       }

@@ -309,7 +309,7 @@ export async function startStack(seed: number, say: (msg: string) => void, opts:
       assets: { live: live.assetId, sacrificial: sacrificial.assetId },
       assetTypes: { live: "GRAIN", sacrificial: "FUZZ" },
       disclosure: { version: 1, documentHash },
-      ids: { subscription: String((subscription.subscription as { id: string }).id), rule: String(rule.id), filedRequest, postedRequest: live.requestId, operation: permitOp!.id },
+      ids: { subscription: String((subscription.subscription as { id: string }).id), rule: String(rule.id), filedRequest, postedRequest: live.requestId, operation: permitOp.id },
       validBin: PLATFORM_BIN, validIin: HOLDER_IIN, signed,
     };
 

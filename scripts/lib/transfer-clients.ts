@@ -49,7 +49,7 @@ function exchange(agent: Agent, url: string, method: string, headers: Record<str
         try {
           resolve({ status: res.statusCode ?? 0, json: JSON.parse(Buffer.concat(chunks).toString("utf8")) });
         } catch (err) {
-          reject(err);
+          reject(err instanceof Error ? err : new Error(String(err)));
         }
       });
       res.on("error", reject);

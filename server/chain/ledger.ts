@@ -142,7 +142,7 @@ export class LedgerClient {
     const req = new FetchRequest(config.rpcUrl);
     req.timeout = 30_000;
     const provider = new JsonRpcProvider(req, expected, { staticNetwork: true, batchMaxCount: 20, batchStallTime: 2, pollingInterval: config.pollIntervalMs, cacheTimeout: -1 });
-    const actual = BigInt(await provider.send("eth_chainId", []));
+    const actual = BigInt((await provider.send("eth_chainId", [])) as string);
     if (actual !== BigInt(expected)) {
       provider.destroy();
       throw new Error(`chain id mismatch: the node at ${config.rpcUrl} reports ${actual}, expected ${expected}`);
@@ -234,7 +234,7 @@ export class LedgerClient {
     if (code === "0x") return false;
     try {
       const wallet = new Contract(signer, ERC1271_ABI, this.provider);
-      const result: string = await wallet.isValidSignature(digest, signature);
+      const result = (await wallet.isValidSignature(digest, signature)) as string;
       return result.toLowerCase() === ERC1271_MAGIC;
     } catch {
       return false;

@@ -41,6 +41,6 @@ export function withRoleNames(event: unknown): unknown {
   const keys = typeof name === "string" && Object.hasOwn(ROLE_ARGS, name) ? ROLE_ARGS[name] : undefined;
   if (!keys || !args || typeof args !== "object") return event;
   const named: Record<string, unknown> = { ...(args as Record<string, unknown>) };
-  for (const k of keys) if (typeof named[k] === "string") named[k] = ledgerRoleName(named[k] as string) ?? named[k];
+  for (const k of keys) if (typeof named[k] === "string") named[k] = ledgerRoleName(named[k]) ?? named[k];
   return { ...event, args: named };
 }

@@ -121,10 +121,10 @@ export class RemoteSigner implements TransactionSigner {
         });
         // Web3Signer answers a refused call with HTTP 400 and a JSON-RPC error body: keep its reason.
         const body: unknown = await res.json().catch(() => null);
-        if (body && typeof body === "object" && !Array.isArray(body) && "error" in body) return body as RpcAnswer;
+        if (body && typeof body === "object" && !Array.isArray(body) && "error" in body) return body;
         if (!res.ok) throw new Error(`HTTP ${res.status}`);
         if (!body || typeof body !== "object" || Array.isArray(body)) throw new Error("not a JSON-RPC answer");
-        return body as RpcAnswer;
+        return body;
       });
     } catch (err) {
       throw new SignerUnavailableError(this.name, `${method}: no answer (${reasonOf(err)})`, this.origin);

@@ -55,8 +55,8 @@ export class LocalKeySigner implements TransactionSigner {
     return this.threads.signTransaction(this.name, tx, body);
   }
 
-  async probe(): Promise<SignerHealth> {
-    return { available: true };
+  probe(): Promise<SignerHealth> {
+    return Promise.resolve({ available: true });
   }
 
   close(): void {

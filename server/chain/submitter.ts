@@ -132,16 +132,15 @@ export class Submitter extends EventEmitter {
   async waitFor(id: string, timeoutMs: number): Promise<Operation | null> {
     const repo = this.db.manager.getRepository(Operation);
     const settled = new Promise<void>((resolve) => {
-      const timer = setTimeout(done, timeoutMs);
       const listener = (opId: string) => {
         if (opId === id) done();
       };
-      function done() {
+      const done = () => {
         clearTimeout(timer);
-        self.off("settled", listener);
+        this.off("settled", listener);
         resolve();
-      }
-      const self = this;
+      };
+      const timer = setTimeout(done, timeoutMs);
       this.on("settled", listener);
     });
     const current = await repo.findOneBy({ id });

@@ -157,7 +157,7 @@ function errorHandler(ctx: AppContext) {
         appError = new AppError("MALFORMED_REQUEST", { reason: e.expose === false ? "unreadable request" : String(e.message ?? "unreadable request").slice(0, 200) });
       } else {
         req.log?.error({ err }, "unhandled error");
-        appError = new AppError("INTERNAL", { requestId: String(req.id ?? "") });
+        appError = new AppError("INTERNAL", { requestId: String((req.id as string | undefined) ?? "") });
       }
     }
     if (appError.code === "RATE_LIMITED" && !res.get("Retry-After")) res.set("Retry-After", "60");

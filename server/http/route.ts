@@ -50,7 +50,7 @@ export interface Route {
 export function defineRoute<B extends ZodType | undefined = undefined, P extends ZodObject | undefined = undefined, Q extends ZodObject | undefined = undefined>(
   spec: RouteSpec<B, P, Q>,
 ): Route {
-  return { spec: spec as unknown as Route["spec"] };
+  return { spec };
 }
 
 /** Validates one part of a request (path, query, body) against its schema; VALIDATION_FAILED lists what is wrong. */
@@ -105,7 +105,7 @@ export function mountRoutes(app: Express, ctx: AppContext, routes: Route[]): voi
   for (const { spec } of routes) {
     const expressPath = spec.path.replace(/\{(\w+)\}/g, ":$1");
     app[spec.method](expressPath, async (req: Request, res: Response) => {
-      const requestId = String(req.id ?? "");
+      const requestId = String((req.id as string | undefined) ?? ""); // genReqId (app.ts) makes every id a string
       const client = spec.roles === "public" ? null : await authenticate(ctx, req);
       if (!roleAllowed(spec, client)) {
         if (spec.method !== "get") await ctx.audit.record({ client, action: spec.operationId, target: targetOf(req), requestId, detail: { outcome: "refused", code: "FORBIDDEN" } });
@@ -139,7 +139,7 @@ export function mountRoutes(app: Express, ctx: AppContext, routes: Route[]): voi
       const audited = spec.method !== "get";
       let result: HandlerResult;
       try {
-        result = await spec.handler(ctx, { body, params, query, client, requestId, idempotencyId } as HandlerInput<never, never, never>);
+        result = await spec.handler(ctx, { body, params, query, client, requestId, idempotencyId });
       } catch (err) {
         if (idempotencyId) await ctx.idempotency.release(idempotencyId);
         if (audited) {

@@ -11,7 +11,9 @@ import { isValidIdentificationNumber } from "../domain/identification-number";
 export const MAX_JSON_DEPTH = 32;
 
 // C0 controls and DEL; a free text may still hold tab, line feed and carriage return.
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
 const CONTROL_OR_BREAK = /[\u0000-\u001f\u007f]/;
 
 export const WELL_FORMED = "must be well-formed Unicode (no lone UTF-16 surrogates)";
@@ -54,6 +56,7 @@ export const BodyInt = (min = 0) => z.number().int().min(min).max(INT4_MAX);
 export function documentUriProblem(value: string): string | null {
   if (value.length > 2000) return "at most 2000 characters";
   if (!value.isWellFormed()) return WELL_FORMED;
+  // eslint-disable-next-line no-control-regex -- a URI must not hold a control character
   if (/[\s\u0000-\u001f\u007f]/.test(value)) return "must not contain spaces or control characters";
   let url: URL;
   try {

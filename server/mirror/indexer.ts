@@ -88,9 +88,11 @@ export class Indexer {
         this.failures++;
         this.log?.warn({ err, failures: this.failures }, "mirror sync failed; retrying");
       }
-      if (!this.stopping) this.timer = setTimeout(tick, Math.min(this.interval * 2 ** Math.min(this.failures, 5), 30_000));
+      if (!this.stopping) this.timer = setTimeout(() => void tick(), Math.min(this.interval * 2 ** Math.min(this.failures, 5), 30_000));
     };
-    this.timer = setTimeout(tick, 0);
+    // Passes run in the background: tick catches and logs its own failures, and stop() waits for the pass in
+    // progress through this.exclusive, so nothing awaits tick itself.
+    this.timer = setTimeout(() => void tick(), 0);
   }
 
   /** Stops polling and waits for the current chunk to be written. */
@@ -206,7 +208,7 @@ export class Indexer {
       return { fromBlock: startBlock, toBlock: startBlock - 1, records, reorganised, faults };
     }
     let announced = cursor?.announcedBlock ?? startBlock - 1;
-    let from = startBlock;
+    const from = startBlock;
     let next: Promise<RangeBatch> | null = this.fetchRange(from, Math.min(from + this.chunk - 1, target));
     let reached = startBlock - 1;
     while (next) {

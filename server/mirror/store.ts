@@ -224,7 +224,7 @@ async function applyBalances(em: EntityManager, records: DecodedRecord[], block:
   const add = (assetId: string, holder: string, v: bigint) => {
     if (holder === ZERO_ADDRESS) return;
     let m = deltas.get(assetId);
-    if (!m) deltas.set(assetId, (m = new Map()));
+    if (!m) deltas.set(assetId, (m = new Map<string, bigint>()));
     m.set(holder, (m.get(holder) ?? 0n) + v);
   };
   for (const r of records) {
@@ -259,7 +259,10 @@ function emptyAsset(assetId: string): AssetState {
 
 /** Applies one asset lifecycle event to an asset's state. */
 function foldChange(a: AssetState, kind: string, args: Record<string, unknown>, block: number): void {
-  const s = (k: string) => (args[k] === undefined ? null : String(args[k]));
+  const s = (k: string) => {
+    const v = args[k] as string | bigint | number | undefined; // decoded event arguments
+    return v === undefined ? null : String(v);
+  };
   switch (kind) {
     case "AssetIssued":
       a.status = "Active"; a.issuer = s("owner"); a.assetType = s("assetType"); a.units = s("units"); a.issuedBlock = block;

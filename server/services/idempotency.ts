@@ -33,7 +33,7 @@ export class IdempotencyService {
     if (!existing) return this.reserve(clientId, key, hash);
     if (existing.requestHash !== hash) throw new AppError("IDEMPOTENCY_KEY_REUSED");
     if (existing.state !== "done" || existing.responseStatus == null) throw new AppError("IDEMPOTENCY_REQUEST_IN_PROGRESS");
-    return { kind: "replay", status: existing.responseStatus, body: JSON.parse(existing.responseBody ?? "{}") };
+    return { kind: "replay", status: existing.responseStatus, body: JSON.parse(existing.responseBody ?? "{}") as Record<string, unknown> };
   }
 
   /** Marks the key done inside the caller's transaction (the one that writes the operation). */

@@ -74,7 +74,7 @@ export class IssuanceService {
       const at = new Date().toISOString();
       if (outcome.status === "posted") {
         const issued = outcome.events.find((e) => e.name === "AssetIssued");
-        await em.update(IssuanceRequest, { operationId: op.id }, { status: "posted", assetId: issued ? issued.args.assetId.toString() : null, refusalCode: null, refusalDetail: null, updatedAt: at });
+        await em.update(IssuanceRequest, { operationId: op.id }, { status: "posted", assetId: issued ? (issued.args.assetId as bigint).toString() : null, refusalCode: null, refusalDetail: null, updatedAt: at });
       } else {
         await em.update(IssuanceRequest, { operationId: op.id }, { status: "refused", refusalCode: outcome.errorCode ?? "TRANSACTION_REVERTED", refusalDetail: outcome.errorDetail ? JSON.stringify(outcome.errorDetail) : null, updatedAt: at });
       }

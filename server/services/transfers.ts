@@ -65,11 +65,11 @@ export class TransferService {
    */
   private async pendingOf(holder: string, assetId: string): Promise<{ allLive: { nonce: string | null; amount: string | null }[]; pendingIn: bigint }> {
     const sql = Sql.of(this.db.manager);
-    const rows = (await this.db.manager.query(
+    const rows = await this.db.manager.query<{ from_address: string | null; to_address: string | null; kind: string; nonce: string | null; amount: string | null }[]>(
       `SELECT from_address, to_address, kind, nonce, amount FROM operations WHERE asset_id = ${sql.p(1)} AND status IN (${LIVE.map((x) => `'${x}'`).join(", ")})` +
         ` AND (from_address = ${sql.p(2)} OR (to_address = ${sql.p(3)} AND kind = '${TRANSFER_KIND}'))`,
       [assetId, holder, holder],
-    )) as { from_address: string | null; to_address: string | null; kind: string; nonce: string | null; amount: string | null }[];
+    );
     const allLive = rows.filter((r) => r.from_address === holder);
     const pendingIn = rows.filter((r) => r.to_address === holder && r.kind === TRANSFER_KIND).reduce((sum, r) => sum + BigInt(r.amount ?? "0"), 0n);
     return { allLive, pendingIn };

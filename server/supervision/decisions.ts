@@ -120,7 +120,7 @@ export async function fetchDecision(uri: string, expectedHash: string, timeoutMs
       const chunks: Uint8Array[] = [];
       let size = 0;
       if (res.body) {
-        for await (const chunk of res.body) {
+        for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
           size += chunk.byteLength;
           if (size > maxBytes) {
             return { outcome: "unreachable", httpStatus: res.status, actualHash: null, error: `document larger than ${maxBytes} bytes` };

@@ -406,7 +406,7 @@ export class MonitoringWorker {
     const participant = await latest("e.account = :account AND e.type IN (:...types)", { account, types: ["participant.frozen", "participant.unfrozen"] });
     if (participant?.e.type === "participant.frozen") return { type: "participant.frozen", seq: participant.e.seq, payload: participant.p };
     const units = await latest("e.account = :account AND e.asset_id = :asset AND e.type = :type", { account, asset: assetId, type: "tokens.frozen" });
-    if (units && BigInt(String(units.p.amount ?? "0")) > 0n) return { type: "tokens.frozen", seq: units.e.seq, payload: units.p };
+    if (units && BigInt(String((units.p.amount as string | number | undefined) ?? "0")) > 0n) return { type: "tokens.frozen", seq: units.e.seq, payload: units.p };
     return null;
   }
 

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { Wallet } from "ethers";
-import { bearer, bootstrapPlatform, expectPosted, issue, onboard, randomHolder, startEnv, transferBody } from "./support/harness";
+import { bearer, bootstrapPlatform, issue, onboard, randomHolder, startEnv, transferBody } from "./support/harness";
 import type { TestEnv } from "./support/harness";
 
 describe("gateway: the full walk from permit to records", function () {

@@ -44,7 +44,7 @@ export function mountAuditExport(app: Express, ctx: AppContext): void {
     const client = await authenticate(ctx, req);
     if (!ROLES.includes(client.role)) throw new AppError("FORBIDDEN", { role: client.role, allowed: ROLES });
     const { format, ...filter } = parseInput(ExportQuery, req.query, "query");
-    const requestId = String(req.id ?? "");
+    const requestId = String((req.id as string | undefined) ?? "");
     await ctx.audit.record({ client, action: "exportAudit", target: req.originalUrl, requestId, detail: { outcome: "accepted", status: 200, format, filter } });
     const stamp = new Date().toISOString().replace(/[:.]/g, "-");
     res.status(200);
