@@ -75,7 +75,8 @@ abstract contract LedgerCore is
     uint256 private _assetCount;
 
     /// @notice ERC-1155 approvals are disabled (see ApprovalsDisabled): nobody moves another's units by approval.
-    function setApprovalForAll(address, bool) public override {
+    /// @dev Pure, as nothing is read: a wallet using ERC-1155's ABI sends a transaction that reverts the same way.
+    function setApprovalForAll(address, bool) public pure override {
         revert ApprovalsDisabled();
     }
 

@@ -1051,7 +1051,8 @@ class Run {
   /** ERC-1155 approvals are disabled: whoever asks, setApprovalForAll is refused. */
   async approve(whoIdx: number): Promise<StepResult> {
     const who = this.pool[whoIdx % this.pool.length];
-    const actual = await this.send(() => this.ledger.connect(who).setApprovalForAll(this.operator.address, true, GAS));
+    // Sent as a transaction, as a wallet using the ERC-1155 ABI would (the ledger's own ABI marks it pure).
+    const actual = await this.send(() => this.ledger.connect(who).setApprovalForAll.send(this.operator.address, true, GAS));
     return { label: `setApprovalForAll by ${short(who.address)}`, expected: refuse("ApprovalsDisabled", []), actual, touched: { accounts: [], assets: [] } };
   }
 
