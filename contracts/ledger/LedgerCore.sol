@@ -241,7 +241,7 @@ abstract contract LedgerCore is
      */
     function _releaseForced(Holding storage holding, address from, uint256 id, uint256 balance, uint256 value) private {
         uint256 frozen = holding.frozen;
-        uint256 unfrozen = balance > frozen ? balance - frozen : 0;
+        uint256 unfrozen = _unfrozen(balance, frozen);
         if (value <= unfrozen) return;
         uint96 left;
         // value <= balance, so value - unfrozen <= frozen, which fits in uint96.

@@ -12,7 +12,6 @@ import {LedgerCore} from "./LedgerCore.sol";
 /// @dev The predecessor's views a migration reads.
 interface IPredecessorLedger is ISecuredAssetLedger, IParticipantRegister, IPlatformPolicy, IERC7943MultiTokenChecks {
     function balanceOf(address account, uint256 id) external view returns (uint256);
-    function isFrozenByAuthority(address account, uint256 assetId) external view returns (bool);
 }
 
 /**

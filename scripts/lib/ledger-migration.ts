@@ -15,8 +15,9 @@ export interface MigrationPlan {
 export async function planMigration(predecessor: SecuredAssetLedger, fromBlock = 0): Promise<MigrationPlan> {
   const registered = new Set<string>();
   for (const e of await predecessor.queryFilter(predecessor.filters.ParticipantRegistered(), fromBlock)) registered.add(e.args.account);
-  const participants: string[] = [];
-  for (const a of registered) if (await predecessor.isRegistered(a)) participants.push(a);
+  const accounts = [...registered];
+  const still = await Promise.all(accounts.map((a) => predecessor.isRegistered(a)));
+  const participants = accounts.filter((_, i) => still[i]);
 
   const count = await predecessor.assetCount();
   const byAsset = new Map<bigint, Set<string>>();
@@ -45,8 +46,8 @@ export async function runMigration(
   const chunk = opts.chunk ?? 100;
   const log = opts.log ?? (() => undefined);
   // What an interrupted run already copied is skipped, so the script can simply be run again.
-  const pending: string[] = [];
-  for (const a of plan.participants) if (!(await successor.isRegistered(a))) pending.push(a);
+  const copiedAlready = await Promise.all(plan.participants.map((a) => successor.isRegistered(a)));
+  const pending = plan.participants.filter((_, i) => !copiedAlready[i]);
   for (let i = 0; i < pending.length; i += chunk) {
     const part = pending.slice(i, i + chunk);
     await (await successor.migrateParticipants(predecessorAddress, part)).wait();

@@ -11,6 +11,7 @@ import {
   TRANSFER_TYPES,
   DECISION_CHANGE_TYPES,
   attestationMessage,
+  decisionChangeMessage,
   issuanceRequestMessage,
   ledgerDomain,
   type IssuerDetails,
@@ -83,9 +84,9 @@ export async function signDecisionChange(
   c: { assetId: bigint; newHash: string; newUri: string; reason: string; deadline?: bigint; previousHash?: string },
 ) {
   const previousHash = c.previousHash ?? (await ledger.assetInfo(c.assetId)).decisionHash;
-  return issuer.signTypedData(await domainOf(ledger), DECISION_CHANGE_TYPES, {
-    assetId: c.assetId, previousHash, newHash: c.newHash, newUri: c.newUri, reason: c.reason, deadline: c.deadline ?? FAR_FUTURE,
-  });
+  return issuer.signTypedData(
+    await domainOf(ledger), DECISION_CHANGE_TYPES, decisionChangeMessage({ ...c, previousHash, deadline: c.deadline ?? FAR_FUTURE }),
+  );
 }
 
 export interface IssuanceInput {

@@ -36,6 +36,7 @@ import {
   REDEMPTION_TYPES,
   TRANSFER_TYPES,
   attestationMessage,
+  decisionChangeMessage,
   issuanceRequestMessage,
   ledgerDomain,
   type TransferAuthorization,
@@ -1016,16 +1017,12 @@ class Run {
         signer = this.pool.find((p) => p.address !== asset?.issuer) ?? this.operator;
         genuine = false;
       }
-      order.signature = await signer.signTypedData(this.domain, DECISION_CHANGE_TYPES, {
-        assetId: order.assetId, previousHash: order.previousHash, newHash: order.newHash, newUri: order.newUri, reason: order.reason, deadline: FAR_DEADLINE,
-      });
+      order.signature = await signer.signTypedData(this.domain, DECISION_CHANGE_TYPES, decisionChangeMessage({ ...order, deadline: FAR_DEADLINE }));
     }
     // The relayer changes the URI the issuer signed.
     const sent = cmd.variant === "altered" ? { ...order, newUri: "https://evil.example/decision.pdf" } : order;
     if (cmd.variant === "altered") genuine = false;
-    const digest = TypedDataEncoder.hash(this.domain, DECISION_CHANGE_TYPES, {
-      assetId: sent.assetId, previousHash: sent.previousHash, newHash: sent.newHash, newUri: sent.newUri, reason: sent.reason, deadline: FAR_DEADLINE,
-    });
+    const digest = TypedDataEncoder.hash(this.domain, DECISION_CHANGE_TYPES, decisionChangeMessage({ ...sent, deadline: FAR_DEADLINE }));
     let expected: Expectation;
     if (!m.operatorPermitted) expected = refuse("OperatorNotPermitted", [this.operator.address]);
     else if (!asset) expected = refuse("AssetNotFound", [id]);
