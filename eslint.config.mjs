@@ -7,8 +7,10 @@
 // - test/, ignition/, hardhat.config.ts: the recommended rules without type information (quicker); `any` and chai's
 //   property assertions (`expect(x).to.be.true`) allowed.
 // - the two plain JavaScript files (a worker thread, the mocha reporter): ESLint's recommended rules.
+// - layout is Prettier's (.prettierrc.json, `npm run format`); eslint-config-prettier turns off the rules it owns.
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
+import prettier from "eslint-config-prettier/flat";
 
 const node = {
   process: "readonly",
@@ -66,4 +68,5 @@ export default tseslint.config(
       "@typescript-eslint/no-unused-expressions": "off",
     },
   },
+  prettier,
 );
