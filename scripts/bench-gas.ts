@@ -1,7 +1,16 @@
 import { ethers } from "hardhat";
 import { id as keccakText } from "ethers";
 import {
-  authorization, buildIssuance, deployLedger, FAR_FUTURE, GRAIN, Category, Kind, PERMIT, signAcknowledgement, submitIssuance,
+  authorization,
+  buildIssuance,
+  deployLedger,
+  FAR_FUTURE,
+  GRAIN,
+  Category,
+  Kind,
+  PERMIT,
+  signAcknowledgement,
+  submitIssuance,
 } from "../test/helpers/platform";
 
 /**
@@ -24,7 +33,9 @@ async function main() {
   await baseline.mint(alice.address, 1, 1000);
   await baseline.mint(bob.address, 1, 1000);
   await baseline.connect(alice).safeTransferFrom(alice.address, bob.address, 1, 1, "0x");
-  const baselineTransferGas = await gasOf(baseline.connect(alice).safeTransferFrom(alice.address, bob.address, 1, 1, "0x"));
+  const baselineTransferGas = await gasOf(
+    baseline.connect(alice).safeTransferFrom(alice.address, bob.address, 1, 1, "0x"),
+  );
 
   const ledger = await deployLedger(authority.address, operator.address, verifier.address);
   await ledger.connect(authority).grantPermit(operator.address, PERMIT);
@@ -34,8 +45,18 @@ async function main() {
   // Onboarding as the gateway does it: registration and the participant's signed acknowledgement in one transaction.
   const onboardOne = async (signer: typeof alice) => {
     const signature = await signAcknowledgement(ledger, signer, 1n);
-    return gasOf(ledger.connect(operator).registerParticipantWithAcknowledgement(
-      signer.address, Kind.NaturalPerson, keccakText(signer.address), 1, FAR_FUTURE, signature));
+    return gasOf(
+      ledger
+        .connect(operator)
+        .registerParticipantWithAcknowledgement(
+          signer.address,
+          Kind.NaturalPerson,
+          keccakText(signer.address),
+          1,
+          FAR_FUTURE,
+          signature,
+        ),
+    );
   };
   const onboardGas = await onboardOne(owner);
   for (const s of [alice, bob, carol, dave, ...batchSenders]) await onboardOne(s);
@@ -82,17 +103,19 @@ async function main() {
   console.log("| operation | gas |\n|---|---:|");
   for (const [name, gas] of rows) console.log(`| ${name} | ${gas.toLocaleString("en-US")} |`);
   console.log(`ratio relayed transfer / bare transfer: ${ratio.toFixed(3)}`);
-  console.log(JSON.stringify({
-    transferGas: Number(transferGas),
-    baselineTransferGas: Number(baselineTransferGas),
-    ratio: Number(ratio.toFixed(4)),
-    batchTransferGasEach: Number(batchTransferGasEach),
-    issueGas: Number(issueGas),
-    onboardGas: Number(onboardGas),
-    transferNewHolderGas: Number(transferNewHolderGas),
-    directTransferGas: Number(directGas),
-    redeemGas: Number(redeemGas),
-  }));
+  console.log(
+    JSON.stringify({
+      transferGas: Number(transferGas),
+      baselineTransferGas: Number(baselineTransferGas),
+      ratio: Number(ratio.toFixed(4)),
+      batchTransferGasEach: Number(batchTransferGasEach),
+      issueGas: Number(issueGas),
+      onboardGas: Number(onboardGas),
+      transferNewHolderGas: Number(transferNewHolderGas),
+      directTransferGas: Number(directGas),
+      redeemGas: Number(redeemGas),
+    }),
+  );
 }
 
 main().catch((err) => {

@@ -24,7 +24,8 @@ async function withKeys<T>(work: (keys: ApiKeyService) => Promise<T>): Promise<T
  * hashes only) and on-chain roles (through the gateway's HTTP API).
  */
 export function buildCli(io: CliIo = processIo): Command {
-  const program = new Command("cli").description("Secured digital assets gateway: command-line tasks")
+  const program = new Command("cli")
+    .description("Secured digital assets gateway: command-line tasks")
     .exitOverride()
     .configureOutput({ writeOut: (t) => io.out(t), writeErr: (t) => io.err(t) });
   const apiKey = program.command("api-key").description("API keys of the authority, operators, verifiers and monitors");
@@ -41,7 +42,10 @@ export function buildCli(io: CliIo = processIo): Command {
       }
       const { client, secret } = await withKeys((k) => k.create(opts.name, opts.role as Role));
       if (opts.json) console.log(JSON.stringify({ id: client.id, name: client.name, role: client.role, key: secret }));
-      else console.log(`created ${client.role} key '${client.name}' (id ${client.id})\nkey (shown once, store it now): ${secret}`);
+      else
+        console.log(
+          `created ${client.role} key '${client.name}' (id ${client.id})\nkey (shown once, store it now): ${secret}`,
+        );
     });
 
   apiKey
@@ -53,12 +57,13 @@ export function buildCli(io: CliIo = processIo): Command {
       if (!n) process.exit(1);
     });
 
-  apiKey
-    .command("list")
-    .action(async () => {
-      const clients = await withKeys((k) => k.list());
-      for (const c of clients) console.log(`${c.id}  ${c.role.padEnd(9)}  ${c.revokedAt ? `revoked ${c.revokedAt}` : "active".padEnd(32)}  ${c.name}`);
-    });
+  apiKey.command("list").action(async () => {
+    const clients = await withKeys((k) => k.list());
+    for (const c of clients)
+      console.log(
+        `${c.id}  ${c.role.padEnd(9)}  ${c.revokedAt ? `revoked ${c.revokedAt}` : "active".padEnd(32)}  ${c.name}`,
+      );
+  });
 
   addRoleCommands(program, io);
   return program;

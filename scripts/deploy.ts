@@ -4,7 +4,11 @@ import { getAddress, isAddress, ZeroAddress } from "ethers";
 import hre from "hardhat";
 import type { HttpNetworkConfig } from "hardhat/types";
 import { listTransactions } from "@nomicfoundation/ignition-core";
-import { HardhatArtifactResolver, readDeploymentParameters, resolveDeploymentId } from "@nomicfoundation/hardhat-ignition/helpers";
+import {
+  HardhatArtifactResolver,
+  readDeploymentParameters,
+  resolveDeploymentId,
+} from "@nomicfoundation/hardhat-ignition/helpers";
 import PlatformModule from "../ignition/modules/Platform";
 import { deploymentSchema, writeDeployment } from "../server/chain/deployment";
 import type { Deployment } from "../server/chain/deployment";
@@ -76,7 +80,10 @@ function templateHint(): string {
 }
 
 async function loadParameters(file: string): Promise<Roles> {
-  if (!existsSync(file)) throw new DeployError(`parameters file ${shown(file)} not found (--parameters or IGNITION_PARAMETERS).${templateHint()}`);
+  if (!existsSync(file))
+    throw new DeployError(
+      `parameters file ${shown(file)} not found (--parameters or IGNITION_PARAMETERS).${templateHint()}`,
+    );
   let raw: unknown;
   try {
     raw = await readDeploymentParameters(file);
@@ -92,12 +99,17 @@ async function loadParameters(file: string): Promise<Roles> {
   const values = section as Record<string, unknown>;
   const unknown = Object.keys(values).filter((k) => !(ROLES as readonly string[]).includes(k));
   if (unknown.length) {
-    throw new DeployError(`parameters file ${shown(file)}: unknown parameter(s) ${unknown.map((k) => `${PlatformModule.id}.${k}`).join(", ")}; expected ${ROLES.join(", ")}.${templateHint()}`);
+    throw new DeployError(
+      `parameters file ${shown(file)}: unknown parameter(s) ${unknown.map((k) => `${PlatformModule.id}.${k}`).join(", ")}; expected ${ROLES.join(", ")}.${templateHint()}`,
+    );
   }
   const roles = {} as Roles;
   for (const role of ROLES) {
     const value = values[role];
-    if (value === undefined) throw new DeployError(`parameters file ${shown(file)}: ${PlatformModule.id}.${role} is missing.${templateHint()}`);
+    if (value === undefined)
+      throw new DeployError(
+        `parameters file ${shown(file)}: ${PlatformModule.id}.${role} is missing.${templateHint()}`,
+      );
     if (typeof value !== "string" || !isAddress(value)) {
       throw new DeployError(
         `parameters file ${shown(file)}: ${PlatformModule.id}.${role} is not an address: ${JSON.stringify(value)} ` +
@@ -107,7 +119,9 @@ async function loadParameters(file: string): Promise<Roles> {
     roles[role] = getAddress(value);
   }
   if (roles.authority === ZeroAddress) {
-    throw new DeployError(`parameters file ${shown(file)}: ${PlatformModule.id}.authority is the zero address; the ledger needs the designated authority's address.`);
+    throw new DeployError(
+      `parameters file ${shown(file)}: ${PlatformModule.id}.authority is the zero address; the ledger needs the designated authority's address.`,
+    );
   }
   return roles;
 }
@@ -142,10 +156,13 @@ function checkDeploymentFile(file: string, chainId: number, force: boolean): voi
     existing = deploymentSchema.parse(JSON.parse(readFileSync(file, "utf8")));
   } catch (err) {
     if (force) return void console.log(`overwriting ${shown(file)} (not a deployment file) as --force asks`);
-    throw new DeployError(`${shown(file)} exists and is not a deployment file (${(err as Error).message.split("\n")[0]}); refusing to overwrite it. Choose another --deployment-file (DEPLOYMENT_FILE), or pass --force to replace it.`);
+    throw new DeployError(
+      `${shown(file)} exists and is not a deployment file (${(err as Error).message.split("\n")[0]}); refusing to overwrite it. Choose another --deployment-file (DEPLOYMENT_FILE), or pass --force to replace it.`,
+    );
   }
   if (existing.chainId === chainId) return;
-  if (force) return void console.log(`overwriting ${shown(file)}, which named chain ${existing.chainId}, as --force asks`);
+  if (force)
+    return void console.log(`overwriting ${shown(file)}, which named chain ${existing.chainId}, as --force asks`);
   throw new DeployError(
     `${shown(file)} names chain ${existing.chainId} (ledger ${existing.ledger}) and network ${hre.network.name} is chain ${chainId}; ` +
       "refusing to overwrite it. Choose another --deployment-file (DEPLOYMENT_FILE) for this network, or pass --force to replace it.",
@@ -160,12 +177,16 @@ function checkDeploymentFile(file: string, chainId: number, force: boolean): voi
 async function checkJournal(dir: string, chainId: number): Promise<void> {
   if (!existsSync(dir)) return;
   const addressesFile = join(dir, "deployed_addresses.json");
-  const addresses = existsSync(addressesFile) ? Object.values(JSON.parse(readFileSync(addressesFile, "utf8")) as Record<string, string>) : [];
+  const addresses = existsSync(addressesFile)
+    ? Object.values(JSON.parse(readFileSync(addressesFile, "utf8")) as Record<string, string>)
+    : [];
   const missing: string[] = [];
   for (const a of addresses) if ((await hre.ethers.provider.getCode(a)) === "0x") missing.push(a);
   if (missing.length === 0) return;
   if (chainId === HARDHAT_DEV_CHAIN_ID) {
-    console.log(`discarding the Ignition journal ${shown(dir)} of an earlier Hardhat node (its contracts are not on this one)`);
+    console.log(
+      `discarding the Ignition journal ${shown(dir)} of an earlier Hardhat node (its contracts are not on this one)`,
+    );
     rmSync(dir, { recursive: true, force: true });
     return;
   }
@@ -210,7 +231,9 @@ async function main() {
   const chainId = await connectedChainId();
   const accounts = (await hre.network.provider.request({ method: "eth_accounts" })) as string[];
   if (accounts.length === 0) {
-    throw new DeployError(`the node of network ${network} has no account to deploy from; use a network with a deployer key (e.g. --network besu with DEPLOYER_KEY).`);
+    throw new DeployError(
+      `the node of network ${network} has no account to deploy from; use a network with a deployer key (e.g. --network besu with DEPLOYER_KEY).`,
+    );
   }
   const inProcess = network === "hardhat";
   if (!inProcess) checkDeploymentFile(deploymentFile, chainId, force);
@@ -223,9 +246,12 @@ async function main() {
   }
   const journalDir = inProcess ? undefined : join(hre.config.paths.ignition, "deployments", deploymentId);
   if (journalDir) await checkJournal(journalDir, chainId);
-  if (journalDir && existsSync(journalDir)) console.log(`Ignition journal ${shown(journalDir)}: steps already done are reused`);
+  if (journalDir && existsSync(journalDir))
+    console.log(`Ignition journal ${shown(journalDir)}: steps already done are reused`);
 
-  console.log(`deploying ${PlatformModule.id} to network ${network} (chain ${chainId}) from ${getAddress(accounts[0])}, which receives no role`);
+  console.log(
+    `deploying ${PlatformModule.id} to network ${network} (chain ${chainId}) from ${getAddress(accounts[0])}, which receives no role`,
+  );
   console.log(`  authority ${roles.authority}\n  operator  ${roles.operator}\n  verifier  ${roles.verifier}`);
   const contracts = await hre.ignition
     .deploy(PlatformModule, {
@@ -237,7 +263,9 @@ async function main() {
     .catch((err: Error) => {
       throw new DeployError(
         `Ignition could not deploy: ${err.message}` +
-          (journalDir ? `\nIts journal is ${shown(journalDir)}: run again to resume once the cause is fixed, or move it away to start afresh.` : ""),
+          (journalDir
+            ? `\nIts journal is ${shown(journalDir)}: run again to resume once the cause is fixed, or move it away to start afresh.`
+            : ""),
       );
     });
   const ledger = await contracts.ledger.getAddress();
@@ -250,13 +278,19 @@ async function main() {
     deployBlock: await deployBlockOf(ledger, journalDir),
     ...roles,
   };
-  console.log(`SecuredAssetLedger ${ledger} (IssuanceRules ${deployment.issuanceRules}, RegisterRules ${deployment.registerRules}, LedgerMigration ${deployment.ledgerMigration}), chain ${chainId}, block ${deployment.deployBlock}`);
+  console.log(
+    `SecuredAssetLedger ${ledger} (IssuanceRules ${deployment.issuanceRules}, RegisterRules ${deployment.registerRules}, LedgerMigration ${deployment.ledgerMigration}), chain ${chainId}, block ${deployment.deployBlock}`,
+  );
   if (inProcess) {
-    console.log("network hardhat lives inside this command and ends with it: no deployment file written (use --network localhost with `npx hardhat node`)");
+    console.log(
+      "network hardhat lives inside this command and ends with it: no deployment file written (use --network localhost with `npx hardhat node`)",
+    );
     return;
   }
   await writeDeployment(deploymentFile, deployment);
-  console.log(`deployment written to ${shown(deploymentFile)}; next: the authority grants the operator's permit (grantPermit)`);
+  console.log(
+    `deployment written to ${shown(deploymentFile)}; next: the authority grants the operator's permit (grantPermit)`,
+  );
 }
 
 main().catch((err: Error) => {

@@ -42,30 +42,48 @@ const positiveInt = (name: string) => (v: string) => {
 
 const program = new Command()
   .name("npm run fuzz --")
-  .description("Send a seeded corpus of malformed requests to every gateway endpoint and check that none gets a 5xx or changes state")
+  .description(
+    "Send a seeded corpus of malformed requests to every gateway endpoint and check that none gets a 5xx or changes state",
+  )
   .option("--seed <n>", "seed of the corpus (printed at the start of every run; pass it to replay)", (v) => {
-    if (!/^\d+$/.test(v) || Number(v) > 0xffffffff) throw new InvalidArgumentError("seed must be an integer in [0, 2^32)");
+    if (!/^\d+$/.test(v) || Number(v) > 0xffffffff)
+      throw new InvalidArgumentError("seed must be an integer in [0, 2^32)");
     return Number(v);
   })
   .option("--requests <n>", "number of requests (default 20000, or 5000 with --quick)", positiveInt("requests"))
   .option("--quick", "about 5000 requests, still every endpoint (CI)", false)
   .option("--concurrency <n>", "requests in flight at once", positiveInt("concurrency"), 8)
-  .option("--only <indexes>", "send only these request indexes of the seed's corpus (comma-separated), e.g. to replay findings", (v) => {
-    if (!/^\d+(,\d+)*$/.test(v)) throw new InvalidArgumentError("--only takes comma-separated request indexes");
-    return v.split(",").map(Number);
-  })
-  .option("--timeout <ms>", "time a request may take before it counts as a server failure", positiveInt("timeout"), 60_000)
-  .option("--database <kind>", "the gateway's database: sqlite (a temp file) or postgres (a fresh schema at DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test, dropped at the end)", (v) => {
-    if (v !== "sqlite" && v !== "postgres") throw new InvalidArgumentError("--database is sqlite or postgres");
-    return v;
-  }, "sqlite");
+  .option(
+    "--only <indexes>",
+    "send only these request indexes of the seed's corpus (comma-separated), e.g. to replay findings",
+    (v) => {
+      if (!/^\d+(,\d+)*$/.test(v)) throw new InvalidArgumentError("--only takes comma-separated request indexes");
+      return v.split(",").map(Number);
+    },
+  )
+  .option(
+    "--timeout <ms>",
+    "time a request may take before it counts as a server failure",
+    positiveInt("timeout"),
+    60_000,
+  )
+  .option(
+    "--database <kind>",
+    "the gateway's database: sqlite (a temp file) or postgres (a fresh schema at DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test, dropped at the end)",
+    (v) => {
+      if (v !== "sqlite" && v !== "postgres") throw new InvalidArgumentError("--database is sqlite or postgres");
+      return v;
+    },
+    "sqlite",
+  );
 
 const log = (msg: string) => process.stderr.write(`[fuzz] ${msg}\n`);
 const excerpt = (s: string, n = 200) => {
   const one = s.replace(/\s+/g, " ").trim();
   return one.length > n ? one.slice(0, n - 1) + "…" : one;
 };
-const describe = (r: WireRequest) => `#${r.index} ${r.method} ${excerpt(r.path, 160)} [${r.endpoint.operationId}] ${r.label}`;
+const describe = (r: WireRequest) =>
+  `#${r.index} ${r.method} ${excerpt(r.path, 160)} [${r.endpoint.operationId}] ${r.label}`;
 
 /** request id -> the error the gateway logged for it (the 500's cause). */
 function causesFromLog(file: string): Map<string, string> {
@@ -79,7 +97,12 @@ function causesFromLog(file: string): Map<string, string> {
   for (const line of text.split("\n")) {
     if (!line.trim()) continue;
     try {
-      const entry = JSON.parse(line) as { req?: { id?: string }; reqId?: string; err?: { type?: string; message?: string; code?: string }; msg?: string };
+      const entry = JSON.parse(line) as {
+        req?: { id?: string };
+        reqId?: string;
+        err?: { type?: string; message?: string; code?: string };
+        msg?: string;
+      };
       const id = entry.req?.id ?? entry.reqId;
       if (!id || !entry.err?.message) continue;
       const cause = `${entry.err.type ?? "Error"}: ${excerpt(entry.err.message, 160)}`;
@@ -127,48 +150,90 @@ async function canary(stack: Stack, say: (m: string) => void): Promise<{ posted:
   const platform = await stack.call("GET", "/v1/platform", null);
   if (platform.body.paused === true) {
     const r = await stack.call("POST", "/v1/platform/unpause?wait=true", "authority");
-    say(`repair: the platform was paused by an accepted request; unpause -> ${r.status} ${r.body.operation?.status ?? ""}`);
+    say(
+      `repair: the platform was paused by an accepted request; unpause -> ${r.status} ${r.body.operation?.status ?? ""}`,
+    );
   }
   const current = await stack.call("GET", "/v1/disclosures/current", null);
   const version = Number(current.body.version);
   if (version !== world.disclosure.version) {
     const documentHash = String(current.body.documentHash);
     for (const w of [A, B]) {
-      const signature = await w.signTypedData(world.domain, ACKNOWLEDGEMENT_TYPES, { account: w.address, version, documentHash, deadline: FAR_FUTURE });
-      const r = await stack.call("POST", `/v1/disclosures/${version}/acknowledgements?wait=true`, "operator", { account: w.address, deadline: FAR_FUTURE, signature });
-      say(`repair: disclosure v${version} was published by an accepted request; ${w.address} acknowledges -> ${r.status} ${r.body.operation?.status ?? r.body.error?.code ?? ""}`);
+      const signature = await w.signTypedData(world.domain, ACKNOWLEDGEMENT_TYPES, {
+        account: w.address,
+        version,
+        documentHash,
+        deadline: FAR_FUTURE,
+      });
+      const r = await stack.call("POST", `/v1/disclosures/${version}/acknowledgements?wait=true`, "operator", {
+        account: w.address,
+        deadline: FAR_FUTURE,
+        signature,
+      });
+      say(
+        `repair: disclosure v${version} was published by an accepted request; ${w.address} acknowledges -> ${r.status} ${r.body.operation?.status ?? r.body.error?.code ?? ""}`,
+      );
     }
   }
   const assetId = world.assets.live;
   const nonces = await stack.call("GET", `/v1/holders/${A.address}/nonces/${assetId}`, "operator");
-  const authorization = { from: A.address, to: B.address, assetId, amount: "1", nonce: String(nonces.body.nextNonce), deadline: FAR_FUTURE, ref: keccakText(`canary ${world.seed}`) };
+  const authorization = {
+    from: A.address,
+    to: B.address,
+    assetId,
+    amount: "1",
+    nonce: String(nonces.body.nextNonce),
+    deadline: FAR_FUTURE,
+    ref: keccakText(`canary ${world.seed}`),
+  };
   const signature = await A.signTypedData(world.domain, TRANSFER_TYPES, authorization);
-  const res = await stack.call("POST", "/v1/transfers?wait=true", "operator", { authorization, signature }, { "idempotency-key": `canary-${world.seed}` });
+  const res = await stack.call(
+    "POST",
+    "/v1/transfers?wait=true",
+    "operator",
+    { authorization, signature },
+    { "idempotency-key": `canary-${world.seed}` },
+  );
   const op = res.body.operation;
   if (res.status !== 200 || op?.status !== "posted" || !op.recordSequence) {
     return { posted: false, detail: `canary transfer: ${res.status} ${excerpt(JSON.stringify(res.body), 300)}` };
   }
   const sequence = op.recordSequence;
-  const mirrored = await waitFor(async () => {
-    let cursor: string | null = null;
-    do {
-      const q: string = `/v1/records?assetId=${assetId}&participant=${A.address}&limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`;
-      const page = await stack.call("GET", q, "operator");
-      if (page.status !== 200) return false;
-      const items = (page.body.items ?? []) as { sequence: string }[];
-      if (items.some((r) => r.sequence === sequence)) return true;
-      cursor = (page.body.nextCursor as string | null) ?? null;
-    } while (cursor);
-    return false;
-  }, 60_000, 100);
+  const mirrored = await waitFor(
+    async () => {
+      let cursor: string | null = null;
+      do {
+        const q: string = `/v1/records?assetId=${assetId}&participant=${A.address}&limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`;
+        const page = await stack.call("GET", q, "operator");
+        if (page.status !== 200) return false;
+        const items = (page.body.items ?? []) as { sequence: string }[];
+        if (items.some((r) => r.sequence === sequence)) return true;
+        cursor = (page.body.nextCursor as string | null) ?? null;
+      } while (cursor);
+      return false;
+    },
+    60_000,
+    100,
+  );
   return mirrored
     ? { posted: true, detail: `canary transfer posted (record ${sequence} of asset ${assetId}) and mirrored` }
-    : { posted: false, detail: `canary transfer posted (record ${sequence}) but the mirror did not show it within 60 s` };
+    : {
+        posted: false,
+        detail: `canary transfer posted (record ${sequence}) but the mirror did not show it within 60 s`,
+      };
 }
 
 async function main(): Promise<number> {
   program.parse(process.argv);
-  const opts = program.opts<{ seed?: number; requests?: number; quick: boolean; concurrency: number; only?: number[]; timeout: number; database: FuzzDatabase }>();
+  const opts = program.opts<{
+    seed?: number;
+    requests?: number;
+    quick: boolean;
+    concurrency: number;
+    only?: number[];
+    timeout: number;
+    database: FuzzDatabase;
+  }>();
   const seed = opts.seed ?? randomSeed();
   const total = opts.requests ?? (opts.quick ? 5_000 : 20_000);
   process.stdout.write(`seed: ${seed}\n`);
@@ -194,7 +259,8 @@ async function main(): Promise<number> {
     const endpoints = endpointsOf(doc);
     const order = endpointOrder(seed, endpoints.length);
     const indexes = opts.only ?? Array.from({ length: total }, (_, i) => i);
-    if (!opts.only && total < endpoints.length) log(`note: ${total} requests cannot cover all ${endpoints.length} endpoints`);
+    if (!opts.only && total < endpoints.length)
+      log(`note: ${total} requests cannot cover all ${endpoints.length} endpoints`);
     log(`${endpoints.length} endpoints, ${indexes.length} requests, concurrency ${opts.concurrency}`);
 
     const findings: Finding[] = [];
@@ -206,7 +272,16 @@ async function main(): Promise<number> {
     let unsent = 0;
     const statuses = new Map<number, number>();
 
-    const bar = new SingleBar({ format: "fuzz [{bar}] {value}/{total} | {rps} req/s | 5xx {s5} | state {sc} | accepted {acc}", stream: process.stderr, hideCursor: true, noTTYOutput: true, notTTYSchedule: 10_000 }, Presets.shades_classic);
+    const bar = new SingleBar(
+      {
+        format: "fuzz [{bar}] {value}/{total} | {rps} req/s | 5xx {s5} | state {sc} | accepted {acc}",
+        stream: process.stderr,
+        hideCursor: true,
+        noTTYOutput: true,
+        notTTYSchedule: 10_000,
+      },
+      Presets.shades_classic,
+    );
     bar.start(indexes.length, 0, { rps: 0, s5: 0, sc: 0, acc: 0 });
 
     const corpusStarted = Date.now();
@@ -215,20 +290,29 @@ async function main(): Promise<number> {
     let stalled = false;
     const settle = async (where: string) => {
       if (await stack.settled(stalled ? 2_000 : 60_000)) return;
-      if (!stalled) findings.push({ kind: "stall", detail: `operations still pending or submitted 60 s after ${where}: the submitter is not advancing (see the canary)` });
+      if (!stalled)
+        findings.push({
+          kind: "stall",
+          detail: `operations still pending or submitted 60 s after ${where}: the submitter is not advancing (see the canary)`,
+        });
       stalled = true;
     };
     // The mutating requests that may have caused a change seen after a batch (its own, and the previous batch's,
     // whose effects may come later than their responses), with what they got back.
     let previous: { requests: WireRequest[]; results: WireResponse[] } = { requests: [], results: [] };
     const suspects = (requests: WireRequest[], results: WireResponse[]) =>
-      [...previous.requests.map((r, k) => [r, previous.results[k]] as const), ...requests.map((r, k) => [r, results[k]] as const)]
+      [
+        ...previous.requests.map((r, k) => [r, previous.results[k]] as const),
+        ...requests.map((r, k) => [r, results[k]] as const),
+      ]
         .filter(([r]) => r.endpoint.mutating)
         .map(([r, res]) => `${describe(r)} -> ${res.status} ${errorCode(res.body)}`);
     const changeDetail = (what: string, requests: WireRequest[], results: WireResponse[]) =>
       `${what}\n    during requests #${requests[0].index}..#${requests[requests.length - 1].index}; mutating requests of this batch and the one before:\n      ${suspects(requests, results).join("\n      ")}`;
     for (let at = 0; at < indexes.length; at += opts.concurrency) {
-      const batch = indexes.slice(at, at + opts.concurrency).map((i) => generate(seed, i, endpoints, order, stack.world, stack.keys));
+      const batch = indexes
+        .slice(at, at + opts.concurrency)
+        .map((i) => generate(seed, i, endpoints, order, stack.world, stack.keys));
       const results = await Promise.all(batch.map((r) => client.send(r.method, r.path, r.headers, r.body)));
       let acceptedHere = false;
       const acceptedOps = new Set<string>();
@@ -262,7 +346,14 @@ async function main(): Promise<number> {
         const added = Number(now.operations) - Number(baseline.operations);
         if (added > acceptedOps.size) {
           stateChanges += 1;
-          findings.push({ kind: "stateChange", detail: changeDetail(`operations: ${baseline.operations} -> ${now.operations}, but the accepted requests account for ${acceptedOps.size}`, batch, results) });
+          findings.push({
+            kind: "stateChange",
+            detail: changeDetail(
+              `operations: ${baseline.operations} -> ${now.operations}, but the accepted requests account for ${acceptedOps.size}`,
+              batch,
+              results,
+            ),
+          });
         }
         baseline = now;
       } else {
@@ -276,7 +367,12 @@ async function main(): Promise<number> {
       }
       previous = { requests: batch, results };
       const secs = (Date.now() - corpusStarted) / 1000;
-      bar.update(Math.min(at + opts.concurrency, indexes.length), { rps: Math.round(sent / Math.max(secs, 0.001)), s5: status5xx, sc: stateChanges, acc: accepted });
+      bar.update(Math.min(at + opts.concurrency, indexes.length), {
+        rps: Math.round(sent / Math.max(secs, 0.001)),
+        s5: status5xx,
+        sc: stateChanges,
+        acc: accepted,
+      });
     }
     bar.stop();
 
@@ -290,7 +386,10 @@ async function main(): Promise<number> {
     const fuzzSeconds = (Date.now() - corpusStarted) / 1000;
 
     log("canary: a holder-signed transfer through the gateway…");
-    const c = await canary(stack, log).catch((err: Error) => ({ posted: false, detail: `canary failed: ${err.message}` }));
+    const c = await canary(stack, log).catch((err: Error) => ({
+      posted: false,
+      detail: `canary failed: ${err.message}`,
+    }));
     log(c.detail);
 
     // Report.
@@ -308,7 +407,9 @@ async function main(): Promise<number> {
       const r = f.request!;
       const res = f.response!;
       const status = res.status === 0 ? `no response (${res.error})` : String(res.status);
-      out(`${f.kind === "5xx" ? "5XX" : "ACCEPTED"} ${describe(r)} -> ${status} ${excerpt(res.body, 200)}${f.cause ? ` | cause: ${f.cause}` : ""}`);
+      out(
+        `${f.kind === "5xx" ? "5XX" : "ACCEPTED"} ${describe(r)} -> ${status} ${excerpt(res.body, 200)}${f.cause ? ` | cause: ${f.cause}` : ""}`,
+      );
     }
     // The same findings grouped by cause: kind, status, error code, malformation and the logged error (with the
     // values taken out), with the endpoints it was seen on and one example.
@@ -326,14 +427,31 @@ async function main(): Promise<number> {
       out("\nsummary by cause (requests, finding, endpoints, first example):");
       for (const [key, g] of [...groups.entries()].sort((a, b) => b[1].count - a[1].count)) {
         const eps = [...g.endpoints];
-        out(`  ${String(g.count).padStart(5)}  ${key}\n         on ${eps.length} endpoint(s): ${excerpt(eps.join(", "), 400)}\n         e.g. ${describe(g.example.request!)}`);
+        out(
+          `  ${String(g.count).padStart(5)}  ${key}\n         on ${eps.length} endpoint(s): ${excerpt(eps.join(", "), 400)}\n         e.g. ${describe(g.example.request!)}`,
+        );
       }
     }
-    const statusLine = [...statuses.entries()].sort((a, b) => a[0] - b[0]).map(([s, n]) => `${s === 0 ? "none" : s}:${n}`).join(" ");
-    out(`\n${sent} requests in ${fuzzSeconds.toFixed(1)} s (${(sent / fuzzSeconds).toFixed(0)}/s; setup ${setupSeconds.toFixed(1)} s, total ${((Date.now() - started) / 1000).toFixed(1)} s) over ${covered.size}/${endpoints.length} endpoints; statuses ${statusLine}${unsent ? `; ${unsent} not sent` : ""}`);
+    const statusLine = [...statuses.entries()]
+      .sort((a, b) => a[0] - b[0])
+      .map(([s, n]) => `${s === 0 ? "none" : s}:${n}`)
+      .join(" ");
+    out(
+      `\n${sent} requests in ${fuzzSeconds.toFixed(1)} s (${(sent / fuzzSeconds).toFixed(0)}/s; setup ${setupSeconds.toFixed(1)} s, total ${((Date.now() - started) / 1000).toFixed(1)} s) over ${covered.size}/${endpoints.length} endpoints; statuses ${statusLine}${unsent ? `; ${unsent} not sent` : ""}`,
+    );
     const db = opts.database === "postgres" ? " --database postgres" : "";
-    out(`replay: npm run fuzz -- --seed ${seed} --requests ${total}${db}   (one request: --seed ${seed}${db} --only <index>)`);
-    const summary = { requests: sent, status5xx, stateChanges, canaryPosted: c.posted, accepted, seed, database: opts.database };
+    out(
+      `replay: npm run fuzz -- --seed ${seed} --requests ${total}${db}   (one request: --seed ${seed}${db} --only <index>)`,
+    );
+    const summary = {
+      requests: sent,
+      status5xx,
+      stateChanges,
+      canaryPosted: c.posted,
+      accepted,
+      seed,
+      database: opts.database,
+    };
     out(JSON.stringify(summary));
     return status5xx === 0 && stateChanges === 0 && c.posted ? 0 : 1;
   } finally {

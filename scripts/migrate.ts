@@ -13,12 +13,15 @@ async function main(): Promise<void> {
   const to = process.env.MIGRATE_TO ?? "";
   const key = process.env.AUTHORITY_KEY ?? "";
   if (!isAddress(from) || !isAddress(to) || !key) {
-    throw new Error("set MIGRATE_FROM and MIGRATE_TO (ledger addresses) and AUTHORITY_KEY (the authority's private key)");
+    throw new Error(
+      "set MIGRATE_FROM and MIGRATE_TO (ledger addresses) and AUTHORITY_KEY (the authority's private key)",
+    );
   }
   const authority = new Wallet(key, ethers.provider);
   const predecessor = SecuredAssetLedger__factory.connect(from, ethers.provider);
   const successor = SecuredAssetLedger__factory.connect(to, authority);
-  if (!(await predecessor.paused())) throw new Error(`pause ${from} first: a migration reads a ledger that can no longer change`);
+  if (!(await predecessor.paused()))
+    throw new Error(`pause ${from} first: a migration reads a ledger that can no longer change`);
   const plan = await planMigration(predecessor);
   console.log(`plan: ${plan.participants.length} participant(s), ${plan.assets.length} asset(s)`);
   await runMigration(successor, from, plan, { log: (line) => console.log(line) });

@@ -45,7 +45,7 @@ function refuseUnlessDevelopmentChain(chainId: bigint | string, found: string): 
     `npm start is the development stack: Hardhat's development chain ${DEVELOPMENT_CHAIN_ID}, Hardhat's well-known keys, ` +
       `DOCUMENT_URI_ALLOW_HTTP=true and loopback OUTBOUND_ALLOW; ${found}, so it will not run. ` +
       "For a network, deploy with `npm run deploy -- --network <name>` and start the gateway with the network's own " +
-      "settings as docs/network.md (steps 3, \"Deploy the contracts\", and 4, \"Connect the gateways\") and docs/operations.md (\"Start\") describe. " +
+      'settings as docs/network.md (steps 3, "Deploy the contracts", and 4, "Connect the gateways") and docs/operations.md ("Start") describe. ' +
       "For the development stack, unset CHAIN_ID, RPC_URL and DEPLOYMENT_FILE (a shell that sourced network.env: open a new one).",
   );
 }
@@ -59,7 +59,12 @@ function prettyIfWanted(log: Logger): Logger {
   const format = process.env.LOG_FORMAT;
   const wanted = format ? format === "pretty" : process.stdout.isTTY === true && process.env.NODE_ENV !== "production";
   if (!wanted) return log;
-  const stream = pretty({ sync: true, translateTime: "SYS:HH:MM:ss.l", ignore: "service,req,res", messageFormat: "{msg}{if req.method} {req.method} {req.url}{end}{if res.statusCode} {res.statusCode}{end}" });
+  const stream = pretty({
+    sync: true,
+    translateTime: "SYS:HH:MM:ss.l",
+    ignore: "service,req,res",
+    messageFormat: "{msg}{if req.method} {req.method} {req.url}{end}{if res.statusCode} {res.statusCode}{end}",
+  });
   // Children (components, requests) read the destination through their parent.
   (log as unknown as Record<symbol, unknown>)[pino.symbols.streamSym] = stream;
   return log;
@@ -72,7 +77,10 @@ function say(msg: string) {
 async function reachable(url: string): Promise<boolean> {
   const p = new JsonRpcProvider(url, undefined, { staticNetwork: true });
   try {
-    await Promise.race([p.send("eth_chainId", []), new Promise((_, rej) => setTimeout(() => rej(new Error("timeout")), 1500))]);
+    await Promise.race([
+      p.send("eth_chainId", []),
+      new Promise((_, rej) => setTimeout(() => rej(new Error("timeout")), 1500)),
+    ]);
     return true;
   } catch {
     return false;
@@ -95,11 +103,15 @@ async function chainIdAt(url: string): Promise<bigint> {
  * node started here writes its log through this process, which must keep draining it.
  */
 function deployWithIgnition(): Promise<void> {
-  const child = spawn(process.execPath, [require.resolve("hardhat/internal/cli/cli"), "run", "scripts/deploy.ts", "--network", "localhost"], {
-    cwd: ROOT,
-    stdio: "inherit",
-    env: { ...process.env, RPC_URL, DEPLOYMENT_FILE, IGNITION_PARAMETERS: PARAMETERS_FILE },
-  });
+  const child = spawn(
+    process.execPath,
+    [require.resolve("hardhat/internal/cli/cli"), "run", "scripts/deploy.ts", "--network", "localhost"],
+    {
+      cwd: ROOT,
+      stdio: "inherit",
+      env: { ...process.env, RPC_URL, DEPLOYMENT_FILE, IGNITION_PARAMETERS: PARAMETERS_FILE },
+    },
+  );
   return new Promise((resolve, reject) => {
     child.once("error", reject);
     child.once("exit", (code) => (code === 0 ? resolve() : reject(new Error("deployment failed (see above)"))));
@@ -108,14 +120,21 @@ function deployWithIgnition(): Promise<void> {
 
 async function main() {
   // 1. Contracts compiled (a no-op when nothing changed).
-  if (!existsSync(join(ROOT, "typechain-types/index.ts")) || !existsSync(join(ROOT, "artifacts/contracts/SecuredAssetLedger.sol"))) {
+  if (
+    !existsSync(join(ROOT, "typechain-types/index.ts")) ||
+    !existsSync(join(ROOT, "artifacts/contracts/SecuredAssetLedger.sol"))
+  ) {
     say("compiling contracts…");
-    const r = spawnSync(process.execPath, [require.resolve("hardhat/internal/cli/cli"), "compile"], { cwd: ROOT, stdio: "inherit" });
+    const r = spawnSync(process.execPath, [require.resolve("hardhat/internal/cli/cli"), "compile"], {
+      cwd: ROOT,
+      stdio: "inherit",
+    });
     if (r.status !== 0) throw new Error("compilation failed");
   }
 
   // 2. A node: reuse one on RPC_URL, else start `hardhat node` on its port. Only ever the development chain.
-  if (process.env.CHAIN_ID) refuseUnlessDevelopmentChain(process.env.CHAIN_ID, `the environment sets CHAIN_ID=${process.env.CHAIN_ID}`);
+  if (process.env.CHAIN_ID)
+    refuseUnlessDevelopmentChain(process.env.CHAIN_ID, `the environment sets CHAIN_ID=${process.env.CHAIN_ID}`);
   let node: LocalNode | null = null;
   if (await reachable(RPC_URL)) {
     const reached = await chainIdAt(RPC_URL);
@@ -124,7 +143,11 @@ async function main() {
   } else {
     const port = Number(new URL(RPC_URL).port || 8545);
     say(`starting a local Hardhat node on port ${port}…`);
-    node = await startHardhatNode({ port, cwd: ROOT, miningIntervalMs: process.env.HARDHAT_MINING_INTERVAL ? Number(process.env.HARDHAT_MINING_INTERVAL) : undefined });
+    node = await startHardhatNode({
+      port,
+      cwd: ROOT,
+      miningIntervalMs: process.env.HARDHAT_MINING_INTERVAL ? Number(process.env.HARDHAT_MINING_INTERVAL) : undefined,
+    });
   }
   const provider = new JsonRpcProvider(RPC_URL, undefined, { cacheTimeout: -1 });
   const chainId = (await provider.getNetwork()).chainId;
@@ -137,7 +160,9 @@ async function main() {
   const [authority, operator, verifier] = [1, 2, 3].map((i) => dev(i).connect(provider));
 
   // 3. The platform: reused if its code is on this node, else deployed (and the old gateway database dropped).
-  let deployment: Deployment | null = existsSync(DEPLOYMENT_FILE) ? await readDeployment(DEPLOYMENT_FILE).catch(() => null) : null;
+  let deployment: Deployment | null = existsSync(DEPLOYMENT_FILE)
+    ? await readDeployment(DEPLOYMENT_FILE).catch(() => null)
+    : null;
   if (deployment && (await isDeployedOn(provider, deployment))) {
     say(`reusing the platform at ${deployment.ledger}`);
   } else {
@@ -146,7 +171,9 @@ async function main() {
     deployment = await readDeployment(DEPLOYMENT_FILE);
     const roles = [deployment.authority, deployment.operator, deployment.verifier];
     if (roles.join() !== [authority, operator, verifier].map((w) => w.address).join()) {
-      throw new Error(`${PARAMETERS_FILE} names ${roles.join(", ")}; npm start needs Hardhat's accounts 1-3 there (its development keys)`);
+      throw new Error(
+        `${PARAMETERS_FILE} names ${roles.join(", ")}; npm start needs Hardhat's accounts 1-3 there (its development keys)`,
+      );
     }
     for (const f of [SQLITE_FILE, `${SQLITE_FILE}-wal`, `${SQLITE_FILE}-shm`, KEYS_FILE]) rmSync(f, { force: true });
     say(`deployed: ledger ${deployment.ledger} (chain ${deployment.chainId}, block ${deployment.deployBlock})`);
@@ -162,16 +189,28 @@ async function main() {
   const { SecuredAssetLedger__factory } = await import("../typechain-types");
   const ledger = SecuredAssetLedger__factory.connect(deployment.ledger, provider);
   if (!(await ledger.isPermitted(operator.address))) {
-    await (await ledger.connect(authority).grantPermit(operator.address, { legalName: "Development Platform LLP", bin: "230140012340", permitNumber: "KZ-SDA-DEV-0001", scope: "issuance and circulation" })).wait();
+    await (
+      await ledger.connect(authority).grantPermit(operator.address, {
+        legalName: "Development Platform LLP",
+        bin: "230140012340",
+        permitNumber: "KZ-SDA-DEV-0001",
+        scope: "issuance and circulation",
+      })
+    ).wait();
     say("granted the operator's permit");
   }
   if (!(await ledger.isRecognisedAssetType(encodeBytes32String("GRAIN")))) {
-    await (await ledger.connect(authority).listAssetType(encodeBytes32String("GRAIN"), "Grain in a certified elevator", 1)).wait();
+    await (
+      await ledger.connect(authority).listAssetType(encodeBytes32String("GRAIN"), "Grain in a certified elevator", 1)
+    ).wait();
     say("listed asset type GRAIN");
   }
   if ((await ledger.currentDisclosureVersion()) === 0n) {
-    const text = "Risk disclosure v1: a secured digital asset may lose value; rights arise when the transfer record is posted.";
-    await (await ledger.connect(operator).publishDisclosure(keccakText(text), "https://platform.example/risks/v1")).wait();
+    const text =
+      "Risk disclosure v1: a secured digital asset may lose value; rights arise when the transfer record is posted.";
+    await (
+      await ledger.connect(operator).publishDisclosure(keccakText(text), "https://platform.example/risks/v1")
+    ).wait();
     say("published risk disclosure v1");
   }
   provider.destroy();
@@ -198,17 +237,24 @@ async function main() {
 
   // 6. Development API keys: created once, printed once, kept for the walk-through.
   const apiKeys = new ApiKeyService(gateway.context.db);
-  let keys: Record<Role, string> | null = existsSync(KEYS_FILE) ? (JSON.parse(readFileSync(KEYS_FILE, "utf8")) as Record<Role, string>) : null;
+  let keys: Record<Role, string> | null = existsSync(KEYS_FILE)
+    ? (JSON.parse(readFileSync(KEYS_FILE, "utf8")) as Record<Role, string>)
+    : null;
   if (keys) {
     for (const secret of Object.values(keys)) if (!(await apiKeys.authenticate(secret))) keys = null;
   }
   if (!keys) {
     keys = {} as Record<Role, string>;
-    for (const role of ["authority", "operator", "verifier", "monitor"] as Role[]) keys[role] = (await apiKeys.create(`dev-${role}`, role)).secret;
+    for (const role of ["authority", "operator", "verifier", "monitor"] as Role[])
+      keys[role] = (await apiKeys.create(`dev-${role}`, role)).secret;
     mkdirSync(dirname(KEYS_FILE), { recursive: true });
     writeFileSync(KEYS_FILE, JSON.stringify(keys, null, 2) + "\n");
     chmodSync(KEYS_FILE, 0o600);
-    process.stdout.write(`\n  Development API keys (shown once; also in ${KEYS_FILE}):\n${Object.entries(keys).map(([r, k]) => `    ${r.padEnd(9)} ${k}`).join("\n")}\n\n`);
+    process.stdout.write(
+      `\n  Development API keys (shown once; also in ${KEYS_FILE}):\n${Object.entries(keys)
+        .map(([r, k]) => `    ${r.padEnd(9)} ${k}`)
+        .join("\n")}\n\n`,
+    );
   }
   say(`gateway ready at ${url}  —  API docs ${url}/docs  —  walk-through: npm run walkthrough`);
 

@@ -60,10 +60,16 @@ async function run(opts: Options): Promise<number> {
   const confirmations = Number(opts.confirmations ?? process.env.CONFIRMATIONS ?? 1);
   const indexer = new Indexer(db, provider, deployment, { confirmations, chunkBlocks: Number(opts.chunk) });
   const queries = new MirrorQueries(db, SecuredAssetLedger__factory.connect(deployment.ledger, provider), deployment);
-  const bar = new SingleBar({
-    format: "mirror |{bar}| {percentage}% | block {block}/{target} | {records} records | {eta_formatted} left",
-    noTTYOutput: true, notTTYSchedule: 500, etaBuffer: 20, hideCursor: true,
-  }, Presets.shades_classic);
+  const bar = new SingleBar(
+    {
+      format: "mirror |{bar}| {percentage}% | block {block}/{target} | {records} records | {eta_formatted} left",
+      noTTYOutput: true,
+      notTTYSchedule: 500,
+      etaBuffer: 20,
+      hideCursor: true,
+    },
+    Presets.shades_classic,
+  );
   let started = false;
   const onProgress = (p: SyncProgress) => {
     const total = p.target - p.startBlock + 1;
@@ -90,7 +96,9 @@ async function run(opts: Options): Promise<number> {
         const seq = Number(v.firstDivergentSequence);
         if (v.scope === "derived") {
           // The records are the chain's: what was derived from them is recomputed, nothing is fetched again.
-          console.error(`asset ${assetId}: ${v.reason}${v.holder ? ` (holder ${v.holder})` : ""} at sequence ${seq}; rebuilt from the records`);
+          console.error(
+            `asset ${assetId}: ${v.reason}${v.holder ? ` (holder ${v.holder})` : ""} at sequence ${seq}; rebuilt from the records`,
+          );
           rebuild.push(assetId);
           continue;
         }
@@ -111,9 +119,15 @@ async function run(opts: Options): Promise<number> {
           await rebuildAssets(em, rebuild);
         });
       }
-      result = from === null ? { fromBlock: 0, toBlock: 0, records: 0, reorganised: false } : await indexer.resync(from, { onProgress });
+      result =
+        from === null
+          ? { fromBlock: 0, toBlock: 0, records: 0, reorganised: false }
+          : await indexer.resync(from, { onProgress });
     } else {
-      result = await indexer.sync({ untilBlock: opts.untilBlock === undefined ? undefined : Number(opts.untilBlock), onProgress });
+      result = await indexer.sync({
+        untilBlock: opts.untilBlock === undefined ? undefined : Number(opts.untilBlock),
+        onProgress,
+      });
     }
     if (started) bar.stop();
     const seconds = (performance.now() - t0) / 1000;
@@ -122,21 +136,46 @@ async function run(opts: Options): Promise<number> {
     if (opts.verify) {
       for (const assetId of await queries.assetIds()) {
         const v = await queries.verify(assetId);
-        verification[assetId] = v.verified ? `verified (${v.count} records, head ${v.head})` : `DIVERGES at sequence ${v.firstDivergentSequence}: ${v.reason}`;
+        verification[assetId] = v.verified
+          ? `verified (${v.count} records, head ${v.head})`
+          : `DIVERGES at sequence ${v.firstDivergentSequence}: ${v.reason}`;
         if (!v.verified) failed++;
       }
     }
     const status = await queries.status();
     const faults = await allFaults(queries);
     if (opts.json) {
-      const items = faults.map((f) => ({ blockNumber: f.blockNumber, logIndex: f.logIndex, txHash: f.txHash, kind: f.kind, event: f.event, message: f.detail.message }));
-      console.log(JSON.stringify({ ...result, seconds: Number(seconds.toFixed(3)), cursor: status.block, totalRecords: status.records, verification, faults: { count: faults.length, items } }));
+      const items = faults.map((f) => ({
+        blockNumber: f.blockNumber,
+        logIndex: f.logIndex,
+        txHash: f.txHash,
+        kind: f.kind,
+        event: f.event,
+        message: f.detail.message,
+      }));
+      console.log(
+        JSON.stringify({
+          ...result,
+          seconds: Number(seconds.toFixed(3)),
+          cursor: status.block,
+          totalRecords: status.records,
+          verification,
+          faults: { count: faults.length, items },
+        }),
+      );
     } else {
-      console.log(`mirrored ${result.records} records (blocks ${result.fromBlock}-${result.toBlock}) in ${seconds.toFixed(2)} s; cursor at block ${status.block}, ${status.records} records in the mirror`);
+      console.log(
+        `mirrored ${result.records} records (blocks ${result.fromBlock}-${result.toBlock}) in ${seconds.toFixed(2)} s; cursor at block ${status.block}, ${status.records} records in the mirror`,
+      );
       for (const [assetId, text] of Object.entries(verification)) console.log(`asset ${assetId}: ${text}`);
       if (faults.length > 0) {
-        console.log(`${faults.length} faulty event${faults.length === 1 ? "" : "s"} in the mirror (recorded, alerted and passed over; see docs/operations.md):`);
-        for (const f of faults) console.log(`  block ${f.blockNumber} log ${f.logIndex} tx ${f.txHash}: ${f.kind} (${f.event ?? "unknown event"}) ${f.detail.message}`);
+        console.log(
+          `${faults.length} faulty event${faults.length === 1 ? "" : "s"} in the mirror (recorded, alerted and passed over; see docs/operations.md):`,
+        );
+        for (const f of faults)
+          console.log(
+            `  block ${f.blockNumber} log ${f.logIndex} tx ${f.txHash}: ${f.kind} (${f.event ?? "unknown event"}) ${f.detail.message}`,
+          );
       }
     }
     // Faults alone do not fail the task: they are facts about the chain, recorded; a divergence is the mirror's own.

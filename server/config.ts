@@ -22,7 +22,10 @@ const envSchema = z
     AUTHORITY_SIGNER_URL: httpUrl.optional(),
     AUTHORITY_ADDRESS: address.optional(),
     SIGNER_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
-    DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL").optional(),
+    DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL")
+      .optional(),
     DATABASE_SCHEMA: z.string().refine(isDatabaseSchema, DATABASE_SCHEMA_RULE).optional(),
     SQLITE_FILE: z.string().min(1).default("data/gateway.sqlite"),
     PORT: z.coerce.number().int().min(0).max(65535).default(8080),
@@ -51,30 +54,64 @@ const envSchema = z
     DECISION_FETCH_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).optional(),
     DECISION_MAX_BYTES: z.coerce.number().int().min(1).optional(),
     DOCUMENT_URI_ALLOW_HTTP: boolish.default(false),
-    OUTBOUND_ALLOW: z.string()
-      .transform((v) => v.split(",").map((x) => x.trim()).filter(Boolean))
-      .refine((list) => list.every(isCidr), "must be a comma-separated list of networks in CIDR notation, e.g. 10.20.0.0/16,fd00::/8")
+    OUTBOUND_ALLOW: z
+      .string()
+      .transform((v) =>
+        v
+          .split(",")
+          .map((x) => x.trim())
+          .filter(Boolean),
+      )
+      .refine(
+        (list) => list.every(isCidr),
+        "must be a comma-separated list of networks in CIDR notation, e.g. 10.20.0.0/16,fd00::/8",
+      )
       .optional(),
   })
   .superRefine((env, ctx) => {
     // Exactly one way to sign for the operator, at most one for the authority (signerWays checks it again).
     const operatorWays = [env.OPERATOR_KEY, env.OPERATOR_KEYSTORE_FILE, env.OPERATOR_SIGNER_URL].filter(Boolean).length;
     if (operatorWays === 0) {
-      ctx.addIssue({ code: "custom", path: ["OPERATOR_KEY"], message: "set OPERATOR_SIGNER_URL with OPERATOR_ADDRESS (a remote signer), OPERATOR_KEYSTORE_FILE with OPERATOR_KEYSTORE_PASSWORD, or OPERATOR_KEY (development)" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["OPERATOR_KEY"],
+        message:
+          "set OPERATOR_SIGNER_URL with OPERATOR_ADDRESS (a remote signer), OPERATOR_KEYSTORE_FILE with OPERATOR_KEYSTORE_PASSWORD, or OPERATOR_KEY (development)",
+      });
     } else if (operatorWays > 1) {
-      ctx.addIssue({ code: "custom", path: ["OPERATOR_KEY"], message: "set only one of OPERATOR_KEY, OPERATOR_KEYSTORE_FILE and OPERATOR_SIGNER_URL" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["OPERATOR_KEY"],
+        message: "set only one of OPERATOR_KEY, OPERATOR_KEYSTORE_FILE and OPERATOR_SIGNER_URL",
+      });
     }
     if (env.AUTHORITY_KEY && env.AUTHORITY_SIGNER_URL) {
-      ctx.addIssue({ code: "custom", path: ["AUTHORITY_KEY"], message: "set only one of AUTHORITY_KEY and AUTHORITY_SIGNER_URL" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["AUTHORITY_KEY"],
+        message: "set only one of AUTHORITY_KEY and AUTHORITY_SIGNER_URL",
+      });
     }
     if (env.OPERATOR_SIGNER_URL && !env.OPERATOR_ADDRESS) {
-      ctx.addIssue({ code: "custom", path: ["OPERATOR_ADDRESS"], message: "required with OPERATOR_SIGNER_URL: the account the remote signer signs for" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["OPERATOR_ADDRESS"],
+        message: "required with OPERATOR_SIGNER_URL: the account the remote signer signs for",
+      });
     }
     if (env.AUTHORITY_SIGNER_URL && !env.AUTHORITY_ADDRESS) {
-      ctx.addIssue({ code: "custom", path: ["AUTHORITY_ADDRESS"], message: "required with AUTHORITY_SIGNER_URL: the account the remote signer signs for" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["AUTHORITY_ADDRESS"],
+        message: "required with AUTHORITY_SIGNER_URL: the account the remote signer signs for",
+      });
     }
     if (env.OPERATOR_KEYSTORE_FILE && env.OPERATOR_KEYSTORE_PASSWORD === undefined) {
-      ctx.addIssue({ code: "custom", path: ["OPERATOR_KEYSTORE_PASSWORD"], message: "required with OPERATOR_KEYSTORE_FILE" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["OPERATOR_KEYSTORE_PASSWORD"],
+        message: "required with OPERATOR_KEYSTORE_FILE",
+      });
     }
   });
 
@@ -140,14 +177,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     chainId: e.CHAIN_ID,
     deploymentFile: e.DEPLOYMENT_FILE,
     operatorKey: e.OPERATOR_KEY,
-    operatorKeystore: e.OPERATOR_KEYSTORE_FILE ? { file: e.OPERATOR_KEYSTORE_FILE, password: e.OPERATOR_KEYSTORE_PASSWORD ?? "" } : undefined,
+    operatorKeystore: e.OPERATOR_KEYSTORE_FILE
+      ? { file: e.OPERATOR_KEYSTORE_FILE, password: e.OPERATOR_KEYSTORE_PASSWORD ?? "" }
+      : undefined,
     authorityKey: e.AUTHORITY_KEY,
     operatorSignerUrl: e.OPERATOR_SIGNER_URL,
     operatorAddress: e.OPERATOR_ADDRESS,
     authoritySignerUrl: e.AUTHORITY_SIGNER_URL,
     authorityAddress: e.AUTHORITY_ADDRESS,
     signerTimeoutMs: e.SIGNER_TIMEOUT_MS,
-    database: e.DATABASE_URL ? { type: "postgres", url: e.DATABASE_URL, schema: e.DATABASE_SCHEMA } : { type: "sqlite", file: e.SQLITE_FILE },
+    database: e.DATABASE_URL
+      ? { type: "postgres", url: e.DATABASE_URL, schema: e.DATABASE_SCHEMA }
+      : { type: "sqlite", file: e.SQLITE_FILE },
     port: e.PORT,
     host: e.HOST,
     metricsPort: e.METRICS_PORT,
@@ -166,9 +207,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     signatureThreads: e.SIGNATURE_THREADS,
     documentUriAllowHttp: e.DOCUMENT_URI_ALLOW_HTTP,
     supervision: {
-      enabled: e.SUPERVISION_ENABLED, dispatchIntervalMs: e.WEBHOOK_DISPATCH_INTERVAL_MS, webhookTimeoutMs: e.WEBHOOK_TIMEOUT_MS,
-      retryBaseMs: e.WEBHOOK_RETRY_BASE_MS, retryMaxMs: e.WEBHOOK_RETRY_MAX_MS, monitoringIntervalMs: e.MONITORING_INTERVAL_MS,
-      decisionCheckIntervalMs: e.DECISION_CHECK_INTERVAL_MS, decisionFetchTimeoutMs: e.DECISION_FETCH_TIMEOUT_MS, decisionMaxBytes: e.DECISION_MAX_BYTES,
+      enabled: e.SUPERVISION_ENABLED,
+      dispatchIntervalMs: e.WEBHOOK_DISPATCH_INTERVAL_MS,
+      webhookTimeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      retryBaseMs: e.WEBHOOK_RETRY_BASE_MS,
+      retryMaxMs: e.WEBHOOK_RETRY_MAX_MS,
+      monitoringIntervalMs: e.MONITORING_INTERVAL_MS,
+      decisionCheckIntervalMs: e.DECISION_CHECK_INTERVAL_MS,
+      decisionFetchTimeoutMs: e.DECISION_FETCH_TIMEOUT_MS,
+      decisionMaxBytes: e.DECISION_MAX_BYTES,
       outboundAllow: e.OUTBOUND_ALLOW,
     },
   };
@@ -180,7 +227,8 @@ export function loadDatabaseConfig(env: Record<string, string | undefined> = pro
   if (url) {
     if (!/^postgres(ql)?:\/\//.test(url)) throw new ConfigError("DATABASE_URL: must be a postgres:// URL");
     const schema = env.DATABASE_SCHEMA || undefined;
-    if (schema !== undefined && !isDatabaseSchema(schema)) throw new ConfigError(`DATABASE_SCHEMA: ${DATABASE_SCHEMA_RULE}`);
+    if (schema !== undefined && !isDatabaseSchema(schema))
+      throw new ConfigError(`DATABASE_SCHEMA: ${DATABASE_SCHEMA_RULE}`);
     return { type: "postgres", url, schema };
   }
   return { type: "sqlite", file: env.SQLITE_FILE || "data/gateway.sqlite" };

@@ -12,7 +12,11 @@ export class DeadlineError extends Error {
  * references, and after a garbage collection the timeout can be lost, leaving the request waiting on the peer.
  * Here the timer holds the controller strongly, and the race settles at the deadline even if the abort is missed.
  */
-export async function withDeadline<T>(ms: number, stop: AbortSignal | undefined, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+export async function withDeadline<T>(
+  ms: number,
+  stop: AbortSignal | undefined,
+  work: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   const onStop = () => controller.abort(stop?.reason);

@@ -6,60 +6,132 @@
 export const ERRORS = {
   // --- request / protocol
   VALIDATION_FAILED: [400, "The request does not match the schema; fix the fields listed in details."],
-  MALFORMED_REQUEST: [400, "The request cannot be read: its path does not percent-decode to UTF-8, or its body is not what its Content-Encoding says; see details.reason."],
+  MALFORMED_REQUEST: [
+    400,
+    "The request cannot be read: its path does not percent-decode to UTF-8, or its body is not what its Content-Encoding says; see details.reason.",
+  ],
   MALFORMED_JSON: [400, "The body is not valid JSON; send a JSON object with Content-Type: application/json."],
   PAYLOAD_TOO_LARGE: [413, "The body exceeds the size limit; send a smaller request."],
   UNSUPPORTED_MEDIA_TYPE: [415, "Send the body as application/json."],
   NOT_FOUND: [404, "No such resource; check the identifier."],
-  RESYNC_BLOCK_BEYOND_HEAD: [422, "fromBlock is beyond the block the mirror may reach (the head less the confirmations); see details.head."],
+  RESYNC_BLOCK_BEYOND_HEAD: [
+    422,
+    "fromBlock is beyond the block the mirror may reach (the head less the confirmations); see details.head.",
+  ],
   ROUTE_NOT_FOUND: [404, "No such endpoint; see /openapi.json for the API."],
   RATE_LIMITED: [429, "Too many requests; retry after the Retry-After delay."],
   UNAUTHENTICATED: [401, "Send a valid API key as 'Authorization: Bearer <key>'."],
   FORBIDDEN: [403, "Your API key's role may not call this endpoint; use a key of a role listed in details."],
   IDEMPOTENCY_KEY_MISSING: [400, "Send an Idempotency-Key header (a unique string per intended action)."],
-  IDEMPOTENCY_KEY_REUSED: [409, "This Idempotency-Key was used with a different request; use a new key for a new action."],
-  IDEMPOTENCY_REQUEST_IN_PROGRESS: [409, "A request with this Idempotency-Key is still being processed; retry shortly."],
-  AUTHORITY_KEY_NOT_CONFIGURED: [503, "This gateway has no authority signing key (AUTHORITY_KEY); submit authority actions through the authority's gateway."],
+  IDEMPOTENCY_KEY_REUSED: [
+    409,
+    "This Idempotency-Key was used with a different request; use a new key for a new action.",
+  ],
+  IDEMPOTENCY_REQUEST_IN_PROGRESS: [
+    409,
+    "A request with this Idempotency-Key is still being processed; retry shortly.",
+  ],
+  AUTHORITY_KEY_NOT_CONFIGURED: [
+    503,
+    "This gateway has no authority signing key (AUTHORITY_KEY); submit authority actions through the authority's gateway.",
+  ],
   CHAIN_UNAVAILABLE: [503, "The chain node cannot be reached; retry later."],
   SHUTTING_DOWN: [503, "The gateway is shutting down; retry on another instance or later."],
-  SIGNER_UNAVAILABLE: [503, "A remote signer holding one of the gateway's keys does not answer (or answers wrongly); accepted operations stay pending and are posted once it answers again. Check the signer named in details.signers."],
+  SIGNER_UNAVAILABLE: [
+    503,
+    "A remote signer holding one of the gateway's keys does not answer (or answers wrongly); accepted operations stay pending and are posted once it answers again. Check the signer named in details.signers.",
+  ],
   INTERNAL: [500, "Unexpected error; retry, and report the request id if it persists."],
   // --- transfers (TransferCheck order of the ledger)
   PLATFORM_PAUSED: [422, "The platform is paused by the authority; retry after it is unpaused."],
-  OPERATOR_NOT_PERMITTED: [422, "The operator signing for this gateway has no active permit (none, suspended or revoked): no operator action (registrations, acknowledgements, disclosures, freezes, issuance, decision changes, relays) is accepted until the authority grants or resumes it; nothing was submitted."],
+  OPERATOR_NOT_PERMITTED: [
+    422,
+    "The operator signing for this gateway has no active permit (none, suspended or revoked): no operator action (registrations, acknowledgements, disclosures, freezes, issuance, decision changes, relays) is accepted until the authority grants or resumes it; nothing was submitted.",
+  ],
   ASSET_NOT_ACTIVE: [422, "The asset is suspended, closed or unknown; check the asset's status."],
-  SENDER_NOT_REGISTERED: [422, "The sender is not a registered participant; the operator must register them after KYC."],
-  RECIPIENT_NOT_REGISTERED: [422, "The recipient is not a registered participant; the operator must register them after KYC."],
-  SENDER_FROZEN: [422, "The sender is frozen; whoever ordered the freeze lifts it, and a freeze the authority ordered only the authority (GET /v1/participants/{address}: onChain.frozenByAuthority)."],
-  RECIPIENT_FROZEN: [422, "The recipient is frozen; whoever ordered the freeze lifts it, and a freeze the authority ordered only the authority (GET /v1/participants/{address}: onChain.frozenByAuthority)."],
-  SENDER_DISCLOSURE_NOT_ACKNOWLEDGED: [422, "The sender has not acknowledged the current risk disclosure; have them sign it first (Art. 6.4)."],
-  RECIPIENT_DISCLOSURE_NOT_ACKNOWLEDGED: [422, "The recipient has not acknowledged the current risk disclosure; have them sign it first (Art. 6.4)."],
+  SENDER_NOT_REGISTERED: [
+    422,
+    "The sender is not a registered participant; the operator must register them after KYC.",
+  ],
+  RECIPIENT_NOT_REGISTERED: [
+    422,
+    "The recipient is not a registered participant; the operator must register them after KYC.",
+  ],
+  SENDER_FROZEN: [
+    422,
+    "The sender is frozen; whoever ordered the freeze lifts it, and a freeze the authority ordered only the authority (GET /v1/participants/{address}: onChain.frozenByAuthority).",
+  ],
+  RECIPIENT_FROZEN: [
+    422,
+    "The recipient is frozen; whoever ordered the freeze lifts it, and a freeze the authority ordered only the authority (GET /v1/participants/{address}: onChain.frozenByAuthority).",
+  ],
+  SENDER_DISCLOSURE_NOT_ACKNOWLEDGED: [
+    422,
+    "The sender has not acknowledged the current risk disclosure; have them sign it first (Art. 6.4).",
+  ],
+  RECIPIENT_DISCLOSURE_NOT_ACKNOWLEDGED: [
+    422,
+    "The recipient has not acknowledged the current risk disclosure; have them sign it first (Art. 6.4).",
+  ],
   INSUFFICIENT_BALANCE: [422, "The sender's balance (less pending transfers) is below the amount; lower the amount."],
-  INSUFFICIENT_UNFROZEN_BALANCE: [422, "The sender's unfrozen balance (less pending transfers) is below the amount; lower the amount or lift the freeze."],
+  INSUFFICIENT_UNFROZEN_BALANCE: [
+    422,
+    "The sender's unfrozen balance (less pending transfers) is below the amount; lower the amount or lift the freeze.",
+  ],
   AUTHORIZATION_EXPIRED: [422, "The signed authorization's deadline has passed; have the holder sign a new one."],
-  NONCE_USED: [409, "This nonce was already used or is pending; sign with the holder's next nonce (GET /v1/holders/{address}/nonces/{assetId})."],
-  NONCE_NOT_NEXT: [409, "This nonce skips ahead; sign with the holder's next nonce (GET /v1/holders/{address}/nonces/{assetId})."],
-  SIGNATURE_INVALID: [422, "The signature is not the holder's over this payload, chain and contract; re-sign with the ledger's EIP-712 domain."],
+  NONCE_USED: [
+    409,
+    "This nonce was already used or is pending; sign with the holder's next nonce (GET /v1/holders/{address}/nonces/{assetId}).",
+  ],
+  NONCE_NOT_NEXT: [
+    409,
+    "This nonce skips ahead; sign with the holder's next nonce (GET /v1/holders/{address}/nonces/{assetId}).",
+  ],
+  SIGNATURE_INVALID: [
+    422,
+    "The signature is not the holder's over this payload, chain and contract; re-sign with the ledger's EIP-712 domain.",
+  ],
   AMOUNT_ZERO: [422, "The amount must be positive."],
-  TRANSFER_TO_SELF: [422, "The sender and the recipient are the same account: a transfer to oneself would move nothing; name another recipient."],
-  NONCE_EXHAUSTED: [422, "The holder's authorization nonce for this asset has reached its last value (2^32-1): no further signed transfer or redemption of this asset can come from this account; its units can still move by an authority order (forced transfer)."],
-  APPROVALS_DISABLED: [422, "ERC-1155 operator approvals are disabled on this ledger: units move only by their holder, by a holder-signed authorization relayed by a permitted operator, or by an authority order."],
+  TRANSFER_TO_SELF: [
+    422,
+    "The sender and the recipient are the same account: a transfer to oneself would move nothing; name another recipient.",
+  ],
+  NONCE_EXHAUSTED: [
+    422,
+    "The holder's authorization nonce for this asset has reached its last value (2^32-1): no further signed transfer or redemption of this asset can come from this account; its units can still move by an authority order (forced transfer).",
+  ],
+  APPROVALS_DISABLED: [
+    422,
+    "ERC-1155 operator approvals are disabled on this ledger: units move only by their holder, by a holder-signed authorization relayed by a permitted operator, or by an authority order.",
+  ],
   // --- participants / disclosures
   PARTICIPANT_NOT_REGISTERED: [422, "The account is not a registered participant; register it first."],
   PARTICIPANT_ALREADY_REGISTERED: [409, "The account is already registered."],
   PARTICIPANT_FROZEN: [409, "The participant is already frozen."],
   PARTICIPANT_NOT_FROZEN: [409, "The participant is not frozen."],
-  PARTICIPANT_FROZEN_BY_AUTHORITY: [409, "The participant was frozen by the authority's order; an operator cannot lift it. Only the authority can unfreeze (with an authority key)."],
-  FROZEN_UNITS_ORDERED_BY_AUTHORITY: [409, "These units were frozen by the authority's order; an operator cannot change the frozen amount. Only the authority can (with an authority key)."],
+  PARTICIPANT_FROZEN_BY_AUTHORITY: [
+    409,
+    "The participant was frozen by the authority's order; an operator cannot lift it. Only the authority can unfreeze (with an authority key).",
+  ],
+  FROZEN_UNITS_ORDERED_BY_AUTHORITY: [
+    409,
+    "These units were frozen by the authority's order; an operator cannot change the frozen amount. Only the authority can (with an authority key).",
+  ],
   PARTICIPANT_INVALID: [422, "The participant's account, kind or identity is invalid; fix the request."],
   REASON_MISSING: [422, "A reason is required; state it."],
   DISCLOSURE_NOT_PUBLISHED: [422, "No risk disclosure is published yet; publish one first."],
-  DISCLOSURE_VERSION_NOT_CURRENT: [409, "This disclosure version is not the current one; acknowledge the current version."],
+  DISCLOSURE_VERSION_NOT_CURRENT: [
+    409,
+    "This disclosure version is not the current one; acknowledge the current version.",
+  ],
   DISCLOSURE_ALREADY_ACKNOWLEDGED: [409, "The participant already acknowledged this version."],
   DISCLOSURE_INVALID: [422, "A disclosure needs a text (or hash) and a URI."],
   DISCLOSURE_NOT_ACKNOWLEDGED: [422, "The participant has not acknowledged the current risk disclosure (Art. 6.4)."],
   ACKNOWLEDGEMENT_EXPIRED: [422, "The acknowledgement's deadline has passed; have the participant sign again."],
-  ACKNOWLEDGEMENT_SIGNATURE_INVALID: [422, "The acknowledgement is not signed by the participant over the current disclosure; re-sign."],
+  ACKNOWLEDGEMENT_SIGNATURE_INVALID: [
+    422,
+    "The acknowledgement is not signed by the participant over the current disclosure; re-sign.",
+  ],
   // --- permits / asset types / platform
   PERMIT_ALREADY_GRANTED: [409, "The operator already holds a permit; suspend, resume or revoke it instead."],
   PERMIT_NOT_FOUND: [404, "The operator has no permit."],
@@ -68,22 +140,40 @@ export const ERRORS = {
   PERMIT_NOT_SUSPENDED: [409, "The permit is not suspended (or its suspension has ended)."],
   PERMIT_SUSPENSION_END_NOT_IN_FUTURE: [422, "The suspension end must be in the future."],
   PERMIT_DETAIL_MISSING: [422, "A permit detail is missing; see details.field."],
-  PERMIT_IDENTIFICATION_NUMBER_INVALID: [422, "The operator's BIN must be 12 digits with a valid control digit (mod 11)."],
+  PERMIT_IDENTIFICATION_NUMBER_INVALID: [
+    422,
+    "The operator's BIN must be 12 digits with a valid control digit (mod 11).",
+  ],
   PERMIT_REASON_MISSING: [422, "A reason (or court decision reference) is required."],
   PERMIT_INVALID_OPERATOR: [422, "The operator address is invalid."],
   ASSET_TYPE_NOT_RECOGNISED: [422, "The asset type is not on the authority's list (Art. 4.1.8); use a listed type."],
   ASSET_TYPE_ALREADY_LISTED: [409, "The asset type is already listed."],
-  ASSET_TYPE_CATEGORY_NOT_ELIGIBLE: [422, "Money, legal tender, units of account and securities cannot be secured digital assets (Art. 5.1)."],
+  ASSET_TYPE_CATEGORY_NOT_ELIGIBLE: [
+    422,
+    "Money, legal tender, units of account and securities cannot be secured digital assets (Art. 5.1).",
+  ],
   ASSET_TYPE_INVALID: [422, "An asset type needs a code and a name."],
   PLATFORM_ALREADY_PAUSED: [409, "The platform is already paused."],
   PLATFORM_NOT_PAUSED: [409, "The platform is not paused."],
-  ROLE_MISSING_ON_CHAIN: [422, "The signing account lacks the on-chain role for this action; the authority must grant it."],
+  ROLE_MISSING_ON_CHAIN: [
+    422,
+    "The signing account lacks the on-chain role for this action; the authority must grant it.",
+  ],
   // --- on-chain roles (GET/POST/DELETE /v1/roles)
-  ROLE_UNKNOWN: [404, "No such role; the ledger's roles are OPERATOR and VERIFIER (granted and revoked here), AUTHORITY and DEFAULT_ADMIN (read only)."],
-  ROLE_NOT_MANAGED: [422, "This role is read only through the gateway (AUTHORITY, DEFAULT_ADMIN); only OPERATOR and VERIFIER are granted and revoked here."],
+  ROLE_UNKNOWN: [
+    404,
+    "No such role; the ledger's roles are OPERATOR and VERIFIER (granted and revoked here), AUTHORITY and DEFAULT_ADMIN (read only).",
+  ],
+  ROLE_NOT_MANAGED: [
+    422,
+    "This role is read only through the gateway (AUTHORITY, DEFAULT_ADMIN); only OPERATOR and VERIFIER are granted and revoked here.",
+  ],
   ROLE_ALREADY_GRANTED: [409, "The account already holds this role on chain; nothing was submitted."],
   ROLE_NOT_HELD: [409, "The account does not hold this role on chain; nothing was submitted."],
-  ROLE_CHANGE_PENDING: [409, "A grant or revocation of this role for this account is still to be posted (details.operation); wait for it, then read GET /v1/roles/{role}."],
+  ROLE_CHANGE_PENDING: [
+    409,
+    "A grant or revocation of this role for this account is still to be posted (details.operation); wait for it, then read GET /v1/roles/{role}.",
+  ],
   // --- issuance (Art. 5.2: each missing element its own code)
   ISSUANCE_REQUEST_NOT_FOUND: [404, "No such issuance request."],
   ISSUANCE_STATE_INVALID: [409, "The issuance request is not in a state that allows this step; read its status."],
@@ -93,44 +183,98 @@ export const ERRORS = {
   ISSUANCE_RIGHTS_EXTENT_MISSING: [422, "The extent of rights is missing (Art. 5.1.2)."],
   ISSUANCE_UNITS_INVALID: [422, "Units must be between 1 and 2^96-1."],
   ISSUER_LEGAL_NAME_MISSING: [422, "The issuer's legal name is missing (Art. 5.1.5)."],
-  ISSUER_IDENTIFICATION_NUMBER_INVALID: [422, "The issuer's BIN/IIN must be 12 digits ending in a valid control digit (mod 11; Art. 5.1.5)."],
+  ISSUER_IDENTIFICATION_NUMBER_INVALID: [
+    422,
+    "The issuer's BIN/IIN must be 12 digits ending in a valid control digit (mod 11; Art. 5.1.5).",
+  ],
   ISSUER_ADDRESS_MISSING: [422, "The issuer's registered address is missing (Art. 5.1.5)."],
   COLLATERAL_EVIDENCE_MISSING: [422, "The collateral evidence hash is missing (Art. 5.1.6)."],
   COLLATERAL_ASSET_TYPE_MISMATCH: [422, "The attestation is for another asset type; attest the requested type."],
-  COLLATERAL_ATTESTATION_EXPIRED: [422, "The collateral attestation has expired; the verifier must attest again (Art. 6.8)."],
-  COLLATERAL_ATTESTATION_USED: [409, "This owner's attestation nonce was already used; file a request with a new nonce."],
+  COLLATERAL_ATTESTATION_EXPIRED: [
+    422,
+    "The collateral attestation has expired; the verifier must attest again (Art. 6.8).",
+  ],
+  COLLATERAL_ATTESTATION_USED: [
+    409,
+    "This owner's attestation nonce was already used; file a request with a new nonce.",
+  ],
   COLLATERAL_VERIFIER_NOT_TRUSTED: [422, "The verifier is not a trusted collateral verifier on the ledger."],
-  COLLATERAL_ATTESTATION_SIGNATURE_INVALID: [422, "The attestation is not signed by the verifier over this owner, evidence, asset type, units, nonce and expiry."],
-  COLLATERAL_VERIFIER_NOT_NAMED: [422, "The attestation is signed by another verifier than the one the owner named in the signed request (details.named); the named verifier must attest, or the owner must sign a new request naming this verifier."],
-  COLLATERAL_UNITS_MISMATCH: [422, "The collateral attestation covers another number of units than the request; the verifier must attest the requested units."],
+  COLLATERAL_ATTESTATION_SIGNATURE_INVALID: [
+    422,
+    "The attestation is not signed by the verifier over this owner, evidence, asset type, units, nonce and expiry.",
+  ],
+  COLLATERAL_VERIFIER_NOT_NAMED: [
+    422,
+    "The attestation is signed by another verifier than the one the owner named in the signed request (details.named); the named verifier must attest, or the owner must sign a new request naming this verifier.",
+  ],
+  COLLATERAL_UNITS_MISMATCH: [
+    422,
+    "The collateral attestation covers another number of units than the request; the verifier must attest the requested units.",
+  ],
   ISSUANCE_REQUEST_EXPIRED: [422, "The owner's request deadline has passed; the owner must sign a new request."],
-  ISSUANCE_REQUEST_SIGNATURE_INVALID: [422, "The request is not signed by the owner (Art. 6.5); the owner must sign it."],
+  ISSUANCE_REQUEST_SIGNATURE_INVALID: [
+    422,
+    "The request is not signed by the owner (Art. 6.5); the owner must sign it.",
+  ],
   // --- assets
   ASSET_NOT_FOUND: [404, "No such asset."],
   ASSET_NOT_SUSPENDED: [409, "The asset is not suspended."],
   OBLIGATIONS_OUTSTANDING: [409, "Units are still outstanding; redeem them before declaring obligations fulfilled."],
-  ISSUER_SIGNATURE_INVALID: [422, "The signature is not the issuer's (the account the asset was issued to) over this asset and payload, chain and contract; have the issuer sign it."],
-  OBLIGATIONS_DECLARATION_EXPIRED: [422, "The issuer's signed declaration has passed its deadline; have the issuer sign a new one."],
+  ISSUER_SIGNATURE_INVALID: [
+    422,
+    "The signature is not the issuer's (the account the asset was issued to) over this asset and payload, chain and contract; have the issuer sign it.",
+  ],
+  OBLIGATIONS_DECLARATION_EXPIRED: [
+    422,
+    "The issuer's signed declaration has passed its deadline; have the issuer sign a new one.",
+  ],
   FORCED_TRANSFER_BASIS_MISSING: [422, "A forced transfer needs a legal basis and a reference to it."],
   DECISION_CHANGE_WHILE_CLOSED: [409, "The asset is closed; its decision can no longer change."],
-  DECISION_CHANGE_EXPIRED: [422, "The issuer's signed decision change has passed its deadline; have the issuer sign a new one."],
-  DECISION_CHANGE_REPLAYED: [409, "This signed decision change was already applied: the issuer's signature changes the decision once; have the issuer sign the new change."],
-  DEPLOYMENT_AUTHORITY_MISSING: [422, "The ledger cannot be deployed without the designated authority's address; set the authority parameter."],
+  DECISION_CHANGE_EXPIRED: [
+    422,
+    "The issuer's signed decision change has passed its deadline; have the issuer sign a new one.",
+  ],
+  DECISION_CHANGE_REPLAYED: [
+    409,
+    "This signed decision change was already applied: the issuer's signature changes the decision once; have the issuer sign the new change.",
+  ],
+  DEPLOYMENT_AUTHORITY_MISSING: [
+    422,
+    "The ledger cannot be deployed without the designated authority's address; set the authority parameter.",
+  ],
   INVALID_RECEIVER: [422, "The recipient address is invalid."],
-  DOCUMENT_URI_SCHEME_NOT_ALLOWED: [422, "Published documents must be served over https; this gateway accepts http only where the operator set DOCUMENT_URI_ALLOW_HTTP."],
+  DOCUMENT_URI_SCHEME_NOT_ALLOWED: [
+    422,
+    "Published documents must be served over https; this gateway accepts http only where the operator set DOCUMENT_URI_ALLOW_HTTP.",
+  ],
   // --- submission outcomes
   TRANSACTION_REVERTED: [422, "The transaction reverted for a reason the gateway does not know; see details."],
-  EVENT_UNDECODABLE: [502, "The transaction was mined, but one of its events does not decode, so the gateway cannot tell the outcome; check the transaction on chain (details.txHash, details.logIndex)."],
+  EVENT_UNDECODABLE: [
+    502,
+    "The transaction was mined, but one of its events does not decode, so the gateway cannot tell the outcome; check the transaction on chain (details.txHash, details.logIndex).",
+  ],
   // --- supervision (subscriptions, monitoring, alerts)
   SUBSCRIPTION_NOT_FOUND: [404, "No such subscription among yours; list them with GET /v1/subscriptions."],
   SUBSCRIPTION_URL_INVALID: [422, "The webhook URL must be an http or https URL."],
-  SUBSCRIPTION_URL_NOT_ALLOWED: [422, "The webhook URL's host is not a public address and not in a network the operator allowed (OUTBOUND_ALLOW); use a reachable public URL or ask the operator to list the receiver's network."],
-  REPLAY_SEQUENCE_INVALID: [422, "fromSequence is beyond the subscription's last delivery sequence; see details.lastSequence."],
+  SUBSCRIPTION_URL_NOT_ALLOWED: [
+    422,
+    "The webhook URL's host is not a public address and not in a network the operator allowed (OUTBOUND_ALLOW); use a reachable public URL or ask the operator to list the receiver's network.",
+  ],
+  REPLAY_SEQUENCE_INVALID: [
+    422,
+    "fromSequence is beyond the subscription's last delivery sequence; see details.lastSequence.",
+  ],
   MONITORING_RULE_NOT_FOUND: [404, "No such monitoring rule."],
   MONITORING_RULE_INVALID: [422, "The monitoring rule is inconsistent; see details.problem."],
   MONITORING_REPORT_NOT_FOUND: [404, "No such monitoring report."],
-  MONITORING_REPORT_STATE_INVALID: [409, "The report is not in a state that allows this step (open → acknowledged → closed)."],
-  ASSET_VALUE_NOT_DECLARED: [404, "No unit value is declared for this asset; set one with PUT /v1/assets/{assetId}/declared-value."],
+  MONITORING_REPORT_STATE_INVALID: [
+    409,
+    "The report is not in a state that allows this step (open → acknowledged → closed).",
+  ],
+  ASSET_VALUE_NOT_DECLARED: [
+    404,
+    "No unit value is declared for this asset; set one with PUT /v1/assets/{assetId}/declared-value.",
+  ],
   ALERT_NOT_FOUND: [404, "No such alert."],
 } as const satisfies Record<string, readonly [number, string]>;
 
@@ -146,7 +290,10 @@ export function errorMessage(code: ErrorCode, details?: Record<string, unknown>)
   if (code === "ROLE_MISSING_ON_CHAIN" && details && Array.isArray(details.roles) && details.roles.length > 0) {
     const roles = details.roles.map(String);
     const account = typeof details.account === "string" ? `The account ${details.account}` : "The signing account";
-    const how = roles.length === 1 && (roles[0] === "OPERATOR" || roles[0] === "VERIFIER") ? ` (POST /v1/roles/${roles[0]}/members)` : "";
+    const how =
+      roles.length === 1 && (roles[0] === "OPERATOR" || roles[0] === "VERIFIER")
+        ? ` (POST /v1/roles/${roles[0]}/members)`
+        : "";
     return `${account} lacks the on-chain role ${roles.join(" or ")} for this action; the authority must grant it${how}.`;
   }
   return ERRORS[code][1];

@@ -36,7 +36,11 @@ export interface Gateway {
 }
 
 export function createLogger(config: Pick<Config, "logLevel">): Logger {
-  return pino({ level: config.logLevel, base: { service: "gateway" }, redact: ["*.privateKey", "*.secret", "*.password", "config.operatorKey", "config.authorityKey"] });
+  return pino({
+    level: config.logLevel,
+    base: { service: "gateway" },
+    redact: ["*.privateKey", "*.secret", "*.password", "config.operatorKey", "config.authorityKey"],
+  });
 }
 
 /** Builds the gateway: database (migrated), chain client (chain id checked), submitter, services, HTTP app. */
@@ -57,7 +61,12 @@ export async function createGateway(config: Config, logger?: Logger): Promise<Ga
   const operations = new OperationService(db, chain, submitter);
   const documentUris = new DocumentUriPolicy(config.documentUriAllowHttp ?? false);
   const ctx: AppContext = {
-    config, log, db, chain, submitter, idempotency,
+    config,
+    log,
+    db,
+    chain,
+    submitter,
+    idempotency,
     apiKeys: new ApiKeyService(db),
     audit: new AuditService(db),
     state: { shuttingDown: false },
@@ -76,7 +85,12 @@ export async function createGateway(config: Config, logger?: Logger): Promise<Ga
     },
   };
   ctx.services.supervision.dispatcher.observer = metrics;
-  metrics.attach({ db, inFlight: () => submitter.inFlight(), indexerPass: () => ctx.mirror.indexer.lastSync, instanceId: ctx.services.supervision.instanceId });
+  metrics.attach({
+    db,
+    inFlight: () => submitter.inFlight(),
+    indexerPass: () => ctx.mirror.indexer.lastSync,
+    instanceId: ctx.services.supervision.instanceId,
+  });
   const app = buildApp(ctx);
   let server: Server | null = null;
   let metricsListener: Server | null = null;
@@ -109,8 +123,21 @@ export async function createGateway(config: Config, logger?: Logger): Promise<Ga
         metricsUrl = `http://${config.host === "0.0.0.0" ? "localhost" : config.host}:${(m.address() as AddressInfo).port}/metrics`;
       }
       // How each lane signs (key, keystore or remote); never a key.
-      const signers = Object.fromEntries((["operator", "authority"] as const).filter((n) => chain.hasSigner(n)).map((n) => [n, chain.signer(n).kind]));
-      log.info({ url, chainId: chain.chainId.toString(), ledger: chain.deployment.ledger, operator: chain.operatorAddress, signers, database: config.database.type, ...(metricsUrl ? { metrics: metricsUrl } : {}) }, "gateway started");
+      const signers = Object.fromEntries(
+        (["operator", "authority"] as const).filter((n) => chain.hasSigner(n)).map((n) => [n, chain.signer(n).kind]),
+      );
+      log.info(
+        {
+          url,
+          chainId: chain.chainId.toString(),
+          ledger: chain.deployment.ledger,
+          operator: chain.operatorAddress,
+          signers,
+          database: config.database.type,
+          ...(metricsUrl ? { metrics: metricsUrl } : {}),
+        },
+        "gateway started",
+      );
       return { url, port, metricsUrl };
     },
     async stop() {

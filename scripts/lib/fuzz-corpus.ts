@@ -44,7 +44,23 @@ interface Draft {
   label: string;
 }
 
-type FieldKind = "address" | "uint" | "decimal" | "integer" | "bytes32" | "signature" | "uri" | "bin" | "date" | "uuid" | "enum" | "text" | "boolean" | "object" | "array" | "unknown";
+type FieldKind =
+  | "address"
+  | "uint"
+  | "decimal"
+  | "integer"
+  | "bytes32"
+  | "signature"
+  | "uri"
+  | "bin"
+  | "date"
+  | "uuid"
+  | "enum"
+  | "text"
+  | "boolean"
+  | "object"
+  | "array"
+  | "unknown";
 
 interface Field {
   path: (string | number)[];
@@ -58,7 +74,28 @@ interface Field {
 // Hostile values. Every one is invalid for the field kind it is used on (a correct gateway refuses it).
 
 const TWO_256 = (1n << 256n).toString();
-const NUMERIC_EDGES = ["-1", "1e400", "0x10", "NaN", "Infinity", "-Infinity", "1.5", "01", " 1", "1 ", "+1", "", TWO_256, "١٢٣", "1_000", "0b1", "9".repeat(100), "1e3", "1,000", "0.0"];
+const NUMERIC_EDGES = [
+  "-1",
+  "1e400",
+  "0x10",
+  "NaN",
+  "Infinity",
+  "-Infinity",
+  "1.5",
+  "01",
+  " 1",
+  "1 ",
+  "+1",
+  "",
+  TWO_256,
+  "١٢٣",
+  "1_000",
+  "0b1",
+  "9".repeat(100),
+  "1e3",
+  "1,000",
+  "0.0",
+];
 /** Path segments for integer parameters coerced by the gateway ("0x10" coerces to 16, a version that does not exist). */
 const INTEGER_PATH_EDGES = ["-1", "1e400", "NaN", "1.5", "0", "4294967296", TWO_256, "0x10", "Infinity", "1e-7"];
 /**
@@ -66,45 +103,261 @@ const INTEGER_PATH_EDGES = ["-1", "1e400", "NaN", "1.5", "0", "4294967296", TWO_
  * (int8), on both sides: one stored in a column too small, or parsed to a number, breaks a careless gateway.
  */
 const INT_BOUNDS = [
-  "2147483647", "2147483648", "-2147483648", "-2147483649", "4294967295", "4294967296", "9007199254740991", "9007199254740992", "9007199254740993",
-  "-9007199254740993", "9223372036854775807", "9223372036854775808", "-9223372036854775809", "18446744073709551616",
+  "2147483647",
+  "2147483648",
+  "-2147483648",
+  "-2147483649",
+  "4294967295",
+  "4294967296",
+  "9007199254740991",
+  "9007199254740992",
+  "9007199254740993",
+  "-9007199254740993",
+  "9223372036854775807",
+  "9223372036854775808",
+  "-9223372036854775809",
+  "18446744073709551616",
 ];
 /** C0 and C1 controls, DEL and a line separator: PostgreSQL refuses NUL in text; logs, headers and parsers mind the rest. */
-const CONTROL_CHARS = ["\u0000", "\u0001", "\u0007", "\b", "\t", "\n", "\r\n", "\u000b", "\u001b", "\u001f", "\u007f", "\u0085", "\u009f", "\u2028"];
-const DECIMAL_EDGES = ["1e400", "0x10", "NaN", "-1", "1.1234567", "1,5", "", ".5", "5.", "Infinity", TWO_256 + "0".repeat(5)];
-const LONE_SURROGATES = ["\udfff", "\ud800", "a\ud800b", "\udc00\ud800", "x\ud83d", "\ud83d\ud83d", "\udbff"];
-const BAD_UTF8: number[][] = [[0xff], [0xfe, 0xff], [0xc3, 0x28], [0xa0, 0xa1], [0xe2, 0x28, 0xa1], [0xed, 0xa0, 0x80], [0xed, 0xbf, 0xbf], [0xc0, 0xaf], [0xf8, 0x88, 0x80, 0x80, 0x80], [0xf4, 0x90, 0x80, 0x80], [0xe2, 0x82]];
-const BAD_URIS = [
-  "javascript:alert(1)", "JavaScript:alert(document.domain)", " javascript:alert(1)", "java\tscript:alert(1)", "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==",
-  "data:application/pdf,%25PDF-1.4", "file:///etc/passwd", "file://C:/Windows/win.ini", "ftp://ftp.example.kz/decision.pdf", "vbscript:msgbox(1)", "gopher://127.0.0.1:25/_HELO",
-  "//evil.example/decision.pdf", "not a uri", "https://exa mple.kz/x", "http://[::1", "https://" + "a".repeat(2100) + ".kz",
+const CONTROL_CHARS = [
+  "\u0000",
+  "\u0001",
+  "\u0007",
+  "\b",
+  "\t",
+  "\n",
+  "\r\n",
+  "\u000b",
+  "\u001b",
+  "\u001f",
+  "\u007f",
+  "\u0085",
+  "\u009f",
+  "\u2028",
 ];
-const BAD_BINS = ["230140012345", "190440005678", "23014001234", "2301400123400", "23014001234A", "２３０１４００１２３４０", "-23014001234", "230140 12340", "0x230140012340", "", "2301400123.0"];
+const DECIMAL_EDGES = [
+  "1e400",
+  "0x10",
+  "NaN",
+  "-1",
+  "1.1234567",
+  "1,5",
+  "",
+  ".5",
+  "5.",
+  "Infinity",
+  TWO_256 + "0".repeat(5),
+];
+const LONE_SURROGATES = ["\udfff", "\ud800", "a\ud800b", "\udc00\ud800", "x\ud83d", "\ud83d\ud83d", "\udbff"];
+const BAD_UTF8: number[][] = [
+  [0xff],
+  [0xfe, 0xff],
+  [0xc3, 0x28],
+  [0xa0, 0xa1],
+  [0xe2, 0x28, 0xa1],
+  [0xed, 0xa0, 0x80],
+  [0xed, 0xbf, 0xbf],
+  [0xc0, 0xaf],
+  [0xf8, 0x88, 0x80, 0x80, 0x80],
+  [0xf4, 0x90, 0x80, 0x80],
+  [0xe2, 0x82],
+];
+const BAD_URIS = [
+  "javascript:alert(1)",
+  "JavaScript:alert(document.domain)",
+  " javascript:alert(1)",
+  "java\tscript:alert(1)",
+  "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==",
+  "data:application/pdf,%25PDF-1.4",
+  "file:///etc/passwd",
+  "file://C:/Windows/win.ini",
+  "ftp://ftp.example.kz/decision.pdf",
+  "vbscript:msgbox(1)",
+  "gopher://127.0.0.1:25/_HELO",
+  "//evil.example/decision.pdf",
+  "not a uri",
+  "https://exa mple.kz/x",
+  "http://[::1",
+  "https://" + "a".repeat(2100) + ".kz",
+];
+const BAD_BINS = [
+  "230140012345",
+  "190440005678",
+  "23014001234",
+  "2301400123400",
+  "23014001234A",
+  "２３０１４００１２３４０",
+  "-23014001234",
+  "230140 12340",
+  "0x230140012340",
+  "",
+  "2301400123.0",
+];
 const BAD_DATES = [
-  "' OR '1'='1", "1; DROP TABLE audit_log; --", "2026-01-01' OR '1'='1", "2026-02-30T00:00:00Z", "2026-13-01T00:00:00Z", "2026-01-01T25:00:00Z", "2026-01-01",
-  "9999999999999", "+275760-09-13T00:00:00.001Z", "-271821-04-20T00:00:00.000Z", "1e400", "now", "0000-00-00T00:00:00Z", "2026-01-01T00:00:00+25:00", "Infinity",
+  "' OR '1'='1",
+  "1; DROP TABLE audit_log; --",
+  "2026-01-01' OR '1'='1",
+  "2026-02-30T00:00:00Z",
+  "2026-13-01T00:00:00Z",
+  "2026-01-01T25:00:00Z",
+  "2026-01-01",
+  "9999999999999",
+  "+275760-09-13T00:00:00.001Z",
+  "-271821-04-20T00:00:00.000Z",
+  "1e400",
+  "now",
+  "0000-00-00T00:00:00Z",
+  "2026-01-01T00:00:00+25:00",
+  "Infinity",
 ];
 /** Time filters that some parsers accept but no correct one should turn into a 5xx. */
-const DATE_FILTERS = [...BAD_DATES, "999999999999", "99999999999", "0", "2026-01-01T00:00:00Z", "Tue, 31 Dec 2030 00:00:00 GMT", "December 17, 1995 03:24:00", "2026", "-1"];
-const BAD_UUIDS = ["not-a-uuid", "00000000000040008000000000000000", "{00000000-0000-4000-8000-000000000000}", "00000000-0000-4000-8000-00000000000g", "00000000-0000-4000-8000-0000000000000", "' OR 1=1 --", "../../etc/passwd", "0", "-1"];
-const BAD_BYTES32 = ["0x" + "ab".repeat(31), "0x" + "ab".repeat(33), "ab".repeat(32), "0x" + "zz".repeat(32), "0x" + "ab".repeat(32) + " ", "0X" + "AB".repeat(32), "0x", "0x" + "a".repeat(63)];
-const BAD_ENUMS = ["", " NaturalPerson", "naturalperson", "TRUE", "__proto__", "constructor", "toString", "hasOwnProperty", "x".repeat(300), "null"];
+const DATE_FILTERS = [
+  ...BAD_DATES,
+  "999999999999",
+  "99999999999",
+  "0",
+  "2026-01-01T00:00:00Z",
+  "Tue, 31 Dec 2030 00:00:00 GMT",
+  "December 17, 1995 03:24:00",
+  "2026",
+  "-1",
+];
+const BAD_UUIDS = [
+  "not-a-uuid",
+  "00000000000040008000000000000000",
+  "{00000000-0000-4000-8000-000000000000}",
+  "00000000-0000-4000-8000-00000000000g",
+  "00000000-0000-4000-8000-0000000000000",
+  "' OR 1=1 --",
+  "../../etc/passwd",
+  "0",
+  "-1",
+];
+const BAD_BYTES32 = [
+  "0x" + "ab".repeat(31),
+  "0x" + "ab".repeat(33),
+  "ab".repeat(32),
+  "0x" + "zz".repeat(32),
+  "0x" + "ab".repeat(32) + " ",
+  "0X" + "AB".repeat(32),
+  "0x",
+  "0x" + "a".repeat(63),
+];
+const BAD_ENUMS = [
+  "",
+  " NaturalPerson",
+  "naturalperson",
+  "TRUE",
+  "__proto__",
+  "constructor",
+  "toString",
+  "hasOwnProperty",
+  "x".repeat(300),
+  "null",
+];
 /** Path segments with broken or dangerous percent-encoding: never a valid parameter value. */
-const ODD_PATH = ["%E0%A4%A", "%00", "%uD800", "..%2F..%2Fhealthz", "%2e%2e%2f%2e%2e%2f", "%ED%A0%80", "%FF%FE", "%C0%AF", "x%", "%%", "%2", "%E0%80%80", "%F0%9F%98", "a%0Ab", "%0D%0ASet-Cookie:%20x=1"];
+const ODD_PATH = [
+  "%E0%A4%A",
+  "%00",
+  "%uD800",
+  "..%2F..%2Fhealthz",
+  "%2e%2e%2f%2e%2e%2f",
+  "%ED%A0%80",
+  "%FF%FE",
+  "%C0%AF",
+  "x%",
+  "%%",
+  "%2",
+  "%E0%80%80",
+  "%F0%9F%98",
+  "a%0Ab",
+  "%0D%0ASet-Cookie:%20x=1",
+];
 const ODD_QUERY = ["%E0%A4%A", "%00", "%uD800", "%ED%A0%80", "%FF", "%", "%%32%30", "..%2F..%2F", "%0D%0A"];
 const SYNTAX_ERRORS = [
-  '{"a":', '{"a":1,}', "{'a':1}", "NaN", "{a:1}", "[1,2", '{"a":1}{"b":2}', '{"a":"\\x41"}', '{"a":"' + "\u0001" + '"}', "{} garbage", '"just a string"',
-  "1e400", "true", "null", "{\"a\":01}", "{\"a\":.5}", "{\"a\":+1}", "{\"a\":\"\\ud800\"", "]", "{\"__proto__\":", "\u0000",
+  '{"a":',
+  '{"a":1,}',
+  "{'a':1}",
+  "NaN",
+  "{a:1}",
+  "[1,2",
+  '{"a":1}{"b":2}',
+  '{"a":"\\x41"}',
+  '{"a":"' + "\u0001" + '"}',
+  "{} garbage",
+  '"just a string"',
+  "1e400",
+  "true",
+  "null",
+  '{"a":01}',
+  '{"a":.5}',
+  '{"a":+1}',
+  '{"a":"\\ud800"',
+  "]",
+  '{"__proto__":',
+  "\u0000",
 ];
 const WRONG_CONTENT_TYPES: { type: string | null; body?: string }[] = [
-  { type: "text/plain" }, { type: "application/x-www-form-urlencoded", body: "address=0x00&kind=NaturalPerson" }, { type: "multipart/form-data; boundary=----fz", body: "------fz\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n------fz--\r\n" },
-  { type: "application/xml", body: "<a>1</a>" }, { type: "application/jsonx" }, { type: "json" }, { type: null }, { type: "text/json" }, { type: "application/javascript" },
+  { type: "text/plain" },
+  { type: "application/x-www-form-urlencoded", body: "address=0x00&kind=NaturalPerson" },
+  {
+    type: "multipart/form-data; boundary=----fz",
+    body: '------fz\r\nContent-Disposition: form-data; name="a"\r\n\r\n1\r\n------fz--\r\n',
+  },
+  { type: "application/xml", body: "<a>1</a>" },
+  { type: "application/jsonx" },
+  { type: "json" },
+  { type: null },
+  { type: "text/json" },
+  { type: "application/javascript" },
 ];
-const CHARSETS = ["latin1", "iso-8859-1", "utf-7", "ibm037", "utf-16le", "utf-bogus", "windows-1251", "koi8-r", "ucs-2"];
-const EXTRA_KEYS = ["extra", "__proto__", "constructor", "prototype", "isAdmin", "$where", "", "a".repeat(1000), "role", "status", "k\ud800"];
-const BAD_AUTH = ["Bearer", "Bearer ", "Bearer a b", "Basic dXNlcjpwYXNz", "bearer\tX", "Bearer " + "x".repeat(9000), "Token abc", "Bearer ' OR '1'='1"];
+const CHARSETS = [
+  "latin1",
+  "iso-8859-1",
+  "utf-7",
+  "ibm037",
+  "utf-16le",
+  "utf-bogus",
+  "windows-1251",
+  "koi8-r",
+  "ucs-2",
+];
+const EXTRA_KEYS = [
+  "extra",
+  "__proto__",
+  "constructor",
+  "prototype",
+  "isAdmin",
+  "$where",
+  "",
+  "a".repeat(1000),
+  "role",
+  "status",
+  "k\ud800",
+];
+const BAD_AUTH = [
+  "Bearer",
+  "Bearer ",
+  "Bearer a b",
+  "Basic dXNlcjpwYXNz",
+  "bearer\tX",
+  "Bearer " + "x".repeat(9000),
+  "Token abc",
+  "Bearer ' OR '1'='1",
+];
 
-const ADDRESS_NAMES = new Set(["address", "account", "from", "to", "holder", "owner", "operator", "verifier", "issuer", "participant"]);
+const ADDRESS_NAMES = new Set([
+  "address",
+  "account",
+  "from",
+  "to",
+  "holder",
+  "owner",
+  "operator",
+  "verifier",
+  "issuer",
+  "participant",
+]);
 const ADDRESS_RE = /^0x[0-9a-fA-F]{40}$/;
 
 /** The kind of a body field, from its schema (and its name where the schema only carries an example). */
@@ -122,7 +375,11 @@ function kindOf(name: string, schema: JsonSchema): FieldKind {
   if (schema.pattern?.includes("{64}")) return "bytes32";
   if (/signature/i.test(name) || schema.pattern === "^0x([0-9a-fA-F]{2})+$") return "signature";
   if (typeof schema.example === "string" && /^\d{4}-\d{2}-\d{2}T/.test(schema.example)) return "date";
-  if ((typeof schema.example === "string" && ADDRESS_RE.test(schema.example)) || (ADDRESS_NAMES.has(name) && !schema.pattern && schema.example === undefined)) return "address";
+  if (
+    (typeof schema.example === "string" && ADDRESS_RE.test(schema.example)) ||
+    (ADDRESS_NAMES.has(name) && !schema.pattern && schema.example === undefined)
+  )
+    return "address";
   if (typeof schema.example === "string" && /^\d+$/.test(schema.example)) return "uint";
   if (schema.pattern && /\\\.|\[0-9\]/.test(schema.pattern)) return "decimal";
   if (name === "bin" || name === "iin") return "bin";
@@ -131,10 +388,13 @@ function kindOf(name: string, schema: JsonSchema): FieldKind {
 
 /** Every field of a body value, with its schema (depth-first, root first). */
 function fieldsOf(value: unknown, schema: JsonSchema, path: (string | number)[] = [], name = ""): Field[] {
-  const out: Field[] = [{ path, name, schema, kind: path.length === 0 ? kindOf("", schema) : kindOf(name, schema), value }];
+  const out: Field[] = [
+    { path, name, schema, kind: path.length === 0 ? kindOf("", schema) : kindOf(name, schema), value },
+  ];
   if (value && typeof value === "object" && !Array.isArray(value)) {
     for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-      const sub = schema.properties?.[k] ?? (typeof schema.additionalProperties === "object" ? schema.additionalProperties : {});
+      const sub =
+        schema.properties?.[k] ?? (typeof schema.additionalProperties === "object" ? schema.additionalProperties : {});
       out.push(...fieldsOf(v, sub, [...path, k], k));
     }
   } else if (Array.isArray(value)) {
@@ -212,8 +472,21 @@ function badAddress(rng: Rng, like: string): string {
     return chars.join("");
   };
   return rng.pick([
-    () => lower.slice(0, 41), () => lower + "0", () => lower + "00", () => lower.slice(2), () => "0X" + lower.slice(2), () => "0x" + "g".repeat(40), flip,
-    () => " " + lower, () => lower + "\n", () => "alice.eth", () => "0x", () => "", () => lower + "\udfff", () => lower.slice(0, 10), () => "0x" + "0".repeat(64),
+    () => lower.slice(0, 41),
+    () => lower + "0",
+    () => lower + "00",
+    () => lower.slice(2),
+    () => "0X" + lower.slice(2),
+    () => "0x" + "g".repeat(40),
+    flip,
+    () => " " + lower,
+    () => lower + "\n",
+    () => "alice.eth",
+    () => "0x",
+    () => "",
+    () => lower + "\udfff",
+    () => lower.slice(0, 10),
+    () => "0x" + "0".repeat(64),
   ])();
 }
 
@@ -260,7 +533,9 @@ function sample(schema: JsonSchema, name: string, world: World, rng: Rng, depth 
       return out;
     }
     case "array":
-      return Array.from({ length: Math.max(1, schema.minItems ?? 1) }, () => sample(schema.items ?? {}, name, world, rng, depth + 1));
+      return Array.from({ length: Math.max(1, schema.minItems ?? 1) }, () =>
+        sample(schema.items ?? {}, name, world, rng, depth + 1),
+      );
     case "boolean":
       return true;
     case "integer":
@@ -296,7 +571,8 @@ function entityFor(name: string, schema: JsonSchema, ep: Endpoint, world: World,
   const holders = [w.holders.A.address, w.holders.B.address, w.holders.C.address, w.holders.D.address];
   const op = ep.operationId;
   // On-chain roles by name: grants and revocations aim at OPERATOR (the authority administers it); reads at any role.
-  if (name === "role") return ep.mutating ? "OPERATOR" : rng.pick(["OPERATOR", "VERIFIER", "AUTHORITY", "DEFAULT_ADMIN"]);
+  if (name === "role")
+    return ep.mutating ? "OPERATOR" : rng.pick(["OPERATOR", "VERIFIER", "AUTHORITY", "DEFAULT_ADMIN"]);
   if (ep.mutating) {
     if (name === "assetId") return w.assets.sacrificial;
     if (name === "operator") return w.sacrificialOperator;
@@ -334,7 +610,13 @@ function baseBody(ep: Endpoint, world: World, rng: Rng): unknown {
   const reason = { reason: "fuzz: court order 2-" + rng.int(1, 9999) };
   switch (ep.operationId) {
     case "grantPermit":
-      return { operator: fresh(), legalName: "Fuzz Platform LLP", bin: w.validBin, permitNumber: `KZ-SDA-FZ-${rng.int(1000, 9999)}`, scope: "circulation" };
+      return {
+        operator: fresh(),
+        legalName: "Fuzz Platform LLP",
+        bin: w.validBin,
+        permitNumber: `KZ-SDA-FZ-${rng.int(1000, 9999)}`,
+        scope: "circulation",
+      };
     case "suspendPermit":
       return { reason: "inspection", until: "2031-01-01T00:00:00.000Z" };
     case "revokePermit":
@@ -349,7 +631,10 @@ function baseBody(ep: Endpoint, world: World, rng: Rng): unknown {
     case "resumeAsset":
       return reason;
     case "publishDisclosure":
-      return { text: `Risk disclosure (fuzz ${rng.word()}): digital assets may lose value.`, uri: "https://platform.kz/risks/fuzz" };
+      return {
+        text: `Risk disclosure (fuzz ${rng.word()}): digital assets may lose value.`,
+        uri: "https://platform.kz/risks/fuzz",
+      };
     case "acknowledgeDisclosure":
       return clone(w.signed.acknowledgement);
     case "fileIssuanceRequest":
@@ -369,7 +654,14 @@ function baseBody(ep: Endpoint, world: World, rng: Rng): unknown {
     case "setFrozenUnits":
       return { account: w.holders.C.address, amount: "1" };
     case "forcedTransfer":
-      return { from: w.holders.A.address, to: w.holders.B.address, assetId: w.assets.live, amount: "1", basis: "CourtDecision", ref: keccakText("court decision 2-77") };
+      return {
+        from: w.holders.A.address,
+        to: w.holders.B.address,
+        assetId: w.assets.live,
+        amount: "1",
+        basis: "CourtDecision",
+        ref: keccakText("court decision 2-77"),
+      };
     case "resyncMirror":
       return { fromBlock: w.deployBlock };
     case "createSubscription":
@@ -438,9 +730,11 @@ interface Mutation {
   apply(d: Draft, c: Ctx): string;
 }
 
-const fieldsOfKind = (c: Ctx, ...kinds: FieldKind[]) => c.fields.filter((f) => f.path.length > 0 && kinds.includes(f.kind));
+const fieldsOfKind = (c: Ctx, ...kinds: FieldKind[]) =>
+  c.fields.filter((f) => f.path.length > 0 && kinds.includes(f.kind));
 const stringFields = (c: Ctx) => c.fields.filter((f) => f.path.length > 0 && typeof f.value === "string");
-const queryParams = (c: Ctx): Param[] => c.ep.params.filter((p) => p.in === "query" && (!c.ep.mutating || p.schema.enum !== undefined));
+const queryParams = (c: Ctx): Param[] =>
+  c.ep.params.filter((p) => p.in === "query" && (!c.ep.mutating || p.schema.enum !== undefined));
 const pathParams = (c: Ctx): Param[] => c.ep.params.filter((p) => p.in === "path");
 
 function wrongTypeFor(f: Field, rng: Rng): unknown {
@@ -462,7 +756,8 @@ function wrongTypeFor(f: Field, rng: Rng): unknown {
 const MUTATIONS: Mutation[] = [
   // Body: shape.
   {
-    name: "body.wrongType", category: "body",
+    name: "body.wrongType",
+    category: "body",
     applies: (c) => c.fields.some((f) => f.kind !== "unknown"),
     apply: (d, c) => {
       const f = c.rng.pick(c.fields.filter((x) => x.kind !== "unknown"));
@@ -477,7 +772,8 @@ const MUTATIONS: Mutation[] = [
     },
   },
   {
-    name: "body.missingRequired", category: "body",
+    name: "body.missingRequired",
+    category: "body",
     applies: (c) => c.fields.some((f) => f.kind === "object" && (f.schema.required?.length ?? 0) > 0),
     apply: (d, c) => {
       const f = c.rng.pick(c.fields.filter((x) => x.kind === "object" && (x.schema.required?.length ?? 0) > 0));
@@ -487,7 +783,8 @@ const MUTATIONS: Mutation[] = [
     },
   },
   {
-    name: "body.extraField", category: "body",
+    name: "body.extraField",
+    category: "body",
     applies: (c) => c.fields.some((f) => f.kind === "object" && f.schema.additionalProperties === false),
     apply: (d, c) => {
       const f = c.rng.pick(c.fields.filter((x) => x.kind === "object" && x.schema.additionalProperties === false));
@@ -498,12 +795,16 @@ const MUTATIONS: Mutation[] = [
     },
   },
   {
-    name: "body.hugeString", category: "body",
+    name: "body.hugeString",
+    category: "body",
     applies: (c) => stringFields(c).length > 0,
     apply: (d, c) => {
       const f = c.rng.pick(stringFields(c));
       const max = f.schema.maxLength;
-      const length = max !== undefined && c.rng.bool(0.7) ? c.rng.pick([max + 1, max * 2 + 1, Math.max(max + 1, 60_000)]) : c.rng.pick([150_000, 1_000_000]);
+      const length =
+        max !== undefined && c.rng.bool(0.7)
+          ? c.rng.pick([max + 1, max * 2 + 1, Math.max(max + 1, 60_000)])
+          : c.rng.pick([150_000, 1_000_000]);
       const unit = c.rng.pick(["A", "é", "🙂", "\u0000", "%"]);
       // `length` characters (code points), so the value is too long however the gateway counts.
       d.body = setAt(d.body, f.path, unit.repeat(length));
@@ -511,7 +812,8 @@ const MUTATIONS: Mutation[] = [
     },
   },
   {
-    name: "body.hugeArray", category: "body",
+    name: "body.hugeArray",
+    category: "body",
     applies: (c) => c.fields.some((f) => f.path.length > 0),
     apply: (d, c) => {
       const arrays = fieldsOfKind(c, "array");
@@ -519,17 +821,26 @@ const MUTATIONS: Mutation[] = [
         const f = c.rng.pick(arrays);
         const n = c.rng.pick([(f.schema.maxItems ?? 100) + 1, 10_000, 60_000]);
         const item: unknown = Array.isArray(f.value) && f.value.length ? f.value[0] : "1";
-        d.body = setAt(d.body, f.path, Array.from({ length: n }, () => item));
+        d.body = setAt(
+          d.body,
+          f.path,
+          Array.from({ length: n }, () => item),
+        );
         return `${show(f.path)} ${n} items`;
       }
       const f = c.rng.pick(c.fields.filter((x) => x.path.length > 0 && x.kind !== "unknown"));
       const n = c.rng.pick([1_000, 20_000]);
-      d.body = setAt(d.body, f.path, Array.from({ length: n }, (_, i) => i));
+      d.body = setAt(
+        d.body,
+        f.path,
+        Array.from({ length: n }, (_, i) => i),
+      );
       return `${show(f.path)} = array of ${n}`;
     },
   },
   {
-    name: "body.deepNesting", category: "body",
+    name: "body.deepNesting",
+    category: "body",
     applies: (c) => c.fields.some((f) => f.path.length > 0),
     apply: (d, c) => {
       const f = c.rng.pick(c.fields.filter((x) => x.path.length > 0));
@@ -540,7 +851,8 @@ const MUTATIONS: Mutation[] = [
   },
   // Body: text.
   {
-    name: "body.loneSurrogates", category: "body",
+    name: "body.loneSurrogates",
+    category: "body",
     applies: (c) => stringFields(c).length > 0,
     apply: (d, c) => {
       const text = stringFields(c).filter((f) => f.kind === "text" || f.kind === "uri" || f.kind === "enum");
@@ -556,7 +868,8 @@ const MUTATIONS: Mutation[] = [
     },
   },
   {
-    name: "body.invalidUtf8", category: "body",
+    name: "body.invalidUtf8",
+    category: "body",
     applies: (c) => stringFields(c).length > 0,
     apply: (d, c) => {
       const f = c.rng.pick(stringFields(c));
@@ -567,46 +880,73 @@ const MUTATIONS: Mutation[] = [
   },
   // Body: values of a kind.
   {
-    name: "body.numericEdges", category: "body",
+    name: "body.numericEdges",
+    category: "body",
     applies: (c) => fieldsOfKind(c, "uint", "decimal", "integer").length > 0,
     apply: (d, c) => {
       const f = c.rng.pick(fieldsOfKind(c, "uint", "decimal", "integer"));
       if (f.kind === "integer") {
         const min = f.schema.minimum ?? -Infinity;
-        const raw = c.rng.pick(["-1", "1.5", "1e400", "-1e400", TWO_256, "1e77", "9007199254740993.5", String(min - 1), "0.1e1x", ...INT_BOUNDS].filter((r) => r !== "NaN" && !(min <= -1 && r === "-1")));
+        const raw = c.rng.pick(
+          [
+            "-1",
+            "1.5",
+            "1e400",
+            "-1e400",
+            TWO_256,
+            "1e77",
+            "9007199254740993.5",
+            String(min - 1),
+            "0.1e1x",
+            ...INT_BOUNDS,
+          ].filter((r) => r !== "NaN" && !(min <= -1 && r === "-1")),
+        );
         d.rawBody = withRaw(d.body, f.path, raw);
         return `${show(f.path)}=${raw.slice(0, 30)} (raw number)`;
       }
       // A positive bound is a valid uint256 (a large threshold or frozen amount is legitimate): only the negative
       // ones are malformed for a uint field.
-      const v = c.rng.pick(f.kind === "decimal" ? DECIMAL_EDGES : [...NUMERIC_EDGES, ...INT_BOUNDS.filter((b) => f.kind !== "uint" || b.startsWith("-"))]);
+      const v = c.rng.pick(
+        f.kind === "decimal"
+          ? DECIMAL_EDGES
+          : [...NUMERIC_EDGES, ...INT_BOUNDS.filter((b) => f.kind !== "uint" || b.startsWith("-"))],
+      );
       d.body = setAt(d.body, f.path, v);
       return `${show(f.path)}=${JSON.stringify(v).slice(0, 40)}`;
     },
   },
   {
-    name: "body.badAddress", category: "body",
+    name: "body.badAddress",
+    category: "body",
     applies: (c) => fieldsOfKind(c, "address").length > 0,
     apply: (d, c) => {
       const f = c.rng.pick(fieldsOfKind(c, "address"));
-      const v = badAddress(c.rng, typeof f.value === "string" && ADDRESS_RE.test(f.value) ? f.value : c.world.holders.C.address);
+      const v = badAddress(
+        c.rng,
+        typeof f.value === "string" && ADDRESS_RE.test(f.value) ? f.value : c.world.holders.C.address,
+      );
       d.body = setAt(d.body, f.path, v);
       return `${show(f.path)}=${brief(v)}`;
     },
   },
   {
-    name: "body.badSignature", category: "body",
+    name: "body.badSignature",
+    category: "body",
     applies: (c) => fieldsOfKind(c, "signature").length > 0,
     apply: (d, c) => {
       const f = c.rng.pick(fieldsOfKind(c, "signature"));
-      const sig = typeof f.value === "string" && /^0x[0-9a-fA-F]{130}$/.test(f.value) ? f.value : c.world.signed.transfer.signature;
+      const sig =
+        typeof f.value === "string" && /^0x[0-9a-fA-F]{130}$/.test(f.value)
+          ? f.value
+          : c.world.signed.transfer.signature;
       const { value, what } = badSignature(c.rng, sig);
       d.body = setAt(d.body, f.path, value);
       return `${show(f.path)} ${what}`;
     },
   },
   {
-    name: "body.badUri", category: "body",
+    name: "body.badUri",
+    category: "body",
     applies: (c) => fieldsOfKind(c, "uri").length > 0,
     apply: (d, c) => {
       const f = c.rng.pick(fieldsOfKind(c, "uri"));
@@ -616,7 +956,8 @@ const MUTATIONS: Mutation[] = [
     },
   },
   {
-    name: "body.badBin", category: "body",
+    name: "body.badBin",
+    category: "body",
     applies: (c) => fieldsOfKind(c, "bin").length > 0 || c.fields.some((f) => f.name === "iin"),
     apply: (d, c) => {
       const f = c.rng.pick(c.fields.filter((x) => x.kind === "bin" || x.name === "iin"));
@@ -626,7 +967,8 @@ const MUTATIONS: Mutation[] = [
     },
   },
   {
-    name: "body.badDate", category: "body",
+    name: "body.badDate",
+    category: "body",
     applies: (c) => fieldsOfKind(c, "date").length > 0,
     apply: (d, c) => {
       const f = c.rng.pick(fieldsOfKind(c, "date"));
@@ -636,7 +978,8 @@ const MUTATIONS: Mutation[] = [
     },
   },
   {
-    name: "body.badBytes32", category: "body",
+    name: "body.badBytes32",
+    category: "body",
     applies: (c) => fieldsOfKind(c, "bytes32").length > 0,
     apply: (d, c) => {
       const f = c.rng.pick(fieldsOfKind(c, "bytes32"));
@@ -646,7 +989,8 @@ const MUTATIONS: Mutation[] = [
     },
   },
   {
-    name: "body.badEnum", category: "body",
+    name: "body.badEnum",
+    category: "body",
     applies: (c) => fieldsOfKind(c, "enum").length > 0,
     apply: (d, c) => {
       const f = c.rng.pick(fieldsOfKind(c, "enum"));
@@ -657,7 +1001,8 @@ const MUTATIONS: Mutation[] = [
     },
   },
   {
-    name: "body.wrongContentType", category: "body",
+    name: "body.wrongContentType",
+    category: "body",
     applies: (c) => c.bodyRequired,
     apply: (d, c) => {
       const t = c.rng.pick(WRONG_CONTENT_TYPES);
@@ -668,16 +1013,24 @@ const MUTATIONS: Mutation[] = [
   },
   // The body parser: any route, with or without a body (a bodyless route must not ignore a broken body).
   {
-    name: "parser.syntax", category: "parser", applies: () => true,
+    name: "parser.syntax",
+    category: "parser",
+    applies: () => true,
     apply: (d, c) => {
       const raw = c.rng.pick(SYNTAX_ERRORS);
       d.rawBody = Buffer.from(raw);
-      d.contentType = c.rng.pick(["application/json", "application/json; charset=utf-8", "application/merge-patch+json"]);
+      d.contentType = c.rng.pick([
+        "application/json",
+        "application/json; charset=utf-8",
+        "application/merge-patch+json",
+      ]);
       return brief(raw);
     },
   },
   {
-    name: "parser.deepNesting", category: "parser", applies: () => true,
+    name: "parser.deepNesting",
+    category: "parser",
+    applies: () => true,
     apply: (d, c) => {
       d.rawBody = Buffer.from(deepNesting(20_000, c.rng));
       d.contentType = "application/json";
@@ -685,7 +1038,9 @@ const MUTATIONS: Mutation[] = [
     },
   },
   {
-    name: "parser.wrongCharset", category: "parser", applies: () => true,
+    name: "parser.wrongCharset",
+    category: "parser",
+    applies: () => true,
     apply: (d, c) => {
       const cs = c.rng.pick(CHARSETS);
       d.contentType = `application/json; charset=${cs}`;
@@ -694,7 +1049,9 @@ const MUTATIONS: Mutation[] = [
     },
   },
   {
-    name: "parser.badContentEncoding", category: "parser", applies: () => true,
+    name: "parser.badContentEncoding",
+    category: "parser",
+    applies: () => true,
     apply: (d, c) => {
       const json = Buffer.from(JSON.stringify(d.body ?? { fuzz: true }));
       const variant = c.rng.int(0, 6);
@@ -736,10 +1093,13 @@ const MUTATIONS: Mutation[] = [
     },
   },
   {
-    name: "parser.tooLarge", category: "parser", applies: () => true,
+    name: "parser.tooLarge",
+    category: "parser",
+    applies: () => true,
     apply: (d, c) => {
       const size = c.rng.pick([150_000, 2_000_000]);
-      const base = d.body && typeof d.body === "object" && !Array.isArray(d.body) ? (d.body as Record<string, unknown>) : {};
+      const base =
+        d.body && typeof d.body === "object" && !Array.isArray(d.body) ? (d.body as Record<string, unknown>) : {};
       d.rawBody = Buffer.from(JSON.stringify({ ...base, pad: "x".repeat(size) }));
       d.contentType = "application/json";
       return `${size} bytes`;
@@ -747,7 +1107,8 @@ const MUTATIONS: Mutation[] = [
   },
   // Path.
   {
-    name: "path.param", category: "path",
+    name: "path.param",
+    category: "path",
     applies: (c) => pathParams(c).length > 0,
     apply: (d, c) => {
       const p = c.rng.pick(pathParams(c));
@@ -778,13 +1139,22 @@ const MUTATIONS: Mutation[] = [
     },
   },
   {
-    name: "path.junk", category: "path", applies: () => true,
+    name: "path.junk",
+    category: "path",
+    applies: () => true,
     apply: (d, c) => {
       const path = c.ep.path.replace(/\{(\w+)\}/g, (_m, n: string) => encodeURIComponent(d.pathParams[n] ?? ""));
       const junk = c.rng.pick([
-        () => path + "%00", () => path + "/..%2F..", () => path.replace("/v1/", "/v1/%2e%2e/"), () => "/" + path, () => path + ";jsessionid=1",
-        () => path.replace(/\/([a-z])/, (_m, ch: string) => `/%${ch.charCodeAt(0).toString(16)}`), () => path + "%E0%A4%A", () => path + "/" + "a".repeat(8000),
-        () => path + "%2F", () => path.replace("/v1", "/v1/./"),
+        () => path + "%00",
+        () => path + "/..%2F..",
+        () => path.replace("/v1/", "/v1/%2e%2e/"),
+        () => "/" + path,
+        () => path + ";jsessionid=1",
+        () => path.replace(/\/([a-z])/, (_m, ch: string) => `/%${ch.charCodeAt(0).toString(16)}`),
+        () => path + "%E0%A4%A",
+        () => path + "/" + "a".repeat(8000),
+        () => path + "%2F",
+        () => path.replace("/v1", "/v1/./"),
       ])();
       d.rawPath = junk;
       return junk.length > 60 ? junk.slice(0, 57) + "…" : junk;
@@ -792,7 +1162,8 @@ const MUTATIONS: Mutation[] = [
   },
   // Query.
   {
-    name: "query.bad", category: "query",
+    name: "query.bad",
+    category: "query",
     applies: (c) => queryParams(c).length > 0,
     apply: (d, c) => {
       const p = c.rng.pick(queryParams(c));
@@ -802,7 +1173,10 @@ const MUTATIONS: Mutation[] = [
       if (r.bool(0.2)) {
         // Raw, broken percent-encoding.
         const odd = r.pick(ODD_QUERY);
-        d.rawQuery = [...d.query.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`), `${p.name}=${odd}`].join("&");
+        d.rawQuery = [
+          ...d.query.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`),
+          `${p.name}=${odd}`,
+        ].join("&");
         return `${p.name}=${odd}`;
       }
       if (r.bool(0.2)) {
@@ -814,29 +1188,72 @@ const MUTATIONS: Mutation[] = [
       }
       if (r.bool(0.15)) {
         const first = entityFor(p.name, p.schema, c.ep, c.world, r);
-        d.query.push([p.name, p.schema.enum ? String(p.schema.enum[0]) : first], [p.name, p.schema.enum ? String(p.schema.enum[p.schema.enum.length - 1]) : "x"]);
+        d.query.push(
+          [p.name, p.schema.enum ? String(p.schema.enum[0]) : first],
+          [p.name, p.schema.enum ? String(p.schema.enum[p.schema.enum.length - 1]) : "x"],
+        );
         return `${p.name} twice`;
       }
       let v: string;
-      if (kind === "enum") v = r.pick(["maybe", "TRUE", "1", "", "true\u0000", " true", "yes", "__proto__"].filter((x) => !(p.schema.enum ?? []).includes(x)));
+      if (kind === "enum")
+        v = r.pick(
+          ["maybe", "TRUE", "1", "", "true\u0000", " true", "yes", "__proto__"].filter(
+            (x) => !(p.schema.enum ?? []).includes(x),
+          ),
+        );
       else if (kind === "date") v = r.pick(DATE_FILTERS);
-      else if (kind === "integer") v = r.pick(["abc", "-1", "1e400", "0x10", "NaN", TWO_256, "1.5", "", "Infinity", "9".repeat(400), "1e3", "-0", ...INT_BOUNDS]);
+      else if (kind === "integer")
+        v = r.pick([
+          "abc",
+          "-1",
+          "1e400",
+          "0x10",
+          "NaN",
+          TWO_256,
+          "1.5",
+          "",
+          "Infinity",
+          "9".repeat(400),
+          "1e3",
+          "-0",
+          ...INT_BOUNDS,
+        ]);
       else if (kind === "address") v = badAddress(r, c.world.holders.A.address);
       else if (kind === "uuid") v = r.pick(BAD_UUIDS);
       else if (kind === "uint") v = r.pick([...NUMERIC_EDGES, ...INT_BOUNDS]);
-      else v = r.pick(["' OR '1'='1", "x".repeat((p.schema.maxLength ?? 200) + 1), "%", "\u0000", "🙂".repeat(100), "a".repeat(12_000), "*", "[]"]);
+      else
+        v = r.pick([
+          "' OR '1'='1",
+          "x".repeat((p.schema.maxLength ?? 200) + 1),
+          "%",
+          "\u0000",
+          "🙂".repeat(100),
+          "a".repeat(12_000),
+          "*",
+          "[]",
+        ]);
       if (/[\ud800-\udfff]/.test(v.replace(/[\ud800-\udbff][\udc00-\udfff]/g, ""))) v = "x";
       d.query.push([p.name, v]);
       return `${p.name}=${brief(v)}`;
     },
   },
   {
-    name: "query.junk", category: "query",
+    name: "query.junk",
+    category: "query",
     applies: (c) => !c.ep.mutating,
     apply: (d, c) => {
       const junk = c.rng.pick([
-        "__proto__[polluted]=1", "constructor[prototype][polluted]=1", "a" + "[x]".repeat(3000) + "=1", "=x", "&&&", "a=" + "b".repeat(100_000), "limit=1&limit=2&limit=3",
-        "offset=-1", "x=%E0%A4%A", "%00=%00", Array.from({ length: 2000 }, (_, i) => `p${i}=1`).join("&"),
+        "__proto__[polluted]=1",
+        "constructor[prototype][polluted]=1",
+        "a" + "[x]".repeat(3000) + "=1",
+        "=x",
+        "&&&",
+        "a=" + "b".repeat(100_000),
+        "limit=1&limit=2&limit=3",
+        "offset=-1",
+        "x=%E0%A4%A",
+        "%00=%00",
+        Array.from({ length: 2000 }, (_, i) => `p${i}=1`).join("&"),
       ]);
       d.rawQuery = [...d.query.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`), junk].join("&");
       return junk.length > 50 ? junk.slice(0, 47) + "…" : junk;
@@ -844,10 +1261,13 @@ const MUTATIONS: Mutation[] = [
   },
   // Headers.
   {
-    name: "header.idempotencyKey", category: "header",
+    name: "header.idempotencyKey",
+    category: "header",
     applies: (c) => c.ep.params.some((p) => p.in === "header" && p.name.toLowerCase() === "idempotency-key"),
     apply: (d, c) => {
-      const required = c.ep.params.some((p) => p.in === "header" && p.name.toLowerCase() === "idempotency-key" && p.required);
+      const required = c.ep.params.some(
+        (p) => p.in === "header" && p.name.toLowerCase() === "idempotency-key" && p.required,
+      );
       if (required && c.rng.bool(0.3)) {
         delete d.headers["idempotency-key"];
         return "missing (required)";
@@ -859,7 +1279,8 @@ const MUTATIONS: Mutation[] = [
   },
   {
     // Rare (its own small category): the corpus is about requests that get past authentication.
-    name: "header.badAuthorization", category: "auth",
+    name: "header.badAuthorization",
+    category: "auth",
     applies: (c) => c.ep.roles !== "public",
     apply: (d, c) => {
       d.headers.authorization = c.rng.pick(BAD_AUTH);
@@ -879,7 +1300,11 @@ function categoryWeights(ep: Endpoint): Record<Category, number> {
 }
 
 function assemble(ep: Endpoint, d: Draft, keys: Record<Role, string>, index: number, label: string): WireRequest {
-  const path = d.rawPath ?? ep.path.replace(/\{(\w+)\}/g, (_m, n: string) => (n in d.rawPathParams ? d.rawPathParams[n] : encodeURIComponent(d.pathParams[n] ?? "")));
+  const path =
+    d.rawPath ??
+    ep.path.replace(/\{(\w+)\}/g, (_m, n: string) =>
+      n in d.rawPathParams ? d.rawPathParams[n] : encodeURIComponent(d.pathParams[n] ?? ""),
+    );
   const query = d.rawQuery ?? d.query.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join("&");
   const body = d.rawBody ?? (d.body !== undefined ? Buffer.from(JSON.stringify(d.body)) : undefined);
   const headers: Record<string, string> = { "x-request-id": `fz-${index}` };
@@ -889,11 +1314,26 @@ function assemble(ep: Endpoint, d: Draft, keys: Record<Role, string>, index: num
     if (type !== null) headers["content-type"] = type;
   }
   Object.assign(headers, d.headers);
-  return { index, endpoint: ep, method: ep.method.toUpperCase(), path: query ? `${path}?${query}` : path, headers, body, label };
+  return {
+    index,
+    endpoint: ep,
+    method: ep.method.toUpperCase(),
+    path: query ? `${path}?${query}` : path,
+    headers,
+    body,
+    label,
+  };
 }
 
 /** Request `index` of the corpus for `seed`: a pure function of (seed, index, endpoints, world). */
-export function generate(seed: number, index: number, endpoints: Endpoint[], order: number[], world: World, keys: Record<Role, string>): WireRequest {
+export function generate(
+  seed: number,
+  index: number,
+  endpoints: Endpoint[],
+  order: number[],
+  world: World,
+  keys: Record<Role, string>,
+): WireRequest {
   const ep = endpoints[order[index % order.length]];
   const rng = new Rng(seed, index + 1);
   const draft = baseDraft(ep, world, rng, index);
@@ -901,7 +1341,9 @@ export function generate(seed: number, index: number, endpoints: Endpoint[], ord
   const ctx: Ctx = { ep, world, rng, fields, bodyRequired: (ep.body?.required?.length ?? 0) > 0 };
   const applicable = MUTATIONS.filter((m) => m.applies(ctx));
   const weights = categoryWeights(ep);
-  const categories = (Object.keys(weights) as Category[]).filter((cat) => weights[cat] > 0 && applicable.some((m) => m.category === cat));
+  const categories = (Object.keys(weights) as Category[]).filter(
+    (cat) => weights[cat] > 0 && applicable.some((m) => m.category === cat),
+  );
   const category = rng.weighted(categories.map((cat) => ({ weight: weights[cat], value: cat })));
   const mutation = rng.pick(applicable.filter((m) => m.category === category));
   const detail = mutation.apply(draft, ctx);

@@ -21,7 +21,11 @@ export class RawClient {
   private readonly host: string;
   private readonly port: number;
 
-  constructor(baseUrl: string, sockets: number, private readonly timeoutMs: number) {
+  constructor(
+    baseUrl: string,
+    sockets: number,
+    private readonly timeoutMs: number,
+  ) {
     const u = new URL(baseUrl);
     this.host = u.hostname;
     this.port = Number(u.port);
@@ -35,7 +39,13 @@ export class RawClient {
     return first;
   }
 
-  private once(method: string, path: string, headers: Record<string, string>, body: Buffer | undefined, agent: Agent | false): Promise<WireResponse> {
+  private once(
+    method: string,
+    path: string,
+    headers: Record<string, string>,
+    body: Buffer | undefined,
+    agent: Agent | false,
+  ): Promise<WireResponse> {
     const started = Date.now();
     return new Promise<WireResponse>((resolve) => {
       let done = false;
@@ -46,7 +56,14 @@ export class RawClient {
       };
       let req;
       try {
-        req = request({ host: this.host, port: this.port, method, path, agent, headers: { ...headers, ...(body ? { "content-length": String(body.length) } : {}) } });
+        req = request({
+          host: this.host,
+          port: this.port,
+          method,
+          path,
+          agent,
+          headers: { ...headers, ...(body ? { "content-length": String(body.length) } : {}) },
+        });
       } catch (err) {
         // node:http refuses to send some bytes at all (e.g. a space in the path): nothing reached the server.
         finish({ status: -1, body: "", error: `client refused: ${(err as Error).message}` });
@@ -65,13 +82,16 @@ export class RawClient {
             kept += c.length;
           }
         });
-        const complete = () => finish({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).subarray(0, KEEP).toString("utf8") });
+        const complete = () =>
+          finish({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).subarray(0, KEEP).toString("utf8") });
         res.on("end", complete);
         // A body cut short after the status line (a streamed export that fails) still has its status.
         res.on("error", complete);
         res.on("aborted", complete);
       });
-      req.on("error", (err) => finish({ status: 0, body: "", error: (err as NodeJS.ErrnoException).code ?? err.message }));
+      req.on("error", (err) =>
+        finish({ status: 0, body: "", error: (err as NodeJS.ErrnoException).code ?? err.message }),
+      );
       if (body) req.end(body);
       else req.end();
     });

@@ -76,9 +76,13 @@ export function resolveRefs(schema: JsonSchema, doc: OpenApiDocument, depth = 0)
     return resolveRefs({ ...target, ...rest }, doc, depth + 1);
   }
   const out: JsonSchema = { ...schema };
-  if (schema.properties) out.properties = Object.fromEntries(Object.entries(schema.properties).map(([k, v]) => [k, resolveRefs(v, doc, depth + 1)]));
+  if (schema.properties)
+    out.properties = Object.fromEntries(
+      Object.entries(schema.properties).map(([k, v]) => [k, resolveRefs(v, doc, depth + 1)]),
+    );
   if (schema.items) out.items = resolveRefs(schema.items, doc, depth + 1);
-  if (schema.additionalProperties && typeof schema.additionalProperties === "object") out.additionalProperties = resolveRefs(schema.additionalProperties, doc, depth + 1);
+  if (schema.additionalProperties && typeof schema.additionalProperties === "object")
+    out.additionalProperties = resolveRefs(schema.additionalProperties, doc, depth + 1);
   for (const key of ["anyOf", "oneOf", "allOf"] as const) {
     const list = schema[key];
     if (list) out[key] = list.map((s) => resolveRefs(s, doc, depth + 1));
@@ -92,7 +96,10 @@ function rolesOf(op: RawOperation): Endpoint["roles"] {
   if (/Roles:\s*any API key/i.test(text)) return "any";
   const m = text.match(/Roles:\s*([a-z ,]+)\./i);
   if (m) {
-    const listed = m[1].split(",").map((r) => r.trim()).filter((r): r is Role => (ROLES as string[]).includes(r));
+    const listed = m[1]
+      .split(",")
+      .map((r) => r.trim())
+      .filter((r): r is Role => (ROLES as string[]).includes(r));
     if (listed.length > 0) return listed;
   }
   // Undocumented roles: a secured route takes some key; an unsecured one none.
@@ -107,11 +114,20 @@ export function endpointsOf(doc: OpenApiDocument): Endpoint[] {
       const op = ops[method];
       if (!op) continue;
       const params: Param[] = (op.parameters ?? [])
-        .filter((p): p is { name: string; in: ParamLocation; required?: boolean; schema?: JsonSchema } => p.in === "path" || p.in === "query" || p.in === "header")
-        .map((p) => ({ name: p.name, in: p.in, required: p.required ?? p.in === "path", schema: resolveRefs(p.schema ?? {}, doc) }));
+        .filter(
+          (p): p is { name: string; in: ParamLocation; required?: boolean; schema?: JsonSchema } =>
+            p.in === "path" || p.in === "query" || p.in === "header",
+        )
+        .map((p) => ({
+          name: p.name,
+          in: p.in,
+          required: p.required ?? p.in === "path",
+          schema: resolveRefs(p.schema ?? {}, doc),
+        }));
       // Path parameters the document forgot to declare are still parameters.
       for (const m of path.matchAll(/\{(\w+)\}/g)) {
-        if (!params.some((p) => p.in === "path" && p.name === m[1])) params.push({ name: m[1], in: "path", required: true, schema: { type: "string" } });
+        if (!params.some((p) => p.in === "path" && p.name === m[1]))
+          params.push({ name: m[1], in: "path", required: true, schema: { type: "string" } });
       }
       const bodySchema = op.requestBody?.content?.["application/json"]?.schema;
       out.push({

@@ -2,7 +2,17 @@ import "reflect-metadata";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { JsonRpcProvider, NonceManager, Signature, Wallet, encodeBytes32String, id as keccakText, keccak256, toUtf8Bytes, ZeroHash } from "ethers";
+import {
+  JsonRpcProvider,
+  NonceManager,
+  Signature,
+  Wallet,
+  encodeBytes32String,
+  id as keccakText,
+  keccak256,
+  toUtf8Bytes,
+  ZeroHash,
+} from "ethers";
 import type { TypedDataDomain } from "ethers";
 import pino from "pino";
 import { Client } from "pg";
@@ -16,8 +26,17 @@ import type { Gateway } from "../../server/main";
 import { deployPlatform, writeDeployment } from "../../server/chain/deployment";
 import type { Deployment } from "../../server/chain/deployment";
 import {
-  ACKNOWLEDGEMENT_TYPES, ATTESTATION_TYPES, attestationMessage, DECISION_CHANGE_TYPES, decisionChangeMessage, ISSUANCE_TYPES, issuanceRequestMessage,
-  OBLIGATIONS_TYPES, REDEMPTION_TYPES, TRANSFER_TYPES, ledgerDomain,
+  ACKNOWLEDGEMENT_TYPES,
+  ATTESTATION_TYPES,
+  attestationMessage,
+  DECISION_CHANGE_TYPES,
+  decisionChangeMessage,
+  ISSUANCE_TYPES,
+  issuanceRequestMessage,
+  OBLIGATIONS_TYPES,
+  REDEMPTION_TYPES,
+  TRANSFER_TYPES,
+  ledgerDomain,
 } from "../../server/chain/eip712";
 import { controlDigit } from "../../server/domain/identification-number";
 import { ApiKeyService } from "../../server/services/api-keys";
@@ -41,7 +60,15 @@ export const WEBHOOK_URL = "http://127.0.0.1:9/fuzz-hook";
 const ISSUER = { legalName: "Steppe Grain LLP", bin: SACRIFICIAL_BIN, registeredAddress: "Astana, Mangilik El 55" };
 
 export interface SignedTransfer {
-  authorization: { from: string; to: string; assetId: string; amount: string; nonce: string; deadline: string; ref: string };
+  authorization: {
+    from: string;
+    to: string;
+    assetId: string;
+    amount: string;
+    nonce: string;
+    deadline: string;
+    ref: string;
+  };
   signature: string;
 }
 
@@ -94,7 +121,13 @@ export interface Stack {
   snapshot(): Promise<Snapshot>;
   /** Resolves once no operation is pending or submitted (an accepted request's effects are complete). */
   settled(timeoutMs?: number): Promise<boolean>;
-  call(method: string, path: string, role: Role | null, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: ApiBody }>;
+  call(
+    method: string,
+    path: string,
+    role: Role | null,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; body: ApiBody }>;
   stop(): Promise<void>;
 }
 
@@ -138,7 +171,11 @@ function shownUrl(url: string): string {
  * a temp dir, or a fresh schema of the PostgreSQL database at DATABASE_URL, dropped at the end), one API key per
  * role, and a realistic state set up through the gateway itself.
  */
-export async function startStack(seed: number, say: (msg: string) => void, opts: { database?: FuzzDatabase } = {}): Promise<Stack> {
+export async function startStack(
+  seed: number,
+  say: (msg: string) => void,
+  opts: { database?: FuzzDatabase } = {},
+): Promise<Stack> {
   const dir = mkdtempSync(join(tmpdir(), "gateway-fuzz-"));
   const logFile = join(dir, "gateway.log");
   let node: LocalNode | null = null;
@@ -146,7 +183,9 @@ export async function startStack(seed: number, say: (msg: string) => void, opts:
   let gateway: Gateway | null = null;
   const pgUrl = process.env.DATABASE_URL || DEFAULT_FUZZ_DATABASE_URL;
   const schema = opts.database === "postgres" ? `fuzz_${seed}_${process.pid}_${Date.now()}` : null;
-  const database: Config["database"] = schema ? { type: "postgres", url: pgUrl, schema } : { type: "sqlite", file: join(dir, "gateway.sqlite") };
+  const database: Config["database"] = schema
+    ? { type: "postgres", url: pgUrl, schema }
+    : { type: "sqlite", file: join(dir, "gateway.sqlite") };
   const dropSchema = async () => {
     if (!schema) return;
     const c = new Client({ connectionString: pgUrl });
@@ -178,31 +217,59 @@ export async function startStack(seed: number, say: (msg: string) => void, opts:
     node = await startHardhatNode();
     provider = new JsonRpcProvider(node.url, 31337, { staticNetwork: true, cacheTimeout: -1 });
     const [authority, operator, verifier] = [1, 2, 3].map((i) => devWallet(i, provider!));
-    const deployment: Deployment = await deployPlatform(new NonceManager(devWallet(0, provider)), { authority: authority.address, operator: operator.address, verifier: verifier.address });
+    const deployment: Deployment = await deployPlatform(new NonceManager(devWallet(0, provider)), {
+      authority: authority.address,
+      operator: operator.address,
+      verifier: verifier.address,
+    });
     const deploymentFile = join(dir, "deployment.json");
     await writeDeployment(deploymentFile, deployment);
     const config: Config = {
-      rpcUrl: node.url, chainId: 31337, deploymentFile, operatorKey: operator.privateKey, authorityKey: authority.privateKey,
-      database, port: 0, host: "127.0.0.1", logLevel: "error",
-      batchMax: 100, batchWaitMs: 5, batchHoldMs: 250, maxInFlight: 1, confirmations: 1, pollIntervalMs: 50, waitTimeoutMs: 30_000,
-      bodyLimit: "100kb", rateLimitPerMinute: 10_000_000, submitterEnabled: true,
+      rpcUrl: node.url,
+      chainId: 31337,
+      deploymentFile,
+      operatorKey: operator.privateKey,
+      authorityKey: authority.privateKey,
+      database,
+      port: 0,
+      host: "127.0.0.1",
+      logLevel: "error",
+      batchMax: 100,
+      batchWaitMs: 5,
+      batchHoldMs: 250,
+      maxInFlight: 1,
+      confirmations: 1,
+      pollIntervalMs: 50,
+      waitTimeoutMs: 30_000,
+      bodyLimit: "100kb",
+      rateLimitPerMinute: 10_000_000,
+      submitterEnabled: true,
       // Outbound fetches (decision documents, webhooks) go nowhere useful here: fail them fast. Webhooks point at
       // a closed loopback port (the subscription URL must resolve), so deliveries fail at once.
       supervision: { decisionFetchTimeoutMs: 2_000, webhookTimeoutMs: 2_000, outboundAllow: ["127.0.0.1/32"] },
     };
     // Errors only, to a file: the 5xx findings are matched to their logged cause by request id.
     const logger = pino({ level: "error" }, pino.destination({ dest: logFile, sync: true }));
-    say(schema ? `starting the gateway on PostgreSQL ${shownUrl(pgUrl)}, schema ${schema} (dropped at the end)…` : "starting the gateway on SQLite…");
+    say(
+      schema
+        ? `starting the gateway on PostgreSQL ${shownUrl(pgUrl)}, schema ${schema} (dropped at the end)…`
+        : "starting the gateway on SQLite…",
+    );
     gateway = await createGateway(config, logger);
     const { url } = await gateway.start();
     const apiKeys = new ApiKeyService(gateway.context.db);
     const keys = {} as Record<Role, string>;
-    for (const role of ["authority", "operator", "verifier", "monitor"] as Role[]) keys[role] = (await apiKeys.create(`fuzz-${role}`, role)).secret;
+    for (const role of ["authority", "operator", "verifier", "monitor"] as Role[])
+      keys[role] = (await apiKeys.create(`fuzz-${role}`, role)).secret;
 
     const call: Stack["call"] = async (method, path, role, body, headers = {}) => {
       const res = await fetch(url + path, {
         method,
-        headers: { ...(body !== undefined ? { "content-type": "application/json" } : {}), ...(role ? { authorization: `Bearer ${keys[role]}` } : {}), ...headers },
+        headers: {
+          ...(body !== undefined ? { "content-type": "application/json" } : {}),
+          ...(role ? { authorization: `Bearer ${keys[role]}` } : {}),
+          ...headers,
+        },
         body: body !== undefined ? JSON.stringify(body) : undefined,
       });
       const text = await res.text();
@@ -214,59 +281,150 @@ export async function startStack(seed: number, say: (msg: string) => void, opts:
       }
       return { status: res.status, body: parsed };
     };
-    const posted = async (method: string, path: string, role: Role, body?: unknown, headers?: Record<string, string>) => {
+    const posted = async (
+      method: string,
+      path: string,
+      role: Role,
+      body?: unknown,
+      headers?: Record<string, string>,
+    ) => {
       const r = await call(method, path, role, body, headers);
-      if (r.status !== 200 || r.body.operation?.status !== "posted") throw new Error(`setup: ${method} ${path} -> ${r.status} ${JSON.stringify(r.body).slice(0, 400)}`);
+      if (r.status !== 200 || r.body.operation?.status !== "posted")
+        throw new Error(`setup: ${method} ${path} -> ${r.status} ${JSON.stringify(r.body).slice(0, 400)}`);
       return r.body.operation;
     };
     const created = async (method: string, path: string, role: Role, body: unknown) => {
       const r = await call(method, path, role, body);
-      if (r.status < 200 || r.status > 299) throw new Error(`setup: ${method} ${path} -> ${r.status} ${JSON.stringify(r.body).slice(0, 400)}`);
+      if (r.status < 200 || r.status > 299)
+        throw new Error(`setup: ${method} ${path} -> ${r.status} ${JSON.stringify(r.body).slice(0, 400)}`);
       return r.body;
     };
 
     say("setting up: permits, asset types, disclosure, participants, assets…");
     const domain = ledgerDomain(deployment.chainId, deployment.ledger);
-    const holders = { A: seededWallet(seed, "A"), B: seededWallet(seed, "B"), C: seededWallet(seed, "C"), D: seededWallet(seed, "D") };
+    const holders = {
+      A: seededWallet(seed, "A"),
+      B: seededWallet(seed, "B"),
+      C: seededWallet(seed, "C"),
+      D: seededWallet(seed, "D"),
+    };
     const sacrificialOperator = seededWallet(seed, "operator").address;
-    const permitOp = await posted("POST", "/v1/permits?wait=true", "authority", { operator: operator.address, legalName: "Digital Platform LLP", bin: PLATFORM_BIN, permitNumber: "KZ-SDA-0001", scope: "issuance and circulation" });
+    const permitOp = await posted("POST", "/v1/permits?wait=true", "authority", {
+      operator: operator.address,
+      legalName: "Digital Platform LLP",
+      bin: PLATFORM_BIN,
+      permitNumber: "KZ-SDA-0001",
+      scope: "issuance and circulation",
+    });
     await Promise.all([
-      posted("POST", "/v1/permits?wait=true", "authority", { operator: sacrificialOperator, legalName: "Sacrificial Platform LLP", bin: SACRIFICIAL_BIN, permitNumber: "KZ-SDA-0002", scope: "circulation" }),
-      posted("POST", "/v1/asset-types?wait=true", "authority", { code: "GRAIN", name: "Grain in a certified elevator", category: "TangibleAsset" }),
-      posted("POST", "/v1/asset-types?wait=true", "authority", { code: "FUZZ", name: "Sacrificial asset type", category: "Service" }),
+      posted("POST", "/v1/permits?wait=true", "authority", {
+        operator: sacrificialOperator,
+        legalName: "Sacrificial Platform LLP",
+        bin: SACRIFICIAL_BIN,
+        permitNumber: "KZ-SDA-0002",
+        scope: "circulation",
+      }),
+      posted("POST", "/v1/asset-types?wait=true", "authority", {
+        code: "GRAIN",
+        name: "Grain in a certified elevator",
+        category: "TangibleAsset",
+      }),
+      posted("POST", "/v1/asset-types?wait=true", "authority", {
+        code: "FUZZ",
+        name: "Sacrificial asset type",
+        category: "Service",
+      }),
     ]);
     const disclosureText = "Risk disclosure v1: digital assets may lose value.";
-    await posted("POST", "/v1/disclosures?wait=true", "operator", { text: disclosureText, uri: "https://platform.kz/risks/v1" });
+    await posted("POST", "/v1/disclosures?wait=true", "operator", {
+      text: disclosureText,
+      uri: "https://platform.kz/risks/v1",
+    });
     const documentHash = keccakText(disclosureText);
     const ack = async (w: Wallet, version: number, hash: string) => ({
-      version, deadline: FAR_FUTURE, signature: await w.signTypedData(domain, ACKNOWLEDGEMENT_TYPES, { account: w.address, version, documentHash: hash, deadline: FAR_FUTURE }),
+      version,
+      deadline: FAR_FUTURE,
+      signature: await w.signTypedData(domain, ACKNOWLEDGEMENT_TYPES, {
+        account: w.address,
+        version,
+        documentHash: hash,
+        deadline: FAR_FUTURE,
+      }),
     });
-    await Promise.all(([["A", true], ["B", true], ["C", true], ["D", false]] as const).map(async ([name, acknowledged]) => {
-      const w = holders[name];
-      await posted("POST", "/v1/participants?wait=true", "operator", {
-        address: w.address, kind: "NaturalPerson", identity: { fullName: `Holder ${name}`, iin: HOLDER_IIN },
-        ...(acknowledged ? { acknowledgement: await ack(w, 1, documentHash) } : {}),
-      });
-    }));
+    await Promise.all(
+      (
+        [
+          ["A", true],
+          ["B", true],
+          ["C", true],
+          ["D", false],
+        ] as const
+      ).map(async ([name, acknowledged]) => {
+        const w = holders[name];
+        await posted("POST", "/v1/participants?wait=true", "operator", {
+          address: w.address,
+          kind: "NaturalPerson",
+          identity: { fullName: `Holder ${name}`, iin: HOLDER_IIN },
+          ...(acknowledged ? { acknowledgement: await ack(w, 1, documentHash) } : {}),
+        });
+      }),
+    );
 
     const assetType = encodeBytes32String("GRAIN");
     const filingFor = async (owner: Wallet, units: string, nonce: string) => {
-      const decision = { documentHash: keccakText(`decision ${seed} ${nonce}`), uri: "https://steppegrain.kz/decisions/2026-01.pdf", rightsType: encodeBytes32String("OWNERSHIP_SHARE"), rightsExtent: "1 unit = 1 tonne of wheat", units };
+      const decision = {
+        documentHash: keccakText(`decision ${seed} ${nonce}`),
+        uri: "https://steppegrain.kz/decisions/2026-01.pdf",
+        rightsType: encodeBytes32String("OWNERSHIP_SHARE"),
+        rightsExtent: "1 unit = 1 tonne of wheat",
+        units,
+      };
       const evidenceHash = keccakText(`warehouse receipt ${seed} ${nonce}`);
-      const ownerSignature = await owner.signTypedData(domain, ISSUANCE_TYPES, issuanceRequestMessage({
-        owner: owner.address, assetType, decision, issuer: ISSUER, evidenceHash, verifier: verifier.address, nonce, deadline: FAR_FUTURE,
-      }));
-      return { owner: owner.address, assetType: "GRAIN", decision, issuer: { ...ISSUER }, evidenceHash, verifier: verifier.address, nonce, deadline: FAR_FUTURE, ownerSignature };
+      const ownerSignature = await owner.signTypedData(
+        domain,
+        ISSUANCE_TYPES,
+        issuanceRequestMessage({
+          owner: owner.address,
+          assetType,
+          decision,
+          issuer: ISSUER,
+          evidenceHash,
+          verifier: verifier.address,
+          nonce,
+          deadline: FAR_FUTURE,
+        }),
+      );
+      return {
+        owner: owner.address,
+        assetType: "GRAIN",
+        decision,
+        issuer: { ...ISSUER },
+        evidenceHash,
+        verifier: verifier.address,
+        nonce,
+        deadline: FAR_FUTURE,
+        ownerSignature,
+      };
     };
     const attestationFor = async (owner: string, evidenceHash: string, units: string, nonce: string) => ({
-      verifier: verifier.address, expiry: FAR_FUTURE,
-      signature: await verifier.signTypedData(domain, ATTESTATION_TYPES, attestationMessage({ owner, evidenceHash, assetType, units, nonce, expiry: FAR_FUTURE })),
+      verifier: verifier.address,
+      expiry: FAR_FUTURE,
+      signature: await verifier.signTypedData(
+        domain,
+        ATTESTATION_TYPES,
+        attestationMessage({ owner, evidenceHash, assetType, units, nonce, expiry: FAR_FUTURE }),
+      ),
     });
     const issue = async (owner: Wallet, units: string, nonce: string) => {
       const filing = await filingFor(owner, units, nonce);
       const filed = await created("POST", "/v1/issuance-requests", "operator", filing);
       const id = String(filed.id);
-      await created("POST", `/v1/issuance-requests/${id}/attestation`, "verifier", await attestationFor(owner.address, filing.evidenceHash, units, nonce));
+      await created(
+        "POST",
+        `/v1/issuance-requests/${id}/attestation`,
+        "verifier",
+        await attestationFor(owner.address, filing.evidenceHash, units, nonce),
+      );
       await posted("POST", `/v1/issuance-requests/${id}/post?wait=true`, "operator");
       const request = await created("GET", `/v1/issuance-requests/${id}`, "operator", undefined);
       return { assetId: String(request.assetId), requestId: id };
@@ -275,27 +433,77 @@ export async function startStack(seed: number, say: (msg: string) => void, opts:
     const sacrificial = await issue(holders.C, "1000", "2");
     const spareFiling = await filingFor(holders.C, "500", "3");
     const filedRequest = String((await created("POST", "/v1/issuance-requests", "operator", spareFiling)).id);
-    const subscription = await created("POST", "/v1/subscriptions", "operator", { url: WEBHOOK_URL, eventTypes: ["permit.changed"], description: "sacrificial" });
-    const rule = await created("POST", "/v1/monitoring/rules", "authority", { name: "sacrificial rule", kind: "single-movement", thresholdUnits: "1000000000" });
+    const subscription = await created("POST", "/v1/subscriptions", "operator", {
+      url: WEBHOOK_URL,
+      eventTypes: ["permit.changed"],
+      description: "sacrificial",
+    });
+    const rule = await created("POST", "/v1/monitoring/rules", "authority", {
+      name: "sacrificial rule",
+      kind: "single-movement",
+      thresholdUnits: "1000000000",
+    });
 
     // The issuer's order to change the sacrificial asset's decision, from the decision in force at setup.
     const decisionChangeFor = async (issuer: Wallet, assetId: string) => {
       const asset = await created("GET", `/v1/assets/${assetId}`, "operator", undefined);
-      const change = { documentHash: keccakText(`decision change ${seed}`), uri: "https://steppegrain.kz/decisions/2026-02.pdf", reason: "amended decision", deadline: FAR_FUTURE };
-      const issuerSignature = await issuer.signTypedData(domain, DECISION_CHANGE_TYPES, decisionChangeMessage({
-        assetId, previousHash: String((asset.decision as { documentHash: string }).documentHash), newHash: change.documentHash, newUri: change.uri, reason: change.reason, deadline: change.deadline,
-      }));
+      const change = {
+        documentHash: keccakText(`decision change ${seed}`),
+        uri: "https://steppegrain.kz/decisions/2026-02.pdf",
+        reason: "amended decision",
+        deadline: FAR_FUTURE,
+      };
+      const issuerSignature = await issuer.signTypedData(
+        domain,
+        DECISION_CHANGE_TYPES,
+        decisionChangeMessage({
+          assetId,
+          previousHash: String((asset.decision as { documentHash: string }).documentHash),
+          newHash: change.documentHash,
+          newUri: change.uri,
+          reason: change.reason,
+          deadline: change.deadline,
+        }),
+      );
       return { ...change, issuerSignature };
     };
     // The payloads the corpus breaks: each valid as signed, so that breaking it is the only reason to refuse it.
-    const nonce = String((await created("GET", `/v1/holders/${holders.A.address}/nonces/${live.assetId}`, "operator", undefined)).nextNonce);
-    const authorization = { from: holders.A.address, to: holders.B.address, assetId: live.assetId, amount: "1", nonce, deadline: FAR_FUTURE, ref: keccakText(`fuzz ${seed}`) };
-    const redemption = { holder: holders.A.address, assetId: live.assetId, amount: "1", nonce, deadline: FAR_FUTURE, ref: ZeroHash };
+    const nonce = String(
+      (await created("GET", `/v1/holders/${holders.A.address}/nonces/${live.assetId}`, "operator", undefined))
+        .nextNonce,
+    );
+    const authorization = {
+      from: holders.A.address,
+      to: holders.B.address,
+      assetId: live.assetId,
+      amount: "1",
+      nonce,
+      deadline: FAR_FUTURE,
+      ref: keccakText(`fuzz ${seed}`),
+    };
+    const redemption = {
+      holder: holders.A.address,
+      assetId: live.assetId,
+      amount: "1",
+      nonce,
+      deadline: FAR_FUTURE,
+      ref: ZeroHash,
+    };
     const signed: World["signed"] = {
       transfer: { authorization, signature: await holders.A.signTypedData(domain, TRANSFER_TYPES, authorization) },
       redemption: { ...redemption, signature: await holders.A.signTypedData(domain, REDEMPTION_TYPES, redemption) },
-      acknowledgement: await ack(holders.D, 1, documentHash).then(({ deadline, signature }) => ({ account: holders.D.address, deadline, signature })),
-      obligations: { deadline: FAR_FUTURE, signature: await holders.C.signTypedData(domain, OBLIGATIONS_TYPES, { assetId: sacrificial.assetId, deadline: FAR_FUTURE }) },
+      acknowledgement: await ack(holders.D, 1, documentHash).then(({ deadline, signature }) => ({
+        account: holders.D.address,
+        deadline,
+        signature,
+      })),
+      obligations: {
+        deadline: FAR_FUTURE,
+        signature: await holders.C.signTypedData(domain, OBLIGATIONS_TYPES, {
+          assetId: sacrificial.assetId,
+          deadline: FAR_FUTURE,
+        }),
+      },
       filing: await filingFor(holders.C, "700", "4"),
       attestation: await attestationFor(holders.C.address, spareFiling.evidenceHash, "500", "3"),
       decisionChange: await decisionChangeFor(holders.C, sacrificial.assetId),
@@ -304,13 +512,28 @@ export async function startStack(seed: number, say: (msg: string) => void, opts:
     Signature.from(signed.transfer.signature);
 
     const world: World = {
-      seed, chainId: deployment.chainId, ledger: deployment.ledger, deployBlock: deployment.deployBlock, domain,
-      operator: operator.address, verifier: verifier.address, sacrificialOperator, holders,
+      seed,
+      chainId: deployment.chainId,
+      ledger: deployment.ledger,
+      deployBlock: deployment.deployBlock,
+      domain,
+      operator: operator.address,
+      verifier: verifier.address,
+      sacrificialOperator,
+      holders,
       assets: { live: live.assetId, sacrificial: sacrificial.assetId },
       assetTypes: { live: "GRAIN", sacrificial: "FUZZ" },
       disclosure: { version: 1, documentHash },
-      ids: { subscription: String((subscription.subscription as { id: string }).id), rule: String(rule.id), filedRequest, postedRequest: live.requestId, operation: permitOp.id },
-      validBin: PLATFORM_BIN, validIin: HOLDER_IIN, signed,
+      ids: {
+        subscription: String((subscription.subscription as { id: string }).id),
+        rule: String(rule.id),
+        filedRequest,
+        postedRequest: live.requestId,
+        operation: permitOp.id,
+      },
+      validBin: PLATFORM_BIN,
+      validIin: HOLDER_IIN,
+      signed,
     };
 
     const ledger = SecuredAssetLedger__factory.connect(deployment.ledger, provider);
@@ -320,19 +543,23 @@ export async function startStack(seed: number, say: (msg: string) => void, opts:
     const rpc = provider;
     const snapshot = async (): Promise<Snapshot> => {
       const m = gw.dataSource.manager;
-      const [assetCount, infos, balances, frozen, operatorNonce, authorityNonce, operations, transactions] = await Promise.all([
-        ledger.assetCount(),
-        Promise.all(assetIds.map((id) => ledger.assetInfo(id))),
-        Promise.all(assetIds.flatMap((id) => accounts.map((a) => ledger.balanceOf(a, id)))),
-        Promise.all(assetIds.flatMap((id) => accounts.map((a) => ledger.getFrozenTokens(a, id)))),
-        rpc.getTransactionCount(operator.address, "latest"),
-        rpc.getTransactionCount(authority.address, "latest"),
-        m.count(Operation),
-        m.count(ChainTransaction),
-      ]);
+      const [assetCount, infos, balances, frozen, operatorNonce, authorityNonce, operations, transactions] =
+        await Promise.all([
+          ledger.assetCount(),
+          Promise.all(assetIds.map((id) => ledger.assetInfo(id))),
+          Promise.all(assetIds.flatMap((id) => accounts.map((a) => ledger.balanceOf(a, id)))),
+          Promise.all(assetIds.flatMap((id) => accounts.map((a) => ledger.getFrozenTokens(a, id)))),
+          rpc.getTransactionCount(operator.address, "latest"),
+          rpc.getTransactionCount(authority.address, "latest"),
+          m.count(Operation),
+          m.count(ChainTransaction),
+        ]);
       const snap: Snapshot = {
-        assetCount: assetCount.toString(), operatorNonce: String(operatorNonce), authorityNonce: String(authorityNonce),
-        operations: String(operations), chainTransactions: String(transactions),
+        assetCount: assetCount.toString(),
+        operatorNonce: String(operatorNonce),
+        authorityNonce: String(authorityNonce),
+        operations: String(operations),
+        chainTransactions: String(transactions),
       };
       assetIds.forEach((id, i) => {
         snap[`asset ${id} recordCount`] = infos[i].recordCount.toString();
@@ -346,10 +573,21 @@ export async function startStack(seed: number, say: (msg: string) => void, opts:
       return snap;
     };
     const settled = (timeoutMs = 60_000) =>
-      waitFor(async () => (await gw.dataSource.manager.count(Operation, { where: { status: In(["pending", "submitted"]) } })) === 0, timeoutMs);
+      waitFor(
+        async () =>
+          (await gw.dataSource.manager.count(Operation, { where: { status: In(["pending", "submitted"]) } })) === 0,
+        timeoutMs,
+      );
 
     return {
-      url, keys, world, gateway, logFile, snapshot, settled, call,
+      url,
+      keys,
+      world,
+      gateway,
+      logFile,
+      snapshot,
+      settled,
+      call,
       stop: async () => {
         await cleanup();
         gateway = null;

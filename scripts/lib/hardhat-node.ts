@@ -25,18 +25,29 @@ export function freePort(): Promise<number> {
  * Starts `hardhat node` as a child process (a real JSON-RPC endpoint, like a Besu node) and resolves once it
  * listens. `miningIntervalMs` makes it mine on an interval (a QBFT-like 1 s block period) instead of automine.
  */
-export async function startHardhatNode(opts: { port?: number; miningIntervalMs?: number; cwd?: string } = {}): Promise<LocalNode> {
+export async function startHardhatNode(
+  opts: { port?: number; miningIntervalMs?: number; cwd?: string } = {},
+): Promise<LocalNode> {
   const port = opts.port ?? (await freePort());
   const cwd = opts.cwd ?? join(__dirname, "..", "..");
   const env = { ...process.env };
   if (opts.miningIntervalMs) env.HARDHAT_MINING_INTERVAL = String(opts.miningIntervalMs);
   else delete env.HARDHAT_MINING_INTERVAL;
-  const child = spawn(process.execPath, [require.resolve("hardhat/internal/cli/cli"), "node", "--hostname", "127.0.0.1", "--port", String(port)], {
-    cwd, env, stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    [require.resolve("hardhat/internal/cli/cli"), "node", "--hostname", "127.0.0.1", "--port", String(port)],
+    {
+      cwd,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   let output = "";
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`hardhat node did not start within 120 s:\n${output.slice(-2000)}`)), 120_000);
+    const timer = setTimeout(
+      () => reject(new Error(`hardhat node did not start within 120 s:\n${output.slice(-2000)}`)),
+      120_000,
+    );
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       if (output.includes("Started HTTP and WebSocket JSON-RPC server")) {

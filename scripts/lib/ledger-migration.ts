@@ -14,7 +14,8 @@ export interface MigrationPlan {
 
 export async function planMigration(predecessor: SecuredAssetLedger, fromBlock = 0): Promise<MigrationPlan> {
   const registered = new Set<string>();
-  for (const e of await predecessor.queryFilter(predecessor.filters.ParticipantRegistered(), fromBlock)) registered.add(e.args.account);
+  for (const e of await predecessor.queryFilter(predecessor.filters.ParticipantRegistered(), fromBlock))
+    registered.add(e.args.account);
   const accounts = [...registered];
   const still = await Promise.all(accounts.map((a) => predecessor.isRegistered(a)));
   const participants = accounts.filter((_, i) => still[i]);
@@ -29,7 +30,8 @@ export async function planMigration(predecessor: SecuredAssetLedger, fromBlock =
     add(e.args.assetId, e.args.from);
     add(e.args.assetId, e.args.to);
   }
-  for (const e of await predecessor.queryFilter(predecessor.filters.Frozen(), fromBlock)) add(e.args.tokenId, e.args.account);
+  for (const e of await predecessor.queryFilter(predecessor.filters.Frozen(), fromBlock))
+    add(e.args.tokenId, e.args.account);
   return { participants, assets: [...byAsset].map(([assetId, accounts]) => ({ assetId, accounts: [...accounts] })) };
 }
 

@@ -42,7 +42,14 @@ interface ErrorBody {
   error: { code: string; message: string; details?: Record<string, unknown> };
 }
 interface OperationBody {
-  operation: { id: string; kind: string; status: string; txHash?: string; blockNumber?: number; error?: ErrorBody["error"] };
+  operation: {
+    id: string;
+    kind: string;
+    status: string;
+    txHash?: string;
+    blockNumber?: number;
+    error?: ErrorBody["error"];
+  };
 }
 interface RoleBody {
   role: string;
@@ -65,7 +72,14 @@ are listed only. Exit codes: 0 done, 1 refused by the gateway (or failed on chai
 unreachable.`;
 
 /** One HTTP call to the gateway: its status and JSON body; CliExit(UNREACHABLE) when there is no HTTP answer. */
-async function call(io: CliIo, o: GatewayOptions, method: string, path: string, body?: unknown, idempotencyKey?: string): Promise<{ status: number; body: unknown }> {
+async function call(
+  io: CliIo,
+  o: GatewayOptions,
+  method: string,
+  path: string,
+  body?: unknown,
+  idempotencyKey?: string,
+): Promise<{ status: number; body: unknown }> {
   const url = (o.url ?? io.env.GATEWAY_URL ?? DEFAULT_URL).replace(/\/+$/, "");
   const apiKey = o.apiKey ?? io.env.GATEWAY_API_KEY;
   if (!apiKey) {
@@ -77,7 +91,12 @@ async function call(io: CliIo, o: GatewayOptions, method: string, path: string, 
   if (idempotencyKey) headers["idempotency-key"] = idempotencyKey;
   let res: Response;
   try {
-    res = await fetch(url + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(120_000) });
+    res = await fetch(url + path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(120_000),
+    });
   } catch (err) {
     const cause = (err as Error & { cause?: Error }).cause?.message ?? (err as Error).message;
     io.err(`cannot reach the gateway at ${url}: ${cause}\n`);
@@ -97,7 +116,10 @@ const isError = (b: unknown): b is ErrorBody => typeof b === "object" && b !== n
 /** A 4xx/5xx answer: printed (JSON on stdout with --json, a line on stderr otherwise), then exit 1. */
 function refused(io: CliIo, o: GatewayOptions, status: number, body: unknown): never {
   if (o.json) io.out(JSON.stringify({ status, ...(isError(body) ? body : { body }) }) + "\n");
-  else if (isError(body)) io.err(`refused (${status} ${body.error.code}): ${body.error.message}${body.error.details ? `\n  details: ${JSON.stringify(body.error.details)}` : ""}\n`);
+  else if (isError(body))
+    io.err(
+      `refused (${status} ${body.error.code}): ${body.error.message}${body.error.details ? `\n  details: ${JSON.stringify(body.error.details)}` : ""}\n`,
+    );
   else io.err(`refused (${status})\n`);
   throw new CliExit(EXIT.REFUSED);
 }
@@ -113,7 +135,8 @@ async function list(io: CliIo, o: GatewayOptions & { role?: string }): Promise<v
   for (const r of roles) {
     io.out(`${r.role}  (administered by ${r.adminRole}${r.managed ? "; granted and revoked here" : "; read only"})\n`);
     if (r.members.length === 0) io.out("  no holder\n");
-    for (const m of r.members) io.out(`  ${m.account}  since ${m.grantedAt}  granted by ${m.grantedBy}  (block ${m.blockNumber})\n`);
+    for (const m of r.members)
+      io.out(`  ${m.account}  since ${m.grantedAt}  granted by ${m.grantedBy}  (block ${m.blockNumber})\n`);
   }
 }
 
@@ -121,9 +144,17 @@ async function change(io: CliIo, action: "grant" | "revoke", o: ChangeOptions): 
   const role = encodeURIComponent(o.role);
   const wait = o.wait ? "?wait=true" : "";
   const key = o.idempotencyKey ?? randomUUID();
-  const res = action === "grant"
-    ? await call(io, o, "POST", `/v1/roles/${role}/members${wait}`, { account: o.account }, key)
-    : await call(io, o, "DELETE", `/v1/roles/${role}/members/${encodeURIComponent(o.account)}${wait}`, undefined, key);
+  const res =
+    action === "grant"
+      ? await call(io, o, "POST", `/v1/roles/${role}/members${wait}`, { account: o.account }, key)
+      : await call(
+          io,
+          o,
+          "DELETE",
+          `/v1/roles/${role}/members/${encodeURIComponent(o.account)}${wait}`,
+          undefined,
+          key,
+        );
   if (res.status !== 200 && res.status !== 202) refused(io, o, res.status, res.body);
   const op = (res.body as OperationBody).operation;
   if (o.json) io.out(JSON.stringify(res.body) + "\n");
@@ -133,7 +164,8 @@ async function change(io: CliIo, action: "grant" | "revoke", o: ChangeOptions): 
   }
   if (o.json) return;
   const what = `${o.role.toUpperCase()} ${action === "grant" ? "granted to" : "revoked from"} ${o.account}`;
-  if (op.status === "posted") io.out(`${what}: posted in block ${op.blockNumber} (transaction ${op.txHash}, operation ${op.id})\n`);
+  if (op.status === "posted")
+    io.out(`${what}: posted in block ${op.blockNumber} (transaction ${op.txHash}, operation ${op.id})\n`);
   else io.out(`${what}: accepted, ${op.status} (operation ${op.id}; follow it with GET /v1/operations/${op.id})\n`);
 }
 
@@ -148,20 +180,37 @@ function gatewayOptions(cmd: Command): Command {
 export function addRoleCommands(program: Command, io: CliIo): void {
   const role = program
     .command("role")
-    .description("on-chain roles through the gateway: who holds which; the authority grants and revokes OPERATOR and VERIFIER")
+    .description(
+      "on-chain roles through the gateway: who holds which; the authority grants and revokes OPERATOR and VERIFIER",
+    )
     .addHelpText("after", EXAMPLES);
 
-  gatewayOptions(role.command("list").description("who holds which role (DEFAULT_ADMIN, AUTHORITY, OPERATOR, VERIFIER), read from the chain"))
+  gatewayOptions(
+    role
+      .command("list")
+      .description("who holds which role (DEFAULT_ADMIN, AUTHORITY, OPERATOR, VERIFIER), read from the chain"),
+  )
     .option("--role <role>", "only this role")
     .addHelpText("after", EXAMPLES)
     .action((o: GatewayOptions & { role?: string }) => list(io, o));
 
   for (const action of ["grant", "revoke"] as const) {
-    gatewayOptions(role.command(action).description(action === "grant" ? "grant OPERATOR or VERIFIER to an account (the authority's transaction)" : "revoke OPERATOR or VERIFIER from an account (the authority's transaction)"))
+    gatewayOptions(
+      role
+        .command(action)
+        .description(
+          action === "grant"
+            ? "grant OPERATOR or VERIFIER to an account (the authority's transaction)"
+            : "revoke OPERATOR or VERIFIER from an account (the authority's transaction)",
+        ),
+    )
       .requiredOption("--role <role>", "OPERATOR or VERIFIER (any case)")
       .requiredOption("--account <address>", "the account (0x-prefixed address)")
       .option("--no-wait", "return once the gateway accepts the change, without waiting for it to be posted")
-      .option("--idempotency-key <key>", "send this Idempotency-Key (default: a new one), so a retried command is answered by the same operation")
+      .option(
+        "--idempotency-key <key>",
+        "send this Idempotency-Key (default: a new one), so a retried command is answered by the same operation",
+      )
       .addHelpText("after", EXAMPLES)
       .action((o: ChangeOptions) => change(io, action, o));
   }

@@ -7,7 +7,15 @@ import { Agent, request } from "node:http";
 import { parentPort, workerData, Worker } from "node:worker_threads";
 
 export interface TransferBody {
-  authorization: { from: string; to: string; assetId: string; amount: string; nonce: string; deadline: string; ref: string };
+  authorization: {
+    from: string;
+    to: string;
+    assetId: string;
+    amount: string;
+    nonce: string;
+    deadline: string;
+    ref: string;
+  };
   signature: string;
 }
 
@@ -34,26 +42,38 @@ const epochNow = () => performance.timeOrigin + performance.now();
 /** Runs `fn` over `items` with at most `n` at a time. */
 export async function pool<T>(items: T[], n: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: Math.min(n, items.length) }, async () => {
-    while (next < items.length) await fn(items[next++]);
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(n, items.length) }, async () => {
+      while (next < items.length) await fn(items[next++]);
+    }),
+  );
 }
 
 /** One HTTP exchange over a keep-alive connection (node:http: lighter on the shared CPU than fetch). */
-function exchange(agent: Agent, url: string, method: string, headers: Record<string, string>, body?: string): Promise<{ status: number; json: unknown }> {
+function exchange(
+  agent: Agent,
+  url: string,
+  method: string,
+  headers: Record<string, string>,
+  body?: string,
+): Promise<{ status: number; json: unknown }> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method, agent, headers: body ? { ...headers, "content-length": String(Buffer.byteLength(body)) } : headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => {
-        try {
-          resolve({ status: res.statusCode ?? 0, json: JSON.parse(Buffer.concat(chunks).toString("utf8")) });
-        } catch (err) {
-          reject(err instanceof Error ? err : new Error(String(err)));
-        }
-      });
-      res.on("error", reject);
-    });
+    const req = request(
+      url,
+      { method, agent, headers: body ? { ...headers, "content-length": String(Buffer.byteLength(body)) } : headers },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => {
+          try {
+            resolve({ status: res.statusCode ?? 0, json: JSON.parse(Buffer.concat(chunks).toString("utf8")) });
+          } catch (err) {
+            reject(err instanceof Error ? err : new Error(String(err)));
+          }
+        });
+        res.on("error", reject);
+      },
+    );
     req.on("error", reject);
     req.end(body);
   });
@@ -65,25 +85,39 @@ export async function runClients(input: ClientsInput): Promise<ClientsResult> {
   const requestedAt = new Map<string, number>();
   const refused: string[] = [];
   const startedAt = epochNow();
-  await Promise.all(input.clients.map(async (requests) => {
-    for (const body of requests) {
-      const started = epochNow();
-      const res = await exchange(agent, `${input.url}/v1/transfers`, "POST", { ...headers, "idempotency-key": `${body.authorization.from}:${body.authorization.nonce}` }, JSON.stringify(body));
-      const answer = res.json as { operation?: { id: string } };
-      if (res.status !== 202 || !answer.operation) refused.push(`${res.status} ${JSON.stringify(answer)}`);
-      else requestedAt.set(answer.operation.id, started);
-    }
-  }));
+  await Promise.all(
+    input.clients.map(async (requests) => {
+      for (const body of requests) {
+        const started = epochNow();
+        const res = await exchange(
+          agent,
+          `${input.url}/v1/transfers`,
+          "POST",
+          { ...headers, "idempotency-key": `${body.authorization.from}:${body.authorization.nonce}` },
+          JSON.stringify(body),
+        );
+        const answer = res.json as { operation?: { id: string } };
+        if (res.status !== 202 || !answer.operation) refused.push(`${res.status} ${JSON.stringify(answer)}`);
+        else requestedAt.set(answer.operation.id, started);
+      }
+    }),
+  );
   const latencies: number[] = [];
   let lastPostedAt = 0;
   let failed = 0;
   const pending = new Set(requestedAt.keys());
   while (pending.size > 0) {
     await pool([...pending], 20, async (id) => {
-      const op = (await exchange(agent, `${input.url}/v1/operations/${id}`, "GET", headers)).json as { status: string; updatedAt: string };
+      const op = (await exchange(agent, `${input.url}/v1/operations/${id}`, "GET", headers)).json as {
+        status: string;
+        updatedAt: string;
+      };
       if (op.status !== "posted" && op.status !== "failed") return;
       pending.delete(id);
-      if (op.status === "failed") { failed++; return; }
+      if (op.status === "failed") {
+        failed++;
+        return;
+      }
       const postedAt = Date.parse(op.updatedAt);
       latencies.push(postedAt - requestedAt.get(id)!);
       lastPostedAt = Math.max(lastPostedAt, postedAt);
@@ -96,15 +130,25 @@ export async function runClients(input: ClientsInput): Promise<ClientsResult> {
 
 /** Runs the clients on a worker thread (this file, loaded through ts-node) and resolves with their result. */
 export function runClientsOnWorker(input: ClientsInput): Promise<ClientsResult> {
-  const worker = new Worker(`require("ts-node/register"); require(${JSON.stringify(__filename)});`, { eval: true, workerData: input });
+  const worker = new Worker(`require("ts-node/register"); require(${JSON.stringify(__filename)});`, {
+    eval: true,
+    workerData: input,
+  });
   return new Promise((resolve, reject) => {
     worker.once("message", (r: ClientsResult) => resolve(r));
     worker.once("error", reject);
-    worker.once("exit", (code) => { if (code !== 0) reject(new Error(`client worker exited with ${code}`)); });
+    worker.once("exit", (code) => {
+      if (code !== 0) reject(new Error(`client worker exited with ${code}`));
+    });
   });
 }
 
 if (parentPort && workerData && (workerData as ClientsInput).clients) {
   const port = parentPort;
-  runClients(workerData as ClientsInput).then((r) => port.postMessage(r), (err: unknown) => { throw err; });
+  runClients(workerData as ClientsInput).then(
+    (r) => port.postMessage(r),
+    (err: unknown) => {
+      throw err;
+    },
+  );
 }

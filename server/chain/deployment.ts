@@ -2,7 +2,12 @@ import { readFile, writeFile, mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { Provider, Signer } from "ethers";
 import { z } from "zod";
-import { IssuanceRules__factory, LedgerMigration__factory, RegisterRules__factory, SecuredAssetLedger__factory } from "../../typechain-types";
+import {
+  IssuanceRules__factory,
+  LedgerMigration__factory,
+  RegisterRules__factory,
+  SecuredAssetLedger__factory,
+} from "../../typechain-types";
 
 /** The file that tells the gateway where the platform lives on a chain. */
 export const deploymentSchema = z.object({
@@ -47,7 +52,11 @@ export async function deployPlatform(
   const rules = await new IssuanceRules__factory(deployer).deploy();
   const registerRules = await new RegisterRules__factory(deployer).deploy();
   const ledgerMigration = await new LedgerMigration__factory(deployer).deploy();
-  await Promise.all([rules.waitForDeployment(), registerRules.waitForDeployment(), ledgerMigration.waitForDeployment()]);
+  await Promise.all([
+    rules.waitForDeployment(),
+    registerRules.waitForDeployment(),
+    ledgerMigration.waitForDeployment(),
+  ]);
   const factory = new SecuredAssetLedger__factory(
     {
       "contracts/ledger/IssuanceRules.sol:IssuanceRules": await rules.getAddress(),

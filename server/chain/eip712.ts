@@ -109,7 +109,9 @@ export interface IssuerDetails {
 
 /** keccak256(abi.encode(legalName, bin, registeredAddress)), as the ledger binds issuer details to an asset. */
 export function issuerDetailsHash(d: IssuerDetails): string {
-  return keccak256(AbiCoder.defaultAbiCoder().encode(["string", "string", "string"], [d.legalName, d.bin, d.registeredAddress]));
+  return keccak256(
+    AbiCoder.defaultAbiCoder().encode(["string", "string", "string"], [d.legalName, d.bin, d.registeredAddress]),
+  );
 }
 
 /** The decision as the ledger receives it (ISecuredAssetLedger.IssuanceDecision). */

@@ -1,4 +1,14 @@
-import { checkResultErrors, EventFragment, getBytes, Indexed, Interface, LogDescription, Result, toUtf8String, Utf8ErrorFuncs } from "ethers";
+import {
+  checkResultErrors,
+  EventFragment,
+  getBytes,
+  Indexed,
+  Interface,
+  LogDescription,
+  Result,
+  toUtf8String,
+  Utf8ErrorFuncs,
+} from "ethers";
 import type { JsonFragmentType, ParamType } from "ethers";
 
 /**
@@ -30,7 +40,12 @@ export interface EventFault {
 
 /** A decoded event. When `fault` is set its text arguments hold the readable (U+FFFD) form: reading never throws. */
 export class ParsedEvent extends LogDescription {
-  constructor(fragment: EventFragment, topic: string, args: Result, readonly fault: EventFault | null) {
+  constructor(
+    fragment: EventFragment,
+    topic: string,
+    args: Result,
+    readonly fault: EventFault | null,
+  ) {
     super(fragment, topic, args);
   }
 }
@@ -45,7 +60,11 @@ interface Lenient {
 
 /** The same parameter with every `string` (also in arrays and tuples) read as `bytes`: same encoding, no UTF-8 check. */
 export function asBytes(p: JsonFragmentType): JsonFragmentType {
-  return { ...p, type: p.type?.replace(/^string(?=\[|$)/, "bytes"), ...(p.components ? { components: p.components.map(asBytes) } : {}) };
+  return {
+    ...p,
+    type: p.type?.replace(/^string(?=\[|$)/, "bytes"),
+    ...(p.components ? { components: p.components.map(asBytes) } : {}),
+  };
 }
 
 /**
@@ -82,7 +101,10 @@ export function relax(param: ParamType, value: unknown, path: string, texts: Ill
   }
   if (param.isTuple() && value instanceof Result) {
     const items = value.toArray();
-    return Result.fromItems(param.components.map((c, i) => relax(c, items[i], `${path}.${c.name || i}`, texts)), param.components.map((c) => c.name || null));
+    return Result.fromItems(
+      param.components.map((c, i) => relax(c, items[i], `${path}.${c.name || i}`, texts)),
+      param.components.map((c) => c.name || null),
+    );
   }
   return value;
 }
@@ -120,7 +142,14 @@ export class EventParser {
     const fragment = topic === undefined ? undefined : this.byTopic.get(topic);
     if (!fragment) return null;
     const undecodable = (err: unknown): DecodedLog => ({
-      event: null, fault: { kind: "undecodable", event: fragment.name, topic, detail: `${fragment.name} does not decode: ${message(err)}`, texts: [] },
+      event: null,
+      fault: {
+        kind: "undecodable",
+        event: fragment.name,
+        topic,
+        detail: `${fragment.name} does not decode: ${message(err)}`,
+        texts: [],
+      },
     });
     let strict: Result;
     try {
@@ -128,12 +157,17 @@ export class EventParser {
     } catch (err) {
       return undecodable(err);
     }
-    if (checkResultErrors(strict).length === 0 && !holdsUnstorableText(strict)) return { event: new ParsedEvent(fragment, topic, strict, null), fault: null };
+    if (checkResultErrors(strict).length === 0 && !holdsUnstorableText(strict))
+      return { event: new ParsedEvent(fragment, topic, strict, null), fault: null };
 
     const lenient = this.lenientOf(fragment);
     let raw: Result;
     try {
-      raw = lenient.iface.decodeEventLog(lenient.fragment, log.data, fragment.anonymous ? log.topics : [lenient.fragment.topicHash, ...log.topics.slice(1)]);
+      raw = lenient.iface.decodeEventLog(
+        lenient.fragment,
+        log.data,
+        fragment.anonymous ? log.topics : [lenient.fragment.topicHash, ...log.topics.slice(1)],
+      );
     } catch (err) {
       return undecodable(err);
     }
@@ -141,11 +175,20 @@ export class EventParser {
     if (errors.length > 0) return undecodable(errors[0].error); // something other than text is wrong
     const texts: IllFormedText[] = [];
     const values = fragment.inputs.map((p, i) => relax(p, raw[i], p.name || String(i), texts));
-    const args = Result.fromItems(values, fragment.inputs.map((p) => p.name || null));
-    const fault: EventFault | null = texts.length === 0 ? null : {
-      kind: "ill-formed-text", event: fragment.name, topic,
-      detail: `${fragment.name}: ${texts.map((t) => t.arg).join(", ")} not valid UTF-8 or holding NUL; kept as bytes, shown with U+FFFD`, texts,
-    };
+    const args = Result.fromItems(
+      values,
+      fragment.inputs.map((p) => p.name || null),
+    );
+    const fault: EventFault | null =
+      texts.length === 0
+        ? null
+        : {
+            kind: "ill-formed-text",
+            event: fragment.name,
+            topic,
+            detail: `${fragment.name}: ${texts.map((t) => t.arg).join(", ")} not valid UTF-8 or holding NUL; kept as bytes, shown with U+FFFD`,
+            texts,
+          };
     return { event: new ParsedEvent(fragment, topic, args, fault), fault };
   }
 

@@ -1,8 +1,25 @@
-import { AbiCoder, checkResultErrors, Contract, FetchRequest, isCallException, isError, JsonRpcProvider, ParamType, Result, getAddress } from "ethers";
+import {
+  AbiCoder,
+  checkResultErrors,
+  Contract,
+  FetchRequest,
+  isCallException,
+  isError,
+  JsonRpcProvider,
+  ParamType,
+  Result,
+  getAddress,
+} from "ethers";
 import type { BlockTag, FunctionFragment, Interface, JsonFragmentType, TypedDataDomain, TypedDataField } from "ethers";
 import { SecuredAssetLedger__factory } from "../../typechain-types";
 import type { SecuredAssetLedger } from "../../typechain-types";
-import type { DefaultReturnType, TypedContractEvent, TypedContractMethod, TypedDeferredTopicFilter, TypedEventLog } from "../../typechain-types/common";
+import type {
+  DefaultReturnType,
+  TypedContractEvent,
+  TypedContractMethod,
+  TypedDeferredTopicFilter,
+  TypedEventLog,
+} from "../../typechain-types/common";
 import type { Config } from "../config";
 import { readDeployment } from "./deployment";
 import type { Deployment } from "./deployment";
@@ -19,7 +36,6 @@ import { AppError, CONTRACT_ERROR_CODES } from "../errors";
 import { ledgerRoleName } from "./roles";
 import type { ErrorCode } from "../errors";
 import type { SignerName } from "../persistence/entities";
-
 
 const ERC1271_ABI = ["function isValidSignature(bytes32 hash, bytes signature) view returns (bytes4)"];
 const ERC1271_MAGIC = "0x1626ba7e";
@@ -74,7 +90,10 @@ export interface TextFault {
  * The text faults of a response part: `at` is either a prefix for every path in `texts`, or a map from the paths
  * the response shows to their fields (text not shown is not reported).
  */
-export function textFaults(texts: readonly IllFormedText[], at: string | Readonly<Record<string, string>> = ""): TextFault[] {
+export function textFaults(
+  texts: readonly IllFormedText[],
+  at: string | Readonly<Record<string, string>> = "",
+): TextFault[] {
   return texts.flatMap((t) => {
     const field = typeof at === "string" ? at + t.arg : Object.hasOwn(at, t.arg) ? at[t.arg] : undefined;
     return field === undefined ? [] : [{ field, hex: t.hex }];
@@ -127,7 +146,10 @@ export class LedgerClient {
     this.iface = SecuredAssetLedger__factory.createInterface();
     this.domain = ledgerDomain(chainId, deployment.ledger);
     this.events = new EventParser(this.iface);
-    this.selectors = { nonceOf: this.iface.getFunction("nonceOf")!.selector, checkTransfer: this.iface.getFunction("checkTransfer")!.selector };
+    this.selectors = {
+      nonceOf: this.iface.getFunction("nonceOf")!.selector,
+      checkTransfer: this.iface.getFunction("checkTransfer")!.selector,
+    };
   }
 
   /**
@@ -141,7 +163,13 @@ export class LedgerClient {
     const expected = config.chainId ?? deployment.chainId;
     const req = new FetchRequest(config.rpcUrl);
     req.timeout = 30_000;
-    const provider = new JsonRpcProvider(req, expected, { staticNetwork: true, batchMaxCount: 20, batchStallTime: 2, pollingInterval: config.pollIntervalMs, cacheTimeout: -1 });
+    const provider = new JsonRpcProvider(req, expected, {
+      staticNetwork: true,
+      batchMaxCount: 20,
+      batchStallTime: 2,
+      pollingInterval: config.pollIntervalMs,
+      cacheTimeout: -1,
+    });
     const actual = BigInt((await provider.send("eth_chainId", [])) as string);
     if (actual !== BigInt(expected)) {
       provider.destroy();
@@ -158,7 +186,12 @@ export class LedgerClient {
     }
     let opened: Awaited<ReturnType<typeof openSigners>>;
     try {
-      opened = await openSigners(config, ledgerDomain(actual, deployment.ledger), actual, config.signatureThreads ?? defaultSignatureThreads());
+      opened = await openSigners(
+        config,
+        ledgerDomain(actual, deployment.ledger),
+        actual,
+        config.signatureThreads ?? defaultSignatureThreads(),
+      );
     } catch (err) {
       provider.destroy();
       throw err;
@@ -211,7 +244,12 @@ export class LedgerClient {
           parsed.fragment.inputs.forEach((input, i) => {
             args[input.name || String(i)] = String(parsed.args[i]);
           });
-          return { code: CONTRACT_ERROR_CODES[parsed.name] ?? "TRANSACTION_REVERTED", name: parsed.name, args, context: revertContext(parsed.name, args) };
+          return {
+            code: CONTRACT_ERROR_CODES[parsed.name] ?? "TRANSACTION_REVERTED",
+            name: parsed.name,
+            args,
+            context: revertContext(parsed.name, args),
+          };
         }
       } catch {
         /* unknown selector */
@@ -221,7 +259,12 @@ export class LedgerClient {
   }
 
   /** Off-chain EIP-712 check: ECDSA recovery (on the signature threads), or ERC-1271 for contract wallets. */
-  async isValidSignature(signer: string, types: Record<string, TypedDataField[]>, value: Record<string, unknown>, signature: string): Promise<boolean> {
+  async isValidSignature(
+    signer: string,
+    types: Record<string, TypedDataField[]>,
+    value: Record<string, unknown>,
+    signature: string,
+  ): Promise<boolean> {
     let digest: string;
     try {
       digest = this.signatures.digest(types, value);
@@ -245,11 +288,32 @@ export class LedgerClient {
    * The ledger's verdict on a transfer (its TransferCheck code) and the sender's next nonce, at the latest block,
    * in one JSON-RPC batch shared with concurrent requests. Encoded by hand: it runs for every transfer request.
    */
-  async transferState(operator: string, from: string, to: string, assetId: bigint, amount: bigint): Promise<{ nonce: bigint; check: number }> {
+  async transferState(
+    operator: string,
+    from: string,
+    to: string,
+    assetId: bigint,
+    amount: bigint,
+  ): Promise<{ nonce: bigint; check: number }> {
     const ledger = this.deployment.ledger;
     const [nonce, check] = await Promise.all([
-      this.rpc.call<string>("eth_call", [{ to: ledger, data: this.selectors.nonceOf + addressWord(from) + word(assetId) }, "latest"]),
-      this.rpc.call<string>("eth_call", [{ to: ledger, data: this.selectors.checkTransfer + addressWord(operator) + addressWord(from) + addressWord(to) + word(assetId) + word(amount) }, "latest"]),
+      this.rpc.call<string>("eth_call", [
+        { to: ledger, data: this.selectors.nonceOf + addressWord(from) + word(assetId) },
+        "latest",
+      ]),
+      this.rpc.call<string>("eth_call", [
+        {
+          to: ledger,
+          data:
+            this.selectors.checkTransfer +
+            addressWord(operator) +
+            addressWord(from) +
+            addressWord(to) +
+            word(assetId) +
+            word(amount),
+        },
+        "latest",
+      ]),
     ]);
     return { nonce: BigInt(nonce), check: Number(BigInt(check)) };
   }
@@ -261,9 +325,15 @@ export class LedgerClient {
    * as bytes and each ill-formed text relaxed to its readable form (as the EventParser does for logs). A revert
    * throws as from typechain. Use it for the views that return strings; typechain for the others.
    */
-  async view<A extends unknown[], R>(method: TypedContractMethod<A, R, "view">, args: A): Promise<LenientRead<DefaultReturnType<R>>> {
+  async view<A extends unknown[], R>(
+    method: TypedContractMethod<A, R, "view">,
+    args: A,
+  ): Promise<LenientRead<DefaultReturnType<R>>> {
     const fragment = method.fragment;
-    const data = await this.provider.call({ to: this.deployment.ledger, data: this.iface.encodeFunctionData(fragment, args) });
+    const data = await this.provider.call({
+      to: this.deployment.ledger,
+      data: this.iface.encodeFunctionData(fragment, args),
+    });
     let result = this.iface.decodeFunctionResult(fragment, data);
     const texts: IllFormedText[] = [];
     if (checkResultErrors(result).length > 0 || holdsUnstorableText(result)) {
@@ -273,7 +343,10 @@ export class LedgerClient {
       // A single output is returned unwrapped (as typechain does): its texts' paths start inside it.
       const single = fragment.outputs.length === 1;
       const values = fragment.outputs.map((p, i) => relax(p, raw[i], single ? "" : p.name || String(i), texts));
-      result = Result.fromItems(values, fragment.outputs.map((p) => p.name || null));
+      result = Result.fromItems(
+        values,
+        fragment.outputs.map((p) => p.name || null),
+      );
       for (const t of texts) t.arg = t.arg.replace(/^\./, "");
     }
     // The Result has the function's outputs, names and order: the shape typechain declares for it.
@@ -286,14 +359,29 @@ export class LedgerClient {
    * bytes in `texts`. A log that does not decode as the event is passed over (the mirror reports it as a fault).
    * Use it for events with string arguments; typechain's `queryFilter` for the others.
    */
-  async logs<E extends TypedContractEvent>(filter: TypedDeferredTopicFilter<E>, fromBlock: BlockTag): Promise<LedgerLog<E>[]> {
-    const logs = await this.provider.getLogs({ address: this.deployment.ledger, topics: await filter.getTopicFilter(), fromBlock });
+  async logs<E extends TypedContractEvent>(
+    filter: TypedDeferredTopicFilter<E>,
+    fromBlock: BlockTag,
+  ): Promise<LedgerLog<E>[]> {
+    const logs = await this.provider.getLogs({
+      address: this.deployment.ledger,
+      topics: await filter.getTopicFilter(),
+      fromBlock,
+    });
     return logs.flatMap((log) => {
       const decoded = this.events.decode(log);
       if (!decoded?.event) return [];
       // The Result has the event's arguments, names and order: the shape typechain declares for it.
       const args = decoded.event.args as unknown as TypedEventLog<E>["args"];
-      return [{ args, texts: decoded.fault?.texts ?? [], blockNumber: log.blockNumber, transactionHash: log.transactionHash, logIndex: log.index }];
+      return [
+        {
+          args,
+          texts: decoded.fault?.texts ?? [],
+          blockNumber: log.blockNumber,
+          transactionHash: log.transactionHash,
+          logIndex: log.index,
+        },
+      ];
     });
   }
 
@@ -312,7 +400,10 @@ export class LedgerClient {
     const r = await this.rpc.send<RpcReceipt | null>("eth_getTransactionReceipt", [hash]);
     if (!r || !r.blockNumber) return null;
     return {
-      hash: r.transactionHash, blockNumber: Number(BigInt(r.blockNumber)), status: Number(BigInt(r.status)), gasUsed: BigInt(r.gasUsed),
+      hash: r.transactionHash,
+      blockNumber: Number(BigInt(r.blockNumber)),
+      status: Number(BigInt(r.status)),
+      gasUsed: BigInt(r.gasUsed),
       logs: r.logs,
     };
   }
@@ -336,10 +427,16 @@ export class LedgerClient {
 /** The revert data in an ethers error, or undefined when the error is not a revert (network, timeout...). */
 export function revertData(err: unknown): string | null | undefined {
   if (isCallException(err)) return err.data ?? null;
-  const e = err as { data?: unknown; info?: { error?: { data?: unknown; message?: string } }; error?: { data?: unknown; message?: string }; message?: string };
+  const e = err as {
+    data?: unknown;
+    info?: { error?: { data?: unknown; message?: string } };
+    error?: { data?: unknown; message?: string };
+    message?: string;
+  };
   for (const d of [e?.data, e?.info?.error?.data, e?.error?.data]) {
     if (typeof d === "string" && d.startsWith("0x")) return d;
-    if (d && typeof d === "object" && typeof (d as { data?: unknown }).data === "string") return (d as { data: string }).data;
+    if (d && typeof d === "object" && typeof (d as { data?: unknown }).data === "string")
+      return (d as { data: string }).data;
   }
   const msg = e?.info?.error?.message ?? e?.error?.message ?? e?.message ?? "";
   if (isError(err, "UNKNOWN_ERROR") && /revert/i.test(msg)) return null;

@@ -44,8 +44,17 @@ export function recordHash(previous: string, r: TransferRecord): string {
   if (!BYTES24.test(previous)) throw new TypeError(`previous hash is not 24 bytes: ${previous}`);
   if (!BYTES32.test(r.ref)) throw new TypeError(`ref is not 32 bytes: ${r.ref}`);
   // bytes24 is right-padded to its word.
-  const encoded = "0x" + previous.slice(2) + "0000000000000000" + uintWord(r.assetId, "assetId") + uintWord(r.sequence, "sequence")
-    + addressWord(r.from) + addressWord(r.to) + uintWord(r.amount, "amount") + r.ref.slice(2) + uintWord(r.postedAt, "postedAt");
+  const encoded =
+    "0x" +
+    previous.slice(2) +
+    "0000000000000000" +
+    uintWord(r.assetId, "assetId") +
+    uintWord(r.sequence, "sequence") +
+    addressWord(r.from) +
+    addressWord(r.to) +
+    uintWord(r.amount, "amount") +
+    r.ref.slice(2) +
+    uintWord(r.postedAt, "postedAt");
   return keccak256(encoded).slice(0, 2 + 48);
 }
 
@@ -61,8 +70,7 @@ export function chainHashes(records: TransferRecord[]): string[] {
 }
 
 export type ChainVerdict =
-  | { verified: true; count: bigint; head: string }
-  | { verified: false; firstDivergentSequence: bigint; reason: string };
+  { verified: true; count: bigint; head: string } | { verified: false; firstDivergentSequence: bigint; reason: string };
 
 /**
  * Recomputes the hash chain of one asset's records (ordered by sequence) and compares it with the on-chain head

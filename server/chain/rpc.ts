@@ -2,7 +2,11 @@ import { withDeadline } from "../deadline";
 
 /** A JSON-RPC error answered by the node; `data` carries revert data when a call reverted. */
 export class RpcError extends Error {
-  constructor(readonly code: number, message: string, readonly data?: unknown) {
+  constructor(
+    readonly code: number,
+    message: string,
+    readonly data?: unknown,
+  ) {
     super(message);
     this.name = "RpcError";
   }
@@ -24,9 +28,13 @@ interface RpcAnswer {
 export class JsonRpcClient {
   private nextId = 1;
   /** Calls queued by `call` in this turn of the event loop; they go out together as one batch. */
-  private queue: { method: string; params: unknown[]; resolve: (v: unknown) => void; reject: (e: unknown) => void }[] = [];
+  private queue: { method: string; params: unknown[]; resolve: (v: unknown) => void; reject: (e: unknown) => void }[] =
+    [];
 
-  constructor(private readonly url: string, private readonly timeoutMs = 30_000) {}
+  constructor(
+    private readonly url: string,
+    private readonly timeoutMs = 30_000,
+  ) {}
 
   async send<T = unknown>(method: string, params: unknown[]): Promise<T> {
     const [answer] = await this.post([{ jsonrpc: "2.0", id: this.nextId++, method, params }]);
@@ -50,7 +58,8 @@ export class JsonRpcClient {
     for (let i = 0; i < queue.length; i += MAX_BATCH) {
       const part = queue.slice(i, i + MAX_BATCH);
       this.batch(part.map(({ method, params }) => ({ method, params }))).then(
-        (settled) => settled.forEach((r, j) => (r.status === "fulfilled" ? part[j].resolve(r.value) : part[j].reject(r.reason))),
+        (settled) =>
+          settled.forEach((r, j) => (r.status === "fulfilled" ? part[j].resolve(r.value) : part[j].reject(r.reason))),
         (err: unknown) => part.forEach((c) => c.reject(err)),
       );
     }
@@ -68,15 +77,24 @@ export class JsonRpcClient {
     });
   }
 
-  private async post(payload: { jsonrpc: "2.0"; id: number; method: string; params: unknown[] }[]): Promise<RpcAnswer[]> {
+  private async post(
+    payload: { jsonrpc: "2.0"; id: number; method: string; params: unknown[] }[],
+  ): Promise<RpcAnswer[]> {
     const body = await withDeadline(this.timeoutMs, undefined, async (signal) => {
-      const res = await fetch(this.url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(payload), signal });
+      const res = await fetch(this.url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(payload),
+        signal,
+      });
       if (!res.ok) throw new Error(`JSON-RPC endpoint answered HTTP ${res.status}`);
       return (await res.json()) as RpcAnswer | RpcAnswer[];
     });
     const answers = Array.isArray(body) ? body : [body];
     const byId = new Map(answers.map((a) => [a.id, a]));
-    return payload.map((p) => byId.get(p.id) ?? { id: p.id, error: { code: -32603, message: "no answer for this call in the batch" } });
+    return payload.map(
+      (p) => byId.get(p.id) ?? { id: p.id, error: { code: -32603, message: "no answer for this call in the batch" } },
+    );
   }
 }
 

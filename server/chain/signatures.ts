@@ -70,7 +70,12 @@ export class SignatureThreads {
   private readonly encoders = new Map<Types, TypedDataEncoder>();
   private readonly pool: Piscina | null;
   /** Recoveries asked for in this turn of the event loop, sent to the threads together. */
-  private queue: { digest: string; signature: string; resolve: (signer: string | null) => void; reject: (err: unknown) => void }[] = [];
+  private queue: {
+    digest: string;
+    signature: string;
+    resolve: (signer: string | null) => void;
+    reject: (err: unknown) => void;
+  }[] = [];
   /** Inline only (no threads): the local keys' wallets, on the event loop. */
   private readonly wallets = new Map<string, Wallet>();
   /** The signers whose keys are installed (in every thread, or inline): their names, never their keys. */
@@ -80,13 +85,25 @@ export class SignatureThreads {
   constructor(domain: TypedDataDomain, threads: number, keys: Readonly<Record<string, string>> = {}) {
     this.separator = TypedDataEncoder.hashDomain(domain);
     this.keySlots = Object.keys(keys);
-    this.pool = threads > 0
-      ? new Piscina({ filename: WORKER_FILE, minThreads: threads, maxThreads: threads, idleTimeout: 60_000, ...(this.keySlots.length ? { workerData: { keys: { ...keys } } } : {}) })
-      : null;
+    this.pool =
+      threads > 0
+        ? new Piscina({
+            filename: WORKER_FILE,
+            minThreads: threads,
+            maxThreads: threads,
+            idleTimeout: 60_000,
+            ...(this.keySlots.length ? { workerData: { keys: { ...keys } } } : {}),
+          })
+        : null;
     if (!this.pool) for (const [slot, key] of Object.entries(keys)) this.wallets.set(slot, new Wallet(key));
     // One ping per thread: destroy() waits for them, so no thread is stopped while it is still starting.
     const pool = this.pool;
-    this.started = pool ? Promise.all(Array.from({ length: threads }, () => pool.run({}, { name: "ping" }))).then(() => undefined, () => undefined) : Promise.resolve();
+    this.started = pool
+      ? Promise.all(Array.from({ length: threads }, () => pool.run({}, { name: "ping" }))).then(
+          () => undefined,
+          () => undefined,
+        )
+      : Promise.resolve();
   }
 
   /** Settles once every thread has answered a ping (or failed to start). */
@@ -131,7 +148,10 @@ export class SignatureThreads {
    */
   async signTransaction(signer: string, tx: UnsignedTransaction, body: TransactionData): Promise<SignedTransaction> {
     if (!this.keySlots.includes(signer)) throw new Error(`no local key installed for the ${signer}`);
-    if (this.pool) return (await this.pool.run({ signer, tx, body } satisfies SignTask, { name: "signTransaction" })) as SignedTransaction;
+    if (this.pool)
+      return (await this.pool.run({ signer, tx, body } satisfies SignTask, {
+        name: "signTransaction",
+      })) as SignedTransaction;
     return inline().signWith(this.wallets.get(signer)!, tx, body);
   }
 

@@ -10,8 +10,17 @@ import type { TransactionSigner } from "./signer";
 import { RemoteSigner } from "./signer-remote";
 
 /** The part of the configuration that says how the gateway signs. */
-export type SignerConfig = Pick<Config,
-  "operatorKey" | "operatorKeystore" | "operatorSignerUrl" | "operatorAddress" | "authorityKey" | "authoritySignerUrl" | "authorityAddress" | "signerTimeoutMs">;
+export type SignerConfig = Pick<
+  Config,
+  | "operatorKey"
+  | "operatorKeystore"
+  | "operatorSignerUrl"
+  | "operatorAddress"
+  | "authorityKey"
+  | "authoritySignerUrl"
+  | "authorityAddress"
+  | "signerTimeoutMs"
+>;
 
 /** How one signer is configured: exactly one of these. */
 export type SignerWay =
@@ -31,7 +40,8 @@ export function signerWays(config: SignerConfig): Partial<Record<SignerName, Sig
     if (!config.operatorAddress) throw new ConfigError("OPERATOR_ADDRESS: required with OPERATOR_SIGNER_URL");
     operator.push({ kind: "remote", url: config.operatorSignerUrl, address: config.operatorAddress });
   }
-  if (operator.length !== 1) throw new ConfigError("set exactly one of OPERATOR_KEY, OPERATOR_KEYSTORE_FILE and OPERATOR_SIGNER_URL");
+  if (operator.length !== 1)
+    throw new ConfigError("set exactly one of OPERATOR_KEY, OPERATOR_KEYSTORE_FILE and OPERATOR_SIGNER_URL");
   const authority: SignerWay[] = [];
   if (config.authorityKey) authority.push({ kind: "key", privateKey: config.authorityKey });
   if (config.authoritySignerUrl) {
@@ -53,17 +63,31 @@ export interface OpenedSigners {
  * each remote signer: it must answer and list its configured address (eth_accounts), or the gateway does not start.
  * A configured address (OPERATOR_ADDRESS, AUTHORITY_ADDRESS) must also be a local key's.
  */
-export async function openSigners(config: SignerConfig, domain: TypedDataDomain, chainId: bigint, threadCount: number): Promise<OpenedSigners> {
+export async function openSigners(
+  config: SignerConfig,
+  domain: TypedDataDomain,
+  chainId: bigint,
+  threadCount: number,
+): Promise<OpenedSigners> {
   const ways = signerWays(config);
-  const expected: Record<SignerName, string | undefined> = { operator: config.operatorAddress, authority: config.authorityAddress };
+  const expected: Record<SignerName, string | undefined> = {
+    operator: config.operatorAddress,
+    authority: config.authorityAddress,
+  };
   const keys: Partial<Record<SignerName, { key: string; address: string; kind: "key" | "keystore" }>> = {};
   for (const [name, way] of Object.entries(ways) as [SignerName, SignerWay][]) {
     if (way.kind === "remote") continue;
-    const raw = way.kind === "key" ? way.privateKey : (await Wallet.fromEncryptedJson(await readFile(way.file, "utf8"), way.password)).privateKey;
+    const raw =
+      way.kind === "key"
+        ? way.privateKey
+        : (await Wallet.fromEncryptedJson(await readFile(way.file, "utf8"), way.password)).privateKey;
     const key = raw.startsWith("0x") ? raw : `0x${raw}`;
     const address = computeAddress(key);
     const want = expected[name];
-    if (want && getAddress(want) !== address) throw new ConfigError(`${name.toUpperCase()}_ADDRESS ${want} is not the address of the configured ${name} key (${address})`);
+    if (want && getAddress(want) !== address)
+      throw new ConfigError(
+        `${name.toUpperCase()}_ADDRESS ${want} is not the address of the configured ${name} key (${address})`,
+      );
     keys[name] = { key, address, kind: way.kind };
   }
   const installed = Object.fromEntries(Object.entries(keys).map(([name, k]) => [name, k.key]));
@@ -76,7 +100,9 @@ export async function openSigners(config: SignerConfig, domain: TypedDataDomain,
         continue;
       }
       const remote = new RemoteSigner(name, way.url, way.address, {
-        chainId, timeoutMs: config.signerTimeoutMs ?? 10_000, encode: (call) => threads.encodeCall(call),
+        chainId,
+        timeoutMs: config.signerTimeoutMs ?? 10_000,
+        encode: (call) => threads.encodeCall(call),
       });
       await remote.verify();
       signers[name] = remote;

@@ -55,14 +55,19 @@ export class RemoteSigner implements TransactionSigner {
   async verify(): Promise<void> {
     const accounts = await this.accounts(this.options.timeoutMs);
     if (!accounts.includes(this.address)) {
-      throw new SignerUnavailableError(this.name, `${this.address} is not among its accounts (eth_accounts: ${accounts.join(", ") || "none"}); check ${this.name.toUpperCase()}_ADDRESS and the signer's keys`, this.origin);
+      throw new SignerUnavailableError(
+        this.name,
+        `${this.address} is not among its accounts (eth_accounts: ${accounts.join(", ") || "none"}); check ${this.name.toUpperCase()}_ADDRESS and the signer's keys`,
+        this.origin,
+      );
     }
   }
 
   async probe(): Promise<SignerHealth> {
     try {
       const accounts = await this.accounts(Math.min(PROBE_MS, this.options.timeoutMs));
-      if (!accounts.includes(this.address)) return { available: false, reason: `${this.address} is not among its accounts` };
+      if (!accounts.includes(this.address))
+        return { available: false, reason: `${this.address} is not among its accounts` };
     } catch (err) {
       return { available: false, reason: reasonOf(err) };
     }
@@ -71,12 +76,24 @@ export class RemoteSigner implements TransactionSigner {
 
   async signTransaction(tx: UnsignedTransaction, body: TransactionData): Promise<SignedTransaction> {
     const data = "data" in body ? body.data : await this.options.encode(body.call);
-    const fees = tx.type === 2
-      ? { maxFeePerGas: toQuantity(tx.maxFeePerGas ?? 0n), maxPriorityFeePerGas: toQuantity(tx.maxPriorityFeePerGas ?? 0n) }
-      : { gasPrice: toQuantity(tx.gasPrice ?? 0n) };
-    const request = { from: this.address, to: tx.to, gas: toQuantity(tx.gasLimit), nonce: toQuantity(tx.nonce), data, ...fees };
+    const fees =
+      tx.type === 2
+        ? {
+            maxFeePerGas: toQuantity(tx.maxFeePerGas ?? 0n),
+            maxPriorityFeePerGas: toQuantity(tx.maxPriorityFeePerGas ?? 0n),
+          }
+        : { gasPrice: toQuantity(tx.gasPrice ?? 0n) };
+    const request = {
+      from: this.address,
+      to: tx.to,
+      gas: toQuantity(tx.gasLimit),
+      nonce: toQuantity(tx.nonce),
+      data,
+      ...fees,
+    };
     const raw = await this.call("eth_signTransaction", [request], this.options.timeoutMs);
-    const problem = typeof raw === "string" && isHexString(raw) ? this.differences(raw, tx, data) : "its answer is not a hex string";
+    const problem =
+      typeof raw === "string" && isHexString(raw) ? this.differences(raw, tx, data) : "its answer is not a hex string";
     if (problem) {
       this.fault = `it answered a transaction other than the one asked: ${problem}`;
       throw new SignerUnavailableError(this.name, this.fault, this.origin);
@@ -100,7 +117,8 @@ export class RemoteSigner implements TransactionSigner {
 
   private async accounts(timeoutMs: number): Promise<string[]> {
     const result = await this.call("eth_accounts", [], timeoutMs);
-    if (!Array.isArray(result)) throw new SignerUnavailableError(this.name, "eth_accounts did not answer a list", this.origin);
+    if (!Array.isArray(result))
+      throw new SignerUnavailableError(this.name, "eth_accounts did not answer a list", this.origin);
     return result.flatMap((a) => {
       try {
         return typeof a === "string" ? [getAddress(a)] : [];
@@ -116,7 +134,9 @@ export class RemoteSigner implements TransactionSigner {
     try {
       answer = await withDeadline(timeoutMs, this.closing.signal, async (signal) => {
         const res = await fetch(this.url, {
-          method: "POST", headers: { "content-type": "application/json" }, signal,
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          signal,
           body: JSON.stringify({ jsonrpc: "2.0", id: this.nextId++, method, params }),
         });
         // Web3Signer answers a refused call with HTTP 400 and a JSON-RPC error body: keep its reason.
@@ -146,7 +166,8 @@ export class RemoteSigner implements TransactionSigner {
     } catch {
       return "it does not parse as a signed transaction";
     }
-    if (!signed.isSigned() || !signed.from || getAddress(signed.from) !== this.address) return `signed by ${signed.from ?? "nobody"}, not ${this.address}`;
+    if (!signed.isSigned() || !signed.from || getAddress(signed.from) !== this.address)
+      return `signed by ${signed.from ?? "nobody"}, not ${this.address}`;
     const expected: [string, unknown, unknown][] = [
       ["chainId", signed.chainId, this.options.chainId],
       ["type", signed.type, tx.type],
@@ -156,8 +177,11 @@ export class RemoteSigner implements TransactionSigner {
       ["value", signed.value, 0n],
       ["data", signed.data.toLowerCase(), data.toLowerCase()],
       ...(tx.type === 2
-        ? [["maxFeePerGas", signed.maxFeePerGas, tx.maxFeePerGas], ["maxPriorityFeePerGas", signed.maxPriorityFeePerGas, tx.maxPriorityFeePerGas]] as [string, unknown, unknown][]
-        : [["gasPrice", signed.gasPrice, tx.gasPrice ?? 0n]] as [string, unknown, unknown][]),
+        ? ([
+            ["maxFeePerGas", signed.maxFeePerGas, tx.maxFeePerGas],
+            ["maxPriorityFeePerGas", signed.maxPriorityFeePerGas, tx.maxPriorityFeePerGas],
+          ] as [string, unknown, unknown][])
+        : ([["gasPrice", signed.gasPrice, tx.gasPrice ?? 0n]] as [string, unknown, unknown][])),
     ];
     const wrong = expected.filter(([, got, want]) => got !== want).map(([field]) => field);
     return wrong.length ? `${wrong.join(", ")} differ${wrong.length === 1 ? "s" : ""}` : null;

@@ -34,8 +34,16 @@ export interface TransactionSigner {
  */
 export class SignerUnavailableError extends AppError {
   override readonly name = "SignerUnavailableError";
-  constructor(readonly signer: SignerName, readonly reason: string, where = "") {
-    super("SIGNER_UNAVAILABLE", { signers: { [signer]: reason } }, `the ${signer}'s signer${where ? ` at ${where}` : ""} cannot sign: ${reason}`);
+  constructor(
+    readonly signer: SignerName,
+    readonly reason: string,
+    where = "",
+  ) {
+    super(
+      "SIGNER_UNAVAILABLE",
+      { signers: { [signer]: reason } },
+      `the ${signer}'s signer${where ? ` at ${where}` : ""} cannot sign: ${reason}`,
+    );
   }
 }
 

@@ -20,7 +20,15 @@ import type { EventFault, ParsedEvent } from "./events";
 export const TRANSFER_KIND = "transfer";
 
 export interface TransferPayload {
-  authorization: { from: string; to: string; assetId: string; amount: string; nonce: string; deadline: string; ref: string };
+  authorization: {
+    from: string;
+    to: string;
+    assetId: string;
+    amount: string;
+    nonce: string;
+    deadline: string;
+    ref: string;
+  };
   signature: string;
 }
 export interface CallPayload {
@@ -97,7 +105,16 @@ export class Submitter extends EventEmitter {
     const maxInFlight = this.config.maxInFlight > 0 ? this.config.maxInFlight : DEFAULT_MAX_IN_FLIGHT;
     for (const name of ["operator", "authority"] as SignerName[]) {
       if (!this.chain.hasSigner(name)) continue;
-      const lane = new Lane(name, this.chain.signer(name), this, this.db, this.chain, this.config, this.log.child({ lane: name }), maxInFlight);
+      const lane = new Lane(
+        name,
+        this.chain.signer(name),
+        this,
+        this.db,
+        this.chain,
+        this.config,
+        this.log.child({ lane: name }),
+        maxInFlight,
+      );
       await lane.reconcile();
       this.lanes.push(lane);
     }
@@ -163,7 +180,10 @@ class Lane {
   private signerBackoffMs = 0;
   /** Ends a backoff pause early (stop). */
   private endPause: (() => void) | null = null;
-  private feeCache: { at: number; fees: { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint } | { gasPrice: bigint } } | null = null;
+  private feeCache: {
+    at: number;
+    fees: { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint } | { gasPrice: bigint };
+  } | null = null;
   /** The batch relay's ABI signature, for the signing thread's encoder. */
   private readonly batchFragment: string;
   private readonly decoder: LogDecoder;
@@ -198,10 +218,15 @@ class Lane {
   async reconcile(): Promise<void> {
     const address = this.signer.address;
     const repo = this.db.manager.getRepository(ChainTransaction);
-    const open = await repo.find({ where: { signerAddress: address, status: In(["signed", "sent"]) }, order: { nonce: "ASC" } });
+    const open = await repo.find({
+      where: { signerAddress: address, status: In(["signed", "sent"]) },
+      order: { nonce: "ASC" },
+    });
     const latest = await this.chain.provider.getTransactionCount(address, "latest");
     for (const tx of open) {
-      const ops = await this.db.manager.getRepository(Operation).find({ where: { txId: tx.id }, order: { batchIndex: "ASC" } });
+      const ops = await this.db.manager
+        .getRepository(Operation)
+        .find({ where: { txId: tx.id }, order: { batchIndex: "ASC" } });
       const receipt = await this.chain.receipt(tx.hash);
       if (receipt) {
         this.inflight.set(tx.id, { tx, ops, polls: 0 });
@@ -212,10 +237,15 @@ class Lane {
         this.inflight.set(tx.id, { tx, ops, polls: 0 });
       }
     }
-    const last = await repo.createQueryBuilder("t").select("MAX(t.nonce)", "max").where("t.signer_address = :a", { a: address }).getRawOne<{ max: number | null }>();
+    const last = await repo
+      .createQueryBuilder("t")
+      .select("MAX(t.nonce)", "max")
+      .where("t.signer_address = :a", { a: address })
+      .getRawOne<{ max: number | null }>();
     const pending = await this.chain.provider.getTransactionCount(address, "pending");
     this.nextNonce = Math.max(pending, last?.max == null ? 0 : Number(last.max) + 1);
-    if (open.length) this.log.info({ reconciled: open.length, nextNonce: this.nextNonce }, "reconciled unfinished transactions");
+    if (open.length)
+      this.log.info({ reconciled: open.length, nextNonce: this.nextNonce }, "reconciled unfinished transactions");
   }
 
   run(): void {
@@ -223,13 +253,25 @@ class Lane {
       while (!this.stopped) {
         try {
           await this.step();
-          if (this.signerBackoffMs) this.log.info({ signer: this.signer.address }, "lane steps again after signer errors");
+          if (this.signerBackoffMs)
+            this.log.info({ signer: this.signer.address }, "lane steps again after signer errors");
           this.signerBackoffMs = 0;
         } catch (err) {
           if (err instanceof SignerUnavailableError) {
             // Nothing was stored or sent: the operations stay pending and are signed when the signer answers.
-            this.signerBackoffMs = Math.min(SIGNER_BACKOFF_MS.max, this.signerBackoffMs ? this.signerBackoffMs * 2 : SIGNER_BACKOFF_MS.first);
-            this.log.warn({ signer: this.signer.address, kind: this.signer.kind, reason: err.reason, retryInMs: this.signerBackoffMs }, "signer unavailable; operations stay pending, retrying");
+            this.signerBackoffMs = Math.min(
+              SIGNER_BACKOFF_MS.max,
+              this.signerBackoffMs ? this.signerBackoffMs * 2 : SIGNER_BACKOFF_MS.first,
+            );
+            this.log.warn(
+              {
+                signer: this.signer.address,
+                kind: this.signer.kind,
+                reason: err.reason,
+                retryInMs: this.signerBackoffMs,
+              },
+              "signer unavailable; operations stay pending, retrying",
+            );
             await this.pause(this.signerBackoffMs);
           } else {
             this.log.error({ err }, "submitter step failed; retrying");
@@ -301,7 +343,10 @@ class Lane {
   /** Takes the oldest pending work: a batch of transfers, or one call. Returns false when there is none. */
   private async submitNext(): Promise<boolean> {
     const repo = this.db.manager.getRepository(Operation);
-    const oldest = await repo.findOne({ where: { signer: this.name, status: "pending", txId: IsNull() }, order: { createdAt: "ASC", id: "ASC" } });
+    const oldest = await repo.findOne({
+      where: { signer: this.name, status: "pending", txId: IsNull() },
+      order: { createdAt: "ASC", id: "ASC" },
+    });
     if (!oldest) return false;
     let next: Operation | null = oldest;
     if (oldest.kind === TRANSFER_KIND) {
@@ -309,14 +354,26 @@ class Lane {
       // block, plus full ones, costs far less to sign, send and confirm than one per request.
       const held = Date.now() - Date.parse(oldest.createdAt) < this.config.batchHoldMs;
       const fullOnly = held && this.transferBatchInFlight();
-      const enough = !fullOnly || (await repo.count({ where: { signer: this.name, status: "pending", kind: TRANSFER_KIND, txId: IsNull() } })) >= this.config.batchMax;
+      const enough =
+        !fullOnly ||
+        (await repo.count({ where: { signer: this.name, status: "pending", kind: TRANSFER_KIND, txId: IsNull() } })) >=
+          this.config.batchMax;
       const batch = enough ? await this.nextTransferBatch(fullOnly) : [];
       if (batch.length) {
         const payloads = batch.map((op) => JSON.parse(op.payload) as TransferPayload);
         const gasLimit = 150_000n + 110_000n * BigInt(batch.length);
         // Encoded on the signing thread with the transaction (a hundred authorizations are tens of kilobytes).
         try {
-          await this.sendTx(batch, { call: { fragment: this.batchFragment, args: [payloads.map((p) => p.authorization), payloads.map((p) => p.signature)] } }, gasLimit);
+          await this.sendTx(
+            batch,
+            {
+              call: {
+                fragment: this.batchFragment,
+                args: [payloads.map((p) => p.authorization), payloads.map((p) => p.signature)],
+              },
+            },
+            gasLimit,
+          );
         } catch (err) {
           // Not stored (signer or node unavailable): the batch's holders' next nonces were advanced past it;
           // forget them, or the retry would take these authorizations for used ones.
@@ -327,7 +384,10 @@ class Lane {
         return true;
       }
       // Transfers wait for a nonce gap to fill; calls behind them go on.
-      next = await repo.findOne({ where: { signer: this.name, status: "pending", kind: Not(TRANSFER_KIND), txId: IsNull() }, order: { createdAt: "ASC", id: "ASC" } });
+      next = await repo.findOne({
+        where: { signer: this.name, status: "pending", kind: Not(TRANSFER_KIND), txId: IsNull() },
+        order: { createdAt: "ASC", id: "ASC" },
+      });
       if (!next) return false;
     }
     const op = next;
@@ -335,14 +395,23 @@ class Lane {
     const data = this.chain.iface.encodeFunctionData(call.method, call.args);
     let gasLimit: bigint;
     try {
-      const estimate = await this.chain.provider.estimateGas({ from: this.signer.address, to: this.chain.deployment.ledger, data });
+      const estimate = await this.chain.provider.estimateGas({
+        from: this.signer.address,
+        to: this.chain.deployment.ledger,
+        data,
+      });
       gasLimit = (estimate * 13n) / 10n + 20_000n;
     } catch (err) {
       const revert = this.chain.decodeRevert(err);
       if (!revert) throw err;
       // Refused before sending: nothing goes on chain.
       await this.db.transaction(async (em) => {
-        await this.settle(em, op, { status: "failed", events: [], errorCode: revert.code, errorDetail: { error: revert.name, args: revert.args, ...revert.context } });
+        await this.settle(em, op, {
+          status: "failed",
+          events: [],
+          errorCode: revert.code,
+          errorDetail: { error: revert.name, args: revert.args, ...revert.context },
+        });
       });
       this.owner.emit("settled", op.id);
       return true;
@@ -358,19 +427,25 @@ class Lane {
    */
   private async nextTransferBatch(fullOnly: boolean): Promise<Operation[]> {
     const repo = this.db.manager.getRepository(Operation);
-    const candidates = await repo.find({ where: { signer: this.name, status: "pending", kind: TRANSFER_KIND, txId: IsNull() }, order: { createdAt: "ASC", id: "ASC" }, take: this.config.batchMax * 5 });
+    const candidates = await repo.find({
+      where: { signer: this.name, status: "pending", kind: TRANSFER_KIND, txId: IsNull() },
+      order: { createdAt: "ASC", id: "ASC" },
+      take: this.config.batchMax * 5,
+    });
     const groups = new Map<string, Operation[]>();
     for (const op of candidates) {
       const k = `${op.fromAddress}:${op.assetId}`;
       (groups.get(k) ?? groups.set(k, []).get(k)!).push(op);
     }
     const unknown = [...groups.keys()].filter((k) => !this.expectedNonce.has(k));
-    await Promise.all(unknown.map(async (k) => {
-      const [from, assetId] = k.split(":");
-      const onChain = await this.chain.ledger.nonceOf(from, BigInt(assetId));
-      const inFlight = this.inFlightNext(k);
-      this.expectedNonce.set(k, onChain > inFlight ? onChain : inFlight);
-    }));
+    await Promise.all(
+      unknown.map(async (k) => {
+        const [from, assetId] = k.split(":");
+        const onChain = await this.chain.ledger.nonceOf(from, BigInt(assetId));
+        const inFlight = this.inFlightNext(k);
+        this.expectedNonce.set(k, onChain > inFlight ? onChain : inFlight);
+      }),
+    );
     const contractWallets = await this.contractWalletRecipients(candidates);
     const now = BigInt(Math.floor(Date.now() / 1000));
     const batch: Operation[] = [];
@@ -383,7 +458,7 @@ class Lane {
     // A contract wallet's ERC-1155 hook may refuse its units, which reverts the whole transaction: a transfer to
     // one goes in a batch of its own, so a refusal fails that transfer only.
     let closed = false;
-    for (let progress = true; progress && !closed && batch.length < this.config.batchMax; ) {
+    for (let progress = true; progress && !closed && batch.length < this.config.batchMax;) {
       progress = false;
       for (const op of candidates) {
         if (!waiting.has(op) || closed || batch.length >= this.config.batchMax) continue;
@@ -415,7 +490,13 @@ class Lane {
     }
     if (dead.length) {
       await this.db.transaction(async (em) => {
-        for (const d of dead) await this.settle(em, d.op, { status: "failed", events: [], errorCode: d.code, errorDetail: { nonce: d.op.nonce } });
+        for (const d of dead)
+          await this.settle(em, d.op, {
+            status: "failed",
+            events: [],
+            errorCode: d.code,
+            errorDetail: { nonce: d.op.nonce },
+          });
       });
       for (const d of dead) this.owner.emit("settled", d.op.id);
     }
@@ -427,10 +508,12 @@ class Lane {
     const at = Date.now();
     const recipients = [...new Set(candidates.map((op) => op.toAddress).filter((a): a is string => !!a))];
     const stale = recipients.filter((a) => (this.walletKinds.get(a)?.at ?? 0) < at - 60_000);
-    await Promise.all(stale.map(async (a) => {
-      const p = await this.chain.ledger.participant(a);
-      this.walletKinds.set(a, { contractWallet: p.contractWallet, at });
-    }));
+    await Promise.all(
+      stale.map(async (a) => {
+        const p = await this.chain.ledger.participant(a);
+        this.walletKinds.set(a, { contractWallet: p.contractWallet, at });
+      }),
+    );
     return new Set(recipients.filter((a) => this.walletKinds.get(a)!.contractWallet));
   }
 
@@ -444,7 +527,8 @@ class Lane {
     let next = 0n;
     for (const { ops } of this.inflight.values()) {
       for (const op of ops) {
-        if (op.kind === TRANSFER_KIND && `${op.fromAddress}:${op.assetId}` === key && BigInt(op.nonce!) + 1n > next) next = BigInt(op.nonce!) + 1n;
+        if (op.kind === TRANSFER_KIND && `${op.fromAddress}:${op.assetId}` === key && BigInt(op.nonce!) + 1n > next)
+          next = BigInt(op.nonce!) + 1n;
       }
     }
     return next;
@@ -453,9 +537,10 @@ class Lane {
   private async fees() {
     if (this.feeCache && Date.now() - this.feeCache.at < 2_000) return this.feeCache.fees;
     const f = await this.chain.provider.getFeeData();
-    const fees = f.maxFeePerGas != null && f.maxPriorityFeePerGas != null
-      ? { maxFeePerGas: f.maxFeePerGas * 2n, maxPriorityFeePerGas: f.maxPriorityFeePerGas }
-      : { gasPrice: f.gasPrice ?? 0n };
+    const fees =
+      f.maxFeePerGas != null && f.maxPriorityFeePerGas != null
+        ? { maxFeePerGas: f.maxFeePerGas * 2n, maxPriorityFeePerGas: f.maxPriorityFeePerGas }
+        : { gasPrice: f.gasPrice ?? 0n };
     this.feeCache = { at: Date.now(), fees };
     return fees;
   }
@@ -465,16 +550,27 @@ class Lane {
     const fees = await this.fees();
     const nonce = this.nextNonce;
     // A signer that cannot sign throws here, before anything is stored: the nonce is not taken, the operations wait.
-    const { raw, hash } = await this.signer.signTransaction({
-      to: this.chain.deployment.ledger,
-      nonce,
-      gasLimit,
-      chainId: this.chain.chainId,
-      ...("gasPrice" in fees ? { gasPrice: fees.gasPrice, type: 0 } : { ...fees, type: 2 }),
-    }, body);
+    const { raw, hash } = await this.signer.signTransaction(
+      {
+        to: this.chain.deployment.ledger,
+        nonce,
+        gasLimit,
+        chainId: this.chain.chainId,
+        ...("gasPrice" in fees ? { gasPrice: fees.gasPrice, type: 0 } : { ...fees, type: 2 }),
+      },
+      body,
+    );
     const tx = Object.assign(new ChainTransaction(), {
-      id: randomUUID(), signer: this.name, signerAddress: this.signer.address, nonce, hash, raw,
-      status: "signed", blockNumber: null, createdAt: now(), updatedAt: now(),
+      id: randomUUID(),
+      signer: this.name,
+      signerAddress: this.signer.address,
+      nonce,
+      hash,
+      raw,
+      status: "signed",
+      blockNumber: null,
+      createdAt: now(),
+      updatedAt: now(),
     } satisfies ChainTransaction);
     await this.db.transaction(async (em) => {
       await em.insert(ChainTransaction, tx);
@@ -483,7 +579,11 @@ class Lane {
         op.txId = tx.id;
         op.batchIndex = i;
         op.updatedAt = now();
-        await em.update(Operation, { id: op.id }, { status: "submitted", txId: tx.id, batchIndex: i, updatedAt: op.updatedAt });
+        await em.update(
+          Operation,
+          { id: op.id },
+          { status: "submitted", txId: tx.id, batchIndex: i, updatedAt: op.updatedAt },
+        );
       }
     });
     this.nextNonce = nonce + 1;
@@ -501,7 +601,10 @@ class Lane {
         // Either ours was mined, or another transaction took the nonce: then ours can never be mined.
         const receipt = await this.chain.receipt(tx.hash);
         if (!receipt) {
-          this.nextNonce = Math.max(this.nextNonce, await this.chain.provider.getTransactionCount(this.signer.address, "pending"));
+          this.nextNonce = Math.max(
+            this.nextNonce,
+            await this.chain.provider.getTransactionCount(this.signer.address, "pending"),
+          );
           await this.requeue(tx, "nonce taken by another transaction");
           return;
         }
@@ -513,7 +616,9 @@ class Lane {
     }
     if (tx.status === "signed") {
       tx.status = "sent";
-      await this.db.transaction((em) => em.update(ChainTransaction, { id: tx.id }, { status: "sent", updatedAt: now() }));
+      await this.db.transaction((em) =>
+        em.update(ChainTransaction, { id: tx.id }, { status: "sent", updatedAt: now() }),
+      );
     }
   }
 
@@ -523,7 +628,11 @@ class Lane {
     this.expectedNonce.clear();
     await this.db.transaction(async (em) => {
       await em.update(ChainTransaction, { id: tx.id }, { status: "replaced", updatedAt: now() });
-      await em.update(Operation, { txId: tx.id }, { status: "pending", txId: null, batchIndex: null, updatedAt: now() });
+      await em.update(
+        Operation,
+        { txId: tx.id },
+        { status: "pending", txId: null, batchIndex: null, updatedAt: now() },
+      );
     });
     this.inflight.delete(tx.id);
   }
@@ -536,7 +645,9 @@ class Lane {
     const head = Number(BigInt(await this.chain.rpc.send<string>("eth_blockNumber", [])));
     const entries = [...this.inflight.values()];
     const due = entries.filter((e) => e.checkedAt === undefined || head > e.checkedAt);
-    const receipts = new Map(await Promise.all(due.map(async (e) => [e, await this.chain.receipt(e.tx.hash)] as const)));
+    const receipts = new Map(
+      await Promise.all(due.map(async (e) => [e, await this.chain.receipt(e.tx.hash)] as const)),
+    );
     for (const entry of entries) {
       const receipt = receipts.get(entry) ?? null;
       if (!receipt) {
@@ -570,7 +681,9 @@ class Lane {
   private async record(entry: InFlight, receipt: MinedReceipt): Promise<void> {
     const { tx, ops } = entry;
     const isTransferBatch = ops.length > 0 && ops[0].kind === TRANSFER_KIND;
-    const ledgerLogs = receipt.logs.filter((log) => log.address.toLowerCase() === this.chain.deployment.ledger.toLowerCase());
+    const ledgerLogs = receipt.logs.filter(
+      (log) => log.address.toLowerCase() === this.chain.deployment.ledger.toLowerCase(),
+    );
     const events: ParsedEvent[] = [];
     const posted: { sequence: number; postedAt: number }[] = [];
     const rejected = new Map<number, number>();
@@ -582,7 +695,8 @@ class Lane {
       // The mirror's decoder: RecordPosted read from its fixed words (a batch has a hundred), the rest by the ABI.
       const decoded = this.decoder.decode(ledgerLogs);
       for (const r of decoded.records) posted.push({ sequence: r.sequence, postedAt: r.postedAt });
-      for (const c of decoded.changes) if (c.kind === "AuthorizationRejected") rejected.set(Number(c.args.index), Number(c.args.reason));
+      for (const c of decoded.changes)
+        if (c.kind === "AuthorizationRejected") rejected.set(Number(c.args.index), Number(c.args.reason));
       faults.push(...decoded.faults);
     } else {
       for (const log of ledgerLogs) {
@@ -592,8 +706,20 @@ class Lane {
       }
     }
     for (const f of faults) {
-      this.log.warn({ txHash: receipt.hash, blockNumber: receipt.blockNumber, logIndex: f.logIndex, event: f.event, fault: f.kind, detail: f.detail, operations: ops.map((op) => op.id) },
-        f.kind === "undecodable" ? "mined transaction's log does not decode; its operations fail with EVENT_UNDECODABLE" : "mined transaction's log has ill-formed text; decoded leniently");
+      this.log.warn(
+        {
+          txHash: receipt.hash,
+          blockNumber: receipt.blockNumber,
+          logIndex: f.logIndex,
+          event: f.event,
+          fault: f.kind,
+          detail: f.detail,
+          operations: ops.map((op) => op.id),
+        },
+        f.kind === "undecodable"
+          ? "mined transaction's log does not decode; its operations fail with EVENT_UNDECODABLE"
+          : "mined transaction's log has ill-formed text; decoded leniently",
+      );
     }
     const undecodable = faults.find((f) => f.kind === "undecodable");
     let failure: { code: string; detail: Record<string, unknown> } | null = null;
@@ -601,28 +727,60 @@ class Lane {
       failure = await this.revertReason(tx, receipt);
     } else if (undecodable) {
       // A batch's logs map to its transfers by position: one unreadable log leaves every transfer's outcome unknown.
-      failure = { code: "EVENT_UNDECODABLE", detail: { txHash: receipt.hash, blockNumber: receipt.blockNumber, logIndex: undecodable.logIndex, event: undecodable.event, topic: undecodable.topic, reason: undecodable.detail } };
+      failure = {
+        code: "EVENT_UNDECODABLE",
+        detail: {
+          txHash: receipt.hash,
+          blockNumber: receipt.blockNumber,
+          logIndex: undecodable.logIndex,
+          event: undecodable.event,
+          topic: undecodable.topic,
+          reason: undecodable.detail,
+        },
+      };
     }
     const base = { txHash: receipt.hash, blockNumber: receipt.blockNumber };
     await this.db.transaction(async (em) => {
-      await em.update(ChainTransaction, { id: tx.id }, { status: "mined", blockNumber: receipt.blockNumber, updatedAt: now() });
+      await em.update(
+        ChainTransaction,
+        { id: tx.id },
+        { status: "mined", blockNumber: receipt.blockNumber, updatedAt: now() },
+      );
       if (isTransferBatch) {
         let k = 0;
         for (const op of [...ops].sort((a, b) => (a.batchIndex ?? 0) - (b.batchIndex ?? 0))) {
           if (failure) {
             this.expectedNonce.delete(`${op.fromAddress}:${op.assetId}`);
-            await this.settle(em, op, { ...base, status: "failed", events: [], errorCode: failure.code, errorDetail: failure.detail });
+            await this.settle(em, op, {
+              ...base,
+              status: "failed",
+              events: [],
+              errorCode: failure.code,
+              errorDetail: failure.detail,
+            });
           } else if (rejected.has(op.batchIndex ?? -1)) {
             const reason = rejected.get(op.batchIndex ?? -1)!;
             this.expectedNonce.delete(`${op.fromAddress}:${op.assetId}`);
-            await this.settle(em, op, { ...base, status: "failed", events: [], errorCode: TRANSFER_CHECK_CODES[reason] ?? "TRANSACTION_REVERTED", errorDetail: { reason } });
+            await this.settle(em, op, {
+              ...base,
+              status: "failed",
+              events: [],
+              errorCode: TRANSFER_CHECK_CODES[reason] ?? "TRANSACTION_REVERTED",
+              errorDetail: { reason },
+            });
           } else {
             await this.settle(em, op, { ...base, status: "posted", events: [], record: posted[k++] });
           }
         }
       } else {
         for (const op of ops) {
-          await this.settle(em, op, failure ? { ...base, status: "failed", events: [], errorCode: failure.code, errorDetail: failure.detail } : { ...base, status: "posted", events });
+          await this.settle(
+            em,
+            op,
+            failure
+              ? { ...base, status: "failed", events: [], errorCode: failure.code, errorDetail: failure.detail }
+              : { ...base, status: "posted", events },
+          );
         }
       }
     });
@@ -633,16 +791,25 @@ class Lane {
     }
   }
 
-  private async revertReason(tx: ChainTransaction, receipt: MinedReceipt): Promise<{ code: string; detail: Record<string, unknown> }> {
+  private async revertReason(
+    tx: ChainTransaction,
+    receipt: MinedReceipt,
+  ): Promise<{ code: string; detail: Record<string, unknown> }> {
     const parsed = Transaction.from(tx.raw);
     if (receipt.gasUsed >= (parsed.gasLimit * 98n) / 100n) {
       return { code: "TRANSACTION_REVERTED", detail: { error: "OutOfGas", gasUsed: receipt.gasUsed.toString() } };
     }
     try {
-      await this.chain.provider.call({ from: this.signer.address, to: parsed.to!, data: parsed.data, blockTag: receipt.blockNumber - 1 });
+      await this.chain.provider.call({
+        from: this.signer.address,
+        to: parsed.to!,
+        data: parsed.data,
+        blockTag: receipt.blockNumber - 1,
+      });
     } catch (err) {
       const decoded = this.chain.decodeRevert(err);
-      if (decoded) return { code: decoded.code, detail: { error: decoded.name, args: decoded.args, ...decoded.context } };
+      if (decoded)
+        return { code: decoded.code, detail: { error: decoded.name, args: decoded.args, ...decoded.context } };
     }
     return { code: "TRANSACTION_REVERTED", detail: { txHash: receipt.hash } };
   }
@@ -658,7 +825,8 @@ class Lane {
       });
     } else if (outcome.status === "posted") {
       result.events = outcome.events.map((e) => ({
-        name: e.name, args: Object.fromEntries(e.fragment.inputs.map((inp, i) => [inp.name, stringify(e.args[i])])),
+        name: e.name,
+        args: Object.fromEntries(e.fragment.inputs.map((inp, i) => [inp.name, stringify(e.args[i])])),
         // The readable text is in args; the exact bytes on chain are kept here.
         ...(e.fault ? { fault: { kind: e.fault.kind, texts: e.fault.texts } } : {}),
       }));
@@ -668,15 +836,32 @@ class Lane {
     op.errorCode = outcome.errorCode ?? null;
     op.errorDetail = outcome.errorDetail ? JSON.stringify(outcome.errorDetail) : null;
     op.updatedAt = now();
-    await em.update(Operation, { id: op.id }, {
-      status: op.status, result: op.result, errorCode: op.errorCode, errorDetail: op.errorDetail, updatedAt: op.updatedAt,
-      ...(outcome.status === "failed" ? { dedupeKey: null } : {}),
-    });
+    await em.update(
+      Operation,
+      { id: op.id },
+      {
+        status: op.status,
+        result: op.result,
+        errorCode: op.errorCode,
+        errorDetail: op.errorDetail,
+        updatedAt: op.updatedAt,
+        ...(outcome.status === "failed" ? { dedupeKey: null } : {}),
+      },
+    );
     await this.owner.hook(op.kind)?.(em, op, outcome);
     // Announced in the same transaction as the outcome (webhook subscribers: operation.succeeded / operation.failed).
     await appendEvent(em, {
-      type: outcome.status === "posted" ? "operation.succeeded" : "operation.failed", assetId: op.assetId, account: op.fromAddress,
-      payload: { operationId: op.id, kind: op.kind, status: op.status, clientId: op.clientId, ...result, ...(op.errorCode ? { errorCode: op.errorCode, errorDetail: outcome.errorDetail ?? null } : {}) },
+      type: outcome.status === "posted" ? "operation.succeeded" : "operation.failed",
+      assetId: op.assetId,
+      account: op.fromAddress,
+      payload: {
+        operationId: op.id,
+        kind: op.kind,
+        status: op.status,
+        clientId: op.clientId,
+        ...result,
+        ...(op.errorCode ? { errorCode: op.errorCode, errorDetail: outcome.errorDetail ?? null } : {}),
+      },
     });
   }
 }

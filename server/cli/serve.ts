@@ -23,7 +23,16 @@ function main(): void {
     process.exit(2);
   }
   const log = createLogger(config);
-  log.info({ pid: process.pid, node: process.version, database: config.database.type, port: config.port, uptimeMs: Math.round(process.uptime() * 1000) }, "gateway starting");
+  log.info(
+    {
+      pid: process.pid,
+      node: process.version,
+      database: config.database.type,
+      port: config.port,
+      uptimeMs: Math.round(process.uptime() * 1000),
+    },
+    "gateway starting",
+  );
 
   process.on("uncaughtException", (err, origin) => {
     log.fatal({ err, origin }, "uncaught exception: exiting");

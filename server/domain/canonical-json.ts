@@ -20,4 +20,5 @@ export function canonicalJson(value: unknown): string {
  * RFC 8785 (JCS) form of the identity record (the `identity` object of `POST /v1/participants`, exactly as sent).
  * docs/design.md "Identity hash" has the recipe and a test vector.
  */
-export const identityHashOf = (identity: Record<string, unknown>): string => keccak256(toUtf8Bytes(canonicalJson(identity)));
+export const identityHashOf = (identity: Record<string, unknown>): string =>
+  keccak256(toUtf8Bytes(canonicalJson(identity)));

@@ -29,7 +29,23 @@ import mirrorFaults from "./routes/mirror-faults";
 import { mountAuditExport } from "./routes/audit-export";
 import { mountMetrics } from "./metrics";
 
-export const ROUTES: Route[] = [...health, ...registers, ...roles, ...participants, ...disclosures, ...issuance, ...transfers, ...operations, ...assets, ...audit, ...records, ...subscriptions, ...monitoring, ...alerts, ...mirrorFaults];
+export const ROUTES: Route[] = [
+  ...health,
+  ...registers,
+  ...roles,
+  ...participants,
+  ...disclosures,
+  ...issuance,
+  ...transfers,
+  ...operations,
+  ...assets,
+  ...audit,
+  ...records,
+  ...subscriptions,
+  ...monitoring,
+  ...alerts,
+  ...mirrorFaults,
+];
 let openApiRegistered = false;
 
 export function buildApp(ctx: AppContext): Express {
@@ -53,8 +69,12 @@ export function buildApp(ctx: AppContext): Express {
         return id;
       },
       // Never log keys or API secrets.
-      redact: { paths: ["req.headers.authorization", "req.headers.cookie", "req.headers[\"idempotency-key\"]"], censor: "[redacted]" },
-      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? "error" : res.statusCode >= 400 ? "warn" : "info"),
+      redact: {
+        paths: ["req.headers.authorization", "req.headers.cookie", 'req.headers["idempotency-key"]'],
+        censor: "[redacted]",
+      },
+      customLogLevel: (_req, res, err) =>
+        err || res.statusCode >= 500 ? "error" : res.statusCode >= 400 ? "warn" : "info",
       autoLogging: { ignore: (req) => req.url === "/healthz" },
     }),
   );
@@ -62,7 +82,14 @@ export function buildApp(ctx: AppContext): Express {
   app.use(helmet());
   app.use(...callerAndLimits(ctx));
   mountMetrics(app, ctx);
-  app.use(express.json({ limit: ctx.config.bodyLimit, strict: true, type: ["application/json", "application/*+json"], verify: requireUtf8 }));
+  app.use(
+    express.json({
+      limit: ctx.config.bodyLimit,
+      strict: true,
+      type: ["application/json", "application/*+json"],
+      verify: requireUtf8,
+    }),
+  );
   app.get("/openapi.json", (_req, res) => {
     res.json(doc);
   });
@@ -136,7 +163,8 @@ function requireUtf8(_req: Request, _res: Response, body: Buffer, encoding: stri
   if (encoding.toLowerCase() !== "utf-8" && encoding.toLowerCase() !== "utf8") {
     throw Object.assign(new Error(`unsupported charset "${encoding}"`), { status: 415, type: "charset.unsupported" });
   }
-  if (!isUtf8(body)) throw Object.assign(new Error("the body is not UTF-8"), { status: 400, type: "entity.parse.failed" });
+  if (!isUtf8(body))
+    throw Object.assign(new Error("the body is not UTF-8"), { status: 400, type: "entity.parse.failed" });
 }
 
 /** The one error middleware: AppError -> its status and body; body-parser errors -> their codes; anything else -> 500. */
@@ -149,12 +177,16 @@ function errorHandler(ctx: AppContext) {
       const e = err as { type?: string; status?: number; statusCode?: number; expose?: boolean; message?: string };
       const status = e?.status ?? e?.statusCode;
       if (e?.type === "entity.parse.failed") appError = new AppError("MALFORMED_JSON");
-      else if (e?.type === "entity.too.large" || status === 413) appError = new AppError("PAYLOAD_TOO_LARGE", { limit: ctx.config.bodyLimit });
-      else if (e?.type === "charset.unsupported" || e?.type === "encoding.unsupported" || status === 415) appError = new AppError("UNSUPPORTED_MEDIA_TYPE");
+      else if (e?.type === "entity.too.large" || status === 413)
+        appError = new AppError("PAYLOAD_TOO_LARGE", { limit: ctx.config.bodyLimit });
+      else if (e?.type === "charset.unsupported" || e?.type === "encoding.unsupported" || status === 415)
+        appError = new AppError("UNSUPPORTED_MEDIA_TYPE");
       else if (typeof status === "number" && status >= 400 && status < 500) {
         // The body parser (a body that is not what its Content-Encoding says) and the router (a path that does not
         // percent-decode to UTF-8) refuse with a 4xx of their own: keep it a client error.
-        appError = new AppError("MALFORMED_REQUEST", { reason: e.expose === false ? "unreadable request" : String(e.message ?? "unreadable request").slice(0, 200) });
+        appError = new AppError("MALFORMED_REQUEST", {
+          reason: e.expose === false ? "unreadable request" : String(e.message ?? "unreadable request").slice(0, 200),
+        });
       } else {
         req.log?.error({ err }, "unhandled error");
         appError = new AppError("INTERNAL", { requestId: String((req.id as string | undefined) ?? "") });

@@ -52,40 +52,99 @@ export class GatewayMetrics {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
     this.httpDuration = new Histogram({
-      name: "gateway_http_request_duration_seconds", help: "HTTP request latency by method, route (the OpenAPI path template) and status",
-      labelNames: ["method", "route", "status"], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60], registers,
+      name: "gateway_http_request_duration_seconds",
+      help: "HTTP request latency by method, route (the OpenAPI path template) and status",
+      labelNames: ["method", "route", "status"],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers,
     });
     this.batchSize = new Histogram({
-      name: "gateway_batch_size", help: "Transfers per batch transaction sent by the submitter",
-      labelNames: ["signer"], buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500], registers,
+      name: "gateway_batch_size",
+      help: "Transfers per batch transaction sent by the submitter",
+      labelNames: ["signer"],
+      buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500],
+      registers,
     });
     this.acceptanceToPosting = new Histogram({
-      name: "gateway_acceptance_to_posting_seconds", help: "Time from an operation's acceptance to its settlement as posted, by kind",
-      labelNames: ["kind"], buckets: TIME_BUCKETS, registers,
+      name: "gateway_acceptance_to_posting_seconds",
+      help: "Time from an operation's acceptance to its settlement as posted, by kind",
+      labelNames: ["kind"],
+      buckets: TIME_BUCKETS,
+      registers,
     });
     this.webhookDeliveries = new Counter({
-      name: "gateway_webhook_deliveries_total", help: "Webhook delivery attempts by outcome (delivered, failed: retried later)",
-      labelNames: ["outcome"], registers,
+      name: "gateway_webhook_deliveries_total",
+      help: "Webhook delivery attempts by outcome (delivered, failed: retried later)",
+      labelNames: ["outcome"],
+      registers,
     });
     this.webhookLag = new Histogram({
-      name: "gateway_webhook_delivery_lag_seconds", help: "Time from an event's creation to its successful webhook delivery",
-      buckets: TIME_BUCKETS, registers,
+      name: "gateway_webhook_delivery_lag_seconds",
+      help: "Time from an event's creation to its successful webhook delivery",
+      buckets: TIME_BUCKETS,
+      registers,
     });
-    this.operations = new Gauge({ name: "gateway_operations", help: "Operations in the database by kind and state", labelNames: ["kind", "state"], registers });
-    this.outboxDepth = new Gauge({ name: "gateway_outbox_depth", help: "Operations not yet settled (pending or submitted), by signer", labelNames: ["signer"], registers });
-    this.outboxOldest = new Gauge({ name: "gateway_outbox_oldest_pending_age_seconds", help: "Age of the oldest pending operation, by signer (0: none)", labelNames: ["signer"], registers });
-    this.inFlight = new Gauge({ name: "gateway_transactions_in_flight", help: "Transactions sent and not yet settled, per signing key", labelNames: ["signer", "address"], registers });
-    this.indexerLag = new Gauge({ name: "gateway_indexer_lag_blocks", help: "Chain head less the mirror's cursor, at the indexer's last pass", registers });
-    this.indexerLastPass = new Gauge({ name: "gateway_indexer_last_pass_timestamp_seconds", help: "When the indexer's last pass ended (Unix time)", registers });
-    this.mirrorFaults = new Gauge({ name: "gateway_mirror_faults", help: "Ledger logs the mirror could not read as declared (GET /v1/mirror/faults)", registers });
-    this.workerLease = new Gauge({ name: "gateway_worker_lease", help: "Supervision worker leases: 1 for the instance holding each one now", labelNames: ["worker", "holder"], registers });
-    this.databaseUp = new Gauge({ name: "gateway_metrics_database_up", help: "1 when the scrape could read the database's gauges, else 0", registers });
+    this.operations = new Gauge({
+      name: "gateway_operations",
+      help: "Operations in the database by kind and state",
+      labelNames: ["kind", "state"],
+      registers,
+    });
+    this.outboxDepth = new Gauge({
+      name: "gateway_outbox_depth",
+      help: "Operations not yet settled (pending or submitted), by signer",
+      labelNames: ["signer"],
+      registers,
+    });
+    this.outboxOldest = new Gauge({
+      name: "gateway_outbox_oldest_pending_age_seconds",
+      help: "Age of the oldest pending operation, by signer (0: none)",
+      labelNames: ["signer"],
+      registers,
+    });
+    this.inFlight = new Gauge({
+      name: "gateway_transactions_in_flight",
+      help: "Transactions sent and not yet settled, per signing key",
+      labelNames: ["signer", "address"],
+      registers,
+    });
+    this.indexerLag = new Gauge({
+      name: "gateway_indexer_lag_blocks",
+      help: "Chain head less the mirror's cursor, at the indexer's last pass",
+      registers,
+    });
+    this.indexerLastPass = new Gauge({
+      name: "gateway_indexer_last_pass_timestamp_seconds",
+      help: "When the indexer's last pass ended (Unix time)",
+      registers,
+    });
+    this.mirrorFaults = new Gauge({
+      name: "gateway_mirror_faults",
+      help: "Ledger logs the mirror could not read as declared (GET /v1/mirror/faults)",
+      registers,
+    });
+    this.workerLease = new Gauge({
+      name: "gateway_worker_lease",
+      help: "Supervision worker leases: 1 for the instance holding each one now",
+      labelNames: ["worker", "holder"],
+      registers,
+    });
+    this.databaseUp = new Gauge({
+      name: "gateway_metrics_database_up",
+      help: "1 when the scrape could read the database's gauges, else 0",
+      registers,
+    });
   }
 
   /** Connects the scrape-time gauges to what they read; called once the gateway is assembled. */
   attach(sources: MetricsSources): void {
     this.sources = sources;
-    new Gauge({ name: "gateway_instance_info", help: "This gateway instance (the holder name of its worker leases)", labelNames: ["instance_id"], registers: [this.registry] }).set({ instance_id: sources.instanceId }, 1);
+    new Gauge({
+      name: "gateway_instance_info",
+      help: "This gateway instance (the holder name of its worker leases)",
+      labelNames: ["instance_id"],
+      registers: [this.registry],
+    }).set({ instance_id: sources.instanceId }, 1);
   }
 
   // ------------------------------------------------------------------ observation points
@@ -136,11 +195,15 @@ export class GatewayMetrics {
     try {
       const now = Date.now();
       // One aggregate over the operations gives by-kind-and-state, the outbox depth and its oldest pending entry.
-      const rows: Array<{ kind: string; status: string; signer: string; n: string | number; oldest: string | null }> = await s.db.manager.query(
-        "SELECT kind, status, signer, COUNT(*) AS n, MIN(created_at) AS oldest FROM operations GROUP BY kind, status, signer");
-      const [{ f }]: Array<{ f: string | number }> = await s.db.manager.query("SELECT COUNT(*) AS f FROM mirror_faults");
-      const leases: Array<{ name: string; lease_owner: string | null; lease_until: string | null }> = await s.db.manager.query(
-        "SELECT name, lease_owner, lease_until FROM supervision_workers");
+      const rows: Array<{ kind: string; status: string; signer: string; n: string | number; oldest: string | null }> =
+        await s.db.manager.query(
+          "SELECT kind, status, signer, COUNT(*) AS n, MIN(created_at) AS oldest FROM operations GROUP BY kind, status, signer",
+        );
+      const [{ f }]: Array<{ f: string | number }> = await s.db.manager.query(
+        "SELECT COUNT(*) AS f FROM mirror_faults",
+      );
+      const leases: Array<{ name: string; lease_owner: string | null; lease_until: string | null }> =
+        await s.db.manager.query("SELECT name, lease_owner, lease_until FROM supervision_workers");
       this.operations.reset();
       this.outboxDepth.reset();
       this.outboxOldest.reset();
@@ -152,7 +215,8 @@ export class GatewayMetrics {
       for (const r of rows) {
         this.operations.inc({ kind: r.kind, state: r.status }, Number(r.n));
         if (r.status === "pending" || r.status === "submitted") this.outboxDepth.inc({ signer: r.signer }, Number(r.n));
-        if (r.status === "pending" && r.oldest) oldest.set(r.signer, Math.min(oldest.get(r.signer) ?? Infinity, Date.parse(r.oldest)));
+        if (r.status === "pending" && r.oldest)
+          oldest.set(r.signer, Math.min(oldest.get(r.signer) ?? Infinity, Date.parse(r.oldest)));
       }
       for (const [signer, at] of oldest) this.outboxOldest.set({ signer }, Math.max(0, (now - at) / 1000));
       this.mirrorFaults.set(Number(f));
@@ -185,7 +249,8 @@ export function mountMetrics(app: Express, ctx: AppContext): void {
   app.use(ctx.metrics.httpMiddleware());
   app.get("/metrics", async (req: Request, res: Response) => {
     const client = await authenticate(ctx, req);
-    if (!(METRICS_ROLES as readonly string[]).includes(client.role)) throw new AppError("FORBIDDEN", { role: client.role, allowed: METRICS_ROLES });
+    if (!(METRICS_ROLES as readonly string[]).includes(client.role))
+      throw new AppError("FORBIDDEN", { role: client.role, allowed: METRICS_ROLES });
     const body = await ctx.metrics.render();
     res.set("Content-Type", ctx.metrics.registry.contentType).set("Cache-Control", "no-store").send(body);
   });
@@ -202,7 +267,8 @@ export function metricsServer(metrics: GatewayMetrics, log?: Logger): Server {
       return;
     }
     metrics.render().then(
-      (body) => res.writeHead(200, { "content-type": metrics.registry.contentType, "cache-control": "no-store" }).end(body),
+      (body) =>
+        res.writeHead(200, { "content-type": metrics.registry.contentType, "cache-control": "no-store" }).end(body),
       (err: unknown) => {
         log?.error({ err }, "metrics: rendering failed");
         res.writeHead(500, { "content-type": "text/plain" }).end("metrics unavailable\n");

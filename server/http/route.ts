@@ -25,7 +25,11 @@ export interface HandlerResult {
   target?: string;
 }
 
-export interface RouteSpec<B extends ZodType | undefined, P extends ZodObject | undefined, Q extends ZodObject | undefined> {
+export interface RouteSpec<
+  B extends ZodType | undefined,
+  P extends ZodObject | undefined,
+  Q extends ZodObject | undefined,
+> {
   method: "get" | "post" | "put" | "delete";
   /** OpenAPI-style path: /v1/things/{id} */
   path: string;
@@ -47,9 +51,11 @@ export interface Route {
 }
 
 /** One declarative route: roles, schemas (validation + OpenAPI), handler. */
-export function defineRoute<B extends ZodType | undefined = undefined, P extends ZodObject | undefined = undefined, Q extends ZodObject | undefined = undefined>(
-  spec: RouteSpec<B, P, Q>,
-): Route {
+export function defineRoute<
+  B extends ZodType | undefined = undefined,
+  P extends ZodObject | undefined = undefined,
+  Q extends ZodObject | undefined = undefined,
+>(spec: RouteSpec<B, P, Q>): Route {
   return { spec };
 }
 
@@ -75,11 +81,20 @@ export function registerOpenApi(routes: Route[]): void {
   for (const { spec } of routes) {
     const responses: Record<string, { description: string; content?: Record<string, { schema: ZodType }> }> = {};
     for (const [status, r] of Object.entries(spec.responses)) {
-      responses[status] = { description: r.description, ...(r.schema ? { content: { "application/json": { schema: r.schema } } } : {}) };
+      responses[status] = {
+        description: r.description,
+        ...(r.schema ? { content: { "application/json": { schema: r.schema } } } : {}),
+      };
     }
-    responses.default = { description: "Error (see the error catalogue)", content: { "application/json": { schema: ErrorBody } } };
+    responses.default = {
+      description: "Error (see the error catalogue)",
+      content: { "application/json": { schema: ErrorBody } },
+    };
     const headers = spec.idempotency
-      ? z.object({ "idempotency-key": spec.idempotency === "required" ? z.string().min(1).max(255) : z.string().min(1).max(255).optional() })
+      ? z.object({
+          "idempotency-key":
+            spec.idempotency === "required" ? z.string().min(1).max(255) : z.string().min(1).max(255).optional(),
+        })
       : undefined;
     registry.registerPath({
       method: spec.method,
@@ -87,7 +102,10 @@ export function registerOpenApi(routes: Route[]): void {
       operationId: spec.operationId,
       summary: spec.summary,
       tags: [spec.tag],
-      description: spec.roles === "public" ? "No API key needed." : `Roles: ${spec.roles === "any" ? "any API key" : spec.roles.join(", ")}.`,
+      description:
+        spec.roles === "public"
+          ? "No API key needed."
+          : `Roles: ${spec.roles === "any" ? "any API key" : spec.roles.join(", ")}.`,
       ...(spec.roles === "public" ? {} : { security: [{ apiKey: [] }] }),
       request: {
         ...(spec.params ? { params: spec.params } : {}),
@@ -108,7 +126,14 @@ export function mountRoutes(app: Express, ctx: AppContext, routes: Route[]): voi
       const requestId = String((req.id as string | undefined) ?? ""); // genReqId (app.ts) makes every id a string
       const client = spec.roles === "public" ? null : await authenticate(ctx, req);
       if (!roleAllowed(spec, client)) {
-        if (spec.method !== "get") await ctx.audit.record({ client, action: spec.operationId, target: targetOf(req), requestId, detail: { outcome: "refused", code: "FORBIDDEN" } });
+        if (spec.method !== "get")
+          await ctx.audit.record({
+            client,
+            action: spec.operationId,
+            target: targetOf(req),
+            requestId,
+            detail: { outcome: "refused", code: "FORBIDDEN" },
+          });
         throw new AppError("FORBIDDEN", { role: client?.role, allowed: spec.roles });
       }
       if (spec.method !== "get" && ctx.state.shuttingDown) throw new AppError("SHUTTING_DOWN");
@@ -125,7 +150,11 @@ export function mountRoutes(app: Express, ctx: AppContext, routes: Route[]): voi
         if (!key) {
           if (spec.idempotency === "required") throw new AppError("IDEMPOTENCY_KEY_MISSING");
         } else {
-          if (key.length > 255 || !key.isWellFormed()) throw new AppError("VALIDATION_FAILED", { in: "header", issues: [{ path: "Idempotency-Key", message: "at most 255 characters" }] });
+          if (key.length > 255 || !key.isWellFormed())
+            throw new AppError("VALIDATION_FAILED", {
+              in: "header",
+              issues: [{ path: "Idempotency-Key", message: "at most 255 characters" }],
+            });
           const r = await ctx.idempotency.reserve(client.id, key, requestHash(req.method, req.path, req.body));
           if (r.kind === "replay") {
             const replay = await replayBody(ctx, r.body);
@@ -144,7 +173,13 @@ export function mountRoutes(app: Express, ctx: AppContext, routes: Route[]): voi
         if (idempotencyId) await ctx.idempotency.release(idempotencyId);
         if (audited) {
           const code = err instanceof AppError ? err.code : "INTERNAL";
-          await ctx.audit.record({ client, action: spec.operationId, target: targetOf(req), requestId, detail: { outcome: "refused", code } });
+          await ctx.audit.record({
+            client,
+            action: spec.operationId,
+            target: targetOf(req),
+            requestId,
+            detail: { outcome: "refused", code },
+          });
         }
         throw err;
       }
@@ -153,8 +188,25 @@ export function mountRoutes(app: Express, ctx: AppContext, routes: Route[]): voi
         // one transaction.
         const operation = result.body.operation as { id?: string } | undefined;
         await ctx.db.transaction(async (em) => {
-          if (idempotencyId) await ctx.idempotency.completeWithin(em, idempotencyId, result.status, operation?.id ? { operationId: operation.id } : result.body);
-          if (audited) await ctx.audit.recordWithin(em, { client, action: spec.operationId, target: result.target ?? targetOf(req), requestId, detail: { outcome: "accepted", status: result.status, ...(operation?.id ? { operation: operation.id } : {}) } });
+          if (idempotencyId)
+            await ctx.idempotency.completeWithin(
+              em,
+              idempotencyId,
+              result.status,
+              operation?.id ? { operationId: operation.id } : result.body,
+            );
+          if (audited)
+            await ctx.audit.recordWithin(em, {
+              client,
+              action: spec.operationId,
+              target: result.target ?? targetOf(req),
+              requestId,
+              detail: {
+                outcome: "accepted",
+                status: result.status,
+                ...(operation?.id ? { operation: operation.id } : {}),
+              },
+            });
         });
       }
       res.status(result.status).json(result.body);

@@ -10,19 +10,34 @@ const UINT256_MAX = (1n << 256n) - 1n;
 
 export const Address = z
   .string()
-  .refine((v) => checksumAddress(v) !== null, { message: "must be a 0x-prefixed 20-byte address (checksum if mixed case)" })
+  .refine((v) => checksumAddress(v) !== null, {
+    message: "must be a 0x-prefixed 20-byte address (checksum if mixed case)",
+  })
   .transform((v) => checksumAddress(v)!)
   .openapi({ type: "string", example: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8" });
 export const Uint = z
   .string()
-  .refine((v) => /^(0|[1-9][0-9]{0,77})$/.test(v) && BigInt(v) <= UINT256_MAX, "must be a non-negative integer (decimal string) that fits in uint256")
+  .refine(
+    (v) => /^(0|[1-9][0-9]{0,77})$/.test(v) && BigInt(v) <= UINT256_MAX,
+    "must be a non-negative integer (decimal string) that fits in uint256",
+  )
   .openapi({ type: "string", example: "100" });
 export const PositiveUint = z
   .string()
-  .refine((v) => /^[1-9][0-9]{0,77}$/.test(v) && BigInt(v) <= UINT256_MAX, "must be a positive integer (decimal string) that fits in uint256")
+  .refine(
+    (v) => /^[1-9][0-9]{0,77}$/.test(v) && BigInt(v) <= UINT256_MAX,
+    "must be a positive integer (decimal string) that fits in uint256",
+  )
   .openapi({ type: "string", example: "100" });
-export const Bytes32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be 32 bytes as 0x-prefixed hex").openapi({ example: "0x" + "00".repeat(32) });
-export const Signature = z.string().regex(/^0x([0-9a-fA-F]{2})+$/, "must be 0x-prefixed hex").max(4098).openapi({ example: "0x…65 bytes" });
+export const Bytes32 = z
+  .string()
+  .regex(/^0x[0-9a-fA-F]{64}$/, "must be 32 bytes as 0x-prefixed hex")
+  .openapi({ example: "0x" + "00".repeat(32) });
+export const Signature = z
+  .string()
+  .regex(/^0x([0-9a-fA-F]{2})+$/, "must be 0x-prefixed hex")
+  .max(4098)
+  .openapi({ example: "0x…65 bytes" });
 export const Pagination = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),
   offset: QueryInt().default(0),
@@ -44,9 +59,14 @@ export const OperationSchema = z
     blockNumber: z.number().optional(),
     recordSequence: z.string().optional(),
     recordHash: z.string().optional(),
-    rightsArisenAt: z.string().optional().openapi({ description: "block time of the posted record: the moment rights arise (Art. 6.6)" }),
+    rightsArisenAt: z
+      .string()
+      .optional()
+      .openapi({ description: "block time of the posted record: the moment rights arise (Art. 6.6)" }),
     events: z.array(z.unknown()).optional(),
-    error: z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()).optional() }).optional(),
+    error: z
+      .object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()).optional() })
+      .optional(),
   })
   .openapi("Operation");
 export const OperationResponse = z.object({ operation: OperationSchema }).openapi("OperationResponse");
@@ -56,7 +76,12 @@ export const OPERATION_RESPONSES = {
 };
 
 /** 202 with the operation, or — with ?wait=true — 200 once it is posted or failed. */
-export async function accepted(ctx: AppContext, op: Operation, wait: string | undefined, target?: string): Promise<HandlerResult> {
+export async function accepted(
+  ctx: AppContext,
+  op: Operation,
+  wait: string | undefined,
+  target?: string,
+): Promise<HandlerResult> {
   let current = op;
   if (wait === "true") current = await ctx.services.operations.waitFor(op, ctx.config.waitTimeoutMs);
   const settled = current.status === "posted" || current.status === "failed";

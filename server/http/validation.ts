@@ -64,7 +64,8 @@ export function documentUriProblem(value: string): string | null {
   } catch {
     return "must be an absolute https URL";
   }
-  if (url.protocol !== "https:" && url.protocol !== "http:") return `must be an https URL (scheme ${url.protocol} is not allowed)`;
+  if (url.protocol !== "https:" && url.protocol !== "http:")
+    return `must be an https URL (scheme ${url.protocol} is not allowed)`;
   if (!url.hostname) return "must name a host";
   if (url.username || url.password) return "must not carry credentials";
   return null;
@@ -76,7 +77,13 @@ export const DocumentUri = z
     const problem = documentUriProblem(v);
     if (problem) ctx.addIssue({ code: "custom", message: problem });
   })
-  .openapi({ type: "string", format: "uri", maxLength: 2000, example: "https://steppegrain.kz/decisions/2026-01.pdf", description: "absolute https URL (http only where the operator allows it)" });
+  .openapi({
+    type: "string",
+    format: "uri",
+    maxLength: 2000,
+    example: "https://steppegrain.kz/decisions/2026-01.pdf",
+    description: "absolute https URL (http only where the operator allows it)",
+  });
 
 /** As DocumentUri, but the empty (or blank) value passes, so the service can name the missing element (Art. 5.2). */
 export const OptionalDocumentUri = z
@@ -86,13 +93,27 @@ export const OptionalDocumentUri = z
     const problem = documentUriProblem(v);
     if (problem) ctx.addIssue({ code: "custom", message: problem });
   })
-  .openapi({ type: "string", format: "uri", maxLength: 2000, example: "https://steppegrain.kz/decisions/2026-01.pdf", description: "absolute https URL (http only where the operator allows it)" });
+  .openapi({
+    type: "string",
+    format: "uri",
+    maxLength: 2000,
+    example: "https://steppegrain.kz/decisions/2026-01.pdf",
+    description: "absolute https URL (http only where the operator allows it)",
+  });
 
 /** A Kazakh BIN or IIN: twelve digits with a valid mod-11 control digit (Art. 5.1.5). */
 export const IdentificationNumber = z
   .string()
-  .refine(isValidIdentificationNumber, "must be a BIN/IIN: 12 digits whose last is the mod-11 control digit of the first 11")
-  .openapi({ type: "string", pattern: "^[0-9]{12}$", example: "230140012340", description: "BIN or IIN: 12 digits, the 12th a mod-11 control digit" });
+  .refine(
+    isValidIdentificationNumber,
+    "must be a BIN/IIN: 12 digits whose last is the mod-11 control digit of the first 11",
+  )
+  .openapi({
+    type: "string",
+    pattern: "^[0-9]{12}$",
+    example: "230140012340",
+    description: "BIN or IIN: 12 digits, the 12th a mod-11 control digit",
+  });
 
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const UNIX_SECONDS = /^(0|[1-9][0-9]{0,11})$/;
@@ -105,10 +126,16 @@ export const TimeBound = z
   .string()
   .superRefine((v, ctx) => {
     if (UNIX_SECONDS.test(v)) return;
-    if (ISO_DATE.test(v) ? z.iso.date().safeParse(v).success : z.iso.datetime({ offset: true }).safeParse(v).success) return;
-    ctx.addIssue({ code: "custom", message: "must be unix seconds or an ISO-8601 date (2026-01-01) or date-time with a zone (2026-01-01T00:00:00Z)" });
+    if (ISO_DATE.test(v) ? z.iso.date().safeParse(v).success : z.iso.datetime({ offset: true }).safeParse(v).success)
+      return;
+    ctx.addIssue({
+      code: "custom",
+      message: "must be unix seconds or an ISO-8601 date (2026-01-01) or date-time with a zone (2026-01-01T00:00:00Z)",
+    });
   })
-  .transform((v) => (UNIX_SECONDS.test(v) ? Number(v) : Math.floor(Date.parse(ISO_DATE.test(v) ? `${v}T00:00:00Z` : v) / 1000)))
+  .transform((v) =>
+    UNIX_SECONDS.test(v) ? Number(v) : Math.floor(Date.parse(ISO_DATE.test(v) ? `${v}T00:00:00Z` : v) / 1000),
+  )
   .openapi({ type: "string", example: "2026-01-01T00:00:00Z" });
 
 export interface JsonProblem {
@@ -128,13 +155,15 @@ export function inspectJson(value: unknown, maxDepth = MAX_JSON_DEPTH): JsonProb
     const { v, depth, path } = stack.pop()!;
     if (typeof v === "string") {
       if (!v.isWellFormed()) return { path, message: WELL_FORMED };
-      if (CONTROL.test(v)) return { path, message: "must not contain control characters other than tab and line breaks" };
+      if (CONTROL.test(v))
+        return { path, message: "must not contain control characters other than tab and line breaks" };
       continue;
     }
     if (v === null || typeof v !== "object") continue;
     if (depth >= maxDepth) return { path, message: `nested more than ${maxDepth} levels deep` };
     if (Array.isArray(v)) {
-      for (let i = 0; i < v.length; i++) stack.push({ v: v[i], depth: depth + 1, path: path ? `${path}.${i}` : String(i) });
+      for (let i = 0; i < v.length; i++)
+        stack.push({ v: v[i], depth: depth + 1, path: path ? `${path}.${i}` : String(i) });
       continue;
     }
     for (const [k, child] of Object.entries(v as Record<string, unknown>)) {

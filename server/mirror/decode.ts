@@ -63,7 +63,15 @@ const RECORD_DATA = /^0x[0-9a-fA-F]{384}$/;
 const SKIPPED = new Set(["TransferSingle", "TransferBatch", "ApprovalForAll", "URI"]);
 const PERMIT_EVENTS = new Set(["PermitGranted", "PermitSuspended", "PermitResumed", "PermitRevoked"]);
 /** Changes about one account (its `account` argument): registrations, freezes, and frozen units with who ordered them. */
-const PARTICIPANT_EVENTS = new Set(["ParticipantRegistered", "ParticipantDeregistered", "ParticipantWalletKindUpdated", "ParticipantFrozen", "ParticipantUnfrozen", "Frozen", "FrozenUnitsOrdered"]);
+const PARTICIPANT_EVENTS = new Set([
+  "ParticipantRegistered",
+  "ParticipantDeregistered",
+  "ParticipantWalletKindUpdated",
+  "ParticipantFrozen",
+  "ParticipantUnfrozen",
+  "Frozen",
+  "FrozenUnitsOrdered",
+]);
 
 function jsonValue(v: unknown): string | string[] | boolean {
   if (typeof v === "boolean") return v;
@@ -89,10 +97,12 @@ export class LogDecoder {
   constructor(iface: Interface) {
     this.events = new EventParser(iface);
     this.recordTopic = iface.getEvent("RecordPosted")!.topicHash;
-    this.skippedTopics = new Set([...SKIPPED].flatMap((name) => {
-      const e = iface.getEvent(name);
-      return e ? [e.topicHash] : [];
-    }));
+    this.skippedTopics = new Set(
+      [...SKIPPED].flatMap((name) => {
+        const e = iface.getEvent(name);
+        return e ? [e.topicHash] : [];
+      }),
+    );
   }
 
   /** Never throws on one bad log: it is listed in `faults` and the others are decoded. */
@@ -111,7 +121,15 @@ export class LogDecoder {
       if (log.topics[0] === this.recordTopic) {
         const d = log.data;
         if (log.topics.length !== 2 || !RECORD_DATA.test(d)) {
-          faults.push({ ...pos, kind: "undecodable", event: "RecordPosted", topic: this.recordTopic, detail: "RecordPosted does not decode: not one indexed asset id and six data words", texts: [], assetId: null });
+          faults.push({
+            ...pos,
+            kind: "undecodable",
+            event: "RecordPosted",
+            topic: this.recordTopic,
+            detail: "RecordPosted does not decode: not one indexed asset id and six data words",
+            texts: [],
+            assetId: null,
+          });
           continue;
         }
         const assetWord = log.topics[1].slice(2);
@@ -143,11 +161,32 @@ export class LogDecoder {
       const assetId = typeof assetArg === "string" ? assetArg : null;
       if (decoded.fault) faults.push({ ...pos, ...decoded.fault, assetId });
       if (PERMIT_EVENTS.has(parsed.name)) {
-        changes.push({ ...pos, table: "permits", kind: parsed.name, args, assetId: null, account: String(args.operator) });
+        changes.push({
+          ...pos,
+          table: "permits",
+          kind: parsed.name,
+          args,
+          assetId: null,
+          account: String(args.operator),
+        });
       } else if (PARTICIPANT_EVENTS.has(parsed.name)) {
-        changes.push({ ...pos, table: "participants", kind: parsed.name, args, assetId, account: String(args.account) });
+        changes.push({
+          ...pos,
+          table: "participants",
+          kind: parsed.name,
+          args,
+          assetId,
+          account: String(args.account),
+        });
       } else if (parsed.name === "DisclosureAcknowledged") {
-        changes.push({ ...pos, table: "acknowledgements", kind: parsed.name, args, assetId: null, account: String(args.account) });
+        changes.push({
+          ...pos,
+          table: "acknowledgements",
+          kind: parsed.name,
+          args,
+          assetId: null,
+          account: String(args.account),
+        });
       } else {
         changes.push({ ...pos, table: "changes", kind: parsed.name, args, assetId, account: null });
       }

@@ -158,8 +158,24 @@ export class MirrorFault {
 }
 
 export const MIRROR_ENTITIES = [
-  MirrorCursor, MirrorBlock, MirrorRecord, MirrorBalance, MirrorAsset, MirrorChange, MirrorPermitChange, MirrorParticipantChange, MirrorAcknowledgement, MirrorFault,
+  MirrorCursor,
+  MirrorBlock,
+  MirrorRecord,
+  MirrorBalance,
+  MirrorAsset,
+  MirrorChange,
+  MirrorPermitChange,
+  MirrorParticipantChange,
+  MirrorAcknowledgement,
+  MirrorFault,
 ];
 
 /** Tables whose rows belong to a block (deleted when the block is orphaned or re-synced). */
-export const MIRROR_BLOCK_TABLES = ["mirror_records", "mirror_changes", "mirror_permit_changes", "mirror_participant_changes", "mirror_acknowledgements", "mirror_faults"] as const;
+export const MIRROR_BLOCK_TABLES = [
+  "mirror_records",
+  "mirror_changes",
+  "mirror_permit_changes",
+  "mirror_participant_changes",
+  "mirror_acknowledgements",
+  "mirror_faults",
+] as const;

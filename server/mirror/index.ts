@@ -12,10 +12,16 @@ export interface Mirror {
 }
 
 export function createMirror(db: Database, chain: LedgerClient, config: Config, log: Logger): Mirror {
-  const indexer = new Indexer(db, chain.rpc, chain.deployment, {
-    confirmations: config.confirmations,
-    intervalMs: Math.max(config.pollIntervalMs, 100),
-  }, log);
+  const indexer = new Indexer(
+    db,
+    chain.rpc,
+    chain.deployment,
+    {
+      confirmations: config.confirmations,
+      intervalMs: Math.max(config.pollIntervalMs, 100),
+    },
+    log,
+  );
   return { indexer, queries: new MirrorQueries(db, chain.ledger, chain.deployment) };
 }
 

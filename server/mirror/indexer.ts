@@ -88,7 +88,8 @@ export class Indexer {
         this.failures++;
         this.log?.warn({ err, failures: this.failures }, "mirror sync failed; retrying");
       }
-      if (!this.stopping) this.timer = setTimeout(() => void tick(), Math.min(this.interval * 2 ** Math.min(this.failures, 5), 30_000));
+      if (!this.stopping)
+        this.timer = setTimeout(() => void tick(), Math.min(this.interval * 2 ** Math.min(this.failures, 5), 30_000));
     };
     // Passes run in the background: tick catches and logs its own failures, and stop() waits for the pass in
     // progress through this.exclusive, so nothing awaits tick itself.
@@ -125,7 +126,10 @@ export class Indexer {
    * Deletes the mirrored rows from `fromBlock` on and mirrors them again (repair after tampering, or a forced
    * re-sync); events already announced are not announced twice.
    */
-  resync(fromBlock?: number, opts: { onProgress?: (p: SyncProgress) => void } = {}): Promise<SyncResult & { deleted: number }> {
+  resync(
+    fromBlock?: number,
+    opts: { onProgress?: (p: SyncProgress) => void } = {},
+  ): Promise<SyncResult & { deleted: number }> {
     return this.run(async () => {
       const from = Math.max(fromBlock ?? this.deployment.deployBlock, this.deployment.deployBlock);
       const prev = await this.header(from - 1);
@@ -146,14 +150,20 @@ export class Indexer {
   }
 
   private fetchRange(from: number, to: number): Promise<RangeBatch> {
-    const filter = { address: this.deployment.ledger, fromBlock: "0x" + from.toString(16), toBlock: "0x" + to.toString(16) };
-    return Promise.all([this.provider.send("eth_getLogs", [filter]) as Promise<RawLog[]>, this.header(to)]).then(([logs, header]) => {
-      if (!header) throw new Error(`block ${to} not found`);
-      const t = performance.now();
-      const { records, changes, faults } = this.decoder.decode(logs);
-      this.stats.decodeMs += performance.now() - t;
-      return { from, to, toHash: header.hash, records, changes, faults };
-    });
+    const filter = {
+      address: this.deployment.ledger,
+      fromBlock: "0x" + from.toString(16),
+      toBlock: "0x" + to.toString(16),
+    };
+    return Promise.all([this.provider.send("eth_getLogs", [filter]) as Promise<RawLog[]>, this.header(to)]).then(
+      ([logs, header]) => {
+        if (!header) throw new Error(`block ${to} not found`);
+        const t = performance.now();
+        const { records, changes, faults } = this.decoder.decode(logs);
+        this.stats.decodeMs += performance.now() - t;
+        return { from, to, toHash: header.hash, records, changes, faults };
+      },
+    );
   }
 
   /** Checks the cursor's block against the chain; on a mismatch rolls back to the last common block. */
@@ -168,7 +178,9 @@ export class Indexer {
     let below = cursor.blockNumber + 1;
     search: for (;;) {
       const rows: Array<{ number: number; hash: string }> = await this.db.manager.query(
-        `SELECT number, hash FROM mirror_blocks WHERE number < ${sql.p(1)} ORDER BY number DESC LIMIT 50`, [below]);
+        `SELECT number, hash FROM mirror_blocks WHERE number < ${sql.p(1)} ORDER BY number DESC LIMIT 50`,
+        [below],
+      );
       if (rows.length === 0) break;
       const headers = await Promise.all(rows.map((r) => this.header(Number(r.number))));
       for (let i = 0; i < rows.length; i++) {
@@ -183,14 +195,29 @@ export class Indexer {
     const result = await this.db.transaction(async (em) => {
       const current = await readCursor(em, true);
       if (!current || current.blockNumber !== cursor.blockNumber || current.blockHash !== cursor.blockHash) return null; // another instance handled it
-      const r = await rollbackFrom(em, ancestor + 1, ancestorHeader?.hash ?? "", Math.min(current.announcedBlock, ancestor));
+      const r = await rollbackFrom(
+        em,
+        ancestor + 1,
+        ancestorHeader?.hash ?? "",
+        Math.min(current.announcedBlock, ancestor),
+      );
       await appendEvent(em, {
         type: "mirror.reorganised",
-        payload: { orphanedFromBlock: ancestor + 1, orphanedToBlock: cursor.blockNumber, orphanedHash: cursor.blockHash, recordsRemoved: r.records, assets: r.assets },
+        payload: {
+          orphanedFromBlock: ancestor + 1,
+          orphanedToBlock: cursor.blockNumber,
+          orphanedHash: cursor.blockHash,
+          recordsRemoved: r.records,
+          assets: r.assets,
+        },
       });
       return r;
     });
-    if (result) this.log?.warn({ orphanedFrom: ancestor + 1, orphanedTo: cursor.blockNumber, recordsRemoved: result.records }, "chain reorganisation: orphaned blocks removed from the mirror; replaying");
+    if (result)
+      this.log?.warn(
+        { orphanedFrom: ancestor + 1, orphanedTo: cursor.blockNumber, recordsRemoved: result.records },
+        "chain reorganisation: orphaned blocks removed from the mirror; replaying",
+      );
     return result !== null;
   }
 
@@ -217,7 +244,10 @@ export class Indexer {
       this.stats.fetchWaitMs += performance.now() - waitStart;
       // Fetch the next chunk while this one is written.
       const nextFrom = batch.to + 1;
-      next = nextFrom <= target && !this.stopping ? this.fetchRange(nextFrom, Math.min(nextFrom + this.chunk - 1, target)) : null;
+      next =
+        nextFrom <= target && !this.stopping
+          ? this.fetchRange(nextFrom, Math.min(nextFrom + this.chunk - 1, target))
+          : null;
       next?.catch(() => undefined);
       const writeStart = performance.now();
       const written = await this.db.transaction(async (em) => {
@@ -233,8 +263,17 @@ export class Indexer {
         break;
       }
       for (const f of written.faults) {
-        this.log?.warn({ txHash: f.txHash, blockNumber: f.blockNumber, logIndex: f.logIndex, event: f.event, fault: f.kind, detail: f.detail },
-          "ledger log not readable as declared: fault recorded (alert chain.event.faulty); the mirror goes on");
+        this.log?.warn(
+          {
+            txHash: f.txHash,
+            blockNumber: f.blockNumber,
+            logIndex: f.logIndex,
+            event: f.event,
+            fault: f.kind,
+            detail: f.detail,
+          },
+          "ledger log not readable as declared: fault recorded (alert chain.event.faulty); the mirror goes on",
+        );
       }
       faults += written.faults.length;
       announced = Math.max(announced, batch.to);
@@ -258,7 +297,10 @@ export class Indexer {
       this.lastLog = now;
       const total = Math.max(p.target - p.startBlock + 1, 1);
       const percent = Math.round(((p.block - p.startBlock + 1) / total) * 1000) / 10;
-      this.log.info({ block: p.block, target: p.target, percent, records: p.records }, done ? "mirror caught up" : "mirror catching up");
+      this.log.info(
+        { block: p.block, target: p.target, percent, records: p.records },
+        done ? "mirror caught up" : "mirror catching up",
+      );
     }
   }
 }

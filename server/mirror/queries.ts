@@ -24,7 +24,14 @@ export interface RecordView {
   postedAt: number;
   /** Block time of the posting, ISO-8601: the moment rights arose (Art. 6.6). */
   rightsArisenAt: string;
-  proof: { txHash: string; blockNumber: number; blockHash: string; logIndex: number; recordHash: string; previousHash: string };
+  proof: {
+    txHash: string;
+    blockNumber: number;
+    blockHash: string;
+    logIndex: number;
+    recordHash: string;
+    previousHash: string;
+  };
 }
 
 export interface RecordFilter {
@@ -37,25 +44,46 @@ export interface RecordFilter {
 }
 
 interface RecordRow {
-  tx_hash: string; log_index: number; block_number: number; block_hash: string; asset_id: string; sequence: number;
-  from_address: string; to_address: string; amount: string; ref: string; posted_at: number | string; record_hash: string; previous_hash: string;
+  tx_hash: string;
+  log_index: number;
+  block_number: number;
+  block_hash: string;
+  asset_id: string;
+  sequence: number;
+  from_address: string;
+  to_address: string;
+  amount: string;
+  ref: string;
+  posted_at: number | string;
+  record_hash: string;
+  previous_hash: string;
 }
 
-const COLUMNS = "tx_hash, log_index, block_number, block_hash, asset_id, sequence, from_address, to_address, amount, ref, posted_at, record_hash, previous_hash";
+const COLUMNS =
+  "tx_hash, log_index, block_number, block_hash, asset_id, sequence, from_address, to_address, amount, ref, posted_at, record_hash, previous_hash";
 
 /** Blocks per eth_getLogs call when comparing with the chain's events (Besu refuses more than 5,000 by default). */
 const LOG_CHUNK_BLOCKS = 2_000;
 
 /** Whether a mirrored row holds the chain event's contents (what the record hash covers). */
 function sameContents(r: RecordRow, e: DecodedRecord): boolean {
-  return r.from_address.toLowerCase() === e.from.toLowerCase() && r.to_address.toLowerCase() === e.to.toLowerCase()
-    && r.amount === e.amount.toString() && r.ref.toLowerCase() === e.ref.toLowerCase() && Number(r.posted_at) === e.postedAt;
+  return (
+    r.from_address.toLowerCase() === e.from.toLowerCase() &&
+    r.to_address.toLowerCase() === e.to.toLowerCase() &&
+    r.amount === e.amount.toString() &&
+    r.ref.toLowerCase() === e.ref.toLowerCase() &&
+    Number(r.posted_at) === e.postedAt
+  );
 }
 
 /** Whether a mirrored row is where the chain has the event: its proof, which the record hash does not cover. */
 function sameProof(r: RecordRow, e: DecodedRecord): boolean {
-  return r.tx_hash.toLowerCase() === e.txHash.toLowerCase() && Number(r.log_index) === e.logIndex
-    && Number(r.block_number) === e.blockNumber && r.block_hash.toLowerCase() === e.blockHash.toLowerCase();
+  return (
+    r.tx_hash.toLowerCase() === e.txHash.toLowerCase() &&
+    Number(r.log_index) === e.logIndex &&
+    Number(r.block_number) === e.blockNumber &&
+    r.block_hash.toLowerCase() === e.blockHash.toLowerCase()
+  );
 }
 
 /** Whether a mirrored row is the chain's event, sequence aside: same place on chain, same contents. */
@@ -67,16 +95,19 @@ function sameEvent(r: RecordRow, e: DecodedRecord): boolean {
 export type MirrorVerdict =
   | { verified: true; count: bigint; head: string; block: number }
   | {
-    verified: false; firstDivergentSequence: bigint; reason: string; block: number;
-    /**
-     * What differs: the records (repaired by a re-sync from the last good one), or only what the mirror derives
-     * from verified records, balances and supply (repaired by rebuilding the asset from them). For a balance, the
-     * sequence is the holder's last record (the asset's last when the records never name the holder).
-     */
-    scope: "records" | "derived";
-    /** The holder whose balance differs. */
-    holder?: string;
-  };
+      verified: false;
+      firstDivergentSequence: bigint;
+      reason: string;
+      block: number;
+      /**
+       * What differs: the records (repaired by a re-sync from the last good one), or only what the mirror derives
+       * from verified records, balances and supply (repaired by rebuilding the asset from them). For a balance, the
+       * sequence is the holder's last record (the asset's last when the records never name the holder).
+       */
+      scope: "records" | "derived";
+      /** The holder whose balance differs. */
+      holder?: string;
+    };
 
 /** What the verified records add up to: each holder's balance (and last record naming it), the supply, the count. */
 class RecordTotals {
@@ -149,9 +180,22 @@ function checksum(a: string): string {
 function view(r: RecordRow): RecordView {
   const postedAt = Number(r.posted_at);
   return {
-    assetId: r.asset_id, sequence: String(r.sequence), from: checksum(r.from_address), to: checksum(r.to_address), amount: r.amount, ref: r.ref,
-    postedAt, rightsArisenAt: new Date(postedAt * 1000).toISOString(),
-    proof: { txHash: r.tx_hash, blockNumber: Number(r.block_number), blockHash: r.block_hash, logIndex: Number(r.log_index), recordHash: r.record_hash, previousHash: r.previous_hash },
+    assetId: r.asset_id,
+    sequence: String(r.sequence),
+    from: checksum(r.from_address),
+    to: checksum(r.to_address),
+    amount: r.amount,
+    ref: r.ref,
+    postedAt,
+    rightsArisenAt: new Date(postedAt * 1000).toISOString(),
+    proof: {
+      txHash: r.tx_hash,
+      blockNumber: Number(r.block_number),
+      blockHash: r.block_hash,
+      logIndex: Number(r.log_index),
+      recordHash: r.record_hash,
+      previousHash: r.previous_hash,
+    },
   };
 }
 
@@ -161,11 +205,16 @@ export function encodeCursor(block: number, logIndex: number): string {
 }
 export function decodeCursor(cursor: string): [number, number] {
   const m = /^(\d+):(\d+)$/.exec(Buffer.from(cursor, "base64url").toString());
-  if (!m) throw new AppError("VALIDATION_FAILED", { in: "query", issues: [{ path: "cursor", message: "not a cursor this API returned" }] });
+  if (!m)
+    throw new AppError("VALIDATION_FAILED", {
+      in: "query",
+      issues: [{ path: "cursor", message: "not a cursor this API returned" }],
+    });
   return [Number(m[1]), Number(m[2])];
 }
 
-export const CSV_HEADER = "asset_id,sequence,from,to,amount,ref,posted_at,rights_arisen_at,tx_hash,block_number,block_hash,log_index,record_hash,previous_hash\n";
+export const CSV_HEADER =
+  "asset_id,sequence,from,to,amount,ref,posted_at,rights_arisen_at,tx_hash,block_number,block_hash,log_index,record_hash,previous_hash\n";
 export function csvLine(v: RecordView): string {
   const p = v.proof;
   return `${v.assetId},${v.sequence},${v.from},${v.to},${v.amount},${v.ref},${v.postedAt},${v.rightsArisenAt},${p.txHash},${p.blockNumber},${p.blockHash},${p.logIndex},${p.recordHash},${p.previousHash}\n`;
@@ -173,7 +222,12 @@ export function csvLine(v: RecordView): string {
 
 /** A ledger log the mirror could not read as declared (see MirrorFault). */
 export interface FaultView {
-  blockNumber: number; blockHash: string; txHash: string; logIndex: number; event: string | null; topic: string | null;
+  blockNumber: number;
+  blockHash: string;
+  txHash: string;
+  logIndex: number;
+  event: string | null;
+  topic: string | null;
   kind: MirrorFaultKind;
   /** message; for ill-formed text each argument's exact bytes (hex) and readable form. */
   detail: { message: string; texts?: { arg: string; hex: string; text: string }[] };
@@ -181,14 +235,26 @@ export interface FaultView {
 }
 
 interface FaultRow {
-  tx_hash: string; log_index: number; block_number: number; block_hash: string; event: string | null; topic: string | null; kind: MirrorFaultKind; detail: string; created_at: string;
+  tx_hash: string;
+  log_index: number;
+  block_number: number;
+  block_hash: string;
+  event: string | null;
+  topic: string | null;
+  kind: MirrorFaultKind;
+  detail: string;
+  created_at: string;
 }
 
 /** Reads the mirror: record pages in chain order, streamed exports, and the proof of completeness per asset. */
 export class MirrorQueries {
   private decoder: LogDecoder | undefined;
 
-  constructor(private readonly db: Database, private readonly ledger: SecuredAssetLedger, private readonly deployment: Deployment) {}
+  constructor(
+    private readonly db: Database,
+    private readonly ledger: SecuredAssetLedger,
+    private readonly deployment: Deployment,
+  ) {}
 
   private where(f: RecordFilter, after: [number, number] | null, sql: Sql): { clause: string; params: unknown[] } {
     const parts: string[] = [];
@@ -204,23 +270,34 @@ export class MirrorQueries {
     }
     if (f.from !== undefined) parts.push(`posted_at >= ${p(f.from)}`);
     if (f.to !== undefined) parts.push(`posted_at < ${p(f.to)}`);
-    if (after) parts.push(`(block_number > ${p(after[0])} OR (block_number = ${p(after[0])} AND log_index > ${p(after[1])}))`);
+    if (after)
+      parts.push(`(block_number > ${p(after[0])} OR (block_number = ${p(after[0])} AND log_index > ${p(after[1])}))`);
     return { clause: parts.length ? `WHERE ${parts.join(" AND ")}` : "", params };
   }
 
   private async page(f: RecordFilter, after: [number, number] | null, limit: number): Promise<RecordRow[]> {
     const sql = Sql.of(this.db.manager);
     const { clause, params } = this.where(f, after, sql);
-    return this.db.manager.query(`SELECT ${COLUMNS} FROM mirror_records ${clause} ORDER BY block_number, log_index LIMIT ${Math.floor(limit)}`, params);
+    return this.db.manager.query(
+      `SELECT ${COLUMNS} FROM mirror_records ${clause} ORDER BY block_number, log_index LIMIT ${Math.floor(limit)}`,
+      params,
+    );
   }
 
   /** One page of records in chain order, with the cursor of the next page (null at the end). */
-  async list(f: RecordFilter, cursor: string | undefined, limit: number): Promise<{ items: RecordView[]; nextCursor: string | null }> {
+  async list(
+    f: RecordFilter,
+    cursor: string | undefined,
+    limit: number,
+  ): Promise<{ items: RecordView[]; nextCursor: string | null }> {
     const rows = await this.page(f, cursor ? decodeCursor(cursor) : null, limit + 1);
     const more = rows.length > limit;
     const items = rows.slice(0, limit);
     const last = items[items.length - 1];
-    return { items: items.map(view), nextCursor: more && last ? encodeCursor(Number(last.block_number), Number(last.log_index)) : null };
+    return {
+      items: items.map(view),
+      nextCursor: more && last ? encodeCursor(Number(last.block_number), Number(last.log_index)) : null,
+    };
   }
 
   /** Async iteration over all matching records, page by page (keyset), never holding more than a page. */
@@ -290,9 +367,23 @@ export class MirrorQueries {
       await chain.close();
     }
     if (hashes.verified) {
-      if (events) return { verified: false, firstDivergentSequence: events.sequence, reason: events.reason, block, scope: "records" };
+      if (events)
+        return {
+          verified: false,
+          firstDivergentSequence: events.sequence,
+          reason: events.reason,
+          block,
+          scope: "records",
+        };
       const stray = await this.recordBeyondCursor(assetId, block);
-      if (stray !== null) return { verified: false, firstDivergentSequence: BigInt(stray), reason: "record not on chain", block, scope: "records" };
+      if (stray !== null)
+        return {
+          verified: false,
+          firstDivergentSequence: BigInt(stray),
+          reason: "record not on chain",
+          block,
+          scope: "records",
+        };
       const derived = await this.checkDerived(assetId, block, totals!);
       if (derived) return { verified: false, ...derived, block, scope: "derived" };
       return { ...hashes, block };
@@ -300,8 +391,18 @@ export class MirrorQueries {
     // The earlier finding wins. The events see a rewrite with recomputed hashes; the hashes see a stored hash
     // edited alone (contents still the chain's). On the same record the hash check's reason is kept ("record
     // altered", "record missing"...), unless all it says is that the head differs.
-    if (events && (events.sequence < hashes.firstDivergentSequence || (events.sequence === hashes.firstDivergentSequence && hashes.reason === "head differs"))) {
-      return { verified: false, firstDivergentSequence: events.sequence, reason: events.reason, block, scope: "records" };
+    if (
+      events &&
+      (events.sequence < hashes.firstDivergentSequence ||
+        (events.sequence === hashes.firstDivergentSequence && hashes.reason === "head differs"))
+    ) {
+      return {
+        verified: false,
+        firstDivergentSequence: events.sequence,
+        reason: events.reason,
+        block,
+        scope: "records",
+      };
     }
     return { ...hashes, block, scope: "records" };
   }
@@ -320,7 +421,9 @@ export class MirrorQueries {
   private async recordBeyondCursor(assetId: string, block: number): Promise<number | null> {
     const sql = Sql.of(this.db.manager);
     const rows: Array<{ sequence: number; block_number: number }> = await this.db.manager.query(
-      `SELECT sequence, block_number FROM mirror_records WHERE asset_id = ${sql.p(1)} AND block_number > ${sql.p(2)} ORDER BY block_number DESC LIMIT 1`, [assetId, block]);
+      `SELECT sequence, block_number FROM mirror_records WHERE asset_id = ${sql.p(1)} AND block_number > ${sql.p(2)} ORDER BY block_number DESC LIMIT 1`,
+      [assetId, block],
+    );
     if (rows.length === 0 || Number(rows[0].block_number) <= (await this.cursorBlock(block))) return null;
     return Number(rows[0].sequence);
   }
@@ -330,21 +433,33 @@ export class MirrorQueries {
    * up to. A balance row the indexer wrote after `block` (it went on during the verification) is checked against
    * the ledger's balance at the block it was written for, which must not be beyond the mirror's cursor.
    */
-  private async checkDerived(assetId: string, block: number, totals: RecordTotals): Promise<{ firstDivergentSequence: bigint; reason: string; holder?: string } | null> {
+  private async checkDerived(
+    assetId: string,
+    block: number,
+    totals: RecordTotals,
+  ): Promise<{ firstDivergentSequence: bigint; reason: string; holder?: string } | null> {
     const sql = Sql.of(this.db.manager);
     const last = BigInt(totals.count);
-    const balanceDiffers = (holder: string, sequence?: number) => ({ firstDivergentSequence: sequence === undefined ? last : BigInt(sequence), reason: "balance differs from the records", holder });
+    const balanceDiffers = (holder: string, sequence?: number) => ({
+      firstDivergentSequence: sequence === undefined ? last : BigInt(sequence),
+      reason: "balance differs from the records",
+      holder,
+    });
     const later: Array<{ holder: string; balance: bigint; block: number; sequence?: number }> = [];
     let after = "";
     for (;;) {
-      const rows: Array<{ holder: string; balance: string; updated_block: number | string }> = await this.db.manager.query(
-        `SELECT holder, balance, updated_block FROM mirror_balances WHERE asset_id = ${sql.p(1)} AND holder > ${sql.p(2)} ORDER BY holder LIMIT 5000`, [assetId, after]);
+      const rows: Array<{ holder: string; balance: string; updated_block: number | string }> =
+        await this.db.manager.query(
+          `SELECT holder, balance, updated_block FROM mirror_balances WHERE asset_id = ${sql.p(1)} AND holder > ${sql.p(2)} ORDER BY holder LIMIT 5000`,
+          [assetId, after],
+        );
       for (const r of rows) {
         const expected = totals.balances.get(r.holder);
         totals.balances.delete(r.holder); // what is left at the end has no row
         const balance = amountOf(r.balance);
         if (balance === null) return balanceDiffers(r.holder, expected?.sequence);
-        if (Number(r.updated_block) > block) later.push({ holder: r.holder, balance, block: Number(r.updated_block), sequence: expected?.sequence });
+        if (Number(r.updated_block) > block)
+          later.push({ holder: r.holder, balance, block: Number(r.updated_block), sequence: expected?.sequence });
         else if (balance !== (expected?.balance ?? 0n)) return balanceDiffers(r.holder, expected?.sequence);
       }
       if (rows.length < 5000) break;
@@ -352,50 +467,79 @@ export class MirrorQueries {
     }
     for (const [holder, b] of totals.balances) if (b.balance !== 0n) return balanceDiffers(holder, b.sequence);
 
-    const asset: Array<{ supply: string; record_count: number | string; updated_block: number | string }> = await this.db.manager.query(
-      `SELECT supply, record_count, updated_block FROM mirror_assets WHERE asset_id = ${sql.p(1)}`, [assetId]);
+    const asset: Array<{ supply: string; record_count: number | string; updated_block: number | string }> =
+      await this.db.manager.query(
+        `SELECT supply, record_count, updated_block FROM mirror_assets WHERE asset_id = ${sql.p(1)}`,
+        [assetId],
+      );
     // Rows written after `block` are as the ledger had them at their block, which the cursor has reached by now.
     let now: number | undefined;
     const cursorNow = async () => (now ??= await this.cursorBlock(block));
     for (const l of later) {
-      if (l.block > (await cursorNow()) || l.balance !== (await this.ledger.balanceOf(l.holder, assetId, { blockTag: l.block }))) return balanceDiffers(l.holder, l.sequence);
+      if (
+        l.block > (await cursorNow()) ||
+        l.balance !== (await this.ledger.balanceOf(l.holder, assetId, { blockTag: l.block }))
+      )
+        return balanceDiffers(l.holder, l.sequence);
     }
     if (asset.length === 0) return { firstDivergentSequence: last, reason: "asset missing from the mirror" };
     const a = asset[0];
     let [supply, count] = [totals.supply, BigInt(totals.count)];
     const updated = Number(a.updated_block);
     if (updated > block) {
-      if (updated > (await cursorNow())) return { firstDivergentSequence: last, reason: "supply differs from the records" };
+      if (updated > (await cursorNow()))
+        return { firstDivergentSequence: last, reason: "supply differs from the records" };
       const then = await this.ledger.assetInfo(assetId, { blockTag: updated });
       [supply, count] = [BigInt(then.supply), BigInt(then.recordCount)];
     }
-    if (amountOf(a.supply) !== supply) return { firstDivergentSequence: last, reason: "supply differs from the records" };
-    if (BigInt(Number(a.record_count)) !== count) return { firstDivergentSequence: last, reason: "record count differs from the records" };
+    if (amountOf(a.supply) !== supply)
+      return { firstDivergentSequence: last, reason: "supply differs from the records" };
+    if (BigInt(Number(a.record_count)) !== count)
+      return { firstDivergentSequence: last, reason: "record count differs from the records" };
     return null;
   }
 
   /** The cheap check: the mirrored rows' hash chain (recomputed, and as stored) against the ledger's head and count. */
-  private async checkHashes(assetId: string, block: number, onChainCount: bigint, onChainHead: string): Promise<ChainVerdict> {
+  private async checkHashes(
+    assetId: string,
+    block: number,
+    onChainCount: bigint,
+    onChainHead: string,
+  ): Promise<ChainVerdict> {
     const sql = Sql.of(this.db.manager);
     let previous = GENESIS_RECORD_HASH;
     let expected = 1;
     let afterSeq = 0;
-    const diverge = (seq: number, reason: string) => ({ verified: false as const, firstDivergentSequence: BigInt(seq), reason });
+    const diverge = (seq: number, reason: string) => ({
+      verified: false as const,
+      firstDivergentSequence: BigInt(seq),
+      reason,
+    });
     for (;;) {
       const rows: RecordRow[] = await this.db.manager.query(
         `SELECT ${COLUMNS} FROM mirror_records WHERE asset_id = ${sql.p(1)} AND sequence > ${sql.p(2)} AND block_number <= ${sql.p(3)} ORDER BY sequence, block_number LIMIT 5000`,
-        [assetId, afterSeq, block]);
+        [assetId, afterSeq, block],
+      );
       for (const r of rows) {
         const seq = Number(r.sequence);
         if (seq < expected) return diverge(seq, "record duplicated");
         if (seq > expected) return diverge(expected, "record missing");
         let h: string;
         try {
-          h = recordHash(previous, { assetId: BigInt(assetId), sequence: BigInt(seq), from: r.from_address, to: r.to_address, amount: BigInt(r.amount), ref: r.ref, postedAt: BigInt(r.posted_at) });
+          h = recordHash(previous, {
+            assetId: BigInt(assetId),
+            sequence: BigInt(seq),
+            from: r.from_address,
+            to: r.to_address,
+            amount: BigInt(r.amount),
+            ref: r.ref,
+            postedAt: BigInt(r.posted_at),
+          });
         } catch {
           return diverge(seq, "record altered"); // not even a well-formed record (an address or amount that does not encode)
         }
-        if (r.previous_hash.toLowerCase() !== previous || r.record_hash.toLowerCase() !== h) return diverge(seq, "record altered");
+        if (r.previous_hash.toLowerCase() !== previous || r.record_hash.toLowerCase() !== h)
+          return diverge(seq, "record altered");
         previous = h;
         expected++;
       }
@@ -416,7 +560,12 @@ export class MirrorQueries {
    * first sequence where they part, or null if every record is the chain's, contents and proof. Stops at the first
    * difference, so an early forgery costs only the chunks up to it. Each matching record is added to `totals`.
    */
-  private async compareWithEvents(assetId: string, block: number, totals: RecordTotals | null, chain: Lookahead<DecodedRecord>): Promise<{ sequence: bigint; reason: string } | null> {
+  private async compareWithEvents(
+    assetId: string,
+    block: number,
+    totals: RecordTotals | null,
+    chain: Lookahead<DecodedRecord>,
+  ): Promise<{ sequence: bigint; reason: string } | null> {
     const mirror = new Lookahead(this.mirrorRows(assetId, block));
     const at = (sequence: number, reason: string) => ({ sequence: BigInt(sequence), reason });
     let lastMatched = 0;
@@ -455,9 +604,15 @@ export class MirrorQueries {
     this.decoder ??= new LogDecoder(this.ledger.interface);
     const topics = [this.decoder.recordTopic, toBeHex(BigInt(assetId), 32)];
     const hex = (n: number) => "0x" + n.toString(16);
-    const fetch = (from: number): Promise<RawLog[]> => provider.send("eth_getLogs", [{
-      address: this.deployment.ledger, fromBlock: hex(from), toBlock: hex(Math.min(from + LOG_CHUNK_BLOCKS - 1, toBlock)), topics,
-    }]);
+    const fetch = (from: number): Promise<RawLog[]> =>
+      provider.send("eth_getLogs", [
+        {
+          address: this.deployment.ledger,
+          fromBlock: hex(from),
+          toBlock: hex(Math.min(from + LOG_CHUNK_BLOCKS - 1, toBlock)),
+          topics,
+        },
+      ]);
     let from = this.deployment.deployBlock;
     let next = from <= toBlock ? fetch(from) : null;
     while (next) {
@@ -479,7 +634,8 @@ export class MirrorQueries {
         `SELECT ${COLUMNS} FROM mirror_records WHERE asset_id = ${sql.p(1)} AND block_number <= ${sql.p(2)}
            AND (sequence > ${sql.p(3)} OR (sequence = ${sql.p(4)} AND (block_number > ${sql.p(5)} OR (block_number = ${sql.p(6)} AND log_index > ${sql.p(7)}))))
          ORDER BY sequence, block_number, log_index LIMIT 5000`,
-        [assetId, block, s, s, b, b, l]);
+        [assetId, block, s, s, b, b, l],
+      );
       if (rows.length > 0) yield rows;
       if (rows.length < 5000) return;
       const last = rows[rows.length - 1];
@@ -497,29 +653,59 @@ export class MirrorQueries {
   async blockOf(assetId: string, sequence: number): Promise<number | null> {
     const sql = Sql.of(this.db.manager);
     const rows: Array<{ block_number: number }> = await this.db.manager.query(
-      `SELECT block_number FROM mirror_records WHERE asset_id = ${sql.p(1)} AND sequence = ${sql.p(2)} ORDER BY block_number LIMIT 1`, [assetId, sequence]);
+      `SELECT block_number FROM mirror_records WHERE asset_id = ${sql.p(1)} AND sequence = ${sql.p(2)} ORDER BY block_number LIMIT 1`,
+      [assetId, sequence],
+    );
     return rows.length ? Number(rows[0].block_number) : null;
   }
 
   /** Where the mirror stands. */
-  async status(): Promise<{ block: number | null; blockHash: string | null; records: number; assets: number; faults: number }> {
+  async status(): Promise<{
+    block: number | null;
+    blockHash: string | null;
+    records: number;
+    assets: number;
+    faults: number;
+  }> {
     const cursor = await readCursor(this.db.manager);
-    const [{ n }]: Array<{ n: string | number }> = await this.db.manager.query("SELECT COUNT(*) AS n FROM mirror_records");
-    const [{ a }]: Array<{ a: string | number }> = await this.db.manager.query("SELECT COUNT(*) AS a FROM mirror_assets");
-    const [{ f }]: Array<{ f: string | number }> = await this.db.manager.query("SELECT COUNT(*) AS f FROM mirror_faults");
-    return { block: cursor?.blockNumber ?? null, blockHash: cursor?.blockHash ?? null, records: Number(n), assets: Number(a), faults: Number(f) };
+    const [{ n }]: Array<{ n: string | number }> = await this.db.manager.query(
+      "SELECT COUNT(*) AS n FROM mirror_records",
+    );
+    const [{ a }]: Array<{ a: string | number }> = await this.db.manager.query(
+      "SELECT COUNT(*) AS a FROM mirror_assets",
+    );
+    const [{ f }]: Array<{ f: string | number }> = await this.db.manager.query(
+      "SELECT COUNT(*) AS f FROM mirror_faults",
+    );
+    return {
+      block: cursor?.blockNumber ?? null,
+      blockHash: cursor?.blockHash ?? null,
+      records: Number(n),
+      assets: Number(a),
+      faults: Number(f),
+    };
   }
 
   /** Ledger logs the mirror could not read as declared (mirror_faults), in chain order. */
   async faults(q: { limit: number; offset: number }): Promise<{ total: number; items: FaultView[] }> {
-    const [{ n }]: Array<{ n: string | number }> = await this.db.manager.query("SELECT COUNT(*) AS n FROM mirror_faults");
+    const [{ n }]: Array<{ n: string | number }> = await this.db.manager.query(
+      "SELECT COUNT(*) AS n FROM mirror_faults",
+    );
     const rows: FaultRow[] = await this.db.manager.query(
-      `SELECT tx_hash, log_index, block_number, block_hash, event, topic, kind, detail, created_at FROM mirror_faults ORDER BY block_number, log_index LIMIT ${Math.floor(q.limit)} OFFSET ${Math.floor(q.offset)}`);
+      `SELECT tx_hash, log_index, block_number, block_hash, event, topic, kind, detail, created_at FROM mirror_faults ORDER BY block_number, log_index LIMIT ${Math.floor(q.limit)} OFFSET ${Math.floor(q.offset)}`,
+    );
     return {
       total: Number(n),
       items: rows.map((r) => ({
-        blockNumber: Number(r.block_number), blockHash: r.block_hash, txHash: r.tx_hash, logIndex: Number(r.log_index), event: r.event, topic: r.topic,
-        kind: r.kind, detail: JSON.parse(r.detail) as FaultView["detail"], createdAt: r.created_at,
+        blockNumber: Number(r.block_number),
+        blockHash: r.block_hash,
+        txHash: r.tx_hash,
+        logIndex: Number(r.log_index),
+        event: r.event,
+        topic: r.topic,
+        kind: r.kind,
+        detail: JSON.parse(r.detail) as FaultView["detail"],
+        createdAt: r.created_at,
       })),
     };
   }

@@ -28,22 +28,47 @@ export interface RangeResult {
   faults: DecodedFault[];
 }
 
-const RECORD_COLUMNS = ["tx_hash", "log_index", "block_number", "block_hash", "asset_id", "sequence", "from_address", "to_address", "amount", "ref", "posted_at", "record_hash", "previous_hash"];
+const RECORD_COLUMNS = [
+  "tx_hash",
+  "log_index",
+  "block_number",
+  "block_hash",
+  "asset_id",
+  "sequence",
+  "from_address",
+  "to_address",
+  "amount",
+  "ref",
+  "posted_at",
+  "record_hash",
+  "previous_hash",
+];
 const CHANGE_TABLES: Record<DecodedChange["table"], string> = {
   changes: "mirror_changes",
   permits: "mirror_permit_changes",
   participants: "mirror_participant_changes",
   acknowledgements: "mirror_acknowledgements",
 };
-const FAULT_COLUMNS = ["tx_hash", "log_index", "block_number", "block_hash", "event", "topic", "kind", "detail", "created_at"];
+const FAULT_COLUMNS = [
+  "tx_hash",
+  "log_index",
+  "block_number",
+  "block_hash",
+  "event",
+  "topic",
+  "kind",
+  "detail",
+  "created_at",
+];
 const key = (txHash: string, logIndex: number) => `${txHash}:${logIndex}`;
 
 export async function readCursor(em: EntityManager, lock = false): Promise<MirrorCursor | null> {
   const sql = Sql.of(em);
-  const rows: Array<{ block_number: number; block_hash: string; announced_block: number; updated_at: string }> = await em.query(
-    `SELECT block_number, block_hash, announced_block, updated_at FROM mirror_cursor WHERE id = ${sql.p(1)}${lock && sql.postgres ? " FOR UPDATE" : ""}`,
-    [CURSOR_ID],
-  );
+  const rows: Array<{ block_number: number; block_hash: string; announced_block: number; updated_at: string }> =
+    await em.query(
+      `SELECT block_number, block_hash, announced_block, updated_at FROM mirror_cursor WHERE id = ${sql.p(1)}${lock && sql.postgres ? " FOR UPDATE" : ""}`,
+      [CURSOR_ID],
+    );
   if (rows.length === 0) return null;
   const c = new MirrorCursor();
   c.id = CURSOR_ID;
@@ -54,21 +79,48 @@ export async function readCursor(em: EntityManager, lock = false): Promise<Mirro
   return c;
 }
 
-export async function writeCursor(em: EntityManager, blockNumber: number, blockHash: string, announcedBlock: number): Promise<void> {
+export async function writeCursor(
+  em: EntityManager,
+  blockNumber: number,
+  blockHash: string,
+  announcedBlock: number,
+): Promise<void> {
   const sql = Sql.of(em);
-  await sql.insert(em, "mirror_cursor", ["id", "block_number", "block_hash", "announced_block", "updated_at"],
+  await sql.insert(
+    em,
+    "mirror_cursor",
+    ["id", "block_number", "block_hash", "announced_block", "updated_at"],
     [[CURSOR_ID, blockNumber, blockHash, announcedBlock, new Date().toISOString()]],
-    sql.upsert(["id"], ["block_number", "block_hash", "announced_block", "updated_at"]));
+    sql.upsert(["id"], ["block_number", "block_hash", "announced_block", "updated_at"]),
+  );
 }
 
 /** Existing keys (and record hashes) in a block range, so a replayed range inserts nothing twice. */
-async function existingKeys(em: EntityManager, table: string, from: number, to: number, withHash: boolean): Promise<Map<string, { assetId: string; sequence: number; recordHash: string } | null>> {
+async function existingKeys(
+  em: EntityManager,
+  table: string,
+  from: number,
+  to: number,
+  withHash: boolean,
+): Promise<Map<string, { assetId: string; sequence: number; recordHash: string } | null>> {
   const sql = Sql.of(em);
   const cols = withHash ? "tx_hash, log_index, asset_id, sequence, record_hash" : "tx_hash, log_index";
-  const rows: Array<{ tx_hash: string; log_index: number; asset_id?: string; sequence?: number; record_hash?: string }> = await em.query(
-    `SELECT ${cols} FROM ${table} WHERE block_number >= ${sql.p(1)} AND block_number <= ${sql.p(2)}`, [from, to]);
+  const rows: Array<{
+    tx_hash: string;
+    log_index: number;
+    asset_id?: string;
+    sequence?: number;
+    record_hash?: string;
+  }> = await em.query(
+    `SELECT ${cols} FROM ${table} WHERE block_number >= ${sql.p(1)} AND block_number <= ${sql.p(2)}`,
+    [from, to],
+  );
   const out = new Map<string, { assetId: string; sequence: number; recordHash: string } | null>();
-  for (const r of rows) out.set(key(r.tx_hash, Number(r.log_index)), withHash ? { assetId: r.asset_id!, sequence: Number(r.sequence), recordHash: r.record_hash! } : null);
+  for (const r of rows)
+    out.set(
+      key(r.tx_hash, Number(r.log_index)),
+      withHash ? { assetId: r.asset_id!, sequence: Number(r.sequence), recordHash: r.record_hash! } : null,
+    );
   return out;
 }
 
@@ -106,7 +158,9 @@ export async function writeRange(em: EntityManager, batch: RangeBatch, announced
     for (const [assetId, seq] of needPrev) {
       if (seq < 1) continue;
       const rows: Array<{ record_hash: string }> = await em.query(
-        `SELECT record_hash FROM mirror_records WHERE asset_id = ${sql.p(1)} AND sequence = ${sql.p(2)} ORDER BY block_number DESC LIMIT 1`, [assetId, seq]);
+        `SELECT record_hash FROM mirror_records WHERE asset_id = ${sql.p(1)} AND sequence = ${sql.p(2)} ORDER BY block_number DESC LIMIT 1`,
+        [assetId, seq],
+      );
       if (rows.length > 0) stored.set(assetId, { sequence: seq, hash: rows[0].record_hash });
     }
     last.clear();
@@ -127,18 +181,49 @@ export async function writeRange(em: EntityManager, batch: RangeBatch, announced
       hashes.push(h);
       previous.push(prev);
     }
-    await sql.insert(em, "mirror_records", RECORD_COLUMNS, newRecords.map((r, i) => [
-      r.txHash, r.logIndex, r.blockNumber, r.blockHash, r.assetId, r.sequence, r.from, r.to, r.amount.toString(), r.ref, r.postedAt, hashes[i], previous[i],
-    ]), "ON CONFLICT (tx_hash, log_index) DO NOTHING");
+    await sql.insert(
+      em,
+      "mirror_records",
+      RECORD_COLUMNS,
+      newRecords.map((r, i) => [
+        r.txHash,
+        r.logIndex,
+        r.blockNumber,
+        r.blockHash,
+        r.assetId,
+        r.sequence,
+        r.from,
+        r.to,
+        r.amount.toString(),
+        r.ref,
+        r.postedAt,
+        hashes[i],
+        previous[i],
+      ]),
+      "ON CONFLICT (tx_hash, log_index) DO NOTHING",
+    );
     inserted += newRecords.length;
     newRecords.forEach((r, i) => {
       if (r.blockNumber > announcedBlock) {
         events.push({
-          type: "record.posted", assetId: r.assetId, account: r.from, counterparty: r.to,
+          type: "record.posted",
+          assetId: r.assetId,
+          account: r.from,
+          counterparty: r.to,
           payload: {
-            assetId: r.assetId, sequence: String(r.sequence), from: r.from, to: r.to, amount: r.amount.toString(), ref: r.ref,
-            postedAt: r.postedAt, rightsArisenAt: new Date(r.postedAt * 1000).toISOString(),
-            txHash: r.txHash, blockNumber: r.blockNumber, logIndex: r.logIndex, recordHash: hashes[i], previousHash: previous[i],
+            assetId: r.assetId,
+            sequence: String(r.sequence),
+            from: r.from,
+            to: r.to,
+            amount: r.amount.toString(),
+            ref: r.ref,
+            postedAt: r.postedAt,
+            rightsArisenAt: new Date(r.postedAt * 1000).toISOString(),
+            txHash: r.txHash,
+            blockNumber: r.blockNumber,
+            logIndex: r.logIndex,
+            recordHash: hashes[i],
+            previousHash: previous[i],
           },
         });
       }
@@ -156,13 +241,37 @@ export async function writeRange(em: EntityManager, batch: RangeBatch, announced
       const base = (c: DecodedChange) => [c.txHash, c.logIndex, c.blockNumber, c.blockHash];
       const conflict = "ON CONFLICT (tx_hash, log_index) DO NOTHING";
       if (table === "changes") {
-        await sql.insert(em, "mirror_changes", ["tx_hash", "log_index", "block_number", "block_hash", "kind", "payload", "asset_id"], rows.map((c) => [...base(c), c.kind, JSON.stringify(c.args), c.assetId]), conflict);
+        await sql.insert(
+          em,
+          "mirror_changes",
+          ["tx_hash", "log_index", "block_number", "block_hash", "kind", "payload", "asset_id"],
+          rows.map((c) => [...base(c), c.kind, JSON.stringify(c.args), c.assetId]),
+          conflict,
+        );
       } else if (table === "permits") {
-        await sql.insert(em, "mirror_permit_changes", ["tx_hash", "log_index", "block_number", "block_hash", "kind", "payload", "operator"], rows.map((c) => [...base(c), c.kind, JSON.stringify(c.args), c.account]), conflict);
+        await sql.insert(
+          em,
+          "mirror_permit_changes",
+          ["tx_hash", "log_index", "block_number", "block_hash", "kind", "payload", "operator"],
+          rows.map((c) => [...base(c), c.kind, JSON.stringify(c.args), c.account]),
+          conflict,
+        );
       } else if (table === "participants") {
-        await sql.insert(em, "mirror_participant_changes", ["tx_hash", "log_index", "block_number", "block_hash", "kind", "payload", "account", "asset_id"], rows.map((c) => [...base(c), c.kind, JSON.stringify(c.args), c.account, c.assetId]), conflict);
+        await sql.insert(
+          em,
+          "mirror_participant_changes",
+          ["tx_hash", "log_index", "block_number", "block_hash", "kind", "payload", "account", "asset_id"],
+          rows.map((c) => [...base(c), c.kind, JSON.stringify(c.args), c.account, c.assetId]),
+          conflict,
+        );
       } else {
-        await sql.insert(em, "mirror_acknowledgements", ["tx_hash", "log_index", "block_number", "block_hash", "account", "version", "relayed_by"], rows.map((c) => [...base(c), c.account, Number(c.args.version), String(c.args.relayedBy)]), conflict);
+        await sql.insert(
+          em,
+          "mirror_acknowledgements",
+          ["tx_hash", "log_index", "block_number", "block_hash", "account", "version", "relayed_by"],
+          rows.map((c) => [...base(c), c.account, Number(c.args.version), String(c.args.relayedBy)]),
+          conflict,
+        );
       }
     }
     newChanges.sort((a, b) => a.blockNumber - b.blockNumber || a.logIndex - b.logIndex);
@@ -170,25 +279,57 @@ export async function writeRange(em: EntityManager, batch: RangeBatch, announced
     // ERC-7943's Frozen is followed in the same transaction by FrozenUnitsOrdered, which says who ordered the
     // freeze and whether it was the authority: tokens.frozen carries both (a forced transfer's release has none).
     const orders = new Map<string, DecodedChange>();
-    for (const c of newChanges) if (c.kind === "FrozenUnitsOrdered") orders.set(`${c.txHash}:${c.account}:${c.assetId}`, c);
+    for (const c of newChanges)
+      if (c.kind === "FrozenUnitsOrdered") orders.set(`${c.txHash}:${c.account}:${c.assetId}`, c);
     for (const c of newChanges) {
       if (c.blockNumber <= announcedBlock) continue;
       const at = { txHash: c.txHash, blockNumber: c.blockNumber, logIndex: c.logIndex };
-      if (c.table === "permits") events.push({ type: "permit.changed", account: c.account, payload: { change: c.kind, ...c.args, ...at } });
-      else if (c.kind === "ParticipantFrozen") events.push({ type: "participant.frozen", account: c.account, counterparty: String(c.args.by), payload: { ...c.args, ...at } });
-      else if (c.kind === "ParticipantUnfrozen") events.push({ type: "participant.unfrozen", account: c.account, counterparty: String(c.args.by), payload: { ...c.args, ...at } });
+      if (c.table === "permits")
+        events.push({ type: "permit.changed", account: c.account, payload: { change: c.kind, ...c.args, ...at } });
+      else if (c.kind === "ParticipantFrozen")
+        events.push({
+          type: "participant.frozen",
+          account: c.account,
+          counterparty: String(c.args.by),
+          payload: { ...c.args, ...at },
+        });
+      else if (c.kind === "ParticipantUnfrozen")
+        events.push({
+          type: "participant.unfrozen",
+          account: c.account,
+          counterparty: String(c.args.by),
+          payload: { ...c.args, ...at },
+        });
       else if (c.kind === "Frozen") {
         const order = orders.get(`${c.txHash}:${c.account}:${c.assetId}`);
-        const by = order ? { orderedBy: String(order.args.orderedBy), byAuthority: order.args.byAuthority === true } : {};
-        events.push({ type: "tokens.frozen", assetId: c.assetId, account: c.account, ...(order ? { counterparty: by.orderedBy } : {}), payload: { account: c.account, assetId: c.assetId, amount: c.args.amount, ...by, ...at } });
+        const by = order
+          ? { orderedBy: String(order.args.orderedBy), byAuthority: order.args.byAuthority === true }
+          : {};
+        events.push({
+          type: "tokens.frozen",
+          assetId: c.assetId,
+          account: c.account,
+          ...(order ? { counterparty: by.orderedBy } : {}),
+          payload: { account: c.account, assetId: c.assetId, amount: c.args.amount, ...by, ...at },
+        });
       }
     }
   }
 
   // --- balances, assets
   await applyBalances(em, newRecords, batch.to);
-  const touched = new Set<string>([...newRecords.map((r) => r.assetId), ...newChanges.filter((c) => c.table === "changes" && c.assetId).map((c) => c.assetId!)]);
-  if (touched.size > 0) await applyAssets(em, [...touched], newRecords, newChanges.filter((c) => c.table === "changes"), batch.to);
+  const touched = new Set<string>([
+    ...newRecords.map((r) => r.assetId),
+    ...newChanges.filter((c) => c.table === "changes" && c.assetId).map((c) => c.assetId!),
+  ]);
+  if (touched.size > 0)
+    await applyAssets(
+      em,
+      [...touched],
+      newRecords,
+      newChanges.filter((c) => c.table === "changes"),
+      batch.to,
+    );
 
   // --- events, faults, block hashes, cursor
   if (events.length > 0) await appendEvents(em, events);
@@ -198,9 +339,23 @@ export async function writeRange(em: EntityManager, batch: RangeBatch, announced
     newFaults.push(...batch.faults.filter((f) => !existing.has(key(f.txHash, f.logIndex))));
     skipped += batch.faults.length - newFaults.length;
     const at = new Date().toISOString();
-    await sql.insert(em, "mirror_faults", FAULT_COLUMNS, newFaults.map((f) => [
-      f.txHash, f.logIndex, f.blockNumber, f.blockHash, f.event, f.topic, f.kind, JSON.stringify({ message: f.detail, ...(f.texts.length ? { texts: f.texts } : {}) }), at,
-    ]), "ON CONFLICT (tx_hash, log_index) DO NOTHING");
+    await sql.insert(
+      em,
+      "mirror_faults",
+      FAULT_COLUMNS,
+      newFaults.map((f) => [
+        f.txHash,
+        f.logIndex,
+        f.blockNumber,
+        f.blockHash,
+        f.event,
+        f.topic,
+        f.kind,
+        JSON.stringify({ message: f.detail, ...(f.texts.length ? { texts: f.texts } : {}) }),
+        at,
+      ]),
+      "ON CONFLICT (tx_hash, log_index) DO NOTHING",
+    );
   }
   // Before raising: an alert of a log this range no longer holds (orphaned) is resolved and its key freed.
   await resolveOrphanedEventFaultAlerts(em, batch.from, batch.to);
@@ -210,7 +365,13 @@ export async function writeRange(em: EntityManager, batch: RangeBatch, announced
   for (const c of batch.changes) blocks.set(c.blockNumber, c.blockHash);
   for (const f of batch.faults) blocks.set(f.blockNumber, f.blockHash);
   blocks.set(batch.to, batch.toHash);
-  await sql.insert(em, "mirror_blocks", ["number", "hash"], [...blocks].map(([n, h]) => [n, h]), sql.upsert(["number"], ["hash"]));
+  await sql.insert(
+    em,
+    "mirror_blocks",
+    ["number", "hash"],
+    [...blocks].map(([n, h]) => [n, h]),
+    sql.upsert(["number"], ["hash"]),
+  );
   await em.query(`DELETE FROM mirror_blocks WHERE number < ${sql.p(1)}`, [batch.to - 20_000]);
   await writeCursor(em, batch.to, batch.toHash, Math.max(announcedBlock, batch.to));
   return { inserted, skipped, faults: newFaults };
@@ -237,24 +398,76 @@ async function applyBalances(em: EntityManager, records: DecodedRecord[], block:
     for (let i = 0; i < holders.length; i += 500) {
       const chunk = holders.slice(i, i + 500);
       const current: Array<{ holder: string; balance: string }> = await em.query(
-        `SELECT holder, balance FROM mirror_balances WHERE asset_id = ${sql.p(1)} AND holder IN (${sql.params(chunk.length, 1)})`, [assetId, ...chunk]);
+        `SELECT holder, balance FROM mirror_balances WHERE asset_id = ${sql.p(1)} AND holder IN (${sql.params(chunk.length, 1)})`,
+        [assetId, ...chunk],
+      );
       const have = new Map(current.map((c) => [c.holder, BigInt(c.balance)]));
       for (const h of chunk) rows.push([assetId, h, ((have.get(h) ?? 0n) + m.get(h)!).toString(), block]);
     }
   }
-  await sql.insert(em, "mirror_balances", ["asset_id", "holder", "balance", "updated_block"], rows, sql.upsert(["asset_id", "holder"], ["balance", "updated_block"]));
+  await sql.insert(
+    em,
+    "mirror_balances",
+    ["asset_id", "holder", "balance", "updated_block"],
+    rows,
+    sql.upsert(["asset_id", "holder"], ["balance", "updated_block"]),
+  );
 }
 
 interface AssetState {
-  assetId: string; status: string; issuer: string | null; assetType: string | null; units: string | null;
-  decisionHash: string | null; decisionUri: string | null; rightsType: string | null; rightsExtent: string | null;
-  issuerDetailsHash: string | null; issuerDetails: string | null; supply: bigint; recordCount: number; issuedBlock: number | null; updatedBlock: number;
+  assetId: string;
+  status: string;
+  issuer: string | null;
+  assetType: string | null;
+  units: string | null;
+  decisionHash: string | null;
+  decisionUri: string | null;
+  rightsType: string | null;
+  rightsExtent: string | null;
+  issuerDetailsHash: string | null;
+  issuerDetails: string | null;
+  supply: bigint;
+  recordCount: number;
+  issuedBlock: number | null;
+  updatedBlock: number;
 }
 
-const ASSET_COLUMNS = ["asset_id", "status", "issuer", "asset_type", "units", "decision_hash", "decision_uri", "rights_type", "rights_extent", "issuer_details_hash", "issuer_details", "supply", "record_count", "issued_block", "updated_block"];
+const ASSET_COLUMNS = [
+  "asset_id",
+  "status",
+  "issuer",
+  "asset_type",
+  "units",
+  "decision_hash",
+  "decision_uri",
+  "rights_type",
+  "rights_extent",
+  "issuer_details_hash",
+  "issuer_details",
+  "supply",
+  "record_count",
+  "issued_block",
+  "updated_block",
+];
 
 function emptyAsset(assetId: string): AssetState {
-  return { assetId, status: "Unknown", issuer: null, assetType: null, units: null, decisionHash: null, decisionUri: null, rightsType: null, rightsExtent: null, issuerDetailsHash: null, issuerDetails: null, supply: 0n, recordCount: 0, issuedBlock: null, updatedBlock: 0 };
+  return {
+    assetId,
+    status: "Unknown",
+    issuer: null,
+    assetType: null,
+    units: null,
+    decisionHash: null,
+    decisionUri: null,
+    rightsType: null,
+    rightsExtent: null,
+    issuerDetailsHash: null,
+    issuerDetails: null,
+    supply: 0n,
+    recordCount: 0,
+    issuedBlock: null,
+    updatedBlock: 0,
+  };
 }
 
 /** Applies one asset lifecycle event to an asset's state. */
@@ -265,28 +478,63 @@ function foldChange(a: AssetState, kind: string, args: Record<string, unknown>, 
   };
   switch (kind) {
     case "AssetIssued":
-      a.status = "Active"; a.issuer = s("owner"); a.assetType = s("assetType"); a.units = s("units"); a.issuedBlock = block;
+      a.status = "Active";
+      a.issuer = s("owner");
+      a.assetType = s("assetType");
+      a.units = s("units");
+      a.issuedBlock = block;
       break;
     case "IssuanceDecisionRecorded":
-      a.decisionHash = s("documentHash"); a.decisionUri = s("uri"); a.rightsType = s("rightsType"); a.rightsExtent = s("rightsExtent");
+      a.decisionHash = s("documentHash");
+      a.decisionUri = s("uri");
+      a.rightsType = s("rightsType");
+      a.rightsExtent = s("rightsExtent");
       break;
     case "IssuerDetailsRecorded":
       a.issuerDetailsHash = s("detailsHash");
-      a.issuerDetails = JSON.stringify({ legalName: s("legalName"), bin: s("bin"), registeredAddress: s("registeredAddress") });
+      a.issuerDetails = JSON.stringify({
+        legalName: s("legalName"),
+        bin: s("bin"),
+        registeredAddress: s("registeredAddress"),
+      });
       break;
     case "DecisionDocumentChanged":
-      a.decisionHash = s("newHash"); a.decisionUri = s("newUri");
+      a.decisionHash = s("newHash");
+      a.decisionUri = s("newUri");
       break;
-    case "AssetSuspended": a.status = "Suspended"; break;
-    case "AssetResumed": a.status = "Active"; break;
-    case "ObligationsFulfilled": a.status = "Closed"; break;
-    default: return;
+    case "AssetSuspended":
+      a.status = "Suspended";
+      break;
+    case "AssetResumed":
+      a.status = "Active";
+      break;
+    case "ObligationsFulfilled":
+      a.status = "Closed";
+      break;
+    default:
+      return;
   }
   a.updatedBlock = block;
 }
 
 function assetRow(a: AssetState): unknown[] {
-  return [a.assetId, a.status, a.issuer, a.assetType, a.units, a.decisionHash, a.decisionUri, a.rightsType, a.rightsExtent, a.issuerDetailsHash, a.issuerDetails, a.supply.toString(), a.recordCount, a.issuedBlock, a.updatedBlock];
+  return [
+    a.assetId,
+    a.status,
+    a.issuer,
+    a.assetType,
+    a.units,
+    a.decisionHash,
+    a.decisionUri,
+    a.rightsType,
+    a.rightsExtent,
+    a.issuerDetailsHash,
+    a.issuerDetails,
+    a.supply.toString(),
+    a.recordCount,
+    a.issuedBlock,
+    a.updatedBlock,
+  ];
 }
 
 async function loadAssets(em: EntityManager, ids: string[]): Promise<Map<string, AssetState>> {
@@ -294,20 +542,40 @@ async function loadAssets(em: EntityManager, ids: string[]): Promise<Map<string,
   const out = new Map<string, AssetState>();
   for (let i = 0; i < ids.length; i += 500) {
     const chunk = ids.slice(i, i + 500);
-    const rows: Array<Record<string, string | number | null>> = await em.query(`SELECT ${ASSET_COLUMNS.join(", ")} FROM mirror_assets WHERE asset_id IN (${sql.params(chunk.length)})`, chunk);
+    const rows: Array<Record<string, string | number | null>> = await em.query(
+      `SELECT ${ASSET_COLUMNS.join(", ")} FROM mirror_assets WHERE asset_id IN (${sql.params(chunk.length)})`,
+      chunk,
+    );
     for (const r of rows) {
       out.set(String(r.asset_id), {
-        assetId: String(r.asset_id), status: String(r.status), issuer: r.issuer as string | null, assetType: r.asset_type as string | null, units: r.units as string | null,
-        decisionHash: r.decision_hash as string | null, decisionUri: r.decision_uri as string | null, rightsType: r.rights_type as string | null, rightsExtent: r.rights_extent as string | null,
-        issuerDetailsHash: r.issuer_details_hash as string | null, issuerDetails: r.issuer_details as string | null, supply: BigInt(String(r.supply)),
-        recordCount: Number(r.record_count), issuedBlock: r.issued_block === null ? null : Number(r.issued_block), updatedBlock: Number(r.updated_block),
+        assetId: String(r.asset_id),
+        status: String(r.status),
+        issuer: r.issuer as string | null,
+        assetType: r.asset_type as string | null,
+        units: r.units as string | null,
+        decisionHash: r.decision_hash as string | null,
+        decisionUri: r.decision_uri as string | null,
+        rightsType: r.rights_type as string | null,
+        rightsExtent: r.rights_extent as string | null,
+        issuerDetailsHash: r.issuer_details_hash as string | null,
+        issuerDetails: r.issuer_details as string | null,
+        supply: BigInt(String(r.supply)),
+        recordCount: Number(r.record_count),
+        issuedBlock: r.issued_block === null ? null : Number(r.issued_block),
+        updatedBlock: Number(r.updated_block),
       });
     }
   }
   return out;
 }
 
-async function applyAssets(em: EntityManager, ids: string[], records: DecodedRecord[], changes: DecodedChange[], block: number): Promise<void> {
+async function applyAssets(
+  em: EntityManager,
+  ids: string[],
+  records: DecodedRecord[],
+  changes: DecodedChange[],
+  block: number,
+): Promise<void> {
   const sql = Sql.of(em);
   const assets = await loadAssets(em, ids);
   const get = (id: string) => {
@@ -323,7 +591,13 @@ async function applyAssets(em: EntityManager, ids: string[], records: DecodedRec
     if (r.sequence > a.recordCount) a.recordCount = r.sequence;
     a.updatedBlock = Math.max(a.updatedBlock, block);
   }
-  await sql.insert(em, "mirror_assets", ASSET_COLUMNS, [...assets.values()].map(assetRow), sql.upsert(["asset_id"], ASSET_COLUMNS.slice(1)));
+  await sql.insert(
+    em,
+    "mirror_assets",
+    ASSET_COLUMNS,
+    [...assets.values()].map(assetRow),
+    sql.upsert(["asset_id"], ASSET_COLUMNS.slice(1)),
+  );
 }
 
 /** Asset ids with rows at or above a block. */
@@ -331,7 +605,8 @@ async function assetsFrom(em: EntityManager, fromBlock: number): Promise<string[
   const sql = Sql.of(em);
   const rows: Array<{ asset_id: string }> = await em.query(
     `SELECT DISTINCT asset_id FROM mirror_records WHERE block_number >= ${sql.p(1)} UNION SELECT DISTINCT asset_id FROM mirror_changes WHERE block_number >= ${sql.p(2)} AND asset_id IS NOT NULL`,
-    [fromBlock, fromBlock]);
+    [fromBlock, fromBlock],
+  );
   return rows.map((r) => r.asset_id);
 }
 
@@ -340,11 +615,20 @@ async function assetsFrom(em: EntityManager, fromBlock: number): Promise<string[
  * balances and assets they touched from the rows that remain, and moves the cursor back to `fromBlock - 1`.
  * Returns the number of records deleted and the assets recomputed.
  */
-export async function rollbackFrom(em: EntityManager, fromBlock: number, cursorHash: string, announcedBlock: number): Promise<{ records: number; assets: string[] }> {
+export async function rollbackFrom(
+  em: EntityManager,
+  fromBlock: number,
+  cursorHash: string,
+  announcedBlock: number,
+): Promise<{ records: number; assets: string[] }> {
   const sql = Sql.of(em);
   const assets = await assetsFrom(em, fromBlock);
-  const [{ n }]: Array<{ n: string | number }> = await em.query(`SELECT COUNT(*) AS n FROM mirror_records WHERE block_number >= ${sql.p(1)}`, [fromBlock]);
-  for (const t of MIRROR_BLOCK_TABLES) await em.query(`DELETE FROM ${t} WHERE block_number >= ${sql.p(1)}`, [fromBlock]);
+  const [{ n }]: Array<{ n: string | number }> = await em.query(
+    `SELECT COUNT(*) AS n FROM mirror_records WHERE block_number >= ${sql.p(1)}`,
+    [fromBlock],
+  );
+  for (const t of MIRROR_BLOCK_TABLES)
+    await em.query(`DELETE FROM ${t} WHERE block_number >= ${sql.p(1)}`, [fromBlock]);
   await em.query(`DELETE FROM mirror_blocks WHERE number >= ${sql.p(1)}`, [fromBlock]);
   await rebuildAssets(em, assets);
   await writeCursor(em, fromBlock - 1, cursorHash, announcedBlock);
@@ -359,8 +643,13 @@ export async function rollbackFrom(em: EntityManager, fromBlock: number, cursorH
 export async function discardRecordsFrom(em: EntityManager, assetId: string, sequence: number): Promise<number> {
   const sql = Sql.of(em);
   const [{ n }]: Array<{ n: string | number }> = await em.query(
-    `SELECT COUNT(*) AS n FROM mirror_records WHERE asset_id = ${sql.p(1)} AND sequence >= ${sql.p(2)}`, [assetId, sequence]);
-  await em.query(`DELETE FROM mirror_records WHERE asset_id = ${sql.p(1)} AND sequence >= ${sql.p(2)}`, [assetId, sequence]);
+    `SELECT COUNT(*) AS n FROM mirror_records WHERE asset_id = ${sql.p(1)} AND sequence >= ${sql.p(2)}`,
+    [assetId, sequence],
+  );
+  await em.query(`DELETE FROM mirror_records WHERE asset_id = ${sql.p(1)} AND sequence >= ${sql.p(2)}`, [
+    assetId,
+    sequence,
+  ]);
   await rebuildAssets(em, [assetId]);
   return Number(n);
 }
@@ -373,9 +662,17 @@ export async function rebuildAssets(em: EntityManager, ids: string[]): Promise<v
     const a = emptyAsset(assetId);
     let after: [number, number] = [-1, -1];
     for (;;) {
-      const page: Array<{ block_number: number; log_index: number; sequence: number; from_address: string; to_address: string; amount: string }> = await em.query(
+      const page: Array<{
+        block_number: number;
+        log_index: number;
+        sequence: number;
+        from_address: string;
+        to_address: string;
+        amount: string;
+      }> = await em.query(
         `SELECT block_number, log_index, sequence, from_address, to_address, amount FROM mirror_records WHERE asset_id = ${sql.p(1)} AND (block_number > ${sql.p(2)} OR (block_number = ${sql.p(3)} AND log_index > ${sql.p(4)})) ORDER BY block_number, log_index LIMIT 10000`,
-        [assetId, after[0], after[0], after[1]]);
+        [assetId, after[0], after[0], after[1]],
+      );
       for (const r of page) {
         const amount = BigInt(r.amount);
         if (r.from_address === ZERO_ADDRESS) a.supply += amount;
@@ -390,11 +687,27 @@ export async function rebuildAssets(em: EntityManager, ids: string[]): Promise<v
       after = [Number(lastRow.block_number), Number(lastRow.log_index)];
     }
     const changes: Array<{ kind: string; payload: string; block_number: number }> = await em.query(
-      `SELECT kind, payload, block_number FROM mirror_changes WHERE asset_id = ${sql.p(1)} ORDER BY block_number, log_index`, [assetId]);
-    for (const c of changes) foldChange(a, c.kind, JSON.parse(c.payload) as Record<string, unknown>, Number(c.block_number));
+      `SELECT kind, payload, block_number FROM mirror_changes WHERE asset_id = ${sql.p(1)} ORDER BY block_number, log_index`,
+      [assetId],
+    );
+    for (const c of changes)
+      foldChange(a, c.kind, JSON.parse(c.payload) as Record<string, unknown>, Number(c.block_number));
     await em.query(`DELETE FROM mirror_balances WHERE asset_id = ${sql.p(1)}`, [assetId]);
-    await sql.insert(em, "mirror_balances", ["asset_id", "holder", "balance", "updated_block"], [...balances].map(([h, b]) => [assetId, h, b.toString(), a.updatedBlock]));
-    if (a.recordCount === 0 && changes.length === 0) await em.query(`DELETE FROM mirror_assets WHERE asset_id = ${sql.p(1)}`, [assetId]);
-    else await sql.insert(em, "mirror_assets", ASSET_COLUMNS, [assetRow(a)], sql.upsert(["asset_id"], ASSET_COLUMNS.slice(1)));
+    await sql.insert(
+      em,
+      "mirror_balances",
+      ["asset_id", "holder", "balance", "updated_block"],
+      [...balances].map(([h, b]) => [assetId, h, b.toString(), a.updatedBlock]),
+    );
+    if (a.recordCount === 0 && changes.length === 0)
+      await em.query(`DELETE FROM mirror_assets WHERE asset_id = ${sql.p(1)}`, [assetId]);
+    else
+      await sql.insert(
+        em,
+        "mirror_assets",
+        ASSET_COLUMNS,
+        [assetRow(a)],
+        sql.upsert(["asset_id"], ASSET_COLUMNS.slice(1)),
+      );
   }
 }

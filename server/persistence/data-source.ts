@@ -16,7 +16,14 @@ import { MirrorFaults1764131000000 } from "./migrations/1764131000000-MirrorFaul
 import { SUPERVISION_ENTITIES } from "../supervision/entities";
 import { checkDatabaseSchema } from "./schema-name";
 
-export const MIGRATIONS = [Initial1764072000000, Events1764090000000, Mirror1764100000000, Supervision1764110000000, OperationRecipient1764120000000, MirrorFaults1764131000000];
+export const MIGRATIONS = [
+  Initial1764072000000,
+  Events1764090000000,
+  Mirror1764100000000,
+  Supervision1764110000000,
+  OperationRecipient1764120000000,
+  MirrorFaults1764131000000,
+];
 const ALL_ENTITIES = [...ENTITIES, PlatformEvent, ...MIRROR_ENTITIES, ...SUPERVISION_ENTITIES];
 
 /** Builds the DataSource for the configured database. `synchronize` is never used: migrations are. */
@@ -96,5 +103,10 @@ export class Database {
 export function isUniqueViolation(err: unknown): boolean {
   const e = err as { code?: string; driverError?: { code?: string }; message?: string };
   const code = e.driverError?.code ?? e.code;
-  return code === "23505" || code === "SQLITE_CONSTRAINT_UNIQUE" || code === "SQLITE_CONSTRAINT_PRIMARYKEY" || /UNIQUE constraint failed/.test(e.message ?? "");
+  return (
+    code === "23505" ||
+    code === "SQLITE_CONSTRAINT_UNIQUE" ||
+    code === "SQLITE_CONSTRAINT_PRIMARYKEY" ||
+    /UNIQUE constraint failed/.test(e.message ?? "")
+  );
 }

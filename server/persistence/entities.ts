@@ -14,7 +14,8 @@ export class ApiClient {
   @Column("varchar", { length: 100 }) name!: string;
   @Column("varchar", { length: 16 }) role!: Role;
   @Index("idx_api_clients_key_hash", { unique: true })
-  @Column("varchar", { name: "key_hash", length: 64 }) keyHash!: string;
+  @Column("varchar", { name: "key_hash", length: 64 })
+  keyHash!: string;
   @Column("varchar", { name: "created_at", length: 32 }) createdAt!: string;
   @Column("varchar", { name: "revoked_at", length: 32, nullable: true }) revokedAt!: string | null;
 }
@@ -50,7 +51,8 @@ export class Disclosure {
 export class Acknowledgement {
   @PrimaryColumn("varchar", { length: 36 }) id!: string;
   @Index("idx_ack_account")
-  @Column("varchar", { length: 42 }) account!: string;
+  @Column("varchar", { length: 42 })
+  account!: string;
   @Column("integer") version!: number;
   @Column("varchar", { name: "document_hash", length: 66 }) documentHash!: string;
   @Column("varchar", { length: 78 }) deadline!: string;
@@ -67,7 +69,8 @@ export class IssuanceRequest {
   @PrimaryColumn("varchar", { length: 36 }) id!: string;
   @Column("varchar", { length: 16 }) status!: IssuanceStatus;
   @Index("idx_issuance_owner")
-  @Column("varchar", { length: 42 }) owner!: string;
+  @Column("varchar", { length: 42 })
+  owner!: string;
   @Column("varchar", { name: "asset_type", length: 66 }) assetType!: string;
   /** JSON: decision, issuer, units, evidenceHash, nonce, deadline. */
   @Column("text") request!: string;
@@ -101,7 +104,8 @@ export class Operation {
   @Column("varchar", { name: "error_code", length: 64, nullable: true }) errorCode!: string | null;
   @Column("text", { name: "error_detail", nullable: true }) errorDetail!: string | null;
   @Index("idx_operations_tx")
-  @Column("varchar", { name: "tx_id", length: 36, nullable: true }) txId!: string | null;
+  @Column("varchar", { name: "tx_id", length: 36, nullable: true })
+  txId!: string | null;
   @Column("integer", { name: "batch_index", nullable: true }) batchIndex!: number | null;
   @Column("varchar", { name: "from_address", length: 42, nullable: true }) fromAddress!: string | null;
   @Column("varchar", { name: "asset_id", length: 78, nullable: true }) assetId!: string | null;
@@ -110,7 +114,8 @@ export class Operation {
   @Column("varchar", { length: 78, nullable: true }) amount!: string | null;
   /** Unique while the operation may still post (e.g. holder+asset+nonce); cleared when it fails. */
   @Index("idx_operations_dedupe", { unique: true })
-  @Column("varchar", { name: "dedupe_key", length: 200, nullable: true }) dedupeKey!: string | null;
+  @Column("varchar", { name: "dedupe_key", length: 200, nullable: true })
+  dedupeKey!: string | null;
   @Column("varchar", { name: "client_id", length: 36, nullable: true }) clientId!: string | null;
   @Column("varchar", { name: "created_at", length: 32 }) createdAt!: string;
   @Column("varchar", { name: "updated_at", length: 32 }) updatedAt!: string;
@@ -127,7 +132,8 @@ export class ChainTransaction {
   @Column("varchar", { name: "signer_address", length: 42 }) signerAddress!: string;
   @Column("integer") nonce!: number;
   @Index("idx_chain_tx_hash", { unique: true })
-  @Column("varchar", { length: 66 }) hash!: string;
+  @Column("varchar", { length: 66 })
+  hash!: string;
   @Column("text") raw!: string;
   @Column("varchar", { length: 16 }) status!: TxStatus;
   @Column("integer", { name: "block_number", nullable: true }) blockNumber!: number | null;
@@ -160,4 +166,14 @@ export class IdempotencyKey {
   @Column("varchar", { name: "created_at", length: 32 }) createdAt!: string;
 }
 
-export const ENTITIES = [ApiClient, Participant, Disclosure, Acknowledgement, IssuanceRequest, Operation, ChainTransaction, AuditEntry, IdempotencyKey];
+export const ENTITIES = [
+  ApiClient,
+  Participant,
+  Disclosure,
+  Acknowledgement,
+  IssuanceRequest,
+  Operation,
+  ChainTransaction,
+  AuditEntry,
+  IdempotencyKey,
+];

@@ -65,7 +65,11 @@ export class ApiKeyService {
   /** Bumped by each revocation here: a lookup that started before it does not cache what it read. */
   private revocations = 0;
 
-  constructor(private readonly db: Database, private readonly cacheMs = API_KEY_CACHE_MS, maxEntries = API_KEY_CACHE_MAX) {
+  constructor(
+    private readonly db: Database,
+    private readonly cacheMs = API_KEY_CACHE_MS,
+    maxEntries = API_KEY_CACHE_MAX,
+  ) {
     this.cache = new Lru(maxEntries);
   }
 
@@ -78,7 +82,12 @@ export class ApiKeyService {
   async create(name: string, role: Role): Promise<{ client: ApiClient; secret: string }> {
     const secret = `sda_${role}_${randomBytes(32).toString("base64url")}`;
     const client = Object.assign(new ApiClient(), {
-      id: randomUUID(), name, role, keyHash: hashApiKey(secret), createdAt: new Date().toISOString(), revokedAt: null,
+      id: randomUUID(),
+      name,
+      role,
+      keyHash: hashApiKey(secret),
+      createdAt: new Date().toISOString(),
+      revokedAt: null,
     });
     await this.db.transaction((em) => em.insert(ApiClient, client));
     return { client, secret };

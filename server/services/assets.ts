@@ -71,9 +71,17 @@ export class AssetService {
         rightsType: d?.rightsType ?? null,
         rightsTypeLabel: d ? assetTypeLabel(d.rightsType) : null,
         rightsExtent: d?.rightsExtent ?? null,
-        changes: changes.map((c) => ({ oldHash: c.args.oldHash, newHash: c.args.newHash, newUri: c.args.newUri, reason: c.args.reason, blockNumber: c.blockNumber })),
+        changes: changes.map((c) => ({
+          oldHash: c.args.oldHash,
+          newHash: c.args.newHash,
+          newUri: c.args.newUri,
+          reason: c.args.reason,
+          blockNumber: c.blockNumber,
+        })),
       },
-      issuerDetails: i ? { legalName: i.legalName, bin: i.bin, registeredAddress: i.registeredAddress, detailsHash: i.detailsHash } : null,
+      issuerDetails: i
+        ? { legalName: i.legalName, bin: i.bin, registeredAddress: i.registeredAddress, detailsHash: i.detailsHash }
+        : null,
       collateral: a ? { evidenceHash: a.collateralEvidenceHash, verifier: a.verifier, operator: a.operator } : null,
       issuedUnits: info.issuedUnits.toString(),
       supply: info.supply.toString(),
@@ -93,20 +101,43 @@ export class AssetService {
     const count = Number(await this.chain.ledger.assetCount());
     const ids: number[] = [];
     for (let id = offset + 1; id <= count && ids.length < limit; id++) ids.push(id);
-    const items = await Promise.all(ids.map(async (id) => {
-      const { value: info, texts } = await this.chain.view(this.chain.ledger.assetInfo, [id]);
-      return {
-        assetId: String(id), status: STATUS[Number(info.status)], issuer: info.issuer, assetType: info.assetType, assetTypeLabel: assetTypeLabel(info.assetType), decisionURI: info.decisionURI,
-        issuedUnits: info.issuedUnits.toString(), supply: info.supply.toString(), recordCount: info.recordCount.toString(), textFaults: textFaults(texts),
-      };
-    }));
+    const items = await Promise.all(
+      ids.map(async (id) => {
+        const { value: info, texts } = await this.chain.view(this.chain.ledger.assetInfo, [id]);
+        return {
+          assetId: String(id),
+          status: STATUS[Number(info.status)],
+          issuer: info.issuer,
+          assetType: info.assetType,
+          assetTypeLabel: assetTypeLabel(info.assetType),
+          decisionURI: info.decisionURI,
+          issuedUnits: info.issuedUnits.toString(),
+          supply: info.supply.toString(),
+          recordCount: info.recordCount.toString(),
+          textFaults: textFaults(texts),
+        };
+      }),
+    );
     return { total: count, items };
   }
 
   private async allRecords(id: bigint): Promise<(TransferRecord & { blockNumber: number; txHash: string })[]> {
-    const events = await this.chain.ledger.queryFilter(this.chain.ledger.filters.RecordPosted(id), this.chain.deployment.deployBlock);
+    const events = await this.chain.ledger.queryFilter(
+      this.chain.ledger.filters.RecordPosted(id),
+      this.chain.deployment.deployBlock,
+    );
     return events
-      .map((e) => ({ assetId: e.args.assetId, sequence: e.args.sequence, from: e.args.from, to: e.args.to, amount: e.args.amount, ref: e.args.ref, postedAt: e.args.postedAt, blockNumber: e.blockNumber, txHash: e.transactionHash }))
+      .map((e) => ({
+        assetId: e.args.assetId,
+        sequence: e.args.sequence,
+        from: e.args.from,
+        to: e.args.to,
+        amount: e.args.amount,
+        ref: e.args.ref,
+        postedAt: e.args.postedAt,
+        blockNumber: e.blockNumber,
+        txHash: e.transactionHash,
+      }))
       .sort((a, b) => (a.sequence < b.sequence ? -1 : 1));
   }
 
@@ -119,11 +150,23 @@ export class AssetService {
     const hashes = chainHashes(all);
     return {
       total: all.length,
-      verification: verdict.verified ? { verified: true, count: verdict.count.toString(), head: verdict.head } : { verified: false, firstDivergentSequence: verdict.firstDivergentSequence.toString(), reason: verdict.reason },
+      verification: verdict.verified
+        ? { verified: true, count: verdict.count.toString(), head: verdict.head }
+        : {
+            verified: false,
+            firstDivergentSequence: verdict.firstDivergentSequence.toString(),
+            reason: verdict.reason,
+          },
       items: all.slice(offset, offset + limit).map((r, i) => ({
-        sequence: r.sequence.toString(), from: r.from, to: r.to, amount: r.amount.toString(), ref: r.ref,
-        postedAt: new Date(Number(r.postedAt) * 1000).toISOString(), recordHash: hashes[offset + i],
-        blockNumber: r.blockNumber, txHash: r.txHash,
+        sequence: r.sequence.toString(),
+        from: r.from,
+        to: r.to,
+        amount: r.amount.toString(),
+        ref: r.ref,
+        postedAt: new Date(Number(r.postedAt) * 1000).toISOString(),
+        recordHash: hashes[offset + i],
+        blockNumber: r.blockNumber,
+        txHash: r.txHash,
         kind: r.from === ZeroAddress ? "issue" : r.to === ZeroAddress ? "redemption" : "transfer",
       })),
     };
@@ -135,19 +178,54 @@ export class AssetService {
     const records = await this.allRecords(id);
     const accounts = new Set<string>();
     for (const r of records) for (const a of [r.from, r.to]) if (a !== ZeroAddress) accounts.add(getAddress(a));
-    const rows = await Promise.all([...accounts].map(async (a) => {
-      const [balance, frozen] = await Promise.all([this.chain.ledger.balanceOf(a, id), this.chain.ledger.getFrozenTokens(a, id)]);
-      return { address: a, balance: balance.toString(), frozen: frozen.toString() };
-    }));
+    const rows = await Promise.all(
+      [...accounts].map(async (a) => {
+        const [balance, frozen] = await Promise.all([
+          this.chain.ledger.balanceOf(a, id),
+          this.chain.ledger.getFrozenTokens(a, id),
+        ]);
+        return { address: a, balance: balance.toString(), frozen: frozen.toString() };
+      }),
+    );
     return rows.filter((r) => r.balance !== "0");
   }
 
-  setSuspended(assetId: string, suspended: boolean, reason: string, clientId: string, idem?: string): Promise<Operation> {
-    return this.operations.submitCall({ kind: suspended ? "asset.suspend" : "asset.resume", signer: "authority", method: suspended ? "suspendAsset" : "resumeAsset", args: [assetId, reason], clientId, idempotencyId: idem }, this.idempotency);
+  setSuspended(
+    assetId: string,
+    suspended: boolean,
+    reason: string,
+    clientId: string,
+    idem?: string,
+  ): Promise<Operation> {
+    return this.operations.submitCall(
+      {
+        kind: suspended ? "asset.suspend" : "asset.resume",
+        signer: "authority",
+        method: suspended ? "suspendAsset" : "resumeAsset",
+        args: [assetId, reason],
+        clientId,
+        idempotencyId: idem,
+      },
+      this.idempotency,
+    );
   }
 
-  forcedTransfer(i: { from: string; to: string; assetId: string; amount: string; basis: (typeof LEGAL_BASES)[number]; ref: string }, clientId: string, idem?: string): Promise<Operation> {
-    return this.operations.submitCall({ kind: "forced-transfer", signer: "authority", method: "forcedTransfer", args: [getAddress(i.from), getAddress(i.to), i.assetId, i.amount, LEGAL_BASES.indexOf(i.basis), i.ref], clientId, idempotencyId: idem }, this.idempotency);
+  forcedTransfer(
+    i: { from: string; to: string; assetId: string; amount: string; basis: (typeof LEGAL_BASES)[number]; ref: string },
+    clientId: string,
+    idem?: string,
+  ): Promise<Operation> {
+    return this.operations.submitCall(
+      {
+        kind: "forced-transfer",
+        signer: "authority",
+        method: "forcedTransfer",
+        args: [getAddress(i.from), getAddress(i.to), i.assetId, i.amount, LEGAL_BASES.indexOf(i.basis), i.ref],
+        clientId,
+        idempotencyId: idem,
+      },
+      this.idempotency,
+    );
   }
 
   /**
@@ -155,13 +233,30 @@ export class AssetService {
    * the asset, the deadline (OBLIGATIONS_DECLARATION_EXPIRED), the issuer's signature (ISSUER_SIGNATURE_INVALID);
    * the ledger's other refusals (units outstanding, closed) come from the simulation.
    */
-  async obligationsFulfilled(assetId: string, deadline: string, signature: string, clientId: string, idem?: string): Promise<Operation> {
+  async obligationsFulfilled(
+    assetId: string,
+    deadline: string,
+    signature: string,
+    clientId: string,
+    idem?: string,
+  ): Promise<Operation> {
     await this.operations.requireOperator();
     const { value: info } = await this.info(BigInt(assetId));
     if (nowSec() > BigInt(deadline)) throw new AppError("OBLIGATIONS_DECLARATION_EXPIRED", { deadline });
     const message = { assetId: BigInt(assetId), deadline: BigInt(deadline) };
-    if (!(await this.chain.isValidSignature(info.issuer, OBLIGATIONS_TYPES, message, signature))) throw new AppError("ISSUER_SIGNATURE_INVALID", { issuer: info.issuer, assetId });
-    return this.operations.submitCall({ kind: "obligations.fulfilled", signer: "operator", method: "declareObligationsFulfilled", args: [assetId, deadline, signature], clientId, idempotencyId: idem }, this.idempotency);
+    if (!(await this.chain.isValidSignature(info.issuer, OBLIGATIONS_TYPES, message, signature)))
+      throw new AppError("ISSUER_SIGNATURE_INVALID", { issuer: info.issuer, assetId });
+    return this.operations.submitCall(
+      {
+        kind: "obligations.fulfilled",
+        signer: "operator",
+        method: "declareObligationsFulfilled",
+        args: [assetId, deadline, signature],
+        clientId,
+        idempotencyId: idem,
+      },
+      this.idempotency,
+    );
   }
 
   /**
@@ -174,21 +269,53 @@ export class AssetService {
     this.documentUris.check(i.uri);
     await this.operations.requireOperator();
     const { value: info } = await this.info(BigInt(assetId));
-    if (Number(info.status) === STATUS.indexOf("Closed")) throw new AppError("DECISION_CHANGE_WHILE_CLOSED", { assetId });
+    if (Number(info.status) === STATUS.indexOf("Closed"))
+      throw new AppError("DECISION_CHANGE_WHILE_CLOSED", { assetId });
     if (nowSec() > BigInt(i.deadline)) throw new AppError("DECISION_CHANGE_EXPIRED", { deadline: i.deadline });
-    const message = decisionChangeMessage({ assetId, previousHash: info.decisionHash, newHash: i.documentHash, newUri: i.uri, reason: i.reason, deadline: i.deadline });
+    const message = decisionChangeMessage({
+      assetId,
+      previousHash: info.decisionHash,
+      newHash: i.documentHash,
+      newUri: i.uri,
+      reason: i.reason,
+      deadline: i.deadline,
+    });
     if (!(await this.chain.isValidSignature(info.issuer, DECISION_CHANGE_TYPES, message, i.issuerSignature))) {
       throw new AppError("ISSUER_SIGNATURE_INVALID", { issuer: info.issuer, assetId, previousHash: info.decisionHash });
     }
-    return this.operations.submitCall({
-      kind: "asset.decision-change", signer: "operator", method: "changeDecisionDocument",
-      args: [assetId, i.documentHash, i.uri, i.reason, i.deadline, i.issuerSignature], clientId, idempotencyId: idem,
-    }, this.idempotency);
+    return this.operations.submitCall(
+      {
+        kind: "asset.decision-change",
+        signer: "operator",
+        method: "changeDecisionDocument",
+        args: [assetId, i.documentHash, i.uri, i.reason, i.deadline, i.issuerSignature],
+        clientId,
+        idempotencyId: idem,
+      },
+      this.idempotency,
+    );
   }
 
   /** Sets a holder's frozen units; an operator cannot change units the authority froze (FROZEN_UNITS_ORDERED_BY_AUTHORITY). */
-  async setFrozenTokens(assetId: string, account: string, amount: string, role: "authority" | "operator", clientId: string, idem?: string): Promise<Operation> {
+  async setFrozenTokens(
+    assetId: string,
+    account: string,
+    amount: string,
+    role: "authority" | "operator",
+    clientId: string,
+    idem?: string,
+  ): Promise<Operation> {
     if (role === "operator") await this.operations.requireOperator({ orAuthority: true });
-    return this.operations.submitCall({ kind: "asset.freeze-units", signer: role, method: "setFrozenTokens", args: [getAddress(account), assetId, amount], clientId, idempotencyId: idem }, this.idempotency);
+    return this.operations.submitCall(
+      {
+        kind: "asset.freeze-units",
+        signer: role,
+        method: "setFrozenTokens",
+        args: [getAddress(account), assetId, amount],
+        clientId,
+        idempotencyId: idem,
+      },
+      this.idempotency,
+    );
   }
 }

@@ -24,7 +24,13 @@ export class DisclosureService {
   ) {
     submitter.onSettled("disclosure.publish", async (em, op, outcome) => {
       const event = outcome.events.find((e) => e.name === "DisclosurePublished");
-      await em.update(Disclosure, { operationId: op.id }, outcome.status === "posted" && event ? { status: "published", version: Number(event.args.version) } : { status: "failed" });
+      await em.update(
+        Disclosure,
+        { operationId: op.id },
+        outcome.status === "posted" && event
+          ? { status: "published", version: Number(event.args.version) }
+          : { status: "failed" },
+      );
     });
   }
 
@@ -40,24 +46,53 @@ export class DisclosureService {
     const { value: d, texts } = await this.chain.view(this.chain.ledger.disclosure, [version]);
     const row = await this.db.manager.findOneBy(Disclosure, { version });
     return {
-      version, current: version === current, documentHash: d.documentHash, uri: d.uri, publishedAt: new Date(Number(d.publishedAt) * 1000).toISOString(), text: row?.text ?? null,
+      version,
+      current: version === current,
+      documentHash: d.documentHash,
+      uri: d.uri,
+      publishedAt: new Date(Number(d.publishedAt) * 1000).toISOString(),
+      text: row?.text ?? null,
       textFaults: textFaults(texts),
     };
   }
 
-  async publish(input: { text?: string; documentHash?: string; uri: string }, role: Role, clientId: string, idempotencyId?: string): Promise<Operation> {
+  async publish(
+    input: { text?: string; documentHash?: string; uri: string },
+    role: Role,
+    clientId: string,
+    idempotencyId?: string,
+  ): Promise<Operation> {
     const documentHash = input.text !== undefined ? keccak256(toUtf8Bytes(input.text)) : input.documentHash;
     if (!documentHash) throw new AppError("DISCLOSURE_INVALID");
     if (signerForRole(role) === "operator") await this.operations.requireOperator({ orAuthority: true });
     this.documentUris.check(input.uri);
     if (input.text !== undefined && input.documentHash && input.documentHash.toLowerCase() !== documentHash) {
-      throw new AppError("VALIDATION_FAILED", { issues: [{ path: "documentHash", message: "is not keccak256 of the text" }] });
+      throw new AppError("VALIDATION_FAILED", {
+        issues: [{ path: "documentHash", message: "is not keccak256 of the text" }],
+      });
     }
-    return this.operations.submitCall({
-      kind: "disclosure.publish", signer: signerForRole(role), method: "publishDisclosure", args: [documentHash, input.uri], clientId, idempotencyId,
-      after: async (em, op) => {
-        await em.insert(Disclosure, { id: randomUUID(), version: null, documentHash, uri: input.uri, text: input.text ?? null, status: "pending", operationId: op.id, createdAt: new Date().toISOString() });
+    return this.operations.submitCall(
+      {
+        kind: "disclosure.publish",
+        signer: signerForRole(role),
+        method: "publishDisclosure",
+        args: [documentHash, input.uri],
+        clientId,
+        idempotencyId,
+        after: async (em, op) => {
+          await em.insert(Disclosure, {
+            id: randomUUID(),
+            version: null,
+            documentHash,
+            uri: input.uri,
+            text: input.text ?? null,
+            status: "pending",
+            operationId: op.id,
+            createdAt: new Date().toISOString(),
+          });
+        },
       },
-    }, this.idempotency);
+      this.idempotency,
+    );
   }
 }

@@ -7,11 +7,14 @@ import { IdempotencyKey } from "../persistence/entities";
 import { AppError } from "../errors";
 import { canonicalJson } from "../domain/canonical-json";
 
-export type Reservation = { kind: "reserved"; id: string } | { kind: "replay"; status: number; body: Record<string, unknown> };
+export type Reservation =
+  { kind: "reserved"; id: string } | { kind: "replay"; status: number; body: Record<string, unknown> };
 
 /** What an idempotency key is bound to: SHA-256 of the method, the path and the body's RFC 8785 (JCS) form. */
 export const requestHash = (method: string, path: string, body: unknown): string =>
-  createHash("sha256").update(`${method} ${path}\n${canonicalJson(body ?? null)}`).digest("hex");
+  createHash("sha256")
+    .update(`${method} ${path}\n${canonicalJson(body ?? null)}`)
+    .digest("hex");
 
 /**
  * Idempotency keys, per API client. A key is reserved before the action; an action that creates an operation
@@ -24,7 +27,17 @@ export class IdempotencyService {
   async reserve(clientId: string, key: string, hash: string): Promise<Reservation> {
     const id = createHash("sha256").update(`${clientId}\n${key}`).digest("hex");
     try {
-      await this.db.transaction((em) => em.insert(IdempotencyKey, { id, clientId, requestHash: hash, state: "in_progress", responseStatus: null, responseBody: null, createdAt: new Date().toISOString() }));
+      await this.db.transaction((em) =>
+        em.insert(IdempotencyKey, {
+          id,
+          clientId,
+          requestHash: hash,
+          state: "in_progress",
+          responseStatus: null,
+          responseBody: null,
+          createdAt: new Date().toISOString(),
+        }),
+      );
       return { kind: "reserved", id };
     } catch (err) {
       if (!isUniqueViolation(err)) throw err;
@@ -32,13 +45,22 @@ export class IdempotencyService {
     const existing = await this.db.manager.findOneBy(IdempotencyKey, { id });
     if (!existing) return this.reserve(clientId, key, hash);
     if (existing.requestHash !== hash) throw new AppError("IDEMPOTENCY_KEY_REUSED");
-    if (existing.state !== "done" || existing.responseStatus == null) throw new AppError("IDEMPOTENCY_REQUEST_IN_PROGRESS");
-    return { kind: "replay", status: existing.responseStatus, body: JSON.parse(existing.responseBody ?? "{}") as Record<string, unknown> };
+    if (existing.state !== "done" || existing.responseStatus == null)
+      throw new AppError("IDEMPOTENCY_REQUEST_IN_PROGRESS");
+    return {
+      kind: "replay",
+      status: existing.responseStatus,
+      body: JSON.parse(existing.responseBody ?? "{}") as Record<string, unknown>,
+    };
   }
 
   /** Marks the key done inside the caller's transaction (the one that writes the operation). */
   async completeWithin(em: EntityManager, id: string, status: number, body: Record<string, unknown>): Promise<void> {
-    await em.update(IdempotencyKey, { id, state: "in_progress" }, { state: "done", responseStatus: status, responseBody: JSON.stringify(body) });
+    await em.update(
+      IdempotencyKey,
+      { id, state: "in_progress" },
+      { state: "done", responseStatus: status, responseBody: JSON.stringify(body) },
+    );
   }
 
   /** Frees a key whose request was refused, so the client may retry it once the problem is fixed. */

@@ -74,9 +74,28 @@ export class IssuanceService {
       const at = new Date().toISOString();
       if (outcome.status === "posted") {
         const issued = outcome.events.find((e) => e.name === "AssetIssued");
-        await em.update(IssuanceRequest, { operationId: op.id }, { status: "posted", assetId: issued ? (issued.args.assetId as bigint).toString() : null, refusalCode: null, refusalDetail: null, updatedAt: at });
+        await em.update(
+          IssuanceRequest,
+          { operationId: op.id },
+          {
+            status: "posted",
+            assetId: issued ? (issued.args.assetId as bigint).toString() : null,
+            refusalCode: null,
+            refusalDetail: null,
+            updatedAt: at,
+          },
+        );
       } else {
-        await em.update(IssuanceRequest, { operationId: op.id }, { status: "refused", refusalCode: outcome.errorCode ?? "TRANSACTION_REVERTED", refusalDetail: outcome.errorDetail ? JSON.stringify(outcome.errorDetail) : null, updatedAt: at });
+        await em.update(
+          IssuanceRequest,
+          { operationId: op.id },
+          {
+            status: "refused",
+            refusalCode: outcome.errorCode ?? "TRANSACTION_REVERTED",
+            refusalDetail: outcome.errorDetail ? JSON.stringify(outcome.errorDetail) : null,
+            updatedAt: at,
+          },
+        );
       }
     });
   }
@@ -93,18 +112,48 @@ export class IssuanceService {
     const owner = getAddress(f.owner);
     const verifier = getAddress(f.verifier);
     const assetType = assetTypeCode(f.assetType);
-    if (!(await this.chain.ledger.isRecognisedAssetType(assetType))) throw new AppError("ASSET_TYPE_NOT_RECOGNISED", { assetType: f.assetType });
-    if (!(await this.chain.ledger.hasRole(VERIFIER_ROLE, verifier))) throw new AppError("COLLATERAL_VERIFIER_NOT_TRUSTED", { verifier });
+    if (!(await this.chain.ledger.isRecognisedAssetType(assetType)))
+      throw new AppError("ASSET_TYPE_NOT_RECOGNISED", { assetType: f.assetType });
+    if (!(await this.chain.ledger.hasRole(VERIFIER_ROLE, verifier)))
+      throw new AppError("COLLATERAL_VERIFIER_NOT_TRUSTED", { verifier });
     if (nowSec() > BigInt(f.deadline)) throw new AppError("ISSUANCE_REQUEST_EXPIRED", { deadline: f.deadline });
-    if (await this.chain.ledger.isIssuanceNonceUsed(owner, BigInt(f.nonce))) throw new AppError("COLLATERAL_ATTESTATION_USED", { owner, nonce: f.nonce });
-    const value = issuanceRequestMessage({ owner, assetType, decision: f.decision, issuer: f.issuer, evidenceHash: f.evidenceHash, verifier, nonce: f.nonce, deadline: f.deadline });
-    if (!(await this.chain.isValidSignature(owner, ISSUANCE_TYPES, value, f.ownerSignature))) throw new AppError("ISSUANCE_REQUEST_SIGNATURE_INVALID", { owner });
+    if (await this.chain.ledger.isIssuanceNonceUsed(owner, BigInt(f.nonce)))
+      throw new AppError("COLLATERAL_ATTESTATION_USED", { owner, nonce: f.nonce });
+    const value = issuanceRequestMessage({
+      owner,
+      assetType,
+      decision: f.decision,
+      issuer: f.issuer,
+      evidenceHash: f.evidenceHash,
+      verifier,
+      nonce: f.nonce,
+      deadline: f.deadline,
+    });
+    if (!(await this.chain.isValidSignature(owner, ISSUANCE_TYPES, value, f.ownerSignature)))
+      throw new AppError("ISSUANCE_REQUEST_SIGNATURE_INVALID", { owner });
     const at = new Date().toISOString();
-    const stored: StoredRequest = { decision: f.decision, issuer: f.issuer, evidenceHash: f.evidenceHash, verifier, nonce: f.nonce, deadline: f.deadline };
+    const stored: StoredRequest = {
+      decision: f.decision,
+      issuer: f.issuer,
+      evidenceHash: f.evidenceHash,
+      verifier,
+      nonce: f.nonce,
+      deadline: f.deadline,
+    };
     const row = Object.assign(new IssuanceRequest(), {
-      id: randomUUID(), status: "filed", owner, assetType,
+      id: randomUUID(),
+      status: "filed",
+      owner,
+      assetType,
       request: JSON.stringify(stored),
-      ownerSignature: f.ownerSignature, attestation: null, operationId: null, assetId: null, refusalCode: null, refusalDetail: null, createdAt: at, updatedAt: at,
+      ownerSignature: f.ownerSignature,
+      attestation: null,
+      operationId: null,
+      assetId: null,
+      refusalCode: null,
+      refusalDetail: null,
+      createdAt: at,
+      updatedAt: at,
     } satisfies IssuanceRequest);
     await this.db.transaction((em) => em.insert(IssuanceRequest, row));
     return row;
@@ -118,20 +167,36 @@ export class IssuanceService {
 
   async attest(id: string, a: Attestation): Promise<IssuanceRequest> {
     const row = await this.find(id);
-    if (row.status !== "filed" && row.status !== "refused") throw new AppError("ISSUANCE_STATE_INVALID", { status: row.status, expected: "filed" });
+    if (row.status !== "filed" && row.status !== "refused")
+      throw new AppError("ISSUANCE_STATE_INVALID", { status: row.status, expected: "filed" });
     const verifier = getAddress(a.verifier);
     const req = JSON.parse(row.request) as StoredRequest;
     // The owner signed the verifier's address: the ledger would refuse another's attestation as a forged request.
     const named = req.verifier ? getAddress(req.verifier) : null;
     if (verifier !== named) throw new AppError("COLLATERAL_VERIFIER_NOT_NAMED", { verifier, named });
-    if (!(await this.chain.ledger.hasRole(VERIFIER_ROLE, verifier))) throw new AppError("COLLATERAL_VERIFIER_NOT_TRUSTED", { verifier });
+    if (!(await this.chain.ledger.hasRole(VERIFIER_ROLE, verifier)))
+      throw new AppError("COLLATERAL_VERIFIER_NOT_TRUSTED", { verifier });
     if (nowSec() > BigInt(a.expiry)) throw new AppError("COLLATERAL_ATTESTATION_EXPIRED", { expiry: a.expiry });
-    const value = attestationMessage({ owner: row.owner, evidenceHash: req.evidenceHash, assetType: row.assetType, units: req.decision.units, nonce: req.nonce, expiry: a.expiry });
-    if (!(await this.chain.isValidSignature(verifier, ATTESTATION_TYPES, value, a.signature))) throw new AppError("COLLATERAL_ATTESTATION_SIGNATURE_INVALID", { verifier });
+    const value = attestationMessage({
+      owner: row.owner,
+      evidenceHash: req.evidenceHash,
+      assetType: row.assetType,
+      units: req.decision.units,
+      nonce: req.nonce,
+      expiry: a.expiry,
+    });
+    if (!(await this.chain.isValidSignature(verifier, ATTESTATION_TYPES, value, a.signature)))
+      throw new AppError("COLLATERAL_ATTESTATION_SIGNATURE_INVALID", { verifier });
     row.status = "attested";
     row.attestation = JSON.stringify({ verifier, expiry: a.expiry, signature: a.signature });
     row.updatedAt = new Date().toISOString();
-    await this.db.transaction((em) => em.update(IssuanceRequest, { id }, { status: row.status, attestation: row.attestation, updatedAt: row.updatedAt }));
+    await this.db.transaction((em) =>
+      em.update(
+        IssuanceRequest,
+        { id },
+        { status: row.status, attestation: row.attestation, updatedAt: row.updatedAt },
+      ),
+    );
     return row;
   }
 
@@ -142,7 +207,16 @@ export class IssuanceService {
       row.assetType,
       req.decision,
       req.issuer,
-      { owner: row.owner, evidenceHash: req.evidenceHash, assetType: row.assetType, units: req.decision.units, nonce: req.nonce, expiry: att.expiry, verifier: att.verifier, signature: att.signature },
+      {
+        owner: row.owner,
+        evidenceHash: req.evidenceHash,
+        assetType: row.assetType,
+        units: req.decision.units,
+        nonce: req.nonce,
+        expiry: att.expiry,
+        verifier: att.verifier,
+        signature: att.signature,
+      },
       req.deadline,
       row.ownerSignature,
     ];
@@ -150,19 +224,49 @@ export class IssuanceService {
 
   async post(id: string, clientId: string, idempotencyId?: string): Promise<Operation> {
     const row = await this.find(id);
-    if (row.status !== "attested" && !(row.status === "refused" && row.attestation)) throw new AppError("ISSUANCE_STATE_INVALID", { status: row.status, expected: "attested" });
+    if (row.status !== "attested" && !(row.status === "refused" && row.attestation))
+      throw new AppError("ISSUANCE_STATE_INVALID", { status: row.status, expected: "attested" });
     const args = this.issueArgs(row);
     try {
       await this.operations.requireOperator();
-      return await this.operations.submitCall({
-        kind: "issuance.post", signer: "operator", method: "issue", args, clientId, idempotencyId,
-        after: async (em, op) => {
-          await em.update(IssuanceRequest, { id }, { status: "submitted", operationId: op.id, refusalCode: null, refusalDetail: null, updatedAt: new Date().toISOString() });
+      return await this.operations.submitCall(
+        {
+          kind: "issuance.post",
+          signer: "operator",
+          method: "issue",
+          args,
+          clientId,
+          idempotencyId,
+          after: async (em, op) => {
+            await em.update(
+              IssuanceRequest,
+              { id },
+              {
+                status: "submitted",
+                operationId: op.id,
+                refusalCode: null,
+                refusalDetail: null,
+                updatedAt: new Date().toISOString(),
+              },
+            );
+          },
         },
-      }, this.idempotency);
+        this.idempotency,
+      );
     } catch (err) {
       if (err instanceof AppError && err.status === 422) {
-        await this.db.transaction((em) => em.update(IssuanceRequest, { id }, { status: "refused", refusalCode: err.code, refusalDetail: JSON.stringify(err.details ?? {}), updatedAt: new Date().toISOString() }));
+        await this.db.transaction((em) =>
+          em.update(
+            IssuanceRequest,
+            { id },
+            {
+              status: "refused",
+              refusalCode: err.code,
+              refusalDetail: JSON.stringify(err.details ?? {}),
+              updatedAt: new Date().toISOString(),
+            },
+          ),
+        );
       }
       throw err;
     }
@@ -171,18 +275,36 @@ export class IssuanceService {
   view(row: IssuanceRequest) {
     const req = JSON.parse(row.request) as Record<string, unknown>;
     const refusal = row.refusalCode
-      ? { code: row.refusalCode, message: ERRORS[row.refusalCode as ErrorCode]?.[1] ?? row.refusalCode, details: row.refusalDetail ? (JSON.parse(row.refusalDetail) as Record<string, unknown>) : undefined }
+      ? {
+          code: row.refusalCode,
+          message: ERRORS[row.refusalCode as ErrorCode]?.[1] ?? row.refusalCode,
+          details: row.refusalDetail ? (JSON.parse(row.refusalDetail) as Record<string, unknown>) : undefined,
+        }
       : null;
     return {
-      id: row.id, status: row.status, owner: row.owner, assetType: row.assetType, assetTypeLabel: assetTypeLabel(row.assetType),
-      ...req, ownerSignature: row.ownerSignature,
+      id: row.id,
+      status: row.status,
+      owner: row.owner,
+      assetType: row.assetType,
+      assetTypeLabel: assetTypeLabel(row.assetType),
+      ...req,
+      ownerSignature: row.ownerSignature,
       attestation: row.attestation ? (JSON.parse(row.attestation) as Attestation) : null,
-      operationId: row.operationId, assetId: row.assetId, refusal, createdAt: row.createdAt, updatedAt: row.updatedAt,
+      operationId: row.operationId,
+      assetId: row.assetId,
+      refusal,
+      createdAt: row.createdAt,
+      updatedAt: row.updatedAt,
     };
   }
 
   async list(limit: number, offset: number, status?: string) {
-    const rows = await this.db.manager.find(IssuanceRequest, { where: status ? { status: status as IssuanceRequest["status"] } : {}, order: { createdAt: "DESC" }, take: limit, skip: offset });
+    const rows = await this.db.manager.find(IssuanceRequest, {
+      where: status ? { status: status as IssuanceRequest["status"] } : {},
+      order: { createdAt: "DESC" },
+      take: limit,
+      skip: offset,
+    });
     return rows.map((r) => this.view(r));
   }
 }

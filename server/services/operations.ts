@@ -25,11 +25,22 @@ export interface OperationView {
 
 export function viewOperation(op: Operation): OperationView {
   const result = op.result ? (JSON.parse(op.result) as Record<string, unknown>) : {};
-  const view: OperationView = { id: op.id, kind: op.kind, status: op.status, createdAt: op.createdAt, updatedAt: op.updatedAt, ...result };
+  const view: OperationView = {
+    id: op.id,
+    kind: op.kind,
+    status: op.status,
+    createdAt: op.createdAt,
+    updatedAt: op.updatedAt,
+    ...result,
+  };
   if (Array.isArray(view.events)) view.events = view.events.map(withRoleNames);
   if (op.errorCode) {
     const details = op.errorDetail ? (JSON.parse(op.errorDetail) as Record<string, unknown>) : undefined;
-    view.error = { code: op.errorCode, message: isErrorCode(op.errorCode) ? errorMessage(op.errorCode, details) : op.errorCode, ...(details ? { details } : {}) };
+    view.error = {
+      code: op.errorCode,
+      message: isErrorCode(op.errorCode) ? errorMessage(op.errorCode, details) : op.errorCode,
+      ...(details ? { details } : {}),
+    };
   }
   return view;
 }
@@ -49,16 +60,35 @@ export interface NewOperation {
 
 /** The outbox: operations are written here, then the submitter sends them. */
 export class OperationService {
-  constructor(private readonly db: Database, private readonly chain: LedgerClient, private readonly submitter: Submitter) {}
+  constructor(
+    private readonly db: Database,
+    private readonly chain: LedgerClient,
+    private readonly submitter: Submitter,
+  ) {}
 
   /** Writes an operation in the caller's transaction; call `notify` after commit. */
   async enqueue(em: EntityManager, n: NewOperation): Promise<Operation> {
     const at = new Date().toISOString();
     const op = Object.assign(new Operation(), {
-      id: randomUUID(), kind: n.kind, status: "pending", signer: n.signer, payload: JSON.stringify(n.payload),
-      result: null, errorCode: null, errorDetail: null, txId: null, batchIndex: null,
-      fromAddress: n.fromAddress ?? null, toAddress: n.toAddress ?? null, assetId: n.assetId ?? null, nonce: n.nonce ?? null, amount: n.amount ?? null,
-      dedupeKey: n.dedupeKey ?? null, clientId: n.clientId, createdAt: at, updatedAt: at,
+      id: randomUUID(),
+      kind: n.kind,
+      status: "pending",
+      signer: n.signer,
+      payload: JSON.stringify(n.payload),
+      result: null,
+      errorCode: null,
+      errorDetail: null,
+      txId: null,
+      batchIndex: null,
+      fromAddress: n.fromAddress ?? null,
+      toAddress: n.toAddress ?? null,
+      assetId: n.assetId ?? null,
+      nonce: n.nonce ?? null,
+      amount: n.amount ?? null,
+      dedupeKey: n.dedupeKey ?? null,
+      clientId: n.clientId,
+      createdAt: at,
+      updatedAt: at,
     } satisfies Operation);
     await em.insert(Operation, op);
     return op;
@@ -76,11 +106,15 @@ export class OperationService {
    */
   async requireOperator(opts: { orAuthority?: boolean } = {}): Promise<void> {
     const account = this.chain.operatorAddress;
-    const [[state], permitted] = await Promise.all([this.chain.ledger.permitOf(account), this.chain.ledger.isPermitted(account)]);
+    const [[state], permitted] = await Promise.all([
+      this.chain.ledger.permitOf(account),
+      this.chain.ledger.isPermitted(account),
+    ]);
     if (permitted) return;
     // Powers of the authority or an operator (disclosures, freezes): the ledger takes the authority's role as enough.
     if (opts.orAuthority && (await this.chain.ledger.hasRole(LEDGER_ROLES.AUTHORITY, account))) return;
-    if (!state.operatorRole) throw new AppError("ROLE_MISSING_ON_CHAIN", { account, role: "OPERATOR", roles: ["OPERATOR"] });
+    if (!state.operatorRole)
+      throw new AppError("ROLE_MISSING_ON_CHAIN", { account, role: "OPERATOR", roles: ["OPERATOR"] });
     throw new AppError("OPERATOR_NOT_PERMITTED", { operator: account });
   }
 
@@ -101,11 +135,29 @@ export class OperationService {
   }
 
   /** Preflight, then one operation for one ledger call. */
-  async submitCall(opts: { kind: string; signer: SignerName; method: string; args: unknown[]; clientId: string | null; idempotencyId?: string; after?: (em: EntityManager, op: Operation) => Promise<void> }, idem?: { completeWithin(em: EntityManager, id: string, status: number, body: Record<string, unknown>): Promise<void> }): Promise<Operation> {
+  async submitCall(
+    opts: {
+      kind: string;
+      signer: SignerName;
+      method: string;
+      args: unknown[];
+      clientId: string | null;
+      idempotencyId?: string;
+      after?: (em: EntityManager, op: Operation) => Promise<void>;
+    },
+    idem?: {
+      completeWithin(em: EntityManager, id: string, status: number, body: Record<string, unknown>): Promise<void>;
+    },
+  ): Promise<Operation> {
     this.chain.wallet(opts.signer); // AUTHORITY_KEY_NOT_CONFIGURED before anything else
     await this.preflight(opts.signer, opts.method, opts.args);
     const op = await this.db.transaction(async (em) => {
-      const op = await this.enqueue(em, { kind: opts.kind, signer: opts.signer, payload: { method: opts.method, args: opts.args }, clientId: opts.clientId });
+      const op = await this.enqueue(em, {
+        kind: opts.kind,
+        signer: opts.signer,
+        payload: { method: opts.method, args: opts.args },
+        clientId: opts.clientId,
+      });
       await opts.after?.(em, op);
       if (opts.idempotencyId && idem) await idem.completeWithin(em, opts.idempotencyId, 202, { operationId: op.id });
       return op;
@@ -124,7 +176,12 @@ export class OperationService {
     const where: Partial<Pick<Operation, "status" | "kind">> = {};
     if (opts.status) where.status = opts.status;
     if (opts.kind) where.kind = opts.kind;
-    return this.db.manager.find(Operation, { where, order: { createdAt: "DESC" }, take: opts.limit, skip: opts.offset });
+    return this.db.manager.find(Operation, {
+      where,
+      order: { createdAt: "DESC" },
+      take: opts.limit,
+      skip: opts.offset,
+    });
   }
 
   /** Waits for posting when asked (?wait=true); returns the current state at the timeout. */

@@ -37,75 +37,185 @@ export class ParticipantService {
   ) {
     submitter.onSettled("participant.register", async (em, op, outcome) => {
       const address = (JSON.parse(op.payload) as { args: string[] }).args[0];
-      await em.update(Participant, { address, operationId: op.id }, { status: outcome.status === "posted" ? "registered" : "failed", updatedAt: new Date().toISOString() });
-      await em.update(Acknowledgement, { operationId: op.id }, { status: outcome.status === "posted" ? "posted" : "failed" });
+      await em.update(
+        Participant,
+        { address, operationId: op.id },
+        { status: outcome.status === "posted" ? "registered" : "failed", updatedAt: new Date().toISOString() },
+      );
+      await em.update(
+        Acknowledgement,
+        { operationId: op.id },
+        { status: outcome.status === "posted" ? "posted" : "failed" },
+      );
     });
     submitter.onSettled("participant.deregister", async (em, op, outcome) => {
       const address = (JSON.parse(op.payload) as { args: string[] }).args[0];
-      if (outcome.status === "posted") await em.update(Participant, { address }, { status: "deregistered", updatedAt: new Date().toISOString() });
+      if (outcome.status === "posted")
+        await em.update(Participant, { address }, { status: "deregistered", updatedAt: new Date().toISOString() });
     });
     submitter.onSettled("disclosure.acknowledge", async (em, op, outcome) => {
-      await em.update(Acknowledgement, { operationId: op.id }, { status: outcome.status === "posted" ? "posted" : "failed" });
+      await em.update(
+        Acknowledgement,
+        { operationId: op.id },
+        { status: outcome.status === "posted" ? "posted" : "failed" },
+      );
     });
   }
 
   async verifyAcknowledgement(account: string, ack: SignedAcknowledgement): Promise<string> {
     const current = Number(await this.chain.ledger.currentDisclosureVersion());
     if (current === 0) throw new AppError("DISCLOSURE_NOT_PUBLISHED");
-    if (ack.version !== current) throw new AppError("DISCLOSURE_VERSION_NOT_CURRENT", { version: ack.version, current });
-    if (BigInt(Math.floor(Date.now() / 1000)) > BigInt(ack.deadline)) throw new AppError("ACKNOWLEDGEMENT_EXPIRED", { deadline: ack.deadline });
+    if (ack.version !== current)
+      throw new AppError("DISCLOSURE_VERSION_NOT_CURRENT", { version: ack.version, current });
+    if (BigInt(Math.floor(Date.now() / 1000)) > BigInt(ack.deadline))
+      throw new AppError("ACKNOWLEDGEMENT_EXPIRED", { deadline: ack.deadline });
     const { documentHash } = await this.chain.ledger.disclosure(ack.version);
-    const ok = await this.chain.isValidSignature(account, ACKNOWLEDGEMENT_TYPES, { account, version: ack.version, documentHash, deadline: BigInt(ack.deadline) }, ack.signature);
+    const ok = await this.chain.isValidSignature(
+      account,
+      ACKNOWLEDGEMENT_TYPES,
+      { account, version: ack.version, documentHash, deadline: BigInt(ack.deadline) },
+      ack.signature,
+    );
     if (!ok) throw new AppError("ACKNOWLEDGEMENT_SIGNATURE_INVALID", { account });
     return documentHash;
   }
 
-  async register(input: { address: string; kind: ParticipantKind; identity: Record<string, unknown>; acknowledgement?: SignedAcknowledgement }, clientId: string, idempotencyId?: string): Promise<Operation> {
+  async register(
+    input: {
+      address: string;
+      kind: ParticipantKind;
+      identity: Record<string, unknown>;
+      acknowledgement?: SignedAcknowledgement;
+    },
+    clientId: string,
+    idempotencyId?: string,
+  ): Promise<Operation> {
     const address = getAddress(input.address);
     await this.operations.requireOperator();
     const existing = await this.db.manager.findOneBy(Participant, { address });
-    if (existing && (existing.status === "registered" || existing.status === "registering")) throw new AppError("PARTICIPANT_ALREADY_REGISTERED", { address });
+    if (existing && (existing.status === "registered" || existing.status === "registering"))
+      throw new AppError("PARTICIPANT_ALREADY_REGISTERED", { address });
     const identityHash = identityHashOf(input.identity);
     const kind = PARTICIPANT_KINDS.indexOf(input.kind) + 1;
     const ack = input.acknowledgement;
     const documentHash = ack ? await this.verifyAcknowledgement(address, ack) : null;
     const [method, args] = ack
-      ? ["registerParticipantWithAcknowledgement", [address, kind, identityHash, ack.version, ack.deadline, ack.signature]]
+      ? [
+          "registerParticipantWithAcknowledgement",
+          [address, kind, identityHash, ack.version, ack.deadline, ack.signature],
+        ]
       : ["registerParticipant", [address, kind, identityHash]];
-    return this.operations.submitCall({
-      kind: "participant.register", signer: "operator", method, args, clientId, idempotencyId,
-      after: async (em: EntityManager, op: Operation) => {
-        const at = new Date().toISOString();
-        await em.save(Participant, Object.assign(new Participant(), { address, kind: input.kind, identity: canonicalJson(input.identity), identityHash, status: "registering", operationId: op.id, createdAt: existing?.createdAt ?? at, updatedAt: at }));
-        if (ack && documentHash) await em.insert(Acknowledgement, { id: randomUUID(), account: address, version: ack.version, documentHash, deadline: ack.deadline, signature: ack.signature, status: "pending", operationId: op.id, createdAt: at });
+    return this.operations.submitCall(
+      {
+        kind: "participant.register",
+        signer: "operator",
+        method,
+        args,
+        clientId,
+        idempotencyId,
+        after: async (em: EntityManager, op: Operation) => {
+          const at = new Date().toISOString();
+          await em.save(
+            Participant,
+            Object.assign(new Participant(), {
+              address,
+              kind: input.kind,
+              identity: canonicalJson(input.identity),
+              identityHash,
+              status: "registering",
+              operationId: op.id,
+              createdAt: existing?.createdAt ?? at,
+              updatedAt: at,
+            }),
+          );
+          if (ack && documentHash)
+            await em.insert(Acknowledgement, {
+              id: randomUUID(),
+              account: address,
+              version: ack.version,
+              documentHash,
+              deadline: ack.deadline,
+              signature: ack.signature,
+              status: "pending",
+              operationId: op.id,
+              createdAt: at,
+            });
+        },
       },
-    }, this.idempotency);
+      this.idempotency,
+    );
   }
 
-  async acknowledge(input: { account: string } & SignedAcknowledgement, clientId: string, idempotencyId?: string): Promise<Operation> {
+  async acknowledge(
+    input: { account: string } & SignedAcknowledgement,
+    clientId: string,
+    idempotencyId?: string,
+  ): Promise<Operation> {
     const account = getAddress(input.account);
     await this.operations.requireOperator();
     const documentHash = await this.verifyAcknowledgement(account, input);
-    return this.operations.submitCall({
-      kind: "disclosure.acknowledge", signer: "operator", method: "acknowledgeDisclosureBySig", args: [account, input.version, input.deadline, input.signature], clientId, idempotencyId,
-      after: async (em, op) => {
-        await em.insert(Acknowledgement, { id: randomUUID(), account, version: input.version, documentHash, deadline: input.deadline, signature: input.signature, status: "pending", operationId: op.id, createdAt: new Date().toISOString() });
+    return this.operations.submitCall(
+      {
+        kind: "disclosure.acknowledge",
+        signer: "operator",
+        method: "acknowledgeDisclosureBySig",
+        args: [account, input.version, input.deadline, input.signature],
+        clientId,
+        idempotencyId,
+        after: async (em, op) => {
+          await em.insert(Acknowledgement, {
+            id: randomUUID(),
+            account,
+            version: input.version,
+            documentHash,
+            deadline: input.deadline,
+            signature: input.signature,
+            status: "pending",
+            operationId: op.id,
+            createdAt: new Date().toISOString(),
+          });
+        },
       },
-    }, this.idempotency);
+      this.idempotency,
+    );
   }
 
   async deregister(address: string, clientId: string, idempotencyId?: string): Promise<Operation> {
     await this.operations.requireOperator();
-    return this.operations.submitCall({ kind: "participant.deregister", signer: "operator", method: "deregisterParticipant", args: [getAddress(address)], clientId, idempotencyId }, this.idempotency);
+    return this.operations.submitCall(
+      {
+        kind: "participant.deregister",
+        signer: "operator",
+        method: "deregisterParticipant",
+        args: [getAddress(address)],
+        clientId,
+        idempotencyId,
+      },
+      this.idempotency,
+    );
   }
 
   /** Freezes or unfreezes; an operator cannot lift (PARTICIPANT_FROZEN_BY_AUTHORITY) a freeze the authority ordered. */
-  async setFrozen(address: string, frozen: boolean, reason: string, role: Role, clientId: string, idempotencyId?: string): Promise<Operation> {
+  async setFrozen(
+    address: string,
+    frozen: boolean,
+    reason: string,
+    role: Role,
+    clientId: string,
+    idempotencyId?: string,
+  ): Promise<Operation> {
     if (signerForRole(role) === "operator") await this.operations.requireOperator({ orAuthority: true });
-    return this.operations.submitCall({
-      kind: frozen ? "participant.freeze" : "participant.unfreeze", signer: signerForRole(role),
-      method: frozen ? "freezeParticipant" : "unfreezeParticipant", args: [getAddress(address), reason], clientId, idempotencyId,
-    }, this.idempotency);
+    return this.operations.submitCall(
+      {
+        kind: frozen ? "participant.freeze" : "participant.unfreeze",
+        signer: signerForRole(role),
+        method: frozen ? "freezeParticipant" : "unfreezeParticipant",
+        args: [getAddress(address), reason],
+        clientId,
+        idempotencyId,
+      },
+      this.idempotency,
+    );
   }
 
   async get(address: string) {
@@ -122,7 +232,7 @@ export class ParticipantService {
     return {
       address: a,
       status: row?.status ?? "registered",
-      kind: registered ? PARTICIPANT_KINDS[Number(p.kind) - 1] : row?.kind ?? null,
+      kind: registered ? PARTICIPANT_KINDS[Number(p.kind) - 1] : (row?.kind ?? null),
       identity: row ? (JSON.parse(row.identity) as Record<string, unknown>) : null,
       identityHash: row?.identityHash ?? identityHash,
       onChain: {
@@ -136,13 +246,26 @@ export class ParticipantService {
         registeredAt: registered ? new Date(Number(p.registeredAt) * 1000).toISOString() : null,
         identityHash,
       },
-      acknowledgements: acks.map((k) => ({ version: k.version, documentHash: k.documentHash, deadline: k.deadline, signature: k.signature, status: k.status, createdAt: k.createdAt })),
+      acknowledgements: acks.map((k) => ({
+        version: k.version,
+        documentHash: k.documentHash,
+        deadline: k.deadline,
+        signature: k.signature,
+        status: k.status,
+        createdAt: k.createdAt,
+      })),
     };
   }
 
   async list(limit: number, offset: number) {
     const rows = await this.db.manager.find(Participant, { order: { createdAt: "ASC" }, take: limit, skip: offset });
-    return rows.map((r) => ({ address: r.address, kind: r.kind, status: r.status, identityHash: r.identityHash, createdAt: r.createdAt }));
+    return rows.map((r) => ({
+      address: r.address,
+      kind: r.kind,
+      status: r.status,
+      identityHash: r.identityHash,
+      createdAt: r.createdAt,
+    }));
   }
 
   async holdings(address: string) {
@@ -150,7 +273,10 @@ export class ParticipantService {
     const count = Number(await this.chain.ledger.assetCount());
     const out: { assetId: string; balance: string; frozen: string }[] = [];
     for (let id = 1; id <= count; id++) {
-      const [balance, frozen] = await Promise.all([this.chain.ledger.balanceOf(a, id), this.chain.ledger.getFrozenTokens(a, id)]);
+      const [balance, frozen] = await Promise.all([
+        this.chain.ledger.balanceOf(a, id),
+        this.chain.ledger.getFrozenTokens(a, id),
+      ]);
       if (balance > 0n) out.push({ assetId: String(id), balance: balance.toString(), frozen: frozen.toString() });
     }
     return out;

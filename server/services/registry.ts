@@ -6,7 +6,18 @@ import { AppError } from "../errors";
 import type { OperationService } from "./operations";
 import type { IdempotencyService } from "./idempotency";
 
-export const ASSET_CATEGORIES = ["None", "TangibleAsset", "Service", "IntellectualProperty", "IntellectualService", "Money", "LegalTender", "UnitOfAccount", "Security", "FinancialInstrument"] as const;
+export const ASSET_CATEGORIES = [
+  "None",
+  "TangibleAsset",
+  "Service",
+  "IntellectualProperty",
+  "IntellectualService",
+  "Money",
+  "LegalTender",
+  "UnitOfAccount",
+  "Security",
+  "FinancialInstrument",
+] as const;
 export type AssetCategory = (typeof ASSET_CATEGORIES)[number];
 const PERMIT_STATUS = ["None", "Active", "Suspended", "Revoked"] as const;
 
@@ -16,7 +27,9 @@ export function assetTypeCode(code: string): string {
   try {
     return encodeBytes32String(code);
   } catch {
-    throw new AppError("VALIDATION_FAILED", { issues: [{ path: "code", message: "at most 31 bytes of text, or a bytes32 hex value" }] });
+    throw new AppError("VALIDATION_FAILED", {
+      issues: [{ path: "code", message: "at most 31 bytes of text, or a bytes32 hex value" }],
+    });
   }
 }
 export function assetTypeLabel(code: string): string | null {
@@ -29,14 +42,37 @@ export function assetTypeLabel(code: string): string | null {
 
 /** The authority's registers: permits (Art. 6.1, 9), recognised asset types (Art. 4.1.8), the platform pause. */
 export class RegistryService {
-  constructor(private readonly chain: LedgerClient, private readonly operations: OperationService, private readonly idempotency: IdempotencyService) {}
+  constructor(
+    private readonly chain: LedgerClient,
+    private readonly operations: OperationService,
+    private readonly idempotency: IdempotencyService,
+  ) {}
 
-  private authorityCall(kind: string, method: string, args: unknown[], clientId: string, idempotencyId?: string): Promise<Operation> {
-    return this.operations.submitCall({ kind, signer: "authority", method, args, clientId, idempotencyId }, this.idempotency);
+  private authorityCall(
+    kind: string,
+    method: string,
+    args: unknown[],
+    clientId: string,
+    idempotencyId?: string,
+  ): Promise<Operation> {
+    return this.operations.submitCall(
+      { kind, signer: "authority", method, args, clientId, idempotencyId },
+      this.idempotency,
+    );
   }
 
-  grantPermit(i: { operator: string; legalName: string; bin: string; permitNumber: string; scope: string }, clientId: string, idem?: string) {
-    return this.authorityCall("permit.grant", "grantPermit", [getAddress(i.operator), { legalName: i.legalName, bin: i.bin, permitNumber: i.permitNumber, scope: i.scope }], clientId, idem);
+  grantPermit(
+    i: { operator: string; legalName: string; bin: string; permitNumber: string; scope: string },
+    clientId: string,
+    idem?: string,
+  ) {
+    return this.authorityCall(
+      "permit.grant",
+      "grantPermit",
+      [getAddress(i.operator), { legalName: i.legalName, bin: i.bin, permitNumber: i.permitNumber, scope: i.scope }],
+      clientId,
+      idem,
+    );
   }
   suspendPermit(operator: string, reason: string, until: number, clientId: string, idem?: string) {
     return this.authorityCall("permit.suspend", "suspendPermit", [getAddress(operator), reason, until], clientId, idem);
@@ -53,7 +89,10 @@ export class RegistryService {
     const [state, detailsHash] = await this.chain.ledger.permitOf(a);
     const status = PERMIT_STATUS[Number(state.status)];
     if (status === "None") throw new AppError("PERMIT_NOT_FOUND", { operator: a });
-    const granted = await this.chain.logs(this.chain.ledger.filters.PermitGranted(a), this.chain.deployment.deployBlock);
+    const granted = await this.chain.logs(
+      this.chain.ledger.filters.PermitGranted(a),
+      this.chain.deployment.deployBlock,
+    );
     const last = granted.at(-1);
     return {
       operator: a,
@@ -64,7 +103,14 @@ export class RegistryService {
       suspendedUntil: Number(state.suspendedUntil) ? new Date(Number(state.suspendedUntil) * 1000).toISOString() : null,
       grantedAt: new Date(Number(state.grantedAt) * 1000).toISOString(),
       detailsHash,
-      details: last ? { legalName: last.args.legalName, bin: last.args.bin, permitNumber: last.args.permitNumber, scope: last.args.scope } : null,
+      details: last
+        ? {
+            legalName: last.args.legalName,
+            bin: last.args.bin,
+            permitNumber: last.args.permitNumber,
+            scope: last.args.scope,
+          }
+        : null,
       textFaults: textFaults(last?.texts ?? [], "details."),
     };
   }
@@ -76,7 +122,13 @@ export class RegistryService {
   }
 
   listAssetType(i: { code: string; name: string; category: AssetCategory }, clientId: string, idem?: string) {
-    return this.authorityCall("asset-type.list", "listAssetType", [assetTypeCode(i.code), i.name, ASSET_CATEGORIES.indexOf(i.category)], clientId, idem);
+    return this.authorityCall(
+      "asset-type.list",
+      "listAssetType",
+      [assetTypeCode(i.code), i.name, ASSET_CATEGORIES.indexOf(i.category)],
+      clientId,
+      idem,
+    );
   }
   delistAssetType(code: string, clientId: string, idem?: string) {
     return this.authorityCall("asset-type.delist", "delistAssetType", [assetTypeCode(code)], clientId, idem);
@@ -86,21 +138,41 @@ export class RegistryService {
     const c = assetTypeCode(code);
     const { value: t, texts } = await this.chain.view(this.chain.ledger.assetType, [c]);
     if (Number(t.category) === 0) throw new AppError("NOT_FOUND", { assetType: code });
-    return { code: c, label: assetTypeLabel(c), name: t.name, category: ASSET_CATEGORIES[Number(t.category)], listed: t.listed, textFaults: textFaults(texts) };
+    return {
+      code: c,
+      label: assetTypeLabel(c),
+      name: t.name,
+      category: ASSET_CATEGORIES[Number(t.category)],
+      listed: t.listed,
+      textFaults: textFaults(texts),
+    };
   }
 
   async assetTypes() {
-    const listed = await this.chain.logs(this.chain.ledger.filters.AssetTypeListed(), this.chain.deployment.deployBlock);
+    const listed = await this.chain.logs(
+      this.chain.ledger.filters.AssetTypeListed(),
+      this.chain.deployment.deployBlock,
+    );
     const codes = [...new Set(listed.map((e) => e.args.code))];
     return Promise.all(codes.map((c) => this.assetType(c)));
   }
 
   setPaused(paused: boolean, clientId: string, idem?: string) {
-    return this.authorityCall(paused ? "platform.pause" : "platform.unpause", paused ? "pause" : "unpause", [], clientId, idem);
+    return this.authorityCall(
+      paused ? "platform.pause" : "platform.unpause",
+      paused ? "pause" : "unpause",
+      [],
+      clientId,
+      idem,
+    );
   }
 
   async platform() {
-    const [paused, disclosureVersion, assetCount] = await Promise.all([this.chain.ledger.paused(), this.chain.ledger.currentDisclosureVersion(), this.chain.ledger.assetCount()]);
+    const [paused, disclosureVersion, assetCount] = await Promise.all([
+      this.chain.ledger.paused(),
+      this.chain.ledger.currentDisclosureVersion(),
+      this.chain.ledger.assetCount(),
+    ]);
     return {
       chainId: this.chain.chainId.toString(),
       ledger: this.chain.deployment.ledger,

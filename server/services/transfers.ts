@@ -15,11 +15,25 @@ import type { OperationService } from "./operations";
 import { KeyedLock } from "./keyed-lock";
 
 export interface TransferRequest {
-  authorization: { from: string; to: string; assetId: string; amount: string; nonce: string; deadline: string; ref: string };
+  authorization: {
+    from: string;
+    to: string;
+    assetId: string;
+    amount: string;
+    nonce: string;
+    deadline: string;
+    ref: string;
+  };
   signature: string;
 }
 export interface RedemptionRequest {
-  holder: string; assetId: string; amount: string; nonce: string; deadline: string; ref: string; signature: string;
+  holder: string;
+  assetId: string;
+  amount: string;
+  nonce: string;
+  deadline: string;
+  ref: string;
+  signature: string;
 }
 
 const LIVE = ["pending", "submitted"] as const;
@@ -63,20 +77,36 @@ export class TransferService {
    * The holder's live operations on the asset (its own transfers and redemptions, with nonce and amount) and the
    * sum of live transfers to it, in one query: this runs for every transfer request.
    */
-  private async pendingOf(holder: string, assetId: string): Promise<{ allLive: { nonce: string | null; amount: string | null }[]; pendingIn: bigint }> {
+  private async pendingOf(
+    holder: string,
+    assetId: string,
+  ): Promise<{ allLive: { nonce: string | null; amount: string | null }[]; pendingIn: bigint }> {
     const sql = Sql.of(this.db.manager);
-    const rows = await this.db.manager.query<{ from_address: string | null; to_address: string | null; kind: string; nonce: string | null; amount: string | null }[]>(
+    const rows = await this.db.manager.query<
+      {
+        from_address: string | null;
+        to_address: string | null;
+        kind: string;
+        nonce: string | null;
+        amount: string | null;
+      }[]
+    >(
       `SELECT from_address, to_address, kind, nonce, amount FROM operations WHERE asset_id = ${sql.p(1)} AND status IN (${LIVE.map((x) => `'${x}'`).join(", ")})` +
         ` AND (from_address = ${sql.p(2)} OR (to_address = ${sql.p(3)} AND kind = '${TRANSFER_KIND}'))`,
       [assetId, holder, holder],
     );
     const allLive = rows.filter((r) => r.from_address === holder);
-    const pendingIn = rows.filter((r) => r.to_address === holder && r.kind === TRANSFER_KIND).reduce((sum, r) => sum + BigInt(r.amount ?? "0"), 0n);
+    const pendingIn = rows
+      .filter((r) => r.to_address === holder && r.kind === TRANSFER_KIND)
+      .reduce((sum, r) => sum + BigInt(r.amount ?? "0"), 0n);
     return { allLive, pendingIn };
   }
 
   private async recipientCheck(to: string): Promise<ErrorCode | null> {
-    const [p, current] = await Promise.all([this.chain.ledger.participant(to), this.chain.ledger.currentDisclosureVersion()]);
+    const [p, current] = await Promise.all([
+      this.chain.ledger.participant(to),
+      this.chain.ledger.currentDisclosureVersion(),
+    ]);
     if (Number(p.kind) === 0) return "RECIPIENT_NOT_REGISTERED";
     if (p.frozen) return "RECIPIENT_FROZEN";
     if (current === 0n || p.acknowledgedVersion !== current) return "RECIPIENT_DISCLOSURE_NOT_ACKNOWLEDGED";
@@ -103,7 +133,13 @@ export class TransferService {
       // The balance as it will be when this authorization's turn comes: what is on chain, less the holder's
       // pending transfers, plus pending transfers to the holder (relayed before it). The ledger has the last word.
       const effective = amount + pendingOutAll - pendingIn;
-      const { nonce: chainNonce, check: rawCheck } = await this.chain.transferState(this.chain.operatorAddress, from, to, assetId, effective > 0n ? effective : 1n);
+      const { nonce: chainNonce, check: rawCheck } = await this.chain.transferState(
+        this.chain.operatorAddress,
+        from,
+        to,
+        assetId,
+        effective > 0n ? effective : 1n,
+      );
       const live = allLive.filter((op) => op.nonce !== null && BigInt(op.nonce) >= chainNonce);
       const pendingOut = live.reduce((s, op) => s + BigInt(op.amount ?? "0"), 0n);
 
@@ -115,26 +151,55 @@ export class TransferService {
         if (recipient) throw new AppError(recipient, { to });
         if (effective <= 0n) check = 0;
       }
-      if (check !== 0 && !BALANCE_CHECKS.has(check)) throw new AppError(TRANSFER_CHECK_CODES[check] ?? "TRANSACTION_REVERTED", { reason: check });
+      if (check !== 0 && !BALANCE_CHECKS.has(check))
+        throw new AppError(TRANSFER_CHECK_CODES[check] ?? "TRANSACTION_REVERTED", { reason: check });
       // 2. The authorization: deadline, signature, nonce.
-      if (BigInt(Math.floor(Date.now() / 1000)) > deadline) throw new AppError("AUTHORIZATION_EXPIRED", { deadline: a.deadline });
+      if (BigInt(Math.floor(Date.now() / 1000)) > deadline)
+        throw new AppError("AUTHORIZATION_EXPIRED", { deadline: a.deadline });
       const value = { from, to, assetId, amount, nonce, deadline, ref: a.ref };
-      if (!(await this.chain.isValidSignature(from, TRANSFER_TYPES, value, req.signature))) throw new AppError("SIGNATURE_INVALID", { from });
+      if (!(await this.chain.isValidSignature(from, TRANSFER_TYPES, value, req.signature)))
+        throw new AppError("SIGNATURE_INVALID", { from });
       if (chainNonce >= LAST_NONCE) throw new AppError("NONCE_EXHAUSTED", { from, assetId: a.assetId });
       const expected = live.reduce((m, op) => (BigInt(op.nonce!) + 1n > m ? BigInt(op.nonce!) + 1n : m), chainNonce);
-      if (nonce < chainNonce || live.some((op) => op.nonce === a.nonce)) throw new AppError("NONCE_USED", { nonce: a.nonce, nextNonce: expected.toString() });
+      if (nonce < chainNonce || live.some((op) => op.nonce === a.nonce))
+        throw new AppError("NONCE_USED", { nonce: a.nonce, nextNonce: expected.toString() });
       // Authorizations of one holder may arrive out of order (concurrent requests): a nonce ahead of the next one
       // is accepted and waits for the gap to fill (or its deadline); the submitter relays in nonce order.
-      if (nonce > expected + MAX_NONCES_AHEAD) throw new AppError("NONCE_NOT_NEXT", { nonce: a.nonce, nextNonce: expected.toString() });
+      if (nonce > expected + MAX_NONCES_AHEAD)
+        throw new AppError("NONCE_NOT_NEXT", { nonce: a.nonce, nextNonce: expected.toString() });
       // 3. The balance, less pending transfers.
-      if (BALANCE_CHECKS.has(check)) throw new AppError(TRANSFER_CHECK_CODES[check]!, { reason: check, pendingOut: pendingOut.toString(), pendingIn: pendingIn.toString() });
+      if (BALANCE_CHECKS.has(check))
+        throw new AppError(TRANSFER_CHECK_CODES[check]!, {
+          reason: check,
+          pendingOut: pendingOut.toString(),
+          pendingIn: pendingIn.toString(),
+        });
 
-      const payload: TransferPayload = { authorization: { from, to, assetId: a.assetId, amount: a.amount, nonce: a.nonce, deadline: a.deadline, ref: a.ref }, signature: req.signature };
+      const payload: TransferPayload = {
+        authorization: {
+          from,
+          to,
+          assetId: a.assetId,
+          amount: a.amount,
+          nonce: a.nonce,
+          deadline: a.deadline,
+          ref: a.ref,
+        },
+        signature: req.signature,
+      };
       try {
         const op = await this.db.transaction(async (em) => {
           const op = await this.operations.enqueue(em, {
-            kind: TRANSFER_KIND, signer: "operator", payload: payload as unknown as Record<string, unknown>, clientId,
-            fromAddress: from, toAddress: to, assetId: a.assetId, nonce: a.nonce, amount: a.amount, dedupeKey: `nonce:${from}:${a.assetId}:${a.nonce}`,
+            kind: TRANSFER_KIND,
+            signer: "operator",
+            payload: payload as unknown as Record<string, unknown>,
+            clientId,
+            fromAddress: from,
+            toAddress: to,
+            assetId: a.assetId,
+            nonce: a.nonce,
+            amount: a.amount,
+            dedupeKey: `nonce:${from}:${a.assetId}:${a.nonce}`,
           });
           if (idempotencyId) await this.idempotency.completeWithin(em, idempotencyId, 202, { operationId: op.id });
           return op;
@@ -157,18 +222,39 @@ export class TransferService {
     return this.locks.run(`${holder}:${req.assetId}`, async () => {
       const chainNonce = await this.chain.ledger.nonceOf(holder, assetId);
       const live = await this.liveOps(holder, req.assetId, chainNonce);
-      if (BigInt(Math.floor(Date.now() / 1000)) > BigInt(req.deadline)) throw new AppError("AUTHORIZATION_EXPIRED", { deadline: req.deadline });
-      const value = { holder, assetId, amount: BigInt(req.amount), nonce, deadline: BigInt(req.deadline), ref: req.ref };
-      if (!(await this.chain.isValidSignature(holder, REDEMPTION_TYPES, value, req.signature))) throw new AppError("SIGNATURE_INVALID", { holder });
+      if (BigInt(Math.floor(Date.now() / 1000)) > BigInt(req.deadline))
+        throw new AppError("AUTHORIZATION_EXPIRED", { deadline: req.deadline });
+      const value = {
+        holder,
+        assetId,
+        amount: BigInt(req.amount),
+        nonce,
+        deadline: BigInt(req.deadline),
+        ref: req.ref,
+      };
+      if (!(await this.chain.isValidSignature(holder, REDEMPTION_TYPES, value, req.signature)))
+        throw new AppError("SIGNATURE_INVALID", { holder });
       if (chainNonce >= LAST_NONCE) throw new AppError("NONCE_EXHAUSTED", { holder, assetId: req.assetId });
-      if (nonce < chainNonce || live.length) throw new AppError("NONCE_USED", { nonce: req.nonce, nextNonce: (chainNonce + BigInt(live.length)).toString() });
-      if (nonce > chainNonce) throw new AppError("NONCE_NOT_NEXT", { nonce: req.nonce, nextNonce: chainNonce.toString() });
+      if (nonce < chainNonce || live.length)
+        throw new AppError("NONCE_USED", {
+          nonce: req.nonce,
+          nextNonce: (chainNonce + BigInt(live.length)).toString(),
+        });
+      if (nonce > chainNonce)
+        throw new AppError("NONCE_NOT_NEXT", { nonce: req.nonce, nextNonce: chainNonce.toString() });
       const args = [holder, req.assetId, req.amount, req.nonce, req.deadline, req.ref, req.signature];
       await this.operations.preflight("operator", "redeemWithAuthorization", args);
       const op = await this.db.transaction(async (em) => {
         const op = await this.operations.enqueue(em, {
-          kind: "redemption", signer: "operator", payload: { method: "redeemWithAuthorization", args }, clientId,
-          fromAddress: holder, assetId: req.assetId, nonce: req.nonce, amount: req.amount, dedupeKey: `nonce:${holder}:${req.assetId}:${req.nonce}`,
+          kind: "redemption",
+          signer: "operator",
+          payload: { method: "redeemWithAuthorization", args },
+          clientId,
+          fromAddress: holder,
+          assetId: req.assetId,
+          nonce: req.nonce,
+          amount: req.amount,
+          dedupeKey: `nonce:${holder}:${req.assetId}:${req.nonce}`,
         });
         if (idempotencyId) await this.idempotency.completeWithin(em, idempotencyId, 202, { operationId: op.id });
         return op;

@@ -17,10 +17,30 @@ export interface AuditFilter {
 
 export function viewAudit(r: AuditEntry) {
   const detail = parseJson<Record<string, unknown>>(r.detail);
-  return { id: r.id, at: r.at, clientId: r.clientId, role: r.role, action: r.action, target: r.target, requestId: r.requestId, outcome: (detail?.outcome as string | undefined) ?? null, detail };
+  return {
+    id: r.id,
+    at: r.at,
+    clientId: r.clientId,
+    role: r.role,
+    action: r.action,
+    target: r.target,
+    requestId: r.requestId,
+    outcome: (detail?.outcome as string | undefined) ?? null,
+    detail,
+  };
 }
 
-export const AUDIT_CSV_COLUMNS = ["id", "at", "clientId", "role", "action", "target", "requestId", "outcome", "detail"] as const;
+export const AUDIT_CSV_COLUMNS = [
+  "id",
+  "at",
+  "clientId",
+  "role",
+  "action",
+  "target",
+  "requestId",
+  "outcome",
+  "detail",
+] as const;
 
 function csvCell(v: unknown): string {
   if (v === null || v === undefined) return "";
@@ -48,7 +68,12 @@ export class AuditQueryService {
   }
 
   async list(f: AuditFilter & { limit: number; offset: number }) {
-    const [rows, total] = await this.query(f).orderBy("a.at", "DESC").addOrderBy("a.id", "DESC").take(f.limit).skip(f.offset).getManyAndCount();
+    const [rows, total] = await this.query(f)
+      .orderBy("a.at", "DESC")
+      .addOrderBy("a.id", "DESC")
+      .take(f.limit)
+      .skip(f.offset)
+      .getManyAndCount();
     return { total, items: rows.map(viewAudit) };
   }
 
@@ -57,17 +82,26 @@ export class AuditQueryService {
    * sits in memory. Waits for the writable to drain. Returns the number of entries written.
    */
   async export(f: AuditFilter, format: "csv" | "json", out: Writable, pageSize = 500): Promise<number> {
-    const write = (chunk: string) => (out.write(chunk) ? Promise.resolve() : new Promise<void>((r) => out.once("drain", () => r())));
+    const write = (chunk: string) =>
+      out.write(chunk) ? Promise.resolve() : new Promise<void>((r) => out.once("drain", () => r()));
     let after: { at: string; id: string } | null = null;
     let n = 0;
     await write(format === "csv" ? AUDIT_CSV_COLUMNS.join(",") + "\r\n" : "[");
     for (;;) {
       const qb = this.query(f);
-      if (after) qb.andWhere("(a.at > :afterAt OR (a.at = :afterAt AND a.id > :afterId))", { afterAt: after.at, afterId: after.id });
+      if (after)
+        qb.andWhere("(a.at > :afterAt OR (a.at = :afterAt AND a.id > :afterId))", {
+          afterAt: after.at,
+          afterId: after.id,
+        });
       const rows = await qb.orderBy("a.at", "ASC").addOrderBy("a.id", "ASC").take(pageSize).getMany();
       for (const r of rows) {
         const v = viewAudit(r);
-        await write(format === "csv" ? AUDIT_CSV_COLUMNS.map((c) => csvCell(v[c])).join(",") + "\r\n" : (n ? "," : "") + "\n" + JSON.stringify(v));
+        await write(
+          format === "csv"
+            ? AUDIT_CSV_COLUMNS.map((c) => csvCell(v[c])).join(",") + "\r\n"
+            : (n ? "," : "") + "\n" + JSON.stringify(v),
+        );
         n += 1;
       }
       if (rows.length < pageSize || out.destroyed) break;

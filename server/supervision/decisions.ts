@@ -55,7 +55,14 @@ export class ChainDecisionTargets implements DecisionTargetSource {
     const status = STATUS[Number(info.status)];
     if (status === "None") return null;
     const illFormed = texts.find((t) => t.arg === "decisionURI");
-    return { assetId, status, issuer: info.issuer, decisionHash: info.decisionHash, decisionURI: info.decisionURI, ...(illFormed ? { decisionUriHex: illFormed.hex } : {}) };
+    return {
+      assetId,
+      status,
+      issuer: info.issuer,
+      decisionHash: info.decisionHash,
+      decisionURI: info.decisionURI,
+      ...(illFormed ? { decisionUriHex: illFormed.hex } : {}),
+    };
   }
 }
 
@@ -66,7 +73,10 @@ export class ChainDecisionTargets implements DecisionTargetSource {
 export class MirrorDecisionTargets implements DecisionTargetSource {
   private readonly fallback: ChainDecisionTargets;
 
-  constructor(private readonly db: Database, chain: LedgerClient) {
+  constructor(
+    private readonly db: Database,
+    chain: LedgerClient,
+  ) {
     this.fallback = new ChainDecisionTargets(chain);
   }
 
@@ -75,14 +85,26 @@ export class MirrorDecisionTargets implements DecisionTargetSource {
     if (!rows.length) return this.fallback.targets();
     const out: DecisionTarget[] = [];
     for (const r of rows) {
-      if ((r.status !== "Active" && r.status !== "Suspended" && r.status !== "Closed") || !r.decisionHash || !r.decisionUri || !r.issuer) continue;
+      if (
+        (r.status !== "Active" && r.status !== "Suspended" && r.status !== "Closed") ||
+        !r.decisionHash ||
+        !r.decisionUri ||
+        !r.issuer
+      )
+        continue;
       if (r.decisionUri.includes("\ufffd")) {
         // Perhaps the mirror's readable form of a URI that is not UTF-8 on chain: the chain tells, with the bytes.
         const t = await this.fallback.target(r.assetId);
         if (t) out.push(t);
         continue;
       }
-      out.push({ assetId: r.assetId, status: r.status, issuer: getAddress(r.issuer), decisionHash: r.decisionHash, decisionURI: r.decisionUri });
+      out.push({
+        assetId: r.assetId,
+        status: r.status,
+        issuer: getAddress(r.issuer),
+        decisionHash: r.decisionHash,
+        decisionURI: r.decisionUri,
+      });
     }
     return out.sort((x, y) => (BigInt(x.assetId) < BigInt(y.assetId) ? -1 : 1));
   }
@@ -99,23 +121,40 @@ export interface FetchResult {
  * Fetches a decision document and compares keccak256(document bytes) with the hash recorded on chain. Only the
  * URI the asset declares is fetched (http or https, no redirects followed), with a timeout and a size limit.
  */
-export async function fetchDecision(uri: string, expectedHash: string, timeoutMs: number, maxBytes: number, egress: EgressPolicy, stop?: AbortSignal): Promise<FetchResult> {
+export async function fetchDecision(
+  uri: string,
+  expectedHash: string,
+  timeoutMs: number,
+  maxBytes: number,
+  egress: EgressPolicy,
+  stop?: AbortSignal,
+): Promise<FetchResult> {
   let url: URL;
   try {
     url = new URL(uri);
   } catch {
     return { outcome: "unreachable", httpStatus: null, actualHash: null, error: "the decision URI is not a URL" };
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") return { outcome: "unreachable", httpStatus: null, actualHash: null, error: `unsupported scheme ${url.protocol}` };
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    return { outcome: "unreachable", httpStatus: null, actualHash: null, error: `unsupported scheme ${url.protocol}` };
   const refusal = await egress.refusal(url);
   if (refusal) return { outcome: "unreachable", httpStatus: null, actualHash: null, error: refusal };
   try {
     return await withDeadline(timeoutMs, stop, async (signal): Promise<FetchResult> => {
-      const res = await fetch(url, { redirect: "manual", signal, headers: { "user-agent": "sda-gateway-decision-check/1" } });
+      const res = await fetch(url, {
+        redirect: "manual",
+        signal,
+        headers: { "user-agent": "sda-gateway-decision-check/1" },
+      });
       if (res.status < 200 || res.status > 299) {
         await res.body?.cancel().catch(() => undefined);
         const where = res.headers.get("location");
-        return { outcome: "unreachable", httpStatus: res.status, actualHash: null, error: where ? `redirect to ${where} (not followed)` : `the server answered ${res.status}` };
+        return {
+          outcome: "unreachable",
+          httpStatus: res.status,
+          actualHash: null,
+          error: where ? `redirect to ${where} (not followed)` : `the server answered ${res.status}`,
+        };
       }
       const chunks: Uint8Array[] = [];
       let size = 0;
@@ -123,7 +162,12 @@ export async function fetchDecision(uri: string, expectedHash: string, timeoutMs
         for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
           size += chunk.byteLength;
           if (size > maxBytes) {
-            return { outcome: "unreachable", httpStatus: res.status, actualHash: null, error: `document larger than ${maxBytes} bytes` };
+            return {
+              outcome: "unreachable",
+              httpStatus: res.status,
+              actualHash: null,
+              error: `document larger than ${maxBytes} bytes`,
+            };
           }
           chunks.push(chunk);
         }
@@ -131,37 +175,77 @@ export async function fetchDecision(uri: string, expectedHash: string, timeoutMs
       const actualHash = keccak256(Buffer.concat(chunks));
       return actualHash.toLowerCase() === expectedHash.toLowerCase()
         ? { outcome: "ok", httpStatus: res.status, actualHash, error: null }
-        : { outcome: "changed", httpStatus: res.status, actualHash, error: "the document's keccak256 differs from the decision hash on chain" };
+        : {
+            outcome: "changed",
+            httpStatus: res.status,
+            actualHash,
+            error: "the document's keccak256 differs from the decision hash on chain",
+          };
     });
   } catch (err) {
     const e = err as Error & { cause?: Error };
-    const error = e.name === "TimeoutError" ? `no answer within ${timeoutMs} ms` : `${e.message}${e.cause ? `: ${e.cause.message}` : ""}`;
+    const error =
+      e.name === "TimeoutError"
+        ? `no answer within ${timeoutMs} ms`
+        : `${e.message}${e.cause ? `: ${e.cause.message}` : ""}`;
     return { outcome: "unreachable", httpStatus: null, actualHash: null, error };
   }
 }
 
 export function viewAlert(a: Alert) {
   return {
-    id: a.id, kind: a.kind, status: a.status, assetId: a.assetId, issuer: a.account ? getAddress(a.account) : null, detail: parseJson<Record<string, unknown>>(a.detail),
-    occurrences: a.occurrences, raisedAt: a.raisedAt, lastSeenAt: a.lastSeenAt, resolvedAt: a.resolvedAt, resolution: a.resolution,
+    id: a.id,
+    kind: a.kind,
+    status: a.status,
+    assetId: a.assetId,
+    issuer: a.account ? getAddress(a.account) : null,
+    detail: parseJson<Record<string, unknown>>(a.detail),
+    occurrences: a.occurrences,
+    raisedAt: a.raisedAt,
+    lastSeenAt: a.lastSeenAt,
+    resolvedAt: a.resolvedAt,
+    resolution: a.resolution,
   };
 }
 
 export function viewCheck(c: DecisionCheck) {
-  return { id: c.id, assetId: c.assetId, uri: c.uri, expectedHash: c.expectedHash, actualHash: c.actualHash, outcome: c.outcome, httpStatus: c.httpStatus, error: c.error, durationMs: c.durationMs, checkedAt: c.checkedAt };
+  return {
+    id: c.id,
+    assetId: c.assetId,
+    uri: c.uri,
+    expectedHash: c.expectedHash,
+    actualHash: c.actualHash,
+    outcome: c.outcome,
+    httpStatus: c.httpStatus,
+    error: c.error,
+    durationMs: c.durationMs,
+    checkedAt: c.checkedAt,
+  };
 }
 
 /** Alerts (decision availability) and the history of decision checks, read through the API. */
 export class AlertService {
   constructor(private readonly db: Database) {}
 
-  async list(q: { status?: AlertStatus; assetId?: string; kind?: AlertKind; issuer?: string; limit: number; offset: number }) {
+  async list(q: {
+    status?: AlertStatus;
+    assetId?: string;
+    kind?: AlertKind;
+    issuer?: string;
+    limit: number;
+    offset: number;
+  }) {
     const qb = this.db.manager.getRepository(Alert).createQueryBuilder("a");
     if (q.status) qb.andWhere("a.status = :status", { status: q.status });
     if (q.assetId) qb.andWhere("a.asset_id = :asset", { asset: q.assetId });
     if (q.kind) qb.andWhere("a.kind = :kind", { kind: q.kind });
     if (q.issuer) qb.andWhere("a.account = :issuer", { issuer: q.issuer.toLowerCase() });
-    const [rows, total] = await qb.orderBy("a.raised_at", "DESC").addOrderBy("a.id", "ASC").take(q.limit).skip(q.offset).getManyAndCount();
+    const [rows, total] = await qb
+      .orderBy("a.raised_at", "DESC")
+      .addOrderBy("a.id", "ASC")
+      .take(q.limit)
+      .skip(q.offset)
+      .getManyAndCount();
     return { total, items: rows.map(viewAlert) };
   }
 
@@ -175,7 +259,12 @@ export class AlertService {
     const qb = this.db.manager.getRepository(DecisionCheck).createQueryBuilder("c");
     if (q.assetId) qb.andWhere("c.asset_id = :asset", { asset: q.assetId });
     if (q.outcome) qb.andWhere("c.outcome = :outcome", { outcome: q.outcome });
-    const [rows, total] = await qb.orderBy("c.checked_at", "DESC").addOrderBy("c.id", "ASC").take(q.limit).skip(q.offset).getManyAndCount();
+    const [rows, total] = await qb
+      .orderBy("c.checked_at", "DESC")
+      .addOrderBy("c.id", "ASC")
+      .take(q.limit)
+      .skip(q.offset)
+      .getManyAndCount();
     return { total, items: rows.map(viewCheck) };
   }
 }
@@ -217,7 +306,12 @@ export class DecisionChecker {
   /** Runs a round when one is due: the lease of a round lasts one interval, so rounds are that far apart. */
   private async tick(): Promise<void> {
     try {
-      const lease = await acquireWorkerLease(this.db, DecisionChecker.NAME, this.instanceId, this.settings.decisionCheckIntervalMs);
+      const lease = await acquireWorkerLease(
+        this.db,
+        DecisionChecker.NAME,
+        this.instanceId,
+        this.settings.decisionCheckIntervalMs,
+      );
       if (!lease) return;
       // The lease is not released: it expires after one interval, when the next round is due (on any instance).
       await this.runOnce();
@@ -234,24 +328,56 @@ export class DecisionChecker {
     for (const t of targets) {
       if (stop.aborted) break;
       if (t.status === "Closed") {
-        await this.db.transaction((em) => this.resolve(em, t, "obligations fulfilled: the asset is closed and its decision no longer has to be published"));
+        await this.db.transaction((em) =>
+          this.resolve(
+            em,
+            t,
+            "obligations fulfilled: the asset is closed and its decision no longer has to be published",
+          ),
+        );
         continue;
       }
       const started = Date.now();
-      const r: FetchResult = t.decisionUriHex !== undefined
-        ? { outcome: "unreachable", httpStatus: null, actualHash: null, error: `the decision URI on chain is not valid UTF-8 (bytes ${t.decisionUriHex}); not fetched` }
-        : await fetchDecision(t.decisionURI, t.decisionHash, this.settings.decisionFetchTimeoutMs, this.settings.decisionMaxBytes, this.egress, stop);
+      const r: FetchResult =
+        t.decisionUriHex !== undefined
+          ? {
+              outcome: "unreachable",
+              httpStatus: null,
+              actualHash: null,
+              error: `the decision URI on chain is not valid UTF-8 (bytes ${t.decisionUriHex}); not fetched`,
+            }
+          : await fetchDecision(
+              t.decisionURI,
+              t.decisionHash,
+              this.settings.decisionFetchTimeoutMs,
+              this.settings.decisionMaxBytes,
+              this.egress,
+              stop,
+            );
       if (stop.aborted) break;
       const check = Object.assign(new DecisionCheck(), {
-        id: randomUUID(), assetId: t.assetId, uri: t.decisionURI, expectedHash: t.decisionHash, actualHash: r.actualHash, outcome: r.outcome,
-        httpStatus: r.httpStatus, error: r.error, durationMs: Date.now() - started, checkedAt: nowIso(),
+        id: randomUUID(),
+        assetId: t.assetId,
+        uri: t.decisionURI,
+        expectedHash: t.decisionHash,
+        actualHash: r.actualHash,
+        outcome: r.outcome,
+        httpStatus: r.httpStatus,
+        error: r.error,
+        durationMs: Date.now() - started,
+        checkedAt: nowIso(),
       } satisfies DecisionCheck);
       await this.db.transaction(async (em) => {
         await em.insert(DecisionCheck, check);
-        if (r.outcome === "ok") await this.resolve(em, t, `check ${check.id}: the document is reachable and matches the decision hash`);
+        if (r.outcome === "ok")
+          await this.resolve(em, t, `check ${check.id}: the document is reachable and matches the decision hash`);
         else await this.raise(em, t, r.outcome === "changed" ? "decision.changed" : "decision.unreachable", check);
       });
-      if (r.outcome !== "ok") this.log.warn({ assetId: t.assetId, uri: t.decisionURI, outcome: r.outcome, error: r.error }, "decision document check failed");
+      if (r.outcome !== "ok")
+        this.log.warn(
+          { assetId: t.assetId, uri: t.decisionURI, outcome: r.outcome, error: r.error },
+          "decision document check failed",
+        );
       results.push({ assetId: t.assetId, outcome: r.outcome });
     }
     return { checked: results.length, results };
@@ -262,19 +388,57 @@ export class DecisionChecker {
   }
 
   private async raise(em: EntityManager, t: DecisionTarget, kind: AlertKind, check: DecisionCheck): Promise<void> {
-    const detail = JSON.stringify({ uri: check.uri, expectedHash: check.expectedHash, actualHash: check.actualHash, httpStatus: check.httpStatus, error: check.error, checkId: check.id });
+    const detail = JSON.stringify({
+      uri: check.uri,
+      expectedHash: check.expectedHash,
+      actualHash: check.actualHash,
+      httpStatus: check.httpStatus,
+      error: check.error,
+      checkId: check.id,
+    });
     const open = await em.findOneBy(Alert, { openKey: this.openKey(t.assetId) });
     if (open && open.kind === kind) {
-      await em.update(Alert, { id: open.id }, { occurrences: open.occurrences + 1, lastSeenAt: check.checkedAt, detail });
+      await em.update(
+        Alert,
+        { id: open.id },
+        { occurrences: open.occurrences + 1, lastSeenAt: check.checkedAt, detail },
+      );
       return;
     }
-    if (open) await this.close(em, open, `superseded: the document is now ${kind === "decision.changed" ? "changed" : "unreachable"}`);
+    if (open)
+      await this.close(
+        em,
+        open,
+        `superseded: the document is now ${kind === "decision.changed" ? "changed" : "unreachable"}`,
+      );
     const alert = Object.assign(new Alert(), {
-      id: randomUUID(), kind, status: "open", assetId: t.assetId, account: t.issuer.toLowerCase(), openKey: this.openKey(t.assetId), detail, occurrences: 1,
-      raisedAt: check.checkedAt, lastSeenAt: check.checkedAt, resolvedAt: null, resolution: null,
+      id: randomUUID(),
+      kind,
+      status: "open",
+      assetId: t.assetId,
+      account: t.issuer.toLowerCase(),
+      openKey: this.openKey(t.assetId),
+      detail,
+      occurrences: 1,
+      raisedAt: check.checkedAt,
+      lastSeenAt: check.checkedAt,
+      resolvedAt: null,
+      resolution: null,
     } satisfies Alert);
     await em.insert(Alert, alert);
-    await appendEvent(em, { type: "alert.raised", assetId: t.assetId, account: t.issuer, payload: { source: "decision-check", alertId: alert.id, kind, assetId: t.assetId, issuer: getAddress(t.issuer), ...(JSON.parse(detail) as Record<string, unknown>) } });
+    await appendEvent(em, {
+      type: "alert.raised",
+      assetId: t.assetId,
+      account: t.issuer,
+      payload: {
+        source: "decision-check",
+        alertId: alert.id,
+        kind,
+        assetId: t.assetId,
+        issuer: getAddress(t.issuer),
+        ...(JSON.parse(detail) as Record<string, unknown>),
+      },
+    });
   }
 
   private async resolve(em: EntityManager, t: DecisionTarget, resolution: string): Promise<void> {
@@ -285,6 +449,19 @@ export class DecisionChecker {
   private async close(em: EntityManager, a: Alert, resolution: string): Promise<void> {
     const at = nowIso();
     await em.update(Alert, { id: a.id }, { status: "resolved", openKey: null, resolvedAt: at, resolution });
-    await appendEvent(em, { type: "alert.resolved", assetId: a.assetId, account: a.account, payload: { source: "decision-check", alertId: a.id, kind: a.kind, assetId: a.assetId, issuer: a.account ? getAddress(a.account) : null, resolution, resolvedAt: at } });
+    await appendEvent(em, {
+      type: "alert.resolved",
+      assetId: a.assetId,
+      account: a.account,
+      payload: {
+        source: "decision-check",
+        alertId: a.id,
+        kind: a.kind,
+        assetId: a.assetId,
+        issuer: a.account ? getAddress(a.account) : null,
+        resolution,
+        resolvedAt: at,
+      },
+    });
   }
 }

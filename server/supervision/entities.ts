@@ -12,7 +12,8 @@ export type SubscriptionStatus = "active" | "paused" | "deleted";
 export class Subscription {
   @PrimaryColumn("varchar", { length: 36 }) id!: string;
   @Index("idx_subscriptions_client")
-  @Column("varchar", { name: "client_id", length: 36 }) clientId!: string;
+  @Column("varchar", { name: "client_id", length: 36 })
+  clientId!: string;
   /** Set when an operator subscribes on behalf of an issuer. */
   @Column("varchar", { length: 42, nullable: true }) issuer!: string | null;
   @Column("text") url!: string;
@@ -164,7 +165,8 @@ export class Alert {
   @Column("varchar", { length: 42, nullable: true }) account!: string | null;
   /** Set while open (one open alert per subject); cleared on resolution. */
   @Index("idx_alerts_open_key", { unique: true })
-  @Column("varchar", { name: "open_key", length: 120, nullable: true }) openKey!: string | null;
+  @Column("varchar", { name: "open_key", length: 120, nullable: true })
+  openKey!: string | null;
   /** JSON: last check's details. */
   @Column("text") detail!: string;
   @Column("integer") occurrences!: number;
@@ -184,4 +186,14 @@ export class SupervisionWorker {
   @Column("varchar", { name: "updated_at", length: 32 }) updatedAt!: string;
 }
 
-export const SUPERVISION_ENTITIES = [Subscription, SubscriptionDelivery, MonitoringRule, AssetValue, MonitoringMovement, MonitoringReport, DecisionCheck, Alert, SupervisionWorker];
+export const SUPERVISION_ENTITIES = [
+  Subscription,
+  SubscriptionDelivery,
+  MonitoringRule,
+  AssetValue,
+  MonitoringMovement,
+  MonitoringReport,
+  DecisionCheck,
+  Alert,
+  SupervisionWorker,
+];

@@ -11,25 +11,47 @@ export const EVENT_FAULT_ALERT = "chain.event.faulty" as const;
 /** What the alert and its announcement say about a faulty ledger log. */
 export function eventFaultDetail(f: DecodedFault): Record<string, unknown> {
   return {
-    txHash: f.txHash, blockNumber: f.blockNumber, blockHash: f.blockHash, logIndex: f.logIndex, event: f.event, topic: f.topic,
-    fault: f.kind, message: f.detail, ...(f.texts.length ? { texts: f.texts } : {}),
+    txHash: f.txHash,
+    blockNumber: f.blockNumber,
+    blockHash: f.blockHash,
+    logIndex: f.logIndex,
+    event: f.event,
+    topic: f.topic,
+    fault: f.kind,
+    message: f.detail,
+    ...(f.texts.length ? { texts: f.texts } : {}),
   };
 }
 
 /** Where the alert says its log is (eventFaultDetail). */
 interface AlertedLog {
-  txHash: string; logIndex: number; blockNumber: number; blockHash: string;
+  txHash: string;
+  logIndex: number;
+  blockNumber: number;
+  blockHash: string;
 }
 
 /** The key an open fault alert is held under: the log's position, so one open alert per log. */
 const openKeyOf = (txHash: string, logIndex: number) => `chain-event:${txHash}:${logIndex}`;
 
-async function resolveOrphaned(em: EntityManager, a: Alert, at: AlertedLog, movedTo: { blockNumber: number; blockHash: string } | null): Promise<void> {
+async function resolveOrphaned(
+  em: EntityManager,
+  a: Alert,
+  at: AlertedLog,
+  movedTo: { blockNumber: number; blockHash: string } | null,
+): Promise<void> {
   const now = nowIso();
-  const resolution = `orphaned: block ${at.blockNumber} (${at.blockHash}) is no longer on the chain after a reorganisation, and the log with it`
-    + (movedTo ? `; the transaction was mined again in block ${movedTo.blockNumber} (${movedTo.blockHash}), alerted anew` : "");
+  const resolution =
+    `orphaned: block ${at.blockNumber} (${at.blockHash}) is no longer on the chain after a reorganisation, and the log with it` +
+    (movedTo
+      ? `; the transaction was mined again in block ${movedTo.blockNumber} (${movedTo.blockHash}), alerted anew`
+      : "");
   await em.update(Alert, { id: a.id }, { status: "resolved", openKey: null, resolvedAt: now, resolution });
-  await appendEvent(em, { type: "alert.resolved", assetId: a.assetId, payload: { source: "mirror", alertId: a.id, kind: a.kind, assetId: a.assetId, resolution, resolvedAt: now } });
+  await appendEvent(em, {
+    type: "alert.resolved",
+    assetId: a.assetId,
+    payload: { source: "mirror", alertId: a.id, kind: a.kind, assetId: a.assetId, resolution, resolvedAt: now },
+  });
 }
 
 /**
@@ -50,11 +72,25 @@ export async function raiseEventFaultAlert(em: EntityManager, f: DecodedFault): 
   const at = nowIso();
   const detail = eventFaultDetail(f);
   const alert = Object.assign(new Alert(), {
-    id: randomUUID(), kind: EVENT_FAULT_ALERT, status: "open", assetId: f.assetId, account: null, openKey, detail: JSON.stringify(detail),
-    occurrences: 1, raisedAt: at, lastSeenAt: at, resolvedAt: null, resolution: null,
+    id: randomUUID(),
+    kind: EVENT_FAULT_ALERT,
+    status: "open",
+    assetId: f.assetId,
+    account: null,
+    openKey,
+    detail: JSON.stringify(detail),
+    occurrences: 1,
+    raisedAt: at,
+    lastSeenAt: at,
+    resolvedAt: null,
+    resolution: null,
   } satisfies Alert);
   await em.insert(Alert, alert);
-  await appendEvent(em, { type: "alert.raised", assetId: f.assetId, payload: { source: "mirror", alertId: alert.id, kind: EVENT_FAULT_ALERT, assetId: f.assetId, ...detail } });
+  await appendEvent(em, {
+    type: "alert.raised",
+    assetId: f.assetId,
+    payload: { source: "mirror", alertId: alert.id, kind: EVENT_FAULT_ALERT, assetId: f.assetId, ...detail },
+  });
   return true;
 }
 

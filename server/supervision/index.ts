@@ -13,7 +13,6 @@ import { supervisionSettings } from "./settings";
 import type { SupervisionSettings } from "./settings";
 import { SubscriptionService, WebhookDispatcher } from "./subscriptions";
 
-
 /**
  * Supervision (issue 4, sections 4-6): webhook subscriptions, financial monitoring, decision availability and
  * the read-only audit queries — services for the routes, and the three workers started and stopped with the
@@ -31,13 +30,33 @@ export class Supervision {
   readonly decisions: DecisionChecker;
   private started = false;
 
-  constructor(deps: { db: Database; chain: LedgerClient; config: Config; log: Logger; participants: () => ParticipantService; decisionTargets?: DecisionTargetSource }) {
+  constructor(deps: {
+    db: Database;
+    chain: LedgerClient;
+    config: Config;
+    log: Logger;
+    participants: () => ParticipantService;
+    decisionTargets?: DecisionTargetSource;
+  }) {
     const { db, log } = deps;
     this.settings = supervisionSettings(deps.config);
     const egress = new EgressPolicy(this.settings.outboundAllow);
-    this.dispatcher = new WebhookDispatcher(db, this.settings, egress, log.child({ component: "webhooks" }), this.instanceId);
+    this.dispatcher = new WebhookDispatcher(
+      db,
+      this.settings,
+      egress,
+      log.child({ component: "webhooks" }),
+      this.instanceId,
+    );
     this.monitor = new MonitoringWorker(db, this.settings, log.child({ component: "monitoring" }), this.instanceId);
-    this.decisions = new DecisionChecker(db, deps.decisionTargets ?? new MirrorDecisionTargets(db, deps.chain), this.settings, egress, log.child({ component: "decision-check" }), this.instanceId);
+    this.decisions = new DecisionChecker(
+      db,
+      deps.decisionTargets ?? new MirrorDecisionTargets(db, deps.chain),
+      this.settings,
+      egress,
+      log.child({ component: "decision-check" }),
+      this.instanceId,
+    );
     this.subscriptions = new SubscriptionService(db, egress, () => this.dispatcher.wake());
     this.monitoring = new MonitoringService(db, deps.participants);
     this.alerts = new AlertService(db);

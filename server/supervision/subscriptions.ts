@@ -64,7 +64,15 @@ export interface DeliveryBody {
   /** Per-subscription sequence number, from 1, without gaps; a replay resends the same numbers. */
   sequence: number;
   deliveryId: string;
-  event: { seq: number; type: EventType; assetId: string | null; account: string | null; counterparty: string | null; createdAt: string; payload: unknown };
+  event: {
+    seq: number;
+    type: EventType;
+    assetId: string | null;
+    account: string | null;
+    counterparty: string | null;
+    createdAt: string;
+    payload: unknown;
+  };
 }
 
 export interface SubscriptionInput {
@@ -113,7 +121,10 @@ export function viewDelivery(d: SubscriptionDelivery) {
 }
 
 /** Whether an event passes a subscription's filters. */
-export function matches(s: Pick<Subscription, "eventTypes" | "assetIds" | "accounts">, e: Pick<PlatformEvent, "type" | "assetId" | "account" | "counterparty">): boolean {
+export function matches(
+  s: Pick<Subscription, "eventTypes" | "assetIds" | "accounts">,
+  e: Pick<PlatformEvent, "type" | "assetId" | "account" | "counterparty">,
+): boolean {
   const types = parseJson<string[]>(s.eventTypes) ?? [];
   if (!types.includes(e.type)) return false;
   const assets = parseJson<string[]>(s.assetIds);
@@ -132,26 +143,50 @@ export function matches(s: Pick<Subscription, "eventTypes" | "assetIds" | "accou
  * Clients see and manage their own subscriptions; the authority sees all.
  */
 export class SubscriptionService {
-  constructor(private readonly db: Database, private readonly egress: EgressPolicy, private readonly onChange: () => void = () => undefined) {}
+  constructor(
+    private readonly db: Database,
+    private readonly egress: EgressPolicy,
+    private readonly onChange: () => void = () => undefined,
+  ) {}
 
-  async create(client: ApiClient, input: SubscriptionInput): Promise<{ subscription: ReturnType<typeof viewSubscription>; secret: string }> {
+  async create(
+    client: ApiClient,
+    input: SubscriptionInput,
+  ): Promise<{ subscription: ReturnType<typeof viewSubscription>; secret: string }> {
     const url = new URL(input.url);
-    if (url.protocol !== "http:" && url.protocol !== "https:") throw new AppError("SUBSCRIPTION_URL_INVALID", { url: input.url });
+    if (url.protocol !== "http:" && url.protocol !== "https:")
+      throw new AppError("SUBSCRIPTION_URL_INVALID", { url: input.url });
     const refusal = await this.egress.refusal(url);
     if (refusal) throw new AppError("SUBSCRIPTION_URL_NOT_ALLOWED", { url: input.url, reason: refusal });
-    if (input.issuer && client.role !== "operator") throw new AppError("FORBIDDEN", { role: client.role, allowed: ["operator"], field: "issuer" });
+    if (input.issuer && client.role !== "operator")
+      throw new AppError("FORBIDDEN", { role: client.role, allowed: ["operator"], field: "issuer" });
     const issuer = input.issuer ? getAddress(input.issuer) : null;
-    const accounts = input.accounts?.length ? input.accounts.map((a) => a.toLowerCase()) : issuer ? [issuer.toLowerCase()] : null;
+    const accounts = input.accounts?.length
+      ? input.accounts.map((a) => a.toLowerCase())
+      : issuer
+        ? [issuer.toLowerCase()]
+        : null;
     const secret = newWebhookSecret();
     const at = nowIso();
     const sub = await this.db.transaction(async (em) => {
       const cursorSeq = input.startAt === "beginning" ? 0 : await maxEventSeq(em);
       const s = Object.assign(new Subscription(), {
-        id: randomUUID(), clientId: client.id, issuer, url: url.toString(), description: input.description ?? null, secret,
+        id: randomUUID(),
+        clientId: client.id,
+        issuer,
+        url: url.toString(),
+        description: input.description ?? null,
+        secret,
         eventTypes: JSON.stringify([...new Set(input.eventTypes)]),
         assetIds: input.assetIds?.length ? JSON.stringify([...new Set(input.assetIds)]) : null,
         accounts: accounts ? JSON.stringify([...new Set(accounts)]) : null,
-        status: "active", cursorSeq, lastSequence: 0, leaseOwner: null, leaseUntil: null, createdAt: at, updatedAt: at,
+        status: "active",
+        cursorSeq,
+        lastSequence: 0,
+        leaseOwner: null,
+        leaseUntil: null,
+        createdAt: at,
+        updatedAt: at,
       } satisfies Subscription);
       await em.insert(Subscription, s);
       return s;
@@ -162,14 +197,23 @@ export class SubscriptionService {
 
   private async visible(client: ApiClient, id: string): Promise<Subscription> {
     const s = await this.db.manager.findOneBy(Subscription, { id });
-    if (!s || s.status === "deleted" || (client.role !== "authority" && s.clientId !== client.id)) throw new AppError("SUBSCRIPTION_NOT_FOUND", { id });
+    if (!s || s.status === "deleted" || (client.role !== "authority" && s.clientId !== client.id))
+      throw new AppError("SUBSCRIPTION_NOT_FOUND", { id });
     return s;
   }
 
   async list(client: ApiClient, opts: { limit: number; offset: number }) {
-    const qb = this.db.manager.getRepository(Subscription).createQueryBuilder("s").where("s.status <> :deleted", { deleted: "deleted" });
+    const qb = this.db.manager
+      .getRepository(Subscription)
+      .createQueryBuilder("s")
+      .where("s.status <> :deleted", { deleted: "deleted" });
     if (client.role !== "authority") qb.andWhere("s.client_id = :client", { client: client.id });
-    const rows = await qb.orderBy("s.created_at", "ASC").addOrderBy("s.id", "ASC").take(opts.limit).skip(opts.offset).getMany();
+    const rows = await qb
+      .orderBy("s.created_at", "ASC")
+      .addOrderBy("s.id", "ASC")
+      .take(opts.limit)
+      .skip(opts.offset)
+      .getMany();
     return rows.map(viewSubscription);
   }
 
@@ -191,24 +235,44 @@ export class SubscriptionService {
   /** Deletes (stops) a subscription; its delivery history is kept. */
   async remove(client: ApiClient, id: string): Promise<void> {
     const s = await this.visible(client, id);
-    await this.db.transaction((em) => em.update(Subscription, { id: s.id }, { status: "deleted", updatedAt: nowIso() }));
+    await this.db.transaction((em) =>
+      em.update(Subscription, { id: s.id }, { status: "deleted", updatedAt: nowIso() }),
+    );
   }
 
-  async deliveries(client: ApiClient, id: string, opts: { status?: DeliveryStatus; afterSequence?: number; limit: number }) {
+  async deliveries(
+    client: ApiClient,
+    id: string,
+    opts: { status?: DeliveryStatus; afterSequence?: number; limit: number },
+  ) {
     await this.visible(client, id);
-    const qb = this.db.manager.getRepository(SubscriptionDelivery).createQueryBuilder("d").where("d.subscription_id = :id", { id });
+    const qb = this.db.manager
+      .getRepository(SubscriptionDelivery)
+      .createQueryBuilder("d")
+      .where("d.subscription_id = :id", { id });
     if (opts.status) qb.andWhere("d.status = :status", { status: opts.status });
     if (opts.afterSequence !== undefined) qb.andWhere("d.sequence > :after", { after: opts.afterSequence });
     const rows = await qb.orderBy("d.sequence", "ASC").take(opts.limit).getMany();
-    return { items: rows.map(viewDelivery), nextAfterSequence: rows.length === opts.limit ? rows[rows.length - 1].sequence : null };
+    return {
+      items: rows.map(viewDelivery),
+      nextAfterSequence: rows.length === opts.limit ? rows[rows.length - 1].sequence : null,
+    };
   }
 
   /** Marks every delivery from `fromSequence` on as pending again: they are resent in order, with the same numbers. */
-  async replay(client: ApiClient, id: string, fromSequence: number): Promise<{ replayed: number; fromSequence: number; toSequence: number }> {
+  async replay(
+    client: ApiClient,
+    id: string,
+    fromSequence: number,
+  ): Promise<{ replayed: number; fromSequence: number; toSequence: number }> {
     const s = await this.visible(client, id);
-    if (fromSequence > s.lastSequence) throw new AppError("REPLAY_SEQUENCE_INVALID", { fromSequence, lastSequence: s.lastSequence });
+    if (fromSequence > s.lastSequence)
+      throw new AppError("REPLAY_SEQUENCE_INVALID", { fromSequence, lastSequence: s.lastSequence });
     const replayed = await this.db.transaction(async (em) => {
-      const result = await em.getRepository(SubscriptionDelivery).createQueryBuilder().update(SubscriptionDelivery)
+      const result = await em
+        .getRepository(SubscriptionDelivery)
+        .createQueryBuilder()
+        .update(SubscriptionDelivery)
         .set({ status: "pending", nextAttemptAt: nowIso(), generation: () => "generation + 1" })
         .where("subscription_id = :id AND sequence >= :from", { id: s.id, from: fromSequence })
         .execute();
@@ -282,15 +346,26 @@ export class WebhookDispatcher {
 
   private async lease(id: string): Promise<boolean> {
     const now = nowIso();
-    const r = await this.db.manager.getRepository(Subscription).createQueryBuilder().update(Subscription)
+    const r = await this.db.manager
+      .getRepository(Subscription)
+      .createQueryBuilder()
+      .update(Subscription)
       .set({ leaseOwner: this.instanceId, leaseUntil: isoIn(this.leaseMs) })
-      .where("id = :id AND status = :active AND (lease_owner = :me OR lease_until IS NULL OR lease_until < :now)", { id, active: "active", me: this.instanceId, now })
+      .where("id = :id AND status = :active AND (lease_owner = :me OR lease_until IS NULL OR lease_until < :now)", {
+        id,
+        active: "active",
+        me: this.instanceId,
+        now,
+      })
       .execute();
     return !!r.affected;
   }
 
   private async release(id: string): Promise<void> {
-    await this.db.manager.getRepository(Subscription).createQueryBuilder().update(Subscription)
+    await this.db.manager
+      .getRepository(Subscription)
+      .createQueryBuilder()
+      .update(Subscription)
       .set({ leaseOwner: null, leaseUntil: null })
       .where("id = :id AND lease_owner = :me", { id, me: this.instanceId })
       .execute();
@@ -303,11 +378,15 @@ export class WebhookDispatcher {
       while (!this.stopping) {
         const sub = await this.db.manager.findOneBy(Subscription, { id });
         if (!sub || sub.status !== "active") break;
-        const next = await this.db.manager.findOne(SubscriptionDelivery, { where: { subscriptionId: id, status: "pending" }, order: { sequence: "ASC" } });
+        const next = await this.db.manager.findOne(SubscriptionDelivery, {
+          where: { subscriptionId: id, status: "pending" },
+          order: { sequence: "ASC" },
+        });
         if (!next || next.nextAttemptAt > nowIso()) break;
         const ok = await this.send(sub, next);
         if (!ok || !(await this.lease(id))) break;
-        if (!(await this.db.manager.exists(SubscriptionDelivery, { where: { subscriptionId: id, status: "pending" } }))) await this.enqueue(id);
+        if (!(await this.db.manager.exists(SubscriptionDelivery, { where: { subscriptionId: id, status: "pending" } })))
+          await this.enqueue(id);
       }
     } finally {
       await this.release(id);
@@ -323,12 +402,32 @@ export class WebhookDispatcher {
       if (!events.length) return;
       let sequence = sub.lastSequence;
       const at = nowIso();
-      const rows = events.filter((e) => matches(sub, e)).map((e) => Object.assign(new SubscriptionDelivery(), {
-        id: randomUUID(), subscriptionId: id, sequence: ++sequence, eventSeq: e.seq, eventType: e.type, status: "pending", attempts: 0, generation: 0,
-        nextAttemptAt: at, lastStatusCode: null, lastError: null, lastAttemptAt: null, deliveredAt: null, createdAt: at,
-      } satisfies SubscriptionDelivery));
+      const rows = events
+        .filter((e) => matches(sub, e))
+        .map((e) =>
+          Object.assign(new SubscriptionDelivery(), {
+            id: randomUUID(),
+            subscriptionId: id,
+            sequence: ++sequence,
+            eventSeq: e.seq,
+            eventType: e.type,
+            status: "pending",
+            attempts: 0,
+            generation: 0,
+            nextAttemptAt: at,
+            lastStatusCode: null,
+            lastError: null,
+            lastAttemptAt: null,
+            deliveredAt: null,
+            createdAt: at,
+          } satisfies SubscriptionDelivery),
+        );
       for (let i = 0; i < rows.length; i += 100) await em.insert(SubscriptionDelivery, rows.slice(i, i + 100));
-      await em.update(Subscription, { id, cursorSeq: sub.cursorSeq }, { cursorSeq: events[events.length - 1].seq, lastSequence: sequence });
+      await em.update(
+        Subscription,
+        { id, cursorSeq: sub.cursorSeq },
+        { cursorSeq: events[events.length - 1].seq, lastSequence: sequence },
+      );
     });
   }
 
@@ -340,8 +439,24 @@ export class WebhookDispatcher {
       sequence: d.sequence,
       deliveryId: d.id,
       event: event
-        ? { seq: event.seq, type: event.type, assetId: event.assetId, account: event.account, counterparty: event.counterparty, createdAt: event.createdAt, payload: JSON.parse(event.payload) as unknown }
-        : { seq: d.eventSeq, type: d.eventType as EventType, assetId: null, account: null, counterparty: null, createdAt: d.createdAt, payload: null },
+        ? {
+            seq: event.seq,
+            type: event.type,
+            assetId: event.assetId,
+            account: event.account,
+            counterparty: event.counterparty,
+            createdAt: event.createdAt,
+            payload: JSON.parse(event.payload) as unknown,
+          }
+        : {
+            seq: d.eventSeq,
+            type: d.eventType as EventType,
+            assetId: null,
+            account: null,
+            counterparty: null,
+            createdAt: d.createdAt,
+            payload: null,
+          },
     };
     const raw = JSON.stringify(body);
     const timestamp = String(Math.floor(Date.now() / 1000));
@@ -376,22 +491,42 @@ export class WebhookDispatcher {
       if (status < 200 || status > 299) error = `receiver answered ${status}`;
     } catch (err) {
       const e = err as Error;
-      error = e.name === "TimeoutError" ? `no answer within ${this.settings.webhookTimeoutMs} ms` : `${e.message}${(e as { cause?: Error }).cause ? `: ${(e as { cause?: Error }).cause?.message}` : ""}`;
+      error =
+        e.name === "TimeoutError"
+          ? `no answer within ${this.settings.webhookTimeoutMs} ms`
+          : `${e.message}${(e as { cause?: Error }).cause ? `: ${(e as { cause?: Error }).cause?.message}` : ""}`;
     }
     const at = nowIso();
     const attempts = d.attempts + 1;
     await this.db.transaction(async (em) => {
       const where = { id: d.id, generation: d.generation };
       if (error === null) {
-        await em.update(SubscriptionDelivery, where, { status: "delivered", attempts, lastStatusCode: status, lastError: null, lastAttemptAt: at, deliveredAt: at });
+        await em.update(SubscriptionDelivery, where, {
+          status: "delivered",
+          attempts,
+          lastStatusCode: status,
+          lastError: null,
+          lastAttemptAt: at,
+          deliveredAt: at,
+        });
       } else {
         const delay = Math.min(this.settings.retryBaseMs * 2 ** Math.min(attempts - 1, 30), this.settings.retryMaxMs);
         const jitter = Math.floor(Math.random() * delay * 0.1);
-        await em.update(SubscriptionDelivery, where, { attempts, lastStatusCode: status, lastError: error.slice(0, 500), lastAttemptAt: at, nextAttemptAt: isoIn(delay + jitter) });
+        await em.update(SubscriptionDelivery, where, {
+          attempts,
+          lastStatusCode: status,
+          lastError: error.slice(0, 500),
+          lastAttemptAt: at,
+          nextAttemptAt: isoIn(delay + jitter),
+        });
       }
     });
     this.observer?.webhookDelivery(error === null, body.event.createdAt);
-    if (error !== null) this.log.warn({ subscription: sub.id, sequence: d.sequence, attempts, error }, "webhook delivery failed; will retry");
+    if (error !== null)
+      this.log.warn(
+        { subscription: sub.id, sequence: d.sequence, attempts, error },
+        "webhook delivery failed; will retry",
+      );
     return error === null;
   }
 }

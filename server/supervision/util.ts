@@ -16,8 +16,19 @@ export function parseJson<T>(text: string | null): T | null {
  * sequence value is taken when a transaction inserts, and that transaction may commit after a later one. A gap
  * older than `graceMs` is a rolled-back insert and is passed over. Returns the contiguous events.
  */
-export async function readEventsAfter(em: EntityManager, cursor: number, limit: number, graceMs: number): Promise<PlatformEvent[]> {
-  const rows = await em.getRepository(PlatformEvent).createQueryBuilder("e").where("e.seq > :cursor", { cursor }).orderBy("e.seq", "ASC").take(limit).getMany();
+export async function readEventsAfter(
+  em: EntityManager,
+  cursor: number,
+  limit: number,
+  graceMs: number,
+): Promise<PlatformEvent[]> {
+  const rows = await em
+    .getRepository(PlatformEvent)
+    .createQueryBuilder("e")
+    .where("e.seq > :cursor", { cursor })
+    .orderBy("e.seq", "ASC")
+    .take(limit)
+    .getMany();
   const out: PlatformEvent[] = [];
   let expected = cursor + 1;
   for (const e of rows) {
@@ -30,7 +41,11 @@ export async function readEventsAfter(em: EntityManager, cursor: number, limit: 
 
 /** Highest event seq now (0 when the log is empty). */
 export async function maxEventSeq(em: EntityManager): Promise<number> {
-  const r = await em.getRepository(PlatformEvent).createQueryBuilder("e").select("MAX(e.seq)", "max").getRawOne<{ max: number | string | null }>();
+  const r = await em
+    .getRepository(PlatformEvent)
+    .createQueryBuilder("e")
+    .select("MAX(e.seq)", "max")
+    .getRawOne<{ max: number | string | null }>();
   return r?.max == null ? 0 : Number(r.max);
 }
 
@@ -38,15 +53,31 @@ export async function maxEventSeq(em: EntityManager): Promise<number> {
  * Takes (or renews) the lease of a named worker, so one gateway instance at a time runs it. Conditional update:
  * only one instance's UPDATE matches. Returns the worker row when held.
  */
-export async function acquireWorkerLease(db: Database, name: string, owner: string, leaseMs: number): Promise<SupervisionWorker | null> {
+export async function acquireWorkerLease(
+  db: Database,
+  name: string,
+  owner: string,
+  leaseMs: number,
+): Promise<SupervisionWorker | null> {
   const repo = db.manager.getRepository(SupervisionWorker);
   if (!(await repo.findOneBy({ name }))) {
-    await db.transaction(async (em) => {
-      if (!(await em.findOneBy(SupervisionWorker, { name }))) await em.insert(SupervisionWorker, { name, cursorSeq: 0, leaseOwner: null, leaseUntil: null, updatedAt: nowIso() });
-    }).catch(() => undefined); // another instance inserted it
+    await db
+      .transaction(async (em) => {
+        if (!(await em.findOneBy(SupervisionWorker, { name })))
+          await em.insert(SupervisionWorker, {
+            name,
+            cursorSeq: 0,
+            leaseOwner: null,
+            leaseUntil: null,
+            updatedAt: nowIso(),
+          });
+      })
+      .catch(() => undefined); // another instance inserted it
   }
   const now = nowIso();
-  const result = await repo.createQueryBuilder().update(SupervisionWorker)
+  const result = await repo
+    .createQueryBuilder()
+    .update(SupervisionWorker)
     .set({ leaseOwner: owner, leaseUntil: isoIn(leaseMs), updatedAt: now })
     .where("name = :name AND (lease_owner = :owner OR lease_until IS NULL OR lease_until < :now)", { name, owner, now })
     .execute();
@@ -55,7 +86,10 @@ export async function acquireWorkerLease(db: Database, name: string, owner: stri
 }
 
 export async function releaseWorkerLease(db: Database, name: string, owner: string): Promise<void> {
-  await db.manager.getRepository(SupervisionWorker).createQueryBuilder().update(SupervisionWorker)
+  await db.manager
+    .getRepository(SupervisionWorker)
+    .createQueryBuilder()
+    .update(SupervisionWorker)
     .set({ leaseOwner: null, leaseUntil: null })
     .where("name = :name AND lease_owner = :owner", { name, owner })
     .execute();
@@ -71,7 +105,10 @@ export class Ticker {
   private stopped = true;
   private again = false;
 
-  constructor(private readonly intervalMs: number, private readonly tick: () => Promise<void>) {}
+  constructor(
+    private readonly intervalMs: number,
+    private readonly tick: () => Promise<void>,
+  ) {}
 
   start(): void {
     this.stopped = false;
@@ -91,13 +128,15 @@ export class Ticker {
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timer = null;
-      this.running = this.tick().catch(() => undefined).finally(() => {
-        this.running = null;
-        if (this.stopped) return;
-        const again = this.again;
-        this.again = false;
-        this.schedule(again ? 0 : this.intervalMs);
-      });
+      this.running = this.tick()
+        .catch(() => undefined)
+        .finally(() => {
+          this.running = null;
+          if (this.stopped) return;
+          const again = this.again;
+          this.again = false;
+          this.schedule(again ? 0 : this.intervalMs);
+        });
     }, ms);
   }
 

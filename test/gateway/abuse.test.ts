@@ -27,18 +27,24 @@ describe("gateway: abuse and limits", function () {
 
   const randomToken = () => `sda_operator_${randomBytes(32).toString("base64url")}`;
 
-  interface Answer { status: number; headers: Headers; code?: string }
+  interface Answer {
+    status: number;
+    headers: Headers;
+    code?: string;
+  }
   /** `n` GETs of PATH, `concurrency` at a time, each with the headers `headers(i)` gives; the answers in order. */
   async function burst(n: number, headers: (i: number) => Record<string, string>, concurrency = 25): Promise<Answer[]> {
     const out: Answer[] = new Array(n);
     let next = 0;
-    await Promise.all(Array.from({ length: concurrency }, async () => {
-      for (let i = next++; i < n; i = next++) {
-        const res = await fetch(`${env.url}${PATH}`, { headers: headers(i) });
-        const body = (await res.json()) as { error?: { code: string } };
-        out[i] = { status: res.status, headers: res.headers, code: body.error?.code };
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        for (let i = next++; i < n; i = next++) {
+          const res = await fetch(`${env.url}${PATH}`, { headers: headers(i) });
+          const body = (await res.json()) as { error?: { code: string } };
+          out[i] = { status: res.status, headers: res.headers, code: body.error?.code };
+        }
+      }),
+    );
     return out;
   }
 
@@ -66,7 +72,9 @@ describe("gateway: abuse and limits", function () {
   beforeEach(async () => env.restart());
 
   it("when one address sends random tokens (or none), then after its limit 429 with Retry-After and draft-8 headers, and at most the limit in key lookups", async () => {
-    const { result, lookups } = await countingKeyLookups(() => burst(3 * ADDRESS_LIMIT, (i): Record<string, string> => (i % 3 === 0 ? {} : bearer(randomToken()))));
+    const { result, lookups } = await countingKeyLookups(() =>
+      burst(3 * ADDRESS_LIMIT, (i): Record<string, string> => (i % 3 === 0 ? {} : bearer(randomToken()))),
+    );
     const refused = result.filter((r) => r.status === 429);
     expect(result.filter((r) => r.status === 401)).to.have.length(ADDRESS_LIMIT);
     expect(refused).to.have.length(2 * ADDRESS_LIMIT);
@@ -74,7 +82,9 @@ describe("gateway: abuse and limits", function () {
       expect(r.code).to.equal("RATE_LIMITED");
       expect(Number(r.headers.get("retry-after"))).to.be.within(1, 60);
       expect(r.headers.get("ratelimit")).to.match(/^"address"; r=0; t=\d+$/);
-      expect(r.headers.get("ratelimit-policy")).to.match(new RegExp(`^"address"; q=${ADDRESS_LIMIT}; w=60; pk=:[^:]+:$`));
+      expect(r.headers.get("ratelimit-policy")).to.match(
+        new RegExp(`^"address"; q=${ADDRESS_LIMIT}; w=60; pk=:[^:]+:$`),
+      );
     }
     // Only requests inside the limit were looked up; those without a key share the bucket and cost no lookup.
     expect(lookups).to.be.at.most(ADDRESS_LIMIT);
@@ -141,7 +151,10 @@ describe("gateway: abuse and limits", function () {
   it("when a key is revoked on one instance, then it stops working there at once and on another instance on the same database within the cache's lifetime", async () => {
     const log = pino({ level: "silent" });
     // Its own limits: this test polls it.
-    const second: Gateway = await createGateway({ ...env.config, rateLimitPerMinute: 100_000, submitterEnabled: false, supervision: { enabled: false } }, log);
+    const second: Gateway = await createGateway(
+      { ...env.config, rateLimitPerMinute: 100_000, submitterEnabled: false, supervision: { enabled: false } },
+      log,
+    );
     try {
       const { url } = await second.start();
       const one = () => env.http.get(PATH);
@@ -170,7 +183,15 @@ describe("gateway: abuse and limits", function () {
 
   describe("DATABASE_SCHEMA", () => {
     const base = { OPERATOR_KEY: "0x" + "11".repeat(32), DATABASE_URL: "postgres://gateway@127.0.0.1:5432/gateway" };
-    const hostile = ['public"; DROP TABLE api_clients; --', "Gateway", "1abc", "a-b", "a".repeat(64), "gw test", "gw\u0000"];
+    const hostile = [
+      'public"; DROP TABLE api_clients; --',
+      "Gateway",
+      "1abc",
+      "a-b",
+      "a".repeat(64),
+      "gw test",
+      "gw\u0000",
+    ];
 
     it("is a PostgreSQL identifier: lower-case, at most 63 characters", () => {
       for (const ok of ["gateway", "_gw", "gw_test_1", "a".repeat(63)]) {
@@ -183,10 +204,23 @@ describe("gateway: abuse and limits", function () {
     it("when it is not, then the configuration, the command-line tasks and the database layer refuse it, naming the variable", async () => {
       for (const bad of hostile) {
         expect(isDatabaseSchema(bad), bad).to.equal(false);
-        expect(() => loadConfig({ ...base, DATABASE_SCHEMA: bad }), bad).to.throw(ConfigError, /DATABASE_SCHEMA: must be a PostgreSQL identifier/);
-        expect(() => loadDatabaseConfig({ ...base, DATABASE_SCHEMA: bad }), bad).to.throw(ConfigError, /DATABASE_SCHEMA: must be a PostgreSQL identifier/);
+        expect(() => loadConfig({ ...base, DATABASE_SCHEMA: bad }), bad).to.throw(
+          ConfigError,
+          /DATABASE_SCHEMA: must be a PostgreSQL identifier/,
+        );
+        expect(() => loadDatabaseConfig({ ...base, DATABASE_SCHEMA: bad }), bad).to.throw(
+          ConfigError,
+          /DATABASE_SCHEMA: must be a PostgreSQL identifier/,
+        );
         // Refused before any connection is tried (nothing listens on port 1).
-        const err = await openDatabase({ type: "postgres", url: "postgres://nobody@127.0.0.1:1/none", schema: bad }).then(() => null, (e: unknown) => e);
+        const err = await openDatabase({
+          type: "postgres",
+          url: "postgres://nobody@127.0.0.1:1/none",
+          schema: bad,
+        }).then(
+          () => null,
+          (e: unknown) => e,
+        );
         expect(err, bad).to.be.instanceOf(DatabaseSchemaError);
         expect((err as DatabaseSchemaError).code).to.equal("DATABASE_SCHEMA_INVALID");
       }
@@ -195,14 +229,22 @@ describe("gateway: abuse and limits", function () {
     it("when the gateway starts with it, then it exits with code 2 and says what to fix", async () => {
       const child = spawn(process.execPath, ["-r", "ts-node/register", "server/cli/serve.ts"], {
         cwd: resolve(__dirname, "../.."),
-        env: { PATH: process.env.PATH, HOME: process.env.HOME, TS_NODE_TRANSPILE_ONLY: "true", ...base, DATABASE_SCHEMA: 'x"; DROP SCHEMA public CASCADE; --' },
+        env: {
+          PATH: process.env.PATH,
+          HOME: process.env.HOME,
+          TS_NODE_TRANSPILE_ONLY: "true",
+          ...base,
+          DATABASE_SCHEMA: 'x"; DROP SCHEMA public CASCADE; --',
+        },
         stdio: ["ignore", "pipe", "pipe"],
       });
       let stderr = "";
       child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
       const code = await new Promise<number | null>((done) => child.once("exit", done));
       expect(code, stderr).to.equal(2);
-      expect(stderr).to.match(/invalid gateway configuration:\n(.*\n)*\s+DATABASE_SCHEMA: must be a PostgreSQL identifier/);
+      expect(stderr).to.match(
+        /invalid gateway configuration:\n(.*\n)*\s+DATABASE_SCHEMA: must be a PostgreSQL identifier/,
+      );
     });
   });
 });

@@ -13,13 +13,20 @@ describe("addresses: EIP-55 checksums, memoised", function () {
 
   it("when it is mixed case, then only the right checksum is accepted", () => {
     expect(checksumAddress(a)).to.equal(a);
-    const flipped = a.slice(0, 2) + [...a.slice(2)].map((c, i) => (i === a.slice(2).search(/[a-fA-F]/) ? (c === c.toLowerCase() ? c.toUpperCase() : c.toLowerCase()) : c)).join("");
+    const flipped =
+      a.slice(0, 2) +
+      [...a.slice(2)]
+        .map((c, i) =>
+          i === a.slice(2).search(/[a-fA-F]/) ? (c === c.toLowerCase() ? c.toUpperCase() : c.toLowerCase()) : c,
+        )
+        .join("");
     expect(flipped).not.to.equal(a);
     expect(checksumAddress(flipped)).to.equal(null);
   });
 
   it("when it is not 20 hex bytes with 0x, then it is refused", () => {
-    for (const bad of ["", "0x", a.slice(0, 41), a + "0", a.slice(2), "0X" + a.slice(2), "0x" + "g".repeat(40)]) expect(checksumAddress(bad), bad).to.equal(null);
+    for (const bad of ["", "0x", a.slice(0, 41), a + "0", a.slice(2), "0X" + a.slice(2), "0x" + "g".repeat(40)])
+      expect(checksumAddress(bad), bad).to.equal(null);
   });
 
   it("agrees with ethers on many random addresses", () => {

@@ -10,7 +10,17 @@ import { freePort } from "../../scripts/lib/hardhat-node";
 import { DEV_MNEMONIC } from "../../scripts/lib/dev-accounts";
 import { readDeployment } from "../../server/chain/deployment";
 import { ChainTransaction, Operation } from "../../server/persistence/entities";
-import { bearer, bootstrapPlatform, expectPosted, FAR_FUTURE, issue, randomHolder, signAck, startEnv, transferBody } from "./support/harness";
+import {
+  bearer,
+  bootstrapPlatform,
+  expectPosted,
+  FAR_FUTURE,
+  issue,
+  randomHolder,
+  signAck,
+  startEnv,
+  transferBody,
+} from "./support/harness";
 import type { TestEnv } from "./support/harness";
 import type { NodeHandle } from "./support/node";
 import { waitFor } from "./support/wait";
@@ -29,13 +39,40 @@ const CHAIN_ID = 1337;
  * size limit of the genesis (`contractSizeLimit`), the development accounts.
  */
 const ANVIL_FLAGS = [
-  "--block-time", "1",
-  "--base-fee", "0", "--gas-price", "0", "--disable-min-priority-fee", "--balance", "0",
-  "--chain-id", String(CHAIN_ID), "--hardfork", "cancun", "--gas-limit", "100000000", "--code-size-limit", "49152",
-  "--mnemonic", DEV_MNEMONIC, "--accounts", "10",
+  "--block-time",
+  "1",
+  "--base-fee",
+  "0",
+  "--gas-price",
+  "0",
+  "--disable-min-priority-fee",
+  "--balance",
+  "0",
+  "--chain-id",
+  String(CHAIN_ID),
+  "--hardfork",
+  "cancun",
+  "--gas-limit",
+  "100000000",
+  "--code-size-limit",
+  "49152",
+  "--mnemonic",
+  DEV_MNEMONIC,
+  "--accounts",
+  "10",
 ];
 /** Variables that would steer the deployment from the outer environment. */
-const STEERING = ["DEPLOYER_KEY", "BESU_RPC_URL", "RPC_URL", "ANVIL_RPC_URL", "DEPLOYMENT_FILE", "IGNITION_PARAMETERS", "IGNITION_DEPLOYMENT_ID", "DEPLOY_FORCE", "HARDHAT_NETWORK"];
+const STEERING = [
+  "DEPLOYER_KEY",
+  "BESU_RPC_URL",
+  "RPC_URL",
+  "ANVIL_RPC_URL",
+  "DEPLOYMENT_FILE",
+  "IGNITION_PARAMETERS",
+  "IGNITION_DEPLOYMENT_ID",
+  "DEPLOY_FORCE",
+  "HARDHAT_NETWORK",
+];
 
 /** The packaged binary, or why there is none that runs here. */
 function anvilBinary(): { path: string } | { missing: string } {
@@ -43,19 +80,25 @@ function anvilBinary(): { path: string } | { missing: string } {
   try {
     path = join(dirname(require.resolve("@foundry-rs/anvil-linux-amd64/package.json")), "bin", "anvil");
   } catch {
-    return { missing: `the package @foundry-rs/anvil-linux-amd64 is not installed (platform ${process.platform}/${process.arch}; it ships a Linux x64 binary)` };
+    return {
+      missing: `the package @foundry-rs/anvil-linux-amd64 is not installed (platform ${process.platform}/${process.arch}; it ships a Linux x64 binary)`,
+    };
   }
   if (!existsSync(path)) return { missing: `${path} does not exist` };
   const version = spawnSync(path, ["--version"], { encoding: "utf8", timeout: 30_000 });
   if (version.error || version.status !== 0) {
-    return { missing: `${path} --version does not run on this machine (${version.error?.message ?? `exit ${version.status}: ${version.stderr}`})` };
+    return {
+      missing: `${path} --version does not run on this machine (${version.error?.message ?? `exit ${version.status}: ${version.stderr}`})`,
+    };
   }
   return { path };
 }
 
 async function startAnvil(binary: string): Promise<{ node: NodeHandle; child: ChildProcess; output: () => string }> {
   const port = await freePort();
-  const child = spawn(binary, [...ANVIL_FLAGS, "--host", "127.0.0.1", "--port", String(port)], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(binary, [...ANVIL_FLAGS, "--host", "127.0.0.1", "--port", String(port)], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   const onExit = () => void child.kill("SIGKILL");
   process.once("exit", onExit);
   child.once("exit", () => process.off("exit", onExit));
@@ -94,7 +137,11 @@ async function startAnvil(binary: string): Promise<{ node: NodeHandle; child: Ch
 /** `npm run deploy -- --network anvil ...` as an operator runs it. */
 function deploy(args: string[], env: Record<string, string>): Promise<{ code: number | null; output: string }> {
   const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !STEERING.includes(k)));
-  const child = spawn("npm", ["run", "--silent", "deploy", "--", ...args], { cwd: ROOT, env: { ...base, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn("npm", ["run", "--silent", "deploy", "--", ...args], {
+    cwd: ROOT,
+    env: { ...base, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let output = "";
   child.stdout.on("data", (c: Buffer) => (output += c.toString()));
   child.stderr.on("data", (c: Buffer) => (output += c.toString()));
@@ -140,22 +187,33 @@ describe("portability: deployment, gateway transfer and mirror on Anvil (Besu-li
     // What the submitter asks to size its in-flight window: Anvil answers Hardhat's method, false under --block-time.
     expect(await provider.send("hardhat_getAutomine", [])).to.equal(false);
     const start = head!.number;
-    await waitFor("two new blocks", async () => ((await provider.getBlockNumber()) >= start + 2 ? true : undefined), 10_000);
+    await waitFor(
+      "two new blocks",
+      async () => ((await provider.getBlockNumber()) >= start + 2 ? true : undefined),
+      10_000,
+    );
   });
 
   it("deploys with `npm run deploy -- --network anvil` and the gateway relays a transfer the mirror then holds and verifies", async () => {
     const { node } = anvil!;
     const deploymentFile = join(dir!, "deployment.json");
-    const run = await deploy(["--network", "anvil", "--deployment-file", deploymentFile, "--deployment-id", deploymentId], { ANVIL_RPC_URL: node.url });
+    const run = await deploy(
+      ["--network", "anvil", "--deployment-file", deploymentFile, "--deployment-id", deploymentId],
+      { ANVIL_RPC_URL: node.url },
+    );
     expect(run.code, run.output).to.equal(0);
     expect(run.output).to.include(`chain ${CHAIN_ID}`);
     const deployment = await readDeployment(deploymentFile);
     expect(deployment.chainId).to.equal(CHAIN_ID);
     // The ledger's runtime code: under EIP-170's 24,576 bytes, so it also deploys where that limit holds.
     const code = await node.provider.getCode(deployment.ledger);
-    expect((code.length - 2) / 2).to.be.greaterThan(20_000).and.at.most(24_576);
+    expect((code.length - 2) / 2)
+      .to.be.greaterThan(20_000)
+      .and.at.most(24_576);
     // ... which it stays under by its linked libraries (IssuanceRules, RegisterRules), each deployed and linked into it.
-    const artifact = JSON.parse(readFileSync(join(ROOT, "artifacts/contracts/SecuredAssetLedger.sol/SecuredAssetLedger.json"), "utf8")) as { deployedLinkReferences: Record<string, Record<string, unknown>> };
+    const artifact = JSON.parse(
+      readFileSync(join(ROOT, "artifacts/contracts/SecuredAssetLedger.sol/SecuredAssetLedger.json"), "utf8"),
+    ) as { deployedLinkReferences: Record<string, Record<string, unknown>> };
     const libraries = Object.values(artifact.deployedLinkReferences).flatMap((libs) => Object.keys(libs));
     expect(libraries).to.include.members(["IssuanceRules", "RegisterRules"]);
     for (const name of libraries) {
@@ -174,32 +232,50 @@ describe("portability: deployment, gateway transfer and mirror on Anvil (Besu-li
     await node.provider.send("evm_setIntervalMining", [0]);
     let ops: string[];
     try {
-      ops = await Promise.all([owner, holder].map(async (h: Wallet) => {
-        const res = await env!.http.post("/v1/participants").set(o).send({
-          address: h.address, kind: "NaturalPerson", identity: { fullName: `Holder ${h.address.slice(2, 8)}`, iin: "900101300126" },
-          acknowledgement: { version: 1, deadline: FAR_FUTURE, signature: await signAck(env!, h, 1, documentHash) },
-        });
-        expect(res.status, JSON.stringify(res.body)).to.equal(202);
-        return res.body.operation.id as string;
-      }));
+      ops = await Promise.all(
+        [owner, holder].map(async (h: Wallet) => {
+          const res = await env!.http
+            .post("/v1/participants")
+            .set(o)
+            .send({
+              address: h.address,
+              kind: "NaturalPerson",
+              identity: { fullName: `Holder ${h.address.slice(2, 8)}`, iin: "900101300126" },
+              acknowledgement: { version: 1, deadline: FAR_FUTURE, signature: await signAck(env!, h, 1, documentHash) },
+            });
+          expect(res.status, JSON.stringify(res.body)).to.equal(202);
+          return res.body.operation.id as string;
+        }),
+      );
       await waitFor("both registrations sent", async () => {
         const rows = await env!.gateway.dataSource.getRepository(Operation).findBy(ops.map((id) => ({ id })));
         return rows.every((r) => r.status === "submitted") ? true : undefined;
       });
       const operator = env.operator.address;
-      const [latest, pending] = await Promise.all([node.provider.getTransactionCount(operator, "latest"), node.provider.getTransactionCount(operator, "pending")]);
+      const [latest, pending] = await Promise.all([
+        node.provider.getTransactionCount(operator, "latest"),
+        node.provider.getTransactionCount(operator, "pending"),
+      ]);
       expect(pending - latest, "operator transactions waiting in the node's pool").to.equal(2);
     } finally {
       await node.provider.send("evm_setIntervalMining", [1]);
     }
-    const settled = await Promise.all(ops.map((id) => waitFor(`registration ${id}`, async () => {
-      const res = await env!.http.get(`/v1/operations/${id}`).set(o);
-      expect(res.status, JSON.stringify(res.body)).to.equal(200);
-      return res.body.status === "pending" || res.body.status === "submitted" ? undefined : (res.body as { status: string; blockNumber: number });
-    })));
+    const settled = await Promise.all(
+      ops.map((id) =>
+        waitFor(`registration ${id}`, async () => {
+          const res = await env!.http.get(`/v1/operations/${id}`).set(o);
+          expect(res.status, JSON.stringify(res.body)).to.equal(200);
+          return res.body.status === "pending" || res.body.status === "submitted"
+            ? undefined
+            : (res.body as { status: string; blockNumber: number });
+        }),
+      ),
+    );
     for (const op of settled) expect(op.status, JSON.stringify(op)).to.equal("posted");
     expect(settled[0].blockNumber).to.equal(settled[1].blockNumber);
-    const txs = await env.gateway.dataSource.getRepository(ChainTransaction).find({ where: { signerAddress: env.operator.address }, order: { nonce: "ASC" } });
+    const txs = await env.gateway.dataSource
+      .getRepository(ChainTransaction)
+      .find({ where: { signerAddress: env.operator.address }, order: { nonce: "ASC" } });
     expect(txs.map((t) => t.status)).to.satisfy((s: string[]) => s.every((x) => x === "mined"));
     expect(txs.map((t) => t.nonce)).to.deep.equal(txs.map((_, i) => i));
 
@@ -207,14 +283,29 @@ describe("portability: deployment, gateway transfer and mirror on Anvil (Besu-li
 
     // A refusal: the node's revert data decodes to the ledger's custom error, nothing is sent.
     const before = await env.counts();
-    const refused = await env.http.post("/v1/transfers").set(o).set("Idempotency-Key", "anvil-too-much").send(await transferBody(env, owner, holder.address, assetId, "1001", "0"));
+    const refused = await env.http
+      .post("/v1/transfers")
+      .set(o)
+      .set("Idempotency-Key", "anvil-too-much")
+      .send(await transferBody(env, owner, holder.address, assetId, "1001", "0"));
     expect(refused.status, JSON.stringify(refused.body)).to.equal(422);
     expect(refused.body.error.code).to.equal("INSUFFICIENT_BALANCE");
     expect(await env.counts()).to.deep.equal(before);
 
     // The holder-signed transfer, relayed and posted.
-    const res = await expectPosted(env.http.post("/v1/transfers?wait=true").set(o).set("Idempotency-Key", "anvil-transfer").send(await transferBody(env, owner, holder.address, assetId, "250", "0")));
-    const op = res.body.operation as { txHash: string; blockNumber: number; recordSequence: string; rightsArisenAt: string };
+    const res = await expectPosted(
+      env.http
+        .post("/v1/transfers?wait=true")
+        .set(o)
+        .set("Idempotency-Key", "anvil-transfer")
+        .send(await transferBody(env, owner, holder.address, assetId, "250", "0")),
+    );
+    const op = res.body.operation as {
+      txHash: string;
+      blockNumber: number;
+      recordSequence: string;
+      rightsArisenAt: string;
+    };
     expect(op.recordSequence).to.equal("2"); // the issuance is record 1
     const receipt = await node.provider.getTransactionReceipt(op.txHash);
     expect(receipt!.status).to.equal(1);
@@ -231,9 +322,18 @@ describe("portability: deployment, gateway transfer and mirror on Anvil (Besu-li
     const record = await waitFor("the mirrored record", async () => {
       const list = await env!.http.get(`/v1/records?assetId=${assetId}`).set(monitor);
       expect(list.status, JSON.stringify(list.body)).to.equal(200);
-      return (list.body.items as { sequence: string; proof: { txHash: string } }[]).find((r) => r.proof.txHash === op.txHash);
+      return (list.body.items as { sequence: string; proof: { txHash: string } }[]).find(
+        (r) => r.proof.txHash === op.txHash,
+      );
     });
-    expect(record).to.deep.include({ assetId, sequence: "2", from: owner.address, to: holder.address, amount: "250", rightsArisenAt: op.rightsArisenAt });
+    expect(record).to.deep.include({
+      assetId,
+      sequence: "2",
+      from: owner.address,
+      to: holder.address,
+      amount: "250",
+      rightsArisenAt: op.rightsArisenAt,
+    });
     const info = await env.gateway.context.chain.ledger.assetInfo(assetId);
     const verification = await env.http.get(`/v1/assets/${assetId}/records/verification`).set(monitor);
     expect(verification.status).to.equal(200);

@@ -4,7 +4,18 @@ import { In } from "typeorm";
 import { ChainTransaction, Operation } from "../../server/persistence/entities";
 import { ACKNOWLEDGEMENT_TYPES } from "../../server/chain/eip712";
 import { MockContractWallet__factory } from "../../typechain-types";
-import { bearer, bootstrapPlatform, domain, expectPosted, FAR_FUTURE, issue, onboard, randomHolder, startEnv, transferBody } from "./support/harness";
+import {
+  bearer,
+  bootstrapPlatform,
+  domain,
+  expectPosted,
+  FAR_FUTURE,
+  issue,
+  onboard,
+  randomHolder,
+  startEnv,
+  transferBody,
+} from "./support/harness";
 import type { TestEnv } from "./support/harness";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -32,7 +43,10 @@ describe("gateway: transfers arriving while a batch is in flight are relayed tog
   const ops = (ids: string[]) => env.gateway.dataSource.manager.find(Operation, { where: { id: In(ids) } });
   async function submit(to = alice.address): Promise<string> {
     const n = nonce++;
-    const res = await env.http.post("/v1/transfers").set(bearer(env.keys.operator)).set("Idempotency-Key", `batching-${n}`)
+    const res = await env.http
+      .post("/v1/transfers")
+      .set(bearer(env.keys.operator))
+      .set("Idempotency-Key", `batching-${n}`)
       .send(await transferBody(env, owner, to, assetId, "1", String(n)));
     expect(res.status, JSON.stringify(res.body)).to.equal(202);
     return res.body.operation.id as string;
@@ -43,9 +57,12 @@ describe("gateway: transfers arriving while a batch is in flight are relayed tog
       if (v) return v;
       await sleep(50);
     }
-    throw new Error(`timed out waiting for ${what}: ${JSON.stringify((await env.gateway.dataSource.manager.find(Operation, { order: { createdAt: "DESC" }, take: 4 })).map((o) => [o.status, o.errorCode, o.nonce, o.txId]))}`);
+    throw new Error(
+      `timed out waiting for ${what}: ${JSON.stringify((await env.gateway.dataSource.manager.find(Operation, { order: { createdAt: "DESC" }, take: 4 })).map((o) => [o.status, o.errorCode, o.nonce, o.txId]))}`,
+    );
   }
-  const sentTxs = () => env.gateway.dataSource.manager.count(ChainTransaction, { where: { status: In(["signed", "sent"]) } });
+  const sentTxs = () =>
+    env.gateway.dataSource.manager.count(ChainTransaction, { where: { status: In(["signed", "sent"]) } });
 
   it("when four transfers arrive while one batch waits for its block, then they wait and go together in the next transaction", async () => {
     await env.node.provider.send("evm_setAutomine", [false]);
@@ -95,10 +112,23 @@ describe("gateway: transfers arriving while a batch is in flight are relayed tog
     const wallet = await new MockContractWallet__factory(env.operator).deploy(keyholder.address);
     await wallet.waitForDeployment();
     const address = await wallet.getAddress();
-    const signature = await keyholder.signTypedData(domain(env), ACKNOWLEDGEMENT_TYPES, { account: address, version: 1, documentHash, deadline: FAR_FUTURE });
-    await expectPosted(env.http.post("/v1/participants?wait=true").set(bearer(env.keys.operator)).send({
-      address, kind: "LegalEntity", identity: { name: "Treasury wallet", bin: "200140000004" }, acknowledgement: { version: 1, deadline: FAR_FUTURE, signature },
-    }));
+    const signature = await keyholder.signTypedData(domain(env), ACKNOWLEDGEMENT_TYPES, {
+      account: address,
+      version: 1,
+      documentHash,
+      deadline: FAR_FUTURE,
+    });
+    await expectPosted(
+      env.http
+        .post("/v1/participants?wait=true")
+        .set(bearer(env.keys.operator))
+        .send({
+          address,
+          kind: "LegalEntity",
+          identity: { name: "Treasury wallet", bin: "200140000004" },
+          acknowledgement: { version: 1, deadline: FAR_FUTURE, signature },
+        }),
+    );
     const participant = await env.http.get(`/v1/participants/${address}`).set(bearer(env.keys.operator));
     expect(participant.body.onChain.contractWallet).to.equal(true);
     await (await wallet.connect(keyholder.connect(env.node.provider)).setRefusing(true)).wait();
@@ -107,7 +137,10 @@ describe("gateway: transfers arriving while a batch is in flight are relayed tog
     // then it relays them.
     await env.restart({ submitterEnabled: false });
     const toAlice = await submit();
-    const res = await env.http.post("/v1/transfers").set(bearer(env.keys.operator)).set("Idempotency-Key", "batching-alice-0")
+    const res = await env.http
+      .post("/v1/transfers")
+      .set(bearer(env.keys.operator))
+      .set("Idempotency-Key", "batching-alice-0")
       .send(await transferBody(env, alice, address, assetId, "1", "0"));
     expect(res.status, JSON.stringify(res.body)).to.equal(202);
     const toWallet = res.body.operation.id as string;
@@ -119,7 +152,9 @@ describe("gateway: transfers arriving while a batch is in flight are relayed tog
     });
     expect(settled.get(toAlice)!.status).to.equal("posted");
     expect(settled.get(toAliceAgain)!.status).to.equal("posted");
-    expect(settled.get(toAliceAgain)!.txId, "the owner's two transfers in one batch").to.equal(settled.get(toAlice)!.txId);
+    expect(settled.get(toAliceAgain)!.txId, "the owner's two transfers in one batch").to.equal(
+      settled.get(toAlice)!.txId,
+    );
     const refused = settled.get(toWallet)!;
     expect(refused.status).to.equal("failed");
     expect(refused.errorCode).to.equal("INVALID_RECEIVER");

@@ -10,11 +10,20 @@ import { CONTRACT_ERROR_CODES, ERRORS, TRANSFER_CHECK_CODES } from "../../server
 const ROOT = join(__dirname, "..", "..");
 const artifact = (source: string, name: string) => join(ROOT, "artifacts", source, `${name}.json`);
 
-interface AstNode { nodeType?: string; name?: string; members?: { name: string }[]; [key: string]: unknown }
+interface AstNode {
+  nodeType?: string;
+  name?: string;
+  members?: { name: string }[];
+  [key: string]: unknown;
+}
 
 function enumMembers(source: string, contract: string, enumName: string): string[] {
-  const dbg = JSON.parse(readFileSync(join(ROOT, "artifacts", source, `${contract}.dbg.json`), "utf8")) as { buildInfo: string };
-  const buildInfo = JSON.parse(readFileSync(join(ROOT, "artifacts", source, dbg.buildInfo), "utf8")) as { output: { sources: Record<string, { ast: AstNode }> } };
+  const dbg = JSON.parse(readFileSync(join(ROOT, "artifacts", source, `${contract}.dbg.json`), "utf8")) as {
+    buildInfo: string;
+  };
+  const buildInfo = JSON.parse(readFileSync(join(ROOT, "artifacts", source, dbg.buildInfo), "utf8")) as {
+    output: { sources: Record<string, { ast: AstNode }> };
+  };
   const find = (node: unknown): AstNode | undefined => {
     if (!node || typeof node !== "object") return undefined;
     const n = node as AstNode;
@@ -51,7 +60,9 @@ describe("gateway codes against the compiled ledger", function () {
   it("every TransferCheck value of the ledger has a gateway code, in the ledger's order", () => {
     const members = enumMembers("contracts/interfaces/ISecuredAssetLedger.sol", "ISecuredAssetLedger", "TransferCheck");
     expect(members[0]).to.equal("Ok");
-    expect(TRANSFER_CHECK_CODES.length, `TransferCheck has ${members.length} values: ${members.join(", ")}`).to.equal(members.length);
+    expect(TRANSFER_CHECK_CODES.length, `TransferCheck has ${members.length} values: ${members.join(", ")}`).to.equal(
+      members.length,
+    );
     expect(TRANSFER_CHECK_CODES[0]).to.equal(null);
     for (const [i, code] of TRANSFER_CHECK_CODES.entries()) {
       if (i > 0) expect(ERRORS, `${members[i]} -> ${code}`).to.have.property(code as string);
@@ -64,17 +75,33 @@ describe("gateway codes against the compiled ledger", function () {
   });
 
   it("every custom error the platform's own interfaces declare has a gateway code, or is listed as one the gateway cannot meet", () => {
-    const own = ["IPermitRegister", "IAssetTypeRegister", "IParticipantRegister", "IPlatformPolicy", "ISecuredAssetLedger", "IERC7943MultiToken", "ILedgerMigration"];
+    const own = [
+      "IPermitRegister",
+      "IAssetTypeRegister",
+      "IParticipantRegister",
+      "IPlatformPolicy",
+      "ISecuredAssetLedger",
+      "IERC7943MultiToken",
+      "ILedgerMigration",
+    ];
     const names = new Set<string>();
     for (const file of own) {
       const contract = file === "IERC7943MultiToken" ? "IERC7943MultiTokenChecks" : file;
-      const abi = (JSON.parse(readFileSync(artifact(`contracts/interfaces/${file}.sol`, contract), "utf8")) as { abi: { type: string; name: string }[] }).abi;
+      const abi = (
+        JSON.parse(readFileSync(artifact(`contracts/interfaces/${file}.sol`, contract), "utf8")) as {
+          abi: { type: string; name: string }[];
+        }
+      ).abi;
       for (const item of abi) if (item.type === "error") names.add(item.name);
     }
     expect(names.size).to.be.greaterThan(60);
     const missing = [...names].filter((n) => !(n in CONTRACT_ERROR_CODES) && !(n in UNREACHABLE));
     expect(missing, "ledger errors without a gateway code").to.deep.equal([]);
-    const ledger = (JSON.parse(readFileSync(artifact("contracts/SecuredAssetLedger.sol", "SecuredAssetLedger"), "utf8")) as { abi: { type: string; name: string }[] }).abi;
+    const ledger = (
+      JSON.parse(readFileSync(artifact("contracts/SecuredAssetLedger.sol", "SecuredAssetLedger"), "utf8")) as {
+        abi: { type: string; name: string }[];
+      }
+    ).abi;
     const raised = new Set(ledger.filter((i) => i.type === "error").map((i) => i.name));
     const stale = Object.keys(CONTRACT_ERROR_CODES).filter((n) => !raised.has(n));
     expect(stale, "gateway codes for errors the ledger no longer has").to.deep.equal([]);

@@ -31,11 +31,24 @@ interface Run {
 }
 
 /** Variables that would steer the deployment from the outer environment. */
-const STEERING = ["DEPLOYER_KEY", "BESU_RPC_URL", "RPC_URL", "DEPLOYMENT_FILE", "IGNITION_PARAMETERS", "IGNITION_DEPLOYMENT_ID", "DEPLOY_FORCE", "HARDHAT_NETWORK"];
+const STEERING = [
+  "DEPLOYER_KEY",
+  "BESU_RPC_URL",
+  "RPC_URL",
+  "DEPLOYMENT_FILE",
+  "IGNITION_PARAMETERS",
+  "IGNITION_DEPLOYMENT_ID",
+  "DEPLOY_FORCE",
+  "HARDHAT_NETWORK",
+];
 
 function deploy(args: string[], env: Record<string, string> = {}): Promise<Run> {
   const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !STEERING.includes(k)));
-  const child = spawn("npm", ["run", "--silent", "deploy", "--", ...args], { cwd: ROOT, env: { ...base, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn("npm", ["run", "--silent", "deploy", "--", ...args], {
+    cwd: ROOT,
+    env: { ...base, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
@@ -54,7 +67,15 @@ function masked(code: string, source: string, name: string): string {
   };
   const dbg = JSON.parse(readFileSync(join(artifactDir, `${name}.dbg.json`), "utf8")) as { buildInfo: string };
   const buildInfo = JSON.parse(readFileSync(join(artifactDir, dbg.buildInfo), "utf8")) as {
-    output: { contracts: Record<string, Record<string, { evm: { deployedBytecode: { immutableReferences?: Record<string, { start: number; length: number }[]> } } }>> };
+    output: {
+      contracts: Record<
+        string,
+        Record<
+          string,
+          { evm: { deployedBytecode: { immutableReferences?: Record<string, { start: number; length: number }[]> } } }
+        >
+      >;
+    };
   };
   const spans = [
     ...Object.values(artifact.deployedLinkReferences).flatMap((libs) => Object.values(libs).flat()),
@@ -69,8 +90,12 @@ function masked(code: string, source: string, name: string): string {
 
 /** The libraries a contract links (its artifact's link references), with the deployment file's key for each. */
 function linkedLibraries(source: string, name: string): { source: string; name: string; key: string }[] {
-  const artifact = JSON.parse(readFileSync(join(ROOT, "artifacts", source, `${name}.json`), "utf8")) as { deployedLinkReferences: Record<string, Record<string, unknown>> };
-  return Object.entries(artifact.deployedLinkReferences).flatMap(([file, libs]) => Object.keys(libs).map((lib) => ({ source: file, name: lib, key: lib[0].toLowerCase() + lib.slice(1) })));
+  const artifact = JSON.parse(readFileSync(join(ROOT, "artifacts", source, `${name}.json`), "utf8")) as {
+    deployedLinkReferences: Record<string, Record<string, unknown>>;
+  };
+  return Object.entries(artifact.deployedLinkReferences).flatMap(([file, libs]) =>
+    Object.keys(libs).map((lib) => ({ source: file, name: lib, key: lib[0].toLowerCase() + lib.slice(1) })),
+  );
 }
 
 describe("deployment: one path (npm run deploy, Ignition) for operators and npm start", function () {
@@ -89,12 +114,15 @@ describe("deployment: one path (npm run deploy, Ignition) for operators and npm 
     node?.provider.destroy();
     await node?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
-    for (const id of [deploymentId, `${deploymentId}-refused`]) rmSync(join(DEPLOYMENTS, id), { recursive: true, force: true });
+    for (const id of [deploymentId, `${deploymentId}-refused`])
+      rmSync(join(DEPLOYMENTS, id), { recursive: true, force: true });
   });
 
   it("deploys to a node as an operator does, writes the deployment file, and the gateway starts on it", async () => {
     const file = join(dir, "deployment.json");
-    const run = await deploy(["--network", "localhost", "--deployment-file", file, "--deployment-id", deploymentId], { RPC_URL: node.url });
+    const run = await deploy(["--network", "localhost", "--deployment-file", file, "--deployment-id", deploymentId], {
+      RPC_URL: node.url,
+    });
     expect(run.code, run.stderr).to.equal(0);
     deployment = await readDeployment(file);
     expect(deployment).to.include({ chainId: 31337, ...roles });
@@ -104,8 +132,14 @@ describe("deployment: one path (npm run deploy, Ignition) for operators and npm 
     expect(await node.provider.getCode(deployment.ledger, deployment.deployBlock - 1)).to.equal("0x");
 
     const config = loadConfig({
-      RPC_URL: node.url, DEPLOYMENT_FILE: file, OPERATOR_KEY: devWallet(2).privateKey, SQLITE_FILE: join(dir, "gateway.sqlite"),
-      PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "silent", SIGNATURE_THREADS: "0",
+      RPC_URL: node.url,
+      DEPLOYMENT_FILE: file,
+      OPERATOR_KEY: devWallet(2).privateKey,
+      SQLITE_FILE: join(dir, "gateway.sqlite"),
+      PORT: "0",
+      HOST: "127.0.0.1",
+      LOG_LEVEL: "silent",
+      SIGNATURE_THREADS: "0",
     });
     const gateway = await createGateway(config, pino({ level: "silent" }));
     try {
@@ -132,12 +166,14 @@ describe("deployment: one path (npm run deploy, Ignition) for operators and npm 
     expect(masked(a, ledgerSource, "SecuredAssetLedger")).to.equal(masked(b, ledgerSource, "SecuredAssetLedger"));
     for (const lib of libraries) {
       const address = (d: Deployment) => (d as unknown as Record<string, string | undefined>)[lib.key];
-      for (const d of [deployment, other]) expect(address(d), `${lib.key} in the deployment file`).to.match(/^0x[0-9a-fA-F]{40}$/);
+      for (const d of [deployment, other])
+        expect(address(d), `${lib.key} in the deployment file`).to.match(/^0x[0-9a-fA-F]{40}$/);
       const [ra, rb] = await Promise.all([deployment, other].map((d) => node.provider.getCode(address(d)!)));
       expect(ra, lib.name).to.not.equal("0x");
       expect(masked(ra, lib.source, lib.name), lib.name).to.equal(masked(rb, lib.source, lib.name));
       // Each ledger is linked to its own instance of each library.
-      for (const d of [deployment, other]) expect(await node.provider.getCode(d.ledger), lib.name).to.include(address(d)!.slice(2).toLowerCase());
+      for (const d of [deployment, other])
+        expect(await node.provider.getCode(d.ledger), lib.name).to.include(address(d)!.slice(2).toLowerCase());
     }
 
     const roleIds = [ZeroHash, keccakText("AUTHORITY_ROLE"), keccakText("OPERATOR_ROLE"), keccakText("VERIFIER_ROLE")];
@@ -155,7 +191,9 @@ describe("deployment: one path (npm run deploy, Ignition) for operators and npm 
     };
     const ignitionRoles = await matrix(deployment.ledger);
     expect(ignitionRoles).to.deep.equal(await matrix(other.ledger));
-    expect(ignitionRoles.filter((r) => r.startsWith(ZeroHash) && r.endsWith("true"))).to.deep.equal([`${ZeroHash} ${roles.authority} true`]);
+    expect(ignitionRoles.filter((r) => r.startsWith(ZeroHash) && r.endsWith("true"))).to.deep.equal([
+      `${ZeroHash} ${roles.authority} true`,
+    ]);
     expect(ignitionRoles.some((r) => r.includes(deployer.address) && r.endsWith("true"))).to.equal(false);
   });
 
@@ -178,7 +216,9 @@ describe("deployment: one path (npm run deploy, Ignition) for operators and npm 
     it("an unreachable RPC URL: says which URL and which variable", async () => {
       const url = `http://127.0.0.1:${await freePort()}`;
       const err = await refused(["--network", "localhost"], { RPC_URL: url });
-      expect(err).to.include(`cannot reach network localhost at ${url}/ (the URL comes from RPC_URL)`).and.include("ECONNREFUSED");
+      expect(err)
+        .to.include(`cannot reach network localhost at ${url}/ (the URL comes from RPC_URL)`)
+        .and.include("ECONNREFUSED");
     });
 
     it("a missing parameters file: says the path and shows the template", async () => {
@@ -191,12 +231,19 @@ describe("deployment: one path (npm run deploy, Ignition) for operators and npm 
       const broken = join(dir, "broken.json5");
       writeFileSync(broken, "{ SecuredAssetPlatform: { authority: 0x70997970C51812dc3A010C7d01b50e0d17dc79C8 ");
       const err = await refused(["--network", "localhost", "--parameters", broken], { RPC_URL: node.url });
-      expect(err).to.include(`parameters file ${broken} is not valid JSON5: JSON5:`).and.include(readFileSync(TEMPLATE, "utf8"));
+      expect(err)
+        .to.include(`parameters file ${broken} is not valid JSON5: JSON5:`)
+        .and.include(readFileSync(TEMPLATE, "utf8"));
     });
 
     it("parameters that are not addresses (the template as committed, on besu with a key): names the parameter", async () => {
-      const err = await refused(["--network", "besu"], { BESU_RPC_URL: node.url, DEPLOYER_KEY: devWallet(0).privateKey });
-      expect(err).to.include('ignition/parameters/besu.json5: SecuredAssetPlatform.authority is not an address: "REPLACE_WITH_AUTHORITY_ADDRESS"');
+      const err = await refused(["--network", "besu"], {
+        BESU_RPC_URL: node.url,
+        DEPLOYER_KEY: devWallet(0).privateKey,
+      });
+      expect(err).to.include(
+        'ignition/parameters/besu.json5: SecuredAssetPlatform.authority is not an address: "REPLACE_WITH_AUTHORITY_ADDRESS"',
+      );
     });
   });
 
@@ -207,7 +254,10 @@ describe("deployment: one path (npm run deploy, Ignition) for operators and npm 
     const args = ["--deployment-file", file, "--deployment-id", deploymentId];
     const refusedRun = await deploy(args, { RPC_URL: node.url });
     expect(refusedRun.code).to.equal(1);
-    expect(refusedRun.stderr).to.include(`${file} names chain 1337`).and.include("network localhost is chain 31337").and.include("--force");
+    expect(refusedRun.stderr)
+      .to.include(`${file} names chain 1337`)
+      .and.include("network localhost is chain 31337")
+      .and.include("--force");
     expect(readFileSync(file, "utf8")).to.equal(foreign);
 
     const forced = await deploy([...args, "--force"], { RPC_URL: node.url });

@@ -3,7 +3,15 @@ import { keccak256, toUtf8Bytes } from "ethers";
 import { canonicalJson, identityHashOf } from "../../server/domain/canonical-json";
 import { Participant } from "../../server/persistence/entities";
 import { requestHash } from "../../server/services/idempotency";
-import { bearer, bootstrapPlatform, expectPosted, FAR_FUTURE, randomHolder, signAck, startEnv } from "./support/harness";
+import {
+  bearer,
+  bootstrapPlatform,
+  expectPosted,
+  FAR_FUTURE,
+  randomHolder,
+  signAck,
+  startEnv,
+} from "./support/harness";
 import type { TestEnv } from "./support/harness";
 
 /**
@@ -36,20 +44,27 @@ describe("identity hash: RFC 8785 (JCS) + keccak256", function () {
   });
 
   it("when RFC 8785's own example (section 3.2.2) is canonicalized, then the output is the RFC's (section 3.2.3)", () => {
-    const input = '{"numbers": [333333333.33333329, 1E30, 4.50, 2e-3, 0.000000000000000000000000001], "string": "\\u20ac$\\u000F\\u000aA\'\\u0042\\u0022\\u005c\\\\\\"\\/", "literals": [null, true, false]}';
-    expect(canonicalJson(JSON.parse(input))).to.equal('{"literals":[null,true,false],"numbers":[333333333.3333333,1e+30,4.5,0.002,1e-27],"string":"€$\\u000f\\nA\'B\\"\\\\\\\\\\"/"}');
+    const input =
+      '{"numbers": [333333333.33333329, 1E30, 4.50, 2e-3, 0.000000000000000000000000001], "string": "\\u20ac$\\u000F\\u000aA\'\\u0042\\u0022\\u005c\\\\\\"\\/", "literals": [null, true, false]}';
+    expect(canonicalJson(JSON.parse(input))).to.equal(
+      '{"literals":[null,true,false],"numbers":[333333333.3333333,1e+30,4.5,0.002,1e-27],"string":"€$\\u000f\\nA\'B\\"\\\\\\\\\\"/"}',
+    );
   });
 
   it("when member names are array indices or non-ASCII, then they sort by UTF-16 code units (where the earlier hand-written form differed)", () => {
     // The earlier form rebuilt objects, and JavaScript puts index-like names first in numeric order: {"9":…,"10":…}.
-    expect(canonicalJson({ 9: "b", 10: "a", b: 1, a: { "€": 1, "\u00e9": 2, Z: 3 } })).to.equal('{"10":"a","9":"b","a":{"Z":3,"é":2,"€":1},"b":1}');
+    expect(canonicalJson({ 9: "b", 10: "a", b: 1, a: { "€": 1, "\u00e9": 2, Z: 3 } })).to.equal(
+      '{"10":"a","9":"b","a":{"Z":3,"é":2,"€":1},"b":1}',
+    );
     // U+1F600 is the surrogate pair D83D DE00, before U+FB01 in UTF-16 (code point order would say the opposite).
     expect(canonicalJson({ "\uFB01": 2, "\u{1F600}": 1 })).to.equal('{"\u{1F600}":1,"\uFB01":2}');
     expect(() => canonicalJson({ x: Number.NaN })).to.throw();
   });
 
   it("when the same body arrives with its members in another order, then its idempotency request hash is the same", () => {
-    expect(requestHash("POST", "/v1/x", { a: 1, b: [1, { d: 2, c: 3 }] })).to.equal(requestHash("POST", "/v1/x", { b: [1, { c: 3, d: 2 }], a: 1 }));
+    expect(requestHash("POST", "/v1/x", { a: 1, b: [1, { d: 2, c: 3 }] })).to.equal(
+      requestHash("POST", "/v1/x", { b: [1, { c: 3, d: 2 }], a: 1 }),
+    );
     expect(requestHash("POST", "/v1/x", { a: 1 })).not.to.equal(requestHash("POST", "/v1/y", { a: 1 }));
   });
 
@@ -64,9 +79,17 @@ describe("identity hash: RFC 8785 (JCS) + keccak256", function () {
       const { documentHash } = await bootstrapPlatform(env);
       const holder = randomHolder();
       const signature = await signAck(env, holder, 1, documentHash);
-      await expectPosted(env.http.post("/v1/participants?wait=true").set(bearer(env.keys.operator)).send({
-        address: holder.address, kind: "NaturalPerson", identity: IDENTITY_VECTOR.record, acknowledgement: { version: 1, deadline: FAR_FUTURE, signature },
-      }));
+      await expectPosted(
+        env.http
+          .post("/v1/participants?wait=true")
+          .set(bearer(env.keys.operator))
+          .send({
+            address: holder.address,
+            kind: "NaturalPerson",
+            identity: IDENTITY_VECTOR.record,
+            acknowledgement: { version: 1, deadline: FAR_FUTURE, signature },
+          }),
+      );
       const res = await env.http.get(`/v1/participants/${holder.address}`).set(bearer(env.keys.operator));
       expect(res.status).to.equal(200);
       expect(res.body.identityHash).to.equal(IDENTITY_VECTOR.hash);
@@ -74,7 +97,9 @@ describe("identity hash: RFC 8785 (JCS) + keccak256", function () {
       expect(res.body.identity).to.deep.equal(IDENTITY_VECTOR.record);
       const row = await env.gateway.context.db.manager.findOneByOrFail(Participant, { address: holder.address });
       expect(row.identity).to.equal(IDENTITY_VECTOR.jcs);
-      expect(keccak256(toUtf8Bytes(row.identity))).to.equal(await env.gateway.context.chain.ledger.identityHashOf(holder.address));
+      expect(keccak256(toUtf8Bytes(row.identity))).to.equal(
+        await env.gateway.context.chain.ledger.identityHashOf(holder.address),
+      );
     });
   });
 });

@@ -1,6 +1,16 @@
 import { expect } from "chai";
 import { Wallet, ZeroHash } from "ethers";
-import { attest, bearer, bootstrapPlatform, buildFiling, expectPosted, FAR_FUTURE, onboard, randomHolder, startEnv } from "./support/harness";
+import {
+  attest,
+  bearer,
+  bootstrapPlatform,
+  buildFiling,
+  expectPosted,
+  FAR_FUTURE,
+  onboard,
+  randomHolder,
+  startEnv,
+} from "./support/harness";
 import type { TestEnv } from "./support/harness";
 
 describe("gateway: issuance workflow refusals name the missing requirement (Art. 5.2)", function () {
@@ -32,9 +42,18 @@ describe("gateway: issuance workflow refusals name the missing requirement (Art.
       [{ ...good, verifier: randomHolder().address }, "COLLATERAL_VERIFIER_NOT_TRUSTED"],
       // Every element the ledger stores or publishes is the owner's: any change breaks the signature.
       [{ ...good, decision: { ...good.decision, units: "101" } }, "ISSUANCE_REQUEST_SIGNATURE_INVALID"],
-      [{ ...good, decision: { ...good.decision, uri: "https://steppegrain.kz/decisions/other.pdf" } }, "ISSUANCE_REQUEST_SIGNATURE_INVALID"],
-      [{ ...good, decision: { ...good.decision, rightsExtent: "1 unit = 2 tonnes of wheat" } }, "ISSUANCE_REQUEST_SIGNATURE_INVALID"],
-      [{ ...good, decision: { ...good.decision, rightsType: "0x" + "ab".repeat(32) } }, "ISSUANCE_REQUEST_SIGNATURE_INVALID"],
+      [
+        { ...good, decision: { ...good.decision, uri: "https://steppegrain.kz/decisions/other.pdf" } },
+        "ISSUANCE_REQUEST_SIGNATURE_INVALID",
+      ],
+      [
+        { ...good, decision: { ...good.decision, rightsExtent: "1 unit = 2 tonnes of wheat" } },
+        "ISSUANCE_REQUEST_SIGNATURE_INVALID",
+      ],
+      [
+        { ...good, decision: { ...good.decision, rightsType: "0x" + "ab".repeat(32) } },
+        "ISSUANCE_REQUEST_SIGNATURE_INVALID",
+      ],
       [{ ...good, verifier: env.authority.address }, "COLLATERAL_VERIFIER_NOT_TRUSTED"],
     ];
     for (const [body, code] of cases) {
@@ -64,10 +83,14 @@ describe("gateway: issuance workflow refusals name the missing requirement (Art.
     expect(filed.body.verifier).to.equal(env.verifier.address);
     const good = await attest(env, owner.address, filing.evidenceHash, "12", "100");
     const stranger = randomHolder();
-    const attestWith = (body: object) => env.http.post(`/v1/issuance-requests/${filed.body.id}/attestation`).set(bearer(env.keys.verifier)).send(body);
+    const attestWith = (body: object) =>
+      env.http.post(`/v1/issuance-requests/${filed.body.id}/attestation`).set(bearer(env.keys.verifier)).send(body);
     let res = await attestWith({ ...good, verifier: stranger.address });
     expect(res.status).to.equal(422);
-    expect(res.body.error).to.deep.include({ code: "COLLATERAL_VERIFIER_NOT_NAMED", details: { verifier: stranger.address, named: env.verifier.address } });
+    expect(res.body.error).to.deep.include({
+      code: "COLLATERAL_VERIFIER_NOT_NAMED",
+      details: { verifier: stranger.address, named: env.verifier.address },
+    });
     res = await attestWith({ ...good, expiry: "5000000000" });
     expect(res.body.error.code).to.equal("COLLATERAL_ATTESTATION_SIGNATURE_INVALID");
     // The verifier attests another number of units than the owner requested.
@@ -83,12 +106,19 @@ describe("gateway: issuance workflow refusals name the missing requirement (Art.
   it("when the owner names a verifier, then another trusted verifier's attestation is refused before anything is sent, and the named one's is posted", async () => {
     // A second verifier appointed by the authority: trusted on the ledger, but not the one this owner names.
     const other = randomHolder();
-    await expectPosted(env.http.post("/v1/roles/VERIFIER/members?wait=true").set(bearer(env.keys.authority)).send({ account: other.address }));
+    await expectPosted(
+      env.http
+        .post("/v1/roles/VERIFIER/members?wait=true")
+        .set(bearer(env.keys.authority))
+        .send({ account: other.address }),
+    );
     const filing = await buildFiling(env, owner, "250", "15");
     const filed = await env.http.post("/v1/issuance-requests").set(o()).send(filing);
     expect(filed.status, JSON.stringify(filed.body)).to.equal(201);
     const before = await env.counts();
-    const refused = await env.http.post(`/v1/issuance-requests/${filed.body.id}/attestation`).set(bearer(env.keys.verifier))
+    const refused = await env.http
+      .post(`/v1/issuance-requests/${filed.body.id}/attestation`)
+      .set(bearer(env.keys.verifier))
       .send(await attest(env, owner.address, filing.evidenceHash, "15", "250", { verifier: other }));
     expect(refused.status).to.equal(422);
     expect(refused.body.error.code).to.equal("COLLATERAL_VERIFIER_NOT_NAMED");
@@ -97,7 +127,9 @@ describe("gateway: issuance workflow refusals name the missing requirement (Art.
     expect((await env.http.get(`/v1/issuance-requests/${filed.body.id}`).set(o())).body.status).to.equal("filed");
     expect(await env.counts()).to.deep.equal(before);
 
-    const attested = await env.http.post(`/v1/issuance-requests/${filed.body.id}/attestation`).set(bearer(env.keys.verifier))
+    const attested = await env.http
+      .post(`/v1/issuance-requests/${filed.body.id}/attestation`)
+      .set(bearer(env.keys.verifier))
       .send(await attest(env, owner.address, filing.evidenceHash, "15", "250"));
     expect(attested.status, JSON.stringify(attested.body)).to.equal(200);
     await expectPosted(env.http.post(`/v1/issuance-requests/${filed.body.id}/post?wait=true`).set(o()));
@@ -111,11 +143,15 @@ describe("gateway: issuance workflow refusals name the missing requirement (Art.
     const second = await buildFiling(env, owner, "40", "16", { verifier: other.address });
     const filed2 = await env.http.post("/v1/issuance-requests").set(o()).send(second);
     expect(filed2.status, JSON.stringify(filed2.body)).to.equal(201);
-    const att2 = await env.http.post(`/v1/issuance-requests/${filed2.body.id}/attestation`).set(bearer(env.keys.verifier))
+    const att2 = await env.http
+      .post(`/v1/issuance-requests/${filed2.body.id}/attestation`)
+      .set(bearer(env.keys.verifier))
       .send(await attest(env, owner.address, second.evidenceHash, "16", "40", { verifier: other }));
     expect(att2.status, JSON.stringify(att2.body)).to.equal(200);
     await expectPosted(env.http.post(`/v1/issuance-requests/${filed2.body.id}/post?wait=true`).set(o()));
-    const asset2 = await env.http.get(`/v1/assets/${(await env.http.get(`/v1/issuance-requests/${filed2.body.id}`).set(o())).body.assetId}`).set(o());
+    const asset2 = await env.http
+      .get(`/v1/assets/${(await env.http.get(`/v1/issuance-requests/${filed2.body.id}`).set(o())).body.assetId}`)
+      .set(o());
     expect(asset2.body.collateral.verifier).to.equal(other.address);
   });
 
@@ -123,7 +159,10 @@ describe("gateway: issuance workflow refusals name the missing requirement (Art.
     const stranger = randomHolder();
     const filing = await buildFiling(env, stranger, "100", "13");
     const filed = await env.http.post("/v1/issuance-requests").set(o()).send(filing);
-    await env.http.post(`/v1/issuance-requests/${filed.body.id}/attestation`).set(bearer(env.keys.verifier)).send(await attest(env, stranger.address, filing.evidenceHash, "13", "100"));
+    await env.http
+      .post(`/v1/issuance-requests/${filed.body.id}/attestation`)
+      .set(bearer(env.keys.verifier))
+      .send(await attest(env, stranger.address, filing.evidenceHash, "13", "100"));
     const before = await env.counts();
     const res = await env.http.post(`/v1/issuance-requests/${filed.body.id}/post?wait=true`).set(o());
     expect(res.status).to.equal(422);

@@ -9,7 +9,16 @@ import { loadConfig } from "../../server/config";
 import { createGateway } from "../../server/main";
 import type { Gateway } from "../../server/main";
 import { Operation } from "../../server/persistence/entities";
-import { bearer, bootstrapPlatform, expectPosted, issue, onboard, randomHolder, startEnv, transferBody } from "./support/harness";
+import {
+  bearer,
+  bootstrapPlatform,
+  expectPosted,
+  issue,
+  onboard,
+  randomHolder,
+  startEnv,
+  transferBody,
+} from "./support/harness";
 import type { TestEnv } from "./support/harness";
 
 interface Sample {
@@ -38,7 +47,7 @@ function parseMetrics(text: string): { samples: Sample[]; types: Map<string, str
       let l: RegExpExecArray | null;
       let end = 0;
       while ((l = re.exec(m[2]))) {
-        labels[l[1]] = l[2].replace(/\\n/g, "\n").replace(/\\"/g, "\"").replace(/\\\\/g, "\\");
+        labels[l[1]] = l[2].replace(/\\n/g, "\n").replace(/\\"/g, '"').replace(/\\\\/g, "\\");
         end = re.lastIndex;
       }
       if (end !== m[2].length) throw new Error(`unreadable labels: ${line}`);
@@ -75,8 +84,15 @@ describe("gateway: Prometheus metrics (GET /metrics)", function () {
     for (const p of [owner, alice]) await onboard(env, p, documentHash);
     ({ assetId } = await issue(env, owner, "1000000", "11"));
     // Three transfers in flight together (one batch or more), then one alone.
-    const sent = await Promise.all(["0", "1", "2"].map(async (nonce) =>
-      env.http.post("/v1/transfers").set(o()).set("Idempotency-Key", `m-${nonce}`).send(await transferBody(env, owner, alice.address, assetId, "10", nonce))));
+    const sent = await Promise.all(
+      ["0", "1", "2"].map(async (nonce) =>
+        env.http
+          .post("/v1/transfers")
+          .set(o())
+          .set("Idempotency-Key", `m-${nonce}`)
+          .send(await transferBody(env, owner, alice.address, assetId, "10", nonce)),
+      ),
+    );
     for (const r of sent) expect(r.status, JSON.stringify(r.body)).to.equal(202);
     for (const r of sent) {
       for (let i = 0; ; i++) {
@@ -86,22 +102,38 @@ describe("gateway: Prometheus metrics (GET /metrics)", function () {
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
     }
-    await expectPosted(env.http.post("/v1/transfers?wait=true").set(o()).set("Idempotency-Key", "m-3").send(await transferBody(env, owner, alice.address, assetId, "10", "3")));
+    await expectPosted(
+      env.http
+        .post("/v1/transfers?wait=true")
+        .set(o())
+        .set("Idempotency-Key", "m-3")
+        .send(await transferBody(env, owner, alice.address, assetId, "10", "3")),
+    );
   });
   after(async () => env?.close());
 
   it("given a monitor key, when the metrics are scraped, then they parse and name each route by its template, never by the raw URL", async () => {
     const ops = await env.gateway.dataSource.manager.find(Operation);
-    for (const op of ops.slice(0, 3)) expect((await env.http.get(`/v1/operations/${op.id}`).set(o())).status).to.equal(200);
+    for (const op of ops.slice(0, 3))
+      expect((await env.http.get(`/v1/operations/${op.id}`).set(o())).status).to.equal(200);
     expect((await env.http.get("/v1/operations/00000000-0000-4000-8000-000000000000").set(o())).status).to.equal(404);
     expect((await env.http.get("/v1/no-such-route").set(o())).status).to.equal(404);
 
     const { samples, types } = await scrape();
     expect(types.get("gateway_http_request_duration_seconds")).to.equal("histogram");
-    const byRoute = pick(samples, "gateway_http_request_duration_seconds_count", { method: "GET", route: "/v1/operations/{id}" });
+    const byRoute = pick(samples, "gateway_http_request_duration_seconds_count", {
+      method: "GET",
+      route: "/v1/operations/{id}",
+    });
     expect(byRoute.find((s) => s.labels.status === "200")?.value).to.be.at.least(3);
     expect(byRoute.find((s) => s.labels.status === "404")?.value).to.equal(1);
-    expect(pick(samples, "gateway_http_request_duration_seconds_count", { method: "POST", route: "/v1/transfers", status: "202" })[0]?.value).to.equal(3);
+    expect(
+      pick(samples, "gateway_http_request_duration_seconds_count", {
+        method: "POST",
+        route: "/v1/transfers",
+        status: "202",
+      })[0]?.value,
+    ).to.equal(3);
     const routes = new Set(pick(samples, "gateway_http_request_duration_seconds_count").map((s) => s.labels.route));
     for (const route of routes) {
       expect(route, "no operation id in a route label").not.to.match(/[0-9a-f]{8}-[0-9a-f]{4}-/);
@@ -114,9 +146,14 @@ describe("gateway: Prometheus metrics (GET /metrics)", function () {
 
   it("operations by kind and state match the database; every posted operation's acceptance-to-posting time is observed once; batches are observed", async () => {
     const { samples } = await scrape();
-    const rows: Array<{ kind: string; status: string; n: string | number }> = await env.gateway.dataSource.manager.query(
-      "SELECT kind, status, COUNT(*) AS n FROM operations GROUP BY kind, status");
-    const fromMetrics = pick(samples, "gateway_operations").filter((s) => s.value > 0).map((s) => `${s.labels.kind}/${s.labels.state}=${s.value}`).sort();
+    const rows: Array<{ kind: string; status: string; n: string | number }> =
+      await env.gateway.dataSource.manager.query(
+        "SELECT kind, status, COUNT(*) AS n FROM operations GROUP BY kind, status",
+      );
+    const fromMetrics = pick(samples, "gateway_operations")
+      .filter((s) => s.value > 0)
+      .map((s) => `${s.labels.kind}/${s.labels.state}=${s.value}`)
+      .sort();
     expect(fromMetrics).to.deep.equal(rows.map((r) => `${r.kind}/${r.status}=${Number(r.n)}`).sort());
 
     const posted = await env.gateway.dataSource.manager.count(Operation, { where: { status: "posted" } });
@@ -139,7 +176,11 @@ describe("gateway: Prometheus metrics (GET /metrics)", function () {
     const instance = pick(samples, "gateway_instance_info");
     expect(instance).to.have.length(1);
     // The monitoring worker's lease: held by this instance (the only one running supervision).
-    expect(pick(samples, "gateway_worker_lease", { worker: "monitoring" }).filter((s) => s.value === 1).map((s) => s.labels.holder)).to.deep.equal([instance[0].labels.instance_id]);
+    expect(
+      pick(samples, "gateway_worker_lease", { worker: "monitoring" })
+        .filter((s) => s.value === 1)
+        .map((s) => s.labels.holder),
+    ).to.deep.equal([instance[0].labels.instance_id]);
   });
 
   it("the indexer's lag (chain head less the mirror's cursor) is reported and never negative", async () => {
@@ -166,8 +207,10 @@ describe("gateway: Prometheus metrics (GET /metrics)", function () {
   });
 
   it("given METRICS_PORT, /metrics is served there without a key (and nothing else is); the API port still asks for one", async () => {
-    const second: Gateway = await createGateway({ ...env.config, metricsPort: 0, submitterEnabled: false, supervision: { enabled: false }, signatureThreads: 0 },
-      pino({ level: "silent" })); // no signature threads: nothing to sign, and a thread pool stopped just after it started once aborted the run (Napi::Error)
+    const second: Gateway = await createGateway(
+      { ...env.config, metricsPort: 0, submitterEnabled: false, supervision: { enabled: false }, signatureThreads: 0 },
+      pino({ level: "silent" }),
+    ); // no signature threads: nothing to sign, and a thread pool stopped just after it started once aborted the run (Napi::Error)
     try {
       const { url, metricsUrl } = await second.start();
       expect(metricsUrl).to.match(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
@@ -186,7 +229,11 @@ describe("gateway: Prometheus metrics (GET /metrics)", function () {
 
   it("the Grafana dashboard (docs/grafana-dashboard.json) is importable and uses only metrics the gateway exposes", async () => {
     const text = readFileSync(join(__dirname, "..", "..", "docs", "grafana-dashboard.json"), "utf8");
-    const dashboard = JSON.parse(text) as { schemaVersion: number; templating: { list: Array<{ type: string; query: unknown }> }; panels: unknown[] };
+    const dashboard = JSON.parse(text) as {
+      schemaVersion: number;
+      templating: { list: Array<{ type: string; query: unknown }> };
+      panels: unknown[];
+    };
     expect(dashboard.schemaVersion).to.be.a("number");
     expect(dashboard.templating.list.find((v) => v.type === "datasource")?.query).to.equal("prometheus");
     const { types } = await scrape();
@@ -198,22 +245,33 @@ describe("gateway: Prometheus metrics (GET /metrics)", function () {
   it("the environment: METRICS_PORT unset by default; MAX_IN_FLIGHT 8 by default (no node is asked how it mines), at least 1", () => {
     const base = { OPERATOR_KEY: "0x" + "11".repeat(32) };
     expect(loadConfig(base)).to.include({ metricsPort: undefined, maxInFlight: 8 });
-    expect(loadConfig({ ...base, METRICS_PORT: "9464", MAX_IN_FLIGHT: "1" })).to.include({ metricsPort: 9464, maxInFlight: 1 });
+    expect(loadConfig({ ...base, METRICS_PORT: "9464", MAX_IN_FLIGHT: "1" })).to.include({
+      metricsPort: 9464,
+      maxInFlight: 1,
+    });
     expect(() => loadConfig({ ...base, MAX_IN_FLIGHT: "0" })).to.throw(/MAX_IN_FLIGHT/);
   });
 
   it("two gateways in one process keep separate registries (never prom-client's global one)", async () => {
-    const second: Gateway = await createGateway({ ...env.config, submitterEnabled: false, supervision: { enabled: false }, signatureThreads: 0 },
-      pino({ level: "silent" })); // no signature threads: nothing to sign, and a thread pool stopped just after it started once aborted the run (Napi::Error)
+    const second: Gateway = await createGateway(
+      { ...env.config, submitterEnabled: false, supervision: { enabled: false }, signatureThreads: 0 },
+      pino({ level: "silent" }),
+    ); // no signature threads: nothing to sign, and a thread pool stopped just after it started once aborted the run (Napi::Error)
     try {
       const { url } = await second.start();
-      const count = async (u: string) => pick((await scrape(u)).samples, "gateway_http_request_duration_seconds_count", { route: "/v1/mirror", status: "200" })[0]?.value ?? 0;
+      const count = async (u: string) =>
+        pick((await scrape(u)).samples, "gateway_http_request_duration_seconds_count", {
+          route: "/v1/mirror",
+          status: "200",
+        })[0]?.value ?? 0;
       const firstBefore = await count(env.url);
-      for (let i = 0; i < 5; i++) expect((await request(url).get("/v1/mirror").set(bearer(env.keys.monitor))).status).to.equal(200);
+      for (let i = 0; i < 5; i++)
+        expect((await request(url).get("/v1/mirror").set(bearer(env.keys.monitor))).status).to.equal(200);
       expect(await count(url)).to.equal(5);
       expect(await count(env.url)).to.equal(firstBefore);
       expect(second.context.metrics.registry).to.not.equal(env.gateway.context.metrics.registry);
-      const instances = async (u: string) => pick((await scrape(u)).samples, "gateway_instance_info").map((s) => s.labels.instance_id);
+      const instances = async (u: string) =>
+        pick((await scrape(u)).samples, "gateway_instance_info").map((s) => s.labels.instance_id);
       expect(await instances(url)).to.not.deep.equal(await instances(env.url));
       expect((await globalRegistry.getMetricsAsJSON()).filter((m) => m.name.startsWith("gateway_"))).to.deep.equal([]);
     } finally {

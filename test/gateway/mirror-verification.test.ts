@@ -1,6 +1,15 @@
 import { expect } from "chai";
 import type { Wallet } from "ethers";
-import { bearer, bootstrapPlatform, expectPosted, issue, onboard, randomHolder, startEnv, transferBody } from "./support/harness";
+import {
+  bearer,
+  bootstrapPlatform,
+  expectPosted,
+  issue,
+  onboard,
+  randomHolder,
+  startEnv,
+  transferBody,
+} from "./support/harness";
 import type { TestEnv } from "./support/harness";
 import { gatewayDatabase, runSync } from "./support/sync";
 import { MirrorAsset, MirrorBalance, MirrorRecord } from "../../server/mirror/entities";
@@ -34,8 +43,19 @@ describe("record mirror verification: locating the first forged record", functio
     let previous = GENESIS_RECORD_HASH;
     for (const [i, r] of rows.entries()) {
       const sequence = i + 1;
-      const h = recordHash(previous, { assetId: BigInt(assetId), sequence: BigInt(sequence), from: r.fromAddress, to: r.toAddress, amount: BigInt(r.amount), ref: r.ref, postedAt: BigInt(r.postedAt) });
-      await records().update({ txHash: r.txHash, logIndex: r.logIndex }, { sequence, toAddress: r.toAddress, amount: r.amount, recordHash: h, previousHash: previous });
+      const h = recordHash(previous, {
+        assetId: BigInt(assetId),
+        sequence: BigInt(sequence),
+        from: r.fromAddress,
+        to: r.toAddress,
+        amount: BigInt(r.amount),
+        ref: r.ref,
+        postedAt: BigInt(r.postedAt),
+      });
+      await records().update(
+        { txHash: r.txHash, logIndex: r.logIndex },
+        { sequence, toAddress: r.toAddress, amount: r.amount, recordHash: h, previousHash: previous },
+      );
       previous = h;
     }
   }
@@ -68,7 +88,9 @@ describe("record mirror verification: locating the first forged record", functio
   async function expectBalancesAsOnChain(): Promise<void> {
     const ledger = env.gateway.context.chain.ledger;
     for (const h of [owner, alice, bob]) {
-      const row = await env.gateway.dataSource.getRepository(MirrorBalance).findOneBy({ assetId, holder: h.address.toLowerCase() });
+      const row = await env.gateway.dataSource
+        .getRepository(MirrorBalance)
+        .findOneBy({ assetId, holder: h.address.toLowerCase() });
       expect(row?.balance ?? "0", h.address).to.equal((await ledger.balanceOf(h.address, assetId)).toString());
     }
   }
@@ -78,7 +100,11 @@ describe("record mirror verification: locating the first forged record", functio
     expect(fromBlock).to.be.greaterThan(env.deployment.deployBlock); // from the last good record, not from scratch
     expect(deleted).to.be.lessThan(RECORDS);
     const info = await env.gateway.context.chain.ledger.assetInfo(assetId);
-    expect(await verification()).to.include({ verified: true, count: String(RECORDS), head: info.recordHead.toLowerCase() });
+    expect(await verification()).to.include({
+      verified: true,
+      count: String(RECORDS),
+      head: info.recordHead.toLowerCase(),
+    });
     await expectBalancesAsOnChain();
   }
 
@@ -91,8 +117,13 @@ describe("record mirror verification: locating the first forged record", functio
     const o = bearer(env.keys.operator);
     for (let i = 0; i < TRANSFERS; i++) {
       const to = i % 2 === 0 ? alice.address : bob.address;
-      await expectPosted(env.http.post("/v1/transfers?wait=true").set(o).set("Idempotency-Key", `mv-${assetId}-${i}`)
-        .send(await transferBody(env, owner, to, assetId, String(100 + i), String(i))));
+      await expectPosted(
+        env.http
+          .post("/v1/transfers?wait=true")
+          .set(o)
+          .set("Idempotency-Key", `mv-${assetId}-${i}`)
+          .send(await transferBody(env, owner, to, assetId, String(100 + i), String(i))),
+      );
     }
     await mirror().indexer.sync(); // caught up to the head
   });
@@ -106,7 +137,12 @@ describe("record mirror verification: locating the first forged record", functio
 
   it("when the mirror is intact, then it verifies against the ledger's head and count", async () => {
     const info = await env.gateway.context.chain.ledger.assetInfo(assetId);
-    expect(await verification()).to.deep.equal({ verified: true, count: String(RECORDS), head: info.recordHead.toLowerCase(), block: (await mirror().queries.status()).block });
+    expect(await verification()).to.deep.equal({
+      verified: true,
+      count: String(RECORDS),
+      head: info.recordHead.toLowerCase(),
+      block: (await mirror().queries.status()).block,
+    });
   });
 
   it("when a middle range is rewritten with recomputed hashes, then the first forged sequence is reported and a repair from the last good record restores it", async () => {
@@ -117,7 +153,11 @@ describe("record mirror verification: locating the first forged record", functio
     }
     await rewriteChain(rows);
     const v = await verification();
-    expect(v).to.include({ verified: false, firstDivergentSequence: "12", reason: "record differs from the chain's event" });
+    expect(v).to.include({
+      verified: false,
+      firstDivergentSequence: "12",
+      reason: "record differs from the chain's event",
+    });
     expect(Object.keys(v).sort()).to.deep.equal(["block", "firstDivergentSequence", "reason", "verified"]);
     await expectRepaired();
   });
@@ -126,9 +166,17 @@ describe("record mirror verification: locating the first forged record", functio
     const rows = await mirrored();
     rows[15].amount = "1"; // sequence 16
     await rewriteChain(rows);
-    expect(await verification()).to.include({ verified: false, firstDivergentSequence: "16", reason: "record differs from the chain's event" });
+    expect(await verification()).to.include({
+      verified: false,
+      firstDivergentSequence: "16",
+      reason: "record differs from the chain's event",
+    });
     await records().update({ assetId, sequence: 25 }, { amount: "5" }); // stored hash left as it was
-    expect(await verification()).to.include({ verified: false, firstDivergentSequence: "16", reason: "record differs from the chain's event" });
+    expect(await verification()).to.include({
+      verified: false,
+      firstDivergentSequence: "16",
+      reason: "record differs from the chain's event",
+    });
     await expectRepaired();
   });
 
@@ -137,17 +185,31 @@ describe("record mirror verification: locating the first forged record", functio
     const [gone] = rows.splice(9, 1); // sequence 10
     await records().delete({ txHash: gone.txHash, logIndex: gone.logIndex });
     await rewriteChain(rows);
-    expect(await verification()).to.include({ verified: false, firstDivergentSequence: "10", reason: "record missing" });
+    expect(await verification()).to.include({
+      verified: false,
+      firstDivergentSequence: "10",
+      reason: "record missing",
+    });
     await expectRepaired();
   });
 
   it("when a record that is not on chain is inserted and the rest renumbered with recomputed hashes, then its sequence is reported", async () => {
     const rows = await mirrored();
-    const fake = records().create({ ...rows[6], txHash: "0x" + "ee".repeat(32), logIndex: 9_999, toAddress: alice.address.toLowerCase(), amount: "5000" });
+    const fake = records().create({
+      ...rows[6],
+      txHash: "0x" + "ee".repeat(32),
+      logIndex: 9_999,
+      toAddress: alice.address.toLowerCase(),
+      amount: "5000",
+    });
     await records().insert(fake);
     rows.splice(7, 0, fake); // becomes sequence 8
     await rewriteChain(rows);
-    expect(await verification()).to.include({ verified: false, firstDivergentSequence: "8", reason: "record not on chain" });
+    expect(await verification()).to.include({
+      verified: false,
+      firstDivergentSequence: "8",
+      reason: "record not on chain",
+    });
     await expectRepaired();
   });
 
@@ -178,9 +240,23 @@ describe("record mirror verification: locating the first forged record", functio
         await records().update({ txHash: original.txHash, logIndex: original.logIndex }, forge(original));
         // The hash chain does not cover it: until verified against the chain, the API serves the forged proof.
         const served = await env.http.get(`/v1/records?assetId=${assetId}&limit=100`).set(bearer(env.keys.monitor));
-        const proof = (served.body.items as { sequence: string; proof: { txHash: string; logIndex: number; blockHash: string; blockNumber: number } }[]).find((v) => v.sequence === "9")!.proof;
-        expect(proof).to.not.deep.include({ txHash: original.txHash, logIndex: original.logIndex, blockHash: original.blockHash, blockNumber: original.blockNumber });
-        expect(await verification()).to.include({ verified: false, firstDivergentSequence: "9", reason: "proof differs from the chain" });
+        const proof = (
+          served.body.items as {
+            sequence: string;
+            proof: { txHash: string; logIndex: number; blockHash: string; blockNumber: number };
+          }[]
+        ).find((v) => v.sequence === "9")!.proof;
+        expect(proof).to.not.deep.include({
+          txHash: original.txHash,
+          logIndex: original.logIndex,
+          blockHash: original.blockHash,
+          blockNumber: original.blockNumber,
+        });
+        expect(await verification()).to.include({
+          verified: false,
+          firstDivergentSequence: "9",
+          reason: "proof differs from the chain",
+        });
         await expectRepaired();
         expect(await records().findOneBy({ assetId, sequence: 9 })).to.deep.equal(original);
       });
@@ -188,18 +264,37 @@ describe("record mirror verification: locating the first forged record", functio
 
     it("when a copy of a record is placed beyond the mirror's cursor (the checks read up to the cursor, the API serves every row), then it is reported not on chain and a repair removes it", async () => {
       const original = (await mirrored())[8];
-      await records().insert({ ...original, txHash: "0x" + "ab".repeat(32), blockNumber: 1_000_000_000, amount: "999" });
-      expect(await verification()).to.include({ verified: false, firstDivergentSequence: "9", reason: "record not on chain" });
+      await records().insert({
+        ...original,
+        txHash: "0x" + "ab".repeat(32),
+        blockNumber: 1_000_000_000,
+        amount: "999",
+      });
+      expect(await verification()).to.include({
+        verified: false,
+        firstDivergentSequence: "9",
+        reason: "record not on chain",
+      });
       await expectRepaired();
       expect(await records().countBy({ assetId })).to.equal(RECORDS);
     });
 
     it("when every proof field of the first record is forged (the review's repro), then verification reports it at sequence 1 and a repair restores it", async () => {
       const original = (await mirrored())[0];
-      await records().update({ txHash: original.txHash, logIndex: original.logIndex }, {
-        txHash: "0xdeadbeef" + original.txHash.slice(10), logIndex: 7, blockHash: "0x" + "c3".repeat(32), blockNumber: 5,
+      await records().update(
+        { txHash: original.txHash, logIndex: original.logIndex },
+        {
+          txHash: "0xdeadbeef" + original.txHash.slice(10),
+          logIndex: 7,
+          blockHash: "0x" + "c3".repeat(32),
+          blockNumber: 5,
+        },
+      );
+      expect(await verification()).to.include({
+        verified: false,
+        firstDivergentSequence: "1",
+        reason: "proof differs from the chain",
       });
-      expect(await verification()).to.include({ verified: false, firstDivergentSequence: "1", reason: "proof differs from the chain" });
       const { deleted } = await repair();
       expect(deleted).to.be.greaterThan(0);
       expect(await verification()).to.include({ verified: true, count: String(RECORDS) });
@@ -213,38 +308,69 @@ describe("record mirror verification: locating the first forged record", functio
     const holderRow = (w: Wallet) => ({ assetId, holder: w.address.toLowerCase() });
     // Alice receives transfers 0, 2, ..., 28 (sequences 2..30), Bob 1, 3, ..., 29 (sequences 3..31); the owner sends them all.
     const cases: { name: string; forge: () => Promise<unknown>; sequence: string; reason: string }[] = [
-      { name: "a holder's balance is changed", forge: () => balances().update(holderRow(alice), { balance: "1" }), sequence: "30", reason: "balance differs from the records" },
-      { name: "a holder's balance row is deleted", forge: () => balances().delete(holderRow(bob)), sequence: "31", reason: "balance differs from the records" },
       {
-        name: "a balance row is inserted for someone the records never paid", sequence: String(RECORDS), reason: "balance differs from the records",
-        forge: () => balances().insert({ assetId, holder: randomHolder().address.toLowerCase(), balance: "5000", updatedBlock: 1 }),
+        name: "a holder's balance is changed",
+        forge: () => balances().update(holderRow(alice), { balance: "1" }),
+        sequence: "30",
+        reason: "balance differs from the records",
       },
       {
-        name: "a holder's balance is changed and its block set beyond the mirror's cursor", sequence: "30", reason: "balance differs from the records",
+        name: "a holder's balance row is deleted",
+        forge: () => balances().delete(holderRow(bob)),
+        sequence: "31",
+        reason: "balance differs from the records",
+      },
+      {
+        name: "a balance row is inserted for someone the records never paid",
+        sequence: String(RECORDS),
+        reason: "balance differs from the records",
+        forge: () =>
+          balances().insert({
+            assetId,
+            holder: randomHolder().address.toLowerCase(),
+            balance: "5000",
+            updatedBlock: 1,
+          }),
+      },
+      {
+        name: "a holder's balance is changed and its block set beyond the mirror's cursor",
+        sequence: "30",
+        reason: "balance differs from the records",
         forge: () => balances().update(holderRow(alice), { balance: "2", updatedBlock: 1_000_000 }),
       },
       {
-        name: "the asset's supply is changed", sequence: String(RECORDS), reason: "supply differs from the records",
+        name: "the asset's supply is changed",
+        sequence: String(RECORDS),
+        reason: "supply differs from the records",
         forge: () => env.gateway.dataSource.getRepository(MirrorAsset).update({ assetId }, { supply: "1" }),
       },
     ];
     for (const c of cases) {
       it(`when ${c.name}, then verification reports it and a repair rebuilds the asset from its records`, async () => {
         await c.forge();
-        expect(await verification()).to.include({ verified: false, firstDivergentSequence: c.sequence, reason: c.reason });
+        expect(await verification()).to.include({
+          verified: false,
+          firstDivergentSequence: c.sequence,
+          reason: c.reason,
+        });
         const { fromBlock } = await repair();
         expect(fromBlock).to.equal(null); // rebuilt from the verified records, nothing re-synced
         expect(await verification()).to.include({ verified: true, count: String(RECORDS) });
         await expectBalancesAsOnChain();
         const supply = (await env.gateway.context.chain.ledger.assetInfo(assetId)).supply.toString();
-        expect((await env.gateway.dataSource.getRepository(MirrorAsset).findOneByOrFail({ assetId })).supply).to.equal(supply);
+        expect((await env.gateway.dataSource.getRepository(MirrorAsset).findOneByOrFail({ assetId })).supply).to.equal(
+          supply,
+        );
       });
     }
   });
 
   it("when the sync task repairs a forged proof and a forged balance, then the asset verifies again", async () => {
     const original = (await mirrored())[4]; // sequence 5
-    await records().update({ txHash: original.txHash, logIndex: original.logIndex }, { blockNumber: 5, blockHash: "0x" + "77".repeat(32) });
+    await records().update(
+      { txHash: original.txHash, logIndex: original.logIndex },
+      { blockNumber: 5, blockHash: "0x" + "77".repeat(32) },
+    );
     await env.stopGateway(); // the task works on the database alone
     try {
       const proof = await runSync(env, ["--repair"], gatewayDatabase(env));
@@ -256,12 +382,16 @@ describe("record mirror verification: locating the first forged record", functio
     }
     expect(await records().findOneBy({ assetId, sequence: 5 })).to.deep.equal(original);
 
-    await env.gateway.dataSource.getRepository(MirrorBalance).update({ assetId, holder: bob.address.toLowerCase() }, { balance: "123" });
+    await env.gateway.dataSource
+      .getRepository(MirrorBalance)
+      .update({ assetId, holder: bob.address.toLowerCase() }, { balance: "123" });
     await env.stopGateway();
     try {
       const balance = await runSync(env, ["--repair"], gatewayDatabase(env));
       expect(balance.code, balance.output).to.equal(0);
-      expect(balance.output).to.include(`asset ${assetId}: balance differs from the records (holder ${bob.address.toLowerCase()}) at sequence 31; rebuilt from the records`);
+      expect(balance.output).to.include(
+        `asset ${assetId}: balance differs from the records (holder ${bob.address.toLowerCase()}) at sequence 31; rebuilt from the records`,
+      );
       expect(balance.output).to.match(new RegExp(`asset ${assetId}: verified \\(${RECORDS} records`));
     } finally {
       await env.restart();

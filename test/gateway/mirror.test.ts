@@ -2,20 +2,47 @@ import { expect } from "chai";
 import { Wallet, ZeroHash, parseEther } from "ethers";
 import type { JsonRpcProvider } from "ethers";
 import { SecuredAssetLedger__factory } from "../../typechain-types";
-import { bearer, bootstrapPlatform, expectPosted, issue, onboard, randomHolder, startEnv, transferBody } from "./support/harness";
+import {
+  bearer,
+  bootstrapPlatform,
+  expectPosted,
+  issue,
+  onboard,
+  randomHolder,
+  startEnv,
+  transferBody,
+} from "./support/harness";
 import type { TestEnv } from "./support/harness";
 import { devWallet } from "./support/node";
 import { gatewayDatabase, runSync, withScratchDatabase } from "./support/sync";
-import { MirrorAcknowledgement, MirrorBalance, MirrorParticipantChange, MirrorRecord } from "../../server/mirror/entities";
+import {
+  MirrorAcknowledgement,
+  MirrorBalance,
+  MirrorParticipantChange,
+  MirrorRecord,
+} from "../../server/mirror/entities";
 import { PlatformEvent } from "../../server/mirror/event-log";
 import { writeCursor, readCursor } from "../../server/mirror/store";
 import { CSV_HEADER } from "../../server/mirror/queries";
 
 interface RecordBody {
-  assetId: string; sequence: string; from: string; to: string; amount: string; ref: string; postedAt: number; rightsArisenAt: string;
-  proof: { txHash: string; blockNumber: number; blockHash: string; logIndex: number; recordHash: string; previousHash: string };
+  assetId: string;
+  sequence: string;
+  from: string;
+  to: string;
+  amount: string;
+  ref: string;
+  postedAt: number;
+  rightsArisenAt: string;
+  proof: {
+    txHash: string;
+    blockNumber: number;
+    blockHash: string;
+    logIndex: number;
+    recordHash: string;
+    previousHash: string;
+  };
 }
-
 
 /** The gateway's own database as the sync task reaches it (SQLite file, or the test's PostgreSQL schema). */
 
@@ -36,13 +63,16 @@ describe("record mirror: indexer, proof of completeness, queries and exports", f
     await tx.wait();
     return tx.hash;
   }
-  const verification = async () => (await env.http.get(`/v1/assets/${assetId}/records/verification`).set(reader())).body as Record<string, unknown>;
+  const verification = async () =>
+    (await env.http.get(`/v1/assets/${assetId}/records/verification`).set(reader())).body as Record<string, unknown>;
   const countEvents = (type: string) => repo(PlatformEvent).count({ where: { type: type as PlatformEvent["type"] } });
   async function allRecords(query: string, limit = 2): Promise<RecordBody[]> {
     const out: RecordBody[] = [];
     let cursor: string | null = null;
     for (let page = 0; page < 100; page++) {
-      const res = await env.http.get(`/v1/records?${query}&limit=${limit}${cursor ? `&cursor=${cursor}` : ""}`).set(reader());
+      const res = await env.http
+        .get(`/v1/records?${query}&limit=${limit}${cursor ? `&cursor=${cursor}` : ""}`)
+        .set(reader());
       expect(res.status, JSON.stringify(res.body)).to.equal(200);
       out.push(...(res.body.items as RecordBody[]));
       cursor = res.body.nextCursor as string | null;
@@ -60,12 +90,31 @@ describe("record mirror: indexer, proof of completeness, queries and exports", f
     for (const p of [owner, alice, bob]) await onboard(env, p, documentHash);
     ({ assetId } = await issue(env, owner, "1000000", String(Date.now())));
     const o = bearer(env.keys.operator);
-    await expectPosted(env.http.post("/v1/transfers?wait=true").set(o).set("Idempotency-Key", `m-${assetId}-1`).send(await transferBody(env, owner, alice.address, assetId, "500", "0")));
-    await expectPosted(env.http.post("/v1/transfers?wait=true").set(o).set("Idempotency-Key", `m-${assetId}-2`).send(await transferBody(env, alice, bob.address, assetId, "200", "0")));
-    await expectPosted(env.http.post("/v1/transfers?wait=true").set(o).set("Idempotency-Key", `m-${assetId}-3`).send(await transferBody(env, owner, bob.address, assetId, "50", "1")));
+    await expectPosted(
+      env.http
+        .post("/v1/transfers?wait=true")
+        .set(o)
+        .set("Idempotency-Key", `m-${assetId}-1`)
+        .send(await transferBody(env, owner, alice.address, assetId, "500", "0")),
+    );
+    await expectPosted(
+      env.http
+        .post("/v1/transfers?wait=true")
+        .set(o)
+        .set("Idempotency-Key", `m-${assetId}-2`)
+        .send(await transferBody(env, alice, bob.address, assetId, "200", "0")),
+    );
+    await expectPosted(
+      env.http
+        .post("/v1/transfers?wait=true")
+        .set(o)
+        .set("Idempotency-Key", `m-${assetId}-3`)
+        .send(await transferBody(env, owner, bob.address, assetId, "50", "1")),
+    );
     // Gas for the holders who will act on the ledger directly.
     const funder = devWallet(9, provider);
-    for (const h of [alice, bob]) await (await funder.sendTransaction({ to: h.address, value: parseEther("1") })).wait();
+    for (const h of [alice, bob])
+      await (await funder.sendTransaction({ to: h.address, value: parseEther("1") })).wait();
     await directRedeem(bob, 30n);
   });
   after(async () => env?.close());
@@ -103,7 +152,13 @@ describe("record mirror: indexer, proof of completeness, queries and exports", f
     expect(await repo(MirrorParticipantChange).countBy({ kind: "ParticipantRegistered" })).to.equal(3);
     expect(await repo(MirrorAcknowledgement).count()).to.equal(3);
     const posted = await repo(PlatformEvent).find({ where: { type: "record.posted", assetId }, order: { seq: "ASC" } });
-    expect(posted.map((e) => (JSON.parse(e.payload) as { sequence: string }).sequence)).to.deep.equal(["1", "2", "3", "4", "5"]);
+    expect(posted.map((e) => (JSON.parse(e.payload) as { sequence: string }).sequence)).to.deep.equal([
+      "1",
+      "2",
+      "3",
+      "4",
+      "5",
+    ]);
   });
 
   it("when the asset is verified, then the mirror's chain matches the ledger's head and count", async () => {
@@ -116,7 +171,11 @@ describe("record mirror: indexer, proof of completeness, queries and exports", f
     // The gateway's own polling pass must not run between the rewind below and the replay.
     await mirror().indexer.stop();
     try {
-      const before = { records: await repo(MirrorRecord).count(), events: await countEvents("record.posted"), balances: await repo(MirrorBalance).find({ order: { holder: "ASC" } }) };
+      const before = {
+        records: await repo(MirrorRecord).count(),
+        events: await countEvents("record.posted"),
+        balances: await repo(MirrorBalance).find({ order: { holder: "ASC" } }),
+      };
       const cursor = (await readCursor(env.gateway.dataSource.manager))!;
       await writeCursor(env.gateway.dataSource.manager, env.deployment.deployBlock - 1, "0x", cursor.announcedBlock); // rewind without deleting
       const r = await mirror().indexer.sync();
@@ -162,11 +221,15 @@ describe("record mirror: indexer, proof of completeness, queries and exports", f
 
   it("when records are exported as CSV or JSON, then the stream holds exactly the selected records", async () => {
     const all = await allRecords(`assetId=${assetId}`, 100);
-    const csv = await env.http.get(`/v1/records/export?format=csv&assetId=${assetId}`).set(reader()).buffer(true).parse((res, cb) => {
-      let data = "";
-      res.on("data", (c: Buffer) => (data += c.toString()));
-      res.on("end", () => cb(null, data));
-    });
+    const csv = await env.http
+      .get(`/v1/records/export?format=csv&assetId=${assetId}`)
+      .set(reader())
+      .buffer(true)
+      .parse((res, cb) => {
+        let data = "";
+        res.on("data", (c: Buffer) => (data += c.toString()));
+        res.on("end", () => cb(null, data));
+      });
     expect(csv.status).to.equal(200);
     expect(csv.headers["content-type"]).to.match(/text\/csv/);
     const text = csv.body as string;
@@ -176,7 +239,16 @@ describe("record mirror: indexer, proof of completeness, queries and exports", f
     const cols = lines[0].split(",");
     lines.slice(1).forEach((line, i) => {
       const row = Object.fromEntries(line.split(",").map((v, j) => [cols[j], v]));
-      expect(row).to.include({ asset_id: assetId, sequence: all[i].sequence, from: all[i].from, to: all[i].to, amount: all[i].amount, tx_hash: all[i].proof.txHash, record_hash: all[i].proof.recordHash, rights_arisen_at: all[i].rightsArisenAt });
+      expect(row).to.include({
+        asset_id: assetId,
+        sequence: all[i].sequence,
+        from: all[i].from,
+        to: all[i].to,
+        amount: all[i].amount,
+        tx_hash: all[i].proof.txHash,
+        record_hash: all[i].proof.recordHash,
+        rights_arisen_at: all[i].rightsArisenAt,
+      });
     });
     const json = await env.http.get(`/v1/records/export?format=json&participant=${bob.address}`).set(reader());
     expect(json.status).to.equal(200);
@@ -200,12 +272,18 @@ describe("record mirror: indexer, proof of completeness, queries and exports", f
     expect(res.status, JSON.stringify(res.body)).to.equal(200);
     expect(res.body.deleted).to.be.at.least(5);
     expect(await verification()).to.include({ verified: true, count: "6" });
-    expect((await repo(MirrorBalance).findOneBy({ assetId, holder: bob.address.toLowerCase() }))!.balance).to.equal("220");
+    expect((await repo(MirrorBalance).findOneBy({ assetId, holder: bob.address.toLowerCase() }))!.balance).to.equal(
+      "220",
+    );
     expect(await countEvents("record.posted")).to.equal(eventsBefore); // a repair announces nothing twice
 
     // The tail deleted, and a hash edited: the sync task's repair mode finds and fixes both.
     await records.delete({ assetId, sequence: 6 });
-    expect(await verification()).to.include({ verified: false, firstDivergentSequence: "6", reason: "records missing at the end" });
+    expect(await verification()).to.include({
+      verified: false,
+      firstDivergentSequence: "6",
+      reason: "records missing at the end",
+    });
     await records.update({ assetId, sequence: 3 }, { recordHash: "0x" + "ab".repeat(24) });
     expect(await verification()).to.include({ verified: false, firstDivergentSequence: "3" });
     await env.stopGateway(); // the task works on the database alone
@@ -237,7 +315,9 @@ describe("record mirror: indexer, proof of completeness, queries and exports", f
     const orphanTx = await directRedeem(bob, 7n);
     await mirror().indexer.sync(); // confirmations 1: the head block is mirrored
     expect(await repo(MirrorRecord).countBy({ txHash: orphanTx })).to.equal(1);
-    expect((await repo(MirrorBalance).findOneBy({ assetId, holder: bob.address.toLowerCase() }))!.balance).to.equal("213");
+    expect((await repo(MirrorBalance).findOneBy({ assetId, holder: bob.address.toLowerCase() }))!.balance).to.equal(
+      "213",
+    );
 
     await provider.send("evm_revert", [snapshot]);
     const replacementTx = await directRedeem(alice, 3n, "0x" + "01".repeat(32)); // another block at the same height
@@ -246,9 +326,12 @@ describe("record mirror: indexer, proof of completeness, queries and exports", f
     expect(await repo(MirrorRecord).countBy({ txHash: orphanTx })).to.equal(0);
     const replaced = await repo(MirrorRecord).findOneByOrFail({ txHash: replacementTx });
     expect(replaced.sequence).to.equal(7);
-    expect((await repo(MirrorBalance).findOneBy({ assetId, holder: bob.address.toLowerCase() }))!.balance).to.equal("220");
+    expect((await repo(MirrorBalance).findOneBy({ assetId, holder: bob.address.toLowerCase() }))!.balance).to.equal(
+      "220",
+    );
     expect((await repo(MirrorBalance).findOneBy({ assetId, holder: alice.address.toLowerCase() }))!.balance).to.equal(
-      (await env.gateway.context.chain.ledger.balanceOf(alice.address, assetId)).toString());
+      (await env.gateway.context.chain.ledger.balanceOf(alice.address, assetId)).toString(),
+    );
     expect(await verification()).to.include({ verified: true, count: "7" });
     expect(await countEvents("mirror.reorganised")).to.equal(1);
   });

@@ -1,7 +1,16 @@
 import { expect } from "chai";
 import { spawnSync } from "node:child_process";
 import { createECDH } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { decodeRlp, getAddress, keccak256, Wallet } from "ethers";
@@ -28,13 +37,30 @@ const DOCS = join(__dirname, "../../docs/network.md");
 
 type Toml = Record<string, unknown>;
 interface Compose {
-  services: Record<string, { image: string; network_mode: string; user: string; command: string[]; environment: Record<string, string>; volumes: string[] }>;
+  services: Record<
+    string,
+    {
+      image: string;
+      network_mode: string;
+      user: string;
+      command: string[];
+      environment: Record<string, string>;
+      volumes: string[];
+    }
+  >;
 }
 interface Summary {
   chainId: number;
   rpcUrl: string;
   keys: string;
-  nodes: Array<{ name: string; role: "validator" | "rpc"; address: string; enode: string; keyDir?: string; privateKey: "generated" | "validator-keys" | "on its machine" }>;
+  nodes: Array<{
+    name: string;
+    role: "validator" | "rpc";
+    address: string;
+    enode: string;
+    keyDir?: string;
+    privateKey: "generated" | "validator-keys" | "on its machine";
+  }>;
 }
 
 const root = mkdtempSync(join(tmpdir(), "network-profile-"));
@@ -43,7 +69,17 @@ const fresh = () => join(root, `net-${++n}`);
 
 function generate(extra: Partial<InitOptions> = {}): string {
   const out = extra.out ?? fresh();
-  initNetwork({ validators: "4", chainId: String(CHAIN_ID), seed: "profile-test", operator: OPERATOR, authority: AUTHORITY, deployer: DEPLOYER, accounts: EXTRA, ...extra, out });
+  initNetwork({
+    validators: "4",
+    chainId: String(CHAIN_ID),
+    seed: "profile-test",
+    operator: OPERATOR,
+    authority: AUTHORITY,
+    deployer: DEPLOYER,
+    accounts: EXTRA,
+    ...extra,
+    out,
+  });
   return out;
 }
 
@@ -87,7 +123,15 @@ describe("network profile: `npm run network -- init` for a Besu QBFT network", f
 
   it("writes the genesis, the permissions, the compose file, the gateway settings and one directory per node", () => {
     const files = [...tree(dir).keys()];
-    for (const f of ["genesis.json", "permissions_config.toml", "docker-compose.yml", "network.env", "network.json", "README.md"]) expect(files).to.include(f);
+    for (const f of [
+      "genesis.json",
+      "permissions_config.toml",
+      "docker-compose.yml",
+      "network.env",
+      "network.json",
+      "README.md",
+    ])
+      expect(files).to.include(f);
     const nodes = ["validator-1", "validator-2", "validator-3", "validator-4", "rpc-1"];
     expect(summary.nodes.map((x) => x.name)).to.deep.equal(nodes);
     for (const node of nodes) {
@@ -97,8 +141,23 @@ describe("network profile: `npm run network -- init` for a Besu QBFT network", f
   });
 
   it("genesis: the QBFT keys Besu documents, Cancun rules from block 0, free gas, an explicit contract size limit", () => {
-    const g = json<Record<string, unknown> & { config: Record<string, unknown> & { qbft: Record<string, number> } }>(dir, "genesis.json");
-    for (const k of ["config", "nonce", "timestamp", "gasLimit", "difficulty", "mixHash", "coinbase", "alloc", "extraData", "baseFeePerGas"]) expect(g, k).to.have.property(k);
+    const g = json<Record<string, unknown> & { config: Record<string, unknown> & { qbft: Record<string, number> } }>(
+      dir,
+      "genesis.json",
+    );
+    for (const k of [
+      "config",
+      "nonce",
+      "timestamp",
+      "gasLimit",
+      "difficulty",
+      "mixHash",
+      "coinbase",
+      "alloc",
+      "extraData",
+      "baseFeePerGas",
+    ])
+      expect(g, k).to.have.property(k);
     expect(g.config.chainId).to.equal(CHAIN_ID);
     expect(g.config.qbft.blockperiodseconds).to.equal(1);
     expect(g.config.qbft.epochlength).to.equal(30000);
@@ -106,7 +165,17 @@ describe("network profile: `npm run network -- init` for a Besu QBFT network", f
     expect(g.difficulty).to.equal("0x1");
     expect(g.mixHash).to.equal(QBFT_MIX_HASH);
     // Every milestone up to London by block 0, Shanghai and Cancun by time 0; nothing later than Cancun.
-    for (const k of ["homesteadBlock", "byzantiumBlock", "constantinopleBlock", "petersburgBlock", "istanbulBlock", "berlinBlock", "londonBlock", "shanghaiTime", "cancunTime"]) {
+    for (const k of [
+      "homesteadBlock",
+      "byzantiumBlock",
+      "constantinopleBlock",
+      "petersburgBlock",
+      "istanbulBlock",
+      "berlinBlock",
+      "londonBlock",
+      "shanghaiTime",
+      "cancunTime",
+    ]) {
       expect(g.config[k], k).to.equal(0);
     }
     for (const later of ["pragueTime", "osakaTime"]) expect(g.config).not.to.have.property(later);
@@ -119,15 +188,24 @@ describe("network profile: `npm run network -- init` for a Besu QBFT network", f
     expect(limit).to.be.greaterThan(24_576);
     const artifact = join(__dirname, "../../artifacts/contracts/SecuredAssetLedger.sol/SecuredAssetLedger.json");
     if (existsSync(artifact)) {
-      const runtime = ((JSON.parse(readFileSync(artifact, "utf8")) as { deployedBytecode: string }).deployedBytecode.length - 2) / 2;
+      const runtime =
+        ((JSON.parse(readFileSync(artifact, "utf8")) as { deployedBytecode: string }).deployedBytecode.length - 2) / 2;
       expect(runtime).to.be.lessThan(limit);
     }
   });
 
   it("extraData is RLP([32-byte vanity, validators, no vote, round 0, no seals]), byte for byte Besu's documented example", () => {
     // The four validators and the encoding from Besu's QBFT documentation ("Extra data").
-    const documented = "0xf87aa00000000000000000000000000000000000000000000000000000000000000000f854944592c8e45706cc08b8f44b11e43cba0cfc5892cb9406e23768a0f59cf365e18c2e0c89e151bcdedc7094c5327f96ee02d7bcbc1bf1236b8c15148971e1de94ab5e7f4061c605820d3744227eed91ff8e2c8908c080c0";
-    expect(qbftExtraData(["0x4592c8e45706cc08b8f44b11e43cba0cfc5892cb", "0x06e23768a0f59cf365e18c2e0c89e151bcdedc70", "0xc5327f96ee02d7bcbc1bf1236b8c15148971e1de", "0xab5e7f4061c605820d3744227eed91ff8e2c8908"])).to.equal(documented);
+    const documented =
+      "0xf87aa00000000000000000000000000000000000000000000000000000000000000000f854944592c8e45706cc08b8f44b11e43cba0cfc5892cb9406e23768a0f59cf365e18c2e0c89e151bcdedc7094c5327f96ee02d7bcbc1bf1236b8c15148971e1de94ab5e7f4061c605820d3744227eed91ff8e2c8908c080c0";
+    expect(
+      qbftExtraData([
+        "0x4592c8e45706cc08b8f44b11e43cba0cfc5892cb",
+        "0x06e23768a0f59cf365e18c2e0c89e151bcdedc70",
+        "0xc5327f96ee02d7bcbc1bf1236b8c15148971e1de",
+        "0xab5e7f4061c605820d3744227eed91ff8e2c8908",
+      ]),
+    ).to.equal(documented);
   });
 
   it("extraData decodes to the validator set, in the validators' order (ascending, as Besu keeps them), and nothing else", () => {
@@ -136,7 +214,9 @@ describe("network profile: `npm run network -- init` for a Besu QBFT network", f
     expect(decoded).to.have.length(5);
     const [vanity, validators, vote, round, seals] = decoded;
     expect(vanity).to.equal("0x" + "00".repeat(32));
-    const expected = summary.nodes.filter((x) => x.role === "validator").map((x) => read(dir, `nodes/${x.name}/address`));
+    const expected = summary.nodes
+      .filter((x) => x.role === "validator")
+      .map((x) => read(dir, `nodes/${x.name}/address`));
     expect(validators).to.deep.equal(expected);
     expect([...validators].sort()).to.deep.equal(validators);
     expect(vote).to.deep.equal([]);
@@ -154,11 +234,14 @@ describe("network profile: `npm run network -- init` for a Besu QBFT network", f
       expect(node.enode).to.match(/^enode:\/\/[0-9a-f]{128}@\d+\.\d+\.\d+\.\d+:\d+$/);
       expect(node.enode.slice("enode://".length, "enode://".length + 128)).to.equal(pub);
       expect(read(dir, `nodes/${node.name}/key.pub`)).to.equal(`0x${pub}`);
-      const address = ("0x" + keccak256(Buffer.from(pub, "hex")).slice(-40));
+      const address = "0x" + keccak256(Buffer.from(pub, "hex")).slice(-40);
       expect(read(dir, `nodes/${node.name}/address`)).to.equal(address);
       expect(new Wallet(key).address.toLowerCase()).to.equal(address);
       const config = toml(dir, `nodes/${node.name}/config.toml`);
-      expect(node.enode.endsWith(`@${config["p2p-host"] as string}:${config["p2p-port"] as number}`), node.name).to.equal(true);
+      expect(
+        node.enode.endsWith(`@${config["p2p-host"] as string}:${config["p2p-port"] as number}`),
+        node.name,
+      ).to.equal(true);
     }
   });
 
@@ -187,7 +270,9 @@ describe("network profile: `npm run network -- init` for a Besu QBFT network", f
       expect(mounted(c["permissions-accounts-config-file"] as string)).to.equal("./permissions_config.toml");
       expect(mounted(c["genesis-file"] as string)).to.equal("./genesis.json");
       expect(mounted(c["data-path"] as string)).to.equal(`./data/${node.name}`);
-      expect(compose.services[node.name].command).to.deep.equal([`--config-file=${(c["node-private-key-file"] as string).replace(/key$/, "config.toml")}`]);
+      expect(compose.services[node.name].command).to.deep.equal([
+        `--config-file=${(c["node-private-key-file"] as string).replace(/key$/, "config.toml")}`,
+      ]);
       expect(mounted((c["node-private-key-file"] as string).replace(/\/key$/, ""))).to.equal(`./nodes/${node.name}`);
       const bootnodes = (c.bootnodes ?? []) as string[];
       expect(bootnodes).not.to.include(node.enode);
@@ -203,7 +288,8 @@ describe("network profile: `npm run network -- init` for a Besu QBFT network", f
       const c = toml(dir, `nodes/${node.name}/config.toml`);
       const apis = c["rpc-http-api"] as string[];
       expect(c["rpc-http-enabled"]).to.equal(true);
-      for (const forbidden of ["ADMIN", "DEBUG", "MINER", "PERM", "TRACE", "PLUGINS", "ENGINE"]) expect(apis, `${node.name} ${forbidden}`).not.to.include(forbidden);
+      for (const forbidden of ["ADMIN", "DEBUG", "MINER", "PERM", "TRACE", "PLUGINS", "ENGINE"])
+        expect(apis, `${node.name} ${forbidden}`).not.to.include(forbidden);
       if (node.role === "validator") {
         expect(apis).to.include.members(["ETH", "NET", "QBFT"]);
         expect(c["rpc-http-host"]).to.equal("127.0.0.1");
@@ -221,15 +307,45 @@ describe("network profile: `npm run network -- init` for a Besu QBFT network", f
 
   it("only option names Besu knows appear in the node configurations (an unknown key stops Besu at start)", () => {
     // Checked against Besu's own list of every configuration option (app/src/test/resources/everything_config.toml).
-    const known = new Set(["data-path", "genesis-file", "node-private-key-file", "sync-mode", "data-storage-format", "version-compatibility-protection",
-      "min-gas-price", "p2p-host", "p2p-interface", "p2p-port", "nat-method", "discovery-enabled", "bootnodes", "rpc-http-enabled", "rpc-http-host",
-      "rpc-http-port", "rpc-http-api", "host-allowlist", "metrics-enabled", "metrics-host", "metrics-port", "permissions-nodes-config-file-enabled",
-      "permissions-nodes-config-file", "permissions-accounts-config-file-enabled", "permissions-accounts-config-file"]);
-    for (const node of summary.nodes) for (const k of Object.keys(toml(dir, `nodes/${node.name}/config.toml`))) expect(known.has(k), `${node.name}: ${k}`).to.equal(true);
+    const known = new Set([
+      "data-path",
+      "genesis-file",
+      "node-private-key-file",
+      "sync-mode",
+      "data-storage-format",
+      "version-compatibility-protection",
+      "min-gas-price",
+      "p2p-host",
+      "p2p-interface",
+      "p2p-port",
+      "nat-method",
+      "discovery-enabled",
+      "bootnodes",
+      "rpc-http-enabled",
+      "rpc-http-host",
+      "rpc-http-port",
+      "rpc-http-api",
+      "host-allowlist",
+      "metrics-enabled",
+      "metrics-host",
+      "metrics-port",
+      "permissions-nodes-config-file-enabled",
+      "permissions-nodes-config-file",
+      "permissions-accounts-config-file-enabled",
+      "permissions-accounts-config-file",
+    ]);
+    for (const node of summary.nodes)
+      for (const k of Object.keys(toml(dir, `nodes/${node.name}/config.toml`)))
+        expect(known.has(k), `${node.name}: ${k}`).to.equal(true);
   });
 
   it("chain id: what the gateway (CHAIN_ID) and the deployment read from network.env is the genesis chain id, on the RPC node", () => {
-    const env = Object.fromEntries(read(dir, "network.env").split("\n").filter((l) => l && !l.startsWith("#")).map((l) => l.split("=") as [string, string]));
+    const env = Object.fromEntries(
+      read(dir, "network.env")
+        .split("\n")
+        .filter((l) => l && !l.startsWith("#"))
+        .map((l) => l.split("=") as [string, string]),
+    );
     const config = loadConfig({ ...env, OPERATOR_KEY: "0x" + "11".repeat(32) });
     const g = json<{ config: { chainId: number } }>(dir, "genesis.json");
     expect(config.chainId).to.equal(g.config.chainId);
@@ -255,7 +371,11 @@ describe("network profile: `npm run network -- init` for a Besu QBFT network", f
     const elsewhere = tree(generate());
     for (const [f, content] of a) if (f !== "network.env") expect(content.equals(elsewhere.get(f)!), f).to.equal(true);
     const c = tree(generate({ seed: "another seed" }));
-    for (const node of summary.nodes) expect(c.get(join("nodes", node.name, "key"))!.equals(a.get(join("nodes", node.name, "key"))!), node.name).to.equal(false);
+    for (const node of summary.nodes)
+      expect(
+        c.get(join("nodes", node.name, "key"))!.equals(a.get(join("nodes", node.name, "key"))!),
+        node.name,
+      ).to.equal(false);
     expect(c.get("genesis.json")!.equals(a.get("genesis.json")!)).to.equal(false);
     // Without a seed, keys come from the random generator: two runs differ.
     const r1 = tree(generate({ seed: undefined }));
@@ -297,11 +417,20 @@ describe("network profile: `npm run network -- init` for a Besu QBFT network", f
     generate({ out: fresh() });
     const again = generate({ validators: "5" });
     generate({ out: again, validators: "4", force: true });
-    expect(readdirSync(join(again, "nodes")).sort()).to.deep.equal(["rpc-1", "validator-1", "validator-2", "validator-3", "validator-4"]);
+    expect(readdirSync(join(again, "nodes")).sort()).to.deep.equal([
+      "rpc-1",
+      "validator-1",
+      "validator-2",
+      "validator-3",
+      "validator-4",
+    ]);
     // Never over a chain that has run: its data would not match a new genesis.
     mkdirSync(join(again, "data", "validator-1"), { recursive: true });
     const before = tree(again);
-    expectInputError({ validators: "4", chainId: "7007", operator: OPERATOR, out: again, force: true, seed: "x" }, /holds chain data/);
+    expectInputError(
+      { validators: "4", chainId: "7007", operator: OPERATOR, out: again, force: true, seed: "x" },
+      /holds chain data/,
+    );
     const after = tree(again);
     for (const [f, content] of before) expect(after.get(f)?.equals(content), f).to.equal(true);
   });
@@ -317,25 +446,58 @@ describe("network profile: `npm run network -- init` for a Besu QBFT network", f
     const s = json<Summary>(out, "network.json");
     expect(s.keys).to.equal("validator-keys");
     const expected = wallets.map((w) => w.address.toLowerCase()).sort();
-    expect((decodeRlp(json<{ extraData: string }>(out, "genesis.json").extraData) as string[][])[1]).to.deep.equal(expected);
-    for (const node of s.nodes.filter((x) => x.role === "validator")) expect(node.enode).to.contain(publicKeyOf(read(out, `nodes/${node.name}/key`)));
-    expectInputError({ validators: "5", chainId: "7007", operator: OPERATOR, validatorKeys: keysDir, out: fresh() }, /4 keys in .* --validators is 5/);
+    expect((decodeRlp(json<{ extraData: string }>(out, "genesis.json").extraData) as string[][])[1]).to.deep.equal(
+      expected,
+    );
+    for (const node of s.nodes.filter((x) => x.role === "validator"))
+      expect(node.enode).to.contain(publicKeyOf(read(out, `nodes/${node.name}/key`)));
+    expectInputError(
+      { validators: "5", chainId: "7007", operator: OPERATOR, validatorKeys: keysDir, out: fresh() },
+      /4 keys in .* --validators is 5/,
+    );
     writeFileSync(join(keysDir, "k0", "key"), "not a key");
-    expectInputError({ validators: "4", chainId: "7007", operator: OPERATOR, validatorKeys: keysDir, out: fresh() }, /does not hold a 32-byte hex private key/);
+    expectInputError(
+      { validators: "4", chainId: "7007", operator: OPERATOR, validatorKeys: keysDir, out: fresh() },
+      /does not hold a 32-byte hex private key/,
+    );
   });
 
   it("--hosts: one node per machine, each enode on its own IP, gateways reach the RPC node on the network", () => {
     const hosts = "10.20.0.11,10.20.0.12,10.20.0.13,10.20.0.14:30400,10.20.0.21";
     const out = generate({ hosts });
     const s = json<Summary>(out, "network.json");
-    expect(s.nodes.map((x) => x.enode.split("@")[1])).to.deep.equal(["10.20.0.11:30303", "10.20.0.12:30303", "10.20.0.13:30303", "10.20.0.14:30400", "10.20.0.21:30303"]);
+    expect(s.nodes.map((x) => x.enode.split("@")[1])).to.deep.equal([
+      "10.20.0.11:30303",
+      "10.20.0.12:30303",
+      "10.20.0.13:30303",
+      "10.20.0.14:30400",
+      "10.20.0.21:30303",
+    ]);
     expect(s.rpcUrl).to.equal("http://10.20.0.21:8545");
     const rpc = toml(out, "nodes/rpc-1/config.toml");
     expect(rpc["rpc-http-host"]).to.equal("0.0.0.0");
     expect(rpc["host-allowlist"]).to.include("10.20.0.21");
     expect(toml(out, "nodes/validator-1/config.toml")["rpc-http-host"]).to.equal("127.0.0.1");
-    expectInputError({ validators: "4", chainId: "7007", operator: OPERATOR, hosts: "10.0.0.1,10.0.0.1,10.0.0.2,10.0.0.3,10.0.0.4", out: fresh() }, /own IP address/);
-    expectInputError({ validators: "4", chainId: "7007", operator: OPERATOR, hosts: "node1.example,10.0.0.2,10.0.0.3,10.0.0.4,10.0.0.5", out: fresh() }, /not an IPv4 address/);
+    expectInputError(
+      {
+        validators: "4",
+        chainId: "7007",
+        operator: OPERATOR,
+        hosts: "10.0.0.1,10.0.0.1,10.0.0.2,10.0.0.3,10.0.0.4",
+        out: fresh(),
+      },
+      /own IP address/,
+    );
+    expectInputError(
+      {
+        validators: "4",
+        chainId: "7007",
+        operator: OPERATOR,
+        hosts: "node1.example,10.0.0.2,10.0.0.3,10.0.0.4,10.0.0.5",
+        out: fresh(),
+      },
+      /not an IPv4 address/,
+    );
   });
 
   it("containers: every node runs as the image's besu user (uid 1000), the runbook's first step gives it the keys (0600) and data", () => {
@@ -345,7 +507,8 @@ describe("network profile: `npm run network -- init` for a Besu QBFT network", f
     const users = new Set(summary.nodes.map((x) => compose.services[x.name].user));
     expect([...users]).to.deep.equal(["1000:1000"]);
     expect(read(dir, "docker-compose.yml")).to.contain('user: "1000:1000"'); // quoted: YAML 1.1 reads 1000:1000 as base 60
-    for (const node of summary.nodes) expect(statSync(join(dir, "nodes", node.name, "key")).mode & 0o777, node.name).to.equal(0o600);
+    for (const node of summary.nodes)
+      expect(statSync(join(dir, "nodes", node.name, "key")).mode & 0o777, node.name).to.equal(0o600);
     // The runbook (docs/network.md, step 2) and the generated README give the same step, for the same user.
     const docs = readFileSync(DOCS, "utf8");
     const chown = /sudo chown -R (\d+:\d+) (\S+)\/nodes \2\/data/.exec(docs);
@@ -377,9 +540,16 @@ describe("network profile: `npm run network -- init` for a Besu QBFT network", f
   });
 
   it("network.env sends the network's deployment to its own file, <out>/deployment.json, never the development stack's", () => {
-    const env = Object.fromEntries(read(dir, "network.env").split("\n").filter((l) => l && !l.startsWith("#")).map((l) => l.split("=") as [string, string]));
+    const env = Object.fromEntries(
+      read(dir, "network.env")
+        .split("\n")
+        .filter((l) => l && !l.startsWith("#"))
+        .map((l) => l.split("=") as [string, string]),
+    );
     expect(env.DEPLOYMENT_FILE).to.equal(join(dir, "deployment.json"));
-    expect(loadConfig({ ...env, OPERATOR_KEY: "0x" + "11".repeat(32) }).deploymentFile).to.equal(join(dir, "deployment.json"));
+    expect(loadConfig({ ...env, OPERATOR_KEY: "0x" + "11".repeat(32) }).deploymentFile).to.equal(
+      join(dir, "deployment.json"),
+    );
     const docs = readFileSync(DOCS, "utf8");
     expect(docs).to.match(/npm run deploy -- --network besu --deployment-file \S+\/deployment\.json/);
   });
@@ -402,13 +572,18 @@ describe("network profile: `npm run network -- init` for a Besu QBFT network", f
       expect(v.keyDir).to.equal(v.address); // the directory each key came from
       expect(v.privateKey).to.equal("validator-keys");
       // Besu reads nodes/<name>/key (node-private-key-file): the key.priv content, in Besu's format.
-      expect(read(out, `nodes/${v.name}/key`)).to.equal(wallets.find((w) => w.address.toLowerCase() === v.address)!.privateKey);
+      expect(read(out, `nodes/${v.name}/key`)).to.equal(
+        wallets.find((w) => w.address.toLowerCase() === v.address)!.privateKey,
+      );
       expect(statSync(join(out, "nodes", v.name, "key")).mode & 0o777).to.equal(0o600);
     }
     // A key.pub that is not the key.priv's public key is refused.
     const other = Wallet.createRandom();
     writeFileSync(join(keysDir, wallets[0].address.toLowerCase(), "key.pub"), `0x${publicKeyOf(other.privateKey)}`);
-    expectInputError({ validators: "4", chainId: "7007", operator: OPERATOR, validatorKeys: keysDir, out: fresh() }, /key\.pub is not the public key of .*key\.priv/);
+    expectInputError(
+      { validators: "4", chainId: "7007", operator: OPERATOR, validatorKeys: keysDir, out: fresh() },
+      /key\.pub is not the public key of .*key\.priv/,
+    );
   });
 
   it("--validator-keys with public keys only: each validator keeps its private key on its machine, none is written", () => {
@@ -444,16 +619,27 @@ describe("network profile: `npm run network -- init` for a Besu QBFT network", f
     }
     // The RPC node's key is generated as before; the genesis lists all four validators.
     expect(existsSync(join(out, "nodes", "rpc-1", "key"))).to.equal(true);
-    expect((decodeRlp(json<{ extraData: string }>(out, "genesis.json").extraData) as string[][])[1]).to.deep.equal(wallets.map((w) => w.address.toLowerCase()).sort());
+    expect((decodeRlp(json<{ extraData: string }>(out, "genesis.json").extraData) as string[][])[1]).to.deep.equal(
+      wallets.map((w) => w.address.toLowerCase()).sort(),
+    );
     // An address without the public key cannot make an enode URL; an address that does not match is refused.
     const bad = join(root, "address-only");
     mkdirSync(join(bad, "v1"), { recursive: true });
     writeFileSync(join(bad, "v1", "address"), wallets[0].address);
-    expectInputError({ validators: "1", chainId: "7007", operator: OPERATOR, validatorKeys: bad, out: fresh() }, /v1 has an address but no public key: .*key\.pub/);
+    expectInputError(
+      { validators: "1", chainId: "7007", operator: OPERATOR, validatorKeys: bad, out: fresh() },
+      /v1 has an address but no public key: .*key\.pub/,
+    );
     writeFileSync(join(bad, "v1", "key.pub"), `0x${publicKeyOf(wallets[1].privateKey)}`);
-    expectInputError({ validators: "1", chainId: "7007", operator: OPERATOR, validatorKeys: bad, out: fresh() }, /address .* does not match/);
+    expectInputError(
+      { validators: "1", chainId: "7007", operator: OPERATOR, validatorKeys: bad, out: fresh() },
+      /address .* does not match/,
+    );
     writeFileSync(join(bad, "v1", "key.pub"), `0x${"ab".repeat(64)}`);
-    expectInputError({ validators: "1", chainId: "7007", operator: OPERATOR, validatorKeys: bad, out: fresh() }, /not a secp256k1 public key/);
+    expectInputError(
+      { validators: "1", chainId: "7007", operator: OPERATOR, validatorKeys: bad, out: fresh() },
+      /not a secp256k1 public key/,
+    );
   });
 
   it("--hosts name=ip[:port]: with --validator-keys each key directory's node gets its machine's address", () => {
@@ -465,7 +651,9 @@ describe("network profile: `npm run network -- init` for a Besu QBFT network", f
       writeFileSync(join(keysDir, names[i], "key.pub"), `0x${publicKeyOf(w.privateKey)}`);
     });
     const ip = (i: number) => `10.30.0.${11 + i}`;
-    const hosts = [...names.map((nm, i) => `${nm}=${ip(i)}${i === 2 ? ":30400" : ""}`), "rpc-1=10.30.0.21"].reverse().join(",");
+    const hosts = [...names.map((nm, i) => `${nm}=${ip(i)}${i === 2 ? ":30400" : ""}`), "rpc-1=10.30.0.21"]
+      .reverse()
+      .join(",");
     const out = generate({ seed: undefined, validatorKeys: keysDir, hosts });
     const s = json<Summary>(out, "network.json");
     for (const v of s.nodes.filter((x) => x.role === "validator")) {
@@ -478,32 +666,86 @@ describe("network profile: `npm run network -- init` for a Besu QBFT network", f
     const opts = { validators: "4", chainId: "7007", operator: OPERATOR, validatorKeys: keysDir };
     const all = names.map((nm, i) => `${nm}=${ip(i)}`);
     // The plain list would be matched by address order, which says nothing about where each key lives: refused.
-    expectInputError({ ...opts, hosts: "10.0.0.1,10.0.0.2,10.0.0.3,10.0.0.4,10.0.0.5", out: fresh() }, /--validator-keys.*name=ip.*almaty/);
-    expectInputError({ ...opts, hosts: [...all, "rpc-1=10.30.0.21", "tashkent=10.30.0.31"].join(","), out: fresh() }, /--hosts: no node named 'tashkent'/);
-    expectInputError({ ...opts, hosts: [...all.slice(1), "rpc-1=10.30.0.21"].join(","), out: fresh() }, /--hosts: no address for almaty/);
-    expectInputError({ ...opts, hosts: [...all, "almaty=10.30.0.41", "rpc-1=10.30.0.21"].join(","), out: fresh() }, /--hosts: almaty given twice/);
-    expectInputError({ ...opts, hosts: [...all, "10.30.0.21"].join(","), out: fresh() }, /either name=ip\[:port\] for every node or a plain list/);
+    expectInputError(
+      { ...opts, hosts: "10.0.0.1,10.0.0.2,10.0.0.3,10.0.0.4,10.0.0.5", out: fresh() },
+      /--validator-keys.*name=ip.*almaty/,
+    );
+    expectInputError(
+      { ...opts, hosts: [...all, "rpc-1=10.30.0.21", "tashkent=10.30.0.31"].join(","), out: fresh() },
+      /--hosts: no node named 'tashkent'/,
+    );
+    expectInputError(
+      { ...opts, hosts: [...all.slice(1), "rpc-1=10.30.0.21"].join(","), out: fresh() },
+      /--hosts: no address for almaty/,
+    );
+    expectInputError(
+      { ...opts, hosts: [...all, "almaty=10.30.0.41", "rpc-1=10.30.0.21"].join(","), out: fresh() },
+      /--hosts: almaty given twice/,
+    );
+    expectInputError(
+      { ...opts, hosts: [...all, "10.30.0.21"].join(","), out: fresh() },
+      /either name=ip\[:port\] for every node or a plain list/,
+    );
     // Generated keys: validator-N / rpc-N names, in any order.
-    const named = generate({ hosts: "rpc-1=10.40.0.21,validator-4=10.40.0.14,validator-3=10.40.0.13,validator-2=10.40.0.12,validator-1=10.40.0.11" });
-    expect(json<Summary>(named, "network.json").nodes.map((x) => x.enode.split("@")[1])).to.deep.equal(["10.40.0.11:30303", "10.40.0.12:30303", "10.40.0.13:30303", "10.40.0.14:30303", "10.40.0.21:30303"]);
+    const named = generate({
+      hosts:
+        "rpc-1=10.40.0.21,validator-4=10.40.0.14,validator-3=10.40.0.13,validator-2=10.40.0.12,validator-1=10.40.0.11",
+    });
+    expect(json<Summary>(named, "network.json").nodes.map((x) => x.enode.split("@")[1])).to.deep.equal([
+      "10.40.0.11:30303",
+      "10.40.0.12:30303",
+      "10.40.0.13:30303",
+      "10.40.0.14:30303",
+      "10.40.0.21:30303",
+    ]);
   });
 
   it("--hosts refuses addresses no node can advertise: unspecified, loopback, broadcast, multicast, reserved, IPv6", () => {
-    const bad = ["0.0.0.0", "0.1.2.3", "127.0.0.1", "255.255.255.255", "224.0.0.1", "239.255.255.250", "240.0.0.1", "::", "ff02::1", "::1"];
+    const bad = [
+      "0.0.0.0",
+      "0.1.2.3",
+      "127.0.0.1",
+      "255.255.255.255",
+      "224.0.0.1",
+      "239.255.255.250",
+      "240.0.0.1",
+      "::",
+      "ff02::1",
+      "::1",
+    ];
     for (const b of bad) {
       const hosts = [b, "10.0.0.2", "10.0.0.3", "10.0.0.4", "10.0.0.5"].join(",");
-      expectInputError({ validators: "4", chainId: "7007", operator: OPERATOR, hosts, out: fresh() }, /--hosts: .* (cannot be a node's advertised address|is not an IPv4 address)/);
+      expectInputError(
+        { validators: "4", chainId: "7007", operator: OPERATOR, hosts, out: fresh() },
+        /--hosts: .* (cannot be a node's advertised address|is not an IPv4 address)/,
+      );
     }
-    expectInputError({ validators: "4", chainId: "7007", operator: OPERATOR, hosts: "validator-1=0.0.0.0:30303,validator-2=10.0.0.2,validator-3=10.0.0.3,validator-4=10.0.0.4,rpc-1=10.0.0.5", out: fresh() }, /'0\.0\.0\.0' cannot be a node's advertised address/);
+    expectInputError(
+      {
+        validators: "4",
+        chainId: "7007",
+        operator: OPERATOR,
+        hosts:
+          "validator-1=0.0.0.0:30303,validator-2=10.0.0.2,validator-3=10.0.0.3,validator-4=10.0.0.4,rpc-1=10.0.0.5",
+        out: fresh(),
+      },
+      /'0\.0\.0\.0' cannot be a node's advertised address/,
+    );
     // Private, shared (100.64/10) and public unicast addresses are fine.
     generate({ hosts: "10.0.0.1,172.16.0.2,192.168.1.3,100.64.0.4,203.0.113.5" });
   });
 
   it("the command line: warns about seeded keys on stderr, exits 2 with the reason on bad input", function () {
     this.timeout(60_000);
-    const run = (args: string[]) => spawnSync(process.execPath, ["-r", "ts-node/register", join(__dirname, "../../scripts/network.ts"), "init", ...args], {
-      encoding: "utf8", env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true" },
-    });
+    const run = (args: string[]) =>
+      spawnSync(
+        process.execPath,
+        ["-r", "ts-node/register", join(__dirname, "../../scripts/network.ts"), "init", ...args],
+        {
+          encoding: "utf8",
+          env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true" },
+        },
+      );
     const out = fresh();
     const ok = run(["--validators", "4", "--out", out, "--chain-id", "7007", "--seed", "cli", "--operator", OPERATOR]);
     expect(ok.status, ok.stderr).to.equal(0);
@@ -515,9 +757,13 @@ describe("network profile: `npm run network -- init` for a Besu QBFT network", f
     // No default chain id: the error says why and shows how.
     const noChain = run(["--validators", "4", "--out", fresh(), "--operator", OPERATOR]);
     expect(noChain.status).to.equal(2);
-    expect(noChain.stderr).to.match(/^error: --chain-id <id> is required/).and.to.contain("--chain-id 7007");
+    expect(noChain.stderr)
+      .to.match(/^error: --chain-id <id> is required/)
+      .and.to.contain("--chain-id 7007");
     const help = run(["--help"]).stdout.replace(/\s+/g, " "); // commander wraps the descriptions
     expect(help).to.contain("--chain-id <id> required, no default").and.to.contain("--chain-id 7007");
-    expect(help).to.match(/--hosts <list> .*name=ip\[:port\] .*plain ip\[:port\] list in node order: validator-1, validator-2, \.\.\. \(validators in ascending address order\), then rpc-1/);
+    expect(help).to.match(
+      /--hosts <list> .*name=ip\[:port\] .*plain ip\[:port\] list in node order: validator-1, validator-2, \.\.\. \(validators in ascending address order\), then rpc-1/,
+    );
   });
 });

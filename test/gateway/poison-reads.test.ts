@@ -8,7 +8,19 @@ import type { SecuredAssetLedger } from "../../typechain-types";
 import { ChainDecisionTargets, DecisionChecker } from "../../server/supervision/decisions";
 import { EgressPolicy } from "../../server/supervision/egress";
 import { Alert, DecisionCheck } from "../../server/supervision/entities";
-import { attest, bearer, bootstrapPlatform, buildFiling, decisionChangeBody, GRAIN, ISSUER, onboard, PERMIT, randomHolder, startEnv } from "./support/harness";
+import {
+  attest,
+  bearer,
+  bootstrapPlatform,
+  buildFiling,
+  decisionChangeBody,
+  GRAIN,
+  ISSUER,
+  onboard,
+  PERMIT,
+  randomHolder,
+  startEnv,
+} from "./support/harness";
 import type { TestEnv } from "./support/harness";
 import { DocumentServer, issueWithDecision } from "./supervision-support";
 
@@ -16,7 +28,10 @@ import { DocumentServer, issueWithDecision } from "./supervision-support";
 const onChain = (s: string) => hexlify(toUtf8Bytes(s));
 const readable = (s: string) => toUtf8String(toUtf8Bytes(s), Utf8ErrorFuncs.replace);
 
-interface TextFault { field: string; hex: string }
+interface TextFault {
+  field: string;
+  hex: string;
+}
 
 /**
  * Any holder of the authority or operator role can post text that is not UTF-8 straight to the ledger; the read
@@ -45,7 +60,10 @@ describe("poisoned text on chain: the read endpoints go on", function () {
   before(async () => {
     docs = await new DocumentServer().start();
     // The healthy asset's document server is a loopback http server; the test runs the decision checks itself.
-    env = await startEnv({ documentUriAllowHttp: true, supervision: { enabled: false, decisionFetchTimeoutMs: 5_000, outboundAllow: ["127.0.0.0/8"] } });
+    env = await startEnv({
+      documentUriAllowHttp: true,
+      supervision: { enabled: false, decisionFetchTimeoutMs: 5_000, outboundAllow: ["127.0.0.0/8"] },
+    });
     const { documentHash } = await bootstrapPlatform(env);
     owner = randomHolder();
     await onboard(env, owner, documentHash);
@@ -63,17 +81,35 @@ describe("poisoned text on chain: the read endpoints go on", function () {
 
   it("when a permit is granted with ill-formed text, then the permit register shows it readable with its bytes", async () => {
     const operator = randomHolder().address;
-    await (await ledger.grantPermit(operator, { legalName, bin: "230140012340", permitNumber, scope: "issuance and circulation" })).wait();
+    await (
+      await ledger.grantPermit(operator, {
+        legalName,
+        bin: "230140012340",
+        permitNumber,
+        scope: "issuance and circulation",
+      })
+    ).wait();
 
     const one = await env.http.get(`/v1/permits/${operator}`).set(monitor());
     expect(one.status, JSON.stringify(one.body)).to.equal(200);
-    expect(one.body.details).to.deep.equal({ legalName: readable(legalName), bin: "230140012340", permitNumber: readable(permitNumber), scope: "issuance and circulation" });
-    expect(one.body.textFaults).to.have.deep.members([{ field: "details.legalName", hex: onChain(legalName) }, { field: "details.permitNumber", hex: onChain(permitNumber) }]);
+    expect(one.body.details).to.deep.equal({
+      legalName: readable(legalName),
+      bin: "230140012340",
+      permitNumber: readable(permitNumber),
+      scope: "issuance and circulation",
+    });
+    expect(one.body.textFaults).to.have.deep.members([
+      { field: "details.legalName", hex: onChain(legalName) },
+      { field: "details.permitNumber", hex: onChain(permitNumber) },
+    ]);
 
     const all = await env.http.get("/v1/permits").set(monitor());
     expect(all.status, JSON.stringify(all.body)).to.equal(200);
     const items = all.body.items as { operator: string; details: { legalName: string }; textFaults: TextFault[] }[];
-    expect(items.find((p) => p.operator === env.operator.address)).to.deep.include({ details: { ...PERMIT }, textFaults: [] });
+    expect(items.find((p) => p.operator === env.operator.address)).to.deep.include({
+      details: { ...PERMIT },
+      textFaults: [],
+    });
     expect(items.find((p) => p.operator === operator)?.details.legalName).to.equal(readable(legalName));
   });
 
@@ -82,11 +118,22 @@ describe("poisoned text on chain: the read endpoints go on", function () {
 
     const one = await env.http.get("/v1/asset-types/POISON").set(monitor());
     expect(one.status, JSON.stringify(one.body)).to.equal(200);
-    expect(one.body).to.deep.include({ label: "POISON", name: readable(name), category: "TangibleAsset", listed: true, textFaults: [{ field: "name", hex: onChain(name) }] });
+    expect(one.body).to.deep.include({
+      label: "POISON",
+      name: readable(name),
+      category: "TangibleAsset",
+      listed: true,
+      textFaults: [{ field: "name", hex: onChain(name) }],
+    });
 
     const all = await env.http.get("/v1/asset-types").set(monitor());
     expect(all.status, JSON.stringify(all.body)).to.equal(200);
-    expect(all.body.items.map((t: { label: string; textFaults: TextFault[] }) => [t.label, t.textFaults.length])).to.deep.equal([[GRAIN, 0], ["POISON", 1]]);
+    expect(
+      all.body.items.map((t: { label: string; textFaults: TextFault[] }) => [t.label, t.textFaults.length]),
+    ).to.deep.equal([
+      [GRAIN, 0],
+      ["POISON", 1],
+    ]);
   });
 
   it("when an asset is issued and its decision changed with ill-formed text, then the asset shows it readable with its bytes", async () => {
@@ -95,21 +142,36 @@ describe("poisoned text on chain: the read endpoints go on", function () {
     // The owner signs the texts as ethers encodes them (a lone surrogate as its three bytes): the ledger hashes the same bytes.
     const issuer = { ...ISSUER, registeredAddress };
     const nonce = String(Date.now());
-    const filing = await buildFiling(env, owner, "5", nonce, { decision: { uri: "https://steppegrain.kz/decisions/p.pdf", rightsExtent }, issuer });
+    const filing = await buildFiling(env, owner, "5", nonce, {
+      decision: { uri: "https://steppegrain.kz/decisions/p.pdf", rightsExtent },
+      issuer,
+    });
     const filed = await services.issuance.file(filing);
     await services.issuance.attest(filed.id, await attest(env, owner.address, filing.evidenceHash, nonce, "5"));
     const posted = await ctx().submitter.waitFor((await services.issuance.post(filed.id, clientId)).id, 20_000);
     expect(posted?.status).to.equal("posted");
     poisonedAsset = (await services.issuance.find(filed.id)).assetId!;
     // The issuer (the owner) orders the change; its signature covers the same ill-formed texts.
-    const change = await services.assets.changeDecision(poisonedAsset, await decisionChangeBody(env, owner, poisonedAsset, { documentHash: keccakText("decision v2"), uri: newUri, reason }), clientId);
+    const change = await services.assets.changeDecision(
+      poisonedAsset,
+      await decisionChangeBody(env, owner, poisonedAsset, {
+        documentHash: keccakText("decision v2"),
+        uri: newUri,
+        reason,
+      }),
+      clientId,
+    );
     expect((await ctx().submitter.waitFor(change.id, 20_000))?.status).to.equal("posted");
 
     const res = await env.http.get(`/v1/assets/${poisonedAsset}`).set(monitor());
     expect(res.status, JSON.stringify(res.body)).to.equal(200);
     expect(res.body.decision).to.deep.include({ uri: readable(newUri), rightsExtent: readable(rightsExtent) });
     expect(res.body.decision.changes[0]).to.deep.include({ newUri: readable(newUri), reason: readable(reason) });
-    expect(res.body.issuerDetails).to.deep.include({ legalName: ISSUER.legalName, bin: ISSUER.bin, registeredAddress: readable(registeredAddress) });
+    expect(res.body.issuerDetails).to.deep.include({
+      legalName: ISSUER.legalName,
+      bin: ISSUER.bin,
+      registeredAddress: readable(registeredAddress),
+    });
     expect(res.body.textFaults).to.have.deep.members([
       { field: "decision.uri", hex: onChain(newUri) },
       { field: "decision.rightsExtent", hex: onChain(rightsExtent) },
@@ -124,7 +186,10 @@ describe("poisoned text on chain: the read endpoints go on", function () {
     const list = await env.http.get("/v1/assets").set(monitor());
     expect(list.status, JSON.stringify(list.body)).to.equal(200);
     const items = list.body.items as { assetId: string; decisionURI: string; textFaults: TextFault[] }[];
-    expect(items.find((a) => a.assetId === poisonedAsset)).to.deep.include({ decisionURI: readable(newUri), textFaults: [{ field: "decisionURI", hex: onChain(newUri) }] });
+    expect(items.find((a) => a.assetId === poisonedAsset)).to.deep.include({
+      decisionURI: readable(newUri),
+      textFaults: [{ field: "decisionURI", hex: onChain(newUri) }],
+    });
     expect(items.find((a) => a.assetId === healthyAsset)).to.deep.include({ decisionURI: docs.url, textFaults: [] });
   });
 
@@ -133,7 +198,11 @@ describe("poisoned text on chain: the read endpoints go on", function () {
     const expectRound = async (round: { results: { assetId: string; outcome: string }[] }, source: string) => {
       expect(round.results, source).to.deep.include({ assetId: healthyAsset, outcome: "ok" });
       expect(round.results, source).to.deep.include({ assetId: poisonedAsset, outcome: "unreachable" });
-      const [check] = await db.manager.find(DecisionCheck, { where: { assetId: poisonedAsset }, order: { checkedAt: "DESC" }, take: 1 });
+      const [check] = await db.manager.find(DecisionCheck, {
+        where: { assetId: poisonedAsset },
+        order: { checkedAt: "DESC" },
+        take: 1,
+      });
       expect(check, source).to.include({ uri: readable(newUri), outcome: "unreachable", httpStatus: null });
       expect(check.error, source).to.include("not valid UTF-8").and.include(onChain(newUri));
       const alert = await db.manager.findOneByOrFail(Alert, { assetId: poisonedAsset, kind: "decision.unreachable" });
@@ -146,7 +215,14 @@ describe("poisoned text on chain: the read endpoints go on", function () {
     expect(run.status, JSON.stringify(run.body)).to.equal(200);
     await expectRound(run.body, "mirror");
     // Before the mirror has assets, the round reads them from the chain.
-    const checker = new DecisionChecker(db, new ChainDecisionTargets(ctx().chain), ctx().services.supervision.settings, new EgressPolicy(["127.0.0.0/8"]), pino({ level: "silent" }), randomUUID());
+    const checker = new DecisionChecker(
+      db,
+      new ChainDecisionTargets(ctx().chain),
+      ctx().services.supervision.settings,
+      new EgressPolicy(["127.0.0.0/8"]),
+      pino({ level: "silent" }),
+      randomUUID(),
+    );
     await expectRound(await checker.runOnce(), "chain");
   });
 
@@ -156,12 +232,23 @@ describe("poisoned text on chain: the read endpoints go on", function () {
 
     const current = await env.http.get("/v1/disclosures/current");
     expect(current.status, JSON.stringify(current.body)).to.equal(200);
-    expect(current.body).to.deep.include({ version: 2, current: true, documentHash, uri: readable(disclosureUri), textFaults: [{ field: "uri", hex: onChain(disclosureUri) }] });
+    expect(current.body).to.deep.include({
+      version: 2,
+      current: true,
+      documentHash,
+      uri: readable(disclosureUri),
+      textFaults: [{ field: "uri", hex: onChain(disclosureUri) }],
+    });
     const v2 = await env.http.get("/v1/disclosures/2");
     expect(v2.status).to.equal(200);
     expect(v2.body.uri).to.equal(readable(disclosureUri));
     const v1 = await env.http.get("/v1/disclosures/1");
-    expect(v1.body).to.deep.include({ version: 1, current: false, uri: "https://platform.kz/risks/v1", textFaults: [] });
+    expect(v1.body).to.deep.include({
+      version: 1,
+      current: false,
+      uri: "https://platform.kz/risks/v1",
+      textFaults: [],
+    });
 
     await onboard(env, randomHolder(), documentHash, 2);
   });

@@ -10,7 +10,17 @@ import { MirrorAsset, MirrorChange, MirrorParticipantChange } from "../../server
 import { PlatformEvent } from "../../server/mirror/event-log";
 import { Alert } from "../../server/supervision/entities";
 import { ChainTransaction, Disclosure, Operation } from "../../server/persistence/entities";
-import { bearer, bootstrapPlatform, decisionChangeBody, expectPosted, issue, onboard, randomHolder, startEnv, transferBody } from "./support/harness";
+import {
+  bearer,
+  bootstrapPlatform,
+  decisionChangeBody,
+  expectPosted,
+  issue,
+  onboard,
+  randomHolder,
+  startEnv,
+  transferBody,
+} from "./support/harness";
 import type { TestEnv } from "./support/harness";
 import { runSync, withScratchDatabase } from "./support/sync";
 import { waitFor } from "./support/wait";
@@ -19,7 +29,17 @@ import { waitFor } from "./support/wait";
 const onChain = (s: string) => hexlify(toUtf8Bytes(s));
 const readable = (s: string) => toUtf8String(toUtf8Bytes(s), Utf8ErrorFuncs.replace);
 
-interface FaultBody { blockNumber: number; blockHash: string; txHash: string; logIndex: number; event: string | null; topic: string | null; kind: string; detail: { message: string; texts?: { arg: string; hex: string; text: string }[] }; createdAt: string }
+interface FaultBody {
+  blockNumber: number;
+  blockHash: string;
+  txHash: string;
+  logIndex: number;
+  event: string | null;
+  topic: string | null;
+  kind: string;
+  detail: { message: string; texts?: { arg: string; hex: string; text: string }[] };
+  createdAt: string;
+}
 
 describe("lenient event decoding: one bad item never stops decoding", () => {
   const iface = SecuredAssetLedger__factory.createInterface();
@@ -54,7 +74,9 @@ describe("lenient event decoding: one bad item never stops decoding", () => {
     const d = parser.decode(frozenLog("court\u0000order"))!;
     expect(d.event!.args.reason).to.equal("court\ufffdorder");
     expect(d.fault).to.deep.include({ kind: "ill-formed-text", event: "ParticipantFrozen" });
-    expect(d.fault!.texts).to.deep.equal([{ arg: "reason", hex: onChain("court\u0000order"), text: "court\ufffdorder" }]);
+    expect(d.fault!.texts).to.deep.equal([
+      { arg: "reason", hex: onChain("court\u0000order"), text: "court\ufffdorder" },
+    ]);
   });
 
   it("when a log's data is structurally broken, then it is reported undecodable without throwing", () => {
@@ -67,7 +89,11 @@ describe("lenient event decoding: one bad item never stops decoding", () => {
     for (const data of broken) {
       const d = parser.decode({ topics, data })!;
       expect(d.event, data).to.equal(null);
-      expect(d.fault, data).to.deep.include({ kind: "undecodable", event: "ParticipantFrozen", topic: frozen.topicHash });
+      expect(d.fault, data).to.deep.include({
+        kind: "undecodable",
+        event: "ParticipantFrozen",
+        topic: frozen.topicHash,
+      });
       expect(d.fault!.detail, data).to.be.a("string").and.not.empty;
     }
     expect(parser.parse({ topics, data: "0x1234" })).to.equal(null);
@@ -77,18 +103,45 @@ describe("lenient event decoding: one bad item never stops decoding", () => {
   it("when the mirror's decoder meets faulty logs, then it keeps the good ones, applies lenient values and lists each fault with its position", () => {
     const decoder = new LogDecoder(iface);
     const at = (l: { topics: readonly string[]; data: string }, logIndex: number): RawLog => ({
-      address: "0x" + "33".repeat(20), topics: [...l.topics], data: l.data, blockNumber: "0x10", blockHash: "0x" + "ab".repeat(32), transactionHash: "0x" + "cd".repeat(32), logIndex: "0x" + logIndex.toString(16),
+      address: "0x" + "33".repeat(20),
+      topics: [...l.topics],
+      data: l.data,
+      blockNumber: "0x10",
+      blockHash: "0x" + "ab".repeat(32),
+      transactionHash: "0x" + "cd".repeat(32),
+      logIndex: "0x" + logIndex.toString(16),
     });
-    const record = iface.encodeEventLog(iface.getEvent("RecordPosted")!, [7n, 1n, account, by, 5n, ZeroHash, 1_700_000_000n]);
+    const record = iface.encodeEventLog(iface.getEvent("RecordPosted")!, [
+      7n,
+      1n,
+      account,
+      by,
+      5n,
+      ZeroHash,
+      1_700_000_000n,
+    ]);
     const truncated = { topics: record.topics, data: record.data.slice(0, 200) };
-    const { records, changes, faults } = decoder.decode([at(frozenLog("x\udfffy"), 0), at(truncated, 1), at(record, 2), at({ topics: frozenLog("").topics, data: "0x12" }, 3)]);
+    const { records, changes, faults } = decoder.decode([
+      at(frozenLog("x\udfffy"), 0),
+      at(truncated, 1),
+      at(record, 2),
+      at({ topics: frozenLog("").topics, data: "0x12" }, 3),
+    ]);
     expect(records.map((r) => r.logIndex)).to.deep.equal([2]);
     expect(records[0]).to.include({ assetId: "7", sequence: 1, amount: 5n });
     expect(changes).to.have.length(1);
     expect(changes[0]).to.include({ kind: "ParticipantFrozen", logIndex: 0, account });
     expect(changes[0].args.reason).to.equal(readable("x\udfffy"));
-    expect(faults.map((f) => [f.logIndex, f.kind, f.event])).to.deep.equal([[0, "ill-formed-text", "ParticipantFrozen"], [1, "undecodable", "RecordPosted"], [3, "undecodable", "ParticipantFrozen"]]);
-    expect(faults[0]).to.include({ blockNumber: 16, txHash: "0x" + "cd".repeat(32), blockHash: "0x" + "ab".repeat(32) });
+    expect(faults.map((f) => [f.logIndex, f.kind, f.event])).to.deep.equal([
+      [0, "ill-formed-text", "ParticipantFrozen"],
+      [1, "undecodable", "RecordPosted"],
+      [3, "undecodable", "ParticipantFrozen"],
+    ]);
+    expect(faults[0]).to.include({
+      blockNumber: 16,
+      txHash: "0x" + "cd".repeat(32),
+      blockHash: "0x" + "ab".repeat(32),
+    });
   });
 });
 
@@ -103,8 +156,10 @@ describe("poisoned text on chain: the submitter and the mirror go on", function 
   const operatorKey = () => bearer(env.keys.operator);
   const ctx = () => env.gateway.context;
   const repo = <T extends object>(cls: new () => T) => env.gateway.dataSource.getRepository(cls);
-  const logIndexOf = (receipt: { logs: readonly { topics: readonly string[]; index: number }[] }, event: "ParticipantFrozen" | "AssetSuspended") =>
-    receipt.logs.find((l) => l.topics[0] === iface.getEvent(event).topicHash)!.index;
+  const logIndexOf = (
+    receipt: { logs: readonly { topics: readonly string[]; index: number }[] },
+    event: "ParticipantFrozen" | "AssetSuspended",
+  ) => receipt.logs.find((l) => l.topics[0] === iface.getEvent(event).topicHash)!.index;
   async function faults(): Promise<FaultBody[]> {
     const res = await env.http.get("/v1/mirror/faults?limit=100").set(monitor());
     expect(res.status, JSON.stringify(res.body)).to.equal(200);
@@ -113,11 +168,18 @@ describe("poisoned text on chain: the submitter and the mirror go on", function 
   /** The fault alerts in chain order (several are raised in one transaction, at the same instant). */
   async function faultAlerts(): Promise<(Alert & { at: { blockNumber: number; logIndex: number; txHash: string } })[]> {
     const rows = await repo(Alert).find({ where: { kind: "chain.event.faulty" } });
-    return rows.map((a) => Object.assign(a, { at: JSON.parse(a.detail) as { blockNumber: number; logIndex: number; txHash: string } }))
+    return rows
+      .map((a) =>
+        Object.assign(a, { at: JSON.parse(a.detail) as { blockNumber: number; logIndex: number; txHash: string } }),
+      )
       .sort((x, y) => x.at.blockNumber - y.at.blockNumber || x.at.logIndex - y.at.logIndex);
   }
   async function transfer(from: Wallet, to: Wallet, amount: string, nonce: number) {
-    return env.http.post("/v1/transfers").set(operatorKey()).set("Idempotency-Key", randomUUID()).send(await transferBody(env, from, to.address, assetId, amount, String(nonce)));
+    return env.http
+      .post("/v1/transfers")
+      .set(operatorKey())
+      .set("Idempotency-Key", randomUUID())
+      .send(await transferBody(env, from, to.address, assetId, amount, String(nonce)));
   }
 
   before(async () => {
@@ -126,7 +188,13 @@ describe("poisoned text on chain: the submitter and the mirror go on", function 
     const { documentHash } = await bootstrapPlatform(env);
     for (const p of [owner, alice, bob, carol, dave]) await onboard(env, p, documentHash);
     ({ assetId } = await issue(env, owner, "1000000", String(Date.now())));
-    await expectPosted(env.http.post("/v1/transfers?wait=true").set(operatorKey()).set("Idempotency-Key", randomUUID()).send(await transferBody(env, owner, alice.address, assetId, "500", String(ownerNonce++))));
+    await expectPosted(
+      env.http
+        .post("/v1/transfers?wait=true")
+        .set(operatorKey())
+        .set("Idempotency-Key", randomUUID())
+        .send(await transferBody(env, owner, alice.address, assetId, "500", String(ownerNonce++))),
+    );
     // From here the gateway signs as the operator only: the test acts with the authority's key straight on the
     // ledger, as another client of the ledger would, without racing the gateway's nonces.
     await env.restart({ authorityKey: undefined });
@@ -153,7 +221,13 @@ describe("poisoned text on chain: the submitter and the mirror go on", function 
     // One fault row per item, where it is on chain, with the exact bytes.
     const list = await faults();
     expect(list.map((f) => [f.txHash, f.logIndex, f.blockNumber, f.kind, f.event])).to.deep.equal([
-      [freeze.hash, logIndexOf(freeze, "ParticipantFrozen"), freeze.blockNumber, "ill-formed-text", "ParticipantFrozen"],
+      [
+        freeze.hash,
+        logIndexOf(freeze, "ParticipantFrozen"),
+        freeze.blockNumber,
+        "ill-formed-text",
+        "ParticipantFrozen",
+      ],
       [suspend.hash, logIndexOf(suspend, "AssetSuspended"), suspend.blockNumber, "ill-formed-text", "AssetSuspended"],
     ]);
     expect(list[0].blockHash).to.equal(freeze.blockHash);
@@ -164,18 +238,25 @@ describe("poisoned text on chain: the submitter and the mirror go on", function 
     // The changes are applied with their readable values: the mirror's state matches the chain.
     const frozenRow = await repo(MirrorParticipantChange).findOneByOrFail({ txHash: freeze.hash });
     expect(JSON.parse(frozenRow.payload)).to.include({ reason: readable("\udfff") });
-    expect(await repo(PlatformEvent).countBy({ type: "participant.frozen", account: carol.address.toLowerCase() })).to.equal(1);
+    expect(
+      await repo(PlatformEvent).countBy({ type: "participant.frozen", account: carol.address.toLowerCase() }),
+    ).to.equal(1);
     expect((await repo(MirrorAsset).findOneByOrFail({ assetId })).status).to.equal("Active");
     expect(await repo(MirrorChange).countBy({ assetId, kind: "AssetSuspended" })).to.equal(1);
 
     // One alert per item, announced to subscribers; a replay raises none again.
     const alerts = await faultAlerts();
-    expect(alerts.map((a) => [a.status, a.at.txHash])).to.deep.equal([["open", freeze.hash], ["open", suspend.hash]]);
+    expect(alerts.map((a) => [a.status, a.at.txHash])).to.deep.equal([
+      ["open", freeze.hash],
+      ["open", suspend.hash],
+    ]);
     expect(alerts[1].assetId).to.equal(assetId);
     const listed = await env.http.get("/v1/alerts?kind=chain.event.faulty").set(monitor());
     expect(listed.status, JSON.stringify(listed.body)).to.equal(200);
     expect(listed.body.total).to.equal(2);
-    const raised = (await repo(PlatformEvent).findBy({ type: "alert.raised" })).filter((e) => (JSON.parse(e.payload) as { kind: string }).kind === "chain.event.faulty");
+    const raised = (await repo(PlatformEvent).findBy({ type: "alert.raised" })).filter(
+      (e) => (JSON.parse(e.payload) as { kind: string }).kind === "chain.event.faulty",
+    );
     expect(raised).to.have.length(2);
     const resync = await env.http.post("/v1/mirror/resync").set(operatorKey()).send({});
     expect(resync.status, JSON.stringify(resync.body)).to.equal(200);
@@ -187,13 +268,26 @@ describe("poisoned text on chain: the submitter and the mirror go on", function 
       const run = await runSync(env, [], database);
       expect(run.code, run.output).to.equal(0);
       expect(run.output).to.match(/2 faulty events/);
-      expect(run.output).to.include(`block ${freeze.blockNumber} log ${logIndexOf(freeze, "ParticipantFrozen")} tx ${freeze.hash}: ill-formed-text`);
+      expect(run.output).to.include(
+        `block ${freeze.blockNumber} log ${logIndexOf(freeze, "ParticipantFrozen")} tx ${freeze.hash}: ill-formed-text`,
+      );
       expect(run.output).to.match(new RegExp(`asset ${assetId}: verified \\(3 records`));
       const json = await runSync(env, ["--json", "--no-verify"], database);
       expect(json.code, json.output).to.equal(0);
-      const summary = JSON.parse(json.stdout.trim().split("\n").pop()!) as { faults: { count: number; items: { blockNumber: number; logIndex: number; txHash: string; kind: string; event: string }[] } };
+      const summary = JSON.parse(json.stdout.trim().split("\n").pop()!) as {
+        faults: {
+          count: number;
+          items: { blockNumber: number; logIndex: number; txHash: string; kind: string; event: string }[];
+        };
+      };
       expect(summary.faults.count).to.equal(2);
-      expect(summary.faults.items[1]).to.deep.include({ blockNumber: suspend.blockNumber, logIndex: logIndexOf(suspend, "AssetSuspended"), txHash: suspend.hash, kind: "ill-formed-text", event: "AssetSuspended" });
+      expect(summary.faults.items[1]).to.deep.include({
+        blockNumber: suspend.blockNumber,
+        logIndex: logIndexOf(suspend, "AssetSuspended"),
+        txHash: suspend.hash,
+        kind: "ill-formed-text",
+        event: "AssetSuspended",
+      });
     });
   });
 
@@ -203,34 +297,62 @@ describe("poisoned text on chain: the submitter and the mirror go on", function 
     const uri = "https://steppegrain.kz/decisions/\udfff.pdf";
     const newHash = keccakText("decision v2");
     // The service layer directly: the HTTP edge refuses such text, another client of the ledger would not.
-    const change = await services.assets.changeDecision(assetId, await decisionChangeBody(env, owner, assetId, { documentHash: newHash, uri, reason: "corrected" }), clientId);
+    const change = await services.assets.changeDecision(
+      assetId,
+      await decisionChangeBody(env, owner, assetId, { documentHash: newHash, uri, reason: "corrected" }),
+      clientId,
+    );
     const freeze = await services.participants.setFrozen(dave.address, true, "x\udfffy", "operator", clientId);
     const later = await transfer(owner, bob, "25", ownerNonce++);
     expect(later.status, JSON.stringify(later.body)).to.equal(202);
     const laterId = later.body.operation.id;
 
-    for (const op of [change, freeze]) expect((await ctx().submitter.waitFor(op.id, 20_000))?.status, op.kind).to.equal("posted");
+    for (const op of [change, freeze])
+      expect((await ctx().submitter.waitFor(op.id, 20_000))?.status, op.kind).to.equal("posted");
     const transferred = await ctx().submitter.waitFor(laterId, 20_000);
     expect(transferred?.status).to.equal("posted");
 
     const view = await env.http.get(`/v1/operations/${change.id}`).set(operatorKey());
     expect(view.status).to.equal(200);
-    const [event] = view.body.events as { name: string; args: Record<string, string>; fault?: { kind: string; texts: { arg: string; hex: string; text: string }[] } }[];
+    const [event] = view.body.events as {
+      name: string;
+      args: Record<string, string>;
+      fault?: { kind: string; texts: { arg: string; hex: string; text: string }[] };
+    }[];
     expect(event.name).to.equal("DecisionDocumentChanged");
     expect(event.args).to.include({ newUri: readable(uri), newHash, reason: "corrected" });
-    expect(event.fault).to.deep.equal({ kind: "ill-formed-text", texts: [{ arg: "newUri", hex: onChain(uri), text: readable(uri) }] });
+    expect(event.fault).to.deep.equal({
+      kind: "ill-formed-text",
+      texts: [{ arg: "newUri", hex: onChain(uri), text: readable(uri) }],
+    });
 
     // A hook reading the event's values (the disclosure's version) completes on lenient text too.
-    const publish = await services.disclosures.publish({ text: "Risk disclosure v2", uri: "https://platform.kz/risks/\udfff" }, "operator", clientId);
+    const publish = await services.disclosures.publish(
+      { text: "Risk disclosure v2", uri: "https://platform.kz/risks/\udfff" },
+      "operator",
+      clientId,
+    );
     expect((await ctx().submitter.waitFor(publish.id, 20_000))?.status).to.equal("posted");
-    expect(await repo(Disclosure).findOneByOrFail({ operationId: publish.id })).to.include({ status: "published", version: 2 });
+    expect(await repo(Disclosure).findOneByOrFail({ operationId: publish.id })).to.include({
+      status: "published",
+      version: 2,
+    });
 
     await ctx().mirror.indexer.sync();
-    expect(await repo(MirrorAsset).findOneByOrFail({ assetId })).to.include({ decisionHash: newHash, decisionUri: readable(uri) });
+    expect(await repo(MirrorAsset).findOneByOrFail({ assetId })).to.include({
+      decisionHash: newHash,
+      decisionUri: readable(uri),
+    });
     const list = await faults();
-    expect(list.slice(2).map((f) => f.event)).to.deep.equal(["DecisionDocumentChanged", "ParticipantFrozen", "DisclosurePublished"]);
+    expect(list.slice(2).map((f) => f.event)).to.deep.equal([
+      "DecisionDocumentChanged",
+      "ParticipantFrozen",
+      "DisclosurePublished",
+    ]);
     expect(await faultAlerts()).to.have.length(5);
-    expect((await env.http.get(`/v1/records?assetId=${assetId}&limit=100`).set(monitor())).body.items).to.have.length(4);
+    expect((await env.http.get(`/v1/records?assetId=${assetId}&limit=100`).set(monitor())).body.items).to.have.length(
+      4,
+    );
   });
 
   it("when the gateway restarts while a poisoned transaction is mined but not yet recorded, then it settles it and nothing stays stuck", async () => {
@@ -248,30 +370,50 @@ describe("poisoned text on chain: the submitter and the mirror go on", function 
 
     // The lane takes new work, and the mirror passes the poisoned blocks again after the restart.
     // Dave, whom the operator froze above (carol is under the authority's freeze, which an operator cannot lift).
-    const after = await env.http.post(`/v1/participants/${dave.address}/unfreeze?wait=true`).set(operatorKey()).send({ reason: "court order lifted" });
+    const after = await env.http
+      .post(`/v1/participants/${dave.address}/unfreeze?wait=true`)
+      .set(operatorKey())
+      .send({ reason: "court order lifted" });
     expect(after.body.operation?.status, JSON.stringify(after.body)).to.equal("posted");
     await ctx().mirror.indexer.sync();
     const list = await faults();
     expect(list).to.have.length(6);
     expect(list[5]).to.include({ event: "ParticipantFrozen", kind: "ill-formed-text" });
     expect(await faultAlerts()).to.have.length(6);
-    expect(await repo(MirrorParticipantChange).countBy({ kind: "ParticipantUnfrozen", account: dave.address.toLowerCase() })).to.equal(1);
+    expect(
+      await repo(MirrorParticipantChange).countBy({ kind: "ParticipantUnfrozen", account: dave.address.toLowerCase() }),
+    ).to.equal(1);
   });
 
   it("when chain text holds a NUL, then the operation posts, the mirror stores the readable form with a fault and goes on (PostgreSQL refuses NUL in text)", async () => {
     const uri = "https://steppegrain.kz/decisions/v3\u0000.pdf";
     const before = (await faults()).length;
-    const change = await ctx().services.assets.changeDecision(assetId, await decisionChangeBody(env, owner, assetId, { documentHash: keccakText("decision v3"), uri, reason: "nul" }), randomUUID());
+    const change = await ctx().services.assets.changeDecision(
+      assetId,
+      await decisionChangeBody(env, owner, assetId, { documentHash: keccakText("decision v3"), uri, reason: "nul" }),
+      randomUUID(),
+    );
     expect((await ctx().submitter.waitFor(change.id, 20_000))?.status).to.equal("posted");
     // Something after it, for the mirror to reach (holders have not acknowledged disclosure v2: no transfers now).
-    const later = await ctx().services.participants.setFrozen(dave.address, true, "after the NUL", "operator", randomUUID());
+    const later = await ctx().services.participants.setFrozen(
+      dave.address,
+      true,
+      "after the NUL",
+      "operator",
+      randomUUID(),
+    );
     expect((await ctx().submitter.waitFor(later.id, 20_000))?.status).to.equal("posted");
     await ctx().mirror.indexer.sync();
-    expect(await repo(MirrorAsset).findOneByOrFail({ assetId })).to.include({ decisionUri: "https://steppegrain.kz/decisions/v3\ufffd.pdf" });
+    expect(await repo(MirrorAsset).findOneByOrFail({ assetId })).to.include({
+      decisionUri: "https://steppegrain.kz/decisions/v3\ufffd.pdf",
+    });
     const list = await faults();
     expect(list).to.have.length(before + 1);
     expect(list[list.length - 1]).to.include({ event: "DecisionDocumentChanged", kind: "ill-formed-text" });
-    const frozen = await repo(MirrorParticipantChange).findBy({ kind: "ParticipantFrozen", account: dave.address.toLowerCase() });
+    const frozen = await repo(MirrorParticipantChange).findBy({
+      kind: "ParticipantFrozen",
+      account: dave.address.toLowerCase(),
+    });
     expect(frozen.map((c) => (JSON.parse(c.payload) as { reason: string }).reason)).to.include("after the NUL");
     expect((await env.http.get(`/v1/assets/${assetId}`).set(monitor())).status).to.equal(200);
   });
@@ -282,12 +424,21 @@ describe("poisoned text on chain: the submitter and the mirror go on", function 
     const provider = env.node.provider;
     const original = await provider.getCode(env.deployment.ledger);
     const topic = iface.getEvent("ParticipantFrozen").topicHash;
-    await provider.send("hardhat_setCode", [env.deployment.ledger, "0x7f" + topic.slice(2) + "6002" + "6000" + "a1" + "00"]);
+    await provider.send("hardhat_setCode", [
+      env.deployment.ledger,
+      "0x7f" + topic.slice(2) + "6002" + "6000" + "a1" + "00",
+    ]);
     let settled: Operation | null;
     let op: Operation;
     try {
       // Straight to the outbox: that code answers no view, so the service's own checks could not read the permit.
-      op = await ctx().services.operations.submitCall({ kind: "participant.freeze", signer: "operator", method: "freezeParticipant", args: [alice.address, "court order"], clientId: randomUUID() });
+      op = await ctx().services.operations.submitCall({
+        kind: "participant.freeze",
+        signer: "operator",
+        method: "freezeParticipant",
+        args: [alice.address, "court order"],
+        clientId: randomUUID(),
+      });
       settled = await ctx().submitter.waitFor(op.id, 20_000);
     } finally {
       await provider.send("hardhat_setCode", [env.deployment.ledger, original]);
@@ -297,15 +448,31 @@ describe("poisoned text on chain: the submitter and the mirror go on", function 
     const receipt = (await provider.getTransactionReceipt(view.body.txHash))!;
     expect(view.body.error.code).to.equal("EVENT_UNDECODABLE");
     expect(view.body.error.message).to.match(/mined/);
-    expect(view.body.error.details).to.include({ txHash: receipt.hash, blockNumber: receipt.blockNumber, logIndex: receipt.logs[0].index, event: "ParticipantFrozen" });
+    expect(view.body.error.details).to.include({
+      txHash: receipt.hash,
+      blockNumber: receipt.blockNumber,
+      logIndex: receipt.logs[0].index,
+      event: "ParticipantFrozen",
+    });
 
-    const next = await env.http.post(`/v1/participants/${bob.address}/unfreeze?wait=true`).set(operatorKey()).send({ reason: "court order lifted" });
+    const next = await env.http
+      .post(`/v1/participants/${bob.address}/unfreeze?wait=true`)
+      .set(operatorKey())
+      .send({ reason: "court order lifted" });
     expect(next.body.operation?.status, JSON.stringify(next.body)).to.equal("posted");
     await ctx().mirror.indexer.sync();
     const list = await faults();
-    expect(list[list.length - 1]).to.include({ txHash: receipt.hash, logIndex: receipt.logs[0].index, blockNumber: receipt.blockNumber, kind: "undecodable", event: "ParticipantFrozen" });
+    expect(list[list.length - 1]).to.include({
+      txHash: receipt.hash,
+      logIndex: receipt.logs[0].index,
+      blockNumber: receipt.blockNumber,
+      kind: "undecodable",
+      event: "ParticipantFrozen",
+    });
     expect((await faultAlerts()).map((a) => a.at.txHash)).to.include(receipt.hash);
-    expect(await repo(MirrorParticipantChange).countBy({ kind: "ParticipantUnfrozen", account: bob.address.toLowerCase() })).to.equal(1);
+    expect(
+      await repo(MirrorParticipantChange).countBy({ kind: "ParticipantUnfrozen", account: bob.address.toLowerCase() }),
+    ).to.equal(1);
   });
 
   it("when a reorganisation orphans faulty logs, then their alerts are resolved as orphaned, and a log mined again on the new branch raises its own alert", async () => {
@@ -314,11 +481,17 @@ describe("poisoned text on chain: the submitter and the mirror go on", function 
     await ctx().mirror.indexer.sync();
     const snapshot = (await provider.send("evm_snapshot", [])) as string;
     // Signed once, so that the very same transaction (same hash, same log index) can be mined again after the reorganisation.
-    const raw = await env.authority.signTransaction(await env.authority.populateTransaction(await ledger.suspendAsset.populateTransaction(assetId, "reorg \udfff suspended")));
+    const raw = await env.authority.signTransaction(
+      await env.authority.populateTransaction(
+        await ledger.suspendAsset.populateTransaction(assetId, "reorg \udfff suspended"),
+      ),
+    );
     const moved = (await (await provider.broadcastTransaction(raw)).wait())!;
     const orphaned = (await (await ledger.freezeParticipant(alice.address, "reorg \udfff frozen")).wait())!;
     await ctx().mirror.indexer.sync();
-    const open = (await faultAlerts()).filter((a) => a.status === "open" && [moved.hash, orphaned.hash].includes(a.at.txHash));
+    const open = (await faultAlerts()).filter(
+      (a) => a.status === "open" && [moved.hash, orphaned.hash].includes(a.at.txHash),
+    );
     expect(open.map((a) => a.at.txHash)).to.deep.equal([moved.hash, orphaned.hash]);
     const resolvedBefore = await repo(PlatformEvent).countBy({ type: "alert.resolved" });
 
@@ -334,14 +507,24 @@ describe("poisoned text on chain: the submitter and the mirror go on", function 
       const now = byId.get(a.id)!;
       expect(now.status, a.at.txHash).to.equal("resolved");
       expect(now.openKey).to.equal(null);
-      expect(now.resolution).to.match(/orphaned/).and.to.include(`block ${a.at.blockNumber}`);
+      expect(now.resolution)
+        .to.match(/orphaned/)
+        .and.to.include(`block ${a.at.blockNumber}`);
     }
     const current = [...byId.values()].filter((a) => a.status === "open" && a.at.txHash === moved.hash);
-    expect(current.map((a) => (JSON.parse(a.detail) as { blockHash: string }).blockHash)).to.deep.equal([again.blockHash]);
+    expect(current.map((a) => (JSON.parse(a.detail) as { blockHash: string }).blockHash)).to.deep.equal([
+      again.blockHash,
+    ]);
     expect([...byId.values()].filter((a) => a.status === "open" && a.at.txHash === orphaned.hash)).to.deep.equal([]);
-    const resolved = (await repo(PlatformEvent).find({ where: { type: "alert.resolved" }, order: { seq: "ASC" } })).slice(resolvedBefore);
-    expect(resolved.map((e) => JSON.parse(e.payload) as { source: string; alertId: string; kind: string }).map((p) => [p.source, p.kind, p.alertId]).sort())
-      .to.deep.equal(open.map((a) => ["mirror", "chain.event.faulty", a.id]).sort());
+    const resolved = (
+      await repo(PlatformEvent).find({ where: { type: "alert.resolved" }, order: { seq: "ASC" } })
+    ).slice(resolvedBefore);
+    expect(
+      resolved
+        .map((e) => JSON.parse(e.payload) as { source: string; alertId: string; kind: string })
+        .map((p) => [p.source, p.kind, p.alertId])
+        .sort(),
+    ).to.deep.equal(open.map((a) => ["mirror", "chain.event.faulty", a.id]).sort());
     // The faults list what the chain has now.
     const list = await faults();
     expect(list.filter((f) => f.txHash === orphaned.hash)).to.deep.equal([]);

@@ -21,7 +21,11 @@ function run(cmd: string, args: string[], cwd: string): Promise<{ ms: number; ou
   child.stderr.on("data", (c: Buffer) => (output += c.toString()));
   return new Promise((done, fail) => {
     child.once("error", fail);
-    child.once("close", (code) => (code === 0 ? done({ ms: Date.now() - t0, output }) : fail(new Error(`${cmd} ${args.join(" ")} exited with ${code}:\n${output.slice(-4000)}`))));
+    child.once("close", (code) =>
+      code === 0
+        ? done({ ms: Date.now() - t0, output })
+        : fail(new Error(`${cmd} ${args.join(" ")} exited with ${code}:\n${output.slice(-4000)}`)),
+    );
   });
 }
 
@@ -41,7 +45,10 @@ class Server {
   private readonly waiters: (() => void)[] = [];
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
-  constructor(readonly child: ChildProcess, started: number) {
+  constructor(
+    readonly child: ChildProcess,
+    started: number,
+  ) {
     child.stdout!.on("data", (c: Buffer) => {
       this.firstLineMs ??= Date.now() - started;
       this.buffered += c.toString();
@@ -69,7 +76,9 @@ class Server {
       const found = this.lines.find((l) => l.msg === msg);
       if (found) return found;
       if (this.child.exitCode !== null || Date.now() > end) {
-        throw new Error(`no "${msg}" log line (exit ${this.child.exitCode}); stdout:\n${this.raw.join("\n")}\nstderr:\n${this.stderr}`);
+        throw new Error(
+          `no "${msg}" log line (exit ${this.child.exitCode}); stdout:\n${this.raw.join("\n")}\nstderr:\n${this.stderr}`,
+        );
       }
       await new Promise<void>((r) => {
         this.waiters.push(r);
@@ -97,7 +106,11 @@ describe("production build: npm run build, npm ci --omit=dev, npm run start:prod
     console.log(`      npm run build: ${(build.ms / 1000).toFixed(1)} s`);
     for (const f of ["package.json", "package-lock.json"]) cpSync(join(ROOT, f), join(scratch, "app", f));
     cpSync(join(ROOT, "dist"), join(scratch, "app", "dist"), { recursive: true });
-    const install = await run("npm", ["ci", "--omit=dev", "--ignore-scripts=false", "--no-audit", "--no-fund"], join(scratch, "app"));
+    const install = await run(
+      "npm",
+      ["ci", "--omit=dev", "--ignore-scripts=false", "--no-audit", "--no-fund"],
+      join(scratch, "app"),
+    );
     console.log(`      npm ci --omit=dev: ${(install.ms / 1000).toFixed(1)} s`);
   });
 
@@ -119,13 +132,20 @@ describe("production build: npm run build, npm ci --omit=dev, npm run start:prod
     // Nothing of the development toolchain is there to lean on (ts-node and typescript may be: typeorm names
     // ts-node as an optional peer dependency, which npm keeps; the build does not use them at run time).
     for (const dev of ["hardhat", "mocha", "chai", "@typechain/hardhat", "pino-pretty", "solc"]) {
-      expect(existsSync(join(app, "node_modules", dev)), `devDependency ${dev} installed by npm ci --omit=dev`).to.equal(false);
+      expect(
+        existsSync(join(app, "node_modules", dev)),
+        `devDependency ${dev} installed by npm ci --omit=dev`,
+      ).to.equal(false);
     }
     expect(existsSync(join(app, "node_modules", "ethers")), "ethers is a dependency").to.equal(true);
 
     const node = await sharedNode();
     const [authority, operator, verifier] = [1, 2, 3].map((i) => devWallet(i, node.provider));
-    const deployment = await deployPlatform(new NonceManager(devWallet(0, node.provider)), { authority: authority.address, operator: operator.address, verifier: verifier.address });
+    const deployment = await deployPlatform(new NonceManager(devWallet(0, node.provider)), {
+      authority: authority.address,
+      operator: operator.address,
+      verifier: verifier.address,
+    });
     const deploymentFile = join(scratch, "deployment.json");
     await writeDeployment(deploymentFile, deployment);
 
@@ -155,11 +175,18 @@ describe("production build: npm run build, npm ci --omit=dev, npm run start:prod
       ...database,
     };
     const started = Date.now();
-    const child = spawn("npm", ["run", "--silent", "start:prod"], { cwd: app, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    const child = spawn("npm", ["run", "--silent", "start:prod"], {
+      cwd: app,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    });
     server = new Server(child, started);
 
     const first = await server.line("gateway starting", 30_000);
-    console.log(`      first log line ${server.firstLineMs} ms after the spawn of npm run start:prod (node's uptime then: ${String(first.uptimeMs)} ms)`);
+    console.log(
+      `      first log line ${server.firstLineMs} ms after the spawn of npm run start:prod (node's uptime then: ${String(first.uptimeMs)} ms)`,
+    );
     expect(server.raw[0], "the first line is the gateway's JSON log").to.equal(JSON.stringify(first));
     expect(server.firstLineMs!, "first log line (ms after the spawn of npm run start:prod)").to.be.below(FIRST_LINE_MS);
 
@@ -171,11 +198,17 @@ describe("production build: npm run build, npm ci --omit=dev, npm run start:prod
     expect(await res.json()).to.deep.include({ status: "ready", database: true, chain: true });
 
     child.kill("SIGTERM");
-    const exit = await Promise.race([server.exited, new Promise((r) => setTimeout(() => r("no exit 30 s after SIGTERM"), 30_000).unref())]);
+    const exit = await Promise.race([
+      server.exited,
+      new Promise((r) => setTimeout(() => r("no exit 30 s after SIGTERM"), 30_000).unref()),
+    ]);
     expect(exit, `stderr:\n${server.stderr}`).to.deep.equal({ code: 0, signal: null });
     await server.line("gateway stopped", 0);
     // JSON in production: every line of stdout is a log object.
-    expect(server.raw.filter((l) => l.trim() && !l.startsWith("{")), "non-JSON lines on stdout").to.deep.equal([]);
+    expect(
+      server.raw.filter((l) => l.trim() && !l.startsWith("{")),
+      "non-JSON lines on stdout",
+    ).to.deep.equal([]);
     expect(server.stderr.trim(), "stderr").to.equal("");
   });
 });

@@ -19,7 +19,18 @@ import type { TransactionData, UnsignedTransaction } from "../../server/chain/si
 import { ledgerDomain } from "../../server/chain/eip712";
 import { ChainTransaction, Operation } from "../../server/persistence/entities";
 import { SecuredAssetLedger__factory } from "../../typechain-types";
-import { bearer, bootstrapPlatform, expectPosted, issue, onboard, randomHolder, signAck, startEnv, transferBody, FAR_FUTURE } from "./support/harness";
+import {
+  bearer,
+  bootstrapPlatform,
+  expectPosted,
+  issue,
+  onboard,
+  randomHolder,
+  signAck,
+  startEnv,
+  transferBody,
+  FAR_FUTURE,
+} from "./support/harness";
 import type { TestEnv } from "./support/harness";
 import { devWallet } from "./support/node";
 import { waitFor } from "./support/wait";
@@ -41,7 +52,10 @@ class TestRemoteSigner {
   /** When set, it refuses to sign as Web3Signer does for a key it cannot use (its keys stay listed). */
   locked = false;
 
-  constructor(keys: Wallet[], private readonly chainId: bigint) {
+  constructor(
+    keys: Wallet[],
+    private readonly chainId: bigint,
+  ) {
     for (const w of keys) this.wallets.set(w.address.toLowerCase(), new Wallet(w.privateKey));
   }
 
@@ -69,7 +83,11 @@ class TestRemoteSigner {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
-    const call = JSON.parse(Buffer.concat(chunks).toString("utf8")) as { id: number; method: string; params: Record<string, string | undefined>[] };
+    const call = JSON.parse(Buffer.concat(chunks).toString("utf8")) as {
+      id: number;
+      method: string;
+      params: Record<string, string | undefined>[];
+    };
     const answer = (body: { result: unknown } | { error: { code: number; message: string } }) => {
       // Web3Signer answers a refused call with HTTP 400 and the JSON-RPC error in the body.
       if ("error" in body) res.statusCode = 400;
@@ -80,12 +98,20 @@ class TestRemoteSigner {
     if (call.method !== "eth_signTransaction") return answer({ error: { code: -32601, message: "Method not found" } });
     const p = call.params[0] ?? {};
     const wallet = this.wallets.get(String(p.from).toLowerCase());
-    if (!wallet || this.locked) return answer({ error: { code: -32000, message: "From address is not an unlocked account" } });
+    if (!wallet || this.locked)
+      return answer({ error: { code: -32000, message: "From address is not an unlocked account" } });
     if (p.nonce === undefined) return answer({ error: { code: -32602, message: "Invalid params" } });
     const eip1559 = p.maxFeePerGas !== undefined && p.maxPriorityFeePerGas !== undefined;
     const tx: TransactionLike = {
-      chainId: this.wrongChainId ?? this.chainId, nonce: Number(BigInt(p.nonce)), to: p.to, gasLimit: BigInt(p.gas ?? 90_000), data: p.data ?? "0x", value: BigInt(p.value ?? 0),
-      ...(eip1559 ? { type: 2, maxFeePerGas: BigInt(p.maxFeePerGas!), maxPriorityFeePerGas: BigInt(p.maxPriorityFeePerGas!) } : { type: 0, gasPrice: BigInt(p.gasPrice ?? 0) }),
+      chainId: this.wrongChainId ?? this.chainId,
+      nonce: Number(BigInt(p.nonce)),
+      to: p.to,
+      gasLimit: BigInt(p.gas ?? 90_000),
+      data: p.data ?? "0x",
+      value: BigInt(p.value ?? 0),
+      ...(eip1559
+        ? { type: 2, maxFeePerGas: BigInt(p.maxFeePerGas!), maxPriorityFeePerGas: BigInt(p.maxPriorityFeePerGas!) }
+        : { type: 0, gasPrice: BigInt(p.gasPrice ?? 0) }),
     };
     const raw = await wallet.signTransaction(tx);
     this.signed.push(raw);
@@ -98,10 +124,18 @@ function recordPoolTasks(): { tasks: { name: string; task: string }[]; restore()
   const original = Piscina.prototype.run;
   const tasks: { name: string; task: string }[] = [];
   Piscina.prototype.run = function (this: Piscina, task: unknown, options?: Parameters<Piscina["run"]>[1]) {
-    tasks.push({ name: options?.name ?? "default", task: JSON.stringify(task, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v)) });
+    tasks.push({
+      name: options?.name ?? "default",
+      task: JSON.stringify(task, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v)),
+    });
     return original.call(this, task, options);
   } as Piscina["run"];
-  return { tasks, restore: () => { Piscina.prototype.run = original; } };
+  return {
+    tasks,
+    restore: () => {
+      Piscina.prototype.run = original;
+    },
+  };
 }
 
 const keyHex = (w: Wallet) => w.privateKey.slice(2).toLowerCase();
@@ -109,14 +143,28 @@ const keyHex = (w: Wallet) => w.privateKey.slice(2).toLowerCase();
 describe("local keys: installed in each signature thread once, never sent with a task", function () {
   const domain = ledgerDomain(31337n, "0x5FbDB2315678afecb367f032d93F642f64180aa3");
   const operator = Wallet.createRandom();
-  const tx: UnsignedTransaction = { to: domain.verifyingContract!, nonce: 3, gasLimit: 100_000n, chainId: 31337n, type: 2, maxFeePerGas: 2n, maxPriorityFeePerGas: 1n };
+  const tx: UnsignedTransaction = {
+    to: domain.verifyingContract!,
+    nonce: 3,
+    gasLimit: 100_000n,
+    chainId: 31337n,
+    type: 2,
+    maxFeePerGas: 2n,
+    maxPriorityFeePerGas: 1n,
+  };
 
   it("when the gateway signs with a local key on threads, then each task names the signer and carries no key; the transaction is the key's", async () => {
     const recorder = recordPoolTasks();
     const threads = new SignatureThreads(domain, 2, { operator: operator.privateKey });
     try {
-      const bodies: TransactionData[] = [{ data: "0x1234" }, { call: { fragment: "function f(uint256 a)", args: [7n] } }, { data: "0x" }];
-      const signed = await Promise.all(bodies.map((body, i) => threads.signTransaction("operator", { ...tx, nonce: i }, body)));
+      const bodies: TransactionData[] = [
+        { data: "0x1234" },
+        { call: { fragment: "function f(uint256 a)", args: [7n] } },
+        { data: "0x" },
+      ];
+      const signed = await Promise.all(
+        bodies.map((body, i) => threads.signTransaction("operator", { ...tx, nonce: i }, body)),
+      );
       for (const [i, s] of signed.entries()) {
         const t = Transaction.from(s.raw);
         expect(t.from).to.equal(operator.address);
@@ -131,7 +179,10 @@ describe("local keys: installed in each signature thread once, never sent with a
         expect(t.task).not.to.include("privateKey");
       }
       expect(threads.keySlots).to.deep.equal(["operator"]);
-      await threads.signTransaction("authority", tx, { data: "0x" }).then(() => expect.fail("signed without a key"), (err: Error) => expect(err.message).to.match(/no local key/));
+      await threads.signTransaction("authority", tx, { data: "0x" }).then(
+        () => expect.fail("signed without a key"),
+        (err: Error) => expect(err.message).to.match(/no local key/),
+      );
     } finally {
       recorder.restore();
       await threads.destroy();
@@ -155,7 +206,12 @@ describe("encrypted keystore: decrypted once at start, its key installed like a 
     dir = mkdtempSync(join(tmpdir(), "keystore-"));
     file = join(dir, "operator.json");
     // A cheap scrypt cost: the test checks the path, not the key derivation's strength.
-    writeFileSync(file, encryptKeystoreJsonSync({ address: operator.address, privateKey: operator.privateKey }, "pw", { scrypt: { N: 1024 } }));
+    writeFileSync(
+      file,
+      encryptKeystoreJsonSync({ address: operator.address, privateKey: operator.privateKey }, "pw", {
+        scrypt: { N: 1024 },
+      }),
+    );
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -165,12 +221,23 @@ describe("encrypted keystore: decrypted once at start, its key installed like a 
     try {
       expect(signers.operator).to.include({ kind: "keystore", address: operator.address });
       expect(threads.keySlots).to.deep.equal(["operator"]);
-      const { raw } = await signers.operator!.signTransaction({ to: operator.address, nonce: 0, gasLimit: 21_000n, chainId: 31337n, type: 0, gasPrice: 1n }, { data: "0x" });
+      const { raw } = await signers.operator!.signTransaction(
+        { to: operator.address, nonce: 0, gasLimit: 21_000n, chainId: 31337n, type: 0, gasPrice: 1n },
+        { data: "0x" },
+      );
       expect(Transaction.from(raw).from).to.equal(operator.address);
     } finally {
       await threads.destroy();
     }
-    const wrong = await openSigners({ ...config, operatorAddress: Wallet.createRandom().address }, domain, 31337n, 0).then(() => null, (e: Error) => e);
+    const wrong = await openSigners(
+      { ...config, operatorAddress: Wallet.createRandom().address },
+      domain,
+      31337n,
+      0,
+    ).then(
+      () => null,
+      (e: Error) => e,
+    );
     expect(wrong?.message).to.match(/OPERATOR_ADDRESS .* is not the address of the configured operator key/);
   });
 });
@@ -181,12 +248,31 @@ describe("configuration: one way to sign per signer", function () {
   const address = devWallet(2).address;
 
   it("when a remote signer is configured, then its address is required and no other way may be set", () => {
-    expect(loadConfig({ ...base, OPERATOR_SIGNER_URL: "http://signer:9000", OPERATOR_ADDRESS: address })).to.include({ operatorSignerUrl: "http://signer:9000", operatorAddress: address, operatorKey: undefined, signerTimeoutMs: 10_000 });
-    expect(() => loadConfig({ ...base, OPERATOR_SIGNER_URL: "http://signer:9000" })).to.throw(/OPERATOR_ADDRESS: required with OPERATOR_SIGNER_URL/);
-    expect(() => loadConfig({ ...base, OPERATOR_SIGNER_URL: "http://signer:9000", OPERATOR_ADDRESS: address, OPERATOR_KEY: key })).to.throw(/only one of OPERATOR_KEY, OPERATOR_KEYSTORE_FILE and OPERATOR_SIGNER_URL/);
-    expect(() => loadConfig({ ...base, OPERATOR_KEY: key, AUTHORITY_KEY: key, AUTHORITY_SIGNER_URL: "http://signer:9000", AUTHORITY_ADDRESS: address })).to.throw(/only one of AUTHORITY_KEY and AUTHORITY_SIGNER_URL/);
+    expect(loadConfig({ ...base, OPERATOR_SIGNER_URL: "http://signer:9000", OPERATOR_ADDRESS: address })).to.include({
+      operatorSignerUrl: "http://signer:9000",
+      operatorAddress: address,
+      operatorKey: undefined,
+      signerTimeoutMs: 10_000,
+    });
+    expect(() => loadConfig({ ...base, OPERATOR_SIGNER_URL: "http://signer:9000" })).to.throw(
+      /OPERATOR_ADDRESS: required with OPERATOR_SIGNER_URL/,
+    );
+    expect(() =>
+      loadConfig({ ...base, OPERATOR_SIGNER_URL: "http://signer:9000", OPERATOR_ADDRESS: address, OPERATOR_KEY: key }),
+    ).to.throw(/only one of OPERATOR_KEY, OPERATOR_KEYSTORE_FILE and OPERATOR_SIGNER_URL/);
+    expect(() =>
+      loadConfig({
+        ...base,
+        OPERATOR_KEY: key,
+        AUTHORITY_KEY: key,
+        AUTHORITY_SIGNER_URL: "http://signer:9000",
+        AUTHORITY_ADDRESS: address,
+      }),
+    ).to.throw(/only one of AUTHORITY_KEY and AUTHORITY_SIGNER_URL/);
     expect(() => loadConfig({ ...base })).to.throw(/OPERATOR_SIGNER_URL with OPERATOR_ADDRESS/);
-    expect(() => loadConfig({ ...base, OPERATOR_SIGNER_URL: "ftp://signer", OPERATOR_ADDRESS: address })).to.throw(/OPERATOR_SIGNER_URL/);
+    expect(() => loadConfig({ ...base, OPERATOR_SIGNER_URL: "ftp://signer", OPERATOR_ADDRESS: address })).to.throw(
+      /OPERATOR_SIGNER_URL/,
+    );
   });
 });
 
@@ -205,7 +291,11 @@ describe("remote signer (Web3Signer eth1 JSON-RPC): the gateway holds no key; a 
     signer = new TestRemoteSigner([operator, authority], 31337n);
     await signer.start();
     recorder = recordPoolTasks();
-    RemoteSigner.prototype.signTransaction = async function (this: RemoteSigner, tx: UnsignedTransaction, body: TransactionData) {
+    RemoteSigner.prototype.signTransaction = async function (
+      this: RemoteSigner,
+      tx: UnsignedTransaction,
+      body: TransactionData,
+    ) {
       attempts.total++;
       try {
         return await originalSign.call(this, tx, body);
@@ -216,8 +306,12 @@ describe("remote signer (Web3Signer eth1 JSON-RPC): the gateway holds no key; a 
     };
     // No OPERATOR_KEY, no AUTHORITY_KEY: both accounts are the remote signer's.
     env = await startEnv({
-      operatorKey: undefined, authorityKey: undefined,
-      operatorSignerUrl: signer.url, operatorAddress: operator.address, authoritySignerUrl: signer.url, authorityAddress: authority.address,
+      operatorKey: undefined,
+      authorityKey: undefined,
+      operatorSignerUrl: signer.url,
+      operatorAddress: operator.address,
+      authoritySignerUrl: signer.url,
+      authorityAddress: authority.address,
       signerTimeoutMs: 2_000,
     });
   });
@@ -239,7 +333,13 @@ describe("remote signer (Web3Signer eth1 JSON-RPC): the gateway holds no key; a 
     [owner, alice] = [randomHolder(), randomHolder()];
     for (const p of [owner, alice]) await onboard(env, p, documentHash);
     ({ assetId } = await issue(env, owner, "1000", "7"));
-    await expectPosted(env.http.post("/v1/transfers?wait=true").set(bearer(env.keys.operator)).set("Idempotency-Key", "rs-t0").send(await transferBody(env, owner, alice.address, assetId, "5", "0")));
+    await expectPosted(
+      env.http
+        .post("/v1/transfers?wait=true")
+        .set(bearer(env.keys.operator))
+        .set("Idempotency-Key", "rs-t0")
+        .send(await transferBody(env, owner, alice.address, assetId, "5", "0")),
+    );
 
     // Every transaction on chain is one the remote signer signed.
     const txs = await env.gateway.dataSource.manager.find(ChainTransaction);
@@ -258,7 +358,8 @@ describe("remote signer (Web3Signer eth1 JSON-RPC): the gateway holds no key; a 
     const provider = env.node.provider;
     const nonceBefore = await provider.getTransactionCount(operator.address, "latest");
     const txsBefore = await m.count(ChainTransaction);
-    const recordsBefore = (await env.http.get(`/v1/assets/${assetId}/records`).set(bearer(env.keys.monitor))).body.total as number;
+    const recordsBefore = (await env.http.get(`/v1/assets/${assetId}/records`).set(bearer(env.keys.monitor))).body
+      .total as number;
 
     await signer.stop();
     const down = await env.http.get("/readyz");
@@ -270,16 +371,25 @@ describe("remote signer (Web3Signer eth1 JSON-RPC): the gateway holds no key; a 
     const failedBefore = attempts.failed;
     const ids: string[] = [];
     for (let n = 1; n <= 3; n++) {
-      const res = await env.http.post("/v1/transfers").set(bearer(env.keys.operator)).set("Idempotency-Key", `rs-t${n}`)
+      const res = await env.http
+        .post("/v1/transfers")
+        .set(bearer(env.keys.operator))
+        .set("Idempotency-Key", `rs-t${n}`)
         .send(await transferBody(env, owner, alice.address, assetId, "5", String(n)));
       expect(res.status, JSON.stringify(res.body)).to.equal(202);
       ids.push(res.body.operation.id);
     }
     const bob = randomHolder();
-    const reg = await env.http.post("/v1/participants").set(bearer(env.keys.operator)).set("Idempotency-Key", "rs-bob").send({
-      address: bob.address, kind: "NaturalPerson", identity: { fullName: "Bob", iin: "900101300126" },
-      acknowledgement: { version: 1, deadline: FAR_FUTURE, signature: await signAck(env, bob, 1, documentHash) },
-    });
+    const reg = await env.http
+      .post("/v1/participants")
+      .set(bearer(env.keys.operator))
+      .set("Idempotency-Key", "rs-bob")
+      .send({
+        address: bob.address,
+        kind: "NaturalPerson",
+        identity: { fullName: "Bob", iin: "900101300126" },
+        acknowledgement: { version: 1, deadline: FAR_FUTURE, signature: await signAck(env, bob, 1, documentHash) },
+      });
     expect(reg.status, JSON.stringify(reg.body)).to.equal(202);
     ids.push(reg.body.operation.id);
 
@@ -300,14 +410,21 @@ describe("remote signer (Web3Signer eth1 JSON-RPC): the gateway holds no key; a 
       return ops.every((o) => o.status === "posted" || o.status === "failed") && ops;
     });
     for (const op of settled) expect(op.status, JSON.stringify(op)).to.equal("posted");
-    const newTxs = await m.find(ChainTransaction, { where: { signerAddress: operator.address }, order: { nonce: "ASC" } });
+    const newTxs = await m.find(ChainTransaction, {
+      where: { signerAddress: operator.address },
+      order: { nonce: "ASC" },
+    });
     const sent = newTxs.filter((t) => t.nonce >= nonceBefore);
-    expect(sent.every((t) => t.status === "mined"), JSON.stringify(sent.map((t) => t.status))).to.equal(true);
+    expect(
+      sent.every((t) => t.status === "mined"),
+      JSON.stringify(sent.map((t) => t.status)),
+    ).to.equal(true);
     expect(sent.map((t) => t.nonce)).to.deep.equal(sent.map((_, i) => nonceBefore + i));
     expect(await provider.getTransactionCount(operator.address, "latest")).to.equal(nonceBefore + sent.length);
     expect(signer.signed.length - signedBefore).to.equal(sent.length);
     expect(new Set(settled.map((o) => o.txId)).size).to.be.at.most(sent.length);
-    const records = (await env.http.get(`/v1/assets/${assetId}/records`).set(bearer(env.keys.monitor))).body.total as number;
+    const records = (await env.http.get(`/v1/assets/${assetId}/records`).set(bearer(env.keys.monitor))).body
+      .total as number;
     expect(records - recordsBefore).to.equal(3);
     const ledger = SecuredAssetLedger__factory.connect(env.deployment.ledger, provider);
     expect(Number((await ledger.participant(bob.address)).registeredAt)).to.be.greaterThan(0);
@@ -319,16 +436,27 @@ describe("remote signer (Web3Signer eth1 JSON-RPC): the gateway holds no key; a 
    * A registration while the signer misbehaves: a signing attempt fails, readiness says why (`reason`), nothing is
    * stored or sent and the operation waits; once `fix` runs it posts and readiness is back.
    */
-  async function misbehaveThenRecover(name: string, breakIt: () => void, fix: () => void, reason: RegExp): Promise<void> {
+  async function misbehaveThenRecover(
+    name: string,
+    breakIt: () => void,
+    fix: () => void,
+    reason: RegExp,
+  ): Promise<void> {
     const m = env.gateway.dataSource.manager;
     const txsBefore = await m.count(ChainTransaction);
     breakIt();
     const holder = randomHolder();
     const failedBefore = attempts.failed;
-    const reg = await env.http.post("/v1/participants").set(bearer(env.keys.operator)).set("Idempotency-Key", `rs-${name}`).send({
-      address: holder.address, kind: "NaturalPerson", identity: { fullName: name, iin: "900101300126" },
-      acknowledgement: { version: 1, deadline: FAR_FUTURE, signature: await signAck(env, holder, 1, documentHash) },
-    });
+    const reg = await env.http
+      .post("/v1/participants")
+      .set(bearer(env.keys.operator))
+      .set("Idempotency-Key", `rs-${name}`)
+      .send({
+        address: holder.address,
+        kind: "NaturalPerson",
+        identity: { fullName: name, iin: "900101300126" },
+        acknowledgement: { version: 1, deadline: FAR_FUTURE, signature: await signAck(env, holder, 1, documentHash) },
+      });
     expect(reg.status, JSON.stringify(reg.body)).to.equal(202);
     await waitFor("a refused signature", async () => attempts.failed > failedBefore);
     const ready = await env.http.get("/readyz");
@@ -338,22 +466,37 @@ describe("remote signer (Web3Signer eth1 JSON-RPC): the gateway holds no key; a 
     expect((await m.findOneByOrFail(Operation, { id: reg.body.operation.id })).status).to.equal("pending");
 
     fix();
-    await waitFor("the registration to post", async () => (await m.findOneByOrFail(Operation, { id: reg.body.operation.id })).status === "posted");
+    await waitFor(
+      "the registration to post",
+      async () => (await m.findOneByOrFail(Operation, { id: reg.body.operation.id })).status === "posted",
+    );
     expect((await env.http.get("/readyz")).status).to.equal(200);
   }
 
   it("when the signer refuses to sign (HTTP 400 with a JSON-RPC error), then its reason is kept, nothing is sent, and the operation posts once it signs again", async () => {
-    await misbehaveThenRecover("dan", () => (signer.locked = true), () => (signer.locked = false), /not an unlocked account/);
+    await misbehaveThenRecover(
+      "dan",
+      () => (signer.locked = true),
+      () => (signer.locked = false),
+      /not an unlocked account/,
+    );
   });
 
   it("when the signer signs for another chain, then nothing is stored or sent and readiness says why; when it is fixed, the operation posts", async () => {
-    await misbehaveThenRecover("carol", () => (signer.wrongChainId = 1n), () => (signer.wrongChainId = null), /chainId/);
+    await misbehaveThenRecover(
+      "carol",
+      () => (signer.wrongChainId = 1n),
+      () => (signer.wrongChainId = null),
+      /chainId/,
+    );
   });
 
   it("when the configured address is not one of the signer's accounts, then the gateway does not start", async () => {
     const stranger = Wallet.createRandom();
-    const err = await createGateway({ ...env.config, operatorAddress: stranger.address }).then(() => null, (e: Error) => e);
+    const err = await createGateway({ ...env.config, operatorAddress: stranger.address }).then(
+      () => null,
+      (e: Error) => e,
+    );
     expect(err?.message).to.match(/is not among its accounts/);
   });
 });
-

@@ -35,7 +35,8 @@ describe("gateway: stopped with operations pending, started again, loses none an
 
   it("when transactions are in flight (one lost by the node) and others not yet sent at shutdown, then after restart all post exactly once", async () => {
     const provider = env.node.provider;
-    const recordsBefore = (await env.http.get(`/v1/assets/${assetId}/records`).set(bearer(env.keys.monitor))).body.total as number;
+    const recordsBefore = (await env.http.get(`/v1/assets/${assetId}/records`).set(bearer(env.keys.monitor))).body
+      .total as number;
     const operatorNonceBefore = await provider.getTransactionCount(env.operator.address, "latest");
 
     // Phase 1: the node stops mining; the gateway signs and sends a batch that stays in the mempool.
@@ -43,7 +44,11 @@ describe("gateway: stopped with operations pending, started again, loses none an
     await env.restart({ maxInFlight: 0 });
     const ids: string[] = [];
     for (let n = 0; n < 3; n++) {
-      const res = await env.http.post("/v1/transfers").set(bearer(env.keys.operator)).set("Idempotency-Key", `restart-${n}`).send(await transferBody(env, owner, alice.address, assetId, "5", String(n)));
+      const res = await env.http
+        .post("/v1/transfers")
+        .set(bearer(env.keys.operator))
+        .set("Idempotency-Key", `restart-${n}`)
+        .send(await transferBody(env, owner, alice.address, assetId, "5", String(n)));
       expect(res.status, JSON.stringify(res.body)).to.equal(202);
       ids.push(res.body.operation.id);
     }
@@ -52,13 +57,19 @@ describe("gateway: stopped with operations pending, started again, loses none an
       if (ops.every((o) => o.status === "submitted")) break;
       await sleep(50);
     }
-    const inFlight = await env.gateway.dataSource.manager.find(ChainTransaction, { where: { status: In(["signed", "sent"]) } });
+    const inFlight = await env.gateway.dataSource.manager.find(ChainTransaction, {
+      where: { status: In(["signed", "sent"]) },
+    });
     expect(inFlight.length).to.be.greaterThan(0);
 
     // Phase 2: a gateway that does not submit accepts two more; they stay pending.
     await env.restart({ submitterEnabled: false });
     for (let n = 3; n < 5; n++) {
-      const res = await env.http.post("/v1/transfers").set(bearer(env.keys.operator)).set("Idempotency-Key", `restart-${n}`).send(await transferBody(env, owner, alice.address, assetId, "5", String(n)));
+      const res = await env.http
+        .post("/v1/transfers")
+        .set(bearer(env.keys.operator))
+        .set("Idempotency-Key", `restart-${n}`)
+        .send(await transferBody(env, owner, alice.address, assetId, "5", String(n)));
       expect(res.status, JSON.stringify(res.body)).to.equal(202);
       ids.push(res.body.operation.id);
     }
@@ -80,12 +91,17 @@ describe("gateway: stopped with operations pending, started again, loses none an
     const records = (await env.http.get(`/v1/assets/${assetId}/records`).set(bearer(env.keys.monitor))).body;
     expect(records.total).to.equal(recordsBefore + 5);
     expect(records.verification.verified).to.equal(true);
-    const nonce = (await env.http.get(`/v1/holders/${owner.address}/nonces/${assetId}`).set(bearer(env.keys.monitor))).body;
+    const nonce = (await env.http.get(`/v1/holders/${owner.address}/nonces/${assetId}`).set(bearer(env.keys.monitor)))
+      .body;
     expect(nonce.chainNonce).to.equal("5");
-    const txs = await env.gateway.dataSource.manager.find(ChainTransaction, { where: { signerAddress: env.operator.address } });
+    const txs = await env.gateway.dataSource.manager.find(ChainTransaction, {
+      where: { signerAddress: env.operator.address },
+    });
     const mined = txs.filter((t) => t.status === "mined");
     const operatorNonceAfter = await provider.getTransactionCount(env.operator.address, "latest");
-    expect(operatorNonceAfter - operatorNonceBefore).to.equal(mined.filter((t) => t.nonce >= operatorNonceBefore).length);
+    expect(operatorNonceAfter - operatorNonceBefore).to.equal(
+      mined.filter((t) => t.nonce >= operatorNonceBefore).length,
+    );
     expect(txs.every((t) => t.status === "mined")).to.equal(true);
   });
 });

@@ -20,10 +20,15 @@ interface Run {
 function cli(args: string[], env: Record<string, string | undefined> = {}): Promise<Run> {
   const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("GATEWAY_")));
   return new Promise((resolve) => {
-    execFile(process.execPath, ["-r", "ts-node/register", join(ROOT, "scripts", "cli.ts"), ...args], { cwd: ROOT, env: { ...base, TS_NODE_TRANSPILE_ONLY: "true", ...env }, timeout: 120_000 }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === "number" ? err.code : -1) : 0;
-      resolve({ code, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      ["-r", "ts-node/register", join(ROOT, "scripts", "cli.ts"), ...args],
+      { cwd: ROOT, env: { ...base, TS_NODE_TRANSPILE_ONLY: "true", ...env }, timeout: 120_000 },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === "number" ? err.code : -1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -31,7 +36,9 @@ describe("CLI: npm run cli -- role list|grant|revoke against a gateway", functio
   let env: TestEnv;
   let asAuthority: Record<string, string>;
   const members = async (role: string): Promise<string[]> =>
-    (await env.http.get(`/v1/roles/${role}`).set(bearer(env.keys.monitor))).body.members.map((m: { account: string }) => m.account);
+    (await env.http.get(`/v1/roles/${role}`).set(bearer(env.keys.monitor))).body.members.map(
+      (m: { account: string }) => m.account,
+    );
 
   before(async () => {
     env = await startEnv();
@@ -44,7 +51,9 @@ describe("CLI: npm run cli -- role list|grant|revoke against a gateway", functio
     expect(json.code, json.stderr).to.equal(0);
     const items = JSON.parse(json.stdout).items as { role: string; members: { account: string }[] }[];
     expect(items.map((r) => r.role)).to.deep.equal(["DEFAULT_ADMIN", "AUTHORITY", "OPERATOR", "VERIFIER"]);
-    expect(items.find((r) => r.role === "OPERATOR")!.members.map((m) => m.account)).to.deep.equal([env.operator.address]);
+    expect(items.find((r) => r.role === "OPERATOR")!.members.map((m) => m.account)).to.deep.equal([
+      env.operator.address,
+    ]);
     // Any key reads; options instead of the environment.
     const text = await cli(["role", "list", "--role", "verifier", "--url", env.url, "--api-key", env.keys.monitor]);
     expect(text.code, text.stderr).to.equal(0);
@@ -53,12 +62,18 @@ describe("CLI: npm run cli -- role list|grant|revoke against a gateway", functio
 
   it("grants and revokes OPERATOR with the authority's key; a retry with the same Idempotency-Key is answered by the same operation", async () => {
     const account = randomHolder().address;
-    const granted = await cli(["role", "grant", "--role", "OPERATOR", "--account", account, "--json", "--idempotency-key", `cli-${account}`], asAuthority);
+    const granted = await cli(
+      ["role", "grant", "--role", "OPERATOR", "--account", account, "--json", "--idempotency-key", `cli-${account}`],
+      asAuthority,
+    );
     expect(granted.code, granted.stderr).to.equal(0);
     const op = JSON.parse(granted.stdout).operation;
     expect(op).to.include({ kind: "role.grant", status: "posted" });
     expect(await members("OPERATOR")).to.include(account);
-    const retried = await cli(["role", "grant", "--role", "OPERATOR", "--account", account, "--json", "--idempotency-key", `cli-${account}`], asAuthority);
+    const retried = await cli(
+      ["role", "grant", "--role", "OPERATOR", "--account", account, "--json", "--idempotency-key", `cli-${account}`],
+      asAuthority,
+    );
     expect(retried.code, retried.stderr).to.equal(0);
     expect(JSON.parse(retried.stdout).operation.id).to.equal(op.id);
 
@@ -74,7 +89,10 @@ describe("CLI: npm run cli -- role list|grant|revoke against a gateway", functio
     const [held, notHeld, forbidden, unknown, badAddress] = await Promise.all([
       cli(["role", "grant", "--role", "OPERATOR", "--account", env.operator.address, "--json"], asAuthority),
       cli(["role", "revoke", "--role", "VERIFIER", "--account", randomHolder().address], asAuthority),
-      cli(["role", "grant", "--role", "OPERATOR", "--account", randomHolder().address], { ...asAuthority, GATEWAY_API_KEY: env.keys.operator }),
+      cli(["role", "grant", "--role", "OPERATOR", "--account", randomHolder().address], {
+        ...asAuthority,
+        GATEWAY_API_KEY: env.keys.operator,
+      }),
       cli(["role", "grant", "--role", "AUDITOR", "--account", randomHolder().address], asAuthority),
       cli(["role", "grant", "--role", "OPERATOR", "--account", "0x1234", "--json"], asAuthority),
     ]);
@@ -111,7 +129,9 @@ describe("CLI: npm run cli -- role list|grant|revoke against a gateway", functio
     expect(await env.counts()).to.deep.equal(before);
 
     expect(help.code).to.equal(0);
-    expect(help.stdout).to.contain("Examples:").and.to.contain("npm run cli -- role grant --role OPERATOR --account 0x");
+    expect(help.stdout)
+      .to.contain("Examples:")
+      .and.to.contain("npm run cli -- role grant --role OPERATOR --account 0x");
     expect(help.stdout).to.contain("GATEWAY_URL").and.to.contain("GATEWAY_API_KEY");
 
     expect(down.code).to.equal(3);

@@ -2,7 +2,18 @@ import { expect } from "chai";
 import { id as keccakText, parseEther, Wallet, ZeroAddress } from "ethers";
 import { LEDGER_ROLES } from "../../server/chain/roles";
 import { SecuredAssetLedger__factory } from "../../typechain-types";
-import { attest, bearer, buildFiling, expectPosted, GRAIN, issue, onboard, PERMIT, randomHolder, startEnv } from "./support/harness";
+import {
+  attest,
+  bearer,
+  buildFiling,
+  expectPosted,
+  GRAIN,
+  issue,
+  onboard,
+  PERMIT,
+  randomHolder,
+  startEnv,
+} from "./support/harness";
 import type { TestEnv } from "./support/harness";
 import { devWallet } from "./support/node";
 import { waitFor } from "./support/wait";
@@ -35,8 +46,18 @@ describe("gateway: on-chain roles granted and revoked by the authority (GET/POST
 
   before(async () => {
     env = await startEnv();
-    await expectPosted(env.http.post("/v1/asset-types?wait=true").set(a()).send({ code: GRAIN, name: "Grain in a certified elevator", category: "TangibleAsset" }));
-    await expectPosted(env.http.post("/v1/permits?wait=true").set(a()).send({ operator: env.operator.address, ...PERMIT }));
+    await expectPosted(
+      env.http
+        .post("/v1/asset-types?wait=true")
+        .set(a())
+        .send({ code: GRAIN, name: "Grain in a certified elevator", category: "TangibleAsset" }),
+    );
+    await expectPosted(
+      env.http
+        .post("/v1/permits?wait=true")
+        .set(a())
+        .send({ operator: env.operator.address, ...PERMIT }),
+    );
   });
   after(async () => env?.close());
 
@@ -62,36 +83,72 @@ describe("gateway: on-chain roles granted and revoked by the authority (GET/POST
   it("onboards a new operator from zero: the authority grants OPERATOR and a permit, then the operator's own gateway publishes the first disclosure, registers and issues", async () => {
     const newOperator = await fundedAccount();
     // The new operator's gateway: its own key, its own database, no authority key.
-    const op = await startEnv({ operatorKey: newOperator.privateKey, authorityKey: undefined, maxInFlight: 1 }, { node: env.node, deployment: env.deployment, deploymentFile: env.config.deploymentFile });
+    const op = await startEnv(
+      { operatorKey: newOperator.privateKey, authorityKey: undefined, maxInFlight: 1 },
+      { node: env.node, deployment: env.deployment, deploymentFile: env.config.deploymentFile },
+    );
     try {
       const o = bearer(op.keys.operator);
       const holder = randomHolder();
       // Without the role the ledger refuses it, and the refusal names the role and the account.
       const before = await op.counts();
-      const refused = await op.http.post("/v1/participants").set(o).send({ address: holder.address, kind: "NaturalPerson", identity: { fullName: "Early Bird" } });
+      const refused = await op.http
+        .post("/v1/participants")
+        .set(o)
+        .send({ address: holder.address, kind: "NaturalPerson", identity: { fullName: "Early Bird" } });
       expect(refused.status, JSON.stringify(refused.body)).to.equal(422);
       expect(refused.body.error.code).to.equal("ROLE_MISSING_ON_CHAIN");
       expect(refused.body.error.details).to.include({ role: "OPERATOR", account: newOperator.address });
       expect(refused.body.error.message).to.contain("OPERATOR").and.to.contain(newOperator.address);
-      const disclosure = await op.http.post("/v1/disclosures").set(o).send({ text: "Risk disclosure v1.", uri: "https://platform.kz/risks/v1" });
+      const disclosure = await op.http
+        .post("/v1/disclosures")
+        .set(o)
+        .send({ text: "Risk disclosure v1.", uri: "https://platform.kz/risks/v1" });
       expect(disclosure.status).to.equal(422);
       expect(disclosure.body.error.code).to.equal("ROLE_MISSING_ON_CHAIN");
       // A power of the authority or an operator: an operator account lacks the OPERATOR role (the ledger names it).
-      expect(disclosure.body.error.details).to.deep.include({ role: "OPERATOR", roles: ["OPERATOR"], account: newOperator.address });
+      expect(disclosure.body.error.details).to.deep.include({
+        role: "OPERATOR",
+        roles: ["OPERATOR"],
+        account: newOperator.address,
+      });
       expect(disclosure.body.error.message).to.contain("OPERATOR").and.to.contain(newOperator.address);
       expect(await op.counts()).to.deep.equal(before);
 
       // The authority grants the role and the permit through its gateway.
-      const granted = await expectPosted(env.http.post("/v1/roles/OPERATOR/members?wait=true").set(a()).send({ account: newOperator.address }));
+      const granted = await expectPosted(
+        env.http.post("/v1/roles/OPERATOR/members?wait=true").set(a()).send({ account: newOperator.address }),
+      );
       expect(granted.body.operation.kind).to.equal("role.grant");
-      expect(granted.body.operation.events).to.deep.include({ name: "RoleGranted", args: { role: "OPERATOR", account: newOperator.address, sender: env.authority.address } });
+      expect(granted.body.operation.events).to.deep.include({
+        name: "RoleGranted",
+        args: { role: "OPERATOR", account: newOperator.address, sender: env.authority.address },
+      });
       const member = (await role("OPERATOR")).members.find((m) => m.account === newOperator.address);
-      expect(member).to.include({ grantedBy: env.authority.address, transactionHash: granted.body.operation.txHash, blockNumber: granted.body.operation.blockNumber });
-      await expectPosted(env.http.post("/v1/permits?wait=true").set(a()).send({ operator: newOperator.address, ...PERMIT, permitNumber: "KZ-SDA-0002" }));
-      expect((await op.http.get("/v1/platform")).body).to.include({ operator: newOperator.address, operatorPermitted: true, disclosureVersion: 0 });
+      expect(member).to.include({
+        grantedBy: env.authority.address,
+        transactionHash: granted.body.operation.txHash,
+        blockNumber: granted.body.operation.blockNumber,
+      });
+      await expectPosted(
+        env.http
+          .post("/v1/permits?wait=true")
+          .set(a())
+          .send({ operator: newOperator.address, ...PERMIT, permitNumber: "KZ-SDA-0002" }),
+      );
+      expect((await op.http.get("/v1/platform")).body).to.include({
+        operator: newOperator.address,
+        operatorPermitted: true,
+        disclosureVersion: 0,
+      });
 
       // The new operator's first disclosure, seen by the authority's gateway too.
-      await expectPosted(op.http.post("/v1/disclosures?wait=true").set(o).send({ text: "Risk disclosure v1.", uri: "https://platform.kz/risks/v1" }));
+      await expectPosted(
+        op.http
+          .post("/v1/disclosures?wait=true")
+          .set(o)
+          .send({ text: "Risk disclosure v1.", uri: "https://platform.kz/risks/v1" }),
+      );
       const current = await env.http.get("/v1/disclosures/current");
       expect(current.body).to.include({ version: 1, documentHash: keccakText("Risk disclosure v1.") });
       // ... and its own participants and issuance (posting needs the permit).
@@ -103,11 +160,19 @@ describe("gateway: on-chain roles granted and revoked by the authority (GET/POST
       // Revoked while a registration waits to be sent: the operation fails naming the missing role.
       await op.restart({ submitterEnabled: false });
       const late = randomHolder();
-      const accepted = await op.http.post("/v1/participants").set(bearer(op.keys.operator)).send({ address: late.address, kind: "NaturalPerson", identity: { fullName: "Late Comer" } });
+      const accepted = await op.http
+        .post("/v1/participants")
+        .set(bearer(op.keys.operator))
+        .send({ address: late.address, kind: "NaturalPerson", identity: { fullName: "Late Comer" } });
       expect(accepted.status, JSON.stringify(accepted.body)).to.equal(202);
-      const revoked = await expectPosted(env.http.delete(`/v1/roles/OPERATOR/members/${newOperator.address}?wait=true`).set(a()));
+      const revoked = await expectPosted(
+        env.http.delete(`/v1/roles/OPERATOR/members/${newOperator.address}?wait=true`).set(a()),
+      );
       expect(revoked.body.operation.kind).to.equal("role.revoke");
-      expect(revoked.body.operation.events).to.deep.include({ name: "RoleRevoked", args: { role: "OPERATOR", account: newOperator.address, sender: env.authority.address } });
+      expect(revoked.body.operation.events).to.deep.include({
+        name: "RoleRevoked",
+        args: { role: "OPERATOR", account: newOperator.address, sender: env.authority.address },
+      });
       expect(await members("OPERATOR")).to.deep.equal([env.operator.address]);
       await op.restart({ submitterEnabled: true });
       const failed = await waitFor("the registration settled", async () => {
@@ -118,7 +183,10 @@ describe("gateway: on-chain roles granted and revoked by the authority (GET/POST
       expect(failed.error.code).to.equal("ROLE_MISSING_ON_CHAIN");
       expect(failed.error.details).to.include({ role: "OPERATOR", account: newOperator.address });
       expect(failed.error.message).to.contain("OPERATOR");
-      const again = await op.http.post("/v1/participants").set(bearer(op.keys.operator)).send({ address: randomHolder().address, kind: "NaturalPerson", identity: { fullName: "Too Late" } });
+      const again = await op.http
+        .post("/v1/participants")
+        .set(bearer(op.keys.operator))
+        .send({ address: randomHolder().address, kind: "NaturalPerson", identity: { fullName: "Too Late" } });
       expect(again.body.error).to.include({ code: "ROLE_MISSING_ON_CHAIN" });
     } finally {
       await op.close();
@@ -128,7 +196,10 @@ describe("gateway: on-chain roles granted and revoked by the authority (GET/POST
   it("appoints a verifier: the authority grants VERIFIER, the verifier's attestation issues units, and after revocation it is gone", async () => {
     const verifier = Wallet.createRandom() as unknown as Wallet;
     expect((await role("VERIFIER")).adminRole).to.equal("DEFAULT_ADMIN");
-    const granted = await env.http.post("/v1/roles/verifier/members?wait=true").set(a()).send({ account: verifier.address });
+    const granted = await env.http
+      .post("/v1/roles/verifier/members?wait=true")
+      .set(a())
+      .send({ account: verifier.address });
     expect(granted.status, JSON.stringify(granted.body)).to.equal(200);
     expect(granted.body.operation.status).to.equal("posted");
     expect(await members("VERIFIER")).to.deep.equal([env.verifier.address, verifier.address]);
@@ -136,7 +207,12 @@ describe("gateway: on-chain roles granted and revoked by the authority (GET/POST
     // An issuance attested by the new verifier posts.
     let current = await env.http.get("/v1/disclosures/current");
     if (current.status === 404) {
-      await expectPosted(env.http.post("/v1/disclosures?wait=true").set(bearer(env.keys.operator)).send({ text: "Risk disclosure v1.", uri: "https://platform.kz/risks/v1" }));
+      await expectPosted(
+        env.http
+          .post("/v1/disclosures?wait=true")
+          .set(bearer(env.keys.operator))
+          .send({ text: "Risk disclosure v1.", uri: "https://platform.kz/risks/v1" }),
+      );
       current = await env.http.get("/v1/disclosures/current");
     }
     const owner = randomHolder();
@@ -146,9 +222,14 @@ describe("gateway: on-chain roles granted and revoked by the authority (GET/POST
     const filing = await buildFiling(env, owner, "500", nonce, { verifier: verifier.address });
     const filed = await env.http.post("/v1/issuance-requests").set(bearer(env.keys.operator)).send(filing);
     expect(filed.status).to.equal(201);
-    const att = await env.http.post(`/v1/issuance-requests/${filed.body.id}/attestation`).set(bearer(env.keys.verifier)).send(await attest(env, owner.address, filing.evidenceHash, nonce, "500", { verifier }));
+    const att = await env.http
+      .post(`/v1/issuance-requests/${filed.body.id}/attestation`)
+      .set(bearer(env.keys.verifier))
+      .send(await attest(env, owner.address, filing.evidenceHash, nonce, "500", { verifier }));
     expect(att.status, JSON.stringify(att.body)).to.equal(200);
-    await expectPosted(env.http.post(`/v1/issuance-requests/${filed.body.id}/post?wait=true`).set(bearer(env.keys.operator)));
+    await expectPosted(
+      env.http.post(`/v1/issuance-requests/${filed.body.id}/post?wait=true`).set(bearer(env.keys.operator)),
+    );
 
     await expectPosted(env.http.delete(`/v1/roles/VERIFIER/members/${verifier.address}?wait=true`).set(a()));
     expect(await members("VERIFIER")).to.deep.equal([env.verifier.address]);
@@ -160,16 +241,23 @@ describe("gateway: on-chain roles granted and revoked by the authority (GET/POST
     const before = await env.counts();
     const nonce = await authorityNonce();
     for (const r of ["operator", "verifier", "monitor"] as const) {
-      const grant = await env.http.post("/v1/roles/OPERATOR/members").set(bearer(env.keys[r])).send({ account: randomHolder().address });
+      const grant = await env.http
+        .post("/v1/roles/OPERATOR/members")
+        .set(bearer(env.keys[r]))
+        .send({ account: randomHolder().address });
       expect(grant.status, r).to.equal(403);
       expect(grant.body.error.code).to.equal("FORBIDDEN");
       expect(grant.body.error.details.allowed).to.deep.equal(["authority"]);
-      const revoke = await env.http.delete(`/v1/roles/VERIFIER/members/${env.verifier.address}`).set(bearer(env.keys[r]));
+      const revoke = await env.http
+        .delete(`/v1/roles/VERIFIER/members/${env.verifier.address}`)
+        .set(bearer(env.keys[r]));
       expect(revoke.status, r).to.equal(403);
       expect((await env.http.get("/v1/roles").set(bearer(env.keys[r]))).status, r).to.equal(200);
     }
     expect((await env.http.get("/v1/roles")).status).to.equal(401);
-    expect((await env.http.post("/v1/roles/OPERATOR/members").send({ account: randomHolder().address })).status).to.equal(401);
+    expect(
+      (await env.http.post("/v1/roles/OPERATOR/members").send({ account: randomHolder().address })).status,
+    ).to.equal(401);
     expect(await env.counts()).to.deep.equal(before);
     expect(await authorityNonce()).to.equal(nonce);
   });
@@ -178,33 +266,84 @@ describe("gateway: on-chain roles granted and revoked by the authority (GET/POST
     const before = await env.counts();
     const nonce = await authorityNonce();
     const someone = randomHolder().address;
-    const expectError = async (res: { status: number; body: { error: { code: string; details?: Record<string, unknown> } } }, status: number, code: string) => {
+    const expectError = async (
+      res: { status: number; body: { error: { code: string; details?: Record<string, unknown> } } },
+      status: number,
+      code: string,
+    ) => {
       expect(res.status, JSON.stringify(res.body)).to.equal(status);
       expect(res.body.error.code).to.equal(code);
       return res.body.error.details ?? {};
     };
     // unknown role: 404 ROLE_UNKNOWN, naming the roles there are
-    const unknown = await expectError(await env.http.post("/v1/roles/AUDITOR/members").set(a()).send({ account: someone }), 404, "ROLE_UNKNOWN");
+    const unknown = await expectError(
+      await env.http.post("/v1/roles/AUDITOR/members").set(a()).send({ account: someone }),
+      404,
+      "ROLE_UNKNOWN",
+    );
     expect(unknown.roles).to.deep.equal(["DEFAULT_ADMIN", "AUTHORITY", "OPERATOR", "VERIFIER"]);
     await expectError(await env.http.get("/v1/roles/AUDITOR").set(a()), 404, "ROLE_UNKNOWN");
-    await expectError(await env.http.delete(`/v1/roles/OPERATOR_ROLE/members/${env.operator.address}`).set(a()), 404, "ROLE_UNKNOWN");
+    await expectError(
+      await env.http.delete(`/v1/roles/OPERATOR_ROLE/members/${env.operator.address}`).set(a()),
+      404,
+      "ROLE_UNKNOWN",
+    );
     // read-only roles
     for (const name of ["AUTHORITY", "DEFAULT_ADMIN"]) {
-      const d = await expectError(await env.http.post(`/v1/roles/${name}/members`).set(a()).send({ account: someone }), 422, "ROLE_NOT_MANAGED");
+      const d = await expectError(
+        await env.http.post(`/v1/roles/${name}/members`).set(a()).send({ account: someone }),
+        422,
+        "ROLE_NOT_MANAGED",
+      );
       expect(d.managed).to.deep.equal(["OPERATOR", "VERIFIER"]);
-      await expectError(await env.http.delete(`/v1/roles/${name}/members/${env.authority.address}`).set(a()), 422, "ROLE_NOT_MANAGED");
+      await expectError(
+        await env.http.delete(`/v1/roles/${name}/members/${env.authority.address}`).set(a()),
+        422,
+        "ROLE_NOT_MANAGED",
+      );
     }
     // bad addresses: the usual validation
-    await expectError(await env.http.post("/v1/roles/OPERATOR/members").set(a()).send({ account: "0x1234" }), 400, "VALIDATION_FAILED");
-    await expectError(await env.http.post("/v1/roles/OPERATOR/members").set(a()).send({ account: "0x70997970c51812DC3A010C7d01b50e0d17dc79C8" }), 400, "VALIDATION_FAILED");
-    await expectError(await env.http.post("/v1/roles/OPERATOR/members").set(a()).send({ account: ZeroAddress }), 400, "VALIDATION_FAILED");
-    await expectError(await env.http.post("/v1/roles/OPERATOR/members").set(a()).send({ account: someone, extra: 1 }), 400, "VALIDATION_FAILED");
+    await expectError(
+      await env.http.post("/v1/roles/OPERATOR/members").set(a()).send({ account: "0x1234" }),
+      400,
+      "VALIDATION_FAILED",
+    );
+    await expectError(
+      await env.http
+        .post("/v1/roles/OPERATOR/members")
+        .set(a())
+        .send({ account: "0x70997970c51812DC3A010C7d01b50e0d17dc79C8" }),
+      400,
+      "VALIDATION_FAILED",
+    );
+    await expectError(
+      await env.http.post("/v1/roles/OPERATOR/members").set(a()).send({ account: ZeroAddress }),
+      400,
+      "VALIDATION_FAILED",
+    );
+    await expectError(
+      await env.http.post("/v1/roles/OPERATOR/members").set(a()).send({ account: someone, extra: 1 }),
+      400,
+      "VALIDATION_FAILED",
+    );
     await expectError(await env.http.post("/v1/roles/OPERATOR/members").set(a()).send({}), 400, "VALIDATION_FAILED");
-    await expectError(await env.http.delete("/v1/roles/OPERATOR/members/not-an-address").set(a()), 400, "VALIDATION_FAILED");
+    await expectError(
+      await env.http.delete("/v1/roles/OPERATOR/members/not-an-address").set(a()),
+      400,
+      "VALIDATION_FAILED",
+    );
     // no-op changes: 409, refused before anything is sent
-    const held = await expectError(await env.http.post("/v1/roles/OPERATOR/members").set(a()).send({ account: env.operator.address }), 409, "ROLE_ALREADY_GRANTED");
+    const held = await expectError(
+      await env.http.post("/v1/roles/OPERATOR/members").set(a()).send({ account: env.operator.address }),
+      409,
+      "ROLE_ALREADY_GRANTED",
+    );
     expect(held).to.deep.equal({ role: "OPERATOR", account: env.operator.address });
-    const notHeld = await expectError(await env.http.delete(`/v1/roles/VERIFIER/members/${someone}`).set(a()), 409, "ROLE_NOT_HELD");
+    const notHeld = await expectError(
+      await env.http.delete(`/v1/roles/VERIFIER/members/${someone}`).set(a()),
+      409,
+      "ROLE_NOT_HELD",
+    );
     expect(notHeld).to.deep.equal({ role: "VERIFIER", account: someone });
     expect(await env.counts()).to.deep.equal(before);
     expect(await authorityNonce()).to.equal(nonce);
@@ -214,14 +353,26 @@ describe("gateway: on-chain roles granted and revoked by the authority (GET/POST
   it("when a grant is retried with its Idempotency-Key, then the same operation answers; while it waits to be posted, another change of that role and account is 409 ROLE_CHANGE_PENDING", async () => {
     const account = randomHolder().address;
     await env.restart({ submitterEnabled: false });
-    const first = await env.http.post("/v1/roles/OPERATOR/members").set(a()).set("Idempotency-Key", `grant-${account}`).send({ account });
+    const first = await env.http
+      .post("/v1/roles/OPERATOR/members")
+      .set(a())
+      .set("Idempotency-Key", `grant-${account}`)
+      .send({ account });
     expect(first.status, JSON.stringify(first.body)).to.equal(202);
     expect(first.body.operation.status).to.equal("pending");
-    const replay = await env.http.post("/v1/roles/OPERATOR/members").set(a()).set("Idempotency-Key", `grant-${account}`).send({ account });
+    const replay = await env.http
+      .post("/v1/roles/OPERATOR/members")
+      .set(a())
+      .set("Idempotency-Key", `grant-${account}`)
+      .send({ account });
     expect(replay.status).to.equal(202);
     expect(replay.headers["idempotent-replayed"]).to.equal("true");
     expect(replay.body.operation.id).to.equal(first.body.operation.id);
-    const reused = await env.http.post("/v1/roles/OPERATOR/members").set(a()).set("Idempotency-Key", `grant-${account}`).send({ account: randomHolder().address });
+    const reused = await env.http
+      .post("/v1/roles/OPERATOR/members")
+      .set(a())
+      .set("Idempotency-Key", `grant-${account}`)
+      .send({ account: randomHolder().address });
     expect(reused.body.error.code).to.equal("IDEMPOTENCY_KEY_REUSED");
     for (const res of [
       await env.http.post("/v1/roles/OPERATOR/members").set(a()).send({ account }),
@@ -235,8 +386,15 @@ describe("gateway: on-chain roles granted and revoked by the authority (GET/POST
     const other = randomHolder().address;
     expect((await env.http.post("/v1/roles/OPERATOR/members").set(a()).send({ account: other })).status).to.equal(202);
     await env.restart({ submitterEnabled: true });
-    await waitFor("both grants posted", async () => (await members("OPERATOR")).includes(account) && (await members("OPERATOR")).includes(other));
-    expect((await env.http.delete(`/v1/roles/OPERATOR/members/${account}?wait=true`).set(a())).body.operation.status).to.equal("posted");
-    expect((await env.http.delete(`/v1/roles/OPERATOR/members/${other}?wait=true`).set(a())).body.operation.status).to.equal("posted");
+    await waitFor(
+      "both grants posted",
+      async () => (await members("OPERATOR")).includes(account) && (await members("OPERATOR")).includes(other),
+    );
+    expect(
+      (await env.http.delete(`/v1/roles/OPERATOR/members/${account}?wait=true`).set(a())).body.operation.status,
+    ).to.equal("posted");
+    expect(
+      (await env.http.delete(`/v1/roles/OPERATOR/members/${other}?wait=true`).set(a())).body.operation.status,
+    ).to.equal("posted");
   });
 });

@@ -51,7 +51,10 @@ describe("gateway: role matrix — every mutating endpoint refuses the roles it 
       const allowed = r.spec.roles as Role[];
       const path = r.spec.path.replace(/\{(\w+)\}/g, (_m, p: string) => SAMPLE[p]);
       for (const role of ROLES.filter((x) => !allowed.includes(x))) {
-        const res = await env.http[r.spec.method](path).set(bearer(env.keys[role])).set("Idempotency-Key", `role-${checked}`).send({});
+        const res = await env.http[r.spec.method](path)
+          .set(bearer(env.keys[role]))
+          .set("Idempotency-Key", `role-${checked}`)
+          .send({});
         expect(res.status, `${role} on ${r.spec.operationId}`).to.equal(403);
         expect(res.body.error.code).to.equal("FORBIDDEN");
         expect(res.body.error.details.allowed).to.deep.equal(allowed);

@@ -4,7 +4,11 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { JsonRpcClient, RpcError } from "../../server/chain/rpc";
 
-interface Call { id: number; method: string; params: unknown[] }
+interface Call {
+  id: number;
+  method: string;
+  params: unknown[];
+}
 
 /** The gateway's plain JSON-RPC client: batches concurrent calls, keeps each call's own outcome. */
 describe("JSON-RPC client", function () {
@@ -21,9 +25,13 @@ describe("JSON-RPC client", function () {
         const body = JSON.parse(Buffer.concat(chunks).toString()) as Call[];
         posts.push(body);
         if (status !== 200) return void res.writeHead(status).end("busy");
-        const answers = body.filter((c) => c.method !== "drop").map((c) => c.method === "revert"
-          ? { jsonrpc: "2.0", id: c.id, error: { code: 3, message: "execution reverted", data: "0x08c379a0" } }
-          : { jsonrpc: "2.0", id: c.id, result: c.params[0] });
+        const answers = body
+          .filter((c) => c.method !== "drop")
+          .map((c) =>
+            c.method === "revert"
+              ? { jsonrpc: "2.0", id: c.id, error: { code: 3, message: "execution reverted", data: "0x08c379a0" } }
+              : { jsonrpc: "2.0", id: c.id, result: c.params[0] },
+          );
         res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(answers));
       });
     });
@@ -31,7 +39,10 @@ describe("JSON-RPC client", function () {
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
   after(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  beforeEach(() => { posts.length = 0; status = 200; });
+  beforeEach(() => {
+    posts.length = 0;
+    status = 200;
+  });
 
   it("when many calls are made at once, then they share one HTTP request and each gets its own answer", async () => {
     const rpc = new JsonRpcClient(url);
@@ -49,7 +60,11 @@ describe("JSON-RPC client", function () {
 
   it("when one call reverts or is not answered, then only that call fails, with the node's error and data", async () => {
     const rpc = new JsonRpcClient(url);
-    const [ok, reverted, dropped] = await Promise.allSettled([rpc.call("echo", ["a"]), rpc.call("revert", []), rpc.call("drop", [])]);
+    const [ok, reverted, dropped] = await Promise.allSettled([
+      rpc.call("echo", ["a"]),
+      rpc.call("revert", []),
+      rpc.call("drop", []),
+    ]);
     expect(ok).to.deep.equal({ status: "fulfilled", value: "a" });
     expect(reverted.status).to.equal("rejected");
     const err = (reverted as PromiseRejectedResult).reason as RpcError;

@@ -15,7 +15,17 @@ import { freePort } from "../../scripts/lib/hardhat-node";
 const ROOT = join(__dirname, "..", "..");
 const START = join(ROOT, "scripts", "start.ts");
 /** Variables of the outer environment that would steer `npm start`. */
-const STEERING = ["CHAIN_ID", "RPC_URL", "DEPLOYMENT_FILE", "SQLITE_FILE", "OPERATOR_KEY", "AUTHORITY_KEY", "DATABASE_URL", "PORT", "HARDHAT_MINING_INTERVAL"];
+const STEERING = [
+  "CHAIN_ID",
+  "RPC_URL",
+  "DEPLOYMENT_FILE",
+  "SQLITE_FILE",
+  "OPERATOR_KEY",
+  "AUTHORITY_KEY",
+  "DATABASE_URL",
+  "PORT",
+  "HARDHAT_MINING_INTERVAL",
+];
 
 interface Run {
   code: number | null;
@@ -28,7 +38,9 @@ function runStart(env: Record<string, string>): Promise<Run> {
   // Were the guard missing, the gateway would not take the usual port 8080 from anything else running here.
   env = { PORT: String(20_000 + Math.floor(Math.random() * 20_000)), ...env };
   const child = spawn(process.execPath, ["-r", "ts-node/register", START], {
-    cwd: ROOT, env: { ...base, TS_NODE_TRANSPILE_ONLY: "true", ...env }, stdio: ["ignore", "pipe", "pipe"],
+    cwd: ROOT,
+    env: { ...base, TS_NODE_TRANSPILE_ONLY: "true", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
   });
   let stdout = "";
   let stderr = "";
@@ -75,7 +87,11 @@ describe("npm start refuses any chain but Hardhat's development chain 31337", fu
     const port = await freePort();
     const run = await runStart({ ...files, CHAIN_ID: "7007", RPC_URL: `http://127.0.0.1:${port}` });
     expect(run.code, run.stdout + run.stderr).to.equal(1);
-    expect(run.stderr).to.contain("npm start is the development stack").and.contain("CHAIN_ID=7007").and.contain("31337").and.contain("docs/network.md");
+    expect(run.stderr)
+      .to.contain("npm start is the development stack")
+      .and.contain("CHAIN_ID=7007")
+      .and.contain("31337")
+      .and.contain("docs/network.md");
     expect(await listening(port), "a Hardhat node was started").to.equal(false);
     expect(existsSync(files.DEPLOYMENT_FILE)).to.equal(false);
   });
@@ -84,7 +100,9 @@ describe("npm start refuses any chain but Hardhat's development chain 31337", fu
     const binary = anvilBinary();
     if (!binary) this.skip();
     const port = await freePort();
-    const anvil: ChildProcess = spawn(binary!, ["--chain-id", "7007", "--host", "127.0.0.1", "--port", String(port)], { stdio: ["ignore", "pipe", "pipe"] });
+    const anvil: ChildProcess = spawn(binary!, ["--chain-id", "7007", "--host", "127.0.0.1", "--port", String(port)], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     try {
       await new Promise<void>((resolve, reject) => {
         let out = "";
@@ -103,7 +121,10 @@ describe("npm start refuses any chain but Hardhat's development chain 31337", fu
       });
       const run = await runStart({ ...files, RPC_URL: `http://127.0.0.1:${port}` });
       expect(run.code, run.stdout + run.stderr).to.equal(1);
-      expect(run.stderr).to.contain("npm start is the development stack").and.contain(`http://127.0.0.1:${port} is chain 7007`).and.contain("31337");
+      expect(run.stderr)
+        .to.contain("npm start is the development stack")
+        .and.contain(`http://127.0.0.1:${port} is chain 7007`)
+        .and.contain("31337");
       expect(run.stdout).not.to.contain("deploying");
       expect(existsSync(files.DEPLOYMENT_FILE)).to.equal(false);
       expect(existsSync(files.SQLITE_FILE)).to.equal(false);

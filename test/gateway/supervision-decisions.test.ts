@@ -8,7 +8,15 @@ import { bearer, bootstrapPlatform, onboard, randomHolder, startEnv } from "./su
 import type { TestEnv } from "./support/harness";
 import { DocumentServer, FAST_SUPERVISION, Receiver, issueWithDecision, waitFor } from "./supervision-support";
 
-interface AlertView { id: string; kind: string; status: string; assetId: string; issuer: string; occurrences: number; resolution: string | null }
+interface AlertView {
+  id: string;
+  kind: string;
+  status: string;
+  assetId: string;
+  issuer: string;
+  occurrences: number;
+  resolution: string | null;
+}
 
 describe("supervision: decision availability (Art. 7.1)", function () {
   let env: TestEnv;
@@ -22,7 +30,10 @@ describe("supervision: decision availability (Art. 7.1)", function () {
     docs = await new DocumentServer().start();
     receiver = await new Receiver().start();
     // The issuer's document server in this test is a loopback http server.
-    env = await startEnv({ documentUriAllowHttp: true, supervision: { ...FAST_SUPERVISION.supervision, decisionCheckIntervalMs: 300 } });
+    env = await startEnv({
+      documentUriAllowHttp: true,
+      supervision: { ...FAST_SUPERVISION.supervision, decisionCheckIntervalMs: 300 },
+    });
     const { documentHash } = await bootstrapPlatform(env);
     owner = randomHolder();
     await onboard(env, owner, documentHash);
@@ -36,15 +47,24 @@ describe("supervision: decision availability (Art. 7.1)", function () {
   });
 
   const a = () => bearer(env.keys.authority);
-  const alerts = async (q = "") => (await env.http.get(`/v1/alerts?assetId=${assetId}${q}`).set(a())).body.items as AlertView[];
-  const checks = async (q = "") => (await env.http.get(`/v1/decision-checks?assetId=${assetId}&limit=500${q}`).set(bearer(env.keys.monitor))).body.items as { outcome: string; actualHash: string | null; error: string | null }[];
+  const alerts = async (q = "") =>
+    (await env.http.get(`/v1/alerts?assetId=${assetId}${q}`).set(a())).body.items as AlertView[];
+  const checks = async (q = "") =>
+    (await env.http.get(`/v1/decision-checks?assetId=${assetId}&limit=500${q}`).set(bearer(env.keys.monitor))).body
+      .items as { outcome: string; actualHash: string | null; error: string | null }[];
 
   it("when the issuer's operator subscribes to alerts for the issuer, then the subscription is accepted", async () => {
-    const res = await env.http.post("/v1/subscriptions").set(bearer(env.keys.operator)).send({ url: receiver.url, eventTypes: ["alert.raised", "alert.resolved"], issuer: owner.address });
+    const res = await env.http
+      .post("/v1/subscriptions")
+      .set(bearer(env.keys.operator))
+      .send({ url: receiver.url, eventTypes: ["alert.raised", "alert.resolved"], issuer: owner.address });
     expect(res.status, JSON.stringify(res.body)).to.equal(201);
     expect(res.body.subscription.filters.accounts).to.deep.equal([owner.address.toLowerCase()]);
     expect(res.body.subscription.issuer).to.equal(owner.address);
-    const notOperator = await env.http.post("/v1/subscriptions").set(bearer(env.keys.monitor)).send({ url: receiver.url, eventTypes: ["alert.raised"], issuer: owner.address });
+    const notOperator = await env.http
+      .post("/v1/subscriptions")
+      .set(bearer(env.keys.monitor))
+      .send({ url: receiver.url, eventTypes: ["alert.raised"], issuer: owner.address });
     expect(notOperator.status).to.equal(403);
   });
 
@@ -56,35 +76,65 @@ describe("supervision: decision availability (Art. 7.1)", function () {
 
   it("when the document changes, then an alert decision.changed is raised for the authority and the issuer, and delivered", async () => {
     docs.document = Buffer.from("Issuance decision No. 1 (quietly amended): 1 unit = 0.5 tonne.");
-    const [alert] = await waitFor("a changed alert", async () => (await alerts("&status=open")).length ? alerts("&status=open") : null);
+    const [alert] = await waitFor("a changed alert", async () =>
+      (await alerts("&status=open")).length ? alerts("&status=open") : null,
+    );
     expect(alert).to.include({ kind: "decision.changed", status: "open", issuer: owner.address });
     const changed = (await checks("&outcome=changed"))[0];
     expect(changed.actualHash).to.equal(docs.hash);
     await waitFor("repeated checks counted", async () => (await alerts("&status=open"))[0].occurrences > 1);
     expect(await alerts("&status=open")).to.have.length(1);
-    const delivered = await waitFor("the alert delivered to the issuer's subscription", async () => receiver.requests.find((r) => r.body.event.type === "alert.raised"));
-    expect(delivered.body.event.payload).to.include({ kind: "decision.changed", assetId, issuer: owner.address, source: "decision-check" });
+    const delivered = await waitFor("the alert delivered to the issuer's subscription", async () =>
+      receiver.requests.find((r) => r.body.event.type === "alert.raised"),
+    );
+    expect(delivered.body.event.payload).to.include({
+      kind: "decision.changed",
+      assetId,
+      issuer: owner.address,
+      source: "decision-check",
+    });
     const asOperator = await env.http.get(`/v1/alerts?issuer=${owner.address}`).set(bearer(env.keys.operator));
     expect(asOperator.body.items.map((x: AlertView) => x.id)).to.include(alert.id);
-    expect((await env.http.get(`/v1/alerts/${alert.id}`).set(bearer(env.keys.monitor))).body.kind).to.equal("decision.changed");
+    expect((await env.http.get(`/v1/alerts/${alert.id}`).set(bearer(env.keys.monitor))).body.kind).to.equal(
+      "decision.changed",
+    );
     expect((await env.http.get("/v1/alerts").set(bearer(env.keys.verifier))).status).to.equal(403);
   });
 
   it("when the document is withdrawn, then the alert becomes decision.unreachable; when it is restored, then the alert is resolved", async () => {
     docs.document = null;
-    const unreachable = await waitFor("an unreachable alert", async () => (await alerts("&status=open")).find((x) => x.kind === "decision.unreachable"));
+    const unreachable = await waitFor("an unreachable alert", async () =>
+      (await alerts("&status=open")).find((x) => x.kind === "decision.unreachable"),
+    );
     expect(unreachable.issuer).to.equal(owner.address);
     const superseded = (await alerts("&status=resolved")).find((x) => x.kind === "decision.changed")!;
     expect(superseded.resolution).to.match(/superseded/);
     expect((await checks("&outcome=unreachable"))[0].error).to.match(/404/);
     docs.document = original;
-    const resolved = await waitFor("the alert resolved", async () => (await alerts(`&status=resolved&kind=decision.unreachable`))[0]);
+    const resolved = await waitFor(
+      "the alert resolved",
+      async () => (await alerts(`&status=resolved&kind=decision.unreachable`))[0],
+    );
     expect(resolved.id).to.equal(unreachable.id);
     expect(await alerts("&status=open")).to.deep.equal([]);
-    const events = await env.gateway.dataSource.manager.find(PlatformEvent, { where: { assetId }, order: { seq: "ASC" } });
-    const alertEvents = events.filter((e) => e.type.startsWith("alert.")).map((e) => `${e.type}:${JSON.parse(e.payload).kind}`);
-    expect(alertEvents).to.deep.equal(["alert.raised:decision.changed", "alert.resolved:decision.changed", "alert.raised:decision.unreachable", "alert.resolved:decision.unreachable"]);
-    await waitFor("the resolution delivered", async () => receiver.requests.filter((r) => r.answered === 200 && r.body.event.type === "alert.resolved").length >= 2);
+    const events = await env.gateway.dataSource.manager.find(PlatformEvent, {
+      where: { assetId },
+      order: { seq: "ASC" },
+    });
+    const alertEvents = events
+      .filter((e) => e.type.startsWith("alert."))
+      .map((e) => `${e.type}:${JSON.parse(e.payload).kind}`);
+    expect(alertEvents).to.deep.equal([
+      "alert.raised:decision.changed",
+      "alert.resolved:decision.changed",
+      "alert.raised:decision.unreachable",
+      "alert.resolved:decision.unreachable",
+    ]);
+    await waitFor(
+      "the resolution delivered",
+      async () =>
+        receiver.requests.filter((r) => r.answered === 200 && r.body.event.type === "alert.resolved").length >= 2,
+    );
   });
 
   it("when the authority asks for a check now, then every open asset is checked at once", async () => {

@@ -2,7 +2,16 @@ import { expect } from "chai";
 import { Wallet, ZeroHash } from "ethers";
 import { appendEvent, PlatformEvent } from "../../server/mirror/event-log";
 import type { NewEvent } from "../../server/mirror/event-log";
-import { bearer, bootstrapPlatform, expectPosted, issue, onboard, randomHolder, startEnv, transferBody } from "./support/harness";
+import {
+  bearer,
+  bootstrapPlatform,
+  expectPosted,
+  issue,
+  onboard,
+  randomHolder,
+  startEnv,
+  transferBody,
+} from "./support/harness";
 import type { TestEnv } from "./support/harness";
 import { FAST_SUPERVISION, waitFor } from "./supervision-support";
 
@@ -14,12 +23,35 @@ let n = 0;
 function record(from: string, to: string, amount: string, assetId = "99"): NewEvent {
   n += 1;
   return {
-    type: "record.posted", assetId, account: from, counterparty: to,
-    payload: { assetId, sequence: String(n), from, to, amount, ref: ZeroHash, postedAt: Math.floor(Date.now() / 1000), txHash: "0x" + "ab".repeat(32), blockNumber: n, logIndex: 0, recordHash: "0x" + "cd".repeat(24) },
+    type: "record.posted",
+    assetId,
+    account: from,
+    counterparty: to,
+    payload: {
+      assetId,
+      sequence: String(n),
+      from,
+      to,
+      amount,
+      ref: ZeroHash,
+      postedAt: Math.floor(Date.now() / 1000),
+      txHash: "0x" + "ab".repeat(32),
+      blockNumber: n,
+      logIndex: 0,
+      recordHash: "0x" + "cd".repeat(24),
+    },
   };
 }
 
-interface ReportView { id: string; ruleId: string; ruleKind: string; account: string; status: string; eventSeq: number; detail: Record<string, unknown> }
+interface ReportView {
+  id: string;
+  ruleId: string;
+  ruleKind: string;
+  account: string;
+  status: string;
+  eventSeq: number;
+  detail: Record<string, unknown>;
+}
 
 describe("supervision: financial monitoring and the audit log", function () {
   let env: TestEnv;
@@ -31,10 +63,12 @@ describe("supervision: financial monitoring and the audit log", function () {
   });
   after(async () => env?.close());
 
-  const append = (events: NewEvent[]) => env.gateway.context.db.transaction(async (em) => {
-    for (const e of events) await appendEvent(em, e);
-  });
-  const reports = async (q = "") => (await env.http.get(`/v1/monitoring/reports?limit=500${q}`).set(m())).body.items as ReportView[];
+  const append = (events: NewEvent[]) =>
+    env.gateway.context.db.transaction(async (em) => {
+      for (const e of events) await appendEvent(em, e);
+    });
+  const reports = async (q = "") =>
+    (await env.http.get(`/v1/monitoring/reports?limit=500${q}`).set(m())).body.items as ReportView[];
 
   it("when the monitor and authority define rules and the operator declares a unit value, then they are stored; bad rules and wrong roles are refused", async () => {
     const create = async (key: string, body: Record<string, unknown>) => {
@@ -42,20 +76,55 @@ describe("supervision: financial monitoring and the audit log", function () {
       expect(res.status, JSON.stringify(res.body)).to.equal(201);
       return res.body.id as string;
     };
-    rules.single = await create(env.keys.monitor, { name: "large movement", kind: "single-movement", assetId: "99", thresholdUnits: "1000" });
-    rules.value = await create(env.keys.authority, { name: "large value", kind: "single-movement", assetId: "99", thresholdValue: "3000" });
-    rules.window = await create(env.keys.monitor, { name: "structuring", kind: "window-aggregate", assetId: "99", thresholdUnits: "500", windowSeconds: 3600, minCount: 2 });
+    rules.single = await create(env.keys.monitor, {
+      name: "large movement",
+      kind: "single-movement",
+      assetId: "99",
+      thresholdUnits: "1000",
+    });
+    rules.value = await create(env.keys.authority, {
+      name: "large value",
+      kind: "single-movement",
+      assetId: "99",
+      thresholdValue: "3000",
+    });
+    rules.window = await create(env.keys.monitor, {
+      name: "structuring",
+      kind: "window-aggregate",
+      assetId: "99",
+      thresholdUnits: "500",
+      windowSeconds: 3600,
+      minCount: 2,
+    });
     rules.frozen = await create(env.keys.monitor, { name: "frozen party", kind: "frozen-participant", assetId: "99" });
-    const invalid = await env.http.post("/v1/monitoring/rules").set(m()).send({ name: "x", kind: "window-aggregate", thresholdUnits: "5" });
+    const invalid = await env.http
+      .post("/v1/monitoring/rules")
+      .set(m())
+      .send({ name: "x", kind: "window-aggregate", thresholdUnits: "5" });
     expect(invalid.body.error.code).to.equal("MONITORING_RULE_INVALID");
-    const both = await env.http.post("/v1/monitoring/rules").set(m()).send({ name: "x", kind: "single-movement", thresholdUnits: "5", thresholdValue: "5" });
+    const both = await env.http
+      .post("/v1/monitoring/rules")
+      .set(m())
+      .send({ name: "x", kind: "single-movement", thresholdUnits: "5", thresholdValue: "5" });
     expect(both.body.error.code).to.equal("MONITORING_RULE_INVALID");
-    expect((await env.http.post("/v1/monitoring/rules").set(bearer(env.keys.operator)).send({ name: "x", kind: "frozen-participant" })).status).to.equal(403);
-    const value = await env.http.put("/v1/assets/99/declared-value").set(bearer(env.keys.operator)).send({ unitValue: "2.5", currency: "KZT" });
+    expect(
+      (
+        await env.http
+          .post("/v1/monitoring/rules")
+          .set(bearer(env.keys.operator))
+          .send({ name: "x", kind: "frozen-participant" })
+      ).status,
+    ).to.equal(403);
+    const value = await env.http
+      .put("/v1/assets/99/declared-value")
+      .set(bearer(env.keys.operator))
+      .send({ unitValue: "2.5", currency: "KZT" });
     expect(value.status, JSON.stringify(value.body)).to.equal(200);
     expect(value.body).to.include({ unitValue: "2.5", currency: "KZT" });
     expect((await env.http.put("/v1/assets/99/declared-value").set(m()).send({ unitValue: "3" })).status).to.equal(403);
-    expect((await env.http.get("/v1/assets/98/declared-value").set(m())).body.error.code).to.equal("ASSET_VALUE_NOT_DECLARED");
+    expect((await env.http.get("/v1/assets/98/declared-value").set(m())).body.error.code).to.equal(
+      "ASSET_VALUE_NOT_DECLARED",
+    );
     const list = await env.http.get("/v1/monitoring/rules").set(m());
     expect(list.body.items).to.have.length(4);
   });
@@ -63,22 +132,43 @@ describe("supervision: financial monitoring and the audit log", function () {
   it("when movements pass the thresholds, accumulate over the window, or involve a frozen participant, then exactly the expected reports are raised", async () => {
     await append([record(X, Y, "200"), record(X, Z, "250"), record(X, Y, "100")]); // X: 550 over the window, the third crosses 500
     await append([record(Y, Z, "1300")]); // single units, single value (3250), Y crosses (1600), Z crosses (1550)
-    await append([{ type: "participant.frozen", account: Z, counterparty: judge, payload: { account: Z, by: judge, reason: "court order 12/2026", txHash: "0x" + "ef".repeat(32), blockNumber: 4, logIndex: 1 } }]);
+    await append([
+      {
+        type: "participant.frozen",
+        account: Z,
+        counterparty: judge,
+        payload: {
+          account: Z,
+          by: judge,
+          reason: "court order 12/2026",
+          txHash: "0x" + "ef".repeat(32),
+          blockNumber: 4,
+          logIndex: 1,
+        },
+      },
+    ]);
     await append([record(Z, X, "10")]); // Z is frozen
     const all = await waitFor("six reports", async () => {
       const r = await reports("&assetId=99");
       return r.length >= 6 ? r : null;
     });
     await new Promise((r) => setTimeout(r, 200));
-    const got = (await reports("&assetId=99")).map((r) => `${r.ruleKind}:${r.ruleId === rules.value ? "value" : r.ruleId === rules.single ? "units" : ""}:${r.account}`).sort();
-    expect(got).to.deep.equal([
-      `frozen-participant::${Z}`,
-      `single-movement:units:${Y}`,
-      `single-movement:value:${Y}`,
-      `window-aggregate::${X}`,
-      `window-aggregate::${Y}`,
-      `window-aggregate::${Z}`,
-    ].sort());
+    const got = (await reports("&assetId=99"))
+      .map(
+        (r) =>
+          `${r.ruleKind}:${r.ruleId === rules.value ? "value" : r.ruleId === rules.single ? "units" : ""}:${r.account}`,
+      )
+      .sort();
+    expect(got).to.deep.equal(
+      [
+        `frozen-participant::${Z}`,
+        `single-movement:units:${Y}`,
+        `single-movement:value:${Y}`,
+        `window-aggregate::${X}`,
+        `window-aggregate::${Y}`,
+        `window-aggregate::${Z}`,
+      ].sort(),
+    );
     const valueReport = all.find((r) => r.ruleId === rules.value)!;
     expect(valueReport.detail).to.include({ declaredValue: "3250" });
     const frozen = all.find((r) => r.ruleKind === "frozen-participant")!;
@@ -86,16 +176,24 @@ describe("supervision: financial monitoring and the audit log", function () {
     const windowX = all.find((r) => r.ruleKind === "window-aggregate" && r.account === X)!;
     expect(windowX.detail).to.include({ totalUnits: "550", movements: 3 });
     const alerts = await env.gateway.dataSource.manager.find(PlatformEvent, { where: { type: "alert.raised" } });
-    const fromMonitoring = alerts.map((a) => JSON.parse(a.payload)).filter((p) => p.source === "monitoring" && p.assetId === "99");
+    const fromMonitoring = alerts
+      .map((a) => JSON.parse(a.payload))
+      .filter((p) => p.source === "monitoring" && p.assetId === "99");
     expect(fromMonitoring).to.have.length(6);
   });
 
   it("when the monitor acknowledges and closes a report, then its state follows and cannot go back", async () => {
     const [r] = await reports("&status=open&assetId=99");
-    const ack = await env.http.post(`/v1/monitoring/reports/${r.id}/acknowledge`).set(m()).send({ note: "looking into it" });
+    const ack = await env.http
+      .post(`/v1/monitoring/reports/${r.id}/acknowledge`)
+      .set(m())
+      .send({ note: "looking into it" });
     expect(ack.status, JSON.stringify(ack.body)).to.equal(200);
     expect(ack.body).to.include({ status: "acknowledged", note: "looking into it" });
-    const closed = await env.http.post(`/v1/monitoring/reports/${r.id}/close`).set(bearer(env.keys.authority)).send({ note: "reported to the FIU" });
+    const closed = await env.http
+      .post(`/v1/monitoring/reports/${r.id}/close`)
+      .set(bearer(env.keys.authority))
+      .send({ note: "reported to the FIU" });
     expect(closed.body.status).to.equal("closed");
     expect(closed.body.closedAt).to.be.a("string");
     const again = await env.http.post(`/v1/monitoring/reports/${r.id}/acknowledge`).set(m()).send({});
@@ -110,10 +208,20 @@ describe("supervision: financial monitoring and the audit log", function () {
     const alice = randomHolder();
     for (const p of [owner, alice]) await onboard(env, p, documentHash);
     const { assetId } = await issue(env, owner, "100000");
-    const rule = await env.http.post("/v1/monitoring/rules").set(m()).send({ name: "real large", kind: "single-movement", assetId, thresholdUnits: "5000" });
-    const frozenRule = await env.http.post("/v1/monitoring/rules").set(m()).send({ name: "real frozen", kind: "frozen-participant", assetId });
+    const rule = await env.http
+      .post("/v1/monitoring/rules")
+      .set(m())
+      .send({ name: "real large", kind: "single-movement", assetId, thresholdUnits: "5000" });
+    const frozenRule = await env.http
+      .post("/v1/monitoring/rules")
+      .set(m())
+      .send({ name: "real frozen", kind: "frozen-participant", assetId });
     // Let the monitor pass the issuance record before the rules exist? No: rules apply to every record evaluated after creation.
-    const res = await env.http.post("/v1/transfers?wait=true").set(bearer(env.keys.operator)).set("Idempotency-Key", "mon-e2e-1").send(await transferBody(env, owner, alice.address, assetId, "6000", "0"));
+    const res = await env.http
+      .post("/v1/transfers?wait=true")
+      .set(bearer(env.keys.operator))
+      .set("Idempotency-Key", "mon-e2e-1")
+      .send(await transferBody(env, owner, alice.address, assetId, "6000", "0"));
     expect(res.body.operation?.status, JSON.stringify(res.body)).to.equal("posted");
     const transferReport = await waitFor("the transfer's report", async () => {
       const r = await reports(`&ruleId=${rule.body.id}`);
@@ -122,11 +230,27 @@ describe("supervision: financial monitoring and the audit log", function () {
     expect(transferReport.account).to.equal(owner.address);
     expect((transferReport.detail.movement as { to: string }).to).to.equal(alice.address);
     // A freeze ordered by the authority, then a forced transfer out of the frozen participant.
-    await expectPosted(env.http.post(`/v1/participants/${alice.address}/freeze?wait=true`).set(bearer(env.keys.authority)).send({ reason: "suspicious activity, case 77" }));
-    const forced = await env.http.post("/v1/forced-transfers?wait=true").set(bearer(env.keys.authority))
-      .send({ from: alice.address, to: owner.address, assetId, amount: "1000", basis: "CourtDecision", ref: "0x" + "12".repeat(32) });
+    await expectPosted(
+      env.http
+        .post(`/v1/participants/${alice.address}/freeze?wait=true`)
+        .set(bearer(env.keys.authority))
+        .send({ reason: "suspicious activity, case 77" }),
+    );
+    const forced = await env.http
+      .post("/v1/forced-transfers?wait=true")
+      .set(bearer(env.keys.authority))
+      .send({
+        from: alice.address,
+        to: owner.address,
+        assetId,
+        amount: "1000",
+        basis: "CourtDecision",
+        ref: "0x" + "12".repeat(32),
+      });
     expect(forced.body.operation?.status, JSON.stringify(forced.body)).to.equal("posted");
-    const frozenReport = await waitFor("the frozen-participant report", async () => (await reports(`&ruleId=${frozenRule.body.id}`)).find((r) => r.account === alice.address));
+    const frozenReport = await waitFor("the frozen-participant report", async () =>
+      (await reports(`&ruleId=${frozenRule.body.id}`)).find((r) => r.account === alice.address),
+    );
     expect((frozenReport.detail.freeze as { reason: string }).reason).to.equal("suspicious activity, case 77");
 
     const view = await env.http.get(`/v1/monitoring/participants/${alice.address}`).set(m());
@@ -134,13 +258,21 @@ describe("supervision: financial monitoring and the audit log", function () {
     expect(view.body.identity.identity.iin).to.equal("900101300126");
     expect(view.body.identity.kind).to.equal("NaturalPerson");
     expect(view.body.holdings).to.deep.equal([{ assetId, balance: "5000", frozen: "0" }]);
-    expect(view.body.movements.items.map((x: { amount: string; direction: string }) => `${x.direction}:${x.amount}`)).to.deep.equal(["in:6000", "out:1000"]);
+    expect(
+      view.body.movements.items.map((x: { amount: string; direction: string }) => `${x.direction}:${x.amount}`),
+    ).to.deep.equal(["in:6000", "out:1000"]);
     expect(view.body.acknowledgements).to.have.length(1);
     expect(view.body.frozen).to.equal(true);
     expect(view.body.freezes).to.have.length(1);
-    expect(view.body.freezes[0]).to.include({ type: "participant.frozen", reason: "suspicious activity, case 77", orderedBy: env.authority.address });
+    expect(view.body.freezes[0]).to.include({
+      type: "participant.frozen",
+      reason: "suspicious activity, case 77",
+      orderedBy: env.authority.address,
+    });
     expect(view.body.reports.map((r: { ruleId: string }) => r.ruleId)).to.include(frozenRule.body.id);
-    expect((await env.http.get(`/v1/monitoring/participants/${Wallet.createRandom().address}`).set(m())).status).to.equal(404);
+    expect(
+      (await env.http.get(`/v1/monitoring/participants/${Wallet.createRandom().address}`).set(m())).status,
+    ).to.equal(404);
   });
 
   it("when the gateway restarts, then monitoring resumes from its persisted cursor: no report lost, none repeated", async () => {
@@ -159,33 +291,54 @@ describe("supervision: financial monitoring and the audit log", function () {
     expect(all.status).to.equal(200);
     const created = all.body.items.filter((a: { action: string }) => a.action === "createMonitoringRule");
     expect(created.length).to.be.greaterThan(4);
-    for (const a of all.body.items) expect(a).to.have.keys(["id", "at", "clientId", "role", "action", "target", "requestId", "outcome", "detail"]);
+    for (const a of all.body.items)
+      expect(a).to.have.keys(["id", "at", "clientId", "role", "action", "target", "requestId", "outcome", "detail"]);
     const refused = await env.http.get("/v1/audit?outcome=refused&limit=500").set(m());
-    expect(refused.body.items.map((a: { detail: { code: string } }) => a.detail.code)).to.include("MONITORING_RULE_INVALID");
+    expect(refused.body.items.map((a: { detail: { code: string } }) => a.detail.code)).to.include(
+      "MONITORING_RULE_INVALID",
+    );
     const byRole = await env.http.get("/v1/audit?role=authority&action=createMonitoringRule").set(m());
     expect(byRole.body.total).to.equal(1);
     const clientId = byRole.body.items[0].clientId;
     const byClient = await env.http.get(`/v1/audit?clientId=${clientId}&limit=500`).set(m());
     expect(byClient.body.items.every((a: { clientId: string }) => a.clientId === clientId)).to.equal(true);
-    const withId = await env.http.post("/v1/monitoring/rules").set(m()).set("x-request-id", "req-audit-42").send({ name: "y", kind: "frozen-participant" });
+    const withId = await env.http
+      .post("/v1/monitoring/rules")
+      .set(m())
+      .set("x-request-id", "req-audit-42")
+      .send({ name: "y", kind: "frozen-participant" });
     expect(withId.status).to.equal(201);
     const byRequest = await env.http.get("/v1/audit?requestId=req-audit-42").set(m());
     expect(byRequest.body.items).to.have.length(1);
-    expect(byRequest.body.items[0]).to.include({ action: "createMonitoringRule", outcome: "accepted", role: "monitor" });
-    const future = await env.http.get(`/v1/audit?from=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`).set(m());
+    expect(byRequest.body.items[0]).to.include({
+      action: "createMonitoringRule",
+      outcome: "accepted",
+      role: "monitor",
+    });
+    const future = await env.http
+      .get(`/v1/audit?from=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`)
+      .set(m());
     expect(future.body.total).to.equal(0);
-    const window = await env.http.get(`/v1/audit?from=${encodeURIComponent(byRequest.body.items[0].at)}&to=${encodeURIComponent(new Date(Date.now() + 1000).toISOString())}&action=createMonitoringRule`).set(m());
+    const window = await env.http
+      .get(
+        `/v1/audit?from=${encodeURIComponent(byRequest.body.items[0].at)}&to=${encodeURIComponent(new Date(Date.now() + 1000).toISOString())}&action=createMonitoringRule`,
+      )
+      .set(m());
     expect(window.body.items.map((a: { requestId: string }) => a.requestId)).to.include("req-audit-42");
     expect((await env.http.get("/v1/audit").set(bearer(env.keys.operator))).status).to.equal(403);
   });
 
   it("when the audit log is exported, then CSV and JSON stream every matching entry; nothing in it can be changed through the API", async () => {
     const count = (await env.http.get("/v1/audit?action=createMonitoringRule").set(m())).body.total as number;
-    const csv = await env.http.get("/v1/audit/export?format=csv&action=createMonitoringRule").set(m()).buffer(true).parse((res, cb) => {
-      let data = "";
-      res.on("data", (c: Buffer) => (data += c.toString()));
-      res.on("end", () => cb(null, data));
-    });
+    const csv = await env.http
+      .get("/v1/audit/export?format=csv&action=createMonitoringRule")
+      .set(m())
+      .buffer(true)
+      .parse((res, cb) => {
+        let data = "";
+        res.on("data", (c: Buffer) => (data += c.toString()));
+        res.on("end", () => cb(null, data));
+      });
     expect(csv.status).to.equal(200);
     expect(csv.headers["content-type"]).to.match(/text\/csv/);
     const lines = (csv.body as string).trim().split("\r\n");
@@ -200,7 +353,13 @@ describe("supervision: financial monitoring and the audit log", function () {
     expect(exports.body.total).to.equal(2);
     expect((await env.http.get("/v1/audit/export").set(bearer(env.keys.operator))).status).to.equal(403);
     expect((await env.http.get("/v1/audit/export?from=yesterday").set(m())).status).to.equal(400);
-    for (const [method, path] of [["put", "/v1/audit"], ["delete", "/v1/audit"], ["post", "/v1/audit"], ["delete", `/v1/audit/${json.body[0].id}`], ["patch", `/v1/audit/${json.body[0].id}`]] as const) {
+    for (const [method, path] of [
+      ["put", "/v1/audit"],
+      ["delete", "/v1/audit"],
+      ["post", "/v1/audit"],
+      ["delete", `/v1/audit/${json.body[0].id}`],
+      ["patch", `/v1/audit/${json.body[0].id}`],
+    ] as const) {
       const res = await env.http[method](path).set(bearer(env.keys.authority)).send({});
       expect(res.status, `${method} ${path}`).to.equal(404);
     }

@@ -17,8 +17,23 @@ const bob = Wallet.createRandom().address;
 
 function record(n: number, from: string, to: string): NewEvent {
   return {
-    type: "record.posted", assetId: "1", account: from, counterparty: to,
-    payload: { assetId: "1", sequence: String(n), from, to, amount: String(100 * n), ref: "0x" + "00".repeat(32), postedAt: Math.floor(Date.now() / 1000), txHash: "0x" + "ab".repeat(32), blockNumber: n, logIndex: 0, recordHash: "0x" + "cd".repeat(24) },
+    type: "record.posted",
+    assetId: "1",
+    account: from,
+    counterparty: to,
+    payload: {
+      assetId: "1",
+      sequence: String(n),
+      from,
+      to,
+      amount: String(100 * n),
+      ref: "0x" + "00".repeat(32),
+      postedAt: Math.floor(Date.now() / 1000),
+      txHash: "0x" + "ab".repeat(32),
+      blockNumber: n,
+      logIndex: 0,
+      recordHash: "0x" + "cd".repeat(24),
+    },
   };
 }
 
@@ -40,16 +55,24 @@ describe("supervision: webhook subscriptions", function () {
     await receiver?.stop();
   });
 
-  const append = (events: NewEvent[]) => env.gateway.context.db.transaction(async (em) => {
-    for (const e of events) await appendEvent(em, e);
-  });
+  const append = (events: NewEvent[]) =>
+    env.gateway.context.db.transaction(async (em) => {
+      for (const e of events) await appendEvent(em, e);
+    });
 
   let subId: string;
   let secret: string;
 
   it("when a monitor subscribes, then the secret is returned once and never again", async () => {
-    const res = await env.http.post("/v1/subscriptions").set(bearer(env.keys.monitor))
-      .send({ url: receiver.url, eventTypes: ["record.posted"], filters: { accounts: [alice] }, description: "alice's movements" });
+    const res = await env.http
+      .post("/v1/subscriptions")
+      .set(bearer(env.keys.monitor))
+      .send({
+        url: receiver.url,
+        eventTypes: ["record.posted"],
+        filters: { accounts: [alice] },
+        description: "alice's movements",
+      });
     expect(res.status, JSON.stringify(res.body)).to.equal(201);
     // Standard Webhooks form: whsec_ + base64 of 32 random bytes.
     expect(res.body.secret).to.match(/^whsec_[A-Za-z0-9+/]{43}=$/);
@@ -66,22 +89,43 @@ describe("supervision: webhook subscriptions", function () {
   });
 
   it("when another client asks for it, then it does not exist for them; the authority sees it", async () => {
-    expect((await env.http.get(`/v1/subscriptions/${subId}`).set(bearer(env.keys.operator))).body.error.code).to.equal("SUBSCRIPTION_NOT_FOUND");
+    expect((await env.http.get(`/v1/subscriptions/${subId}`).set(bearer(env.keys.operator))).body.error.code).to.equal(
+      "SUBSCRIPTION_NOT_FOUND",
+    );
     expect((await env.http.get(`/v1/subscriptions/${subId}`).set(bearer(env.keys.authority))).status).to.equal(200);
-    expect((await env.http.post("/v1/subscriptions").set(bearer(env.keys.verifier)).send({ url: receiver.url, eventTypes: ["record.posted"] })).status).to.equal(403);
-    const bad = await env.http.post("/v1/subscriptions").set(bearer(env.keys.monitor)).send({ url: "ftp://example.kz/x", eventTypes: ["record.posted"] });
+    expect(
+      (
+        await env.http
+          .post("/v1/subscriptions")
+          .set(bearer(env.keys.verifier))
+          .send({ url: receiver.url, eventTypes: ["record.posted"] })
+      ).status,
+    ).to.equal(403);
+    const bad = await env.http
+      .post("/v1/subscriptions")
+      .set(bearer(env.keys.monitor))
+      .send({ url: "ftp://example.kz/x", eventTypes: ["record.posted"] });
     expect(bad.status).to.equal(400);
   });
 
   it("when the receiver fails, then is slow, then comes back, then every matching event arrives in order, signed, none lost", async () => {
     receiver.mode = "fail";
-    await append([record(1, alice, bob), record(2, bob, Wallet.createRandom().address), record(3, bob, alice), record(4, alice, bob), record(5, alice, bob)]);
+    await append([
+      record(1, alice, bob),
+      record(2, bob, Wallet.createRandom().address),
+      record(3, bob, alice),
+      record(4, alice, bob),
+      record(5, alice, bob),
+    ]);
     await waitFor("failed attempts", async () => receiver.requests.length >= 3);
     receiver.mode = "slow";
     const before = receiver.requests.length;
     await waitFor("a timed-out attempt", async () => receiver.requests.length >= before + 2, 10_000);
     receiver.mode = "ok";
-    await waitFor("all four deliveries", async () => receiver.accepted().length >= 4 && collapse(receiver.accepted()).length === 4);
+    await waitFor(
+      "all four deliveries",
+      async () => receiver.accepted().length >= 4 && collapse(receiver.accepted()).length === 4,
+    );
     // Only the events involving alice (the filter): 4 of 5, numbered 1..4 per subscription.
     expect(collapse(receiver.accepted())).to.deep.equal([1, 2, 3, 4]);
     const seqs = receiver.requests.map((r) => r.sequence);
@@ -93,7 +137,11 @@ describe("supervision: webhook subscriptions", function () {
       expect(r.body.event.type).to.equal("record.posted");
     }
     expect(verifySignature("whsec_wrong", receiver.requests[0])).to.equal(false);
-    expect(receiver.requests.map((r) => (r.body.event.payload as { sequence: string }).sequence).filter((_, i, a) => i === 0 || a[i] !== a[i - 1])).to.deep.equal(["1", "3", "4", "5"]);
+    expect(
+      receiver.requests
+        .map((r) => (r.body.event.payload as { sequence: string }).sequence)
+        .filter((_, i, a) => i === 0 || a[i] !== a[i - 1]),
+    ).to.deep.equal(["1", "3", "4", "5"]);
     const deliveries = await waitFor("delivered status", async () => {
       const d = await env.http.get(`/v1/subscriptions/${subId}/deliveries`).set(bearer(env.keys.monitor));
       return d.body.items.every((i: { status: string }) => i.status === "delivered") ? d.body.items : null;
@@ -124,16 +172,25 @@ describe("supervision: webhook subscriptions", function () {
 
     const r = receiver.requests[receiver.requests.length - 1];
     const refused = (f: () => unknown, message: RegExp) => expect(f).to.throw(WebhookVerificationError, message);
-    refused(() => wh.verify(r.raw.replace(`"sequence":${r.sequence}`, `"sequence":${r.sequence + 1}`), headers(r)), /No matching signature/);
+    refused(
+      () => wh.verify(r.raw.replace(`"sequence":${r.sequence}`, `"sequence":${r.sequence + 1}`), headers(r)),
+      /No matching signature/,
+    );
     refused(() => wh.verify(r.raw, { ...headers(r), "webhook-id": "other" }), /No matching signature/);
-    refused(() => new Webhook("whsec_" + randomBytes(32).toString("base64")).verify(r.raw, headers(r)), /No matching signature/);
+    refused(
+      () => new Webhook("whsec_" + randomBytes(32).toString("base64")).verify(r.raw, headers(r)),
+      /No matching signature/,
+    );
     // Replayed 10 minutes later: the signed timestamp is older than the library's 5-minute tolerance, and
     // refreshing the timestamp header breaks the signature.
     const realNow = Date.now;
     Date.now = () => realNow() + 10 * 60_000;
     try {
       refused(() => wh.verify(r.raw, headers(r)), /too old/);
-      refused(() => wh.verify(r.raw, { ...headers(r), "webhook-timestamp": String(Math.floor(Date.now() / 1000)) }), /No matching signature/);
+      refused(
+        () => wh.verify(r.raw, { ...headers(r), "webhook-timestamp": String(Math.floor(Date.now() / 1000)) }),
+        /No matching signature/,
+      );
     } finally {
       Date.now = realNow;
     }
@@ -144,12 +201,17 @@ describe("supervision: webhook subscriptions", function () {
     try {
       // Accounts of their own, so the other subscriptions' numbering is untouched.
       const [carol, dave] = [Wallet.createRandom().address, Wallet.createRandom().address];
-      const res = await env.http.post("/v1/subscriptions").set(bearer(env.keys.monitor)).send({ url: r5.url, eventTypes: ["record.posted"], filters: { accounts: [carol] } });
+      const res = await env.http
+        .post("/v1/subscriptions")
+        .set(bearer(env.keys.monitor))
+        .send({ url: r5.url, eventTypes: ["record.posted"], filters: { accounts: [carol] } });
       const old = "whsec_" + randomBytes(32).toString("hex");
       await env.gateway.context.db.manager.update(Subscription, { id: res.body.subscription.id }, { secret: old });
       await append([record(50, carol, dave)]);
       await waitFor("the delivery", async () => r5.accepted().length >= 1);
-      expect(new Webhook(old).verify(r5.requests[0].raw, r5.requests[0].headers as Record<string, string>)).to.deep.equal(r5.requests[0].body);
+      expect(
+        new Webhook(old).verify(r5.requests[0].raw, r5.requests[0].headers as Record<string, string>),
+      ).to.deep.equal(r5.requests[0].body);
       expect(verifySignature(old, r5.requests[0])).to.equal(true);
       await env.http.delete(`/v1/subscriptions/${res.body.subscription.id}`).set(bearer(env.keys.monitor));
     } finally {
@@ -159,27 +221,39 @@ describe("supervision: webhook subscriptions", function () {
 
   it("when a replay from sequence 2 is asked, then 2, 3, 4 are sent again in order with the same numbers", async () => {
     const n = receiver.requests.length;
-    const res = await env.http.post(`/v1/subscriptions/${subId}/replay`).set(bearer(env.keys.monitor)).send({ fromSequence: 2 });
+    const res = await env.http
+      .post(`/v1/subscriptions/${subId}/replay`)
+      .set(bearer(env.keys.monitor))
+      .send({ fromSequence: 2 });
     expect(res.status, JSON.stringify(res.body)).to.equal(200);
     expect(res.body).to.deep.equal({ replayed: 3, fromSequence: 2, toSequence: 4 });
     await waitFor("the replay", async () => receiver.requests.length >= n + 3);
     const again = receiver.requests.slice(n);
     expect(again.map((r) => r.sequence)).to.deep.equal([2, 3, 4]);
     expect(again[0].body.event.seq).to.equal(receiver.requests.find((r) => r.sequence === 2)!.body.event.seq);
-    const beyond = await env.http.post(`/v1/subscriptions/${subId}/replay`).set(bearer(env.keys.monitor)).send({ fromSequence: 9 });
+    const beyond = await env.http
+      .post(`/v1/subscriptions/${subId}/replay`)
+      .set(bearer(env.keys.monitor))
+      .send({ fromSequence: 9 });
     expect(beyond.body.error.code).to.equal("REPLAY_SEQUENCE_INVALID");
   });
 
   it("when paused, then nothing is sent; when resumed, then the waiting events follow; when deleted, then it is gone", async () => {
-    expect((await env.http.post(`/v1/subscriptions/${subId}/pause`).set(bearer(env.keys.monitor))).body.subscription.status).to.equal("paused");
+    expect(
+      (await env.http.post(`/v1/subscriptions/${subId}/pause`).set(bearer(env.keys.monitor))).body.subscription.status,
+    ).to.equal("paused");
     const n = receiver.requests.length;
     await append([record(6, alice, bob)]);
     await new Promise((r) => setTimeout(r, 400));
     expect(receiver.requests.length).to.equal(n);
-    expect((await env.http.post(`/v1/subscriptions/${subId}/resume`).set(bearer(env.keys.monitor))).body.subscription.status).to.equal("active");
+    expect(
+      (await env.http.post(`/v1/subscriptions/${subId}/resume`).set(bearer(env.keys.monitor))).body.subscription.status,
+    ).to.equal("active");
     await waitFor("the delivery after resume", async () => receiver.requests.length > n);
     expect(receiver.requests[n].sequence).to.equal(5);
-    expect((await env.http.delete(`/v1/subscriptions/${subId}`).set(bearer(env.keys.monitor))).body).to.deep.equal({ deleted: true });
+    expect((await env.http.delete(`/v1/subscriptions/${subId}`).set(bearer(env.keys.monitor))).body).to.deep.equal({
+      deleted: true,
+    });
     expect((await env.http.get(`/v1/subscriptions/${subId}`).set(bearer(env.keys.monitor))).status).to.equal(404);
     await append([record(7, alice, bob)]);
     await new Promise((r) => setTimeout(r, 300));
@@ -189,7 +263,10 @@ describe("supervision: webhook subscriptions", function () {
   it("when the gateway restarts with undelivered events, then delivery resumes from the persisted cursor without loss", async () => {
     const r2 = await new Receiver().start();
     try {
-      const res = await env.http.post("/v1/subscriptions").set(bearer(env.keys.authority)).send({ url: r2.url, eventTypes: ["record.posted"], filters: { assetIds: ["1"] } });
+      const res = await env.http
+        .post("/v1/subscriptions")
+        .set(bearer(env.keys.authority))
+        .send({ url: r2.url, eventTypes: ["record.posted"], filters: { assetIds: ["1"] } });
       const { secret: s2 } = res.body;
       r2.mode = "fail";
       await append([record(8, alice, bob), record(9, bob, alice)]);
@@ -210,9 +287,14 @@ describe("supervision: webhook subscriptions", function () {
     await second.start();
     const r4 = await new Receiver().start();
     try {
-      const res = await env.http.post("/v1/subscriptions").set(bearer(env.keys.monitor)).send({ url: r4.url, eventTypes: ["record.posted"] });
+      const res = await env.http
+        .post("/v1/subscriptions")
+        .set(bearer(env.keys.monitor))
+        .send({ url: r4.url, eventTypes: ["record.posted"] });
       r4.mode = "fail";
-      const batch = Array.from({ length: 20 }, (_, i) => record(100 + i, i % 2 ? alice : bob, Wallet.createRandom().address));
+      const batch = Array.from({ length: 20 }, (_, i) =>
+        record(100 + i, i % 2 ? alice : bob, Wallet.createRandom().address),
+      );
       await append(batch.slice(0, 10));
       await waitFor("failed attempts", async () => r4.requests.length >= 2);
       r4.mode = "ok";
@@ -221,7 +303,10 @@ describe("supervision: webhook subscriptions", function () {
       });
       await waitFor("twenty deliveries", async () => collapse(r4.accepted()).length === 20);
       const seqs = r4.requests.map((r) => r.sequence);
-      expect(collapse(seqs)).to.deep.equal(Array.from({ length: 20 }, (_, i) => i + 1), `arrival order ${seqs.join(",")}`);
+      expect(collapse(seqs)).to.deep.equal(
+        Array.from({ length: 20 }, (_, i) => i + 1),
+        `arrival order ${seqs.join(",")}`,
+      );
       expect(r4.requests.every((r) => verifySignature(res.body.secret, r))).to.equal(true);
     } finally {
       await second.stop();
@@ -232,12 +317,20 @@ describe("supervision: webhook subscriptions", function () {
   it("when an operation settles, then the submitter's operation.succeeded event is delivered (same transaction as the outcome)", async () => {
     const r3 = await new Receiver().start();
     try {
-      const res = await env.http.post("/v1/subscriptions").set(bearer(env.keys.operator)).send({ url: r3.url, eventTypes: ["operation.succeeded", "operation.failed", "permit.changed"] });
+      const res = await env.http
+        .post("/v1/subscriptions")
+        .set(bearer(env.keys.operator))
+        .send({ url: r3.url, eventTypes: ["operation.succeeded", "operation.failed", "permit.changed"] });
       expect(res.status).to.equal(201);
       await bootstrapPlatform(env);
-      const succeeded = () => r3.requests.filter((r) => r.answered === 200 && r.body.event.type === "operation.succeeded");
+      const succeeded = () =>
+        r3.requests.filter((r) => r.answered === 200 && r.body.event.type === "operation.succeeded");
       await waitFor("operation events", async () => succeeded().length >= 3);
-      expect(succeeded().map((r) => (r.body.event.payload as { kind: string }).kind).slice(0, 3)).to.have.length(3);
+      expect(
+        succeeded()
+          .map((r) => (r.body.event.payload as { kind: string }).kind)
+          .slice(0, 3),
+      ).to.have.length(3);
       expect(succeeded()[0].body.event.payload).to.have.property("txHash");
       expect(succeeded()[0].body.event.payload).to.have.property("operationId");
       // The indexer's permit.changed arrives on the same subscription, interleaved in log order.

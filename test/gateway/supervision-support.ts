@@ -18,8 +18,14 @@ export { waitFor } from "./support/wait";
 /** Short intervals so the supervision workers react within the test's patience. */
 export const FAST_SUPERVISION: Partial<Config> = {
   supervision: {
-    dispatchIntervalMs: 50, webhookTimeoutMs: 1_000, retryBaseMs: 50, retryMaxMs: 300, gapGraceMs: 1_000,
-    monitoringIntervalMs: 50, decisionCheckIntervalMs: 60_000, decisionFetchTimeoutMs: 500,
+    dispatchIntervalMs: 50,
+    webhookTimeoutMs: 1_000,
+    retryBaseMs: 50,
+    retryMaxMs: 300,
+    gapGraceMs: 1_000,
+    monitoringIntervalMs: 50,
+    decisionCheckIntervalMs: 60_000,
+    decisionFetchTimeoutMs: 500,
     // The tests' receivers and document servers listen on loopback.
     outboundAllow: ["127.0.0.0/8"],
   },
@@ -55,14 +61,22 @@ export class Receiver {
         const raw = Buffer.concat(chunks).toString("utf8");
         const body = JSON.parse(raw) as DeliveryBody;
         const mode = this.mode;
-        const r: Received = { sequence: body.sequence, body, headers: req.headers, raw, answered: mode === "slow" ? "timeout" : mode === "ok" ? 200 : 500 };
+        const r: Received = {
+          sequence: body.sequence,
+          body,
+          headers: req.headers,
+          raw,
+          answered: mode === "slow" ? "timeout" : mode === "ok" ? 200 : 500,
+        };
         this.requests.push(r);
         if (mode === "ok") res.writeHead(200).end("ok");
         else if (mode === "fail") res.writeHead(500).end("down");
         else {
           // A garbage collection while the gateway waits: Node 20's AbortSignal.any lost its timeout here.
           setImmediate(collectGarbage);
-          setTimeout(() => { if (!res.destroyed) res.writeHead(200).end("late"); }, 3_000).unref();
+          setTimeout(() => {
+            if (!res.destroyed) res.writeHead(200).end("late");
+          }, 3_000).unref();
         }
       });
     });
@@ -101,7 +115,11 @@ export function verifyLegacySignature(secret: string, r: Received): boolean {
   const timestamp = String(r.headers[LEGACY_WEBHOOK_HEADERS.timestamp]);
   const given = Buffer.from(String(r.headers[LEGACY_WEBHOOK_HEADERS.signature]));
   const expected = Buffer.from(webhookSignature(secret, timestamp, r.raw));
-  return given.length === expected.length && timingSafeEqual(given, expected) && Math.abs(Date.now() / 1000 - Number(timestamp)) < 300;
+  return (
+    given.length === expected.length &&
+    timingSafeEqual(given, expected) &&
+    Math.abs(Date.now() / 1000 - Number(timestamp)) < 300
+  );
 }
 
 /** A web server publishing a decision document that the test can change or withdraw. */
@@ -136,14 +154,24 @@ export class DocumentServer {
 }
 
 /** Files, attests and posts an issuance whose decision is the given document hash and URI. */
-export async function issueWithDecision(env: TestEnv, owner: Wallet, units: string, decision: { documentHash: string; uri: string }) {
+export async function issueWithDecision(
+  env: TestEnv,
+  owner: Wallet,
+  units: string,
+  decision: { documentHash: string; uri: string },
+) {
   const nonce = String(Math.floor(Math.random() * 1e12));
   const filing = await buildFiling(env, owner, units, nonce, { decision });
   const filed = await env.http.post("/v1/issuance-requests").set(bearer(env.keys.operator)).send(filing);
   if (filed.status !== 201) throw new Error(`filing: ${filed.status} ${JSON.stringify(filed.body)}`);
-  const att = await env.http.post(`/v1/issuance-requests/${filed.body.id}/attestation`).set(bearer(env.keys.verifier)).send(await attest(env, owner.address, filing.evidenceHash, nonce, units));
+  const att = await env.http
+    .post(`/v1/issuance-requests/${filed.body.id}/attestation`)
+    .set(bearer(env.keys.verifier))
+    .send(await attest(env, owner.address, filing.evidenceHash, nonce, units));
   if (att.status !== 200) throw new Error(`attestation: ${att.status} ${JSON.stringify(att.body)}`);
-  await expectPosted(env.http.post(`/v1/issuance-requests/${filed.body.id}/post?wait=true`).set(bearer(env.keys.operator)));
+  await expectPosted(
+    env.http.post(`/v1/issuance-requests/${filed.body.id}/post?wait=true`).set(bearer(env.keys.operator)),
+  );
   const req = await env.http.get(`/v1/issuance-requests/${filed.body.id}`).set(bearer(env.keys.operator));
   return req.body.assetId as string;
 }

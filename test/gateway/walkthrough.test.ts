@@ -39,7 +39,12 @@ describe("gateway: the full walk from permit to records", function () {
     expect(res.status).to.equal(200);
     expect(res.body.status).to.equal("registered");
     expect(res.body.identity.iin).to.equal("900101300126");
-    expect(res.body.onChain).to.include({ registered: true, frozen: false, acknowledgedCurrent: true, acknowledgedVersion: 1 });
+    expect(res.body.onChain).to.include({
+      registered: true,
+      frozen: false,
+      acknowledgedCurrent: true,
+      acknowledgedVersion: 1,
+    });
     expect(res.body.onChain.identityHash).to.equal(res.body.identityHash);
     expect(res.body.acknowledgements).to.have.length(1);
     expect(res.body.acknowledgements[0].status).to.equal("posted");
@@ -60,7 +65,11 @@ describe("gateway: the full walk from permit to records", function () {
 
   it("when a holder-signed transfer is submitted with wait, then it is posted with tx, block, record and the moment rights arose", async () => {
     const body = await transferBody(env, owner, alice.address, assetId, "1000", "0");
-    const res = await env.http.post("/v1/transfers?wait=true").set(bearer(env.keys.operator)).set("Idempotency-Key", "walk-1").send(body);
+    const res = await env.http
+      .post("/v1/transfers?wait=true")
+      .set(bearer(env.keys.operator))
+      .set("Idempotency-Key", "walk-1")
+      .send(body);
     expect(res.status).to.equal(200);
     const op = res.body.operation;
     expect(op.status).to.equal("posted");
@@ -78,7 +87,11 @@ describe("gateway: the full walk from permit to records", function () {
     const accepted = [];
     for (const i of [2, 0, 1]) {
       const b = bodies[i];
-      const res = await env.http.post("/v1/transfers").set(bearer(env.keys.operator)).set("Idempotency-Key", `walk-multi-${i}`).send(b);
+      const res = await env.http
+        .post("/v1/transfers")
+        .set(bearer(env.keys.operator))
+        .set("Idempotency-Key", `walk-multi-${i}`)
+        .send(b);
       expect(res.status, JSON.stringify(res.body)).to.equal(202);
       accepted.push(res.body.operation.id as string);
     }
@@ -104,12 +117,19 @@ describe("gateway: the full walk from permit to records", function () {
     expect(res.body.items[0]).to.include({ sequence: "1", kind: "issue", to: owner.address, amount: "1000000" });
     expect(res.body.items[1]).to.include({ sequence: "2", from: owner.address, to: alice.address, amount: "1000" });
     const holders = await env.http.get(`/v1/assets/${assetId}/holders`).set(bearer(env.keys.monitor));
-    const balances = Object.fromEntries(holders.body.items.map((h: { address: string; balance: string }) => [h.address, h.balance]));
+    const balances = Object.fromEntries(
+      holders.body.items.map((h: { address: string; balance: string }) => [h.address, h.balance]),
+    );
     expect(balances).to.deep.equal({ [owner.address]: "999000", [alice.address]: "970", [bob.address]: "30" });
     const holdings = await env.http.get(`/v1/participants/${bob.address}/holdings`).set(bearer(env.keys.monitor));
     expect(holdings.body.items).to.deep.equal([{ assetId, balance: "30", frozen: "0" }]);
     const audit = await env.http.get("/v1/audit?limit=500").set(bearer(env.keys.monitor));
-    expect(audit.body.items.map((a: { action: string }) => a.action)).to.include.members(["grantPermit", "registerParticipant", "postIssuance", "submitTransfer"]);
+    expect(audit.body.items.map((a: { action: string }) => a.action)).to.include.members([
+      "grantPermit",
+      "registerParticipant",
+      "postIssuance",
+      "submitTransfer",
+    ]);
   });
 
   it("serves the OpenAPI document and Swagger UI", async () => {

@@ -16,10 +16,23 @@ export const ZERO_HEAD = "0x" + "00".repeat(24);
 
 /** ISecuredAssetLedger.TransferCheck, as numbers. */
 export const Code = {
-  Ok: 0, PlatformPaused: 1, OperatorNotPermitted: 2, AssetNotActive: 3, SenderNotRegistered: 4,
-  RecipientNotRegistered: 5, SenderFrozen: 6, RecipientFrozen: 7, SenderNotAcknowledged: 8,
-  RecipientNotAcknowledged: 9, InsufficientBalance: 10, InsufficientUnfrozenBalance: 11,
-  AuthorizationExpired: 12, NonceMismatch: 13, SignatureInvalid: 14, ZeroAmount: 15, SelfTransfer: 16,
+  Ok: 0,
+  PlatformPaused: 1,
+  OperatorNotPermitted: 2,
+  AssetNotActive: 3,
+  SenderNotRegistered: 4,
+  RecipientNotRegistered: 5,
+  SenderFrozen: 6,
+  RecipientFrozen: 7,
+  SenderNotAcknowledged: 8,
+  RecipientNotAcknowledged: 9,
+  InsufficientBalance: 10,
+  InsufficientUnfrozenBalance: 11,
+  AuthorizationExpired: 12,
+  NonceMismatch: 13,
+  SignatureInvalid: 14,
+  ZeroAmount: 15,
+  SelfTransfer: 16,
   NonceExhausted: 17,
 } as const;
 
@@ -30,12 +43,15 @@ export const Status = { None: 0, Active: 1, Suspended: 2, Closed: 3 } as const;
  * accepts any value at that position.
  */
 export type Expectation =
-  | { ok: true }
-  | { ok: false; error: string; args?: readonly (string | bigint | number | undefined)[]; code?: number };
+  { ok: true } | { ok: false; error: string; args?: readonly (string | bigint | number | undefined)[]; code?: number };
 
 export const OK: Expectation = { ok: true };
 
-export function refuse(error: string, args?: readonly (string | bigint | number | undefined)[], code?: number): Expectation {
+export function refuse(
+  error: string,
+  args?: readonly (string | bigint | number | undefined)[],
+  code?: number,
+): Expectation {
   return { ok: false, error, args, code };
 }
 
@@ -101,7 +117,9 @@ export function recordHash24(previous: string, r: ObservedRecord): string {
 }
 
 /** Recomputes one asset's whole chain from its records; returns the head and count, or why it breaks. */
-export function recomputeChain(records: readonly ObservedRecord[]): { head: string; count: bigint } | { broken: string } {
+export function recomputeChain(
+  records: readonly ObservedRecord[],
+): { head: string; count: bigint } | { broken: string } {
   let head = ZERO_HEAD;
   let expected = 1n;
   for (const r of records) {
@@ -193,9 +211,17 @@ export class LedgerModel {
   }
 
   /** The rules every balance change passes; `operator` is the posting operator of a relayed action. */
-  rules(operator: string | undefined, from: string, to: string, id: bigint, amount: bigint, forced: boolean): Expectation {
+  rules(
+    operator: string | undefined,
+    from: string,
+    to: string,
+    id: bigint,
+    amount: bigint,
+    forced: boolean,
+  ): Expectation {
     if (this.paused) return refuse("EnforcedPause", [], Code.PlatformPaused);
-    if (operator !== undefined && !this.operatorPermitted) return refuse("OperatorNotPermitted", [operator], Code.OperatorNotPermitted);
+    if (operator !== undefined && !this.operatorPermitted)
+      return refuse("OperatorNotPermitted", [operator], Code.OperatorNotPermitted);
     if (amount === 0n) return refuse("TransferAmountZero", [], Code.ZeroAmount);
     const asset = this.asset(id);
     if (asset === undefined) return refuse("AssetNotFound", [id], Code.AssetNotActive);
@@ -209,7 +235,11 @@ export class LedgerModel {
       const balance = this.balance(id, from);
       if (balance < amount) return refuse("InsufficientBalance", [from, id, balance, amount], Code.InsufficientBalance);
       if (!forced && amount > this.unfrozen(id, from)) {
-        return refuse("ERC7943InsufficientUnfrozenBalance", [from, id, amount, this.unfrozen(id, from)], Code.InsufficientUnfrozenBalance);
+        return refuse(
+          "ERC7943InsufficientUnfrozenBalance",
+          [from, id, amount, this.unfrozen(id, from)],
+          Code.InsufficientUnfrozenBalance,
+        );
       }
     }
     if (to !== ZeroAddress) {
@@ -220,8 +250,16 @@ export class LedgerModel {
   }
 
   /** A holder-signed authorization: deadline, nonce, signature, in that order. */
-  authorizationCheck(from: string, id: bigint, nonce: bigint, deadline: bigint, signatureValid: boolean, now?: bigint): Expectation {
-    if (this.expired(deadline, now)) return refuse("TransferAuthorizationExpired", [deadline, now], Code.AuthorizationExpired);
+  authorizationCheck(
+    from: string,
+    id: bigint,
+    nonce: bigint,
+    deadline: bigint,
+    signatureValid: boolean,
+    now?: bigint,
+  ): Expectation {
+    if (this.expired(deadline, now))
+      return refuse("TransferAuthorizationExpired", [deadline, now], Code.AuthorizationExpired);
     const expected = this.nonceOf(id, from);
     if (nonce !== expected) return refuse("TransferNonceMismatch", [from, id, expected, nonce], Code.NonceMismatch);
     if (!signatureValid) return refuse("TransferSignatureInvalid", [from], Code.SignatureInvalid);
@@ -238,7 +276,12 @@ export class LedgerModel {
   register(a: string, kind: number, acknowledged: number): void {
     const surviving = this.survivingFreezes.get(a);
     this.survivingFreezes.delete(a);
-    this.participants.set(a, { kind, frozen: surviving !== undefined, frozenByAuthority: surviving?.frozenByAuthority ?? false, acknowledged });
+    this.participants.set(a, {
+      kind,
+      frozen: surviving !== undefined,
+      frozenByAuthority: surviving?.frozenByAuthority ?? false,
+      acknowledged,
+    });
   }
 
   /** Deregisters `a`, keeping its freeze. */
@@ -248,11 +291,20 @@ export class LedgerModel {
     this.participants.delete(a);
   }
 
-  post(p: { from: string; to: string; id: bigint; amount: bigint; ref: string; forced?: boolean; nextNonce?: bigint }): void {
+  post(p: {
+    from: string;
+    to: string;
+    id: bigint;
+    amount: bigint;
+    ref: string;
+    forced?: boolean;
+    nextNonce?: bigint;
+  }): void {
     const asset = this.asset(p.id);
     if (asset === undefined) throw new Error(`model: posting on unknown asset ${p.id}`);
     if (p.to !== ZeroAddress && !this.eligible(p.to)) throw new Error(`model: ineligible recipient ${p.to}`);
-    if (p.from !== ZeroAddress && !p.forced && !this.eligible(p.from)) throw new Error(`model: ineligible sender ${p.from}`);
+    if (p.from !== ZeroAddress && !p.forced && !this.eligible(p.from))
+      throw new Error(`model: ineligible sender ${p.from}`);
     if (p.from === ZeroAddress) {
       asset.supply += p.amount;
     } else {
@@ -279,21 +331,42 @@ export class LedgerModel {
       asset.balances.set(p.to, this.balance(p.id, p.to) + p.amount);
     }
     asset.recordCount += 1n;
-    this.pending.push({ assetId: p.id, sequence: asset.recordCount, from: p.from, to: p.to, amount: p.amount, ref: p.ref });
+    this.pending.push({
+      assetId: p.id,
+      sequence: asset.recordCount,
+      from: p.from,
+      to: p.to,
+      amount: p.amount,
+      ref: p.ref,
+    });
   }
 
   /** Saves balances, supplies, nonces, frozen amounts and records; the returned function restores them. */
   snapshot(): () => void {
     const count = this.assets.length;
     const saved = this.assets.map((a) => ({
-      a, supply: a.supply, redeemed: a.redeemed, recordCount: a.recordCount,
-      balances: new Map(a.balances), frozen: new Map(a.frozen), frozenByAuthority: new Set(a.frozenByAuthority), nonces: new Map(a.nonces),
+      a,
+      supply: a.supply,
+      redeemed: a.redeemed,
+      recordCount: a.recordCount,
+      balances: new Map(a.balances),
+      frozen: new Map(a.frozen),
+      frozenByAuthority: new Set(a.frozenByAuthority),
+      nonces: new Map(a.nonces),
     }));
     const pending = [...this.pending];
     return () => {
       this.assets.length = count;
       for (const s of saved) {
-        Object.assign(s.a, { supply: s.supply, redeemed: s.redeemed, recordCount: s.recordCount, balances: s.balances, frozen: s.frozen, frozenByAuthority: s.frozenByAuthority, nonces: s.nonces });
+        Object.assign(s.a, {
+          supply: s.supply,
+          redeemed: s.redeemed,
+          recordCount: s.recordCount,
+          balances: s.balances,
+          frozen: s.frozen,
+          frozenByAuthority: s.frozenByAuthority,
+          nonces: s.nonces,
+        });
       }
       this.pending = pending;
     };
@@ -330,14 +403,22 @@ export class LedgerModel {
     const expected = this.pending;
     this.pending = [];
     if (observed.length !== expected.length) {
-      return `expected ${expected.length} record(s), the chain emitted ${observed.length}: ` +
-        `expected ${fmtRecords(expected)}, got ${fmtRecords(observed)}`;
+      return (
+        `expected ${expected.length} record(s), the chain emitted ${observed.length}: ` +
+        `expected ${fmtRecords(expected)}, got ${fmtRecords(observed)}`
+      );
     }
     for (let i = 0; i < expected.length; i++) {
       const e = expected[i];
       const o = observed[i];
-      if (o.assetId !== e.assetId || o.sequence !== e.sequence || o.from !== e.from || o.to !== e.to ||
-        o.amount !== e.amount || o.ref.toLowerCase() !== e.ref.toLowerCase()) {
+      if (
+        o.assetId !== e.assetId ||
+        o.sequence !== e.sequence ||
+        o.from !== e.from ||
+        o.to !== e.to ||
+        o.amount !== e.amount ||
+        o.ref.toLowerCase() !== e.ref.toLowerCase()
+      ) {
         return `record ${i}: expected ${fmtRecords([e])}, got ${fmtRecords([o])}`;
       }
       const asset = this.asset(o.assetId);
@@ -350,7 +431,9 @@ export class LedgerModel {
 }
 
 export function fmtRecords(rs: readonly ExpectedRecord[]): string {
-  return "[" + rs.map((r) => `#${r.assetId}.${r.sequence} ${short(r.from)}->${short(r.to)} ${r.amount}`).join(", ") + "]";
+  return (
+    "[" + rs.map((r) => `#${r.assetId}.${r.sequence} ${short(r.from)}->${short(r.to)} ${r.amount}`).join(", ") + "]"
+  );
 }
 
 export function short(a: string): string {

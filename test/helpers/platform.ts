@@ -22,21 +22,51 @@ export const REAL_ESTATE = encodeBytes32String("REAL_ESTATE");
 export const GRAIN = encodeBytes32String("GRAIN");
 export const OWNERSHIP_SHARE = encodeBytes32String("OWNERSHIP_SHARE");
 export const Category = {
-  None: 0, TangibleAsset: 1, Service: 2, IntellectualProperty: 3, IntellectualService: 4,
-  Money: 5, LegalTender: 6, UnitOfAccount: 7, Security: 8, FinancialInstrument: 9,
+  None: 0,
+  TangibleAsset: 1,
+  Service: 2,
+  IntellectualProperty: 3,
+  IntellectualService: 4,
+  Money: 5,
+  LegalTender: 6,
+  UnitOfAccount: 7,
+  Security: 8,
+  FinancialInstrument: 9,
 } as const;
 export const Kind = { None: 0, NaturalPerson: 1, IndividualEntrepreneur: 2, LegalEntity: 3 } as const;
 export const Check = {
-  Ok: 0n, PlatformPaused: 1n, OperatorNotPermitted: 2n, AssetNotActive: 3n, SenderNotRegistered: 4n,
-  RecipientNotRegistered: 5n, SenderFrozen: 6n, RecipientFrozen: 7n, SenderNotAcknowledged: 8n,
-  RecipientNotAcknowledged: 9n, InsufficientBalance: 10n, InsufficientUnfrozenBalance: 11n,
-  AuthorizationExpired: 12n, NonceMismatch: 13n, SignatureInvalid: 14n, ZeroAmount: 15n, SelfTransfer: 16n,
+  Ok: 0n,
+  PlatformPaused: 1n,
+  OperatorNotPermitted: 2n,
+  AssetNotActive: 3n,
+  SenderNotRegistered: 4n,
+  RecipientNotRegistered: 5n,
+  SenderFrozen: 6n,
+  RecipientFrozen: 7n,
+  SenderNotAcknowledged: 8n,
+  RecipientNotAcknowledged: 9n,
+  InsufficientBalance: 10n,
+  InsufficientUnfrozenBalance: 11n,
+  AuthorizationExpired: 12n,
+  NonceMismatch: 13n,
+  SignatureInvalid: 14n,
+  ZeroAmount: 15n,
+  SelfTransfer: 16n,
   NonceExhausted: 17n,
 } as const;
 export const Basis = { None: 0, CourtDecision: 1, Inheritance: 2, LostKey: 3 } as const;
 
-export const PERMIT = { legalName: "Digital Platform LLP", bin: "230140012340", permitNumber: "KZ-SDA-0001", scope: "issuance and circulation" };
-export const ISSUER: IssuerDetails = { legalName: "Steppe Grain LLP", bin: "190440005676", registeredAddress: "Astana, Mangilik El 55" };
+export const PERMIT = {
+  legalName: "Digital Platform LLP",
+  bin: "230140012340",
+  permitNumber: "KZ-SDA-0001",
+  scope: "issuance and circulation",
+};
+export const ISSUER: IssuerDetails = {
+  legalName: "Steppe Grain LLP",
+  bin: "190440005676",
+  registeredAddress: "Astana, Mangilik El 55",
+};
 export const FAR_FUTURE = 4_000_000_000n;
 
 /** The libraries the ledger is linked to, freshly deployed: name to address. */
@@ -58,22 +88,44 @@ export async function domainOf(ledger: SecuredAssetLedger) {
   return ledgerDomain(chainId, await ledger.getAddress());
 }
 
-export async function signTransfer(ledger: SecuredAssetLedger, holder: Signer, auth: TransferAuthorization, domain?: Awaited<ReturnType<typeof domainOf>>) {
+export async function signTransfer(
+  ledger: SecuredAssetLedger,
+  holder: Signer,
+  auth: TransferAuthorization,
+  domain?: Awaited<ReturnType<typeof domainOf>>,
+) {
   return holder.signTypedData(domain ?? (await domainOf(ledger)), TRANSFER_TYPES, auth);
 }
 
-export async function signRedemption(ledger: SecuredAssetLedger, holder: Signer, r: { holder: string; assetId: bigint; amount: bigint; nonce: bigint; deadline: bigint; ref: string }) {
+export async function signRedemption(
+  ledger: SecuredAssetLedger,
+  holder: Signer,
+  r: { holder: string; assetId: bigint; amount: bigint; nonce: bigint; deadline: bigint; ref: string },
+) {
   return holder.signTypedData(await domainOf(ledger), REDEMPTION_TYPES, r);
 }
 
-export async function signAcknowledgement(ledger: SecuredAssetLedger, account: Signer, version: bigint, deadline = FAR_FUTURE) {
+export async function signAcknowledgement(
+  ledger: SecuredAssetLedger,
+  account: Signer,
+  version: bigint,
+  deadline = FAR_FUTURE,
+) {
   const d = await ledger.disclosure(version);
   return account.signTypedData(await domainOf(ledger), ACKNOWLEDGEMENT_TYPES, {
-    account: await account.getAddress(), version, documentHash: d.documentHash, deadline,
+    account: await account.getAddress(),
+    version,
+    documentHash: d.documentHash,
+    deadline,
   });
 }
 
-export async function signObligations(ledger: SecuredAssetLedger, issuer: Signer, assetId: bigint, deadline = FAR_FUTURE) {
+export async function signObligations(
+  ledger: SecuredAssetLedger,
+  issuer: Signer,
+  assetId: bigint,
+  deadline = FAR_FUTURE,
+) {
   return issuer.signTypedData(await domainOf(ledger), OBLIGATIONS_TYPES, { assetId, deadline });
 }
 
@@ -85,7 +137,9 @@ export async function signDecisionChange(
 ) {
   const previousHash = c.previousHash ?? (await ledger.assetInfo(c.assetId)).decisionHash;
   return issuer.signTypedData(
-    await domainOf(ledger), DECISION_CHANGE_TYPES, decisionChangeMessage({ ...c, previousHash, deadline: c.deadline ?? FAR_FUTURE }),
+    await domainOf(ledger),
+    DECISION_CHANGE_TYPES,
+    decisionChangeMessage({ ...c, previousHash, deadline: c.deadline ?? FAR_FUTURE }),
   );
 }
 
@@ -93,7 +147,16 @@ export interface IssuanceInput {
   assetType: string;
   decision: { documentHash: string; uri: string; rightsType: string; rightsExtent: string; units: bigint };
   issuer: IssuerDetails;
-  attestation: { owner: string; evidenceHash: string; assetType: string; units: bigint; nonce: bigint; expiry: bigint; verifier: string; signature: string };
+  attestation: {
+    owner: string;
+    evidenceHash: string;
+    assetType: string;
+    units: bigint;
+    nonce: bigint;
+    expiry: bigint;
+    verifier: string;
+    signature: string;
+  };
   requestDeadline: bigint;
   ownerSignature: string;
 }
@@ -103,7 +166,15 @@ export async function buildIssuance(
   ledger: SecuredAssetLedger,
   owner: Signer,
   verifier: Signer,
-  opts: { units?: bigint; nonce?: bigint; assetType?: string; evidence?: string; expiry?: bigint; deadline?: bigint; uri?: string } = {},
+  opts: {
+    units?: bigint;
+    nonce?: bigint;
+    assetType?: string;
+    evidence?: string;
+    expiry?: bigint;
+    deadline?: bigint;
+    uri?: string;
+  } = {},
 ): Promise<IssuanceInput> {
   const domain = await domainOf(ledger);
   const ownerAddress = await owner.getAddress();
@@ -122,27 +193,55 @@ export async function buildIssuance(
   };
   const verifierAddress = await verifier.getAddress();
   const attestationSignature = await verifier.signTypedData(
-    domain, ATTESTATION_TYPES, attestationMessage({ owner: ownerAddress, evidenceHash, assetType, units, nonce, expiry }),
+    domain,
+    ATTESTATION_TYPES,
+    attestationMessage({ owner: ownerAddress, evidenceHash, assetType, units, nonce, expiry }),
   );
   const ownerSignature = await owner.signTypedData(
-    domain, ISSUANCE_TYPES,
-    issuanceRequestMessage({ owner: ownerAddress, assetType, decision, issuer: ISSUER, evidenceHash, verifier: verifierAddress, nonce, deadline }),
+    domain,
+    ISSUANCE_TYPES,
+    issuanceRequestMessage({
+      owner: ownerAddress,
+      assetType,
+      decision,
+      issuer: ISSUER,
+      evidenceHash,
+      verifier: verifierAddress,
+      nonce,
+      deadline,
+    }),
   );
   return {
     assetType,
     decision,
     issuer: { ...ISSUER },
-    attestation: { owner: ownerAddress, evidenceHash, assetType, units, nonce, expiry, verifier: verifierAddress, signature: attestationSignature },
+    attestation: {
+      owner: ownerAddress,
+      evidenceHash,
+      assetType,
+      units,
+      nonce,
+      expiry,
+      verifier: verifierAddress,
+      signature: attestationSignature,
+    },
     requestDeadline: deadline,
     ownerSignature,
   };
 }
 
 export function submitIssuance(ledger: SecuredAssetLedger, operator: Signer, i: IssuanceInput) {
-  return ledger.connect(operator).issue(i.assetType, i.decision, i.issuer, i.attestation, i.requestDeadline, i.ownerSignature);
+  return ledger
+    .connect(operator)
+    .issue(i.assetType, i.decision, i.issuer, i.attestation, i.requestDeadline, i.ownerSignature);
 }
 
-export async function onboard(ledger: SecuredAssetLedger, operator: Signer, account: Signer, kind: number = Kind.NaturalPerson) {
+export async function onboard(
+  ledger: SecuredAssetLedger,
+  operator: Signer,
+  account: Signer,
+  kind: number = Kind.NaturalPerson,
+) {
   const address = await account.getAddress();
   await ledger.connect(operator).registerParticipant(address, kind, keccakText(`kyc:${address}`));
   const version = await ledger.currentDisclosureVersion();
@@ -177,7 +276,10 @@ export async function authorization(
 ): Promise<{ auth: TransferAuthorization; signature: string }> {
   const fromAddress = await from.getAddress();
   const auth: TransferAuthorization = {
-    from: fromAddress, to, assetId, amount,
+    from: fromAddress,
+    to,
+    assetId,
+    amount,
     nonce: opts.nonce ?? (await ledger.nonceOf(fromAddress, assetId)),
     deadline: opts.deadline ?? FAR_FUTURE,
     ref: opts.ref ?? ZeroHash,

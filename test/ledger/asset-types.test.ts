@@ -27,7 +27,14 @@ describe("Recognised asset types (Art. 4.1.8, 5.1.1, 5.1.3-4)", function () {
     });
   }
 
-  for (const category of ["None", "Money", "LegalTender", "UnitOfAccount", "Security", "FinancialInstrument"] as const) {
+  for (const category of [
+    "None",
+    "Money",
+    "LegalTender",
+    "UnitOfAccount",
+    "Security",
+    "FinancialInstrument",
+  ] as const) {
     it(`when the category is ${category} then the type can never be listed (AssetTypeCategoryNotEligible)`, async function () {
       const { ledger, authority } = await loadFixture(deployPlatformFixture);
       await expect(ledger.connect(authority).listAssetType(ART, "ineligible", Category[category]))

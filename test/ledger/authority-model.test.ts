@@ -49,25 +49,51 @@ async function operatorPowers(f: Fixture): Promise<[string, () => Promise<Contra
   const transfer = await authorization(ledger, alice, bob.address, assetId, 1n);
   const redemption = { holder: alice.address, assetId, amount: 1n, nonce: 0n, deadline: FAR_FUTURE, ref: REF };
   const redemptionSignature = await signRedemption(ledger, alice, redemption);
-  const change = { assetId, newHash: keccakText("decision v2"), newUri: "https://steppegrain.kz/d2.pdf", reason: "annex" };
+  const change = {
+    assetId,
+    newHash: keccakText("decision v2"),
+    newUri: "https://steppegrain.kz/d2.pdf",
+    reason: "annex",
+  };
   const changeSignature = await signDecisionChange(ledger, owner, change);
   const issuance = await buildIssuance(ledger, owner, verifier, { nonce: 7n });
   const obligations = await signObligations(ledger, owner, assetId);
   return [
     ["publishDisclosure", () => as.publishDisclosure(keccakText("risks v2"), "https://platform.kz/risks/v2")],
     ["registerParticipant", () => as.registerParticipant(outsider.address, Kind.NaturalPerson, keccakText("kyc"))],
-    ["registerParticipantWithAcknowledgement", () => as.registerParticipantWithAcknowledgement(outsider.address, Kind.NaturalPerson, keccakText("kyc"), version, FAR_FUTURE, ackSignature)],
+    [
+      "registerParticipantWithAcknowledgement",
+      () =>
+        as.registerParticipantWithAcknowledgement(
+          outsider.address,
+          Kind.NaturalPerson,
+          keccakText("kyc"),
+          version,
+          FAR_FUTURE,
+          ackSignature,
+        ),
+    ],
     ["deregisterParticipant", () => as.deregisterParticipant(carol.address)],
     ["refreshWalletKind", () => as.refreshWalletKind(carol.address)],
-    ["acknowledgeDisclosureBySig", () => as.acknowledgeDisclosureBySig(outsider.address, version, FAR_FUTURE, ackSignature)],
+    [
+      "acknowledgeDisclosureBySig",
+      () => as.acknowledgeDisclosureBySig(outsider.address, version, FAR_FUTURE, ackSignature),
+    ],
     ["freezeParticipant", () => as.freezeParticipant(carol.address, "financial monitoring")],
     ["unfreezeParticipant", () => as.unfreezeParticipant(carol.address, "lifted")],
     ["setFrozenTokens", () => as.setFrozenTokens(alice.address, assetId, 10n)],
-    ["changeDecisionDocument", () => as.changeDecisionDocument(assetId, change.newHash, change.newUri, change.reason, FAR_FUTURE, changeSignature)],
+    [
+      "changeDecisionDocument",
+      () =>
+        as.changeDecisionDocument(assetId, change.newHash, change.newUri, change.reason, FAR_FUTURE, changeSignature),
+    ],
     ["issue", () => submitIssuance(ledger, operator, issuance)],
     ["transferWithAuthorization", () => as.transferWithAuthorization(transfer.auth, transfer.signature)],
     ["transferBatchWithAuthorization", () => as.transferBatchWithAuthorization([transfer.auth], [transfer.signature])],
-    ["redeemWithAuthorization", () => as.redeemWithAuthorization(alice.address, assetId, 1n, 0n, FAR_FUTURE, REF, redemptionSignature)],
+    [
+      "redeemWithAuthorization",
+      () => as.redeemWithAuthorization(alice.address, assetId, 1n, 0n, FAR_FUTURE, REF, redemptionSignature),
+    ],
     ["declareObligationsFulfilled (relayed)", () => as.declareObligationsFulfilled(assetId, FAR_FUTURE, obligations)],
   ];
 }
@@ -98,9 +124,13 @@ describe("Authority model: who may do what on the ledger", function () {
       const f = await loadFixture(fixture);
       const powers = await operatorPowers(f);
       expect(powers.length).to.equal(15);
-      await f.ledger.connect(f.authority).suspendPermit(f.operator.address, "AML inspection", BigInt(await time.latest()) + 86_400n);
+      await f.ledger
+        .connect(f.authority)
+        .suspendPermit(f.operator.address, "AML inspection", BigInt(await time.latest()) + 86_400n);
       for (const [name, call] of powers) {
-        await expect(call(), name).to.be.revertedWithCustomError(f.ledger, "OperatorNotPermitted").withArgs(f.operator.address);
+        await expect(call(), name)
+          .to.be.revertedWithCustomError(f.ledger, "OperatorNotPermitted")
+          .withArgs(f.operator.address);
       }
     });
 
@@ -109,7 +139,9 @@ describe("Authority model: who may do what on the ledger", function () {
       const powers = await operatorPowers(f);
       await f.ledger.connect(f.authority).revokePermit(f.operator.address, "court decision 2-1/2026");
       for (const [name, call] of powers) {
-        await expect(call(), name).to.be.revertedWithCustomError(f.ledger, "OperatorNotPermitted").withArgs(f.operator.address);
+        await expect(call(), name)
+          .to.be.revertedWithCustomError(f.ledger, "OperatorNotPermitted")
+          .withArgs(f.operator.address);
       }
     });
 
@@ -140,8 +172,13 @@ describe("Authority model: who may do what on the ledger", function () {
 
     it("the authority keeps its own powers without any permit: freezes and disclosures", async function () {
       const { ledger, authority, carol } = await loadFixture(fixture);
-      await expect(ledger.connect(authority).freezeParticipant(carol.address, "court order")).to.emit(ledger, "ParticipantFrozen");
-      await expect(ledger.connect(authority).publishDisclosure(keccakText("risks v2"), "https://platform.kz/risks/v2")).to.emit(ledger, "DisclosurePublished");
+      await expect(ledger.connect(authority).freezeParticipant(carol.address, "court order")).to.emit(
+        ledger,
+        "ParticipantFrozen",
+      );
+      await expect(
+        ledger.connect(authority).publishDisclosure(keccakText("risks v2"), "https://platform.kz/risks/v2"),
+      ).to.emit(ledger, "DisclosurePublished");
     });
   });
 
@@ -153,7 +190,10 @@ describe("Authority model: who may do what on the ledger", function () {
       await expect(ledger.connect(operator).unfreezeParticipant(carol.address, "client asked"))
         .to.be.revertedWithCustomError(ledger, "ParticipantFrozenByAuthority")
         .withArgs(carol.address);
-      await expect(ledger.connect(operator).freezeParticipant(carol.address, "again")).to.be.revertedWithCustomError(ledger, "ParticipantIsFrozen");
+      await expect(ledger.connect(operator).freezeParticipant(carol.address, "again")).to.be.revertedWithCustomError(
+        ledger,
+        "ParticipantIsFrozen",
+      );
       await expect(ledger.connect(authority).unfreezeParticipant(carol.address, "order lifted"))
         .to.emit(ledger, "ParticipantUnfrozen")
         .withArgs(carol.address, authority.address, "order lifted");
@@ -169,7 +209,9 @@ describe("Authority model: who may do what on the ledger", function () {
       await expect(ledger.connect(authority).freezeParticipant(carol.address, "order 18"))
         .to.emit(ledger, "ParticipantFrozen")
         .withArgs(carol.address, authority.address, "order 18");
-      await expect(ledger.connect(operator).unfreezeParticipant(carol.address, "cleared")).to.be.revertedWithCustomError(ledger, "ParticipantFrozenByAuthority");
+      await expect(
+        ledger.connect(operator).unfreezeParticipant(carol.address, "cleared"),
+      ).to.be.revertedWithCustomError(ledger, "ParticipantFrozenByAuthority");
     });
 
     it("when the operator deregisters and registers again a participant the authority froze then the freeze is still there", async function () {
@@ -183,7 +225,9 @@ describe("Authority model: who may do what on the ledger", function () {
       await expect(ledger.connect(alice).safeTransferFrom(alice.address, operator.address, assetId, 1n, "0x"))
         .to.be.revertedWithCustomError(ledger, "ParticipantIsFrozen")
         .withArgs(alice.address);
-      await expect(ledger.connect(operator).unfreezeParticipant(alice.address, "new account")).to.be.revertedWithCustomError(ledger, "ParticipantFrozenByAuthority");
+      await expect(
+        ledger.connect(operator).unfreezeParticipant(alice.address, "new account"),
+      ).to.be.revertedWithCustomError(ledger, "ParticipantFrozenByAuthority");
     });
 
     it("when the authority froze units then the operator can neither lower nor raise them; FrozenUnitsOrdered says who ordered", async function () {
@@ -210,7 +254,9 @@ describe("Authority model: who may do what on the ledger", function () {
     it("when more is frozen than held, a forced transfer releases only the units it takes and later receipts stay frozen", async function () {
       const { ledger, authority, owner, alice, bob, assetId } = await loadFixture(fixture);
       await ledger.connect(authority).setFrozenTokens(alice.address, assetId, 1_500n);
-      await expect(ledger.connect(authority).forcedTransfer(alice.address, bob.address, assetId, 600n, Basis.CourtDecision, REF))
+      await expect(
+        ledger.connect(authority).forcedTransfer(alice.address, bob.address, assetId, 600n, Basis.CourtDecision, REF),
+      )
         .to.emit(ledger, "Frozen")
         .withArgs(alice.address, assetId, 900n);
       expect(await ledger.getFrozenTokens(alice.address, assetId)).to.equal(900n);
@@ -226,7 +272,9 @@ describe("Authority model: who may do what on the ledger", function () {
     it("when the forced transfer takes only unfrozen units then the frozen units stay as ordered", async function () {
       const { ledger, authority, alice, bob, assetId } = await loadFixture(fixture);
       await ledger.connect(authority).setFrozenTokens(alice.address, assetId, 300n);
-      await expect(ledger.connect(authority).forcedTransfer(alice.address, bob.address, assetId, 700n, Basis.CourtDecision, REF)).to.not.emit(ledger, "Frozen");
+      await expect(
+        ledger.connect(authority).forcedTransfer(alice.address, bob.address, assetId, 700n, Basis.CourtDecision, REF),
+      ).to.not.emit(ledger, "Frozen");
       expect(await ledger.getFrozenTokens(alice.address, assetId)).to.equal(300n);
     });
   });
@@ -234,23 +282,31 @@ describe("Authority model: who may do what on the ledger", function () {
   describe("no path moves units around the rules", function () {
     it("ERC-1155 approvals are disabled: setApprovalForAll reverts and nobody moves another's units", async function () {
       const { ledger, operator, alice, bob, assetId } = await loadFixture(fixture);
-      await expect(ledger.connect(alice).setApprovalForAll(operator.address, true)).to.be.revertedWithCustomError(ledger, "ApprovalsDisabled");
+      await expect(ledger.connect(alice).setApprovalForAll(operator.address, true)).to.be.revertedWithCustomError(
+        ledger,
+        "ApprovalsDisabled",
+      );
       expect(await ledger.isApprovedForAll(alice.address, operator.address)).to.equal(false);
       await expect(ledger.connect(operator).safeTransferFrom(alice.address, bob.address, assetId, 1n, "0x"))
         .to.be.revertedWithCustomError(ledger, "ERC1155MissingApprovalForAll")
         .withArgs(operator.address, alice.address);
-      await expect(ledger.connect(operator).safeBatchTransferFrom(alice.address, bob.address, [assetId], [1n], "0x"))
-        .to.be.revertedWithCustomError(ledger, "ERC1155MissingApprovalForAll");
+      await expect(
+        ledger.connect(operator).safeBatchTransferFrom(alice.address, bob.address, [assetId], [1n], "0x"),
+      ).to.be.revertedWithCustomError(ledger, "ERC1155MissingApprovalForAll");
     });
 
     it("a holder's own ERC-1155 batch with one asset twice is checked item by item: the second item sees the first's balance", async function () {
       const { ledger, authority, alice, bob, assetId } = await loadFixture(fixture);
       await ledger.connect(authority).setFrozenTokens(alice.address, assetId, 500n);
       // 1,000 held, 500 frozen: 300 then 300 would each pass alone, but not one after the other.
-      await expect(ledger.connect(alice).safeBatchTransferFrom(alice.address, bob.address, [assetId, assetId], [300n, 300n], "0x"))
+      await expect(
+        ledger.connect(alice).safeBatchTransferFrom(alice.address, bob.address, [assetId, assetId], [300n, 300n], "0x"),
+      )
         .to.be.revertedWithCustomError(ledger, "ERC7943InsufficientUnfrozenBalance")
         .withArgs(alice.address, assetId, 300n, 200n);
-      await ledger.connect(alice).safeBatchTransferFrom(alice.address, bob.address, [assetId, assetId], [300n, 200n], "0x");
+      await ledger
+        .connect(alice)
+        .safeBatchTransferFrom(alice.address, bob.address, [assetId, assetId], [300n, 200n], "0x");
       expect(await ledger.balanceOf(alice.address, assetId)).to.equal(500n);
     });
   });
@@ -263,11 +319,15 @@ describe("Authority model: who may do what on the ledger", function () {
       await expect(ledger.connect(operator).transferWithAuthorization(auth, signature))
         .to.be.revertedWithCustomError(ledger, "TransferToSelf")
         .withArgs(alice.address);
-      await expect(ledger.connect(alice).safeTransferFrom(alice.address, alice.address, assetId, 5n, "0x")).to.be.revertedWithCustomError(ledger, "TransferToSelf");
+      await expect(
+        ledger.connect(alice).safeTransferFrom(alice.address, alice.address, assetId, 5n, "0x"),
+      ).to.be.revertedWithCustomError(ledger, "TransferToSelf");
       await expect(ledger.connect(operator).transferBatchWithAuthorization([auth], [signature]))
         .to.emit(ledger, "AuthorizationRejected")
         .withArgs(0n, alice.address, 0n, Check.SelfTransfer);
-      expect(await ledger.checkTransfer(operator.address, alice.address, alice.address, assetId, 5n)).to.equal(Check.SelfTransfer);
+      expect(await ledger.checkTransfer(operator.address, alice.address, alice.address, assetId, 5n)).to.equal(
+        Check.SelfTransfer,
+      );
       expect(await ledger.nonceOf(alice.address, assetId)).to.equal(0n);
       expect((await ledger.assetInfo(assetId)).recordCount).to.equal(count);
     });
@@ -281,7 +341,11 @@ describe("Authority model: who may do what on the ledger", function () {
       const last = (1n << 32n) - 1n;
       // Holding: balance (96 bits), frozen (96), nonce (32), frozenByAuthority (8).
       const nonceMask = ((1n << 32n) - 1n) << 192n;
-      await network.provider.send("hardhat_setStorageAt", [await ledger.getAddress(), slot, zeroPadValue(toBeHex((word & ~nonceMask) | (last << 192n)), 32)]);
+      await network.provider.send("hardhat_setStorageAt", [
+        await ledger.getAddress(),
+        slot,
+        zeroPadValue(toBeHex((word & ~nonceMask) | (last << 192n)), 32),
+      ]);
       expect(await ledger.nonceOf(alice.address, assetId)).to.equal(last);
       const { auth, signature } = await authorization(ledger, alice, bob.address, assetId, 1n, { nonce: last });
       await expect(ledger.connect(operator).transferWithAuthorization(auth, signature))
@@ -291,8 +355,19 @@ describe("Authority model: who may do what on the ledger", function () {
         .to.emit(ledger, "AuthorizationRejected")
         .withArgs(0n, alice.address, last, Check.NonceExhausted);
       const r = { holder: alice.address, assetId, amount: 1n, nonce: last, deadline: FAR_FUTURE, ref: REF };
-      await expect(ledger.connect(operator).redeemWithAuthorization(alice.address, assetId, 1n, last, FAR_FUTURE, REF, await signRedemption(ledger, alice, r)))
-        .to.be.revertedWithCustomError(ledger, "TransferNonceExhausted");
+      await expect(
+        ledger
+          .connect(operator)
+          .redeemWithAuthorization(
+            alice.address,
+            assetId,
+            1n,
+            last,
+            FAR_FUTURE,
+            REF,
+            await signRedemption(ledger, alice, r),
+          ),
+      ).to.be.revertedWithCustomError(ledger, "TransferNonceExhausted");
       expect(await ledger.nonceOf(alice.address, assetId)).to.equal(last);
     });
   });

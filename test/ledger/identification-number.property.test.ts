@@ -50,7 +50,10 @@ const arbitraries = {
       return s.slice(0, i) + c + s.slice(i + 1);
     }),
   "twelve characters of digits and non-digits": fc
-    .array(fc.oneof({ weight: 5, arbitrary: digit }, { weight: 1, arbitrary: nonDigit }), { minLength: 12, maxLength: 12 })
+    .array(fc.oneof({ weight: 5, arbitrary: digit }, { weight: 1, arbitrary: nonDigit }), {
+      minLength: 12,
+      maxLength: 12,
+    })
     .map((a) => a.join("")),
   "ten to fourteen digits": fc.integer({ min: 10, max: 14 }).chain(digits),
 };
@@ -76,13 +79,15 @@ describe("BIN/IIN rule: ledger and gateway agree (Art. 5.1.5)", function () {
   it("the remainder-10 samples contain valid numbers (control digit from the second weights) and refused ones", function () {
     const samples = fc.sample(arbitraries["first remainder 10, any twelfth character"], { numRuns: 500, ...seed });
     expect(samples.some(isValidIdentificationNumber)).to.equal(true);
-    expect(samples.some((s) => controlDigit(s.slice(0, 11)) !== null && !isValidIdentificationNumber(s))).to.equal(true);
+    expect(samples.some((s) => controlDigit(s.slice(0, 11)) !== null && !isValidIdentificationNumber(s))).to.equal(
+      true,
+    );
   });
 
   it("known numbers: the ledger accepts 230140012340, 190440005676 and 230140012400 and refuses 230140012345, 230140012450", async function () {
     const probe = await loadFixture(probeFixture);
-    expect(await probe.areValid(["230140012340", "190440005676", "230140012400", "230140012345", "230140012450"])).to.deep.equal([
-      true, true, true, false, false,
-    ]);
+    expect(
+      await probe.areValid(["230140012340", "190440005676", "230140012400", "230140012345", "230140012450"]),
+    ).to.deep.equal([true, true, true, false, false]);
   });
 });

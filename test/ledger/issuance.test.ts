@@ -3,7 +3,13 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { ZeroAddress, ZeroHash, id as keccakText } from "ethers";
 import type { Signer, TypedDataDomain } from "ethers";
 import type { SecuredAssetLedger } from "../../typechain-types";
-import { ATTESTATION_TYPES, ISSUANCE_TYPES, attestationMessage, issuanceRequestMessage, issuerDetailsHash } from "../../server/chain/eip712";
+import {
+  ATTESTATION_TYPES,
+  ISSUANCE_TYPES,
+  attestationMessage,
+  issuanceRequestMessage,
+  issuerDetailsHash,
+} from "../../server/chain/eip712";
 import {
   GRAIN,
   ISSUER,
@@ -42,8 +48,14 @@ async function resignAttestation(i: IssuanceInput, signer: Signer, domain: Typed
 function requestOf(i: IssuanceInput) {
   const a = i.attestation;
   return issuanceRequestMessage({
-    owner: a.owner, assetType: i.assetType, decision: i.decision, issuer: i.issuer, evidenceHash: a.evidenceHash,
-    verifier: a.verifier, nonce: a.nonce, deadline: i.requestDeadline,
+    owner: a.owner,
+    assetType: i.assetType,
+    decision: i.decision,
+    issuer: i.issuer,
+    evidenceHash: a.evidenceHash,
+    verifier: a.verifier,
+    nonce: a.nonce,
+    deadline: i.requestDeadline,
   });
 }
 
@@ -69,7 +81,15 @@ describe("Issuance (Art. 5, 6.5, 6.7, 6.8, 7)", function () {
       const postedAt = BigInt(await time.latest());
       const records = await recordsIn(ledger, tx);
       expect(records).to.deep.equal([
-        { assetId: 2n, sequence: 1n, from: ZeroAddress, to: owner.address, amount: 500n, ref: next.decision.documentHash, postedAt },
+        {
+          assetId: 2n,
+          sequence: 1n,
+          from: ZeroAddress,
+          to: owner.address,
+          amount: 500n,
+          ref: next.decision.documentHash,
+          postedAt,
+        },
       ]);
 
       expect(await ledger.balanceOf(owner.address, 2n)).to.equal(500n);
@@ -94,7 +114,11 @@ describe("Issuance (Art. 5, 6.5, 6.7, 6.8, 7)", function () {
     it("when issuing the largest allowed number of units (2^96-1) then it is accepted", async function () {
       const { ledger, operator, owner, verifier } = await loadFixture(deployPlatformFixture);
       const max = 2n ** 96n - 1n;
-      await submitIssuance(ledger, operator, await buildIssuance(ledger, owner, verifier, { nonce: NONCE, units: max }));
+      await submitIssuance(
+        ledger,
+        operator,
+        await buildIssuance(ledger, owner, verifier, { nonce: NONCE, units: max }),
+      );
       expect(await ledger.balanceOf(owner.address, 2n)).to.equal(max);
     });
   });
@@ -119,23 +143,42 @@ describe("Issuance (Art. 5, 6.5, 6.7, 6.8, 7)", function () {
       const { ledger, operator, owner, verifier } = await loadFixture(deployPlatformFixture);
       const unlisted = keccakText("MONEY");
       const i = await buildIssuance(ledger, owner, verifier, { nonce: NONCE, assetType: unlisted });
-      await expect(submitIssuance(ledger, operator, i)).to.be.revertedWithCustomError(ledger, "AssetTypeNotRecognised").withArgs(unlisted);
+      await expect(submitIssuance(ledger, operator, i))
+        .to.be.revertedWithCustomError(ledger, "AssetTypeNotRecognised")
+        .withArgs(unlisted);
       await expectNothingRecorded(ledger, owner.address);
     });
 
-    const decisionCases: { name: string; error: string; patch: Partial<IssuanceInput["decision"]>; args?: unknown[] }[] = [
-      { name: "the decision document hash is missing", error: "IssuanceDecisionHashMissing", patch: { documentHash: ZeroHash } },
+    const decisionCases: {
+      name: string;
+      error: string;
+      patch: Partial<IssuanceInput["decision"]>;
+      args?: unknown[];
+    }[] = [
+      {
+        name: "the decision document hash is missing",
+        error: "IssuanceDecisionHashMissing",
+        patch: { documentHash: ZeroHash },
+      },
       { name: "the decision URI is missing", error: "IssuanceDecisionURIMissing", patch: { uri: "" } },
       { name: "the rights type is missing", error: "IssuanceRightsTypeMissing", patch: { rightsType: ZeroHash } },
       { name: "the rights extent is missing", error: "IssuanceRightsExtentMissing", patch: { rightsExtent: "" } },
       { name: "the number of units is zero", error: "IssuanceUnitsInvalid", patch: { units: 0n }, args: [0n] },
-      { name: "the number of units exceeds 2^96-1", error: "IssuanceUnitsInvalid", patch: { units: 2n ** 96n }, args: [2n ** 96n] },
+      {
+        name: "the number of units exceeds 2^96-1",
+        error: "IssuanceUnitsInvalid",
+        patch: { units: 2n ** 96n },
+        args: [2n ** 96n],
+      },
     ];
     for (const c of decisionCases) {
       it(`when ${c.name} then ${c.error}`, async function () {
         const { ledger, operator, owner, next } = await loadFixture(issuanceFixture);
         const broken = { ...next, decision: { ...next.decision, ...c.patch } };
-        const assertion = expect(submitIssuance(ledger, operator, broken)).to.be.revertedWithCustomError(ledger, c.error);
+        const assertion = expect(submitIssuance(ledger, operator, broken)).to.be.revertedWithCustomError(
+          ledger,
+          c.error,
+        );
         if (c.args) await assertion.withArgs(...c.args);
         else await assertion;
         await expectNothingRecorded(ledger, owner.address);
@@ -144,19 +187,17 @@ describe("Issuance (Art. 5, 6.5, 6.7, 6.8, 7)", function () {
 
     it("when the issuer's legal name is missing then IssuerLegalNameMissing", async function () {
       const { ledger, operator, owner, next } = await loadFixture(issuanceFixture);
-      await expect(submitIssuance(ledger, operator, { ...next, issuer: { ...ISSUER, legalName: "" } })).to.be.revertedWithCustomError(
-        ledger,
-        "IssuerLegalNameMissing",
-      );
+      await expect(
+        submitIssuance(ledger, operator, { ...next, issuer: { ...ISSUER, legalName: "" } }),
+      ).to.be.revertedWithCustomError(ledger, "IssuerLegalNameMissing");
       await expectNothingRecorded(ledger, owner.address);
     });
 
     it("when the issuer's registered address is missing then IssuerAddressMissing", async function () {
       const { ledger, operator, owner, next } = await loadFixture(issuanceFixture);
-      await expect(submitIssuance(ledger, operator, { ...next, issuer: { ...ISSUER, registeredAddress: "" } })).to.be.revertedWithCustomError(
-        ledger,
-        "IssuerAddressMissing",
-      );
+      await expect(
+        submitIssuance(ledger, operator, { ...next, issuer: { ...ISSUER, registeredAddress: "" } }),
+      ).to.be.revertedWithCustomError(ledger, "IssuerAddressMissing");
       await expectNothingRecorded(ledger, owner.address);
     });
 
@@ -188,7 +229,10 @@ describe("Issuance (Art. 5, 6.5, 6.7, 6.8, 7)", function () {
     it("when the collateral evidence is missing then CollateralEvidenceMissing", async function () {
       const { ledger, operator, owner, next } = await loadFixture(issuanceFixture);
       const broken = { ...next, attestation: { ...next.attestation, evidenceHash: ZeroHash } };
-      await expect(submitIssuance(ledger, operator, broken)).to.be.revertedWithCustomError(ledger, "CollateralEvidenceMissing");
+      await expect(submitIssuance(ledger, operator, broken)).to.be.revertedWithCustomError(
+        ledger,
+        "CollateralEvidenceMissing",
+      );
       await expectNothingRecorded(ledger, owner.address);
     });
 
@@ -222,7 +266,10 @@ describe("Issuance (Art. 5, 6.5, 6.7, 6.8, 7)", function () {
 
     it("when the same nonce is attested again with new evidence then CollateralAttestationUsed", async function () {
       const { ledger, operator, owner, verifier } = await loadFixture(deployPlatformFixture);
-      const again = await buildIssuance(ledger, owner, verifier, { nonce: 1n, evidence: keccakText("another receipt") });
+      const again = await buildIssuance(ledger, owner, verifier, {
+        nonce: 1n,
+        evidence: keccakText("another receipt"),
+      });
       await expect(submitIssuance(ledger, operator, again))
         .to.be.revertedWithCustomError(ledger, "CollateralAttestationUsed")
         .withArgs(owner.address, 1n);
@@ -317,10 +364,22 @@ describe("Issuance (Art. 5, 6.5, 6.7, 6.8, 7)", function () {
 
     // What the ledger stores or publishes about an issuance is the owner's: a relayer cannot change it.
     for (const [field, change] of [
-      ["decision URI", (i: IssuanceInput) => ({ ...i, decision: { ...i.decision, uri: "https://evil.example/other.pdf" } })],
-      ["rights type", (i: IssuanceInput) => ({ ...i, decision: { ...i.decision, rightsType: keccakText("CLAIM_RIGHT") } })],
-      ["rights extent", (i: IssuanceInput) => ({ ...i, decision: { ...i.decision, rightsExtent: "1 unit = 1 kg of wheat" } })],
-      ["issuer's registered address", (i: IssuanceInput) => ({ ...i, issuer: { ...i.issuer, registeredAddress: "Almaty, Abai 1" } })],
+      [
+        "decision URI",
+        (i: IssuanceInput) => ({ ...i, decision: { ...i.decision, uri: "https://evil.example/other.pdf" } }),
+      ],
+      [
+        "rights type",
+        (i: IssuanceInput) => ({ ...i, decision: { ...i.decision, rightsType: keccakText("CLAIM_RIGHT") } }),
+      ],
+      [
+        "rights extent",
+        (i: IssuanceInput) => ({ ...i, decision: { ...i.decision, rightsExtent: "1 unit = 1 kg of wheat" } }),
+      ],
+      [
+        "issuer's registered address",
+        (i: IssuanceInput) => ({ ...i, issuer: { ...i.issuer, registeredAddress: "Almaty, Abai 1" } }),
+      ],
     ] as const) {
       it(`when the operator changes the ${field} after the owner signed then IssuanceRequestSignatureInvalid and nothing is recorded`, async function () {
         const { ledger, operator, owner, next } = await loadFixture(issuanceFixture);
@@ -334,7 +393,11 @@ describe("Issuance (Art. 5, 6.5, 6.7, 6.8, 7)", function () {
     it("when the relayer substitutes another trusted verifier's attestation then IssuanceRequestSignatureInvalid: the owner named the verifier", async function () {
       const { ledger, authority, operator, owner, outsider, next } = await loadFixture(issuanceFixture);
       await ledger.connect(authority).grantRole(keccakText("VERIFIER_ROLE"), outsider.address);
-      const other = await resignAttestation({ ...next, attestation: { ...next.attestation, verifier: outsider.address } }, outsider, await domainOf(ledger));
+      const other = await resignAttestation(
+        { ...next, attestation: { ...next.attestation, verifier: outsider.address } },
+        outsider,
+        await domainOf(ledger),
+      );
       await expect(submitIssuance(ledger, operator, other))
         .to.be.revertedWithCustomError(ledger, "IssuanceRequestSignatureInvalid")
         .withArgs(owner.address);
@@ -344,27 +407,35 @@ describe("Issuance (Art. 5, 6.5, 6.7, 6.8, 7)", function () {
     it("when the attested owner is the zero address then ParticipantInvalidAccount", async function () {
       const { ledger, operator, next } = await loadFixture(issuanceFixture);
       const broken = { ...next, attestation: { ...next.attestation, owner: ZeroAddress } };
-      await expect(submitIssuance(ledger, operator, broken)).to.be.revertedWithCustomError(ledger, "ParticipantInvalidAccount").withArgs(ZeroAddress);
+      await expect(submitIssuance(ledger, operator, broken))
+        .to.be.revertedWithCustomError(ledger, "ParticipantInvalidAccount")
+        .withArgs(ZeroAddress);
       expect(await ledger.assetCount()).to.equal(1n);
     });
 
     it("when the owner is not a registered participant then ParticipantNotRegistered", async function () {
       const { ledger, operator, carol, verifier } = await loadFixture(deployPlatformFixture);
       const i = await buildIssuance(ledger, carol, verifier, { nonce: NONCE });
-      await expect(submitIssuance(ledger, operator, i)).to.be.revertedWithCustomError(ledger, "ParticipantNotRegistered").withArgs(carol.address);
+      await expect(submitIssuance(ledger, operator, i))
+        .to.be.revertedWithCustomError(ledger, "ParticipantNotRegistered")
+        .withArgs(carol.address);
       await expectNothingRecorded(ledger, carol.address);
     });
 
     it("when the owner is frozen then ParticipantIsFrozen", async function () {
       const { ledger, authority, operator, owner, next } = await loadFixture(issuanceFixture);
       await ledger.connect(authority).freezeParticipant(owner.address, "AFM order 12");
-      await expect(submitIssuance(ledger, operator, next)).to.be.revertedWithCustomError(ledger, "ParticipantIsFrozen").withArgs(owner.address);
+      await expect(submitIssuance(ledger, operator, next))
+        .to.be.revertedWithCustomError(ledger, "ParticipantIsFrozen")
+        .withArgs(owner.address);
       await expectNothingRecorded(ledger, owner.address);
     });
 
     it("when the owner has not acknowledged the current disclosure then DisclosureNotAcknowledged", async function () {
       const { ledger, operator, owner, next } = await loadFixture(issuanceFixture);
-      await ledger.connect(operator).publishDisclosure(keccakText("risk disclosure v2"), "https://platform.kz/risks/v2");
+      await ledger
+        .connect(operator)
+        .publishDisclosure(keccakText("risk disclosure v2"), "https://platform.kz/risks/v2");
       await expect(submitIssuance(ledger, operator, next))
         .to.be.revertedWithCustomError(ledger, "DisclosureNotAcknowledged")
         .withArgs(owner.address, 1n, 2n);
@@ -385,4 +456,3 @@ describe("Issuance (Art. 5, 6.5, 6.7, 6.8, 7)", function () {
     });
   });
 });
-

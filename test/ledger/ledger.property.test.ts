@@ -42,7 +42,15 @@ import {
   type TransferAuthorization,
 } from "../../server/chain/eip712";
 import { verifyRecordChain } from "../../server/chain/records";
-import { GRAIN, ISSUER, REAL_ESTATE, buildIssuance, deployPlatformFixture, domainOf, type IssuanceInput } from "../helpers/platform";
+import {
+  GRAIN,
+  ISSUER,
+  REAL_ESTATE,
+  buildIssuance,
+  deployPlatformFixture,
+  domainOf,
+  type IssuanceInput,
+} from "../helpers/platform";
 import {
   Code,
   FAR_DEADLINE,
@@ -81,19 +89,44 @@ const OTHER_CONTRACT = getAddress("0x5ec0000000000000000000000000000000000de1");
 // ---------------------------------------------------------------------------------------------- commands
 
 type AmountSel = "zero" | "one" | "part" | "all" | "unfrozen" | "overUnfrozen" | "over";
-interface Amount { sel: AmountSel; part: number }
+interface Amount {
+  sel: AmountSel;
+  part: number;
+}
 type RelayVariant =
-  | "fresh" | "replay" | "otherChain" | "otherContract" | "forged" | "futureNonce" | "expired" | "atDeadline" | "afterDeadline"
+  | "fresh"
+  | "replay"
+  | "otherChain"
+  | "otherContract"
+  | "forged"
+  | "futureNonce"
+  | "expired"
+  | "atDeadline"
+  | "afterDeadline"
   | "toZero";
 type BatchVariant = "fresh" | "replay" | "otherChain" | "forged" | "futureNonce" | "pastDeadline" | "toZero";
 type IssueVariant =
-  | "fresh" | "retry" | "reuse" | "reuseNonce" | "expired" | "otherChain" | "otherContract" | "ownerOtherChain";
-interface BatchItem { asset: number; from: number; to: number; amount: Amount; variant: BatchVariant; pick: number }
+  "fresh" | "retry" | "reuse" | "reuseNonce" | "expired" | "otherChain" | "otherContract" | "ownerOtherChain";
+interface BatchItem {
+  asset: number;
+  from: number;
+  to: number;
+  amount: Amount;
+  variant: BatchVariant;
+  pick: number;
+}
 type ProbeKind = "direct" | "relay" | "issue" | "redeem" | "forced" | "unpauseTwice";
 type SuspendProbe = "direct" | "relay" | "redeem" | "forced" | "freezeTokens" | "again";
 
 /** An issuer's signed order to change a decision document. */
-interface DecisionOrder { assetId: bigint; previousHash: string; newHash: string; newUri: string; reason: string; signature: string }
+interface DecisionOrder {
+  assetId: bigint;
+  previousHash: string;
+  newHash: string;
+  newUri: string;
+  reason: string;
+  signature: string;
+}
 
 type Cmd =
   | { kind: "tick"; seconds: number }
@@ -102,10 +135,24 @@ type Cmd =
   | { kind: "acknowledge"; who: number; bySig: boolean; stale: boolean }
   | { kind: "publishDisclosure"; byAuthority: boolean }
   | { kind: "issue"; owner: number; units: number; variant: IssueVariant; pick: number; grain: boolean }
-  | { kind: "direct"; asset: number; from: number; to: number; amount: Amount; mode: "holder" | "operator" | "toZero" | "erc1155Batch" }
+  | {
+      kind: "direct";
+      asset: number;
+      from: number;
+      to: number;
+      amount: Amount;
+      mode: "holder" | "operator" | "toZero" | "erc1155Batch";
+    }
   | { kind: "relay"; asset: number; from: number; to: number; amount: Amount; variant: RelayVariant; pick: number }
   | { kind: "batch"; items: BatchItem[] }
-  | { kind: "redeem"; asset: number; from: number; amount: Amount; mode: "self" | "signed" | "replay" | "otherChain"; pick: number }
+  | {
+      kind: "redeem";
+      asset: number;
+      from: number;
+      amount: Amount;
+      mode: "self" | "signed" | "replay" | "otherChain";
+      pick: number;
+    }
   | { kind: "freeze"; who: number; r: number; byAuthority: boolean }
   | { kind: "freezeTokens"; asset: number; who: number; amount: Amount; huge: boolean; byAuthority: boolean }
   | { kind: "suspend"; asset: number; r: number; probe: SuspendProbe; from: number; to: number }
@@ -124,25 +171,51 @@ const fromIdx = fc.nat({ max: 15 });
 const toIdx = fc.nat({ max: 15 });
 const assetIdx = fc.oneof({ arbitrary: fc.nat({ max: 15 }), weight: 24 }, { arbitrary: fc.constant(-1), weight: 1 });
 const amountArb: fc.Arbitrary<Amount> = fc.record({
-  sel: weighted<AmountSel>(["part", 8], ["all", 2], ["unfrozen", 2], ["one", 1], ["zero", 1], ["overUnfrozen", 1], ["over", 1]),
+  sel: weighted<AmountSel>(
+    ["part", 8],
+    ["all", 2],
+    ["unfrozen", 2],
+    ["one", 1],
+    ["zero", 1],
+    ["overUnfrozen", 1],
+    ["over", 1],
+  ),
   part: fc.integer({ min: 1, max: 1000 }),
 });
 const relayVariant = weighted<RelayVariant>(
-  ["fresh", 10], ["replay", 2], ["otherChain", 1], ["otherContract", 1], ["forged", 1], ["futureNonce", 1],
-  ["expired", 1], ["atDeadline", 1], ["afterDeadline", 1], ["toZero", 1],
+  ["fresh", 10],
+  ["replay", 2],
+  ["otherChain", 1],
+  ["otherContract", 1],
+  ["forged", 1],
+  ["futureNonce", 1],
+  ["expired", 1],
+  ["atDeadline", 1],
+  ["afterDeadline", 1],
+  ["toZero", 1],
 );
 const batchVariant = weighted<BatchVariant>(
-  ["fresh", 10], ["replay", 2], ["otherChain", 1], ["forged", 1], ["futureNonce", 1], ["pastDeadline", 1], ["toZero", 1],
+  ["fresh", 10],
+  ["replay", 2],
+  ["otherChain", 1],
+  ["forged", 1],
+  ["futureNonce", 1],
+  ["pastDeadline", 1],
+  ["toZero", 1],
 );
 
 /** The first alternative (a tick of time) is what shrinking replaces irrelevant commands with. */
 const commandArb: fc.Arbitrary<Cmd> = fc.oneof(
   { withCrossShrink: true },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant("tick" as const), seconds: fc.integer({ min: 1, max: 3600 }) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({ kind: fc.constant("tick" as const), seconds: fc.integer({ min: 1, max: 3600 }) }),
+  },
   {
     weight: 9,
     arbitrary: fc.record({
-      kind: fc.constant("register" as const), who: toIdx,
+      kind: fc.constant("register" as const),
+      who: toIdx,
       ack: weighted<"none" | "signed" | "otherChain">(["signed", 5], ["none", 4], ["otherChain", 1]),
       pkind: fc.integer({ min: 1, max: 3 }),
     }),
@@ -150,32 +223,60 @@ const commandArb: fc.Arbitrary<Cmd> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("deregister" as const), who: poolIdx }) },
   {
     weight: 9,
-    arbitrary: fc.record({ kind: fc.constant("acknowledge" as const), who: toIdx, bySig: fc.boolean(), stale: weighted([false, 6], [true, 1]) }),
+    arbitrary: fc.record({
+      kind: fc.constant("acknowledge" as const),
+      who: toIdx,
+      bySig: fc.boolean(),
+      stale: weighted([false, 6], [true, 1]),
+    }),
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("publishDisclosure" as const), byAuthority: fc.boolean() }) },
   {
     weight: 7,
     arbitrary: fc.record({
-      kind: fc.constant("issue" as const), owner: poolIdx, units: fc.integer({ min: 1, max: 5000 }),
+      kind: fc.constant("issue" as const),
+      owner: poolIdx,
+      units: fc.integer({ min: 1, max: 5000 }),
       variant: weighted<IssueVariant>(
-        ["fresh", 8], ["retry", 2], ["reuse", 2], ["reuseNonce", 1], ["expired", 1], ["otherChain", 1],
-        ["otherContract", 1], ["ownerOtherChain", 1],
+        ["fresh", 8],
+        ["retry", 2],
+        ["reuse", 2],
+        ["reuseNonce", 1],
+        ["expired", 1],
+        ["otherChain", 1],
+        ["otherContract", 1],
+        ["ownerOtherChain", 1],
       ),
-      pick: fc.nat(), grain: fc.boolean(),
+      pick: fc.nat(),
+      grain: fc.boolean(),
     }),
   },
   {
     weight: 12,
     arbitrary: fc.record({
-      kind: fc.constant("direct" as const), asset: assetIdx, from: fromIdx, to: toIdx, amount: amountArb,
-      mode: weighted<"holder" | "operator" | "toZero" | "erc1155Batch">(["holder", 12], ["erc1155Batch", 2], ["operator", 1], ["toZero", 1]),
+      kind: fc.constant("direct" as const),
+      asset: assetIdx,
+      from: fromIdx,
+      to: toIdx,
+      amount: amountArb,
+      mode: weighted<"holder" | "operator" | "toZero" | "erc1155Batch">(
+        ["holder", 12],
+        ["erc1155Batch", 2],
+        ["operator", 1],
+        ["toZero", 1],
+      ),
     }),
   },
   {
     weight: 14,
     arbitrary: fc.record({
-      kind: fc.constant("relay" as const), asset: assetIdx, from: fromIdx, to: toIdx, amount: amountArb,
-      variant: relayVariant, pick: fc.nat(),
+      kind: fc.constant("relay" as const),
+      asset: assetIdx,
+      from: fromIdx,
+      to: toIdx,
+      amount: amountArb,
+      variant: relayVariant,
+      pick: fc.nat(),
     }),
   },
   {
@@ -183,7 +284,14 @@ const commandArb: fc.Arbitrary<Cmd> = fc.oneof(
     arbitrary: fc.record({
       kind: fc.constant("batch" as const),
       items: fc.array(
-        fc.record({ asset: assetIdx, from: fromIdx, to: toIdx, amount: amountArb, variant: batchVariant, pick: fc.nat() }),
+        fc.record({
+          asset: assetIdx,
+          from: fromIdx,
+          to: toIdx,
+          amount: amountArb,
+          variant: batchVariant,
+          pick: fc.nat(),
+        }),
         { minLength: 1, maxLength: 4 },
       ),
     }),
@@ -191,48 +299,98 @@ const commandArb: fc.Arbitrary<Cmd> = fc.oneof(
   {
     weight: 5,
     arbitrary: fc.record({
-      kind: fc.constant("redeem" as const), asset: assetIdx, from: fromIdx, amount: amountArb,
-      mode: weighted<"self" | "signed" | "replay" | "otherChain">(["self", 4], ["signed", 3], ["replay", 1], ["otherChain", 1]),
+      kind: fc.constant("redeem" as const),
+      asset: assetIdx,
+      from: fromIdx,
+      amount: amountArb,
+      mode: weighted<"self" | "signed" | "replay" | "otherChain">(
+        ["self", 4],
+        ["signed", 3],
+        ["replay", 1],
+        ["otherChain", 1],
+      ),
       pick: fc.nat(),
     }),
   },
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant("freeze" as const), who: toIdx, r: fc.nat({ max: 9 }), byAuthority: fc.boolean() }) },
   {
     weight: 4,
     arbitrary: fc.record({
-      kind: fc.constant("freezeTokens" as const), asset: assetIdx, who: fromIdx, amount: amountArb,
-      huge: weighted([false, 9], [true, 1]), byAuthority: fc.boolean(),
+      kind: fc.constant("freeze" as const),
+      who: toIdx,
+      r: fc.nat({ max: 9 }),
+      byAuthority: fc.boolean(),
+    }),
+  },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      kind: fc.constant("freezeTokens" as const),
+      asset: assetIdx,
+      who: fromIdx,
+      amount: amountArb,
+      huge: weighted([false, 9], [true, 1]),
+      byAuthority: fc.boolean(),
     }),
   },
   {
     weight: 3,
     arbitrary: fc.record({
-      kind: fc.constant("suspend" as const), asset: assetIdx, r: fc.nat({ max: 9 }),
-      probe: weighted<SuspendProbe>(["direct", 2], ["relay", 2], ["redeem", 1], ["forced", 1], ["freezeTokens", 1], ["again", 1]),
-      from: fromIdx, to: toIdx,
+      kind: fc.constant("suspend" as const),
+      asset: assetIdx,
+      r: fc.nat({ max: 9 }),
+      probe: weighted<SuspendProbe>(
+        ["direct", 2],
+        ["relay", 2],
+        ["redeem", 1],
+        ["forced", 1],
+        ["freezeTokens", 1],
+        ["again", 1],
+      ),
+      from: fromIdx,
+      to: toIdx,
     }),
   },
   {
     weight: 6,
     arbitrary: fc.record({
-      kind: fc.constant("forced" as const), asset: assetIdx, from: fromIdx, to: toIdx, amount: amountArb,
-      basis: weighted([1, 3], [2, 2], [3, 2], [0, 1]), fromZero: weighted([false, 12], [true, 1]),
+      kind: fc.constant("forced" as const),
+      asset: assetIdx,
+      from: fromIdx,
+      to: toIdx,
+      amount: amountArb,
+      basis: weighted([1, 3], [2, 2], [3, 2], [0, 1]),
+      fromZero: weighted([false, 12], [true, 1]),
     }),
   },
   {
     weight: 2,
     arbitrary: fc.record({
       kind: fc.constant("pause" as const),
-      probe: weighted<ProbeKind>(["direct", 2], ["relay", 2], ["issue", 1], ["redeem", 1], ["forced", 1], ["unpauseTwice", 1]),
-      asset: assetIdx, from: fromIdx, to: toIdx,
+      probe: weighted<ProbeKind>(
+        ["direct", 2],
+        ["relay", 2],
+        ["issue", 1],
+        ["redeem", 1],
+        ["forced", 1],
+        ["unpauseTwice", 1],
+      ),
+      asset: assetIdx,
+      from: fromIdx,
+      to: toIdx,
     }),
   },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("close" as const), asset: assetIdx }) },
   {
     weight: 2,
     arbitrary: fc.record({
-      kind: fc.constant("decision" as const), asset: assetIdx,
-      variant: weighted<"issuer" | "otherSigner" | "altered" | "replay">(["issuer", 4], ["otherSigner", 1], ["altered", 1], ["replay", 2]),
+      kind: fc.constant("decision" as const),
+      asset: assetIdx,
+      variant: weighted<"issuer" | "otherSigner" | "altered" | "replay">(
+        ["issuer", 4],
+        ["otherSigner", 1],
+        ["altered", 1],
+        ["replay", 2],
+      ),
       pick: fc.nat(),
     }),
   },
@@ -242,8 +400,7 @@ const commandArb: fc.Arbitrary<Cmd> = fc.oneof(
 // ---------------------------------------------------------------------------------------------- chain plumbing
 
 type ChainOutcome =
-  | { ok: true; receipt: ContractTransactionReceipt }
-  | { ok: false; error: string; args: readonly unknown[] };
+  { ok: true; receipt: ContractTransactionReceipt } | { ok: false; error: string; args: readonly unknown[] };
 
 function revertData(e: unknown): string | undefined {
   let cur: unknown = e;
@@ -273,7 +430,10 @@ function fmtOutcome(o: ChainOutcome | Expectation): string {
 
 /** A disagreement between chain and model, at a (1-based) step of the run. */
 class PropertyFailure extends Error {
-  constructor(message: string, readonly step: number) {
+  constructor(
+    message: string,
+    readonly step: number,
+  ) {
     super(message);
   }
 }
@@ -286,11 +446,27 @@ interface StoredIssuance {
   ownerSignatureGenuine: boolean;
 }
 
-interface StoredAuth { auth: TransferAuthorization; signature: string }
-interface StoredRedemption { holder: string; assetId: bigint; amount: bigint; nonce: bigint; deadline: bigint; ref: string; signature: string }
+interface StoredAuth {
+  auth: TransferAuthorization;
+  signature: string;
+}
+interface StoredRedemption {
+  holder: string;
+  assetId: bigint;
+  amount: bigint;
+  nonce: bigint;
+  deadline: bigint;
+  ref: string;
+  signature: string;
+}
 
 /** A signature (or attestation) the chain accepted in this step; checked against the invariants. */
-interface Consumed { key: string; deadline: bigint; genuine: boolean; what: string }
+interface Consumed {
+  key: string;
+  deadline: bigint;
+  genuine: boolean;
+  what: string;
+}
 
 interface StepResult {
   label: string;
@@ -391,16 +567,22 @@ class Run {
     const balance = this.model.balance(id, from);
     const unfrozen = this.model.unfrozen(id, from);
     switch (a.sel) {
-      case "zero": return 0n;
-      case "one": return 1n;
+      case "zero":
+        return 0n;
+      case "one":
+        return 1n;
       case "part": {
         const v = (balance * BigInt(a.part)) / 1000n;
         return v > 0n ? v : 1n;
       }
-      case "all": return balance;
-      case "unfrozen": return unfrozen;
-      case "overUnfrozen": return unfrozen + 1n;
-      case "over": return balance + 1n;
+      case "all":
+        return balance;
+      case "unfrozen":
+        return unfrozen;
+      case "overUnfrozen":
+        return unfrozen + 1n;
+      case "over":
+        return balance + 1n;
     }
   }
 
@@ -420,7 +602,9 @@ class Run {
       const data = revertData(e);
       if (data === undefined) throw e;
       const parsed = this.ledger.interface.parseError(data);
-      return parsed ? { ok: false, error: parsed.name, args: [...parsed.args] } : { ok: false, error: `unknown(${data})`, args: [] };
+      return parsed
+        ? { ok: false, error: parsed.name, args: [...parsed.args] }
+        : { ok: false, error: `unknown(${data})`, args: [] };
     }
   }
 
@@ -435,24 +619,42 @@ class Run {
 
   async execute(cmd: Cmd): Promise<void> {
     switch (cmd.kind) {
-      case "tick": return time.increase(cmd.seconds).then(() => undefined);
-      case "register": return this.done(await this.register(cmd));
-      case "deregister": return this.done(await this.deregister(cmd.who));
-      case "acknowledge": return this.done(await this.acknowledge(cmd));
-      case "publishDisclosure": return this.done(await this.publishDisclosure(cmd.byAuthority));
-      case "issue": return this.done(await this.issue(cmd.owner, cmd.units, cmd.variant, cmd.pick, cmd.grain));
-      case "direct": return this.done(await this.direct(cmd));
-      case "relay": return this.done(await this.relay(cmd));
-      case "batch": return this.done(await this.batch(cmd.items));
-      case "redeem": return this.done(await this.redeem(cmd));
-      case "freeze": return this.done(await this.freeze(cmd));
-      case "freezeTokens": return this.done(await this.freezeTokens(cmd));
-      case "suspend": return this.suspendWindow(cmd);
-      case "forced": return this.done(await this.forced(cmd));
-      case "pause": return this.pauseWindow(cmd);
-      case "close": return this.redeemAllAndClose(cmd.asset);
-      case "decision": return this.done(await this.changeDecision(cmd));
-      case "approve": return this.done(await this.approve(cmd.who));
+      case "tick":
+        return time.increase(cmd.seconds).then(() => undefined);
+      case "register":
+        return this.done(await this.register(cmd));
+      case "deregister":
+        return this.done(await this.deregister(cmd.who));
+      case "acknowledge":
+        return this.done(await this.acknowledge(cmd));
+      case "publishDisclosure":
+        return this.done(await this.publishDisclosure(cmd.byAuthority));
+      case "issue":
+        return this.done(await this.issue(cmd.owner, cmd.units, cmd.variant, cmd.pick, cmd.grain));
+      case "direct":
+        return this.done(await this.direct(cmd));
+      case "relay":
+        return this.done(await this.relay(cmd));
+      case "batch":
+        return this.done(await this.batch(cmd.items));
+      case "redeem":
+        return this.done(await this.redeem(cmd));
+      case "freeze":
+        return this.done(await this.freeze(cmd));
+      case "freezeTokens":
+        return this.done(await this.freezeTokens(cmd));
+      case "suspend":
+        return this.suspendWindow(cmd);
+      case "forced":
+        return this.done(await this.forced(cmd));
+      case "pause":
+        return this.pauseWindow(cmd);
+      case "close":
+        return this.redeemAllAndClose(cmd.asset);
+      case "decision":
+        return this.done(await this.changeDecision(cmd));
+      case "approve":
+        return this.done(await this.approve(cmd.who));
     }
   }
 
@@ -465,22 +667,35 @@ class Run {
     let actual: ChainOutcome;
     if (cmd.ack === "none") {
       expected = m.participant(a) ? refuse("ParticipantAlreadyRegistered", [a]) : OK;
-      actual = await this.send(() => this.ledger.connect(this.operator).registerParticipant(a, cmd.pkind, identity, GAS));
+      actual = await this.send(() =>
+        this.ledger.connect(this.operator).registerParticipant(a, cmd.pkind, identity, GAS),
+      );
       if (expected.ok) m.register(a, cmd.pkind, 0);
     } else {
       const version = m.disclosureVersion;
       const domain = cmd.ack === "signed" ? this.domain : this.otherChainDomain;
       const signature = await who.signTypedData(domain, ACKNOWLEDGEMENT_TYPES, {
-        account: a, version, documentHash: m.disclosureHashes.get(version), deadline: FAR_DEADLINE,
+        account: a,
+        version,
+        documentHash: m.disclosureHashes.get(version),
+        deadline: FAR_DEADLINE,
       });
       if (m.participant(a)) expected = refuse("ParticipantAlreadyRegistered", [a]);
       else if (cmd.ack !== "signed") expected = refuse("AcknowledgementSignatureInvalid", [a]);
       else expected = OK;
       actual = await this.send(() =>
-        this.ledger.connect(this.operator).registerParticipantWithAcknowledgement(a, cmd.pkind, identity, version, FAR_DEADLINE, signature, GAS));
+        this.ledger
+          .connect(this.operator)
+          .registerParticipantWithAcknowledgement(a, cmd.pkind, identity, version, FAR_DEADLINE, signature, GAS),
+      );
       if (expected.ok) m.register(a, cmd.pkind, version);
     }
-    return { label: `register ${short(a)} kind ${cmd.pkind} ack=${cmd.ack}`, expected, actual, touched: { accounts: [a], assets: [] } };
+    return {
+      label: `register ${short(a)} kind ${cmd.pkind} ack=${cmd.ack}`,
+      expected,
+      actual,
+      touched: { accounts: [a], assets: [] },
+    };
   }
 
   async deregister(whoIdx: number): Promise<StepResult> {
@@ -493,7 +708,10 @@ class Run {
 
   async acknowledge(cmd: Extract<Cmd, { kind: "acknowledge" }>): Promise<StepResult> {
     const m = this.model;
-    const who = this.pick(cmd.who, (a) => m.participant(a) !== undefined && m.participant(a)?.acknowledged !== m.disclosureVersion);
+    const who = this.pick(
+      cmd.who,
+      (a) => m.participant(a) !== undefined && m.participant(a)?.acknowledged !== m.disclosureVersion,
+    );
     const a = who.address;
     const current = m.disclosureVersion;
     const version = cmd.stale && current > 1 ? current - 1 : current;
@@ -506,15 +724,22 @@ class Run {
     let actual: ChainOutcome;
     if (cmd.bySig) {
       const signature = await who.signTypedData(this.domain, ACKNOWLEDGEMENT_TYPES, {
-        account: a, version, documentHash: m.disclosureHashes.get(version), deadline: FAR_DEADLINE,
+        account: a,
+        version,
+        documentHash: m.disclosureHashes.get(version),
+        deadline: FAR_DEADLINE,
       });
-      actual = await this.send(() => this.ledger.connect(this.operator).acknowledgeDisclosureBySig(a, version, FAR_DEADLINE, signature, GAS));
+      actual = await this.send(() =>
+        this.ledger.connect(this.operator).acknowledgeDisclosureBySig(a, version, FAR_DEADLINE, signature, GAS),
+      );
     } else {
       actual = await this.send(() => this.ledger.connect(who).acknowledgeDisclosure(version, GAS));
     }
     if (expected.ok && p) p.acknowledged = version;
     return {
-      label: `acknowledge ${short(a)} v${version}${cmd.bySig ? " by signature" : ""}`, expected, actual,
+      label: `acknowledge ${short(a)} v${version}${cmd.bySig ? " by signature" : ""}`,
+      expected,
+      actual,
       touched: { accounts: [a], assets: [] },
     };
   }
@@ -524,7 +749,10 @@ class Run {
     const version = m.disclosureVersion + 1;
     const hash = keccakText(`risk disclosure v${version}`);
     const actual = await this.send(() =>
-      this.ledger.connect(byAuthority ? this.authority : this.operator).publishDisclosure(hash, `https://platform.kz/risks/v${version}`, GAS));
+      this.ledger
+        .connect(byAuthority ? this.authority : this.operator)
+        .publishDisclosure(hash, `https://platform.kz/risks/v${version}`, GAS),
+    );
     m.disclosureVersion = version;
     m.disclosureHashes.set(version, hash);
     return { label: `publish disclosure v${version}`, expected: OK, actual, touched: { accounts: [], assets: [] } };
@@ -535,15 +763,23 @@ class Run {
     const att = s.input.attestation;
     if (m.paused) return refuse("EnforcedPause", []);
     if (!m.operatorPermitted) return refuse("OperatorNotPermitted", [this.operator.address]);
-    if (m.usedAttestations.has(`${att.owner}:${att.nonce}`)) return refuse("CollateralAttestationUsed", [att.owner, att.nonce]);
+    if (m.usedAttestations.has(`${att.owner}:${att.nonce}`))
+      return refuse("CollateralAttestationUsed", [att.owner, att.nonce]);
     if (m.expired(att.expiry)) return refuse("CollateralAttestationExpired", [att.expiry, undefined]);
     if (!s.attestationGenuine) return refuse("CollateralAttestationSignatureInvalid", [att.verifier]);
-    if (m.expired(s.input.requestDeadline)) return refuse("IssuanceRequestExpired", [s.input.requestDeadline, undefined]);
+    if (m.expired(s.input.requestDeadline))
+      return refuse("IssuanceRequestExpired", [s.input.requestDeadline, undefined]);
     if (!s.ownerSignatureGenuine) return refuse("IssuanceRequestSignatureInvalid", [att.owner]);
     return m.participantRefusal(att.owner, false) ?? OK;
   }
 
-  async issue(ownerIdx: number, units: number, variant: IssueVariant, pick: number, grain: boolean): Promise<StepResult> {
+  async issue(
+    ownerIdx: number,
+    units: number,
+    variant: IssueVariant,
+    pick: number,
+    grain: boolean,
+  ): Promise<StepResult> {
     const m = this.model;
     let stored: StoredIssuance | undefined;
     let kind: string = variant;
@@ -557,7 +793,9 @@ class Run {
         // a new attestation and request, but the nonce of one already consumed for the same owner
         const owner = this.signerOf(used.input.attestation.owner);
         const input = await buildIssuance(this.ledger, owner, this.verifier, {
-          nonce: used.input.attestation.nonce, units: BigInt(units), assetType: used.input.assetType,
+          nonce: used.input.attestation.nonce,
+          units: BigInt(units),
+          assetType: used.input.assetType,
           evidence: keccakText(`second evidence ${this.step}`),
         });
         stored = { input, attestationGenuine: true, ownerSignatureGenuine: true };
@@ -570,7 +808,12 @@ class Run {
       const assetType = grain ? GRAIN : REAL_ESTATE;
       let expiry = FAR_DEADLINE;
       if (kind === "expired") expiry = BigInt(await time.latest()) + BigInt(units % 50);
-      const input = await buildIssuance(this.ledger, owner, this.verifier, { nonce, units: BigInt(units), assetType, expiry });
+      const input = await buildIssuance(this.ledger, owner, this.verifier, {
+        nonce,
+        units: BigInt(units),
+        assetType,
+        expiry,
+      });
       stored = { input, attestationGenuine: true, ownerSignatureGenuine: true };
       const att = input.attestation;
       if (kind === "otherChain" || kind === "otherContract") {
@@ -579,10 +822,20 @@ class Run {
         stored.attestationGenuine = false;
       }
       if (kind === "ownerOtherChain") {
-        input.ownerSignature = await owner.signTypedData(this.otherChainDomain, ISSUANCE_TYPES, issuanceRequestMessage({
-          owner: att.owner, assetType, decision: input.decision, issuer: ISSUER, evidenceHash: att.evidenceHash,
-          verifier: att.verifier, nonce: att.nonce, deadline: input.requestDeadline,
-        }));
+        input.ownerSignature = await owner.signTypedData(
+          this.otherChainDomain,
+          ISSUANCE_TYPES,
+          issuanceRequestMessage({
+            owner: att.owner,
+            assetType,
+            decision: input.decision,
+            issuer: ISSUER,
+            evidenceHash: att.evidenceHash,
+            verifier: att.verifier,
+            nonce: att.nonce,
+            deadline: input.requestDeadline,
+          }),
+        );
         stored.ownerSignatureGenuine = false;
       }
       if (kind === "expired") {
@@ -594,12 +847,29 @@ class Run {
     const att = s.input.attestation;
     const expected = this.predictIssue(s);
     const actual = await this.send(() =>
-      this.ledger.connect(this.operator).issue(s.input.assetType, s.input.decision, s.input.issuer, att, s.input.requestDeadline, s.input.ownerSignature, GAS));
+      this.ledger
+        .connect(this.operator)
+        .issue(
+          s.input.assetType,
+          s.input.decision,
+          s.input.issuer,
+          att,
+          s.input.requestDeadline,
+          s.input.ownerSignature,
+          GAS,
+        ),
+    );
     const touched = { accounts: [att.owner], assets: [] as bigint[] };
     if (expected.ok) {
       m.usedAttestations.add(`${att.owner}:${att.nonce}`);
       const asset = m.createAsset(att.owner, s.input.decision.units, s.input.decision.documentHash);
-      m.post({ from: ZeroAddress, to: att.owner, id: asset.id, amount: s.input.decision.units, ref: s.input.decision.documentHash });
+      m.post({
+        from: ZeroAddress,
+        to: att.owner,
+        id: asset.id,
+        amount: s.input.decision.units,
+        ref: s.input.decision.documentHash,
+      });
       touched.assets.push(asset.id);
     }
     if (actual.ok) {
@@ -611,8 +881,17 @@ class Run {
     }
     return {
       label: `issue ${s.input.decision.units} to ${short(att.owner)} (${kind}, attestation nonce ${att.nonce})`,
-      expected, actual, touched,
-      consumes: [{ key: `attestation:${att.owner}:${att.nonce}`, deadline: att.expiry, genuine: s.attestationGenuine && s.ownerSignatureGenuine, what: "collateral attestation" }],
+      expected,
+      actual,
+      touched,
+      consumes: [
+        {
+          key: `attestation:${att.owner}:${att.nonce}`,
+          deadline: att.expiry,
+          genuine: s.attestationGenuine && s.ownerSignatureGenuine,
+          what: "collateral attestation",
+        },
+      ],
     };
   }
 
@@ -633,7 +912,9 @@ class Run {
     if (expected.ok) m.post({ from, to, id, amount, ref: ZeroHash });
     return {
       label: `direct ${cmd.mode === "operator" ? "(by the operator) " : ""}#${id} ${short(from)}->${short(to)} ${amount}`,
-      expected, actual, touched: { accounts: [from, to], assets: [id] },
+      expected,
+      actual,
+      touched: { accounts: [from, to], assets: [id] },
     };
   }
 
@@ -641,7 +922,14 @@ class Run {
    * The views a gateway or wallet asks before submitting: checkTransfer gives the model's reason code (a zero
    * recipient is never a transfer: RecipientNotRegistered); the ERC-7943 canTransfer, canSend and canReceive agree.
    */
-  async checkView(operator: string, from: string, to: string, id: bigint, amount: bigint, rules: Expectation): Promise<void> {
+  async checkView(
+    operator: string,
+    from: string,
+    to: string,
+    id: bigint,
+    amount: bigint,
+    rules: Expectation,
+  ): Promise<void> {
     const m = this.model;
     const [code, can, canSend, canReceive] = await Promise.all([
       this.ledger.checkTransfer(operator, from, to, id, amount),
@@ -651,16 +939,27 @@ class Run {
     ]);
     const expectedCode = to === ZeroAddress ? Code.RecipientNotRegistered : rules.ok ? Code.Ok : rules.code;
     if (Number(code) !== expectedCode) {
-      this.fail(`checkTransfer(${short(operator)}, ${short(from)}, ${short(to)}, #${id}, ${amount}) = ${code}, the model says ${expectedCode} (${fmtOutcome(rules)})`);
+      this.fail(
+        `checkTransfer(${short(operator)}, ${short(from)}, ${short(to)}, #${id}, ${amount}) = ${code}, the model says ${expectedCode} (${fmtOutcome(rules)})`,
+      );
     }
     const direct = to === ZeroAddress ? false : m.rules(undefined, from, to, id, amount, false).ok;
-    if (can !== direct) this.fail(`canTransfer(${short(from)}, ${short(to)}, #${id}, ${amount}) = ${can}, the model says ${direct}`);
-    if (canSend !== m.eligible(from)) this.fail(`canSend(${short(from)}) = ${canSend}, the model says ${m.eligible(from)}`);
-    if (canReceive !== m.eligible(to)) this.fail(`canReceive(${short(to)}) = ${canReceive}, the model says ${m.eligible(to)}`);
+    if (can !== direct)
+      this.fail(`canTransfer(${short(from)}, ${short(to)}, #${id}, ${amount}) = ${can}, the model says ${direct}`);
+    if (canSend !== m.eligible(from))
+      this.fail(`canSend(${short(from)}) = ${canSend}, the model says ${m.eligible(from)}`);
+    if (canReceive !== m.eligible(to))
+      this.fail(`canReceive(${short(to)}) = ${canReceive}, the model says ${m.eligible(to)}`);
   }
 
   /** safeBatchTransferFrom of two ids (possibly the same one twice): each passes the gate in turn; one refusal reverts all. */
-  async directBatch(cmd: Extract<Cmd, { kind: "direct" }>, id: bigint, from: string, to: string, amount: bigint): Promise<StepResult> {
+  async directBatch(
+    cmd: Extract<Cmd, { kind: "direct" }>,
+    id: bigint,
+    from: string,
+    to: string,
+    amount: bigint,
+  ): Promise<StepResult> {
     const m = this.model;
     const id2 = this.assetId(cmd.asset < 0 ? 0 : cmd.asset + 1);
     const ids = [id, id2];
@@ -673,16 +972,25 @@ class Run {
       m.post({ from, to, id: idi, amount: amounts[i], ref: ZeroHash });
     }
     if (!expected.ok) restore();
-    const actual = await this.send(() => this.ledger.connect(this.signerOf(from)).safeBatchTransferFrom(from, to, ids, amounts, "0x", GAS));
+    const actual = await this.send(() =>
+      this.ledger.connect(this.signerOf(from)).safeBatchTransferFrom(from, to, ids, amounts, "0x", GAS),
+    );
     return {
       label: `direct ERC-1155 batch ${short(from)}->${short(to)} #${id}:${amounts[0]} #${id2}:${amounts[1]}`,
-      expected, actual, touched: { accounts: [from, to], assets: ids },
+      expected,
+      actual,
+      touched: { accounts: [from, to], assets: ids },
     };
   }
 
   /** Builds a transfer authorization for a relay or batch item; returns whether its signature is genuine. */
   async authorizationFor(
-    variant: RelayVariant | BatchVariant, pick: number, id: bigint, from: string, to: string, amount: bigint,
+    variant: RelayVariant | BatchVariant,
+    pick: number,
+    id: bigint,
+    from: string,
+    to: string,
+    amount: bigint,
   ): Promise<{ auth: TransferAuthorization; signature: string; genuine: boolean; now?: bigint; variant: string }> {
     const m = this.model;
     if (variant === "replay" && this.acceptedTransfers.length > 0) {
@@ -691,16 +999,31 @@ class Run {
     }
     const v = variant === "replay" ? "fresh" : variant;
     const auth: TransferAuthorization = {
-      from, to: v === "toZero" ? ZeroAddress : to, assetId: id, amount, nonce: m.nonceOf(id, from), deadline: FAR_DEADLINE, ref: this.ref(`transfer ${pick}`),
+      from,
+      to: v === "toZero" ? ZeroAddress : to,
+      assetId: id,
+      amount,
+      nonce: m.nonceOf(id, from),
+      deadline: FAR_DEADLINE,
+      ref: this.ref(`transfer ${pick}`),
     };
     let now: bigint | undefined;
     let signer = this.signerOf(from);
     let domain = this.domain;
     let genuine = true;
     if (v === "futureNonce") auth.nonce += 1n;
-    if (v === "otherChain") { domain = this.otherChainDomain; genuine = false; }
-    if (v === "otherContract") { domain = this.otherContractDomain; genuine = false; }
-    if (v === "forged") { signer = this.operator; genuine = false; }
+    if (v === "otherChain") {
+      domain = this.otherChainDomain;
+      genuine = false;
+    }
+    if (v === "otherContract") {
+      domain = this.otherContractDomain;
+      genuine = false;
+    }
+    if (v === "forged") {
+      signer = this.operator;
+      genuine = false;
+    }
     if (v === "pastDeadline") {
       auth.deadline = BigInt(await time.latest());
       m.lastTimestamp = auth.deadline;
@@ -728,7 +1051,14 @@ class Run {
     const from = this.fromOf(cmd.from, id);
     const to = this.toOf(cmd.to);
     const amount = this.amountOf(cmd.amount, id, from);
-    const { auth, signature, genuine, now, variant } = await this.authorizationFor(cmd.variant, cmd.pick, id, from, to, amount);
+    const { auth, signature, genuine, now, variant } = await this.authorizationFor(
+      cmd.variant,
+      cmd.pick,
+      id,
+      from,
+      to,
+      amount,
+    );
     let expected = m.authorizationCheck(auth.from, auth.assetId, auth.nonce, auth.deadline, genuine, now);
     if (expected.ok && auth.to === ZeroAddress) expected = refuse("ERC1155InvalidReceiver", [ZeroAddress]);
     if (expected.ok) expected = m.rules(this.operator.address, auth.from, auth.to, auth.assetId, auth.amount, false);
@@ -736,13 +1066,25 @@ class Run {
       const rules = m.rules(this.operator.address, auth.from, auth.to, auth.assetId, auth.amount, false);
       await this.checkView(this.operator.address, auth.from, auth.to, auth.assetId, auth.amount, rules);
     }
-    const actual = await this.send(() => this.ledger.connect(this.operator).transferWithAuthorization(auth, signature, GAS));
+    const actual = await this.send(() =>
+      this.ledger.connect(this.operator).transferWithAuthorization(auth, signature, GAS),
+    );
     if (now !== undefined && now > m.lastTimestamp) m.lastTimestamp = now;
-    if (expected.ok) m.post({ from: auth.from, to: auth.to, id: auth.assetId, amount: auth.amount, ref: auth.ref, nextNonce: auth.nonce + 1n });
+    if (expected.ok)
+      m.post({
+        from: auth.from,
+        to: auth.to,
+        id: auth.assetId,
+        amount: auth.amount,
+        ref: auth.ref,
+        nextNonce: auth.nonce + 1n,
+      });
     if (actual.ok) this.acceptedTransfers.push({ auth, signature });
     return {
       label: `relay (${variant}) #${auth.assetId} ${short(auth.from)}->${short(auth.to)} ${auth.amount} nonce ${auth.nonce}`,
-      expected, actual, touched: { accounts: [auth.from, auth.to], assets: [auth.assetId] },
+      expected,
+      actual,
+      touched: { accounts: [auth.from, auth.to], assets: [auth.assetId] },
       consumes: [{ key: `transfer:${signature}`, deadline: auth.deadline, genuine, what: "transfer authorization" }],
     };
   }
@@ -757,32 +1099,56 @@ class Run {
     const touched = { accounts: [] as string[], assets: [] as bigint[] };
     const batchRefusal: Expectation | undefined = m.paused
       ? refuse("EnforcedPause", [])
-      : !m.operatorPermitted ? refuse("OperatorNotPermitted", [this.operator.address]) : undefined;
+      : !m.operatorPermitted
+        ? refuse("OperatorNotPermitted", [this.operator.address])
+        : undefined;
     // Each item is resolved against the model after the items before it, as the contract processes them in order.
     for (const [index, item] of items.entries()) {
       const id = this.assetId(item.asset);
       const from = this.fromOf(item.from, id);
       const to = this.toOf(item.to);
       const amount = this.amountOf(item.amount, id, from);
-      const { auth, signature, genuine, variant } = await this.authorizationFor(item.variant, item.pick + index, id, from, to, amount);
+      const { auth, signature, genuine, variant } = await this.authorizationFor(
+        item.variant,
+        item.pick + index,
+        id,
+        from,
+        to,
+        amount,
+      );
       auths.push(auth);
       signatures.push(signature);
-      consumed.push({ key: `transfer:${signature}`, deadline: auth.deadline, genuine, what: "transfer authorization (batch)" });
+      consumed.push({
+        key: `transfer:${signature}`,
+        deadline: auth.deadline,
+        genuine,
+        what: "transfer authorization (batch)",
+      });
       labels.push(`${variant} #${auth.assetId} ${short(auth.from)}->${short(auth.to)} ${auth.amount} n${auth.nonce}`);
       touched.accounts.push(auth.from, auth.to);
       touched.assets.push(auth.assetId);
       if (batchRefusal) continue;
       let e = m.authorizationCheck(auth.from, auth.assetId, auth.nonce, auth.deadline, genuine);
       // A batch item to the zero address (a burn in disguise) is rejected on its own as RecipientNotRegistered.
-      if (e.ok && auth.to === ZeroAddress) e = refuse("ERC1155InvalidReceiver", [ZeroAddress], Code.RecipientNotRegistered);
+      if (e.ok && auth.to === ZeroAddress)
+        e = refuse("ERC1155InvalidReceiver", [ZeroAddress], Code.RecipientNotRegistered);
       if (e.ok) e = m.rules(this.operator.address, auth.from, auth.to, auth.assetId, auth.amount, false);
       if (e.ok) {
-        m.post({ from: auth.from, to: auth.to, id: auth.assetId, amount: auth.amount, ref: auth.ref, nextNonce: auth.nonce + 1n });
+        m.post({
+          from: auth.from,
+          to: auth.to,
+          id: auth.assetId,
+          amount: auth.amount,
+          ref: auth.ref,
+          nextNonce: auth.nonce + 1n,
+        });
       } else {
         rejections.push({ index, from: auth.from, nonce: auth.nonce, code: e.code ?? -1 });
       }
     }
-    const actual = await this.send(() => this.ledger.connect(this.operator).transferBatchWithAuthorization(auths, signatures, GAS));
+    const actual = await this.send(() =>
+      this.ledger.connect(this.operator).transferBatchWithAuthorization(auths, signatures, GAS),
+    );
     if (actual.ok) {
       const rejected = new Set(
         actual.receipt.logs
@@ -790,10 +1156,16 @@ class Run {
           .filter((ev) => ev?.name === "AuthorizationRejected")
           .map((ev) => Number(ev?.args[0] as bigint)),
       );
-      auths.forEach((auth, i) => { if (!rejected.has(i)) this.acceptedTransfers.push({ auth, signature: signatures[i] }); });
+      auths.forEach((auth, i) => {
+        if (!rejected.has(i)) this.acceptedTransfers.push({ auth, signature: signatures[i] });
+      });
     }
     return {
-      label: `batch [${labels.join("; ")}]`, expected: batchRefusal ?? OK, actual, touched, batch: { rejections, items: consumed },
+      label: `batch [${labels.join("; ")}]`,
+      expected: batchRefusal ?? OK,
+      actual,
+      touched,
+      batch: { rejections, items: consumed },
     };
   }
 
@@ -803,7 +1175,12 @@ class Run {
     const expected = m.rules(undefined, holder, ZeroAddress, id, amount, false);
     const actual = await this.send(() => this.ledger.connect(this.signerOf(holder)).redeem(id, amount, ref, GAS));
     if (expected.ok) m.post({ from: holder, to: ZeroAddress, id, amount, ref });
-    return { label: `redeem #${id} ${short(holder)} ${amount}`, expected, actual, touched: { accounts: [holder], assets: [id] } };
+    return {
+      label: `redeem #${id} ${short(holder)} ${amount}`,
+      expected,
+      actual,
+      touched: { accounts: [holder], assets: [id] },
+    };
   }
 
   async redeem(cmd: Extract<Cmd, { kind: "redeem" }>): Promise<StepResult> {
@@ -819,7 +1196,14 @@ class Run {
       r = this.acceptedRedemptions[cmd.pick % this.acceptedRedemptions.length];
     } else {
       if (mode === "replay") mode = "signed";
-      const payload = { holder, assetId: id, amount, nonce: m.nonceOf(id, holder), deadline: FAR_DEADLINE, ref: this.ref("redeem") };
+      const payload = {
+        holder,
+        assetId: id,
+        amount,
+        nonce: m.nonceOf(id, holder),
+        deadline: FAR_DEADLINE,
+        ref: this.ref("redeem"),
+      };
       const domain = mode === "otherChain" ? this.otherChainDomain : this.domain;
       genuine = mode !== "otherChain";
       r = { ...payload, signature: await this.signerOf(holder).signTypedData(domain, REDEMPTION_TYPES, payload) };
@@ -828,13 +1212,28 @@ class Run {
     let expected = m.authorizationCheck(rr.holder, rr.assetId, rr.nonce, rr.deadline, genuine);
     if (expected.ok) expected = m.rules(this.operator.address, rr.holder, ZeroAddress, rr.assetId, rr.amount, false);
     const actual = await this.send(() =>
-      this.ledger.connect(this.operator).redeemWithAuthorization(rr.holder, rr.assetId, rr.amount, rr.nonce, rr.deadline, rr.ref, rr.signature, GAS));
-    if (expected.ok) m.post({ from: rr.holder, to: ZeroAddress, id: rr.assetId, amount: rr.amount, ref: rr.ref, nextNonce: rr.nonce + 1n });
+      this.ledger
+        .connect(this.operator)
+        .redeemWithAuthorization(rr.holder, rr.assetId, rr.amount, rr.nonce, rr.deadline, rr.ref, rr.signature, GAS),
+    );
+    if (expected.ok)
+      m.post({
+        from: rr.holder,
+        to: ZeroAddress,
+        id: rr.assetId,
+        amount: rr.amount,
+        ref: rr.ref,
+        nextNonce: rr.nonce + 1n,
+      });
     if (actual.ok) this.acceptedRedemptions.push(rr);
     return {
       label: `redeem by signature (${mode}) #${rr.assetId} ${short(rr.holder)} ${rr.amount} nonce ${rr.nonce}`,
-      expected, actual, touched: { accounts: [rr.holder], assets: [rr.assetId] },
-      consumes: [{ key: `redemption:${rr.signature}`, deadline: rr.deadline, genuine, what: "redemption authorization" }],
+      expected,
+      actual,
+      touched: { accounts: [rr.holder], assets: [rr.assetId] },
+      consumes: [
+        { key: `redemption:${rr.signature}`, deadline: rr.deadline, genuine, what: "redemption authorization" },
+      ],
     };
   }
 
@@ -842,7 +1241,9 @@ class Run {
     const m = this.model;
     // Mostly freeze someone registered and not frozen, or unfreeze someone frozen; the other calls are refusals.
     const doFreeze = cmd.r < 5;
-    const a = this.pick(cmd.who, (x) => (doFreeze ? m.participant(x)?.frozen === false : m.participant(x)?.frozen === true)).address;
+    const a = this.pick(cmd.who, (x) =>
+      doFreeze ? m.participant(x)?.frozen === false : m.participant(x)?.frozen === true,
+    ).address;
     const p = m.participant(a);
     const by = cmd.byAuthority ? this.authority : this.operator;
     const reason = "financial monitoring";
@@ -867,7 +1268,12 @@ class Run {
         else m.survivingFreezes.delete(a);
       }
     }
-    return { label: `${doFreeze ? "freeze" : "unfreeze"} ${short(a)}`, expected, actual, touched: { accounts: [a], assets: [] } };
+    return {
+      label: `${doFreeze ? "freeze" : "unfreeze"} ${short(a)}`,
+      expected,
+      actual,
+      touched: { accounts: [a], assets: [] },
+    };
   }
 
   async freezeTokens(cmd: Extract<Cmd, { kind: "freezeTokens" }>): Promise<StepResult> {
@@ -879,17 +1285,24 @@ class Run {
     let expected: Expectation;
     if (!asset) expected = refuse("AssetNotFound", [id]);
     // An operator cannot change units the authority froze.
-    else if (asset.frozenByAuthority.has(a) && !cmd.byAuthority) expected = refuse("FrozenUnitsOrderedByAuthority", [a, id]);
+    else if (asset.frozenByAuthority.has(a) && !cmd.byAuthority)
+      expected = refuse("FrozenUnitsOrderedByAuthority", [a, id]);
     else expected = OK;
     const actual = await this.send(() =>
-      this.ledger.connect(cmd.byAuthority ? this.authority : this.operator).setFrozenTokens(a, id, amount, GAS));
+      this.ledger.connect(cmd.byAuthority ? this.authority : this.operator).setFrozenTokens(a, id, amount, GAS),
+    );
     if (expected.ok && asset) {
       const frozen = amount > UINT96_MAX ? UINT96_MAX : amount;
       asset.frozen.set(a, frozen);
       if (cmd.byAuthority && frozen !== 0n) asset.frozenByAuthority.add(a);
       else asset.frozenByAuthority.delete(a);
     }
-    return { label: `setFrozenTokens #${id} ${short(a)} ${amount}`, expected, actual, touched: { accounts: [a], assets: [id] } };
+    return {
+      label: `setFrozenTokens #${id} ${short(a)} ${amount}`,
+      expected,
+      actual,
+      touched: { accounts: [a], assets: [id] },
+    };
   }
 
   async suspendCall(id: bigint, doSuspend: boolean): Promise<StepResult> {
@@ -902,9 +1315,15 @@ class Run {
     const actual = await this.send(() =>
       doSuspend
         ? this.ledger.connect(this.authority).suspendAsset(id, "court order", GAS)
-        : this.ledger.connect(this.authority).resumeAsset(id, "order lifted", GAS));
+        : this.ledger.connect(this.authority).resumeAsset(id, "order lifted", GAS),
+    );
     if (expected.ok && asset) asset.status = doSuspend ? Status.Suspended : Status.Active;
-    return { label: `${doSuspend ? "suspend" : "resume"} #${id}`, expected, actual, touched: { accounts: [], assets: [id] } };
+    return {
+      label: `${doSuspend ? "suspend" : "resume"} #${id}`,
+      expected,
+      actual,
+      touched: { accounts: [], assets: [id] },
+    };
   }
 
   /**
@@ -913,7 +1332,8 @@ class Run {
    */
   async suspendWindow(cmd: Extract<Cmd, { kind: "suspend" }>): Promise<void> {
     const suspended = this.model.assets.filter((a) => a.status === Status.Suspended);
-    if (suspended.length > 0 && cmd.r < 5) return this.done(await this.suspendCall(suspended[cmd.r % suspended.length].id, false));
+    if (suspended.length > 0 && cmd.r < 5)
+      return this.done(await this.suspendCall(suspended[cmd.r % suspended.length].id, false));
     const id = this.assetId(cmd.asset);
     const status = this.model.asset(id)?.status ?? Status.None;
     if (status !== Status.Active) return this.done(await this.suspendCall(id, cmd.r % 2 === 0));
@@ -921,12 +1341,57 @@ class Run {
     const sel = Number(id) - 1;
     const amount: Amount = { sel: "part", part: 300 };
     switch (cmd.probe) {
-      case "direct": await this.done(await this.direct({ kind: "direct", asset: sel, from: cmd.from, to: cmd.to, amount, mode: "holder" })); break;
-      case "relay": await this.done(await this.relay({ kind: "relay", asset: sel, from: cmd.from, to: cmd.to, amount, variant: "fresh", pick: 0 })); break;
-      case "redeem": await this.done(await this.redeem({ kind: "redeem", asset: sel, from: cmd.from, amount, mode: "self", pick: 0 })); break;
-      case "forced": await this.done(await this.forced({ kind: "forced", asset: sel, from: cmd.from, to: cmd.to, amount, basis: 1, fromZero: false })); break;
-      case "freezeTokens": await this.done(await this.freezeTokens({ kind: "freezeTokens", asset: sel, who: cmd.from, amount, huge: false, byAuthority: true })); break;
-      case "again": await this.done(await this.suspendCall(id, true)); break;
+      case "direct":
+        await this.done(
+          await this.direct({ kind: "direct", asset: sel, from: cmd.from, to: cmd.to, amount, mode: "holder" }),
+        );
+        break;
+      case "relay":
+        await this.done(
+          await this.relay({
+            kind: "relay",
+            asset: sel,
+            from: cmd.from,
+            to: cmd.to,
+            amount,
+            variant: "fresh",
+            pick: 0,
+          }),
+        );
+        break;
+      case "redeem":
+        await this.done(
+          await this.redeem({ kind: "redeem", asset: sel, from: cmd.from, amount, mode: "self", pick: 0 }),
+        );
+        break;
+      case "forced":
+        await this.done(
+          await this.forced({
+            kind: "forced",
+            asset: sel,
+            from: cmd.from,
+            to: cmd.to,
+            amount,
+            basis: 1,
+            fromZero: false,
+          }),
+        );
+        break;
+      case "freezeTokens":
+        await this.done(
+          await this.freezeTokens({
+            kind: "freezeTokens",
+            asset: sel,
+            who: cmd.from,
+            amount,
+            huge: false,
+            byAuthority: true,
+          }),
+        );
+        break;
+      case "again":
+        await this.done(await this.suspendCall(id, true));
+        break;
     }
     if (cmd.r !== 9) await this.done(await this.suspendCall(id, false));
   }
@@ -937,7 +1402,11 @@ class Run {
     const from = cmd.fromZero ? ZeroAddress : this.fromOf(cmd.from, id);
     const to = this.toOf(cmd.to);
     // from the zero address: a plain amount, or 2^96 (which a uint96 supply would truncate to nothing)
-    const amount = cmd.fromZero ? (cmd.amount.sel === "over" ? 1n << 96n : BigInt(cmd.amount.part)) : this.amountOf(cmd.amount, id, from);
+    const amount = cmd.fromZero
+      ? cmd.amount.sel === "over"
+        ? 1n << 96n
+        : BigInt(cmd.amount.part)
+      : this.amountOf(cmd.amount, id, from);
     const ref = this.ref("court decision");
     let expected: Expectation;
     if (cmd.basis === 0) expected = refuse("ForcedTransferBasisMissing", []);
@@ -947,11 +1416,16 @@ class Run {
     // To the sender itself it would move nothing and only lower the sender's frozen units.
     else if (from === to) expected = refuse("ERC1155InvalidReceiver", [to]);
     else expected = m.rules(undefined, from, to, id, amount, true);
-    const actual = await this.send(() => this.ledger.connect(this.authority).forcedTransfer(from, to, id, amount, cmd.basis, ref, GAS));
+    const actual = await this.send(() =>
+      this.ledger.connect(this.authority).forcedTransfer(from, to, id, amount, cmd.basis, ref, GAS),
+    );
     if (expected.ok) m.post({ from, to, id, amount, ref, forced: true });
     return {
       label: `forcedTransfer (basis ${cmd.basis}) #${id} ${short(from)}->${short(to)} ${amount}`,
-      expected, actual, forced: true, touched: { accounts: from === ZeroAddress ? [to] : [from, to], assets: [id] },
+      expected,
+      actual,
+      forced: true,
+      touched: { accounts: from === ZeroAddress ? [to] : [from, to], assets: [id] },
     };
   }
 
@@ -966,12 +1440,47 @@ class Run {
     await this.done({ label: "pause again", expected: refuse("EnforcedPause", []), actual: again, touched: none });
     const amount: Amount = { sel: "part", part: 500 };
     switch (cmd.probe) {
-      case "direct": await this.done(await this.direct({ kind: "direct", asset: cmd.asset, from: cmd.from, to: cmd.to, amount, mode: "holder" })); break;
-      case "relay": await this.done(await this.relay({ kind: "relay", asset: cmd.asset, from: cmd.from, to: cmd.to, amount, variant: "fresh", pick: 0 })); break;
-      case "issue": await this.done(await this.issue(cmd.to % this.pool.length, 100, "fresh", 0, true)); break;
-      case "redeem": await this.done(await this.redeem({ kind: "redeem", asset: cmd.asset, from: cmd.from, amount, mode: "self", pick: 0 })); break;
-      case "forced": await this.done(await this.forced({ kind: "forced", asset: cmd.asset, from: cmd.from, to: cmd.to, amount, basis: 1, fromZero: false })); break;
-      case "unpauseTwice": break;
+      case "direct":
+        await this.done(
+          await this.direct({ kind: "direct", asset: cmd.asset, from: cmd.from, to: cmd.to, amount, mode: "holder" }),
+        );
+        break;
+      case "relay":
+        await this.done(
+          await this.relay({
+            kind: "relay",
+            asset: cmd.asset,
+            from: cmd.from,
+            to: cmd.to,
+            amount,
+            variant: "fresh",
+            pick: 0,
+          }),
+        );
+        break;
+      case "issue":
+        await this.done(await this.issue(cmd.to % this.pool.length, 100, "fresh", 0, true));
+        break;
+      case "redeem":
+        await this.done(
+          await this.redeem({ kind: "redeem", asset: cmd.asset, from: cmd.from, amount, mode: "self", pick: 0 }),
+        );
+        break;
+      case "forced":
+        await this.done(
+          await this.forced({
+            kind: "forced",
+            asset: cmd.asset,
+            from: cmd.from,
+            to: cmd.to,
+            amount,
+            basis: 1,
+            fromZero: false,
+          }),
+        );
+        break;
+      case "unpauseTwice":
+        break;
     }
     const unpause = await this.send(() => this.ledger.connect(this.authority).unpause(GAS));
     m.paused = false;
@@ -1001,7 +1510,10 @@ class Run {
    */
   async changeDecision(cmd: Extract<Cmd, { kind: "decision" }>): Promise<StepResult> {
     const m = this.model;
-    const replayed = cmd.variant === "replay" && this.decisionOrders.length > 0 ? this.decisionOrders[cmd.pick % this.decisionOrders.length] : undefined;
+    const replayed =
+      cmd.variant === "replay" && this.decisionOrders.length > 0
+        ? this.decisionOrders[cmd.pick % this.decisionOrders.length]
+        : undefined;
     const id = replayed?.assetId ?? this.assetId(cmd.asset);
     const asset = m.asset(id);
     const issuer = asset ? this.signerOf(asset.issuer) : this.pool[0];
@@ -1012,27 +1524,54 @@ class Run {
       order = replayed;
     } else {
       const next = keccakText(`decision ${id} change ${cmd.pick}`);
-      order = { assetId: id, previousHash: asset?.decisionHash ?? ZeroHash, newHash: next, newUri: `https://steppegrain.kz/d/${cmd.pick}.pdf`, reason: "amended annex", signature: "" };
+      order = {
+        assetId: id,
+        previousHash: asset?.decisionHash ?? ZeroHash,
+        newHash: next,
+        newUri: `https://steppegrain.kz/d/${cmd.pick}.pdf`,
+        reason: "amended annex",
+        signature: "",
+      };
       if (cmd.variant === "otherSigner") {
         signer = this.pool.find((p) => p.address !== asset?.issuer) ?? this.operator;
         genuine = false;
       }
-      order.signature = await signer.signTypedData(this.domain, DECISION_CHANGE_TYPES, decisionChangeMessage({ ...order, deadline: FAR_DEADLINE }));
+      order.signature = await signer.signTypedData(
+        this.domain,
+        DECISION_CHANGE_TYPES,
+        decisionChangeMessage({ ...order, deadline: FAR_DEADLINE }),
+      );
     }
     // The relayer changes the URI the issuer signed.
     const sent = cmd.variant === "altered" ? { ...order, newUri: "https://evil.example/decision.pdf" } : order;
     if (cmd.variant === "altered") genuine = false;
-    const digest = TypedDataEncoder.hash(this.domain, DECISION_CHANGE_TYPES, decisionChangeMessage({ ...sent, deadline: FAR_DEADLINE }));
+    const digest = TypedDataEncoder.hash(
+      this.domain,
+      DECISION_CHANGE_TYPES,
+      decisionChangeMessage({ ...sent, deadline: FAR_DEADLINE }),
+    );
     let expected: Expectation;
     if (!m.operatorPermitted) expected = refuse("OperatorNotPermitted", [this.operator.address]);
     else if (!asset) expected = refuse("AssetNotFound", [id]);
     else if (asset.status === Status.Closed) expected = refuse("DecisionChangeWhileClosed", [id]);
     // The signature binds the hash now: an order for another version, or not the issuer's, does not verify.
-    else if (!genuine || sent.previousHash !== asset.decisionHash) expected = refuse("IssuerSignatureInvalid", [asset.issuer, id]);
+    else if (!genuine || sent.previousHash !== asset.decisionHash)
+      expected = refuse("IssuerSignatureInvalid", [asset.issuer, id]);
     else if (asset.appliedDecisionChanges.has(digest)) expected = refuse("DecisionChangeReplayed", [digest]);
     else expected = OK;
     const actual = await this.send(() =>
-      this.ledger.connect(this.operator).changeDecisionDocument(sent.assetId, sent.newHash, sent.newUri, sent.reason, FAR_DEADLINE, sent.signature, GAS));
+      this.ledger
+        .connect(this.operator)
+        .changeDecisionDocument(
+          sent.assetId,
+          sent.newHash,
+          sent.newUri,
+          sent.reason,
+          FAR_DEADLINE,
+          sent.signature,
+          GAS,
+        ),
+    );
     if (expected.ok && asset) {
       asset.decisionHash = sent.newHash;
       asset.appliedDecisionChanges.add(digest);
@@ -1040,17 +1579,30 @@ class Run {
     }
     if (asset) {
       const onChain = (await this.ledger.assetInfo(id)).decisionHash;
-      if (onChain !== asset.decisionHash) this.fail(`decision hash of #${id} is ${onChain}, the model says ${asset.decisionHash}`);
+      if (onChain !== asset.decisionHash)
+        this.fail(`decision hash of #${id} is ${onChain}, the model says ${asset.decisionHash}`);
     }
-    return { label: `decision change #${sent.assetId} (${cmd.variant})`, expected, actual, touched: { accounts: [], assets: asset ? [id] : [] } };
+    return {
+      label: `decision change #${sent.assetId} (${cmd.variant})`,
+      expected,
+      actual,
+      touched: { accounts: [], assets: asset ? [id] : [] },
+    };
   }
 
   /** ERC-1155 approvals are disabled: whoever asks, setApprovalForAll is refused. */
   async approve(whoIdx: number): Promise<StepResult> {
     const who = this.pool[whoIdx % this.pool.length];
     // Sent as a transaction, as a wallet using the ERC-1155 ABI would (the ledger's own ABI marks it pure).
-    const actual = await this.send(() => this.ledger.connect(who).setApprovalForAll.send(this.operator.address, true, GAS));
-    return { label: `setApprovalForAll by ${short(who.address)}`, expected: refuse("ApprovalsDisabled", []), actual, touched: { accounts: [], assets: [] } };
+    const actual = await this.send(() =>
+      this.ledger.connect(who).setApprovalForAll.send(this.operator.address, true, GAS),
+    );
+    return {
+      label: `setApprovalForAll by ${short(who.address)}`,
+      expected: refuse("ApprovalsDisabled", []),
+      actual,
+      touched: { accounts: [], assets: [] },
+    };
   }
 
   async close(sel: number): Promise<StepResult> {
@@ -1075,16 +1627,24 @@ class Run {
     const { expected, actual } = r;
     count(`${r.label.split(" ")[0]}: ${actual.ok ? "posted" : actual.error}`);
     if (expected.ok !== actual.ok) {
-      this.fail(`${r.label}: the model expected ${fmtOutcome(expected)}, the chain ${actual.ok ? "posted it" : `refused with ${fmtOutcome(actual)}`}`);
+      this.fail(
+        `${r.label}: the model expected ${fmtOutcome(expected)}, the chain ${actual.ok ? "posted it" : `refused with ${fmtOutcome(actual)}`}`,
+      );
     }
     if (!expected.ok && !actual.ok) {
       if (expected.error !== "*" && expected.error !== actual.error) {
-        this.fail(`${r.label}: the model expected ${fmtOutcome(expected)}, the chain refused with ${fmtOutcome(actual)}`);
+        this.fail(
+          `${r.label}: the model expected ${fmtOutcome(expected)}, the chain refused with ${fmtOutcome(actual)}`,
+        );
       }
       if (expected.error !== "*" && expected.args) {
-        const mismatch = expected.args.some((e, i) => e !== undefined && String(e).toLowerCase() !== String(actual.args[i]).toLowerCase());
+        const mismatch = expected.args.some(
+          (e, i) => e !== undefined && String(e).toLowerCase() !== String(actual.args[i]).toLowerCase(),
+        );
         if (mismatch || expected.args.length !== actual.args.length) {
-          this.fail(`${r.label}: the model expected ${fmtOutcome(expected)}, the chain refused with ${fmtOutcome(actual)}`);
+          this.fail(
+            `${r.label}: the model expected ${fmtOutcome(expected)}, the chain refused with ${fmtOutcome(actual)}`,
+          );
         }
       }
     }
@@ -1101,8 +1661,15 @@ class Run {
       const ev = this.ledger.interface.parseLog(log);
       if (ev === null) continue;
       if (ev.name === "RecordPosted") {
-        const [assetId, sequence, from, to, amount, ref, postedAt] =
-          ev.args as unknown as [bigint, bigint, string, string, bigint, string, bigint];
+        const [assetId, sequence, from, to, amount, ref, postedAt] = ev.args as unknown as [
+          bigint,
+          bigint,
+          string,
+          string,
+          bigint,
+          string,
+          bigint,
+        ];
         records.push({ assetId, sequence, from, to, amount, ref, postedAt });
       } else if (ev.name === "TransferSingle") {
         transferEvents += 1;
@@ -1130,13 +1697,14 @@ class Run {
     if (records.length > 0) {
       const block = await ethers.provider.getBlock(actual.receipt.blockNumber);
       const ts = BigInt(block?.timestamp ?? -1);
-      if (records.some((rec) => rec.postedAt !== ts)) this.fail(`${r.label}: record posting time differs from the block time ${ts}`);
+      if (records.some((rec) => rec.postedAt !== ts))
+        this.fail(`${r.label}: record posting time differs from the block time ${ts}`);
     }
     if (r.batch) {
       const names = Object.fromEntries(Object.entries(Code).map(([k, v]) => [v, k]));
       r.batch.items.forEach((_, i) => {
         const rej = rejections.find((x) => x.index === i);
-        count(`batch item: ${rej ? names[rej.code] ?? rej.code : "posted"}`);
+        count(`batch item: ${rej ? (names[rej.code] ?? rej.code) : "posted"}`);
       });
       const exp = r.batch.rejections.map((x) => `${x.index}:${short(x.from)}:${x.nonce}:${x.code}`).join(" ");
       const got = rejections.map((x) => `${x.index}:${short(x.from)}:${x.nonce}:${x.code}`).join(" ");
@@ -1144,13 +1712,16 @@ class Run {
     }
 
     // No attestation or signature works twice, after its deadline, or for another chain or contract.
-    const consumed = r.batch ? r.batch.items.filter((_, i) => !rejections.some((x) => x.index === i)) : (r.consumes ?? []);
+    const consumed = r.batch
+      ? r.batch.items.filter((_, i) => !rejections.some((x) => x.index === i))
+      : (r.consumes ?? []);
     if (consumed.length > 0) {
       const block = await ethers.provider.getBlock(actual.receipt.blockNumber);
       const ts = BigInt(block?.timestamp ?? 0);
       for (const c of consumed) {
         if (this.accepted.has(c.key)) this.fail(`${r.label}: a ${c.what} was accepted a second time`);
-        if (c.deadline < ts) this.fail(`${r.label}: a ${c.what} was accepted after its deadline ${c.deadline} (block time ${ts})`);
+        if (c.deadline < ts)
+          this.fail(`${r.label}: a ${c.what} was accepted after its deadline ${c.deadline} (block time ${ts})`);
         if (!c.genuine) this.fail(`${r.label}: a ${c.what} signed for another chain, contract or signer was accepted`);
         this.accepted.add(c.key);
       }
@@ -1171,13 +1742,18 @@ class Run {
     const ids = m.assets.map((a) => a.id);
     const accounts: string[] = [];
     const assetIds: bigint[] = [];
-    for (const id of ids) for (const a of this.known) { accounts.push(a); assetIds.push(id); }
+    for (const id of ids)
+      for (const a of this.known) {
+        accounts.push(a);
+        assetIds.push(id);
+      }
     const pairs: [string, bigint][] = [];
     const participantsToCheck = full ? this.pool.map((p) => p.address) : [...new Set(touched.accounts)];
     if (full) {
       for (const id of ids) for (const a of this.pool) pairs.push([a.address, id]);
     } else {
-      for (const id of new Set(touched.assets)) for (const a of new Set(touched.accounts)) if (m.asset(id)) pairs.push([a, id]);
+      for (const id of new Set(touched.assets))
+        for (const a of new Set(touched.accounts)) if (m.asset(id)) pairs.push([a, id]);
     }
     const [balances, infos, supplies, assetCount, paused, version, nonces, frozen, participants] = await Promise.all([
       ids.length > 0 ? l.balanceOfBatch(accounts, assetIds) : Promise.resolve([] as bigint[]),
@@ -1192,24 +1768,31 @@ class Run {
     ]);
     if (assetCount !== BigInt(ids.length)) this.fail(`assetCount ${assetCount}, the model has ${ids.length} assets`);
     if (paused !== m.paused) this.fail(`paused ${paused}, the model says ${m.paused}`);
-    if (Number(version) !== m.disclosureVersion) this.fail(`disclosure version ${version}, the model says ${m.disclosureVersion}`);
+    if (Number(version) !== m.disclosureVersion)
+      this.fail(`disclosure version ${version}, the model says ${m.disclosureVersion}`);
     for (const [k, asset] of m.assets.entries()) {
       let sum = 0n;
       for (const [j, a] of this.known.entries()) {
         const b = balances[k * this.known.length + j];
         sum += b;
-        if (b !== m.balance(asset.id, a)) this.fail(`balance of ${short(a)} in #${asset.id} is ${b}, the model says ${m.balance(asset.id, a)}`);
+        if (b !== m.balance(asset.id, a))
+          this.fail(`balance of ${short(a)} in #${asset.id} is ${b}, the model says ${m.balance(asset.id, a)}`);
       }
       const info = infos[k];
       if (sum !== supplies[k] || sum !== info.supply) {
         this.fail(`#${asset.id}: balances sum to ${sum}, totalSupply ${supplies[k]}, assetInfo.supply ${info.supply}`);
       }
-      if (info.supply !== asset.supply) this.fail(`#${asset.id}: supply ${info.supply}, the model says ${asset.supply}`);
+      if (info.supply !== asset.supply)
+        this.fail(`#${asset.id}: supply ${info.supply}, the model says ${asset.supply}`);
       if (asset.supply !== asset.issuedUnits - asset.redeemed) {
-        this.fail(`#${asset.id}: supply ${asset.supply} is not the ${asset.issuedUnits} issued minus the ${asset.redeemed} redeemed`);
+        this.fail(
+          `#${asset.id}: supply ${asset.supply} is not the ${asset.issuedUnits} issued minus the ${asset.redeemed} redeemed`,
+        );
       }
-      if (info.issuedUnits !== asset.issuedUnits || info.issuer !== asset.issuer) this.fail(`#${asset.id}: issuance terms differ`);
-      if (Number(info.status) !== asset.status) this.fail(`#${asset.id}: status ${info.status}, the model says ${asset.status}`);
+      if (info.issuedUnits !== asset.issuedUnits || info.issuer !== asset.issuer)
+        this.fail(`#${asset.id}: issuance terms differ`);
+      if (Number(info.status) !== asset.status)
+        this.fail(`#${asset.id}: status ${info.status}, the model says ${asset.status}`);
       if (info.recordCount !== asset.recordCount) {
         this.fail(`#${asset.id}: recordCount ${info.recordCount}, the model counted ${asset.recordCount} postings`);
       }
@@ -1218,8 +1801,10 @@ class Run {
       }
     }
     for (const [i, [a, id]] of pairs.entries()) {
-      if (nonces[i] !== m.nonceOf(id, a)) this.fail(`nonce of ${short(a)} in #${id} is ${nonces[i]}, the model says ${m.nonceOf(id, a)}`);
-      if (frozen[i] !== m.frozenOf(id, a)) this.fail(`frozen units of ${short(a)} in #${id}: ${frozen[i]}, the model says ${m.frozenOf(id, a)}`);
+      if (nonces[i] !== m.nonceOf(id, a))
+        this.fail(`nonce of ${short(a)} in #${id} is ${nonces[i]}, the model says ${m.nonceOf(id, a)}`);
+      if (frozen[i] !== m.frozenOf(id, a))
+        this.fail(`frozen units of ${short(a)} in #${id}: ${frozen[i]}, the model says ${m.frozenOf(id, a)}`);
     }
     for (const [i, a] of participantsToCheck.entries()) {
       const p = participants[i];
@@ -1227,9 +1812,18 @@ class Run {
       // A deregistered account keeps its freeze (and whose it was).
       const surviving = m.survivingFreezes.get(a);
       const same = e
-        ? Number(p.kind) === e.kind && p.frozen === e.frozen && p.frozenByAuthority === e.frozenByAuthority && Number(p.acknowledgedVersion) === e.acknowledged
-        : Number(p.kind) === 0 && p.frozen === (surviving !== undefined) && p.frozenByAuthority === (surviving?.frozenByAuthority ?? false) && Number(p.acknowledgedVersion) === 0;
-      if (!same) this.fail(`participant ${short(a)} is ${p.toString()}, the model says ${JSON.stringify(e ?? surviving ?? "not registered")}`);
+        ? Number(p.kind) === e.kind &&
+          p.frozen === e.frozen &&
+          p.frozenByAuthority === e.frozenByAuthority &&
+          Number(p.acknowledgedVersion) === e.acknowledged
+        : Number(p.kind) === 0 &&
+          p.frozen === (surviving !== undefined) &&
+          p.frozenByAuthority === (surviving?.frozenByAuthority ?? false) &&
+          Number(p.acknowledgedVersion) === 0;
+      if (!same)
+        this.fail(
+          `participant ${short(a)} is ${p.toString()}, the model says ${JSON.stringify(e ?? surviving ?? "not registered")}`,
+        );
     }
   }
 
@@ -1240,7 +1834,13 @@ class Run {
     for (const log of logs) {
       const a = log.args;
       const rec: ObservedRecord = {
-        assetId: a.assetId, sequence: a.sequence, from: a.from, to: a.to, amount: a.amount, ref: a.ref, postedAt: a.postedAt,
+        assetId: a.assetId,
+        sequence: a.sequence,
+        from: a.from,
+        to: a.to,
+        amount: a.amount,
+        ref: a.ref,
+        postedAt: a.postedAt,
       };
       byAsset.set(rec.assetId, [...(byAsset.get(rec.assetId) ?? []), rec]);
     }
@@ -1250,11 +1850,16 @@ class Run {
       const chain = recomputeChain(records);
       if ("broken" in chain) this.fail(`#${asset.id}: record chain from the logs breaks: ${chain.broken}`);
       if (chain.count !== info.recordCount || chain.head !== info.recordHead.toLowerCase()) {
-        this.fail(`#${asset.id}: logs give ${chain.count} records, head ${chain.head}; on-chain ${info.recordCount}, ${info.recordHead}`);
+        this.fail(
+          `#${asset.id}: logs give ${chain.count} records, head ${chain.head}; on-chain ${info.recordCount}, ${info.recordHead}`,
+        );
       }
       // The gateway's verifier (server/chain/records.ts) must reach the same verdict on the same logs.
       const verdict = verifyRecordChain(records, info.recordCount, info.recordHead);
-      if (!verdict.verified) this.fail(`#${asset.id}: verifyRecordChain refuses the chain: ${verdict.reason} at ${verdict.firstDivergentSequence}`);
+      if (!verdict.verified)
+        this.fail(
+          `#${asset.id}: verifyRecordChain refuses the chain: ${verdict.reason} at ${verdict.firstDivergentSequence}`,
+        );
     }
   }
 }
@@ -1271,49 +1876,62 @@ describe("SecuredAssetLedger: stateful property against a TypeScript model", fun
     const known = [deployer, authority, operator, verifier, ...pool].map((s) => s.address);
     console.log(
       `      property: seed=${SEED} runs=${NUM_RUNS} commands/run=${RUN_LENGTH}` +
-      ` (replay: PROPERTY_SEED=${SEED}${REPLAY_PATH ? ` PROPERTY_PATH=${REPLAY_PATH}` : ""})`,
+        ` (replay: PROPERTY_SEED=${SEED}${REPLAY_PATH ? ` PROPERTY_PATH=${REPLAY_PATH}` : ""})`,
     );
     const started = Date.now();
 
-    const property = fc.asyncProperty(fc.array(commandArb, { minLength: RUN_LENGTH, maxLength: RUN_LENGTH }), async (cmds) => {
-      // Once a counterexample is found, shrink for a bounded time, then stop looking for smaller ones.
-      if (firstFailureAt !== undefined && Date.now() - firstFailureAt > SHRINK_MS) return;
-      const f = await loadFixture(deployPlatformFixture);
-      const run = new Run(f.ledger, await domainOf(f.ledger), authority, operator, verifier, pool, known);
-      try {
-        await setUpModel(run, f.owner.address, [f.owner.address, f.alice.address, f.bob.address]);
-        await run.verifyState({ accounts: [], assets: [] }, true);
-        for (const cmd of cmds) {
-          run.step += 1;
-          await run.execute(cmd);
-          if (firstFailureAt === undefined) stepsExecuted += 1;
+    const property = fc.asyncProperty(
+      fc.array(commandArb, { minLength: RUN_LENGTH, maxLength: RUN_LENGTH }),
+      async (cmds) => {
+        // Once a counterexample is found, shrink for a bounded time, then stop looking for smaller ones.
+        if (firstFailureAt !== undefined && Date.now() - firstFailureAt > SHRINK_MS) return;
+        const f = await loadFixture(deployPlatformFixture);
+        const run = new Run(f.ledger, await domainOf(f.ledger), authority, operator, verifier, pool, known);
+        try {
+          await setUpModel(run, f.owner.address, [f.owner.address, f.alice.address, f.bob.address]);
+          await run.verifyState({ accounts: [], assets: [] }, true);
+          for (const cmd of cmds) {
+            run.step += 1;
+            await run.execute(cmd);
+            if (firstFailureAt === undefined) stepsExecuted += 1;
+          }
+          await run.verifyState({ accounts: [], assets: [] }, true);
+          await run.verifyAllRecords();
+          if (firstFailureAt === undefined) runsExecuted += 1;
+        } catch (e) {
+          if (firstFailureAt === undefined) {
+            firstFailureAt = Date.now();
+            console.log(
+              `      property failure (seed=${SEED}), shrinking for up to ${SHRINK_MS / 1000} s: ${String(e instanceof Error ? e.message : e).split("\n")[0]}`,
+            );
+          }
+          throw e;
         }
-        await run.verifyState({ accounts: [], assets: [] }, true);
-        await run.verifyAllRecords();
-        if (firstFailureAt === undefined) runsExecuted += 1;
-      } catch (e) {
-        if (firstFailureAt === undefined) {
-          firstFailureAt = Date.now();
-          console.log(`      property failure (seed=${SEED}), shrinking for up to ${SHRINK_MS / 1000} s: ${String(e instanceof Error ? e.message : e).split("\n")[0]}`);
-        }
-        throw e;
-      }
-    });
+      },
+    );
 
-    const details = await fc.check(property, { numRuns: NUM_RUNS, seed: SEED, path: REPLAY_PATH, endOnFailure: SHRINK_MS <= 0 });
+    const details = await fc.check(property, {
+      numRuns: NUM_RUNS,
+      seed: SEED,
+      path: REPLAY_PATH,
+      endOnFailure: SHRINK_MS <= 0,
+    });
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     console.log(`      property: ${stepsExecuted} steps in ${runsExecuted} passing runs, ${seconds} s, seed=${SEED}`);
     const lines = [...stats.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k} ${v}`);
     console.log(`      outcomes: ${lines.join(" | ")}`);
     if (details.failed) {
-      const replay = `PROPERTY_SEED=${details.seed}` + (details.counterexamplePath ? ` PROPERTY_PATH=${details.counterexamplePath}` : "");
+      const replay =
+        `PROPERTY_SEED=${details.seed}` +
+        (details.counterexamplePath ? ` PROPERTY_PATH=${details.counterexamplePath}` : "");
       // The commands up to the failing step (the later ones never ran), without the ticks shrinking left behind.
       const failedAt = details.errorInstance instanceof PropertyFailure ? details.errorInstance.step : RUN_LENGTH;
       const commands = (details.counterexample?.[0] ?? [])
         .map((c, i) => `${i + 1}. ${fc.stringify(c)}`)
         .slice(0, failedAt)
         .filter((c) => !c.includes('"kind":"tick"'));
-      const cause = details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance);
+      const cause =
+        details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance);
       const message =
         `property failed after ${details.numRuns} run(s), shrunk ${details.numShrinks} time(s); seed=${details.seed}` +
         ` path=${details.counterexamplePath}\n  reproduce: ${replay} npx hardhat test test/ledger/ledger.property.test.ts` +
@@ -1337,8 +1955,13 @@ async function setUpModel(run: Run, owner: string, onboarded: string[]): Promise
   m.post({ from: ZeroAddress, to: owner, id: 1n, amount: units, ref: keccakText("decision 1") });
   const logs = await run.ledger.queryFilter(run.ledger.filters.RecordPosted());
   const records: ObservedRecord[] = logs.map((l) => ({
-    assetId: l.args.assetId, sequence: l.args.sequence, from: l.args.from, to: l.args.to, amount: l.args.amount,
-    ref: l.args.ref, postedAt: l.args.postedAt,
+    assetId: l.args.assetId,
+    sequence: l.args.sequence,
+    from: l.args.from,
+    to: l.args.to,
+    amount: l.args.amount,
+    ref: l.args.ref,
+    postedAt: l.args.postedAt,
   }));
   const error = m.acceptRecords(records);
   if (error) run.fail(`fixture: ${error}`);

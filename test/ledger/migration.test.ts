@@ -29,7 +29,9 @@ async function predecessorFixture() {
   const base = await deployPlatformFixture();
   const { ledger, authority, operator, verifier, owner, alice, bob } = base;
   const relay = async (from: typeof alice, to: string, id: bigint, amount: bigint) => {
-    const { auth, signature } = await authorization(ledger, from, to, id, amount, { ref: keccakText(`invoice ${amount}`) });
+    const { auth, signature } = await authorization(ledger, from, to, id, amount, {
+      ref: keccakText(`invoice ${amount}`),
+    });
     await ledger.connect(operator).transferWithAuthorization(auth, signature);
   };
   await relay(owner, alice.address, 1n, 10_000n);
@@ -37,8 +39,14 @@ async function predecessorFixture() {
   await ledger.connect(owner).redeem(1n, 1_000n, keccakText("redemption 1"));
   await ledger.connect(authority).setFrozenTokens(alice.address, 1n, 3_000n);
   await ledger.connect(operator).setFrozenTokens(bob.address, 1n, 100n);
-  await ledger.connect(authority).forcedTransfer(bob.address, alice.address, 1n, 500n, Basis.Inheritance, keccakText("estate 7"));
-  await submitIssuance(ledger, operator, await buildIssuance(ledger, owner, verifier, { nonce: 2n, assetType: REAL_ESTATE, units: 40n }));
+  await ledger
+    .connect(authority)
+    .forcedTransfer(bob.address, alice.address, 1n, 500n, Basis.Inheritance, keccakText("estate 7"));
+  await submitIssuance(
+    ledger,
+    operator,
+    await buildIssuance(ledger, owner, verifier, { nonce: 2n, assetType: REAL_ESTATE, units: 40n }),
+  );
   await relay(owner, alice.address, 2n, 15n);
   await ledger.connect(authority).freezeParticipant(bob.address, "order 21");
   await ledger.connect(authority).pause();
@@ -55,13 +63,22 @@ async function predecessorFixture() {
 /** Every account that appears in the records of `assetId`. */
 async function holdersOf(ledger: SecuredAssetLedger, assetId: bigint): Promise<string[]> {
   const accounts = new Set<string>();
-  for (const r of await recordsOf(ledger, assetId)) for (const a of [r.from, r.to]) if (a !== ZeroAddress) accounts.add(a);
+  for (const r of await recordsOf(ledger, assetId))
+    for (const a of [r.from, r.to]) if (a !== ZeroAddress) accounts.add(a);
   return [...accounts];
 }
 
-describe("Migration to a successor ledger (docs/design.md \"Upgrades\")", function () {
+describe('Migration to a successor ledger (docs/design.md "Upgrades")', function () {
   it("when the authority migrates participants and assets then the successor holds the same state and the record chain continues across both ledgers", async function () {
-    const { predecessor: old, successor, authority, operator, owner, alice, bob } = await loadFixture(predecessorFixture);
+    const {
+      predecessor: old,
+      successor,
+      authority,
+      operator,
+      owner,
+      alice,
+      bob,
+    } = await loadFixture(predecessorFixture);
     const from = await old.getAddress();
     const participants = [owner.address, alice.address, bob.address];
     await expect(successor.connect(authority).migrateParticipants(from, participants))
@@ -90,7 +107,10 @@ describe("Migration to a successor ledger (docs/design.md \"Upgrades\")", functi
     }
     // The authority's measures came along: bob stays frozen, alice's frozen units stay the authority's.
     expect((await successor.participant(bob.address)).frozenByAuthority).to.equal(true);
-    await expect(successor.connect(operator).setFrozenTokens(alice.address, 1n, 0n)).to.be.revertedWithCustomError(successor, "FrozenUnitsOrderedByAuthority");
+    await expect(successor.connect(operator).setFrozenTokens(alice.address, 1n, 0n)).to.be.revertedWithCustomError(
+      successor,
+      "FrozenUnitsOrderedByAuthority",
+    );
 
     // The next record on the successor chains to the predecessor's last.
     const { auth, signature } = await authorization(successor, owner, alice.address, 1n, 7n);
@@ -98,7 +118,11 @@ describe("Migration to a successor ledger (docs/design.md \"Upgrades\")", functi
     const records = [...(await recordsOf(old, 1n)), ...(await recordsOf(successor, 1n))];
     const info = await successor.assetInfo(1n);
     expect(records[records.length - 1].sequence).to.equal((await old.assetInfo(1n)).recordCount + 1n);
-    expect(verifyRecordChain(records, info.recordCount, info.recordHead)).to.deep.equal({ verified: true, count: info.recordCount, head: info.recordHead.toLowerCase() });
+    expect(verifyRecordChain(records, info.recordCount, info.recordHead)).to.deep.equal({
+      verified: true,
+      count: info.recordCount,
+      head: info.recordHead.toLowerCase(),
+    });
     // Nonces start again: a signature made for the predecessor names the old contract and does not verify here.
     expect(await successor.nonceOf(owner.address, 1n)).to.equal(1n);
     const forOld = await authorization(old, alice, owner.address, 1n, 1n, { nonce: 0n });
@@ -122,8 +146,17 @@ describe("Migration to a successor ledger (docs/design.md \"Upgrades\")", functi
     await successor.connect(authority).migrateParticipants(await old.getAddress(), [plan.participants[0]]);
     plan.participants.push(plan.participants[0]);
     plan.participants.shift();
-    await runMigration(successor.connect(authority), await old.getAddress(), plan, { chunk: 1, log: (l) => lines.push(l) });
-    expect(lines).to.deep.equal(["participants 1-1 of 2", "participants 2-2 of 2", `asset 1: ${plan.assets[0].accounts.length} account(s)`, `asset 2: ${plan.assets[1].accounts.length} account(s)`, "migration window closed"]);
+    await runMigration(successor.connect(authority), await old.getAddress(), plan, {
+      chunk: 1,
+      log: (l) => lines.push(l),
+    });
+    expect(lines).to.deep.equal([
+      "participants 1-1 of 2",
+      "participants 2-2 of 2",
+      `asset 1: ${plan.assets[0].accounts.length} account(s)`,
+      `asset 2: ${plan.assets[1].accounts.length} account(s)`,
+      "migration window closed",
+    ]);
     expect(await successor.getFrozenTokens(bob.address, 2n)).to.equal(5n);
     expect(await successor.isFrozenByAuthority(bob.address, 2n)).to.equal(true);
     for (const id of [1n, 2n]) expect(await successor.assetInfo(id)).to.deep.equal(await old.assetInfo(id));
@@ -134,14 +167,21 @@ describe("Migration to a successor ledger (docs/design.md \"Upgrades\")", functi
     const from = await old.getAddress();
     const holders = await holdersOf(old, 1n);
     const supply = (await old.assetInfo(1n)).supply;
-    await expect(successor.connect(authority).migrateAsset(from, 1n, holders.filter((h) => h !== alice.address)))
+    await expect(
+      successor.connect(authority).migrateAsset(
+        from,
+        1n,
+        holders.filter((h) => h !== alice.address),
+      ),
+    )
       .to.be.revertedWithCustomError(successor, "MigrationHoldersIncomplete")
       .withArgs(1n, supply - (await old.balanceOf(alice.address, 1n)), supply);
     await expect(successor.connect(authority).migrateAsset(from, 2n, await holdersOf(old, 2n)))
       .to.be.revertedWithCustomError(successor, "MigrationAssetOutOfOrder")
       .withArgs(2n, 1n);
-    await expect(successor.connect(authority).migrateAsset(from, 1n, [...holders, holders[0]]))
-      .to.be.revertedWithCustomError(successor, "MigrationHolderRepeated");
+    await expect(
+      successor.connect(authority).migrateAsset(from, 1n, [...holders, holders[0]]),
+    ).to.be.revertedWithCustomError(successor, "MigrationHolderRepeated");
     await old.connect(authority).unpause();
     await expect(successor.connect(authority).migrateAsset(from, 1n, holders))
       .to.be.revertedWithCustomError(successor, "MigrationPredecessorNotPaused")
@@ -172,11 +212,19 @@ describe("Migration to a successor ledger (docs/design.md \"Upgrades\")", functi
     await successor.connect(authority).migrateParticipants(from, [owner.address]);
     await submitIssuance(successor, operator, await buildIssuance(successor, owner, verifier, { nonce: 1n }));
     expect((await successor.migrationState())[1]).to.equal(false);
-    await expect(successor.connect(authority).migrateAsset(from, 2n, await holdersOf(old, 2n))).to.be.revertedWithCustomError(successor, "MigrationWindowClosed");
-    await expect(successor.connect(authority).closeMigration()).to.be.revertedWithCustomError(successor, "MigrationWindowClosed");
+    await expect(
+      successor.connect(authority).migrateAsset(from, 2n, await holdersOf(old, 2n)),
+    ).to.be.revertedWithCustomError(successor, "MigrationWindowClosed");
+    await expect(successor.connect(authority).closeMigration()).to.be.revertedWithCustomError(
+      successor,
+      "MigrationWindowClosed",
+    );
 
     const fresh = (await loadFixture(predecessorFixture)).successor;
     await expect(fresh.connect(authority).closeMigration()).to.emit(fresh, "MigrationClosed").withArgs(ZeroAddress, 0n);
-    await expect(fresh.connect(authority).migrateParticipants(from, [owner.address])).to.be.revertedWithCustomError(fresh, "MigrationWindowClosed");
+    await expect(fresh.connect(authority).migrateParticipants(from, [owner.address])).to.be.revertedWithCustomError(
+      fresh,
+      "MigrationWindowClosed",
+    );
   });
 });

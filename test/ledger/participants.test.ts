@@ -22,9 +22,20 @@ const OPERATOR_ROLE = keccakText("OPERATOR_ROLE");
 const kyc = (address: string) => keccakText(`kyc:${address}`);
 
 /** The owner key of a contract wallet signs the wallet's acknowledgement (checked by ERC-1271). */
-async function signWalletAcknowledgement(ledger: SecuredAssetLedger, wallet: string, key: Signer, version: bigint, deadline = FAR_FUTURE) {
+async function signWalletAcknowledgement(
+  ledger: SecuredAssetLedger,
+  wallet: string,
+  key: Signer,
+  version: bigint,
+  deadline = FAR_FUTURE,
+) {
   const d = await ledger.disclosure(version);
-  return key.signTypedData(await domainOf(ledger), ACKNOWLEDGEMENT_TYPES, { account: wallet, version, documentHash: d.documentHash, deadline });
+  return key.signTypedData(await domainOf(ledger), ACKNOWLEDGEMENT_TYPES, {
+    account: wallet,
+    version,
+    documentHash: d.documentHash,
+    deadline,
+  });
 }
 
 async function walletFixture() {
@@ -60,18 +71,16 @@ describe("Participant register (Art. 6.3, 6.4)", function () {
 
     it("when the kind is None then ParticipantKindInvalid", async function () {
       const { ledger, operator, carol } = await loadFixture(deployPlatformFixture);
-      await expect(ledger.connect(operator).registerParticipant(carol.address, Kind.None, kyc(carol.address))).to.be.revertedWithCustomError(
-        ledger,
-        "ParticipantKindInvalid",
-      );
+      await expect(
+        ledger.connect(operator).registerParticipant(carol.address, Kind.None, kyc(carol.address)),
+      ).to.be.revertedWithCustomError(ledger, "ParticipantKindInvalid");
     });
 
     it("when the identity hash is zero then ParticipantIdentityHashMissing", async function () {
       const { ledger, operator, carol } = await loadFixture(deployPlatformFixture);
-      await expect(ledger.connect(operator).registerParticipant(carol.address, Kind.NaturalPerson, ZeroHash)).to.be.revertedWithCustomError(
-        ledger,
-        "ParticipantIdentityHashMissing",
-      );
+      await expect(
+        ledger.connect(operator).registerParticipant(carol.address, Kind.NaturalPerson, ZeroHash),
+      ).to.be.revertedWithCustomError(ledger, "ParticipantIdentityHashMissing");
     });
 
     it("when the account is already registered then ParticipantAlreadyRegistered", async function () {
@@ -96,7 +105,16 @@ describe("Participant register (Art. 6.3, 6.4)", function () {
       const version = await ledger.currentDisclosureVersion();
       const signature = await signAcknowledgement(ledger, carol, version);
       await expect(
-        ledger.connect(operator).registerParticipantWithAcknowledgement(carol.address, Kind.NaturalPerson, kyc(carol.address), version, FAR_FUTURE, signature),
+        ledger
+          .connect(operator)
+          .registerParticipantWithAcknowledgement(
+            carol.address,
+            Kind.NaturalPerson,
+            kyc(carol.address),
+            version,
+            FAR_FUTURE,
+            signature,
+          ),
       )
         .to.emit(ledger, "ParticipantRegistered")
         .withArgs(carol.address, Kind.NaturalPerson, kyc(carol.address), false)
@@ -111,10 +129,22 @@ describe("Participant register (Art. 6.3, 6.4)", function () {
       const version = await ledger.currentDisclosureVersion();
       const d = await ledger.disclosure(version);
       const signature = await outsider.signTypedData(await domainOf(ledger), ACKNOWLEDGEMENT_TYPES, {
-        account: carol.address, version, documentHash: d.documentHash, deadline: FAR_FUTURE,
+        account: carol.address,
+        version,
+        documentHash: d.documentHash,
+        deadline: FAR_FUTURE,
       });
       await expect(
-        ledger.connect(operator).registerParticipantWithAcknowledgement(carol.address, Kind.NaturalPerson, kyc(carol.address), version, FAR_FUTURE, signature),
+        ledger
+          .connect(operator)
+          .registerParticipantWithAcknowledgement(
+            carol.address,
+            Kind.NaturalPerson,
+            kyc(carol.address),
+            version,
+            FAR_FUTURE,
+            signature,
+          ),
       )
         .to.be.revertedWithCustomError(ledger, "AcknowledgementSignatureInvalid")
         .withArgs(carol.address);
@@ -123,7 +153,9 @@ describe("Participant register (Art. 6.3, 6.4)", function () {
 
     it("when a participant is deregistered then ParticipantDeregistered, the entry is cleared and it can no longer receive", async function () {
       const { ledger, operator, owner, alice, assetId } = await loadFixture(deployPlatformFixture);
-      await expect(ledger.connect(operator).deregisterParticipant(alice.address)).to.emit(ledger, "ParticipantDeregistered").withArgs(alice.address);
+      await expect(ledger.connect(operator).deregisterParticipant(alice.address))
+        .to.emit(ledger, "ParticipantDeregistered")
+        .withArgs(alice.address);
       expect(await ledger.isRegistered(alice.address)).to.equal(false);
       expect(await ledger.identityHashOf(alice.address)).to.equal(ZeroHash);
       expect(await ledger.canReceive(alice.address)).to.equal(false);
@@ -177,9 +209,15 @@ describe("Participant register (Art. 6.3, 6.4)", function () {
 
     it("when the reason is empty then FreezeReasonMissing, for freeze and unfreeze", async function () {
       const { ledger, authority, alice } = await loadFixture(deployPlatformFixture);
-      await expect(ledger.connect(authority).freezeParticipant(alice.address, "")).to.be.revertedWithCustomError(ledger, "FreezeReasonMissing");
+      await expect(ledger.connect(authority).freezeParticipant(alice.address, "")).to.be.revertedWithCustomError(
+        ledger,
+        "FreezeReasonMissing",
+      );
       await ledger.connect(authority).freezeParticipant(alice.address, "AFM order 12");
-      await expect(ledger.connect(authority).unfreezeParticipant(alice.address, "")).to.be.revertedWithCustomError(ledger, "FreezeReasonMissing");
+      await expect(ledger.connect(authority).unfreezeParticipant(alice.address, "")).to.be.revertedWithCustomError(
+        ledger,
+        "FreezeReasonMissing",
+      );
     });
 
     it("when already frozen then ParticipantIsFrozen; when not frozen then unfreeze is refused with ParticipantNotFrozen", async function () {
@@ -227,27 +265,41 @@ describe("Participant register (Art. 6.3, 6.4)", function () {
 
     it("when the hash or URI is empty then DisclosureInvalid; an unknown version is DisclosureVersionNotCurrent", async function () {
       const { ledger, operator } = await loadFixture(deployPlatformFixture);
-      await expect(ledger.connect(operator).publishDisclosure(ZeroHash, "https://x")).to.be.revertedWithCustomError(ledger, "DisclosureInvalid");
-      await expect(ledger.connect(operator).publishDisclosure(keccakText("v2"), "")).to.be.revertedWithCustomError(ledger, "DisclosureInvalid");
-      await expect(ledger.disclosure(5n)).to.be.revertedWithCustomError(ledger, "DisclosureVersionNotCurrent").withArgs(5n, 1n);
+      await expect(ledger.connect(operator).publishDisclosure(ZeroHash, "https://x")).to.be.revertedWithCustomError(
+        ledger,
+        "DisclosureInvalid",
+      );
+      await expect(ledger.connect(operator).publishDisclosure(keccakText("v2"), "")).to.be.revertedWithCustomError(
+        ledger,
+        "DisclosureInvalid",
+      );
+      await expect(ledger.disclosure(5n))
+        .to.be.revertedWithCustomError(ledger, "DisclosureVersionNotCurrent")
+        .withArgs(5n, 1n);
     });
 
     it("when a participant acknowledges by its own call then DisclosureAcknowledged without relayer", async function () {
       const { ledger, operator, carol } = await loadFixture(deployPlatformFixture);
       await ledger.connect(operator).registerParticipant(carol.address, Kind.NaturalPerson, kyc(carol.address));
-      await expect(ledger.connect(carol).acknowledgeDisclosure(1n)).to.emit(ledger, "DisclosureAcknowledged").withArgs(carol.address, 1n, ZeroAddress);
+      await expect(ledger.connect(carol).acknowledgeDisclosure(1n))
+        .to.emit(ledger, "DisclosureAcknowledged")
+        .withArgs(carol.address, 1n, ZeroAddress);
       expect(await ledger.hasAcknowledgedCurrent(carol.address)).to.equal(true);
       expect((await ledger.participant(carol.address)).acknowledgedVersion).to.equal(1n);
     });
 
     it("when an unregistered account acknowledges then ParticipantNotRegistered", async function () {
       const { ledger, carol } = await loadFixture(deployPlatformFixture);
-      await expect(ledger.connect(carol).acknowledgeDisclosure(1n)).to.be.revertedWithCustomError(ledger, "ParticipantNotRegistered").withArgs(carol.address);
+      await expect(ledger.connect(carol).acknowledgeDisclosure(1n))
+        .to.be.revertedWithCustomError(ledger, "ParticipantNotRegistered")
+        .withArgs(carol.address);
     });
 
     it("when the version is not current then DisclosureVersionNotCurrent; when acknowledged twice then DisclosureAlreadyAcknowledged", async function () {
       const { ledger, alice } = await loadFixture(deployPlatformFixture);
-      await expect(ledger.connect(alice).acknowledgeDisclosure(2n)).to.be.revertedWithCustomError(ledger, "DisclosureVersionNotCurrent").withArgs(2n, 1n);
+      await expect(ledger.connect(alice).acknowledgeDisclosure(2n))
+        .to.be.revertedWithCustomError(ledger, "DisclosureVersionNotCurrent")
+        .withArgs(2n, 1n);
       await expect(ledger.connect(alice).acknowledgeDisclosure(1n))
         .to.be.revertedWithCustomError(ledger, "DisclosureAlreadyAcknowledged")
         .withArgs(alice.address, 1n);
@@ -259,7 +311,10 @@ describe("Participant register (Art. 6.3, 6.4)", function () {
       const ledger = await deployLedger(authority.address, operator.address, verifier.address);
       await ledger.connect(authority).grantPermit(operator.address, PERMIT);
       await ledger.connect(operator).registerParticipant(carol.address, Kind.NaturalPerson, kyc(carol.address));
-      await expect(ledger.connect(carol).acknowledgeDisclosure(0n)).to.be.revertedWithCustomError(ledger, "DisclosureNotPublished");
+      await expect(ledger.connect(carol).acknowledgeDisclosure(0n)).to.be.revertedWithCustomError(
+        ledger,
+        "DisclosureNotPublished",
+      );
       expect(await ledger.canReceive(carol.address)).to.equal(false);
     });
 
@@ -306,7 +361,9 @@ describe("Participant register (Art. 6.3, 6.4)", function () {
       const { ledger, operator, carol } = await loadFixture(deployPlatformFixture);
       await ledger.connect(operator).registerParticipant(carol.address, Kind.NaturalPerson, kyc(carol.address));
       const signature = await signAcknowledgement(ledger, carol, 1n);
-      await ledger.connect(operator).publishDisclosure(keccakText("risk disclosure v2"), "https://platform.kz/risks/v2");
+      await ledger
+        .connect(operator)
+        .publishDisclosure(keccakText("risk disclosure v2"), "https://platform.kz/risks/v2");
       await expect(ledger.connect(operator).acknowledgeDisclosureBySig(carol.address, 1n, FAR_FUTURE, signature))
         .to.be.revertedWithCustomError(ledger, "DisclosureVersionNotCurrent")
         .withArgs(1n, 2n);
@@ -324,15 +381,21 @@ describe("Participant register (Art. 6.3, 6.4)", function () {
 
     it("when a new version is published then holders must acknowledge it again before transfers", async function () {
       const { ledger, operator, owner, alice, assetId } = await loadFixture(deployPlatformFixture);
-      await ledger.connect(operator).publishDisclosure(keccakText("risk disclosure v2"), "https://platform.kz/risks/v2");
+      await ledger
+        .connect(operator)
+        .publishDisclosure(keccakText("risk disclosure v2"), "https://platform.kz/risks/v2");
       expect(await ledger.hasAcknowledgedCurrent(owner.address)).to.equal(false);
       expect(await ledger.canSend(owner.address)).to.equal(false);
-      expect(await ledger.checkTransfer(ZeroAddress, owner.address, alice.address, assetId, 1n)).to.equal(Check.SenderNotAcknowledged);
+      expect(await ledger.checkTransfer(ZeroAddress, owner.address, alice.address, assetId, 1n)).to.equal(
+        Check.SenderNotAcknowledged,
+      );
       await expect(ledger.connect(owner).safeTransferFrom(owner.address, alice.address, assetId, 1n, "0x"))
         .to.be.revertedWithCustomError(ledger, "DisclosureNotAcknowledged")
         .withArgs(owner.address, 1n, 2n);
       await ledger.connect(owner).acknowledgeDisclosure(2n);
-      expect(await ledger.checkTransfer(ZeroAddress, owner.address, alice.address, assetId, 1n)).to.equal(Check.RecipientNotAcknowledged);
+      expect(await ledger.checkTransfer(ZeroAddress, owner.address, alice.address, assetId, 1n)).to.equal(
+        Check.RecipientNotAcknowledged,
+      );
       await expect(ledger.connect(owner).safeTransferFrom(owner.address, alice.address, assetId, 1n, "0x"))
         .to.be.revertedWithCustomError(ledger, "DisclosureNotAcknowledged")
         .withArgs(alice.address, 1n, 2n);
@@ -374,12 +437,29 @@ describe("Participant register (Art. 6.3, 6.4)", function () {
       const { ledger, operator, owner, alice, carol, assetId, walletAddress } = await loadFixture(walletFixture);
       const version = await ledger.currentDisclosureVersion();
       const ack = await signWalletAcknowledgement(ledger, walletAddress, carol, version);
-      await ledger.connect(operator).registerParticipantWithAcknowledgement(walletAddress, Kind.LegalEntity, kyc(walletAddress), version, FAR_FUTURE, ack);
+      await ledger
+        .connect(operator)
+        .registerParticipantWithAcknowledgement(
+          walletAddress,
+          Kind.LegalEntity,
+          kyc(walletAddress),
+          version,
+          FAR_FUTURE,
+          ack,
+        );
       // The wallet receives units: the ERC-1155 acceptance check is made to it.
       await ledger.connect(owner).safeTransferFrom(owner.address, walletAddress, assetId, 100n, "0x");
       expect(await ledger.balanceOf(walletAddress, assetId)).to.equal(100n);
 
-      const auth = { from: walletAddress, to: alice.address, assetId, amount: 40n, nonce: 0n, deadline: FAR_FUTURE, ref: keccakText("invoice 1") };
+      const auth = {
+        from: walletAddress,
+        to: alice.address,
+        assetId,
+        amount: 40n,
+        nonce: 0n,
+        deadline: FAR_FUTURE,
+        ref: keccakText("invoice 1"),
+      };
       const signature = await signTransfer(ledger, carol, auth);
       await expect(ledger.connect(operator).transferWithAuthorization(auth, signature))
         .to.emit(ledger, "TransferSingle")
@@ -390,11 +470,29 @@ describe("Participant register (Art. 6.3, 6.4)", function () {
     });
 
     it("when a stranger's key signs a transfer from the wallet then TransferSignatureInvalid", async function () {
-      const { ledger, operator, owner, alice, carol, outsider, assetId, walletAddress } = await loadFixture(walletFixture);
+      const { ledger, operator, owner, alice, carol, outsider, assetId, walletAddress } =
+        await loadFixture(walletFixture);
       const ack = await signWalletAcknowledgement(ledger, walletAddress, carol, 1n);
-      await ledger.connect(operator).registerParticipantWithAcknowledgement(walletAddress, Kind.LegalEntity, kyc(walletAddress), 1n, FAR_FUTURE, ack);
+      await ledger
+        .connect(operator)
+        .registerParticipantWithAcknowledgement(
+          walletAddress,
+          Kind.LegalEntity,
+          kyc(walletAddress),
+          1n,
+          FAR_FUTURE,
+          ack,
+        );
       await ledger.connect(owner).safeTransferFrom(owner.address, walletAddress, assetId, 100n, "0x");
-      const auth = { from: walletAddress, to: alice.address, assetId, amount: 40n, nonce: 0n, deadline: FAR_FUTURE, ref: ZeroHash };
+      const auth = {
+        from: walletAddress,
+        to: alice.address,
+        assetId,
+        amount: 40n,
+        nonce: 0n,
+        deadline: FAR_FUTURE,
+        ref: ZeroHash,
+      };
       const signature = await signTransfer(ledger, outsider, auth);
       await expect(ledger.connect(operator).transferWithAuthorization(auth, signature))
         .to.be.revertedWithCustomError(ledger, "TransferSignatureInvalid")
@@ -404,7 +502,16 @@ describe("Participant register (Art. 6.3, 6.4)", function () {
     it("when an onboarded participant relays a transfer to a contract wallet then the wallet accepts it", async function () {
       const { ledger, operator, owner, carol, assetId, walletAddress } = await loadFixture(walletFixture);
       const ack = await signWalletAcknowledgement(ledger, walletAddress, carol, 1n);
-      await ledger.connect(operator).registerParticipantWithAcknowledgement(walletAddress, Kind.LegalEntity, kyc(walletAddress), 1n, FAR_FUTURE, ack);
+      await ledger
+        .connect(operator)
+        .registerParticipantWithAcknowledgement(
+          walletAddress,
+          Kind.LegalEntity,
+          kyc(walletAddress),
+          1n,
+          FAR_FUTURE,
+          ack,
+        );
       const { auth, signature } = await authorization(ledger, owner, walletAddress, assetId, 7n);
       await ledger.connect(operator).transferWithAuthorization(auth, signature);
       expect(await ledger.balanceOf(walletAddress, assetId)).to.equal(7n);
@@ -418,9 +525,14 @@ describe("Participant register (Art. 6.3, 6.4)", function () {
       await ledger.connect(operator).registerParticipant(predicted, Kind.LegalEntity, kyc(predicted));
       expect((await ledger.participant(predicted)).contractWallet).to.equal(false);
       await factory.connect(deployer).deploy(carol.address);
-      await expect(ledger.connect(operator).refreshWalletKind(predicted)).to.emit(ledger, "ParticipantWalletKindUpdated").withArgs(predicted, true);
+      await expect(ledger.connect(operator).refreshWalletKind(predicted))
+        .to.emit(ledger, "ParticipantWalletKindUpdated")
+        .withArgs(predicted, true);
       expect((await ledger.participant(predicted)).contractWallet).to.equal(true);
-      await expect(ledger.connect(operator).refreshWalletKind(predicted)).to.not.emit(ledger, "ParticipantWalletKindUpdated");
+      await expect(ledger.connect(operator).refreshWalletKind(predicted)).to.not.emit(
+        ledger,
+        "ParticipantWalletKindUpdated",
+      );
     });
   });
 

@@ -6,7 +6,12 @@ import { PermitStatus } from "./support";
 
 const AUTHORITY_ROLE = keccak256(Buffer.from("AUTHORITY_ROLE"));
 const detailsHash = (d: typeof PERMIT) =>
-  keccak256(AbiCoder.defaultAbiCoder().encode(["string", "string", "string", "string"], [d.legalName, d.bin, d.permitNumber, d.scope]));
+  keccak256(
+    AbiCoder.defaultAbiCoder().encode(
+      ["string", "string", "string", "string"],
+      [d.legalName, d.bin, d.permitNumber, d.scope],
+    ),
+  );
 
 describe("Permit register (Art. 4.1.10, 4.1.14, 6.1, 6.2)", function () {
   describe("grant", function () {
@@ -138,7 +143,9 @@ describe("Permit register (Art. 4.1.10, 4.1.14, 6.1, 6.2)", function () {
 
     it("when suspended then issuance through the operator is refused with OperatorNotPermitted", async function () {
       const { ledger, authority, operator, owner, verifier } = await loadFixture(deployPlatformFixture);
-      await ledger.connect(authority).suspendPermit(operator.address, "AML inspection", BigInt(await time.latest()) + 3600n);
+      await ledger
+        .connect(authority)
+        .suspendPermit(operator.address, "AML inspection", BigInt(await time.latest()) + 3600n);
       const issuance = await buildIssuance(ledger, owner, verifier, { nonce: 2n });
       await expect(submitIssuance(ledger, operator, issuance))
         .to.be.revertedWithCustomError(ledger, "OperatorNotPermitted")
@@ -147,7 +154,9 @@ describe("Permit register (Art. 4.1.10, 4.1.14, 6.1, 6.2)", function () {
 
     it("when suspended then relayed transfers are refused with OperatorNotPermitted", async function () {
       const { ledger, authority, operator, owner, alice, assetId } = await loadFixture(deployPlatformFixture);
-      await ledger.connect(authority).suspendPermit(operator.address, "AML inspection", BigInt(await time.latest()) + 3600n);
+      await ledger
+        .connect(authority)
+        .suspendPermit(operator.address, "AML inspection", BigInt(await time.latest()) + 3600n);
       const { auth, signature } = await authorization(ledger, owner, alice.address, assetId, 10n);
       await expect(ledger.connect(operator).transferWithAuthorization(auth, signature))
         .to.be.revertedWithCustomError(ledger, "OperatorNotPermitted")
@@ -179,8 +188,12 @@ describe("Permit register (Art. 4.1.10, 4.1.14, 6.1, 6.2)", function () {
 
     it("when the authority resumes a suspended permit before its end then PermitResumed and the operator is permitted", async function () {
       const { ledger, authority, operator } = await loadFixture(deployPlatformFixture);
-      await ledger.connect(authority).suspendPermit(operator.address, "AML inspection", BigInt(await time.latest()) + 3600n);
-      await expect(ledger.connect(authority).resumePermit(operator.address)).to.emit(ledger, "PermitResumed").withArgs(operator.address);
+      await ledger
+        .connect(authority)
+        .suspendPermit(operator.address, "AML inspection", BigInt(await time.latest()) + 3600n);
+      await expect(ledger.connect(authority).resumePermit(operator.address))
+        .to.emit(ledger, "PermitResumed")
+        .withArgs(operator.address);
       expect(await ledger.isPermitted(operator.address)).to.equal(true);
       const [state] = await ledger.permitOf(operator.address);
       expect(state.status).to.equal(PermitStatus.Active);
@@ -232,7 +245,10 @@ describe("Permit register (Art. 4.1.10, 4.1.14, 6.1, 6.2)", function () {
 
     it("when the court decision is empty then PermitReasonMissing", async function () {
       const { ledger, authority, operator } = await loadFixture(deployPlatformFixture);
-      await expect(ledger.connect(authority).revokePermit(operator.address, "")).to.be.revertedWithCustomError(ledger, "PermitReasonMissing");
+      await expect(ledger.connect(authority).revokePermit(operator.address, "")).to.be.revertedWithCustomError(
+        ledger,
+        "PermitReasonMissing",
+      );
     });
 
     it("when the permit is already revoked then PermitAlreadyRevoked; unknown operator then PermitNotFound", async function () {
@@ -269,4 +285,3 @@ describe("Permit register (Art. 4.1.10, 4.1.14, 6.1, 6.2)", function () {
     });
   });
 });
-

@@ -1,7 +1,14 @@
 import { expect } from "chai";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { ZeroAddress, id as keccakText } from "ethers";
-import { Basis, REAL_ESTATE, authorization, buildIssuance, deployPlatformFixture, submitIssuance } from "../helpers/platform";
+import {
+  Basis,
+  REAL_ESTATE,
+  authorization,
+  buildIssuance,
+  deployPlatformFixture,
+  submitIssuance,
+} from "../helpers/platform";
 import { chainHashes, verifyRecordChain } from "../../server/chain/records";
 import { ZERO_HEAD, ledgerRecordHash, recomputeChain, recordsIn, recordsOf } from "./support";
 
@@ -16,7 +23,9 @@ async function busyLedgerFixture() {
   const b = await authorization(ledger, alice, bob.address, assetId, 20n);
   await ledger.connect(operator).transferBatchWithAuthorization([a.auth, b.auth], [a.signature, b.signature]);
   await ledger.connect(bob).redeem(assetId, 30n, keccakText("redemption 1"));
-  await ledger.connect(authority).forcedTransfer(bob.address, alice.address, assetId, 5n, Basis.CourtDecision, keccakText("court 1"));
+  await ledger
+    .connect(authority)
+    .forcedTransfer(bob.address, alice.address, assetId, 5n, Basis.CourtDecision, keccakText("court 1"));
   return base;
 }
 
@@ -24,7 +33,13 @@ describe("Transfer records (Art. 5.1.7, 6.6)", function () {
   it("when an asset is issued then its first record has sequence 1, comes from the zero address and chains from a zero hash", async function () {
     const { ledger, owner, issuance, assetId } = await loadFixture(deployPlatformFixture);
     const [record] = await recordsOf(ledger, assetId);
-    expect(record).to.deep.include({ sequence: 1n, from: ZeroAddress, to: owner.address, amount: 1_000_000n, ref: issuance.decision.documentHash });
+    expect(record).to.deep.include({
+      sequence: 1n,
+      from: ZeroAddress,
+      to: owner.address,
+      amount: 1_000_000n,
+      ref: issuance.decision.documentHash,
+    });
     const info = await ledger.assetInfo(assetId);
     expect(info.recordCount).to.equal(1n);
     expect(info.recordHead).to.equal(ledgerRecordHash(ZERO_HEAD, record));
@@ -55,7 +70,7 @@ describe("Transfer records (Art. 5.1.7, 6.6)", function () {
 
   it("when the off-chain verifier (verifyRecordChain) recomputes the chain from the events then it is verified against recordCount and recordHead", async function () {
     const { ledger, assetId } = await loadFixture(busyLedgerFixture);
-    const records = (await recordsOf(ledger, assetId));
+    const records = await recordsOf(ledger, assetId);
     const info = await ledger.assetInfo(assetId);
     expect(verifyRecordChain(records, info.recordCount, info.recordHead)).to.deep.equal({
       verified: true,
@@ -67,17 +82,31 @@ describe("Transfer records (Art. 5.1.7, 6.6)", function () {
 
   it("when a mirror's copy is altered, has a gap or misses the last records then verifyRecordChain says where", async function () {
     const { ledger, assetId } = await loadFixture(busyLedgerFixture);
-    const records = (await recordsOf(ledger, assetId));
+    const records = await recordsOf(ledger, assetId);
     const info = await ledger.assetInfo(assetId);
     const stored = records.map((r, i) => ({ ...r, recordHash: chainHashes(records)[i] }));
     const altered = stored.map((r) => (r.sequence === 4n ? { ...r, amount: r.amount + 1n } : r));
-    expect(verifyRecordChain(altered, info.recordCount, info.recordHead)).to.deep.include({ verified: false, firstDivergentSequence: 4n, reason: "record altered" });
+    expect(verifyRecordChain(altered, info.recordCount, info.recordHead)).to.deep.include({
+      verified: false,
+      firstDivergentSequence: 4n,
+      reason: "record altered",
+    });
     const gap = records.filter((r) => r.sequence !== 3n);
-    expect(verifyRecordChain(gap, info.recordCount, info.recordHead)).to.deep.include({ verified: false, firstDivergentSequence: 3n, reason: "record missing" });
+    expect(verifyRecordChain(gap, info.recordCount, info.recordHead)).to.deep.include({
+      verified: false,
+      firstDivergentSequence: 3n,
+      reason: "record missing",
+    });
     const short = records.slice(0, -2);
-    expect(verifyRecordChain(short, info.recordCount, info.recordHead)).to.deep.include({ verified: false, firstDivergentSequence: 6n });
+    expect(verifyRecordChain(short, info.recordCount, info.recordHead)).to.deep.include({
+      verified: false,
+      firstDivergentSequence: 6n,
+    });
     const unhashedAlteration = records.map((r) => (r.sequence === 7n ? { ...r, ref: ZERO_HEAD.padEnd(66, "0") } : r));
-    expect(verifyRecordChain(unhashedAlteration, info.recordCount, info.recordHead)).to.deep.include({ verified: false, reason: "head differs" });
+    expect(verifyRecordChain(unhashedAlteration, info.recordCount, info.recordHead)).to.deep.include({
+      verified: false,
+      reason: "head differs",
+    });
   });
 
   it("when the records are recomputed then the sum of movements equals the balances and the supply", async function () {
@@ -108,7 +137,11 @@ describe("Transfer records (Art. 5.1.7, 6.6)", function () {
 
   it("each asset has its own chain and sequence", async function () {
     const { ledger, operator, owner, alice, verifier, assetId } = await loadFixture(busyLedgerFixture);
-    await submitIssuance(ledger, operator, await buildIssuance(ledger, owner, verifier, { nonce: 2n, assetType: REAL_ESTATE, units: 10n }));
+    await submitIssuance(
+      ledger,
+      operator,
+      await buildIssuance(ledger, owner, verifier, { nonce: 2n, assetType: REAL_ESTATE, units: 10n }),
+    );
     await ledger.connect(owner).safeTransferFrom(owner.address, alice.address, 2n, 4n, "0x");
     const second = await recordsOf(ledger, 2n);
     expect(second.map((r) => r.sequence)).to.deep.equal([1n, 2n]);
@@ -136,7 +169,10 @@ describe("Transfer records (Art. 5.1.7, 6.6)", function () {
     const { ledger, operator, owner, carol, assetId } = await loadFixture(deployPlatformFixture);
     const before = await ledger.assetInfo(assetId);
     const { auth, signature } = await authorization(ledger, owner, carol.address, assetId, 3n);
-    await expect(ledger.connect(operator).transferWithAuthorization(auth, signature)).to.be.revertedWithCustomError(ledger, "ParticipantNotRegistered");
+    await expect(ledger.connect(operator).transferWithAuthorization(auth, signature)).to.be.revertedWithCustomError(
+      ledger,
+      "ParticipantNotRegistered",
+    );
     const after = await ledger.assetInfo(assetId);
     expect(after.recordCount).to.equal(before.recordCount);
     expect(after.recordHead).to.equal(before.recordHead);

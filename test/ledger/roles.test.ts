@@ -2,7 +2,17 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { ZeroAddress, ZeroHash, id as keccakText } from "ethers";
-import { Basis, Category, Kind, PERMIT, buildIssuance, deployLedger, deployLedgerLibraries, deployPlatformFixture, submitIssuance } from "../helpers/platform";
+import {
+  Basis,
+  Category,
+  Kind,
+  PERMIT,
+  buildIssuance,
+  deployLedger,
+  deployLedgerLibraries,
+  deployPlatformFixture,
+  submitIssuance,
+} from "../helpers/platform";
 
 const DEFAULT_ADMIN_ROLE = ZeroHash;
 const AUTHORITY_ROLE = keccakText("AUTHORITY_ROLE");
@@ -47,7 +57,10 @@ describe("Roles", function () {
   it("when the authority is the zero address then the deployment is refused; operator and verifier may be left out", async function () {
     const [, authority, operator, verifier] = await ethers.getSigners();
     const factory = await ethers.getContractFactory("SecuredAssetLedger", { libraries: await deployLedgerLibraries() });
-    await expect(factory.deploy(ZeroAddress, operator.address, verifier.address)).to.be.revertedWithCustomError(factory, "LedgerAuthorityMissing");
+    await expect(factory.deploy(ZeroAddress, operator.address, verifier.address)).to.be.revertedWithCustomError(
+      factory,
+      "LedgerAuthorityMissing",
+    );
     const bare = await deployLedger(authority.address, ZeroAddress, ZeroAddress);
     expect(await bare.hasRole(OPERATOR_ROLE, ZeroAddress)).to.equal(false);
     expect(await bare.hasRole(VERIFIER_ROLE, ZeroAddress)).to.equal(false);
@@ -75,7 +88,9 @@ describe("Roles", function () {
     const { ledger, authority, owner, verifier, carol } = await loadFixture(deployPlatformFixture);
     await ledger.connect(authority).grantRole(OPERATOR_ROLE, carol.address);
     const issuance = await buildIssuance(ledger, owner, verifier, { nonce: 2n });
-    await expect(submitIssuance(ledger, carol, issuance)).to.be.revertedWithCustomError(ledger, "OperatorNotPermitted").withArgs(carol.address);
+    await expect(submitIssuance(ledger, carol, issuance))
+      .to.be.revertedWithCustomError(ledger, "OperatorNotPermitted")
+      .withArgs(carol.address);
     await ledger.connect(authority).grantPermit(carol.address, PERMIT);
     await expect(submitIssuance(ledger, carol, issuance)).to.emit(ledger, "AssetIssued");
   });
@@ -94,8 +109,10 @@ describe("Roles", function () {
       .to.emit(ledger, "RoleGranted")
       .withArgs(VERIFIER_ROLE, carol.address, authority.address);
     await submitIssuance(ledger, operator, await buildIssuance(ledger, owner, carol, { nonce: 2n }));
-    await expect(ledger.connect(operator).revokeRole(VERIFIER_ROLE, carol.address))
-      .to.be.revertedWithCustomError(ledger, "AccessControlUnauthorizedAccount");
+    await expect(ledger.connect(operator).revokeRole(VERIFIER_ROLE, carol.address)).to.be.revertedWithCustomError(
+      ledger,
+      "AccessControlUnauthorizedAccount",
+    );
     await expect(ledger.connect(authority).revokeRole(VERIFIER_ROLE, carol.address))
       .to.emit(ledger, "RoleRevoked")
       .withArgs(VERIFIER_ROLE, carol.address, authority.address);
@@ -126,11 +143,15 @@ describe("Roles", function () {
         () => as.grantPermit(caller.address, PERMIT),
       ];
       for (const call of calls) {
-        await expect(call()).to.be.revertedWithCustomError(ledger, "AccessControlUnauthorizedAccount").withArgs(caller.address, AUTHORITY_ROLE);
+        await expect(call())
+          .to.be.revertedWithCustomError(ledger, "AccessControlUnauthorizedAccount")
+          .withArgs(caller.address, AUTHORITY_ROLE);
       }
     }
     await ledger.connect(authority).pause();
-    await expect(ledger.connect(operator).unpause()).to.be.revertedWithCustomError(ledger, "AccessControlUnauthorizedAccount").withArgs(operator.address, AUTHORITY_ROLE);
+    await expect(ledger.connect(operator).unpause())
+      .to.be.revertedWithCustomError(ledger, "AccessControlUnauthorizedAccount")
+      .withArgs(operator.address, AUTHORITY_ROLE);
     await ledger.connect(authority).unpause();
     await ledger.connect(authority).suspendAsset(assetId, "r");
     await expect(ledger.connect(operator).resumeAsset(assetId, "r"))
@@ -145,7 +166,9 @@ describe("Roles", function () {
     await expect(ledger.connect(authority).renounceRole(AUTHORITY_ROLE, authority.address))
       .to.emit(ledger, "RoleRevoked")
       .withArgs(AUTHORITY_ROLE, authority.address, authority.address);
-    await expect(ledger.connect(authority).pause()).to.be.revertedWithCustomError(ledger, "AccessControlUnauthorizedAccount").withArgs(authority.address, AUTHORITY_ROLE);
+    await expect(ledger.connect(authority).pause())
+      .to.be.revertedWithCustomError(ledger, "AccessControlUnauthorizedAccount")
+      .withArgs(authority.address, AUTHORITY_ROLE);
     await ledger.connect(carol).pause();
     expect(await ledger.paused()).to.equal(true);
   });

@@ -51,7 +51,10 @@ export async function recordsOf(ledger: SecuredAssetLedger, assetId: bigint): Pr
 }
 
 /** The records a transaction posted, in log order. */
-export async function recordsIn(ledger: SecuredAssetLedger, tx: ContractTransactionResponse | Promise<ContractTransactionResponse>): Promise<PostedRecord[]> {
+export async function recordsIn(
+  ledger: SecuredAssetLedger,
+  tx: ContractTransactionResponse | Promise<ContractTransactionResponse>,
+): Promise<PostedRecord[]> {
   const receipt = await (await tx).wait();
   return (receipt?.logs ?? []).map((l) => toRecord(ledger, l)).filter((r): r is PostedRecord => r !== null);
 }

@@ -10,7 +10,10 @@ class CiReporter extends Mocha.reporters.Spec {
     runner.once(Mocha.Runner.constants.EVENT_RUN_END, () => {
       if (!file) return;
       const { passes = 0, failures = 0, pending = 0, tests = 0 } = this.stats;
-      fs.appendFileSync(file, JSON.stringify({ suite: process.env.CI_SUITE ?? "tests", passes, failures, pending, tests }) + "\n");
+      fs.appendFileSync(
+        file,
+        JSON.stringify({ suite: process.env.CI_SUITE ?? "tests", passes, failures, pending, tests }) + "\n",
+      );
     });
   }
 }

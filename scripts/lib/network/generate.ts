@@ -7,7 +7,17 @@ import { randomKeys, readValidatorKeys, seededKeys } from "./keys";
 import type { AccountRole, AllowedAccount, InitOptions, NetworkSpec } from "./options";
 import { NetworkInputError, parseInitOptions } from "./options";
 import type { NodePlan } from "./nodes";
-import { BESU_CONTAINER_USER, BESU_IMAGE, composeYaml, networkEnv, nodeConfigToml, permissionsToml, planNodes, rpcUrl, setupCommands } from "./nodes";
+import {
+  BESU_CONTAINER_USER,
+  BESU_IMAGE,
+  composeYaml,
+  networkEnv,
+  nodeConfigToml,
+  permissionsToml,
+  planNodes,
+  rpcUrl,
+  setupCommands,
+} from "./nodes";
 
 export interface GeneratedFile {
   /** Relative to the output directory, with forward slashes. */
@@ -40,8 +50,14 @@ export interface NetworkSummary {
   rpcUrl: string;
   setup: string[];
   nodes: Array<{
-    name: string; role: NodePlan["role"]; address: string; enode: string; rpcUrl: string; metrics: string;
-    privateKey: PrivateKeyPlace; keyDir?: string;
+    name: string;
+    role: NodePlan["role"];
+    address: string;
+    enode: string;
+    rpcUrl: string;
+    metrics: string;
+    privateKey: PrivateKeyPlace;
+    keyDir?: string;
   }>;
   accountsAllowlist: AllowedAccount[];
 }
@@ -56,22 +72,28 @@ export interface NetworkPlan {
 }
 
 export const SEEDED_KEYS_WARNING =
-  "WARNING: the node keys are derived from --seed: anyone who knows the seed holds every validator's key. Use seeded "
-  + "keys for test networks only. For a real network omit --seed (keys from the system's random generator) or bring "
-  + "your own validator keys with --validator-keys <dir> (one subdirectory per validator holding Besu's `key` or "
-  + "`key.priv` file, or only its `key.pub` to keep the private key on the validator's machine).";
+  "WARNING: the node keys are derived from --seed: anyone who knows the seed holds every validator's key. Use seeded " +
+  "keys for test networks only. For a real network omit --seed (keys from the system's random generator) or bring " +
+  "your own validator keys with --validator-keys <dir> (one subdirectory per validator holding Besu's `key` or " +
+  "`key.priv` file, or only its `key.pub` to keep the private key on the validator's machine).";
 
 function resolveKeys(spec: NetworkSpec): { validators: NodeKey[]; rpc: NodeKey[]; source: KeySource } {
   if (spec.validatorKeysDir !== undefined) {
     const validators = readValidatorKeys(spec.validatorKeysDir);
     if (validators.length !== spec.validators) {
-      throw new NetworkInputError(`--validator-keys: ${validators.length} keys in ${spec.validatorKeysDir}, --validators is ${spec.validators}`);
+      throw new NetworkInputError(
+        `--validator-keys: ${validators.length} keys in ${spec.validatorKeysDir}, --validators is ${spec.validators}`,
+      );
     }
     const rpc = spec.seed !== undefined ? seededKeys(spec.seed, "rpc", spec.rpcNodes) : randomKeys(spec.rpcNodes);
     return { validators, rpc, source: "validator-keys" };
   }
   if (spec.seed !== undefined) {
-    return { validators: seededKeys(spec.seed, "validator", spec.validators), rpc: seededKeys(spec.seed, "rpc", spec.rpcNodes), source: "seed" };
+    return {
+      validators: seededKeys(spec.seed, "validator", spec.validators),
+      rpc: seededKeys(spec.seed, "rpc", spec.rpcNodes),
+      source: "seed",
+    };
   }
   return { validators: randomKeys(spec.validators), rpc: randomKeys(spec.rpcNodes), source: "random" };
 }
@@ -87,14 +109,16 @@ function warningsFor(spec: NetworkSpec, source: KeySource, nodes: readonly NodeP
   const away = nodes.filter((n) => n.key.privateKey === undefined);
   if (away.length) {
     w.push(
-      `note: no private key here for ${away.map((n) => `${n.name} (${n.key.keyDir}/)`).join(", ")}: on each one's machine, its `
-        + `operator puts it at nodes/<name>/key before the first start (one line, 0x and 64 hex digits; `
-        + `\`sudo install -m 0600 -o 1000 -g 1000 <key file> nodes/<name>/key\`). Without it Besu would make a new key, `
-        + "which no allowlist or validator set knows.",
+      `note: no private key here for ${away.map((n) => `${n.name} (${n.key.keyDir}/)`).join(", ")}: on each one's machine, its ` +
+        `operator puts it at nodes/<name>/key before the first start (one line, 0x and 64 hex digits; ` +
+        `\`sudo install -m 0600 -o 1000 -g 1000 <key file> nodes/<name>/key\`). Without it Besu would make a new key, ` +
+        "which no allowlist or validator set knows.",
     );
   }
   if (spec.validators < 4) {
-    w.push(`WARNING: ${spec.validators} validator(s): QBFT needs 4 to keep producing blocks with one validator down or faulty.`);
+    w.push(
+      `WARNING: ${spec.validators} validator(s): QBFT needs 4 to keep producing blocks with one validator down or faulty.`,
+    );
   }
   const roles = new Set(spec.accounts.flatMap((a) => a.roles));
   const missing: Array<[AccountRole, string]> = [
@@ -104,7 +128,9 @@ function warningsFor(spec: NetworkSpec, source: KeySource, nodes: readonly NodeP
   ];
   for (const [role, who] of missing) {
     if (!roles.has(role)) {
-      w.push(`note: no --${role}: unless its address is among --accounts, ${who} cannot send transactions on this network.`);
+      w.push(
+        `note: no --${role}: unless its address is among --accounts, ${who} cannot send transactions on this network.`,
+      );
     }
   }
   return w;
@@ -112,7 +138,9 @@ function warningsFor(spec: NetworkSpec, source: KeySource, nodes: readonly NodeP
 
 function keyCell(n: NetworkSummary["nodes"][number]): string {
   const from = n.keyDir !== undefined ? ` (from ${n.keyDir}/)` : "";
-  return n.privateKey === "on its machine" ? `on its machine: its operator puts it at \`nodes/${n.name}/key\`${from}` : `\`nodes/${n.name}/key\`${from}`;
+  return n.privateKey === "on its machine"
+    ? `on its machine: its operator puts it at \`nodes/${n.name}/key\`${from}`
+    : `\`nodes/${n.name}/key\`${from}`;
 }
 
 function readme(summary: NetworkSummary, warnings: string[]): string {
@@ -157,7 +185,9 @@ export function planNetwork(spec: NetworkSpec): NetworkPlan {
   const nodes = planNodes(keys.validators, keys.rpc, spec.hosts);
   const validators = nodes.filter((n) => n.role === "validator");
   const genesis = buildGenesis({
-    chainId: spec.chainId, blockPeriodSeconds: spec.blockPeriodSeconds, emptyBlockPeriodSeconds: spec.emptyBlockPeriodSeconds,
+    chainId: spec.chainId,
+    blockPeriodSeconds: spec.blockPeriodSeconds,
+    emptyBlockPeriodSeconds: spec.emptyBlockPeriodSeconds,
     validators: validators.map((n) => n.key.address),
   });
   const deploymentFile = join(resolve(spec.out), "deployment.json");
@@ -172,9 +202,14 @@ export function planNetwork(spec: NetworkSpec): NetworkPlan {
     rpcUrl: rpcUrl(nodes),
     setup: setupCommands(nodes),
     nodes: nodes.map((n) => ({
-      name: n.name, role: n.role, address: n.key.address, enode: n.enode,
-      rpcUrl: `http://${n.rpcHost === "0.0.0.0" ? n.p2pHost : n.rpcHost}:${n.rpcPort}`, metrics: `127.0.0.1:${n.metricsPort}`,
-      privateKey: privateKeyPlace(n, keys.source), ...(n.key.keyDir !== undefined ? { keyDir: n.key.keyDir } : {}),
+      name: n.name,
+      role: n.role,
+      address: n.key.address,
+      enode: n.enode,
+      rpcUrl: `http://${n.rpcHost === "0.0.0.0" ? n.p2pHost : n.rpcHost}:${n.rpcPort}`,
+      metrics: `127.0.0.1:${n.metricsPort}`,
+      privateKey: privateKeyPlace(n, keys.source),
+      ...(n.key.keyDir !== undefined ? { keyDir: n.key.keyDir } : {}),
     })),
     accountsAllowlist: spec.accounts,
   };
@@ -190,7 +225,8 @@ export function planNetwork(spec: NetworkSpec): NetworkPlan {
   for (const n of nodes) {
     files.push({ path: `nodes/${n.name}/config.toml`, content: nodeConfigToml(n, nodes) });
     // Besu's own key file format: one line, 0x and 64 hex digits. None for a validator whose key stays on its machine.
-    if (n.key.privateKey !== undefined) files.push({ path: `nodes/${n.name}/key`, content: n.key.privateKey, secret: true });
+    if (n.key.privateKey !== undefined)
+      files.push({ path: `nodes/${n.name}/key`, content: n.key.privateKey, secret: true });
     files.push(
       { path: `nodes/${n.name}/key.pub`, content: `0x${n.key.publicKey}` },
       { path: `nodes/${n.name}/address`, content: n.key.address },
@@ -205,11 +241,17 @@ function nonEmptyDir(path: string): boolean {
 
 /** Refuses to overwrite unless --force, and never overwrites a network that has already run (its data/). */
 function checkOut(out: string, force: boolean): void {
-  if (existsSync(out) && !statSync(out).isDirectory()) throw new NetworkInputError(`--out: ${out} exists and is not a directory`);
+  if (existsSync(out) && !statSync(out).isDirectory())
+    throw new NetworkInputError(`--out: ${out} exists and is not a directory`);
   if (!nonEmptyDir(out)) return;
-  if (!force) throw new NetworkInputError(`--out: ${out} is not empty; choose an empty directory or pass --force to replace the generated files`);
+  if (!force)
+    throw new NetworkInputError(
+      `--out: ${out} is not empty; choose an empty directory or pass --force to replace the generated files`,
+    );
   if (nonEmptyDir(join(out, "data"))) {
-    throw new NetworkInputError(`--out: ${join(out, "data")} holds chain data; a new genesis would not match it. Move it away first to start a new chain`);
+    throw new NetworkInputError(
+      `--out: ${join(out, "data")} holds chain data; a new genesis would not match it. Move it away first to start a new chain`,
+    );
   }
 }
 
@@ -223,8 +265,8 @@ export function writeNetwork(plan: NetworkPlan): void {
       rmSync(join(out, "nodes"), { recursive: true, force: true });
     } catch (err) {
       throw new NetworkInputError(
-        `--force: cannot remove ${join(out, "nodes")} (${(err as Error).message.split("\n")[0]}); after the setup step it belongs to `
-          + `the containers' user (${BESU_CONTAINER_USER}): remove it with sudo first`,
+        `--force: cannot remove ${join(out, "nodes")} (${(err as Error).message.split("\n")[0]}); after the setup step it belongs to ` +
+          `the containers' user (${BESU_CONTAINER_USER}): remove it with sudo first`,
       );
     }
   }

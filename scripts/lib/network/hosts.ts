@@ -15,8 +15,7 @@ export interface HostPort {
  * directory its key came from.
  */
 export type HostsSpec =
-  | { kind: "list"; hosts: HostPort[] }
-  | { kind: "named"; hosts: Array<{ name: string; address: HostPort }> };
+  { kind: "list"; hosts: HostPort[] } | { kind: "named"; hosts: Array<{ name: string; address: HostPort }> };
 
 /**
  * Why an IPv4 address cannot be written in an enode URL as a node's own address, or undefined when it can. Other
@@ -52,7 +51,10 @@ function hostPort(value: string, entry: string): HostPort {
 
 /** Parses --hosts; how many and which nodes are checked later, when the nodes are known ({@link placeHosts}). */
 export function parseHosts(value: string): HostsSpec {
-  const entries = value.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  const entries = value
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
   if (entries.length === 0) throw new NetworkInputError("--hosts: no address given");
   const named = entries.filter((e) => e.includes("="));
   if (named.length !== 0 && named.length !== entries.length) {
@@ -96,15 +98,20 @@ export function placeHosts(spec: HostsSpec, nodes: readonly NamedNode[]): HostPo
   const brought = nodes.filter((n) => n.keyDir !== undefined);
   if (spec.kind === "list") {
     if (brought.length) {
-      const example = [...brought.map((n, i) => `${n.keyDir}=10.0.0.${11 + i}`), ...nodes.filter((n) => n.keyDir === undefined).map((n, i) => `${n.name}=10.0.0.${21 + i}`)];
+      const example = [
+        ...brought.map((n, i) => `${n.keyDir}=10.0.0.${11 + i}`),
+        ...nodes.filter((n) => n.keyDir === undefined).map((n, i) => `${n.name}=10.0.0.${21 + i}`),
+      ];
       throw new NetworkInputError(
-        "--hosts with --validator-keys: name each node's machine (name=ip[:port]; a validator by its key's directory), "
-          + "since a plain list would follow the validators' address order, not where their keys live. For example: "
-          + `--hosts ${example.join(",")}`,
+        "--hosts with --validator-keys: name each node's machine (name=ip[:port]; a validator by its key's directory), " +
+          "since a plain list would follow the validators' address order, not where their keys live. For example: " +
+          `--hosts ${example.join(",")}`,
       );
     }
     if (spec.hosts.length !== nodes.length) {
-      throw new NetworkInputError(`--hosts: ${spec.hosts.length} given, ${nodes.length} needed (validators in ascending address order, then RPC nodes)`);
+      throw new NetworkInputError(
+        `--hosts: ${spec.hosts.length} given, ${nodes.length} needed (validators in ascending address order, then RPC nodes)`,
+      );
     }
     return spec.hosts;
   }
@@ -112,7 +119,9 @@ export function placeHosts(spec: HostsSpec, nodes: readonly NamedNode[]): HostPo
   const claim = (name: string, index: number) => {
     const other = byName.get(name);
     if (other !== undefined && other !== index) {
-      throw new NetworkInputError(`--hosts: '${name}' is ambiguous: it names ${nodes[other].name} and the validator whose key is in ${name}/; rename that key directory`);
+      throw new NetworkInputError(
+        `--hosts: '${name}' is ambiguous: it names ${nodes[other].name} and the validator whose key is in ${name}/; rename that key directory`,
+      );
     }
     byName.set(name, index);
   };
@@ -127,10 +136,14 @@ export function placeHosts(spec: HostsSpec, nodes: readonly NamedNode[]): HostPo
       const known = nodes.map((n) => (n.keyDir !== undefined ? `${n.keyDir} (${n.name})` : n.name)).join(", ");
       throw new NetworkInputError(`--hosts: no node named '${h.name}'; the nodes are ${known}`);
     }
-    if (placed[i]) throw new NetworkInputError(`--hosts: ${nodes[i].keyDir ?? nodes[i].name} given twice (also as ${h.name})`);
+    if (placed[i])
+      throw new NetworkInputError(`--hosts: ${nodes[i].keyDir ?? nodes[i].name} given twice (also as ${h.name})`);
     placed[i] = h.address;
   }
   const missing = nodes.filter((_, i) => !placed[i]).map((n) => n.keyDir ?? n.name);
-  if (missing.length) throw new NetworkInputError(`--hosts: no address for ${missing.join(", ")} (one machine per node: name every node)`);
+  if (missing.length)
+    throw new NetworkInputError(
+      `--hosts: no address for ${missing.join(", ")} (one machine per node: name every node)`,
+    );
   return placed as HostPort[];
 }

@@ -1,6 +1,15 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { HDNodeWallet, Mnemonic, SigningKey, computeAddress, hexlify, keccak256, randomBytes, toUtf8Bytes } from "ethers";
+import {
+  HDNodeWallet,
+  Mnemonic,
+  SigningKey,
+  computeAddress,
+  hexlify,
+  keccak256,
+  randomBytes,
+  toUtf8Bytes,
+} from "ethers";
 import { NetworkInputError } from "./errors";
 
 /** A node's secp256k1 key as Besu uses it: the node key signs P2P handshakes and, on a validator, QBFT messages. */
@@ -45,7 +54,8 @@ const BRANCH = { validator: 0, rpc: 1 } as const;
 export function seededKeys(seed: string, role: keyof typeof BRANCH, count: number): NodeKey[] {
   const mnemonic = Mnemonic.fromEntropy(keccak256(toUtf8Bytes(`secured-digital-assets/besu-network:${seed}`)));
   return Array.from({ length: count }, (_, i) =>
-    nodeKey(HDNodeWallet.fromMnemonic(mnemonic, `m/44'/60'/${BRANCH[role]}'/0/${i}`).privateKey));
+    nodeKey(HDNodeWallet.fromMnemonic(mnemonic, `m/44'/60'/${BRANCH[role]}'/0/${i}`).privateKey),
+  );
 }
 
 /** Keys from the operating system's random generator (no seed given). */
@@ -63,7 +73,8 @@ function readTrimmed(file: string): string | undefined {
 
 function readPrivate(file: string): NodeKey {
   const text = readFileSync(file, "utf8").trim();
-  if (!/^(0x)?[0-9a-fA-F]{64}$/.test(text)) throw new NetworkInputError(`--validator-keys: ${file} does not hold a 32-byte hex private key`);
+  if (!/^(0x)?[0-9a-fA-F]{64}$/.test(text))
+    throw new NetworkInputError(`--validator-keys: ${file} does not hold a 32-byte hex private key`);
   try {
     return nodeKey(text.startsWith("0x") ? text : `0x${text}`);
   } catch {
@@ -74,9 +85,14 @@ function readPrivate(file: string): NodeKey {
 /** One validator's directory: its private key (`key` or `key.priv`), else its public key (`key.pub`); `address` checked. */
 function readValidatorDir(dir: string, entry: string): NodeKey | undefined {
   const path = join(dir, entry);
-  const privates = PRIVATE_KEY_FILES.filter((f) => existsSync(join(path, f))).map((f) => ({ file: join(path, f), key: readPrivate(join(path, f)) }));
+  const privates = PRIVATE_KEY_FILES.filter((f) => existsSync(join(path, f))).map((f) => ({
+    file: join(path, f),
+    key: readPrivate(join(path, f)),
+  }));
   if (privates.length === 2 && privates[0].key.privateKey !== privates[1].key.privateKey) {
-    throw new NetworkInputError(`--validator-keys: ${privates[0].file} and ${privates[1].file} hold different keys; keep one`);
+    throw new NetworkInputError(
+      `--validator-keys: ${privates[0].file} and ${privates[1].file} hold different keys; keep one`,
+    );
   }
   const pubText = readTrimmed(join(path, "key.pub"));
   const addressText = readTrimmed(join(path, "address"));
@@ -91,29 +107,37 @@ function readValidatorDir(dir: string, entry: string): NodeKey | undefined {
         pub = undefined;
       }
       if (pub?.publicKey !== key.publicKey) {
-        throw new NetworkInputError(`--validator-keys: ${join(path, "key.pub")} is not the public key of ${privates[0].file}`);
+        throw new NetworkInputError(
+          `--validator-keys: ${join(path, "key.pub")} is not the public key of ${privates[0].file}`,
+        );
       }
     }
   } else if (pubText !== undefined) {
     if (!/^(0x)?(04)?[0-9a-fA-F]{128}$|^(0x)?0[23][0-9a-fA-F]{64}$/.test(pubText)) {
-      throw new NetworkInputError(`--validator-keys: ${join(path, "key.pub")} is not a secp256k1 public key (0x and 128 hex digits, as Besu writes it)`);
+      throw new NetworkInputError(
+        `--validator-keys: ${join(path, "key.pub")} is not a secp256k1 public key (0x and 128 hex digits, as Besu writes it)`,
+      );
     }
     try {
       key = publicNodeKey(pubText);
     } catch {
-      throw new NetworkInputError(`--validator-keys: ${join(path, "key.pub")} is not a secp256k1 public key (not a point of the curve)`);
+      throw new NetworkInputError(
+        `--validator-keys: ${join(path, "key.pub")} is not a secp256k1 public key (not a point of the curve)`,
+      );
     }
   } else if (addressText !== undefined) {
     // An address is a hash of the public key: the enode URL (nodes allowlist, bootnodes) cannot be made from it.
     throw new NetworkInputError(
-      `--validator-keys: ${entry} has an address but no public key: the enode URL needs the public key. Add ${join(path, "key.pub")} `
-        + "(on the validator's machine: `besu public-key export --node-private-key-file=<its key> --to=key.pub`).",
+      `--validator-keys: ${entry} has an address but no public key: the enode URL needs the public key. Add ${join(path, "key.pub")} ` +
+        "(on the validator's machine: `besu public-key export --node-private-key-file=<its key> --to=key.pub`).",
     );
   } else {
     return undefined;
   }
   if (addressText !== undefined && addressText.toLowerCase() !== key.address) {
-    throw new NetworkInputError(`--validator-keys: ${join(path, "address")} (${addressText}) does not match the key's address ${key.address}`);
+    throw new NetworkInputError(
+      `--validator-keys: ${join(path, "address")} (${addressText}) does not match the key's address ${key.address}`,
+    );
   }
   return { ...key, keyDir: entry };
 }
@@ -125,18 +149,23 @@ function readValidatorDir(dir: string, entry: string): NodeKey | undefined {
  * An `address` file, if present, must match. Subdirectories without any of these files are ignored.
  */
 export function readValidatorKeys(dir: string): NodeKey[] {
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new NetworkInputError(`--validator-keys: ${dir} is not a directory`);
+  if (!existsSync(dir) || !statSync(dir).isDirectory())
+    throw new NetworkInputError(`--validator-keys: ${dir} is not a directory`);
   const keys: NodeKey[] = [];
   for (const entry of readdirSync(dir).sort()) {
     if (!statSync(join(dir, entry)).isDirectory()) continue;
     const key = readValidatorDir(dir, entry);
     if (key) keys.push(key);
   }
-  if (keys.length === 0) throw new NetworkInputError(`--validator-keys: no <subdirectory>/key, key.priv or key.pub in ${dir}`);
+  if (keys.length === 0)
+    throw new NetworkInputError(`--validator-keys: no <subdirectory>/key, key.priv or key.pub in ${dir}`);
   const seen = new Map<string, string>();
   for (const k of keys) {
     const other = seen.get(k.address);
-    if (other !== undefined) throw new NetworkInputError(`--validator-keys: the same key appears twice in ${dir} (${other}/ and ${k.keyDir}/)`);
+    if (other !== undefined)
+      throw new NetworkInputError(
+        `--validator-keys: the same key appears twice in ${dir} (${other}/ and ${k.keyDir}/)`,
+      );
     seen.set(k.address, k.keyDir!);
   }
   return keys;

@@ -76,7 +76,10 @@ function integer(name: string, value: string | undefined, fallback: number, min:
 
 function address(name: string, value: string): string {
   const v = value.trim();
-  if (!isAddress(v)) throw new NetworkInputError(`${name}: '${value}' is not an address (0x and 40 hex digits, checksum respected if mixed case)`);
+  if (!isAddress(v))
+    throw new NetworkInputError(
+      `${name}: '${value}' is not an address (0x and 40 hex digits, checksum respected if mixed case)`,
+    );
   if (getAddress(v) === ZeroAddress) throw new NetworkInputError(`${name}: the zero address cannot sign transactions`);
   // Besu lower-cases the allowlist itself; writing it lower-case keeps the file and the comparisons plain.
   return v.toLowerCase();
@@ -90,18 +93,30 @@ export function parseInitOptions(o: InitOptions): NetworkSpec {
   const rpcNodes = integer("--rpc-nodes", o.rpcNodes, 1, 1, MAX_RPC_NODES);
   if (o.chainId === undefined || o.chainId.trim() === "") {
     throw new NetworkInputError(
-      "--chain-id <id> is required: give every network its own chain id, e.g. " + CHAIN_ID_EXAMPLE + ". EIP-712 "
-        + "signatures bind the chain id and the ledger's address, so two networks sharing both accept each other's holder signatures.",
+      "--chain-id <id> is required: give every network its own chain id, e.g. " +
+        CHAIN_ID_EXAMPLE +
+        ". EIP-712 " +
+        "signatures bind the chain id and the ledger's address, so two networks sharing both accept each other's holder signatures.",
     );
   }
   const chainId = integer("--chain-id", o.chainId, 0, 1, MAX_CHAIN_ID);
   if (chainId === HARDHAT_DEVELOPMENT_CHAIN_ID) {
-    throw new NetworkInputError(`--chain-id: ${HARDHAT_DEVELOPMENT_CHAIN_ID} is Hardhat's development chain (npm start, Hardhat's well-known keys); choose another, e.g. ${CHAIN_ID_EXAMPLE}`);
+    throw new NetworkInputError(
+      `--chain-id: ${HARDHAT_DEVELOPMENT_CHAIN_ID} is Hardhat's development chain (npm start, Hardhat's well-known keys); choose another, e.g. ${CHAIN_ID_EXAMPLE}`,
+    );
   }
   const blockPeriodSeconds = integer("--block-period", o.blockPeriod, DEFAULT_BLOCK_PERIOD_SECONDS, 1, 60);
-  const emptyBlockPeriodSeconds = integer("--empty-block-period", o.emptyBlockPeriod, 0, 0, MAX_EMPTY_BLOCK_PERIOD_SECONDS);
+  const emptyBlockPeriodSeconds = integer(
+    "--empty-block-period",
+    o.emptyBlockPeriod,
+    0,
+    0,
+    MAX_EMPTY_BLOCK_PERIOD_SECONDS,
+  );
   if (emptyBlockPeriodSeconds !== 0 && emptyBlockPeriodSeconds <= blockPeriodSeconds) {
-    throw new NetworkInputError(`--empty-block-period must be 0 (off) or more than the block period (${blockPeriodSeconds} s), got ${emptyBlockPeriodSeconds}`);
+    throw new NetworkInputError(
+      `--empty-block-period must be 0 (off) or more than the block period (${blockPeriodSeconds} s), got ${emptyBlockPeriodSeconds}`,
+    );
   }
   if (o.seed !== undefined && o.seed.length === 0) throw new NetworkInputError("--seed must not be empty");
 
@@ -114,20 +129,34 @@ export function parseInitOptions(o: InitOptions): NetworkSpec {
   if (o.operator !== undefined) add(address("--operator", o.operator), "operator");
   if (o.authority !== undefined) add(address("--authority", o.authority), "authority");
   if (o.deployer !== undefined) add(address("--deployer", o.deployer), "deployer");
-  for (const a of (o.accounts ?? "").split(",").filter((s) => s.trim() !== "")) add(address("--accounts", a), "account");
+  for (const a of (o.accounts ?? "").split(",").filter((s) => s.trim() !== ""))
+    add(address("--accounts", a), "account");
   if (accounts.length === 0) {
     // With account permissioning on and an empty allowlist, Besu refuses every transaction, deployment included.
-    throw new NetworkInputError("no account could send transactions: give --operator, --authority, --deployer and/or --accounts");
+    throw new NetworkInputError(
+      "no account could send transactions: give --operator, --authority, --deployer and/or --accounts",
+    );
   }
 
   const hosts = o.hosts !== undefined ? parseHosts(o.hosts) : undefined;
   // A plain list's length is known now (a named list is matched to the nodes once their keys are read).
   if (hosts?.kind === "list" && o.validatorKeys === undefined && hosts.hosts.length !== validators + rpcNodes) {
-    throw new NetworkInputError(`--hosts: ${hosts.hosts.length} given, ${validators + rpcNodes} needed (validators in ascending address order, then RPC nodes)`);
+    throw new NetworkInputError(
+      `--hosts: ${hosts.hosts.length} given, ${validators + rpcNodes} needed (validators in ascending address order, then RPC nodes)`,
+    );
   }
 
   return {
-    out: o.out, validators, rpcNodes, chainId, blockPeriodSeconds, emptyBlockPeriodSeconds, seed: o.seed,
-    validatorKeysDir: o.validatorKeys, accounts, hosts, force: o.force === true,
+    out: o.out,
+    validators,
+    rpcNodes,
+    chainId,
+    blockPeriodSeconds,
+    emptyBlockPeriodSeconds,
+    seed: o.seed,
+    validatorKeysDir: o.validatorKeys,
+    accounts,
+    hosts,
+    force: o.force === true,
   };
 }

@@ -1,6 +1,18 @@
 import { z } from "../openapi";
 import { defineRoute } from "../route";
-import { accepted, Address, AssetIdParam, Bytes32, Json, OPERATION_RESPONSES, Pagination, PositiveUint, Signature, Uint, WaitQuery } from "../schemas";
+import {
+  accepted,
+  Address,
+  AssetIdParam,
+  Bytes32,
+  Json,
+  OPERATION_RESPONSES,
+  Pagination,
+  PositiveUint,
+  Signature,
+  Uint,
+  WaitQuery,
+} from "../schemas";
 import { DocumentUri, Line } from "../validation";
 import { LEGAL_BASES } from "../../services/assets";
 
@@ -9,93 +21,273 @@ const ReasonBody = z.object({ reason: Line(500, 1) }).strict();
 /** For every response that shows text read from the chain (assets, permits, asset types, disclosures). */
 export const TextFaults = z
   .array(
-    z.object({
-      field: z.string().openapi({ description: "the response field that shows the text (dotted path, array index in brackets)", example: "decision.uri" }),
-      hex: z.string().openapi({ description: "the text's exact bytes on chain", example: "0x68747470733a2f2f706c6174666f726d2e6b7a2fedbfbf" }),
-    }).openapi("TextFault"),
+    z
+      .object({
+        field: z.string().openapi({
+          description: "the response field that shows the text (dotted path, array index in brackets)",
+          example: "decision.uri",
+        }),
+        hex: z.string().openapi({
+          description: "the text's exact bytes on chain",
+          example: "0x68747470733a2f2f706c6174666f726d2e6b7a2fedbfbf",
+        }),
+      })
+      .openapi("TextFault"),
   )
   .openapi({
-    description: "Chain text in this response that is not valid UTF-8 (any account with the operator or authority role can post it on the ledger; the API refuses it): the field shows it with U+FFFD for each ill-formed sequence, `hex` keeps the original. Empty when all text is well-formed.",
+    description:
+      "Chain text in this response that is not valid UTF-8 (any account with the operator or authority role can post it on the ledger; the API refuses it): the field shows it with U+FFFD for each ill-formed sequence, `hex` keeps the original. Empty when all text is well-formed.",
   });
 const Hash = z.string().openapi({ description: "bytes32, hex" });
 const AssetStatus = z.enum(["Active", "Suspended", "Closed"]);
-const AssetSummary = z.object({
-  assetId: z.string(), status: AssetStatus, issuer: z.string(), assetType: Hash, assetTypeLabel: z.string().nullable(), decisionURI: z.string(),
-  issuedUnits: z.string(), supply: z.string(), recordCount: z.string(), textFaults: TextFaults,
-}).openapi("AssetSummary");
-const AssetView = z.object({
-  assetId: z.string(), status: AssetStatus, issuer: z.string(), assetType: Hash, assetTypeLabel: z.string().nullable(),
-  decision: z.object({
-    documentHash: Hash, uri: z.string(), rightsType: Hash.nullable(), rightsTypeLabel: z.string().nullable(), rightsExtent: z.string().nullable(),
-    changes: z.array(z.object({ oldHash: Hash, newHash: Hash, newUri: z.string(), reason: z.string(), blockNumber: z.number() })),
-  }),
-  issuerDetails: z.object({ legalName: z.string(), bin: z.string(), registeredAddress: z.string(), detailsHash: Hash }).nullable(),
-  collateral: z.object({ evidenceHash: Hash, verifier: z.string(), operator: z.string() }).nullable(),
-  issuedUnits: z.string(), supply: z.string(), issuedAt: z.string(), recordCount: z.string(), recordHead: z.string(), textFaults: TextFaults,
-}).openapi("Asset");
+const AssetSummary = z
+  .object({
+    assetId: z.string(),
+    status: AssetStatus,
+    issuer: z.string(),
+    assetType: Hash,
+    assetTypeLabel: z.string().nullable(),
+    decisionURI: z.string(),
+    issuedUnits: z.string(),
+    supply: z.string(),
+    recordCount: z.string(),
+    textFaults: TextFaults,
+  })
+  .openapi("AssetSummary");
+const AssetView = z
+  .object({
+    assetId: z.string(),
+    status: AssetStatus,
+    issuer: z.string(),
+    assetType: Hash,
+    assetTypeLabel: z.string().nullable(),
+    decision: z.object({
+      documentHash: Hash,
+      uri: z.string(),
+      rightsType: Hash.nullable(),
+      rightsTypeLabel: z.string().nullable(),
+      rightsExtent: z.string().nullable(),
+      changes: z.array(
+        z.object({ oldHash: Hash, newHash: Hash, newUri: z.string(), reason: z.string(), blockNumber: z.number() }),
+      ),
+    }),
+    issuerDetails: z
+      .object({ legalName: z.string(), bin: z.string(), registeredAddress: z.string(), detailsHash: Hash })
+      .nullable(),
+    collateral: z.object({ evidenceHash: Hash, verifier: z.string(), operator: z.string() }).nullable(),
+    issuedUnits: z.string(),
+    supply: z.string(),
+    issuedAt: z.string(),
+    recordCount: z.string(),
+    recordHead: z.string(),
+    textFaults: TextFaults,
+  })
+  .openapi("Asset");
 
 export default [
   defineRoute({
-    method: "get", path: "/v1/assets", operationId: "listAssets", tag: "assets", roles: "any", summary: "Assets", query: Pagination,
-    responses: { 200: { description: "assets", schema: z.object({ total: z.number(), items: z.array(AssetSummary) }) } },
-    handler: async (ctx, { query }) => ({ status: 200, body: await ctx.services.assets.list(query.limit, query.offset) }),
+    method: "get",
+    path: "/v1/assets",
+    operationId: "listAssets",
+    tag: "assets",
+    roles: "any",
+    summary: "Assets",
+    query: Pagination,
+    responses: {
+      200: { description: "assets", schema: z.object({ total: z.number(), items: z.array(AssetSummary) }) },
+    },
+    handler: async (ctx, { query }) => ({
+      status: 200,
+      body: await ctx.services.assets.list(query.limit, query.offset),
+    }),
   }),
   defineRoute({
-    method: "get", path: "/v1/assets/{assetId}", operationId: "getAsset", tag: "assets", roles: "any", summary: "An asset: decision, issuer details, rights, supply, status", params: AssetIdParam,
+    method: "get",
+    path: "/v1/assets/{assetId}",
+    operationId: "getAsset",
+    tag: "assets",
+    roles: "any",
+    summary: "An asset: decision, issuer details, rights, supply, status",
+    params: AssetIdParam,
     responses: { 200: { description: "asset", schema: AssetView } },
     handler: async (ctx, { params }) => ({ status: 200, body: await ctx.services.assets.get(params.assetId) }),
   }),
   defineRoute({
-    method: "get", path: "/v1/assets/{assetId}/holders", operationId: "getAssetHolders", tag: "assets", roles: "any", summary: "Holders and balances", params: AssetIdParam,
+    method: "get",
+    path: "/v1/assets/{assetId}/holders",
+    operationId: "getAssetHolders",
+    tag: "assets",
+    roles: "any",
+    summary: "Holders and balances",
+    params: AssetIdParam,
     responses: { 200: { description: "holders", schema: z.object({ items: z.array(Json) }) } },
-    handler: async (ctx, { params }) => ({ status: 200, body: { items: await ctx.services.assets.holders(params.assetId) } }),
+    handler: async (ctx, { params }) => ({
+      status: 200,
+      body: { items: await ctx.services.assets.holders(params.assetId) },
+    }),
   }),
   defineRoute({
-    method: "get", path: "/v1/assets/{assetId}/records", operationId: "getAssetRecords", tag: "assets", roles: "any",
-    summary: "The asset's transfer records (Art. 5.1.7), paginated, with verification of the hash chain", params: AssetIdParam, query: Pagination,
-    responses: { 200: { description: "records", schema: z.object({ total: z.number(), verification: Json, items: z.array(Json) }) } },
-    handler: async (ctx, { params, query }) => ({ status: 200, body: await ctx.services.assets.records(params.assetId, query.offset, query.limit) }),
+    method: "get",
+    path: "/v1/assets/{assetId}/records",
+    operationId: "getAssetRecords",
+    tag: "assets",
+    roles: "any",
+    summary: "The asset's transfer records (Art. 5.1.7), paginated, with verification of the hash chain",
+    params: AssetIdParam,
+    query: Pagination,
+    responses: {
+      200: {
+        description: "records",
+        schema: z.object({ total: z.number(), verification: Json, items: z.array(Json) }),
+      },
+    },
+    handler: async (ctx, { params, query }) => ({
+      status: 200,
+      body: await ctx.services.assets.records(params.assetId, query.offset, query.limit),
+    }),
   }),
   defineRoute({
-    method: "post", path: "/v1/assets/{assetId}/suspend", operationId: "suspendAsset", tag: "assets", roles: ["authority"], idempotency: "optional",
-    summary: "Suspend an asset", params: AssetIdParam, body: ReasonBody, query: WaitQuery, responses: OPERATION_RESPONSES,
-    handler: async (ctx, { params, body, query, client, idempotencyId }) => accepted(ctx, await ctx.services.assets.setSuspended(params.assetId, true, body.reason, client!.id, idempotencyId), query.wait),
+    method: "post",
+    path: "/v1/assets/{assetId}/suspend",
+    operationId: "suspendAsset",
+    tag: "assets",
+    roles: ["authority"],
+    idempotency: "optional",
+    summary: "Suspend an asset",
+    params: AssetIdParam,
+    body: ReasonBody,
+    query: WaitQuery,
+    responses: OPERATION_RESPONSES,
+    handler: async (ctx, { params, body, query, client, idempotencyId }) =>
+      accepted(
+        ctx,
+        await ctx.services.assets.setSuspended(params.assetId, true, body.reason, client!.id, idempotencyId),
+        query.wait,
+      ),
   }),
   defineRoute({
-    method: "post", path: "/v1/assets/{assetId}/resume", operationId: "resumeAsset", tag: "assets", roles: ["authority"], idempotency: "optional",
-    summary: "Resume a suspended asset", params: AssetIdParam, body: ReasonBody, query: WaitQuery, responses: OPERATION_RESPONSES,
-    handler: async (ctx, { params, body, query, client, idempotencyId }) => accepted(ctx, await ctx.services.assets.setSuspended(params.assetId, false, body.reason, client!.id, idempotencyId), query.wait),
+    method: "post",
+    path: "/v1/assets/{assetId}/resume",
+    operationId: "resumeAsset",
+    tag: "assets",
+    roles: ["authority"],
+    idempotency: "optional",
+    summary: "Resume a suspended asset",
+    params: AssetIdParam,
+    body: ReasonBody,
+    query: WaitQuery,
+    responses: OPERATION_RESPONSES,
+    handler: async (ctx, { params, body, query, client, idempotencyId }) =>
+      accepted(
+        ctx,
+        await ctx.services.assets.setSuspended(params.assetId, false, body.reason, client!.id, idempotencyId),
+        query.wait,
+      ),
   }),
   defineRoute({
-    method: "post", path: "/v1/assets/{assetId}/obligations-fulfilled", operationId: "declareObligationsFulfilled", tag: "assets", roles: ["operator"], idempotency: "optional",
-    summary: "Relay the issuer's signed declaration that all obligations are fulfilled (closes the asset)", params: AssetIdParam,
-    body: z.object({ deadline: Uint, signature: Signature }).strict(), query: WaitQuery, responses: OPERATION_RESPONSES,
-    handler: async (ctx, { params, body, query, client, idempotencyId }) => accepted(ctx, await ctx.services.assets.obligationsFulfilled(params.assetId, body.deadline, body.signature, client!.id, idempotencyId), query.wait),
+    method: "post",
+    path: "/v1/assets/{assetId}/obligations-fulfilled",
+    operationId: "declareObligationsFulfilled",
+    tag: "assets",
+    roles: ["operator"],
+    idempotency: "optional",
+    summary: "Relay the issuer's signed declaration that all obligations are fulfilled (closes the asset)",
+    params: AssetIdParam,
+    body: z.object({ deadline: Uint, signature: Signature }).strict(),
+    query: WaitQuery,
+    responses: OPERATION_RESPONSES,
+    handler: async (ctx, { params, body, query, client, idempotencyId }) =>
+      accepted(
+        ctx,
+        await ctx.services.assets.obligationsFulfilled(
+          params.assetId,
+          body.deadline,
+          body.signature,
+          client!.id,
+          idempotencyId,
+        ),
+        query.wait,
+      ),
   }),
   defineRoute({
-    method: "post", path: "/v1/assets/{assetId}/decision", operationId: "changeDecisionDocument", tag: "assets", roles: ["operator"], idempotency: "optional",
-    summary: "Relay the issuer's signed change of the decision document (hash, URI, reason; Art. 7.1)", params: AssetIdParam,
-    body: z.object({
-      documentHash: Bytes32.openapi({ description: "the new document's hash" }),
-      uri: DocumentUri,
-      reason: Line(500, 1),
-      deadline: Uint.openapi({ description: "unix seconds after which the issuer's order no longer applies" }),
-      issuerSignature: Signature.openapi({
-        description: "the issuer's EIP-712 DecisionChange(uint256 assetId,bytes32 previousHash,bytes32 newHash,string newUri,string reason,uint256 deadline) signature in the ledger's domain; previousHash is the decision's hash now (GET /v1/assets/{assetId}: decision.documentHash); usable once",
-      }),
-    }).strict().openapi("DecisionChange"), query: WaitQuery, responses: OPERATION_RESPONSES,
-    handler: async (ctx, { params, body, query, client, idempotencyId }) => accepted(ctx, await ctx.services.assets.changeDecision(params.assetId, body, client!.id, idempotencyId), query.wait),
+    method: "post",
+    path: "/v1/assets/{assetId}/decision",
+    operationId: "changeDecisionDocument",
+    tag: "assets",
+    roles: ["operator"],
+    idempotency: "optional",
+    summary: "Relay the issuer's signed change of the decision document (hash, URI, reason; Art. 7.1)",
+    params: AssetIdParam,
+    body: z
+      .object({
+        documentHash: Bytes32.openapi({ description: "the new document's hash" }),
+        uri: DocumentUri,
+        reason: Line(500, 1),
+        deadline: Uint.openapi({ description: "unix seconds after which the issuer's order no longer applies" }),
+        issuerSignature: Signature.openapi({
+          description:
+            "the issuer's EIP-712 DecisionChange(uint256 assetId,bytes32 previousHash,bytes32 newHash,string newUri,string reason,uint256 deadline) signature in the ledger's domain; previousHash is the decision's hash now (GET /v1/assets/{assetId}: decision.documentHash); usable once",
+        }),
+      })
+      .strict()
+      .openapi("DecisionChange"),
+    query: WaitQuery,
+    responses: OPERATION_RESPONSES,
+    handler: async (ctx, { params, body, query, client, idempotencyId }) =>
+      accepted(
+        ctx,
+        await ctx.services.assets.changeDecision(params.assetId, body, client!.id, idempotencyId),
+        query.wait,
+      ),
   }),
   defineRoute({
-    method: "post", path: "/v1/assets/{assetId}/frozen-units", operationId: "setFrozenUnits", tag: "assets", roles: ["authority", "operator"], idempotency: "optional",
-    summary: "Freeze a number of a holder's units of this asset (ERC-7943); units the authority froze only the authority changes (409 FROZEN_UNITS_ORDERED_BY_AUTHORITY)", params: AssetIdParam,
-    body: z.object({ account: Address, amount: Uint }).strict(), query: WaitQuery, responses: OPERATION_RESPONSES,
-    handler: async (ctx, { params, body, query, client, idempotencyId }) => accepted(ctx, await ctx.services.assets.setFrozenTokens(params.assetId, body.account, body.amount, client!.role === "authority" ? "authority" : "operator", client!.id, idempotencyId), query.wait),
+    method: "post",
+    path: "/v1/assets/{assetId}/frozen-units",
+    operationId: "setFrozenUnits",
+    tag: "assets",
+    roles: ["authority", "operator"],
+    idempotency: "optional",
+    summary:
+      "Freeze a number of a holder's units of this asset (ERC-7943); units the authority froze only the authority changes (409 FROZEN_UNITS_ORDERED_BY_AUTHORITY)",
+    params: AssetIdParam,
+    body: z.object({ account: Address, amount: Uint }).strict(),
+    query: WaitQuery,
+    responses: OPERATION_RESPONSES,
+    handler: async (ctx, { params, body, query, client, idempotencyId }) =>
+      accepted(
+        ctx,
+        await ctx.services.assets.setFrozenTokens(
+          params.assetId,
+          body.account,
+          body.amount,
+          client!.role === "authority" ? "authority" : "operator",
+          client!.id,
+          idempotencyId,
+        ),
+        query.wait,
+      ),
   }),
   defineRoute({
-    method: "post", path: "/v1/forced-transfers", operationId: "forcedTransfer", tag: "assets", roles: ["authority"], idempotency: "optional",
+    method: "post",
+    path: "/v1/forced-transfers",
+    operationId: "forcedTransfer",
+    tag: "assets",
+    roles: ["authority"],
+    idempotency: "optional",
     summary: "Order a forced transfer on a legal basis (court decision, inheritance, lost key)",
-    body: z.object({ from: Address, to: Address, assetId: PositiveUint, amount: PositiveUint, basis: z.enum(LEGAL_BASES), ref: Bytes32 }).strict(), query: WaitQuery, responses: OPERATION_RESPONSES,
-    handler: async (ctx, { body, query, client, idempotencyId }) => accepted(ctx, await ctx.services.assets.forcedTransfer(body, client!.id, idempotencyId), query.wait),
+    body: z
+      .object({
+        from: Address,
+        to: Address,
+        assetId: PositiveUint,
+        amount: PositiveUint,
+        basis: z.enum(LEGAL_BASES),
+        ref: Bytes32,
+      })
+      .strict(),
+    query: WaitQuery,
+    responses: OPERATION_RESPONSES,
+    handler: async (ctx, { body, query, client, idempotencyId }) =>
+      accepted(ctx, await ctx.services.assets.forcedTransfer(body, client!.id, idempotencyId), query.wait),
   }),
 ];

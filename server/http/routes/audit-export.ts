@@ -29,7 +29,13 @@ registry.registerPath({
   security: [{ apiKey: [] }],
   request: { query: ExportQuery },
   responses: {
-    200: { description: "the entries", content: { "text/csv": { schema: z.string() }, "application/json": { schema: z.array(z.record(z.string(), z.unknown())) } } },
+    200: {
+      description: "the entries",
+      content: {
+        "text/csv": { schema: z.string() },
+        "application/json": { schema: z.array(z.record(z.string(), z.unknown())) },
+      },
+    },
     default: { description: "Error (see the error catalogue)", content: { "application/json": { schema: ErrorBody } } },
   },
 });
@@ -45,7 +51,13 @@ export function mountAuditExport(app: Express, ctx: AppContext): void {
     if (!ROLES.includes(client.role)) throw new AppError("FORBIDDEN", { role: client.role, allowed: ROLES });
     const { format, ...filter } = parseInput(ExportQuery, req.query, "query");
     const requestId = String((req.id as string | undefined) ?? "");
-    await ctx.audit.record({ client, action: "exportAudit", target: req.originalUrl, requestId, detail: { outcome: "accepted", status: 200, format, filter } });
+    await ctx.audit.record({
+      client,
+      action: "exportAudit",
+      target: req.originalUrl,
+      requestId,
+      detail: { outcome: "accepted", status: 200, format, filter },
+    });
     const stamp = new Date().toISOString().replace(/[:.]/g, "-");
     res.status(200);
     res.setHeader("content-type", format === "csv" ? "text/csv; charset=utf-8" : "application/json; charset=utf-8");

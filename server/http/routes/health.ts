@@ -4,21 +4,44 @@ import { AppError } from "../../errors";
 
 export default [
   defineRoute({
-    method: "get", path: "/healthz", operationId: "health", summary: "Process is up", tag: "health", roles: "public",
+    method: "get",
+    path: "/healthz",
+    operationId: "health",
+    summary: "Process is up",
+    tag: "health",
+    roles: "public",
     responses: { 200: { description: "up", schema: z.object({ status: z.literal("ok") }) } },
     handler: () => Promise.resolve({ status: 200, body: { status: "ok" } }),
   }),
   defineRoute({
-    method: "get", path: "/readyz", operationId: "ready", summary: "Database, chain and signers reachable", tag: "health", roles: "public",
+    method: "get",
+    path: "/readyz",
+    operationId: "ready",
+    summary: "Database, chain and signers reachable",
+    tag: "health",
+    roles: "public",
     // 503 SIGNER_UNAVAILABLE names each configured signer (operator, authority) that cannot sign, with the reason.
-    responses: { 200: { description: "ready", schema: z.object({ status: z.literal("ready"), database: z.boolean(), chain: z.boolean() }) } },
+    responses: {
+      200: {
+        description: "ready",
+        schema: z.object({ status: z.literal("ready"), database: z.boolean(), chain: z.boolean() }),
+      },
+    },
     handler: async (ctx) => {
       const [database, chain, health] = await Promise.all([
-        ctx.db.dataSource.query("SELECT 1").then(() => true, () => false),
+        ctx.db.dataSource.query("SELECT 1").then(
+          () => true,
+          () => false,
+        ),
         ctx.chain.isReachable(),
         ctx.chain.probeSigners(),
       ]);
-      if (!database || !chain || ctx.state.shuttingDown) throw new AppError(chain ? "SHUTTING_DOWN" : "CHAIN_UNAVAILABLE", { database, chain, shuttingDown: ctx.state.shuttingDown });
+      if (!database || !chain || ctx.state.shuttingDown)
+        throw new AppError(chain ? "SHUTTING_DOWN" : "CHAIN_UNAVAILABLE", {
+          database,
+          chain,
+          shuttingDown: ctx.state.shuttingDown,
+        });
       // A signer that does not answer: requests are still accepted (202) and wait, pending, until it answers again.
       const down = Object.entries(health).flatMap(([name, h]) => (h.available ? [] : [[name, h.reason] as const]));
       if (down.length) throw new AppError("SIGNER_UNAVAILABLE", { database, chain, signers: Object.fromEntries(down) });

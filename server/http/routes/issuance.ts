@@ -1,6 +1,16 @@
 import { z } from "../openapi";
 import { defineRoute } from "../route";
-import { accepted, Address, Bytes32, Json, OPERATION_RESPONSES, Pagination, Signature, Uint, WaitQuery } from "../schemas";
+import {
+  accepted,
+  Address,
+  Bytes32,
+  Json,
+  OPERATION_RESPONSES,
+  Pagination,
+  Signature,
+  Uint,
+  WaitQuery,
+} from "../schemas";
 import { Line, OptionalDocumentUri, Text } from "../validation";
 
 // Element presence (Art. 5.2) is checked by the service so each missing element gets its own code.
@@ -8,34 +18,64 @@ const FilingBody = z
   .object({
     owner: Address,
     assetType: Line(66, 1).openapi({ example: "GRAIN" }),
-    decision: z.object({ documentHash: Bytes32, uri: OptionalDocumentUri, rightsType: Bytes32, rightsExtent: Text(2000), units: Uint }).strict(),
-    issuer: z.object({
-      legalName: Line(300),
-      // Checked by the service so that a wrong number gets its own code (Art. 5.2); the schema documents the rule.
-      bin: z.string().max(32).openapi({ pattern: "^[0-9]{12}$", example: "190440005676", description: "BIN/IIN: 12 digits, the 12th a mod-11 control digit" }),
-      registeredAddress: Line(500),
-    }).strict(),
+    decision: z
+      .object({
+        documentHash: Bytes32,
+        uri: OptionalDocumentUri,
+        rightsType: Bytes32,
+        rightsExtent: Text(2000),
+        units: Uint,
+      })
+      .strict(),
+    issuer: z
+      .object({
+        legalName: Line(300),
+        // Checked by the service so that a wrong number gets its own code (Art. 5.2); the schema documents the rule.
+        bin: z.string().max(32).openapi({
+          pattern: "^[0-9]{12}$",
+          example: "190440005676",
+          description: "BIN/IIN: 12 digits, the 12th a mod-11 control digit",
+        }),
+        registeredAddress: Line(500),
+      })
+      .strict(),
     evidenceHash: Bytes32,
-    verifier: Address.openapi({ description: "the collateral verifier (VERIFIER role on the ledger) the owner names: only its attestation is accepted (COLLATERAL_VERIFIER_NOT_NAMED)" }),
+    verifier: Address.openapi({
+      description:
+        "the collateral verifier (VERIFIER role on the ledger) the owner names: only its attestation is accepted (COLLATERAL_VERIFIER_NOT_NAMED)",
+    }),
     nonce: Uint,
     deadline: Uint,
     ownerSignature: Signature.openapi({
-      description: "the owner's EIP-712 IssuanceRequest(address owner,bytes32 assetType,bytes32 decisionHash,string decisionUri,bytes32 rightsType,string rightsExtent,bytes32 issuerDetailsHash,uint256 units,bytes32 evidenceHash,address verifier,uint256 nonce,uint256 deadline) signature in the ledger's domain: every field stored or published about the issuance",
+      description:
+        "the owner's EIP-712 IssuanceRequest(address owner,bytes32 assetType,bytes32 decisionHash,string decisionUri,bytes32 rightsType,string rightsExtent,bytes32 issuerDetailsHash,uint256 units,bytes32 evidenceHash,address verifier,uint256 nonce,uint256 deadline) signature in the ledger's domain: every field stored or published about the issuance",
     }),
   })
   .strict()
   .openapi("IssuanceFiling");
-const AttestationBody = z.object({
-  verifier: Address.openapi({ description: "the verifier the owner named in the request" }),
-  expiry: Uint,
-  signature: Signature.openapi({ description: "the verifier's EIP-712 CollateralAttestation(address owner,bytes32 evidenceHash,bytes32 assetType,uint256 units,uint256 nonce,uint256 expiry) signature over the request's owner, evidence, type, units and nonce" }),
-}).strict().openapi("CollateralAttestation");
+const AttestationBody = z
+  .object({
+    verifier: Address.openapi({ description: "the verifier the owner named in the request" }),
+    expiry: Uint,
+    signature: Signature.openapi({
+      description:
+        "the verifier's EIP-712 CollateralAttestation(address owner,bytes32 evidenceHash,bytes32 assetType,uint256 units,uint256 nonce,uint256 expiry) signature over the request's owner, evidence, type, units and nonce",
+    }),
+  })
+  .strict()
+  .openapi("CollateralAttestation");
 const IdParam = z.object({ id: z.uuid() });
 
 export default [
   defineRoute({
-    method: "post", path: "/v1/issuance-requests", operationId: "fileIssuanceRequest", tag: "issuance", roles: ["operator"], idempotency: "optional",
-    summary: "File an owner-signed issuance request (Art. 5, 6.5); status 'filed'", body: FilingBody,
+    method: "post",
+    path: "/v1/issuance-requests",
+    operationId: "fileIssuanceRequest",
+    tag: "issuance",
+    roles: ["operator"],
+    idempotency: "optional",
+    summary: "File an owner-signed issuance request (Art. 5, 6.5); status 'filed'",
+    body: FilingBody,
     responses: { 201: { description: "filed", schema: Json } },
     handler: async (ctx, { body }) => {
       const row = await ctx.services.issuance.file(body);
@@ -43,26 +83,63 @@ export default [
     },
   }),
   defineRoute({
-    method: "post", path: "/v1/issuance-requests/{id}/attestation", operationId: "attestCollateral", tag: "issuance", roles: ["verifier"], idempotency: "optional",
-    summary: "Attach the signed collateral attestation of the verifier the owner named (Art. 6.8); status 'attested'", params: IdParam, body: AttestationBody,
+    method: "post",
+    path: "/v1/issuance-requests/{id}/attestation",
+    operationId: "attestCollateral",
+    tag: "issuance",
+    roles: ["verifier"],
+    idempotency: "optional",
+    summary: "Attach the signed collateral attestation of the verifier the owner named (Art. 6.8); status 'attested'",
+    params: IdParam,
+    body: AttestationBody,
     responses: { 200: { description: "attested", schema: Json } },
-    handler: async (ctx, { params, body }) => ({ status: 200, body: ctx.services.issuance.view(await ctx.services.issuance.attest(params.id, body)), target: params.id }),
+    handler: async (ctx, { params, body }) => ({
+      status: 200,
+      body: ctx.services.issuance.view(await ctx.services.issuance.attest(params.id, body)),
+      target: params.id,
+    }),
   }),
   defineRoute({
-    method: "post", path: "/v1/issuance-requests/{id}/post", operationId: "postIssuance", tag: "issuance", roles: ["operator"], idempotency: "optional",
-    summary: "Post the attested issuance on the ledger; the request becomes 'posted' with its asset id, or 'refused' with the missing requirement",
-    params: IdParam, query: WaitQuery, responses: OPERATION_RESPONSES,
-    handler: async (ctx, { params, query, client, idempotencyId }) => accepted(ctx, await ctx.services.issuance.post(params.id, client!.id, idempotencyId), query.wait, params.id),
+    method: "post",
+    path: "/v1/issuance-requests/{id}/post",
+    operationId: "postIssuance",
+    tag: "issuance",
+    roles: ["operator"],
+    idempotency: "optional",
+    summary:
+      "Post the attested issuance on the ledger; the request becomes 'posted' with its asset id, or 'refused' with the missing requirement",
+    params: IdParam,
+    query: WaitQuery,
+    responses: OPERATION_RESPONSES,
+    handler: async (ctx, { params, query, client, idempotencyId }) =>
+      accepted(ctx, await ctx.services.issuance.post(params.id, client!.id, idempotencyId), query.wait, params.id),
   }),
   defineRoute({
-    method: "get", path: "/v1/issuance-requests/{id}", operationId: "getIssuanceRequest", tag: "issuance", roles: "any",
-    summary: "An issuance request and its status", params: IdParam, responses: { 200: { description: "request", schema: Json } },
-    handler: async (ctx, { params }) => ({ status: 200, body: ctx.services.issuance.view(await ctx.services.issuance.find(params.id)) }),
+    method: "get",
+    path: "/v1/issuance-requests/{id}",
+    operationId: "getIssuanceRequest",
+    tag: "issuance",
+    roles: "any",
+    summary: "An issuance request and its status",
+    params: IdParam,
+    responses: { 200: { description: "request", schema: Json } },
+    handler: async (ctx, { params }) => ({
+      status: 200,
+      body: ctx.services.issuance.view(await ctx.services.issuance.find(params.id)),
+    }),
   }),
   defineRoute({
-    method: "get", path: "/v1/issuance-requests", operationId: "listIssuanceRequests", tag: "issuance", roles: "any",
-    summary: "Issuance requests, newest first", query: Pagination.extend({ status: z.enum(["filed", "attested", "submitted", "posted", "refused"]).optional() }),
+    method: "get",
+    path: "/v1/issuance-requests",
+    operationId: "listIssuanceRequests",
+    tag: "issuance",
+    roles: "any",
+    summary: "Issuance requests, newest first",
+    query: Pagination.extend({ status: z.enum(["filed", "attested", "submitted", "posted", "refused"]).optional() }),
     responses: { 200: { description: "requests", schema: z.object({ items: z.array(Json) }) } },
-    handler: async (ctx, { query }) => ({ status: 200, body: { items: await ctx.services.issuance.list(query.limit, query.offset, query.status) } }),
+    handler: async (ctx, { query }) => ({
+      status: 200,
+      body: { items: await ctx.services.issuance.list(query.limit, query.offset, query.status) },
+    }),
   }),
 ];

@@ -6,15 +6,34 @@ import { viewOperation } from "../../services/operations";
 
 export default [
   defineRoute({
-    method: "get", path: "/v1/operations/{id}", operationId: "getOperation", summary: "An operation's status; once posted its transaction, block, record and the moment rights arose", tag: "operations", roles: "any",
+    method: "get",
+    path: "/v1/operations/{id}",
+    operationId: "getOperation",
+    summary: "An operation's status; once posted its transaction, block, record and the moment rights arose",
+    tag: "operations",
+    roles: "any",
     params: z.object({ id: z.uuid() }),
     responses: { 200: { description: "the operation", schema: OperationSchema } },
-    handler: async (ctx, { params }) => ({ status: 200, body: { ...viewOperation(await ctx.services.operations.get(params.id)) } }),
+    handler: async (ctx, { params }) => ({
+      status: 200,
+      body: { ...viewOperation(await ctx.services.operations.get(params.id)) },
+    }),
   }),
   defineRoute({
-    method: "get", path: "/v1/operations", operationId: "listOperations", summary: "Operations, newest first", tag: "operations", roles: ["authority", "operator", "monitor"],
-    query: Pagination.extend({ status: z.enum(["pending", "submitted", "posted", "failed"]).optional(), kind: Line(32).optional() }),
+    method: "get",
+    path: "/v1/operations",
+    operationId: "listOperations",
+    summary: "Operations, newest first",
+    tag: "operations",
+    roles: ["authority", "operator", "monitor"],
+    query: Pagination.extend({
+      status: z.enum(["pending", "submitted", "posted", "failed"]).optional(),
+      kind: Line(32).optional(),
+    }),
     responses: { 200: { description: "operations", schema: z.object({ items: z.array(OperationSchema) }) } },
-    handler: async (ctx, { query }) => ({ status: 200, body: { items: (await ctx.services.operations.list(query)).map(viewOperation) } }),
+    handler: async (ctx, { query }) => ({
+      status: 200,
+      body: { items: (await ctx.services.operations.list(query)).map(viewOperation) },
+    }),
   }),
 ];

@@ -1,11 +1,24 @@
 import { z } from "../openapi";
 import { defineRoute } from "../route";
-import { accepted, Address, AddressParam, Json, OPERATION_RESPONSES, Pagination, Signature, Uint, WaitQuery } from "../schemas";
+import {
+  accepted,
+  Address,
+  AddressParam,
+  Json,
+  OPERATION_RESPONSES,
+  Pagination,
+  Signature,
+  Uint,
+  WaitQuery,
+} from "../schemas";
 import { Line, MAX_JSON_DEPTH } from "../validation";
 import { isValidIdentificationNumber } from "../../domain/identification-number";
 import { PARTICIPANT_KINDS } from "../../services/participants";
 
-const Acknowledgement = z.object({ version: z.number().int().min(1).max(4294967295), deadline: Uint, signature: Signature }).strict().openapi("SignedAcknowledgement");
+const Acknowledgement = z
+  .object({ version: z.number().int().min(1).max(4294967295), deadline: Uint, signature: Signature })
+  .strict()
+  .openapi("SignedAcknowledgement");
 /** Members named iin or bin (any case, padding ignored) at any depth; the depth is bounded at the edge. */
 function identificationNumbers(identity: Record<string, unknown>): { path: (string | number)[]; value: unknown }[] {
   const found: { path: (string | number)[]; value: unknown }[] = [];
@@ -26,12 +39,17 @@ const RegisterBody = z
   .object({
     address: Address,
     kind: z.enum(PARTICIPANT_KINDS),
-    identity: z.record(Line(100, 1), z.unknown())
+    identity: z
+      .record(Line(100, 1), z.unknown())
       .superRefine((v, ctx) => {
         // A Kazakh identification number anywhere in the KYC data follows its rule, as on chain (Art. 5.1.5).
         for (const { path, value } of identificationNumbers(v)) {
           if (typeof value !== "string" || !isValidIdentificationNumber(value)) {
-            ctx.addIssue({ code: "custom", path, message: "must be a BIN/IIN: 12 digits whose last is the mod-11 control digit of the first 11" });
+            ctx.addIssue({
+              code: "custom",
+              path,
+              message: "must be a BIN/IIN: 12 digits whose last is the mod-11 control digit of the first 11",
+            });
           }
         }
       })
@@ -47,42 +65,130 @@ const ReasonBody = z.object({ reason: Line(500, 1) }).strict();
 
 export default [
   defineRoute({
-    method: "post", path: "/v1/participants", operationId: "registerParticipant", tag: "participants", roles: ["operator"], idempotency: "optional",
+    method: "post",
+    path: "/v1/participants",
+    operationId: "registerParticipant",
+    tag: "participants",
+    roles: ["operator"],
+    idempotency: "optional",
     summary: "Register a participant after KYC (optionally with their signed disclosure acknowledgement)",
-    body: RegisterBody, query: WaitQuery, responses: OPERATION_RESPONSES,
-    handler: async (ctx, { body, query, client, idempotencyId }) => accepted(ctx, await ctx.services.participants.register(body, client!.id, idempotencyId), query.wait, body.address),
+    body: RegisterBody,
+    query: WaitQuery,
+    responses: OPERATION_RESPONSES,
+    handler: async (ctx, { body, query, client, idempotencyId }) =>
+      accepted(
+        ctx,
+        await ctx.services.participants.register(body, client!.id, idempotencyId),
+        query.wait,
+        body.address,
+      ),
   }),
   defineRoute({
-    method: "get", path: "/v1/participants", operationId: "listParticipants", tag: "participants", roles: ["authority", "operator", "monitor"],
-    summary: "Participants registered through this gateway", query: Pagination,
+    method: "get",
+    path: "/v1/participants",
+    operationId: "listParticipants",
+    tag: "participants",
+    roles: ["authority", "operator", "monitor"],
+    summary: "Participants registered through this gateway",
+    query: Pagination,
     responses: { 200: { description: "participants", schema: z.object({ items: z.array(Json) }) } },
-    handler: async (ctx, { query }) => ({ status: 200, body: { items: await ctx.services.participants.list(query.limit, query.offset) } }),
+    handler: async (ctx, { query }) => ({
+      status: 200,
+      body: { items: await ctx.services.participants.list(query.limit, query.offset) },
+    }),
   }),
   defineRoute({
-    method: "get", path: "/v1/participants/{address}", operationId: "getParticipant", tag: "participants", roles: ["authority", "operator", "monitor"],
-    summary: "A participant: KYC data (off-chain), on-chain status (onChain.frozen, and onChain.frozenByAuthority: the freeze is the authority's order, which only the authority lifts), acknowledgements", params: AddressParam,
+    method: "get",
+    path: "/v1/participants/{address}",
+    operationId: "getParticipant",
+    tag: "participants",
+    roles: ["authority", "operator", "monitor"],
+    summary:
+      "A participant: KYC data (off-chain), on-chain status (onChain.frozen, and onChain.frozenByAuthority: the freeze is the authority's order, which only the authority lifts), acknowledgements",
+    params: AddressParam,
     responses: { 200: { description: "participant", schema: Json } },
     handler: async (ctx, { params }) => ({ status: 200, body: await ctx.services.participants.get(params.address) }),
   }),
   defineRoute({
-    method: "get", path: "/v1/participants/{address}/holdings", operationId: "getHoldings", tag: "participants", roles: "any",
-    summary: "A participant's holdings", params: AddressParam,
+    method: "get",
+    path: "/v1/participants/{address}/holdings",
+    operationId: "getHoldings",
+    tag: "participants",
+    roles: "any",
+    summary: "A participant's holdings",
+    params: AddressParam,
     responses: { 200: { description: "holdings", schema: z.object({ items: z.array(Json) }) } },
-    handler: async (ctx, { params }) => ({ status: 200, body: { items: await ctx.services.participants.holdings(params.address) } }),
+    handler: async (ctx, { params }) => ({
+      status: 200,
+      body: { items: await ctx.services.participants.holdings(params.address) },
+    }),
   }),
   defineRoute({
-    method: "delete", path: "/v1/participants/{address}", operationId: "deregisterParticipant", tag: "participants", roles: ["operator"], idempotency: "optional",
-    summary: "Deregister a participant", params: AddressParam, query: WaitQuery, responses: OPERATION_RESPONSES,
-    handler: async (ctx, { params, query, client, idempotencyId }) => accepted(ctx, await ctx.services.participants.deregister(params.address, client!.id, idempotencyId), query.wait),
+    method: "delete",
+    path: "/v1/participants/{address}",
+    operationId: "deregisterParticipant",
+    tag: "participants",
+    roles: ["operator"],
+    idempotency: "optional",
+    summary: "Deregister a participant",
+    params: AddressParam,
+    query: WaitQuery,
+    responses: OPERATION_RESPONSES,
+    handler: async (ctx, { params, query, client, idempotencyId }) =>
+      accepted(ctx, await ctx.services.participants.deregister(params.address, client!.id, idempotencyId), query.wait),
   }),
   defineRoute({
-    method: "post", path: "/v1/participants/{address}/freeze", operationId: "freezeParticipant", tag: "participants", roles: ["authority", "operator"], idempotency: "optional",
-    summary: "Freeze a participant, with a reason (Art. 6.3); the authority's freeze binds operators, and the authority may take over an operator's freeze (a freeze survives deregistration)", params: AddressParam, body: ReasonBody, query: WaitQuery, responses: OPERATION_RESPONSES,
-    handler: async (ctx, { params, body, query, client, idempotencyId }) => accepted(ctx, await ctx.services.participants.setFrozen(params.address, true, body.reason, client!.role, client!.id, idempotencyId), query.wait),
+    method: "post",
+    path: "/v1/participants/{address}/freeze",
+    operationId: "freezeParticipant",
+    tag: "participants",
+    roles: ["authority", "operator"],
+    idempotency: "optional",
+    summary:
+      "Freeze a participant, with a reason (Art. 6.3); the authority's freeze binds operators, and the authority may take over an operator's freeze (a freeze survives deregistration)",
+    params: AddressParam,
+    body: ReasonBody,
+    query: WaitQuery,
+    responses: OPERATION_RESPONSES,
+    handler: async (ctx, { params, body, query, client, idempotencyId }) =>
+      accepted(
+        ctx,
+        await ctx.services.participants.setFrozen(
+          params.address,
+          true,
+          body.reason,
+          client!.role,
+          client!.id,
+          idempotencyId,
+        ),
+        query.wait,
+      ),
   }),
   defineRoute({
-    method: "post", path: "/v1/participants/{address}/unfreeze", operationId: "unfreezeParticipant", tag: "participants", roles: ["authority", "operator"], idempotency: "optional",
-    summary: "Unfreeze a participant, with a reason; an operator cannot lift the authority's freeze (409 PARTICIPANT_FROZEN_BY_AUTHORITY)", params: AddressParam, body: ReasonBody, query: WaitQuery, responses: OPERATION_RESPONSES,
-    handler: async (ctx, { params, body, query, client, idempotencyId }) => accepted(ctx, await ctx.services.participants.setFrozen(params.address, false, body.reason, client!.role, client!.id, idempotencyId), query.wait),
+    method: "post",
+    path: "/v1/participants/{address}/unfreeze",
+    operationId: "unfreezeParticipant",
+    tag: "participants",
+    roles: ["authority", "operator"],
+    idempotency: "optional",
+    summary:
+      "Unfreeze a participant, with a reason; an operator cannot lift the authority's freeze (409 PARTICIPANT_FROZEN_BY_AUTHORITY)",
+    params: AddressParam,
+    body: ReasonBody,
+    query: WaitQuery,
+    responses: OPERATION_RESPONSES,
+    handler: async (ctx, { params, body, query, client, idempotencyId }) =>
+      accepted(
+        ctx,
+        await ctx.services.participants.setFrozen(
+          params.address,
+          false,
+          body.reason,
+          client!.role,
+          client!.id,
+          idempotencyId,
+        ),
+        query.wait,
+      ),
   }),
 ];

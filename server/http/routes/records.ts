@@ -23,74 +23,149 @@ const ListQuery = RecordFilterQuery.extend({
 });
 const ExportQuery = RecordFilterQuery.extend({ format: z.enum(["csv", "json"]).default("json") });
 
-const Proof = z.object({ txHash: z.string(), blockNumber: z.number(), blockHash: z.string(), logIndex: z.number(), recordHash: z.string(), previousHash: z.string() });
+const Proof = z.object({
+  txHash: z.string(),
+  blockNumber: z.number(),
+  blockHash: z.string(),
+  logIndex: z.number(),
+  recordHash: z.string(),
+  previousHash: z.string(),
+});
 export const MirroredRecord = z
   .object({
-    assetId: z.string(), sequence: z.string(), from: z.string(), to: z.string(), amount: z.string(), ref: z.string(), postedAt: z.number(),
+    assetId: z.string(),
+    sequence: z.string(),
+    from: z.string(),
+    to: z.string(),
+    amount: z.string(),
+    ref: z.string(),
+    postedAt: z.number(),
     rightsArisenAt: z.string().openapi({ description: "block time of the record: the moment rights arose (Art. 6.6)" }),
     proof: Proof,
   })
   .openapi("MirroredRecord");
 const Verification = z
   .object({
-    verified: z.boolean(), count: z.string().optional(), head: z.string().optional(),
-    firstDivergentSequence: z.string().optional(), reason: z.string().optional(), block: z.number(),
+    verified: z.boolean(),
+    count: z.string().optional(),
+    head: z.string().optional(),
+    firstDivergentSequence: z.string().optional(),
+    reason: z.string().optional(),
+    block: z.number(),
   })
   .openapi("RecordChainVerification");
 
-const filterOf = (q: z.infer<typeof RecordFilterQuery>): RecordFilter => ({ assetId: q.assetId, participant: q.participant, from: q.from, to: q.to });
+const filterOf = (q: z.infer<typeof RecordFilterQuery>): RecordFilter => ({
+  assetId: q.assetId,
+  participant: q.participant,
+  from: q.from,
+  to: q.to,
+});
 
 export default [
   defineRoute({
-    method: "get", path: "/v1/records", operationId: "listRecords", tag: "records", roles: READERS,
-    summary: "Mirrored transfer records in chain order, by asset, participant and posting time, with their proofs (cursor pagination)",
+    method: "get",
+    path: "/v1/records",
+    operationId: "listRecords",
+    tag: "records",
+    roles: READERS,
+    summary:
+      "Mirrored transfer records in chain order, by asset, participant and posting time, with their proofs (cursor pagination)",
     query: ListQuery,
-    responses: { 200: { description: "a page of records", schema: z.object({ items: z.array(MirroredRecord), nextCursor: z.string().nullable() }) } },
-    handler: async (ctx, { query }) => ({ status: 200, body: await ctx.mirror.queries.list(filterOf(query), query.cursor, query.limit) }),
+    responses: {
+      200: {
+        description: "a page of records",
+        schema: z.object({ items: z.array(MirroredRecord), nextCursor: z.string().nullable() }),
+      },
+    },
+    handler: async (ctx, { query }) => ({
+      status: 200,
+      body: await ctx.mirror.queries.list(filterOf(query), query.cursor, query.limit),
+    }),
   }),
   defineRoute({
-    method: "get", path: "/v1/assets/{assetId}/records/verification", operationId: "verifyAssetRecords", tag: "records", roles: READERS,
-    summary: "Proof of completeness: the mirrored records' hash chain recomputed and compared with the ledger's record head and count",
+    method: "get",
+    path: "/v1/assets/{assetId}/records/verification",
+    operationId: "verifyAssetRecords",
+    tag: "records",
+    roles: READERS,
+    summary:
+      "Proof of completeness: the mirrored records' hash chain recomputed and compared with the ledger's record head and count",
     params: AssetIdParam,
-    responses: { 200: { description: "verified, or the first sequence where the mirror diverges", schema: Verification } },
+    responses: {
+      200: { description: "verified, or the first sequence where the mirror diverges", schema: Verification },
+    },
     handler: async (ctx, { params }) => {
       const v = await ctx.mirror.queries.verify(params.assetId);
       const body = v.verified
         ? { verified: true, count: v.count.toString(), head: v.head, block: v.block }
-        : { verified: false, firstDivergentSequence: v.firstDivergentSequence.toString(), reason: v.reason, block: v.block };
+        : {
+            verified: false,
+            firstDivergentSequence: v.firstDivergentSequence.toString(),
+            reason: v.reason,
+            block: v.block,
+          };
       return { status: 200, body };
     },
   }),
   defineRoute({
-    method: "get", path: "/v1/mirror", operationId: "getMirrorStatus", tag: "records", roles: READERS,
+    method: "get",
+    path: "/v1/mirror",
+    operationId: "getMirrorStatus",
+    tag: "records",
+    roles: READERS,
     summary: "Where the record mirror stands: cursor block and hash, records and assets mirrored, chain head",
     responses: { 200: { description: "status", schema: Json } },
     handler: async (ctx) => {
       const status = await ctx.mirror.queries.status();
-      return { status: 200, body: { ...status, safeHead: await ctx.mirror.indexer.safeHead(), confirmations: ctx.mirror.indexer.options.confirmations } };
+      return {
+        status: 200,
+        body: {
+          ...status,
+          safeHead: await ctx.mirror.indexer.safeHead(),
+          confirmations: ctx.mirror.indexer.options.confirmations,
+        },
+      };
     },
   }),
   defineRoute({
-    method: "post", path: "/v1/mirror/resync", operationId: "resyncMirror", tag: "records", roles: ["authority", "operator"],
-    summary: "Delete the mirrored rows from a block on (default: the deployment block) and mirror them again from the chain",
+    method: "post",
+    path: "/v1/mirror/resync",
+    operationId: "resyncMirror",
+    tag: "records",
+    roles: ["authority", "operator"],
+    summary:
+      "Delete the mirrored rows from a block on (default: the deployment block) and mirror them again from the chain",
     body: z.object({ fromBlock: BodyInt().optional() }).strict().optional(),
     responses: { 200: { description: "re-synced", schema: Json } },
     handler: async (ctx, { body }) => {
       // A block the mirror may not reach yet would delete nothing and look like a reorganisation.
       const head = await ctx.mirror.indexer.safeHead();
-      if (body?.fromBlock !== undefined && body.fromBlock > head) throw new AppError("RESYNC_BLOCK_BEYOND_HEAD", { fromBlock: body.fromBlock, head });
+      if (body?.fromBlock !== undefined && body.fromBlock > head)
+        throw new AppError("RESYNC_BLOCK_BEYOND_HEAD", { fromBlock: body.fromBlock, head });
       const r = await ctx.mirror.indexer.resync(body?.fromBlock);
-      return { status: 200, body: { fromBlock: r.fromBlock, toBlock: r.toBlock, deleted: r.deleted, records: r.records } };
+      return {
+        status: 200,
+        body: { fromBlock: r.fromBlock, toBlock: r.toBlock, deleted: r.deleted, records: r.records },
+      };
     },
   }),
 ];
 
 registry.registerPath({
-  method: "get", path: "/v1/records/export", operationId: "exportRecords", tags: ["records"],
-  summary: "Export mirrored records (CSV or JSON array), streamed in chain order", description: `Roles: ${READERS.join(", ")}.`,
-  security: [{ apiKey: [] }], request: { query: ExportQuery },
+  method: "get",
+  path: "/v1/records/export",
+  operationId: "exportRecords",
+  tags: ["records"],
+  summary: "Export mirrored records (CSV or JSON array), streamed in chain order",
+  description: `Roles: ${READERS.join(", ")}.`,
+  security: [{ apiKey: [] }],
+  request: { query: ExportQuery },
   responses: {
-    200: { description: "the records", content: { "text/csv": { schema: z.string() }, "application/json": { schema: z.array(MirroredRecord) } } },
+    200: {
+      description: "the records",
+      content: { "text/csv": { schema: z.string() }, "application/json": { schema: z.array(MirroredRecord) } },
+    },
     default: { description: "Error (see the error catalogue)", content: { "application/json": { schema: ErrorBody } } },
   },
 });

@@ -6,85 +6,238 @@ import { IdentificationNumber, Line } from "../validation";
 import { TextFaults } from "./assets";
 
 const OperatorParam = z.object({ operator: Address });
-const GrantBody = z.object({ operator: Address, legalName: Line(200, 1), bin: IdentificationNumber, permitNumber: Line(100, 1), scope: Line(500, 1) }).strict().openapi("PermitGrant");
+const GrantBody = z
+  .object({
+    operator: Address,
+    legalName: Line(200, 1),
+    bin: IdentificationNumber,
+    permitNumber: Line(100, 1),
+    scope: Line(500, 1),
+  })
+  .strict()
+  .openapi("PermitGrant");
 const CodeParam = z.object({ code: Line(66, 1) });
-const PermitView = z.object({
-  operator: z.string(), status: z.enum(["Active", "Suspended", "Revoked"]), permitted: z.boolean().openapi({ description: "whether the operator may use its powers now: OPERATOR role and an active permit" }), operatorRole: z.boolean().openapi({ description: "holds the ledger's OPERATOR role" }), suspendedUntil: z.string().nullable(), grantedAt: z.string(), detailsHash: z.string(),
-  details: z.object({ legalName: z.string(), bin: z.string(), permitNumber: z.string(), scope: z.string() }).nullable(), textFaults: TextFaults,
-}).openapi("Permit");
-const AssetTypeView = z.object({
-  code: z.string(), label: z.string().nullable(), name: z.string(), category: z.enum(ASSET_CATEGORIES), listed: z.boolean(), textFaults: TextFaults,
-}).openapi("AssetType");
+const PermitView = z
+  .object({
+    operator: z.string(),
+    status: z.enum(["Active", "Suspended", "Revoked"]),
+    permitted: z
+      .boolean()
+      .openapi({ description: "whether the operator may use its powers now: OPERATOR role and an active permit" }),
+    operatorRole: z.boolean().openapi({ description: "holds the ledger's OPERATOR role" }),
+    suspendedUntil: z.string().nullable(),
+    grantedAt: z.string(),
+    detailsHash: z.string(),
+    details: z
+      .object({ legalName: z.string(), bin: z.string(), permitNumber: z.string(), scope: z.string() })
+      .nullable(),
+    textFaults: TextFaults,
+  })
+  .openapi("Permit");
+const AssetTypeView = z
+  .object({
+    code: z.string(),
+    label: z.string().nullable(),
+    name: z.string(),
+    category: z.enum(ASSET_CATEGORIES),
+    listed: z.boolean(),
+    textFaults: TextFaults,
+  })
+  .openapi("AssetType");
 
 export default [
   defineRoute({
-    method: "post", path: "/v1/permits", operationId: "grantPermit", tag: "permits", roles: ["authority"], idempotency: "optional",
-    summary: "Grant an operator's permit (Art. 6.1)", body: GrantBody, query: WaitQuery, responses: OPERATION_RESPONSES,
-    handler: async (ctx, { body, query, client, idempotencyId }) => accepted(ctx, await ctx.services.registry.grantPermit(body, client!.id, idempotencyId), query.wait, body.operator),
+    method: "post",
+    path: "/v1/permits",
+    operationId: "grantPermit",
+    tag: "permits",
+    roles: ["authority"],
+    idempotency: "optional",
+    summary: "Grant an operator's permit (Art. 6.1)",
+    body: GrantBody,
+    query: WaitQuery,
+    responses: OPERATION_RESPONSES,
+    handler: async (ctx, { body, query, client, idempotencyId }) =>
+      accepted(
+        ctx,
+        await ctx.services.registry.grantPermit(body, client!.id, idempotencyId),
+        query.wait,
+        body.operator,
+      ),
   }),
   defineRoute({
-    method: "post", path: "/v1/permits/{operator}/suspend", operationId: "suspendPermit", tag: "permits", roles: ["authority"], idempotency: "optional",
-    summary: "Suspend a permit with a reason, until a time", params: OperatorParam,
-    body: z.object({ reason: Line(500, 1), until: z.iso.datetime().openapi({ description: "ISO-8601 end of the suspension" }) }).strict(),
-    query: WaitQuery, responses: OPERATION_RESPONSES,
-    handler: async (ctx, { params, body, query, client, idempotencyId }) => accepted(ctx, await ctx.services.registry.suspendPermit(params.operator, body.reason, Math.floor(Date.parse(body.until) / 1000), client!.id, idempotencyId), query.wait),
+    method: "post",
+    path: "/v1/permits/{operator}/suspend",
+    operationId: "suspendPermit",
+    tag: "permits",
+    roles: ["authority"],
+    idempotency: "optional",
+    summary: "Suspend a permit with a reason, until a time",
+    params: OperatorParam,
+    body: z
+      .object({
+        reason: Line(500, 1),
+        until: z.iso.datetime().openapi({ description: "ISO-8601 end of the suspension" }),
+      })
+      .strict(),
+    query: WaitQuery,
+    responses: OPERATION_RESPONSES,
+    handler: async (ctx, { params, body, query, client, idempotencyId }) =>
+      accepted(
+        ctx,
+        await ctx.services.registry.suspendPermit(
+          params.operator,
+          body.reason,
+          Math.floor(Date.parse(body.until) / 1000),
+          client!.id,
+          idempotencyId,
+        ),
+        query.wait,
+      ),
   }),
   defineRoute({
-    method: "post", path: "/v1/permits/{operator}/resume", operationId: "resumePermit", tag: "permits", roles: ["authority"], idempotency: "optional",
-    summary: "Resume a suspended permit", params: OperatorParam, query: WaitQuery, responses: OPERATION_RESPONSES,
-    handler: async (ctx, { params, query, client, idempotencyId }) => accepted(ctx, await ctx.services.registry.resumePermit(params.operator, client!.id, idempotencyId), query.wait),
+    method: "post",
+    path: "/v1/permits/{operator}/resume",
+    operationId: "resumePermit",
+    tag: "permits",
+    roles: ["authority"],
+    idempotency: "optional",
+    summary: "Resume a suspended permit",
+    params: OperatorParam,
+    query: WaitQuery,
+    responses: OPERATION_RESPONSES,
+    handler: async (ctx, { params, query, client, idempotencyId }) =>
+      accepted(ctx, await ctx.services.registry.resumePermit(params.operator, client!.id, idempotencyId), query.wait),
   }),
   defineRoute({
-    method: "post", path: "/v1/permits/{operator}/revoke", operationId: "revokePermit", tag: "permits", roles: ["authority"], idempotency: "optional",
-    summary: "Revoke a permit (reference to the court decision)", params: OperatorParam,
-    body: z.object({ courtDecision: Line(500, 1) }).strict(), query: WaitQuery, responses: OPERATION_RESPONSES,
-    handler: async (ctx, { params, body, query, client, idempotencyId }) => accepted(ctx, await ctx.services.registry.revokePermit(params.operator, body.courtDecision, client!.id, idempotencyId), query.wait),
+    method: "post",
+    path: "/v1/permits/{operator}/revoke",
+    operationId: "revokePermit",
+    tag: "permits",
+    roles: ["authority"],
+    idempotency: "optional",
+    summary: "Revoke a permit (reference to the court decision)",
+    params: OperatorParam,
+    body: z.object({ courtDecision: Line(500, 1) }).strict(),
+    query: WaitQuery,
+    responses: OPERATION_RESPONSES,
+    handler: async (ctx, { params, body, query, client, idempotencyId }) =>
+      accepted(
+        ctx,
+        await ctx.services.registry.revokePermit(params.operator, body.courtDecision, client!.id, idempotencyId),
+        query.wait,
+      ),
   }),
   defineRoute({
-    method: "get", path: "/v1/permits", operationId: "listPermits", tag: "permits", roles: "any", summary: "The permit register",
+    method: "get",
+    path: "/v1/permits",
+    operationId: "listPermits",
+    tag: "permits",
+    roles: "any",
+    summary: "The permit register",
     responses: { 200: { description: "permits", schema: z.object({ items: z.array(PermitView) }) } },
     handler: async (ctx) => ({ status: 200, body: { items: await ctx.services.registry.permits() } }),
   }),
   defineRoute({
-    method: "get", path: "/v1/permits/{operator}", operationId: "getPermit", tag: "permits", roles: "any", summary: "One operator's permit", params: OperatorParam,
+    method: "get",
+    path: "/v1/permits/{operator}",
+    operationId: "getPermit",
+    tag: "permits",
+    roles: "any",
+    summary: "One operator's permit",
+    params: OperatorParam,
     responses: { 200: { description: "permit", schema: PermitView } },
     handler: async (ctx, { params }) => ({ status: 200, body: await ctx.services.registry.permit(params.operator) }),
   }),
   defineRoute({
-    method: "post", path: "/v1/asset-types", operationId: "listAssetType", tag: "asset types", roles: ["authority"], idempotency: "optional",
+    method: "post",
+    path: "/v1/asset-types",
+    operationId: "listAssetType",
+    tag: "asset types",
+    roles: ["authority"],
+    idempotency: "optional",
     summary: "Recognise an asset type (Art. 4.1.8); money and securities are refused",
-    body: z.object({ code: Line(66, 1).openapi({ description: "short text (<= 31 bytes) or bytes32 hex", example: "GRAIN" }), name: Line(200, 1), category: z.enum(ASSET_CATEGORIES) }).strict(),
-    query: WaitQuery, responses: OPERATION_RESPONSES,
-    handler: async (ctx, { body, query, client, idempotencyId }) => accepted(ctx, await ctx.services.registry.listAssetType(body, client!.id, idempotencyId), query.wait, body.code),
+    body: z
+      .object({
+        code: Line(66, 1).openapi({ description: "short text (<= 31 bytes) or bytes32 hex", example: "GRAIN" }),
+        name: Line(200, 1),
+        category: z.enum(ASSET_CATEGORIES),
+      })
+      .strict(),
+    query: WaitQuery,
+    responses: OPERATION_RESPONSES,
+    handler: async (ctx, { body, query, client, idempotencyId }) =>
+      accepted(ctx, await ctx.services.registry.listAssetType(body, client!.id, idempotencyId), query.wait, body.code),
   }),
   defineRoute({
-    method: "delete", path: "/v1/asset-types/{code}", operationId: "delistAssetType", tag: "asset types", roles: ["authority"], idempotency: "optional",
-    summary: "Delist an asset type", params: CodeParam, query: WaitQuery, responses: OPERATION_RESPONSES,
-    handler: async (ctx, { params, query, client, idempotencyId }) => accepted(ctx, await ctx.services.registry.delistAssetType(params.code, client!.id, idempotencyId), query.wait),
+    method: "delete",
+    path: "/v1/asset-types/{code}",
+    operationId: "delistAssetType",
+    tag: "asset types",
+    roles: ["authority"],
+    idempotency: "optional",
+    summary: "Delist an asset type",
+    params: CodeParam,
+    query: WaitQuery,
+    responses: OPERATION_RESPONSES,
+    handler: async (ctx, { params, query, client, idempotencyId }) =>
+      accepted(ctx, await ctx.services.registry.delistAssetType(params.code, client!.id, idempotencyId), query.wait),
   }),
   defineRoute({
-    method: "get", path: "/v1/asset-types", operationId: "listAssetTypes", tag: "asset types", roles: "any", summary: "Recognised asset types",
+    method: "get",
+    path: "/v1/asset-types",
+    operationId: "listAssetTypes",
+    tag: "asset types",
+    roles: "any",
+    summary: "Recognised asset types",
     responses: { 200: { description: "asset types", schema: z.object({ items: z.array(AssetTypeView) }) } },
     handler: async (ctx) => ({ status: 200, body: { items: await ctx.services.registry.assetTypes() } }),
   }),
   defineRoute({
-    method: "get", path: "/v1/asset-types/{code}", operationId: "getAssetType", tag: "asset types", roles: "any", summary: "One asset type", params: CodeParam,
+    method: "get",
+    path: "/v1/asset-types/{code}",
+    operationId: "getAssetType",
+    tag: "asset types",
+    roles: "any",
+    summary: "One asset type",
+    params: CodeParam,
     responses: { 200: { description: "asset type", schema: AssetTypeView } },
     handler: async (ctx, { params }) => ({ status: 200, body: await ctx.services.registry.assetType(params.code) }),
   }),
   defineRoute({
-    method: "get", path: "/v1/platform", operationId: "getPlatform", tag: "platform", roles: "public", summary: "Chain, ledger, EIP-712 domain, pause state, current disclosure version",
+    method: "get",
+    path: "/v1/platform",
+    operationId: "getPlatform",
+    tag: "platform",
+    roles: "public",
+    summary: "Chain, ledger, EIP-712 domain, pause state, current disclosure version",
     responses: { 200: { description: "platform", schema: Json } },
     handler: async (ctx) => ({ status: 200, body: await ctx.services.registry.platform() }),
   }),
   defineRoute({
-    method: "post", path: "/v1/platform/pause", operationId: "pausePlatform", tag: "platform", roles: ["authority"], idempotency: "optional",
-    summary: "Pause the platform", query: WaitQuery, responses: OPERATION_RESPONSES,
-    handler: async (ctx, { query, client, idempotencyId }) => accepted(ctx, await ctx.services.registry.setPaused(true, client!.id, idempotencyId), query.wait),
+    method: "post",
+    path: "/v1/platform/pause",
+    operationId: "pausePlatform",
+    tag: "platform",
+    roles: ["authority"],
+    idempotency: "optional",
+    summary: "Pause the platform",
+    query: WaitQuery,
+    responses: OPERATION_RESPONSES,
+    handler: async (ctx, { query, client, idempotencyId }) =>
+      accepted(ctx, await ctx.services.registry.setPaused(true, client!.id, idempotencyId), query.wait),
   }),
   defineRoute({
-    method: "post", path: "/v1/platform/unpause", operationId: "unpausePlatform", tag: "platform", roles: ["authority"], idempotency: "optional",
-    summary: "Unpause the platform", query: WaitQuery, responses: OPERATION_RESPONSES,
-    handler: async (ctx, { query, client, idempotencyId }) => accepted(ctx, await ctx.services.registry.setPaused(false, client!.id, idempotencyId), query.wait),
+    method: "post",
+    path: "/v1/platform/unpause",
+    operationId: "unpausePlatform",
+    tag: "platform",
+    roles: ["authority"],
+    idempotency: "optional",
+    summary: "Unpause the platform",
+    query: WaitQuery,
+    responses: OPERATION_RESPONSES,
+    handler: async (ctx, { query, client, idempotencyId }) =>
+      accepted(ctx, await ctx.services.registry.setPaused(false, client!.id, idempotencyId), query.wait),
   }),
 ];

@@ -4,47 +4,94 @@ import { accepted, Address, OPERATION_RESPONSES, WaitQuery } from "../schemas";
 import { LEDGER_ROLE_NAMES } from "../../chain/roles";
 import { MANAGED_ROLES } from "../../services/roles";
 
-const RoleName = z.string().max(32).openapi({
-  description: `one of ${LEDGER_ROLE_NAMES.join(", ")} (any case); ${MANAGED_ROLES.join(" and ")} are granted and revoked here, the others are read only`,
-  example: "OPERATOR",
-});
+const RoleName = z
+  .string()
+  .max(32)
+  .openapi({
+    description: `one of ${LEDGER_ROLE_NAMES.join(", ")} (any case); ${MANAGED_ROLES.join(" and ")} are granted and revoked here, the others are read only`,
+    example: "OPERATOR",
+  });
 const RoleParam = z.object({ role: RoleName });
 const MemberParams = z.object({ role: RoleName, account: Address });
-const RoleView = z.object({
-  role: z.enum(LEDGER_ROLE_NAMES),
-  managed: z.boolean().openapi({ description: "granted and revoked through this API" }),
-  adminRole: z.string().openapi({ description: "the role whose holders grant and revoke this one on chain", example: "DEFAULT_ADMIN" }),
-  members: z.array(z.object({
-    account: z.string(),
-    grantedAt: z.string().openapi({ description: "block time of the grant in force" }),
-    grantedBy: z.string(),
-    blockNumber: z.number(),
-    transactionHash: z.string(),
-  })),
-}).openapi("Role");
+const RoleView = z
+  .object({
+    role: z.enum(LEDGER_ROLE_NAMES),
+    managed: z.boolean().openapi({ description: "granted and revoked through this API" }),
+    adminRole: z
+      .string()
+      .openapi({ description: "the role whose holders grant and revoke this one on chain", example: "DEFAULT_ADMIN" }),
+    members: z.array(
+      z.object({
+        account: z.string(),
+        grantedAt: z.string().openapi({ description: "block time of the grant in force" }),
+        grantedBy: z.string(),
+        blockNumber: z.number(),
+        transactionHash: z.string(),
+      }),
+    ),
+  })
+  .openapi("Role");
 
 export default [
   defineRoute({
-    method: "get", path: "/v1/roles", operationId: "listRoles", tag: "roles", roles: "any", summary: "Who holds which on-chain role (read from the chain)",
+    method: "get",
+    path: "/v1/roles",
+    operationId: "listRoles",
+    tag: "roles",
+    roles: "any",
+    summary: "Who holds which on-chain role (read from the chain)",
     responses: { 200: { description: "roles", schema: z.object({ items: z.array(RoleView) }) } },
     handler: async (ctx) => ({ status: 200, body: { items: await ctx.services.roles.list() } }),
   }),
   defineRoute({
-    method: "get", path: "/v1/roles/{role}", operationId: "getRole", tag: "roles", roles: "any", summary: "One on-chain role and its holders", params: RoleParam,
+    method: "get",
+    path: "/v1/roles/{role}",
+    operationId: "getRole",
+    tag: "roles",
+    roles: "any",
+    summary: "One on-chain role and its holders",
+    params: RoleParam,
     responses: { 200: { description: "role", schema: RoleView } },
     handler: async (ctx, { params }) => ({ status: 200, body: { ...(await ctx.services.roles.get(params.role)) } }),
   }),
   defineRoute({
-    method: "post", path: "/v1/roles/{role}/members", operationId: "grantRole", tag: "roles", roles: ["authority"], idempotency: "optional",
-    summary: "Grant OPERATOR or VERIFIER to an account (the authority's transaction); 409 ROLE_ALREADY_GRANTED if it holds it",
-    params: RoleParam, body: z.object({ account: Address }).strict().openapi("RoleGrant"), query: WaitQuery, responses: OPERATION_RESPONSES,
+    method: "post",
+    path: "/v1/roles/{role}/members",
+    operationId: "grantRole",
+    tag: "roles",
+    roles: ["authority"],
+    idempotency: "optional",
+    summary:
+      "Grant OPERATOR or VERIFIER to an account (the authority's transaction); 409 ROLE_ALREADY_GRANTED if it holds it",
+    params: RoleParam,
+    body: z.object({ account: Address }).strict().openapi("RoleGrant"),
+    query: WaitQuery,
+    responses: OPERATION_RESPONSES,
     handler: async (ctx, { params, body, query, client, idempotencyId }) =>
-      accepted(ctx, await ctx.services.roles.grant(params.role, body.account, client!.id, idempotencyId), query.wait, `/v1/roles/${params.role.toUpperCase()}/members/${body.account}`),
+      accepted(
+        ctx,
+        await ctx.services.roles.grant(params.role, body.account, client!.id, idempotencyId),
+        query.wait,
+        `/v1/roles/${params.role.toUpperCase()}/members/${body.account}`,
+      ),
   }),
   defineRoute({
-    method: "delete", path: "/v1/roles/{role}/members/{account}", operationId: "revokeRole", tag: "roles", roles: ["authority"], idempotency: "optional",
-    summary: "Revoke OPERATOR or VERIFIER from an account (the authority's transaction); 409 ROLE_NOT_HELD if it does not hold it",
-    params: MemberParams, query: WaitQuery, responses: OPERATION_RESPONSES,
-    handler: async (ctx, { params, query, client, idempotencyId }) => accepted(ctx, await ctx.services.roles.revoke(params.role, params.account, client!.id, idempotencyId), query.wait),
+    method: "delete",
+    path: "/v1/roles/{role}/members/{account}",
+    operationId: "revokeRole",
+    tag: "roles",
+    roles: ["authority"],
+    idempotency: "optional",
+    summary:
+      "Revoke OPERATOR or VERIFIER from an account (the authority's transaction); 409 ROLE_NOT_HELD if it does not hold it",
+    params: MemberParams,
+    query: WaitQuery,
+    responses: OPERATION_RESPONSES,
+    handler: async (ctx, { params, query, client, idempotencyId }) =>
+      accepted(
+        ctx,
+        await ctx.services.roles.revoke(params.role, params.account, client!.id, idempotencyId),
+        query.wait,
+      ),
   }),
 ];

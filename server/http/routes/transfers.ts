@@ -3,20 +3,48 @@ import { defineRoute } from "../route";
 import { accepted, Address, Bytes32, OPERATION_RESPONSES, PositiveUint, Signature, Uint, WaitQuery } from "../schemas";
 
 const TransferAuthorization = z
-  .object({ from: Address, to: Address, assetId: PositiveUint, amount: PositiveUint, nonce: Uint, deadline: Uint, ref: Bytes32 })
+  .object({
+    from: Address,
+    to: Address,
+    assetId: PositiveUint,
+    amount: PositiveUint,
+    nonce: Uint,
+    deadline: Uint,
+    ref: Bytes32,
+  })
   .strict()
-  .openapi("TransferAuthorization", { description: "EIP-712 TransferAuthorization signed by `from` (numbers as decimal strings)" });
-const TransferBody = z.object({ authorization: TransferAuthorization, signature: Signature }).strict().openapi("TransferRequest");
+  .openapi("TransferAuthorization", {
+    description: "EIP-712 TransferAuthorization signed by `from` (numbers as decimal strings)",
+  });
+const TransferBody = z
+  .object({ authorization: TransferAuthorization, signature: Signature })
+  .strict()
+  .openapi("TransferRequest");
 const RedemptionBody = z
-  .object({ holder: Address, assetId: PositiveUint, amount: PositiveUint, nonce: Uint, deadline: Uint, ref: Bytes32, signature: Signature })
+  .object({
+    holder: Address,
+    assetId: PositiveUint,
+    amount: PositiveUint,
+    nonce: Uint,
+    deadline: Uint,
+    ref: Bytes32,
+    signature: Signature,
+  })
   .strict()
   .openapi("RedemptionRequest");
 
 export default [
   defineRoute({
-    method: "post", path: "/v1/transfers", operationId: "submitTransfer", tag: "transfers", roles: ["operator"], idempotency: "required",
-    summary: "Relay a holder-signed transfer; checks permit, participants, disclosure, asset, signature, deadline, nonce and balance before anything is submitted",
-    body: TransferBody, query: WaitQuery,
+    method: "post",
+    path: "/v1/transfers",
+    operationId: "submitTransfer",
+    tag: "transfers",
+    roles: ["operator"],
+    idempotency: "required",
+    summary:
+      "Relay a holder-signed transfer; checks permit, participants, disclosure, asset, signature, deadline, nonce and balance before anything is submitted",
+    body: TransferBody,
+    query: WaitQuery,
     responses: OPERATION_RESPONSES,
     handler: async (ctx, { body, query, client, idempotencyId }) => {
       const op = await ctx.services.transfers.submit(body, client!.id, idempotencyId);
@@ -24,17 +52,36 @@ export default [
     },
   }),
   defineRoute({
-    method: "post", path: "/v1/redemptions", operationId: "submitRedemption", tag: "transfers", roles: ["operator"], idempotency: "required",
+    method: "post",
+    path: "/v1/redemptions",
+    operationId: "submitRedemption",
+    tag: "transfers",
+    roles: ["operator"],
+    idempotency: "required",
     summary: "Relay a holder-signed redemption (EIP-712 Redemption)",
-    body: RedemptionBody, query: WaitQuery,
+    body: RedemptionBody,
+    query: WaitQuery,
     responses: OPERATION_RESPONSES,
-    handler: async (ctx, { body, query, client, idempotencyId }) => accepted(ctx, await ctx.services.transfers.redeem(body, client!.id, idempotencyId), query.wait),
+    handler: async (ctx, { body, query, client, idempotencyId }) =>
+      accepted(ctx, await ctx.services.transfers.redeem(body, client!.id, idempotencyId), query.wait),
   }),
   defineRoute({
-    method: "get", path: "/v1/holders/{address}/nonces/{assetId}", operationId: "getHolderNonce", tag: "transfers", roles: "any",
+    method: "get",
+    path: "/v1/holders/{address}/nonces/{assetId}",
+    operationId: "getHolderNonce",
+    tag: "transfers",
+    roles: "any",
     summary: "The nonce a holder signs next for an asset (on chain plus pending authorizations)",
     params: z.object({ address: Address, assetId: PositiveUint }),
-    responses: { 200: { description: "nonces", schema: z.object({ chainNonce: z.string(), nextNonce: z.string(), pending: z.number() }) } },
-    handler: async (ctx, { params }) => ({ status: 200, body: await ctx.services.transfers.nonces(params.address, params.assetId) }),
+    responses: {
+      200: {
+        description: "nonces",
+        schema: z.object({ chainNonce: z.string(), nextNonce: z.string(), pending: z.number() }),
+      },
+    },
+    handler: async (ctx, { params }) => ({
+      status: 200,
+      body: await ctx.services.transfers.nonces(params.address, params.assetId),
+    }),
   }),
 ];

@@ -6,8 +6,14 @@ export class OperationRecipient1764120000000 implements MigrationInterface {
   name = "OperationRecipient1764120000000";
 
   public async up(q: QueryRunner): Promise<void> {
-    await q.addColumn("operations", new TableColumn({ name: "to_address", type: "varchar", length: "42", isNullable: true }));
-    await q.createIndex("operations", new TableIndex({ name: "idx_operations_recipient", columnNames: ["to_address", "asset_id", "status"] }));
+    await q.addColumn(
+      "operations",
+      new TableColumn({ name: "to_address", type: "varchar", length: "42", isNullable: true }),
+    );
+    await q.createIndex(
+      "operations",
+      new TableIndex({ name: "idx_operations_recipient", columnNames: ["to_address", "asset_id", "status"] }),
+    );
   }
 
   public async down(q: QueryRunner): Promise<void> {

@@ -9,11 +9,25 @@ import type { TestEnv } from "./harness";
 export type SyncDatabase = Record<string, string>;
 
 /** Runs `npm run sync` (scripts/sync.ts) against the test's chain and a database: exit code, all output, stdout alone. */
-export function runSync(env: TestEnv, args: string[], database: SyncDatabase): Promise<{ code: number; output: string; stdout: string }> {
+export function runSync(
+  env: TestEnv,
+  args: string[],
+  database: SyncDatabase,
+): Promise<{ code: number; output: string; stdout: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [require.resolve("ts-node/dist/bin"), "scripts/sync.ts", ...args], {
       cwd: process.cwd(),
-      env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true", RPC_URL: env.node.url, DEPLOYMENT_FILE: env.config.deploymentFile, CONFIRMATIONS: "1", DATABASE_URL: "", DATABASE_SCHEMA: "", SQLITE_FILE: "", ...database },
+      env: {
+        ...process.env,
+        TS_NODE_TRANSPILE_ONLY: "true",
+        RPC_URL: env.node.url,
+        DEPLOYMENT_FILE: env.config.deploymentFile,
+        CONFIRMATIONS: "1",
+        DATABASE_URL: "",
+        DATABASE_SCHEMA: "",
+        SQLITE_FILE: "",
+        ...database,
+      },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let output = "";
@@ -38,7 +52,9 @@ export function gatewayDatabase(env: TestEnv): SyncDatabase {
 export async function withScratchDatabase<T>(name: string, work: (database: SyncDatabase) => Promise<T>): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), `${name}-`));
   const schema = `${name.replace(/\W/g, "_")}_${process.pid}_${Date.now()}`;
-  const database: SyncDatabase = process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL, DATABASE_SCHEMA: schema } : { SQLITE_FILE: join(dir, "sync.sqlite") };
+  const database: SyncDatabase = process.env.DATABASE_URL
+    ? { DATABASE_URL: process.env.DATABASE_URL, DATABASE_SCHEMA: schema }
+    : { SQLITE_FILE: join(dir, "sync.sqlite") };
   try {
     return await work(database);
   } finally {
