@@ -5,7 +5,7 @@ import type { AddressInfo } from "node:net";
 import { fetchDecision } from "../../server/supervision/decisions";
 import { withDeadline } from "../../server/deadline";
 import { EgressPolicy } from "../../server/supervision/egress";
-import { collectGarbage } from "./supervision-support";
+import { collectGarbage } from "../gateway/supervision-support";
 
 /** Outbound calls (webhooks, decision documents) give up at their deadline whatever the peer does. */
 describe("outbound calls: the deadline holds", function () {
