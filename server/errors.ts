@@ -5,7 +5,7 @@
  */
 export const ERRORS = {
   // --- request / protocol
-  VALIDATION_FAILED: [400, "The request does not match the schema; fix the fields listed in details."],
+  VALIDATION_FAILED: [400, "The request does not match the schema; fix the fields listed in errors."],
   MALFORMED_REQUEST: [
     400,
     "The request cannot be read: its path does not percent-decode to UTF-8, or its body is not what its Content-Encoding says; see details.reason.",
@@ -312,6 +312,62 @@ export class AppError extends Error {
   toBody(): { error: { code: ErrorCode; message: string; details?: Record<string, unknown> } } {
     return { error: { code: this.code, message: this.message, ...(this.details ? { details: this.details } : {}) } };
   }
+
+  /**
+   * The RFC 9457 problem details of this error: `type` resolves to the code's catalogue entry, `title` is the
+   * code's catalogue message (the same for every occurrence), `detail` this occurrence's message; `code` is the
+   * stable extension member; validation problems list their fields in `errors`. The pre-RFC body
+   * (`error: { code, message, details }`) is kept beside it for one version (deprecated).
+   */
+  toProblem(instance: string, requestId: string): Problem {
+    const issues = this.code === "VALIDATION_FAILED" ? this.details?.issues : undefined;
+    const where = typeof this.details?.in === "string" ? this.details.in : "body";
+    return {
+      type: `/v1/errors/${this.code}`,
+      title: ERRORS[this.code][1],
+      status: this.status,
+      detail: this.message,
+      instance,
+      code: this.code,
+      requestId,
+      ...(Array.isArray(issues)
+        ? {
+            errors: (issues as { path?: unknown; message?: unknown }[]).map((i) => ({
+              in: where,
+              path: typeof i.path === "string" ? i.path : "",
+              message: typeof i.message === "string" ? i.message : "",
+            })),
+          }
+        : {}),
+      ...(this.details ? { details: this.details } : {}),
+      ...this.toBody(),
+    };
+  }
+}
+
+/** An RFC 9457 problem details body as the gateway sends it (`application/problem+json`). */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  instance: string;
+  code: ErrorCode;
+  requestId: string;
+  errors?: { in: string; path: string; message: string }[];
+  details?: Record<string, unknown>;
+  /** Deprecated: the pre-RFC 9457 body, kept for one version. */
+  error: { code: ErrorCode; message: string; details?: Record<string, unknown> };
+}
+
+/** The catalogue as served by GET /v1/errors and documented in docs/errors.md. */
+export function errorCatalogue(): { code: ErrorCode; status: number; title: string; type: string }[] {
+  return (Object.keys(ERRORS) as ErrorCode[]).map((code) => ({
+    code,
+    status: ERRORS[code][0],
+    title: ERRORS[code][1],
+    type: `/v1/errors/${code}`,
+  }));
 }
 
 /** The ledger's TransferCheck reason (enum index) as a stable code. */

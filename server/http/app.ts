@@ -25,6 +25,7 @@ import records, { mountRecordExport } from "./routes/records";
 import subscriptions from "./routes/subscriptions";
 import monitoring from "./routes/monitoring";
 import alerts from "./routes/alerts";
+import errorRoutes from "./routes/errors";
 import mirrorFaults from "./routes/mirror-faults";
 import { mountAuditExport } from "./routes/audit-export";
 import { mountMetrics } from "./metrics";
@@ -45,15 +46,21 @@ export const ROUTES: Route[] = [
   ...monitoring,
   ...alerts,
   ...mirrorFaults,
+  ...errorRoutes,
 ];
 let openApiRegistered = false;
 
-export function buildApp(ctx: AppContext): Express {
+/** The OpenAPI document of every route (registered once per process). */
+export function apiDocument(): object {
   if (!openApiRegistered) {
     registerOpenApi(ROUTES);
     openApiRegistered = true;
   }
-  const doc = openApiDocument();
+  return openApiDocument();
+}
+
+export function buildApp(ctx: AppContext): Express {
+  const doc = apiDocument();
   const app = express();
   app.disable("x-powered-by");
   // Responses are per-request JSON (operations change state): no ETag hashing of every body.
@@ -193,6 +200,7 @@ function errorHandler(ctx: AppContext) {
       }
     }
     if (appError.code === "RATE_LIMITED" && !res.get("Retry-After")) res.set("Retry-After", "60");
-    res.status(appError.status).json(appError.toBody());
+    const problem = appError.toProblem(req.originalUrl.split("?")[0], String((req.id as string | undefined) ?? ""));
+    res.status(appError.status).type("application/problem+json").send(JSON.stringify(problem));
   };
 }

@@ -1,11 +1,13 @@
 import type { Express, Request, Response } from "express";
 import type { ZodType, ZodObject } from "zod";
-import { z, registry, ErrorBody } from "./openapi";
-import { AppError } from "../errors";
+import { z, registry, ProblemBody } from "./openapi";
+import { AppError, ERRORS } from "../errors";
+import type { ErrorCode } from "../errors";
 import type { ApiClient, Role } from "../persistence/entities";
 import type { AppContext } from "../context";
 import { requestHash } from "../services/idempotency";
 import { inspectJson } from "./validation";
+import { REQUEST_EXAMPLES } from "./examples";
 
 type Infer<T> = T extends ZodType ? z.infer<T> : undefined;
 
@@ -43,6 +45,12 @@ export interface RouteSpec<
   params?: P;
   query?: Q;
   responses: Record<number, { description: string; schema?: ZodType }>;
+  /**
+   * The error codes this route's own work can return (what its service and the ledger's pre-checks throw). The codes
+   * every route of its kind can return (authentication, validation, idempotency, rate limits, shutdown, internal
+   * errors) are added from its traits by `routeErrorCodes`; the OpenAPI document lists them all, by status.
+   */
+  errors: readonly ErrorCode[];
   handler: (ctx: AppContext, input: HandlerInput<Infer<B>, Infer<P>, Infer<Q>>) => Promise<HandlerResult>;
 }
 
@@ -77,6 +85,51 @@ export function parseInput<T extends ZodType>(schema: T, value: unknown, where: 
 const roleAllowed = (spec: Route["spec"], client: ApiClient | null): boolean =>
   spec.roles === "public" || spec.roles === "any" || (client !== null && spec.roles.includes(client.role));
 
+/** Every code a route can return: its own, then those of its traits (roles, input, idempotency, method). */
+export function routeErrorCodes(spec: Route["spec"]): ErrorCode[] {
+  const codes = new Set<ErrorCode>(spec.errors);
+  if (spec.params || spec.query || spec.body) codes.add("VALIDATION_FAILED");
+  if (spec.method !== "get") {
+    for (const c of ["MALFORMED_JSON", "PAYLOAD_TOO_LARGE", "UNSUPPORTED_MEDIA_TYPE", "SHUTTING_DOWN"] as const)
+      codes.add(c);
+  }
+  if (spec.roles !== "public") {
+    codes.add("UNAUTHENTICATED");
+    if (spec.roles !== "any") codes.add("FORBIDDEN");
+  }
+  if (spec.idempotency === "required") codes.add("IDEMPOTENCY_KEY_MISSING");
+  if (spec.idempotency) {
+    codes.add("IDEMPOTENCY_KEY_REUSED");
+    codes.add("IDEMPOTENCY_REQUEST_IN_PROGRESS");
+  }
+  codes.add("MALFORMED_REQUEST");
+  codes.add("RATE_LIMITED");
+  codes.add("INTERNAL");
+  return [...codes];
+}
+
+/** The OpenAPI responses of a route's error codes: one response per status listing its codes and their meaning. */
+export function errorResponses(
+  codes: readonly ErrorCode[],
+): Record<string, { description: string; content: Record<string, { schema: ZodType }> }> {
+  const byStatus = new Map<number, ErrorCode[]>();
+  for (const code of codes) byStatus.set(ERRORS[code][0], [...(byStatus.get(ERRORS[code][0]) ?? []), code]);
+  const out: Record<string, { description: string; content: Record<string, { schema: ZodType }> }> = {};
+  for (const status of [...byStatus.keys()].sort((a, b) => a - b)) {
+    const list = byStatus.get(status)!;
+    out[String(status)] = {
+      description: list.map((c) => `\`${c}\`: ${ERRORS[c][1]}`).join("\n\n"),
+      content: { "application/problem+json": { schema: ProblemBody } },
+    };
+  }
+  return out;
+}
+
+const IDEMPOTENCY_KEY_DESCRIPTION =
+  "A unique string (at most 255 characters) per intended action. The same key with the same request replays the " +
+  "first answer (the same operation, never a second transaction) with the header `Idempotent-Replayed: true`; the " +
+  "same key with another request is refused with 409 `IDEMPOTENCY_KEY_REUSED`. Keys are kept per API client.";
+
 export function registerOpenApi(routes: Route[]): void {
   for (const { spec } of routes) {
     const responses: Record<string, { description: string; content?: Record<string, { schema: ZodType }> }> = {};
@@ -86,15 +139,14 @@ export function registerOpenApi(routes: Route[]): void {
         ...(r.schema ? { content: { "application/json": { schema: r.schema } } } : {}),
       };
     }
-    responses.default = {
-      description: "Error (see the error catalogue)",
-      content: { "application/json": { schema: ErrorBody } },
-    };
+    Object.assign(responses, errorResponses(routeErrorCodes(spec)));
+    const key = z
+      .string()
+      .min(1)
+      .max(255)
+      .openapi({ description: IDEMPOTENCY_KEY_DESCRIPTION, example: "transfer-7f3c2a" });
     const headers = spec.idempotency
-      ? z.object({
-          "idempotency-key":
-            spec.idempotency === "required" ? z.string().min(1).max(255) : z.string().min(1).max(255).optional(),
-        })
+      ? z.object({ "idempotency-key": spec.idempotency === "required" ? key : key.optional() })
       : undefined;
     registry.registerPath({
       method: spec.method,
@@ -111,7 +163,13 @@ export function registerOpenApi(routes: Route[]): void {
         ...(spec.params ? { params: spec.params } : {}),
         ...(spec.query ? { query: spec.query } : {}),
         ...(headers ? { headers } : {}),
-        ...(spec.body ? { body: { content: { "application/json": { schema: spec.body } } } } : {}),
+        ...(spec.body
+          ? {
+              body: {
+                content: { "application/json": { schema: spec.body, example: REQUEST_EXAMPLES[spec.operationId] } },
+              },
+            }
+          : {}),
       },
       responses,
     });

@@ -37,7 +37,11 @@ export const Signature = z
   .string()
   .regex(/^0x([0-9a-fA-F]{2})+$/, "must be 0x-prefixed hex")
   .max(4098)
-  .openapi({ example: "0x…65 bytes" });
+  .openapi({
+    description: "65 bytes (r, s, v) as a wallet returns them",
+    example:
+      "0x5f1c4a0e3c2b8d7e6f9a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f6a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f809121b",
+  });
 export const Pagination = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),
   offset: QueryInt().default(0),
@@ -69,7 +73,22 @@ export const OperationSchema = z
       .optional(),
   })
   .openapi("Operation");
-export const OperationResponse = z.object({ operation: OperationSchema }).openapi("OperationResponse");
+export const OperationResponse = z.object({ operation: OperationSchema }).openapi("OperationResponse", {
+  example: {
+    operation: {
+      id: "3f0c6a52-8d1e-4b7a-9c2f-5e6d7a8b9c0d",
+      kind: "transfer",
+      status: "posted",
+      createdAt: "2026-12-01T09:14:02.118Z",
+      updatedAt: "2026-12-01T09:14:05.730Z",
+      txHash: "0x8d1f0c3b2a4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8",
+      blockNumber: 48213,
+      recordSequence: "1207",
+      recordHash: "0x1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f",
+      rightsArisenAt: "2026-12-01T09:14:05.000Z",
+    },
+  },
+});
 export const OPERATION_RESPONSES = {
   200: { description: "Settled (posted or failed) within the wait", schema: OperationResponse },
   202: { description: "Accepted: poll /v1/operations/{id}", schema: OperationResponse },

@@ -41,6 +41,7 @@ export default [
     operationId: "listAlerts",
     tag: "alerts",
     roles: [...READERS],
+    errors: [],
     summary: "Alerts for the authority and issuers (decision document unreachable or changed), newest first",
     query: Pagination.extend({
       status: z.enum(["open", "resolved"]).optional(),
@@ -57,7 +58,8 @@ export default [
     operationId: "getAlert",
     tag: "alerts",
     roles: [...READERS],
-    summary: "An alert",
+    errors: ["ALERT_NOT_FOUND"],
+    summary: "One alert: its rule, subject, state and history",
     params: z.object({ id: z.string().uuid() }),
     responses: { 200: { description: "alert", schema: Alert } },
     handler: async (ctx, { params }) => ({ status: 200, body: await ctx.services.supervision.alerts.get(params.id) }),
@@ -68,6 +70,7 @@ export default [
     operationId: "listDecisionChecks",
     tag: "alerts",
     roles: [...READERS],
+    errors: [],
     summary: "Results of the decision-availability checks (Art. 7.1), newest first",
     query: Pagination.extend({
       assetId: PositiveUint.optional(),
@@ -82,6 +85,7 @@ export default [
     operationId: "runDecisionChecks",
     tag: "alerts",
     roles: ["authority"],
+    errors: [],
     summary: "Check every open asset's decision document now (besides the scheduled rounds)",
     responses: { 200: { description: "results", schema: z.object({ checked: z.number(), results: z.array(Json) }) } },
     handler: async (ctx) => ({ status: 200, body: await ctx.services.supervision.decisions.runOnce() }),

@@ -1,7 +1,7 @@
 import type { Express, Request, Response } from "express";
-import { z, registry, ErrorBody } from "../openapi";
+import { z, registry } from "../openapi";
 import { AppError } from "../../errors";
-import { authenticate, parseInput } from "../route";
+import { authenticate, parseInput, errorResponses } from "../route";
 import { Line } from "../validation";
 import type { AppContext } from "../../context";
 import type { Role } from "../../persistence/entities";
@@ -36,7 +36,14 @@ registry.registerPath({
         "application/json": { schema: z.array(z.record(z.string(), z.unknown())) },
       },
     },
-    default: { description: "Error (see the error catalogue)", content: { "application/json": { schema: ErrorBody } } },
+    ...errorResponses([
+      "VALIDATION_FAILED",
+      "UNAUTHENTICATED",
+      "FORBIDDEN",
+      "MALFORMED_REQUEST",
+      "RATE_LIMITED",
+      "INTERNAL",
+    ]),
   },
 });
 

@@ -10,6 +10,7 @@ export default [
     operationId: "listAudit",
     tag: "audit",
     roles: ["authority", "monitor"],
+    errors: [],
     summary:
       "The audit trail of gateway actions, newest first; filter by client, action, role, outcome, request id, time range (export: /v1/audit/export)",
     query: Pagination.extend(AuditFilterQuery.shape),

@@ -10,6 +10,7 @@ export default [
     summary: "Process is up",
     tag: "health",
     roles: "public",
+    errors: [],
     responses: { 200: { description: "up", schema: z.object({ status: z.literal("ok") }) } },
     handler: () => Promise.resolve({ status: 200, body: { status: "ok" } }),
   }),
@@ -20,6 +21,7 @@ export default [
     summary: "Database, chain and signers reachable",
     tag: "health",
     roles: "public",
+    errors: ["SIGNER_UNAVAILABLE", "CHAIN_UNAVAILABLE", "SHUTTING_DOWN"],
     // 503 SIGNER_UNAVAILABLE names each configured signer (operator, authority) that cannot sign, with the reason.
     responses: {
       200: {

@@ -40,6 +40,7 @@ export default [
     operationId: "listMirrorFaults",
     tag: "records",
     roles: [...READERS],
+    errors: [],
     summary:
       "Ledger logs the mirror could not read as declared (text that is not UTF-8, undecodable data), in chain order",
     query: Pagination,

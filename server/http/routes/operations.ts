@@ -12,6 +12,7 @@ export default [
     summary: "An operation's status; once posted its transaction, block, record and the moment rights arose",
     tag: "operations",
     roles: "any",
+    errors: ["NOT_FOUND"],
     params: z.object({ id: z.uuid() }),
     responses: { 200: { description: "the operation", schema: OperationSchema } },
     handler: async (ctx, { params }) => ({
@@ -26,6 +27,7 @@ export default [
     summary: "Operations, newest first",
     tag: "operations",
     roles: ["authority", "operator", "monitor"],
+    errors: [],
     query: Pagination.extend({
       status: z.enum(["pending", "submitted", "posted", "failed"]).optional(),
       kind: Line(32).optional(),

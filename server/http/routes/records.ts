@@ -1,6 +1,6 @@
 import type { Express, Request, Response } from "express";
-import { z, registry, ErrorBody } from "../openapi";
-import { authenticate, defineRoute, parseInput } from "../route";
+import { z, registry } from "../openapi";
+import { authenticate, defineRoute, parseInput, errorResponses } from "../route";
 import { Address, AssetIdParam, Json, PositiveUint } from "../schemas";
 import { BodyInt, Line, TimeBound } from "../validation";
 import { AppError } from "../../errors";
@@ -69,6 +69,7 @@ export default [
     operationId: "listRecords",
     tag: "records",
     roles: READERS,
+    errors: ["VALIDATION_FAILED"],
     summary:
       "Mirrored transfer records in chain order, by asset, participant and posting time, with their proofs (cursor pagination)",
     query: ListQuery,
@@ -89,6 +90,7 @@ export default [
     operationId: "verifyAssetRecords",
     tag: "records",
     roles: READERS,
+    errors: ["ASSET_NOT_FOUND"],
     summary:
       "Proof of completeness: the mirrored records' hash chain recomputed and compared with the ledger's record head and count",
     params: AssetIdParam,
@@ -114,6 +116,7 @@ export default [
     operationId: "getMirrorStatus",
     tag: "records",
     roles: READERS,
+    errors: [],
     summary: "Where the record mirror stands: cursor block and hash, records and assets mirrored, chain head",
     responses: { 200: { description: "status", schema: Json } },
     handler: async (ctx) => {
@@ -134,6 +137,7 @@ export default [
     operationId: "resyncMirror",
     tag: "records",
     roles: ["authority", "operator"],
+    errors: ["RESYNC_BLOCK_BEYOND_HEAD", "FORBIDDEN"],
     summary:
       "Delete the mirrored rows from a block on (default: the deployment block) and mirror them again from the chain",
     body: z.object({ fromBlock: BodyInt().optional() }).strict().optional(),
@@ -166,7 +170,14 @@ registry.registerPath({
       description: "the records",
       content: { "text/csv": { schema: z.string() }, "application/json": { schema: z.array(MirroredRecord) } },
     },
-    default: { description: "Error (see the error catalogue)", content: { "application/json": { schema: ErrorBody } } },
+    ...errorResponses([
+      "VALIDATION_FAILED",
+      "UNAUTHENTICATED",
+      "FORBIDDEN",
+      "MALFORMED_REQUEST",
+      "RATE_LIMITED",
+      "INTERNAL",
+    ]),
   },
 });
 
