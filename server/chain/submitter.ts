@@ -824,6 +824,14 @@ class Lane {
         rightsArisenAt: new Date(outcome.record.postedAt * 1000).toISOString(),
       });
     } else if (outcome.status === "posted") {
+      // Art. 6.6: rights arise when the record is posted, for an issuance or a redemption as for a transfer.
+      const posted = outcome.events.find((e) => e.name === "RecordPosted");
+      if (posted) {
+        Object.assign(result, {
+          recordSequence: String(posted.args.getValue("sequence")),
+          rightsArisenAt: new Date(Number(posted.args.getValue("postedAt")) * 1000).toISOString(),
+        });
+      }
       result.events = outcome.events.map((e) => ({
         name: e.name,
         args: Object.fromEntries(e.fragment.inputs.map((inp, i) => [inp.name, stringify(e.args[i])])),

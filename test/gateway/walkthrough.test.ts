@@ -1,6 +1,16 @@
 import { expect } from "chai";
-import { Wallet } from "ethers";
-import { bearer, bootstrapPlatform, issue, onboard, randomHolder, startEnv, transferBody } from "./support/harness";
+import { Wallet, ZeroAddress, ZeroHash } from "ethers";
+import { REDEMPTION_TYPES } from "../../server/chain/eip712";
+import {
+  bearer,
+  bootstrapPlatform,
+  domain,
+  issue,
+  onboard,
+  randomHolder,
+  startEnv,
+  transferBody,
+} from "./support/harness";
 import type { TestEnv } from "./support/harness";
 
 describe("gateway: the full walk from permit to records", function () {
@@ -61,6 +71,12 @@ describe("gateway: the full walk from permit to records", function () {
     expect(asset.body).to.include({ status: "Active", supply: "1000000", issuer: owner.address });
     expect(asset.body.issuerDetails.bin).to.equal("190440005676");
     expect(asset.body.decision.rightsExtent).to.match(/tonne/);
+    // Art. 6.6: the issuance is record 1, and rights arose at its block's time, as for a transfer.
+    expect(r.operation.recordSequence).to.equal("1");
+    const block = await env.node.provider.getBlock(
+      (await env.http.get(`/v1/operations/${r.operation.id}`).set(bearer(env.keys.monitor))).body.blockNumber,
+    );
+    expect(r.operation.rightsArisenAt).to.equal(new Date(block!.timestamp * 1000).toISOString());
   });
 
   it("when a holder-signed transfer is submitted with wait, then it is posted with tx, block, record and the moment rights arose", async () => {
@@ -108,10 +124,39 @@ describe("gateway: the full walk from permit to records", function () {
     expect(nonce.body).to.include({ chainNonce: "3", nextNonce: "3", pending: 0 });
   });
 
+  it("when a holder redeems, then the operation is posted with its record sequence and the moment rights arose", async () => {
+    const { nextNonce } = (
+      await env.http.get(`/v1/holders/${alice.address}/nonces/${assetId}`).set(bearer(env.keys.operator))
+    ).body as { nextNonce: string };
+    const redemption = {
+      holder: alice.address,
+      assetId,
+      amount: "5",
+      nonce: nextNonce,
+      deadline: String(Math.floor(Date.now() / 1000) + 3600),
+      ref: ZeroHash,
+    };
+    const signature = await alice.signTypedData(domain(env), REDEMPTION_TYPES, redemption);
+    const res = await env.http
+      .post("/v1/redemptions?wait=true")
+      .set(bearer(env.keys.operator))
+      .set("Idempotency-Key", "walk-redeem-1")
+      .send({ ...redemption, signature });
+    expect(res.status, JSON.stringify(res.body)).to.equal(200);
+    const op = res.body.operation;
+    expect(op.status).to.equal("posted");
+    const records = await env.http.get(`/v1/assets/${assetId}/records?limit=100`).set(bearer(env.keys.monitor));
+    const last = records.body.items[records.body.items.length - 1];
+    expect(last.to).to.equal(ZeroAddress);
+    expect(op.recordSequence).to.equal(String(last.sequence));
+    const block = await env.node.provider.getBlock(op.blockNumber);
+    expect(op.rightsArisenAt).to.equal(new Date(block!.timestamp * 1000).toISOString());
+  });
+
   it("when the records are read back, then they are complete and their hash chain verifies", async () => {
     const res = await env.http.get(`/v1/assets/${assetId}/records?limit=2&offset=0`).set(bearer(env.keys.monitor));
     expect(res.status).to.equal(200);
-    expect(res.body.total).to.equal(5);
+    expect(res.body.total).to.equal(6);
     expect(res.body.verification.verified).to.equal(true);
     expect(res.body.items).to.have.length(2);
     expect(res.body.items[0]).to.include({ sequence: "1", kind: "issue", to: owner.address, amount: "1000000" });
@@ -120,7 +165,7 @@ describe("gateway: the full walk from permit to records", function () {
     const balances = Object.fromEntries(
       holders.body.items.map((h: { address: string; balance: string }) => [h.address, h.balance]),
     );
-    expect(balances).to.deep.equal({ [owner.address]: "999000", [alice.address]: "970", [bob.address]: "30" });
+    expect(balances).to.deep.equal({ [owner.address]: "999000", [alice.address]: "965", [bob.address]: "30" });
     const holdings = await env.http.get(`/v1/participants/${bob.address}/holdings`).set(bearer(env.keys.monitor));
     expect(holdings.body.items).to.deep.equal([{ assetId, balance: "30", frozen: "0" }]);
     const audit = await env.http.get("/v1/audit?limit=500").set(bearer(env.keys.monitor));

@@ -263,11 +263,15 @@ export async function issue(
     .set(bearer(env.keys.verifier))
     .send(attestation);
   if (att.status !== 200) throw new Error(`attestation: ${att.status} ${JSON.stringify(att.body)}`);
-  await expectPosted(
+  const posted = await expectPosted(
     env.http.post(`/v1/issuance-requests/${filed.body.id}/post?wait=true`).set(bearer(env.keys.operator)),
   );
   const req = await env.http.get(`/v1/issuance-requests/${filed.body.id}`).set(bearer(env.keys.operator));
-  return { assetId: req.body.assetId as string, requestId: filed.body.id as string };
+  return {
+    assetId: req.body.assetId as string,
+    requestId: filed.body.id as string,
+    operation: posted.body.operation as { id: string; recordSequence?: string; rightsArisenAt?: string },
+  };
 }
 
 /**
