@@ -12,6 +12,8 @@ const envSchema = z
   .object({
     RPC_URL: z.url().default("http://127.0.0.1:8545"),
     CHAIN_ID: z.coerce.number().int().positive().optional(),
+    CHAIN_PROBE_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(1_000),
+    CHAIN_PROBE_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(1_000),
     DEPLOYMENT_FILE: z.string().min(1).default("data/deployment.json"),
     OPERATOR_KEY: hexKey.optional(),
     OPERATOR_KEYSTORE_FILE: z.string().min(1).optional(),
@@ -121,6 +123,10 @@ export interface Config {
   rpcUrl: string;
   /** Expected chain id; the gateway refuses to start on another chain. Defaults to the deployment file's. */
   chainId?: number;
+  /** How often the node is probed (eth_blockNumber); while a probe fails, chain work is refused at once with 503. */
+  chainProbeIntervalMs?: number;
+  /** How long a probe may take before the node counts as not answering. */
+  chainProbeTimeoutMs?: number;
   deploymentFile: string;
   operatorKey?: string;
   operatorKeystore?: { file: string; password: string };
@@ -175,6 +181,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return {
     rpcUrl: e.RPC_URL,
     chainId: e.CHAIN_ID,
+    chainProbeIntervalMs: e.CHAIN_PROBE_INTERVAL_MS,
+    chainProbeTimeoutMs: e.CHAIN_PROBE_TIMEOUT_MS,
     deploymentFile: e.DEPLOYMENT_FILE,
     operatorKey: e.OPERATOR_KEY,
     operatorKeystore: e.OPERATOR_KEYSTORE_FILE

@@ -26,6 +26,7 @@ import type { Deployment } from "./deployment";
 import { ledgerDomain } from "./eip712";
 import { asBytes, EventParser, holdsUnstorableText, relax } from "./events";
 import type { IllFormedText } from "./events";
+import { ChainLiveness } from "./liveness";
 import { JsonRpcClient } from "./rpc";
 import type { RawLog } from "../mirror/decode";
 import { defaultSignatureThreads } from "./signatures";
@@ -140,8 +141,10 @@ export class LedgerClient {
     /** Signature threads: EIP-712 digests, signer recovery, signing with local keys, encoding batch calldata. */
     readonly signatures: SignatureThreads,
     rpcUrl: string,
+    /** Whether the node answers, probed in the background (503 at once while it does not). */
+    readonly liveness: ChainLiveness,
   ) {
-    this.rpc = new JsonRpcClient(rpcUrl);
+    this.rpc = new JsonRpcClient(rpcUrl, 30_000, () => liveness.outage);
     this.ledger = SecuredAssetLedger__factory.connect(deployment.ledger, provider);
     this.iface = SecuredAssetLedger__factory.createInterface();
     this.domain = ledgerDomain(chainId, deployment.ledger);
@@ -196,7 +199,12 @@ export class LedgerClient {
       provider.destroy();
       throw err;
     }
-    return new LedgerClient(provider, deployment, actual, opened.signers, opened.threads, config.rpcUrl);
+    const liveness = new ChainLiveness(config.rpcUrl, {
+      intervalMs: config.chainProbeIntervalMs ?? 1_000,
+      timeoutMs: config.chainProbeTimeoutMs ?? 1_000,
+    });
+    liveness.start();
+    return new LedgerClient(provider, deployment, actual, opened.signers, opened.threads, config.rpcUrl, liveness);
   }
 
   get operatorAddress(): string {
@@ -408,16 +416,13 @@ export class LedgerClient {
     };
   }
 
-  async isReachable(): Promise<boolean> {
-    try {
-      await this.provider.getBlockNumber();
-      return true;
-    } catch {
-      return false;
-    }
+  /** Whether the node answered its last probe (no request to the node: /readyz must answer when it does not). */
+  isReachable(): Promise<boolean> {
+    return Promise.resolve(this.liveness.available);
   }
 
   async destroy(): Promise<void> {
+    await this.liveness.stop();
     for (const s of Object.values(this.signers)) s.close();
     this.provider.destroy();
     await this.signatures.destroy();

@@ -1,4 +1,5 @@
 import { withDeadline } from "../deadline";
+import { AppError } from "../errors";
 
 /** A JSON-RPC error answered by the node; `data` carries revert data when a call reverted. */
 export class RpcError extends Error {
@@ -34,6 +35,8 @@ export class JsonRpcClient {
   constructor(
     private readonly url: string,
     private readonly timeoutMs = 30_000,
+    /** A signal that ends calls early: aborted while the node is known not to answer (see ChainLiveness). */
+    private readonly outage?: () => AbortSignal,
   ) {}
 
   async send<T = unknown>(method: string, params: unknown[]): Promise<T> {
@@ -80,16 +83,24 @@ export class JsonRpcClient {
   private async post(
     payload: { jsonrpc: "2.0"; id: number; method: string; params: unknown[] }[],
   ): Promise<RpcAnswer[]> {
-    const body = await withDeadline(this.timeoutMs, undefined, async (signal) => {
-      const res = await fetch(this.url, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(payload),
-        signal,
+    let body: RpcAnswer | RpcAnswer[];
+    try {
+      body = await withDeadline(this.timeoutMs, this.outage?.(), async (signal) => {
+        const res = await fetch(this.url, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify(payload),
+          signal,
+        });
+        if (!res.ok) throw new Error(`JSON-RPC endpoint answered HTTP ${res.status}`);
+        return (await res.json()) as RpcAnswer | RpcAnswer[];
       });
-      if (!res.ok) throw new Error(`JSON-RPC endpoint answered HTTP ${res.status}`);
-      return (await res.json()) as RpcAnswer | RpcAnswer[];
-    });
+    } catch (err) {
+      // The node did not answer (refused, cut off, too slow, or known to be down): a 503 for a request.
+      throw new AppError("CHAIN_UNAVAILABLE", {
+        reason: err instanceof Error ? err.message.slice(0, 200) : "no answer",
+      });
+    }
     const answers = Array.isArray(body) ? body : [body];
     const byId = new Map(answers.map((a) => [a.id, a]));
     return payload.map(

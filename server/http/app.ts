@@ -200,6 +200,8 @@ function errorHandler(ctx: AppContext) {
       }
     }
     if (appError.code === "RATE_LIMITED" && !res.get("Retry-After")) res.set("Retry-After", "60");
+    // A node or database outage, or a restart: worth trying again shortly (with the same Idempotency-Key).
+    if (appError.status === 503 && !res.get("Retry-After")) res.set("Retry-After", "5");
     const problem = appError.toProblem(req.originalUrl.split("?")[0], String((req.id as string | undefined) ?? ""));
     res.status(appError.status).type("application/problem+json").send(JSON.stringify(problem));
   };

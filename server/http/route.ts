@@ -195,6 +195,9 @@ export function mountRoutes(app: Express, ctx: AppContext, routes: Route[]): voi
         throw new AppError("FORBIDDEN", { role: client?.role, allowed: spec.roles });
       }
       if (spec.method !== "get" && ctx.state.shuttingDown) throw new AppError("SHUTTING_DOWN");
+      // The node is known not to answer: refuse at once, before anything is reserved or recorded.
+      if (spec.errors.includes("CHAIN_UNAVAILABLE") && !ctx.chain.liveness.available)
+        throw new AppError("CHAIN_UNAVAILABLE", { since: ctx.chain.liveness.state.since });
       const params = spec.params ? parseInput(spec.params, req.params, "path") : undefined;
       const query = spec.query ? parseInput(spec.query, req.query, "query") : undefined;
       // A route without a body schema still hashes what it got (idempotency): the same bounds apply.

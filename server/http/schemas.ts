@@ -61,12 +61,9 @@ export const OperationSchema = z
     updatedAt: z.string(),
     txHash: z.string().optional(),
     blockNumber: z.number().optional(),
-    recordSequence: z
-      .string()
-      .optional()
-      .openapi({
-        description: "the posted record's sequence in its asset (transfer, issuance, redemption, forced transfer)",
-      }),
+    recordSequence: z.string().optional().openapi({
+      description: "the posted record's sequence in its asset (transfer, issuance, redemption, forced transfer)",
+    }),
     recordHash: z.string().optional(),
     rightsArisenAt: z
       .string()

@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { createServer } from "node:http";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { AppError } from "../../server/errors";
 import { JsonRpcClient, RpcError } from "../../server/chain/rpc";
 
 interface Call {
@@ -73,10 +74,22 @@ describe("JSON-RPC client", function () {
     expect(((dropped as PromiseRejectedResult).reason as Error).message).to.match(/no answer/);
   });
 
-  it("when the endpoint answers an HTTP error, then every call of the request fails with it", async () => {
+  it("when the endpoint answers an HTTP error, then every call of the request fails with CHAIN_UNAVAILABLE naming it", async () => {
     status = 503;
     const rpc = new JsonRpcClient(url);
     const r = await Promise.allSettled([rpc.call("echo", [1]), rpc.send("echo", [2])]);
-    for (const x of r) expect(((x as PromiseRejectedResult).reason as Error).message).to.match(/HTTP 503/);
+    for (const x of r) {
+      const reason = (x as PromiseRejectedResult).reason as AppError;
+      expect(reason.code).to.equal("CHAIN_UNAVAILABLE");
+      expect(String(reason.details?.reason)).to.match(/HTTP 503/);
+    }
+  });
+
+  it("when the node is known to be down (the outage signal is aborted), then a call fails at once without waiting", async () => {
+    const down = new AbortController();
+    down.abort(new Error("the node does not answer"));
+    const rpc = new JsonRpcClient(url, 30_000, () => down.signal);
+    const err = (await rpc.send("echo", [1]).catch((e: unknown) => e)) as AppError;
+    expect(err.code).to.equal("CHAIN_UNAVAILABLE");
   });
 });
