@@ -36,6 +36,7 @@ export const ERRORS = {
     "This gateway has no authority signing key (AUTHORITY_KEY); submit authority actions through the authority's gateway.",
   ],
   CHAIN_UNAVAILABLE: [503, "The chain node cannot be reached; retry later."],
+  DATABASE_UNAVAILABLE: [503, "The gateway's database cannot be reached; retry later with the same Idempotency-Key."],
   SHUTTING_DOWN: [503, "The gateway is shutting down; retry on another instance or later."],
   SIGNER_UNAVAILABLE: [
     503,
@@ -469,3 +470,40 @@ export const CONTRACT_ERROR_CODES: Record<string, ErrorCode> = {
   DecisionChangeExpired: "DECISION_CHANGE_EXPIRED",
   DecisionChangeReplayed: "DECISION_CHANGE_REPLAYED",
 };
+
+/** Error codes of a connection that failed or was lost (Node's socket errors and PostgreSQL's class 08 and 57P0x). */
+const CONNECTION_FAILURES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EPIPE",
+  "EHOSTUNREACH",
+  "ENOTFOUND",
+  "08000",
+  "08001",
+  "08003",
+  "08004",
+  "08006",
+  "57P01",
+  "57P02",
+  "57P03",
+]);
+
+/**
+ * Whether a database driver's error means the database could not be reached (503 DATABASE_UNAVAILABLE, worth a
+ * retry), not that the request was wrong. Follows TypeORM's `driverError` and an AggregateError's causes.
+ */
+export function isDatabaseConnectionFailure(err: unknown, depth = 0): boolean {
+  if (!err || typeof err !== "object" || depth > 4) return false;
+  const e = err as { code?: unknown; message?: unknown; driverError?: unknown; cause?: unknown; errors?: unknown };
+  if (typeof e.code === "string" && CONNECTION_FAILURES.has(e.code)) return true;
+  if (
+    typeof e.message === "string" &&
+    /Connection terminated|connection timeout|Client has encountered a connection error|timeout exceeded when trying to connect/i.test(
+      e.message,
+    )
+  )
+    return true;
+  if (Array.isArray(e.errors) && e.errors.some((x) => isDatabaseConnectionFailure(x, depth + 1))) return true;
+  return isDatabaseConnectionFailure(e.driverError, depth + 1) || isDatabaseConnectionFailure(e.cause, depth + 1);
+}

@@ -7,7 +7,7 @@ import { rateLimit, ipKeyGenerator } from "express-rate-limit";
 import { isUtf8 } from "node:buffer";
 import swaggerUi from "swagger-ui-express";
 import type { AppContext } from "../context";
-import { AppError } from "../errors";
+import { AppError, isDatabaseConnectionFailure } from "../errors";
 import { openApiDocument } from "./openapi";
 import { bearerKey, mountRoutes, registerOpenApi } from "./route";
 import type { Route } from "./route";
@@ -194,6 +194,9 @@ function errorHandler(ctx: AppContext) {
         appError = new AppError("MALFORMED_REQUEST", {
           reason: e.expose === false ? "unreadable request" : String(e.message ?? "unreadable request").slice(0, 200),
         });
+      } else if (isDatabaseConnectionFailure(err)) {
+        req.log?.warn({ err }, "database unreachable");
+        appError = new AppError("DATABASE_UNAVAILABLE");
       } else {
         req.log?.error({ err }, "unhandled error");
         appError = new AppError("INTERNAL", { requestId: String((req.id as string | undefined) ?? "") });

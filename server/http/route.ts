@@ -104,6 +104,7 @@ export function routeErrorCodes(spec: Route["spec"]): ErrorCode[] {
   }
   codes.add("MALFORMED_REQUEST");
   codes.add("RATE_LIMITED");
+  codes.add("DATABASE_UNAVAILABLE");
   codes.add("INTERNAL");
   return [...codes];
 }

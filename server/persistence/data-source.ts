@@ -38,7 +38,12 @@ export function buildDataSource(db: Config["database"]): DataSource {
       migrations: MIGRATIONS,
       synchronize: false,
       // A schema of its own (tests, side-by-side deployments): every unqualified name resolves there.
-      extra: { max: 10, ...(db.schema ? { options: `-c search_path=${db.schema}` } : {}) },
+      // A database that does not answer fails a request after 5 s (503 DATABASE_UNAVAILABLE) instead of holding it.
+      extra: {
+        max: 10,
+        connectionTimeoutMillis: 5_000,
+        ...(db.schema ? { options: `-c search_path=${db.schema}` } : {}),
+      },
     });
   }
   if (db.file !== ":memory:") mkdirSync(dirname(db.file), { recursive: true });

@@ -21,7 +21,7 @@ export default [
     summary: "Database, chain and signers reachable",
     tag: "health",
     roles: "public",
-    errors: ["SIGNER_UNAVAILABLE", "CHAIN_UNAVAILABLE", "SHUTTING_DOWN"],
+    errors: ["SIGNER_UNAVAILABLE", "CHAIN_UNAVAILABLE", "DATABASE_UNAVAILABLE", "SHUTTING_DOWN"],
     // 503 SIGNER_UNAVAILABLE names each configured signer (operator, authority) that cannot sign, with the reason.
     responses: {
       200: {
@@ -39,11 +39,14 @@ export default [
         ctx.chain.probeSigners(),
       ]);
       if (!database || !chain || ctx.state.shuttingDown)
-        throw new AppError(chain ? "SHUTTING_DOWN" : "CHAIN_UNAVAILABLE", {
-          database,
-          chain,
-          shuttingDown: ctx.state.shuttingDown,
-        });
+        throw new AppError(
+          ctx.state.shuttingDown ? "SHUTTING_DOWN" : !database ? "DATABASE_UNAVAILABLE" : "CHAIN_UNAVAILABLE",
+          {
+            database,
+            chain,
+            shuttingDown: ctx.state.shuttingDown,
+          },
+        );
       // A signer that does not answer: requests are still accepted (202) and wait, pending, until it answers again.
       const down = Object.entries(health).flatMap(([name, h]) => (h.available ? [] : [[name, h.reason] as const]));
       if (down.length) throw new AppError("SIGNER_UNAVAILABLE", { database, chain, signers: Object.fromEntries(down) });

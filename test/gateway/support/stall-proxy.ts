@@ -8,8 +8,13 @@ import type { Server, Socket } from "node:net";
  */
 export interface StallProxy {
   url: string;
+  port: number;
   stall(): void;
   resume(): void;
+  /** Connection refused: the port stops listening and open connections are reset (a database that went away). */
+  cut(): Promise<void>;
+  /** Listens again on the same port. */
+  restore(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -38,8 +43,22 @@ export async function startStallProxy(target: string): Promise<StallProxy> {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const address = server.address();
   const listenPort = typeof address === "object" && address ? address.port : 0;
+  const resetAll = () => {
+    for (const [c, u] of pairs) {
+      c.destroy();
+      u.destroy();
+    }
+    pairs.clear();
+  };
   return {
     url: `http://127.0.0.1:${listenPort}`,
+    port: listenPort,
+    cut: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        resetAll();
+      }),
+    restore: () => new Promise<void>((resolve) => server.listen(listenPort, "127.0.0.1", resolve)),
     stall() {
       stalled = true;
       for (const [c, u] of pairs) {
@@ -56,10 +75,8 @@ export async function startStallProxy(target: string): Promise<StallProxy> {
     },
     close: () =>
       new Promise<void>((resolve) => {
-        for (const [c, u] of pairs) {
-          c.destroy();
-          u.destroy();
-        }
+        resetAll();
+        if (!server.listening) return resolve();
         server.close(() => resolve());
       }),
   };
