@@ -12,6 +12,21 @@ const envSchema = z
   .object({
     RPC_URL: z.url().default("http://127.0.0.1:8545"),
     CHAIN_ID: z.coerce.number().int().positive().optional(),
+    PUBLIC_URL: httpUrl.optional(),
+    CORS_ORIGINS: z
+      .string()
+      .transform((v) =>
+        v
+          .split(",")
+          .map((x) => x.trim())
+          .filter(Boolean),
+      )
+      .refine(
+        (list) => list.every((o) => /^https?:\/\/[^/\s]+$/i.test(o)),
+        "must be a comma-separated list of origins (scheme://host[:port])",
+      )
+      .optional(),
+    SESSION_TTL_MINUTES: z.coerce.number().int().min(1).max(43_200).default(720),
     CHAIN_PROBE_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(1_000),
     CHAIN_PROBE_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(1_000),
     DEPLOYMENT_FILE: z.string().min(1).default("data/deployment.json"),
@@ -123,6 +138,15 @@ export interface Config {
   rpcUrl: string;
   /** Expected chain id; the gateway refuses to start on another chain. Defaults to the deployment file's. */
   chainId?: number;
+  /**
+   * Where participants reach the gateway (scheme://host[:port]): a sign-in message must name this site. Unset: the
+   * request's own scheme and Host (development).
+   */
+  publicUrl?: string;
+  /** Origins allowed to call the API from a browser (CORS, with credentials); none by default. */
+  corsOrigins?: string[];
+  /** How long a participant's session lasts (default 12 h; a sign-in message's expiry shortens it). */
+  sessionTtlMinutes?: number;
   /** How often the node is probed (eth_blockNumber); while a probe fails, chain work is refused at once with 503. */
   chainProbeIntervalMs?: number;
   /** How long a probe may take before the node counts as not answering. */
@@ -181,6 +205,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return {
     rpcUrl: e.RPC_URL,
     chainId: e.CHAIN_ID,
+    publicUrl: e.PUBLIC_URL,
+    corsOrigins: e.CORS_ORIGINS,
+    sessionTtlMinutes: e.SESSION_TTL_MINUTES,
     chainProbeIntervalMs: e.CHAIN_PROBE_INTERVAL_MS,
     chainProbeTimeoutMs: e.CHAIN_PROBE_TIMEOUT_MS,
     deploymentFile: e.DEPLOYMENT_FILE,

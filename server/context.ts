@@ -14,6 +14,7 @@ import type { RegistryService } from "./services/registry";
 import type { IssuanceService } from "./services/issuance";
 import type { AssetService } from "./services/assets";
 import type { RoleService } from "./services/roles";
+import type { SessionService } from "./services/sessions";
 import type { Supervision } from "./supervision";
 import type { Mirror } from "./mirror";
 import type { GatewayMetrics } from "./http/metrics";
@@ -28,6 +29,8 @@ export interface Services {
   assets: AssetService;
   /** The ledger's AccessControl roles: holders, the authority's grants and revocations. */
   roles: RoleService;
+  /** Participants' sign-in with Ethereum and their sessions. */
+  sessions: SessionService;
   /** Subscriptions, monitoring, alerts, audit queries (server/supervision). */
   supervision: Supervision;
 }

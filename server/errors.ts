@@ -42,6 +42,15 @@ export const ERRORS = {
     503,
     "A remote signer holding one of the gateway's keys does not answer (or answers wrongly); accepted operations stay pending and are posted once it answers again. Check the signer named in details.signers.",
   ],
+  // --- participants' sign-in (EIP-4361) and sessions
+  SIGN_IN_MESSAGE_INVALID: [401, "The sign-in message is not an EIP-4361 message; request a nonce and sign a new one."],
+  SIGN_IN_DOMAIN_MISMATCH: [401, "The sign-in message names another site (domain or URI) than this gateway."],
+  SIGN_IN_CHAIN_MISMATCH: [401, "The sign-in message names another chain than the ledger's."],
+  SIGN_IN_MESSAGE_EXPIRED: [401, "The sign-in message has expired, is not yet valid, or was issued too long ago."],
+  SIGN_IN_SIGNATURE_INVALID: [401, "The sign-in signature is not the message address's (nor its ERC-1271 wallet's)."],
+  SIGN_IN_NONCE_INVALID: [401, "The sign-in nonce is unknown, expired or already used; request a new one."],
+  SESSION_INVALID: [401, "The session is unknown, ended or expired; sign in again."],
+  CSRF_TOKEN_INVALID: [403, "A write with the session cookie needs the session's X-CSRF-Token header."],
   INTERNAL: [500, "Unexpected error; retry, and report the request id if it persists."],
   // --- transfers (TransferCheck order of the ledger)
   PLATFORM_PAUSED: [422, "The platform is paused by the authority; retry after it is unpaused."],

@@ -20,6 +20,7 @@ import { RegistryService } from "./services/registry";
 import { IssuanceService } from "./services/issuance";
 import { AssetService } from "./services/assets";
 import { RoleService } from "./services/roles";
+import { SessionService } from "./services/sessions";
 import { DocumentUriPolicy } from "./services/document-uri";
 import { Supervision } from "./supervision";
 import { buildApp } from "./http/app";
@@ -81,6 +82,15 @@ export async function createGateway(config: Config, logger?: Logger): Promise<Ga
       issuance: new IssuanceService(db, chain, operations, idempotency, submitter, documentUris),
       assets: new AssetService(chain, operations, idempotency, documentUris),
       roles: new RoleService(db, chain, operations, idempotency),
+      sessions: new SessionService(
+        db,
+        {
+          nonceTtlMs: 10 * 60_000,
+          maxMessageAgeMs: 10 * 60_000,
+          sessionTtlMs: (config.sessionTtlMinutes ?? 12 * 60) * 60_000,
+        },
+        chain.provider,
+      ),
       supervision: new Supervision({ db, chain, config, log, participants: () => ctx.services.participants }),
     },
   };

@@ -26,12 +26,15 @@ import subscriptions from "./routes/subscriptions";
 import monitoring from "./routes/monitoring";
 import alerts from "./routes/alerts";
 import errorRoutes from "./routes/errors";
+import cors from "cors";
+import authRoutes from "./routes/auth";
 import mirrorFaults from "./routes/mirror-faults";
 import { mountAuditExport } from "./routes/audit-export";
 import { mountMetrics } from "./metrics";
 
 export const ROUTES: Route[] = [
   ...health,
+  ...authRoutes,
   ...registers,
   ...roles,
   ...participants,
@@ -85,6 +88,17 @@ export function buildApp(ctx: AppContext): Express {
       autoLogging: { ignore: (req) => req.url === "/healthz" },
     }),
   );
+  // Browsers on the listed origins only (none by default), with the session cookie; preflights answered here.
+  if (ctx.config.corsOrigins?.length)
+    app.use(
+      cors({
+        origin: ctx.config.corsOrigins,
+        credentials: true,
+        allowedHeaders: ["Authorization", "Content-Type", "Idempotency-Key", "X-CSRF-Token", "X-Request-Id"],
+        exposedHeaders: ["X-Request-Id", "Retry-After", "Idempotent-Replayed", "RateLimit", "RateLimit-Policy"],
+        maxAge: 600,
+      }),
+    );
   app.use("/docs", helmet({ contentSecurityPolicy: false }), swaggerUi.serve, swaggerUi.setup(doc));
   app.use(helmet());
   app.use(...callerAndLimits(ctx));

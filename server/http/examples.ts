@@ -17,6 +17,15 @@ const REF = "0x7472616e736665722d323032362d31322d303100000000000000000000000000"
 const DOCUMENT_HASH = "0x3e7f4b6c1d2a9e8f0b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a";
 
 export const REQUEST_EXAMPLES: Record<string, unknown> = {
+  signIn: {
+    message:
+      "portal.example.kz wants you to sign in with your Ethereum account:\n" +
+      `${HOLDER}\n\n` +
+      "Sign in to the secured digital assets platform.\n\n" +
+      "URI: https://portal.example.kz\nVersion: 1\nChain ID: 1337\nNonce: 9f86d081884c7d659a2feaa0c55ad015\n" +
+      "Issued At: 2026-12-01T10:00:00.000Z",
+    signature: SIGNATURE,
+  },
   submitTransfer: {
     authorization: {
       from: HOLDER,

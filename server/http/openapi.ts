@@ -17,6 +17,22 @@ registry.registerComponent("securitySchemes", "apiKey", {
     "(stored as a SHA-256 hash only), sent as `Authorization: Bearer <key>`. Its role decides which operations it may call.",
 });
 
+registry.registerComponent("securitySchemes", "session", {
+  type: "http",
+  scheme: "bearer",
+  description:
+    "A participant's session token (`sds_…`), returned by `POST /v1/auth/sign-in` after an EIP-4361 (Sign-In with " +
+    "Ethereum) message signed by the participant's wallet; sent as `Authorization: Bearer <token>` by programs.",
+});
+registry.registerComponent("securitySchemes", "sessionCookie", {
+  type: "apiKey",
+  in: "cookie",
+  name: "sda_session",
+  description:
+    "The same session as an HttpOnly, SameSite=Strict cookie (browsers). Writes with the cookie also send the " +
+    "session's CSRF token (from sign-in) in `X-CSRF-Token`.",
+});
+
 const CODES = Object.keys(ERRORS) as [ErrorCode, ...ErrorCode[]];
 
 /** The error catalogue: every stable code, its HTTP status and meaning (also served by GET /v1/errors). */
@@ -63,6 +79,12 @@ export const ProblemBody = z
 /** The tags in the order of a user's journey, each described. */
 export const TAGS: { name: string; description: string }[] = [
   { name: "health", description: "Liveness and readiness of this gateway instance." },
+  {
+    name: "sign-in",
+    description:
+      "Participants (holders, asset owners) sign in with their wallet (EIP-4361): a nonce, the signed message, a " +
+      "session (cookie or bearer token) that acts for that address only.",
+  },
   {
     name: "permits",
     description: "The authority's register of operator permits (Art. 8): grant, suspend, resume, revoke.",

@@ -7,6 +7,8 @@ import type { ApiClient, Role } from "../persistence/entities";
 import type { AppContext } from "../context";
 import { requestHash } from "../services/idempotency";
 import { inspectJson } from "./validation";
+import { parse as parseCookie } from "cookie";
+import { SESSION_TOKEN_PREFIX, SessionService } from "../services/sessions";
 import { REQUEST_EXAMPLES } from "./examples";
 
 type Infer<T> = T extends ZodType ? z.infer<T> : undefined;
@@ -16,6 +18,10 @@ export interface HandlerInput<B, P, Q> {
   params: P;
   query: Q;
   client: ApiClient | null;
+  /** The signed-in participant, on routes whose roles are "participant". */
+  participant: Participant | null;
+  /** The site participants see (PUBLIC_URL, else this request's scheme and Host): what a sign-in must name. */
+  site: { scheme: string; host: string };
   requestId: string;
   /** Set when the route takes an Idempotency-Key: the reserved key's id, to complete with the operation. */
   idempotencyId?: string;
@@ -25,7 +31,21 @@ export interface HandlerResult {
   body: Record<string, unknown>;
   /** Target recorded in the audit log. */
   target?: string;
+  /** The session cookie to set (sign-in) or clear (sign-out). */
+  sessionCookie?: { token: string; expiresAt: string } | "clear";
 }
+
+/** A participant signed in with Ethereum (EIP-4361), by session cookie or bearer session token. */
+export interface Participant {
+  sessionId: string;
+  address: string;
+  expiresAt: string;
+  /** How the session was presented: a cookie (a browser: writes need the CSRF header) or a bearer token. */
+  via: "cookie" | "bearer";
+}
+
+/** The session cookie's name. */
+export const SESSION_COOKIE = "sda_session";
 
 export interface RouteSpec<
   B extends ZodType | undefined,
@@ -38,8 +58,11 @@ export interface RouteSpec<
   operationId: string;
   summary: string;
   tag: string;
-  /** Roles allowed; "public" = no key needed; "any" = any valid key. */
-  roles: Role[] | "public" | "any";
+  /**
+   * Roles allowed; "public" = no key needed; "any" = any valid key; "participant" = a participant's session (never
+   * an API key): the handler acts for `participant.address` only.
+   */
+  roles: Role[] | "public" | "any" | "participant";
   idempotency?: "required" | "optional";
   body?: B;
   params?: P;
@@ -82,8 +105,10 @@ export function parseInput<T extends ZodType>(schema: T, value: unknown, where: 
   return result.data;
 }
 
-const roleAllowed = (spec: Route["spec"], client: ApiClient | null): boolean =>
-  spec.roles === "public" || spec.roles === "any" || (client !== null && spec.roles.includes(client.role));
+const roleAllowed = (spec: Route["spec"], client: ApiClient | null, participant: Participant | null): boolean =>
+  spec.roles === "public" ||
+  spec.roles === "any" ||
+  (spec.roles === "participant" ? participant !== null : client !== null && spec.roles.includes(client.role));
 
 /** Every code a route can return: its own, then those of its traits (roles, input, idempotency, method). */
 export function routeErrorCodes(spec: Route["spec"]): ErrorCode[] {
@@ -93,7 +118,10 @@ export function routeErrorCodes(spec: Route["spec"]): ErrorCode[] {
     for (const c of ["MALFORMED_JSON", "PAYLOAD_TOO_LARGE", "UNSUPPORTED_MEDIA_TYPE", "SHUTTING_DOWN"] as const)
       codes.add(c);
   }
-  if (spec.roles !== "public") {
+  if (spec.roles === "participant") {
+    codes.add("SESSION_INVALID");
+    if (spec.method !== "get") codes.add("CSRF_TOKEN_INVALID");
+  } else if (spec.roles !== "public") {
     codes.add("UNAUTHENTICATED");
     if (spec.roles !== "any") codes.add("FORBIDDEN");
   }
@@ -158,8 +186,12 @@ export function registerOpenApi(routes: Route[]): void {
       description:
         spec.roles === "public"
           ? "No API key needed."
-          : `Roles: ${spec.roles === "any" ? "any API key" : spec.roles.join(", ")}.`,
-      ...(spec.roles === "public" ? {} : { security: [{ apiKey: [] }] }),
+          : spec.roles === "participant"
+            ? "A signed-in participant (session cookie with X-CSRF-Token on writes, or the session as bearer token), for itself only."
+            : `Roles: ${spec.roles === "any" ? "any API key" : spec.roles.join(", ")}.`,
+      ...(spec.roles === "public"
+        ? {}
+        : { security: spec.roles === "participant" ? [{ session: [] }, { sessionCookie: [] }] : [{ apiKey: [] }] }),
       request: {
         ...(spec.params ? { params: spec.params } : {}),
         ...(spec.query ? { query: spec.query } : {}),
@@ -183,8 +215,9 @@ export function mountRoutes(app: Express, ctx: AppContext, routes: Route[]): voi
     const expressPath = spec.path.replace(/\{(\w+)\}/g, ":$1");
     app[spec.method](expressPath, async (req: Request, res: Response) => {
       const requestId = String((req.id as string | undefined) ?? ""); // genReqId (app.ts) makes every id a string
-      const client = spec.roles === "public" ? null : await authenticate(ctx, req);
-      if (!roleAllowed(spec, client)) {
+      const participant = spec.roles === "participant" ? await authenticateParticipant(ctx, req) : null;
+      const client = spec.roles === "public" || spec.roles === "participant" ? null : await authenticate(ctx, req);
+      if (!roleAllowed(spec, client, participant)) {
         if (spec.method !== "get")
           await ctx.audit.record({
             client,
@@ -230,7 +263,16 @@ export function mountRoutes(app: Express, ctx: AppContext, routes: Route[]): voi
       const audited = spec.method !== "get";
       let result: HandlerResult;
       try {
-        result = await spec.handler(ctx, { body, params, query, client, requestId, idempotencyId });
+        result = await spec.handler(ctx, {
+          body,
+          params,
+          query,
+          client,
+          participant,
+          site: siteOf(ctx, req),
+          requestId,
+          idempotencyId,
+        });
       } catch (err) {
         if (idempotencyId) await ctx.idempotency.release(idempotencyId);
         if (audited) {
@@ -271,6 +313,15 @@ export function mountRoutes(app: Express, ctx: AppContext, routes: Route[]): voi
             });
         });
       }
+      if (result.sessionCookie === "clear") res.clearCookie(SESSION_COOKIE, { path: "/" });
+      else if (result.sessionCookie)
+        res.cookie(SESSION_COOKIE, result.sessionCookie.token, {
+          httpOnly: true,
+          sameSite: "strict",
+          secure: req.secure,
+          path: "/",
+          expires: new Date(result.sessionCookie.expiresAt),
+        });
       res.status(result.status).json(result.body);
     });
   }
@@ -311,4 +362,34 @@ export async function authenticate(ctx: AppContext, req: Request): Promise<ApiCl
   const client = resolved !== undefined ? resolved : key ? await ctx.apiKeys.authenticate(key) : null;
   if (!client) throw new AppError("UNAUTHENTICATED");
   return client;
+}
+
+/**
+ * The participant of a session: the bearer token if it is a session token, else the session cookie. A write with
+ * the cookie must also carry the session's CSRF token in X-CSRF-Token (a page of another site can make the browser
+ * send the cookie, but cannot read the token).
+ */
+export async function authenticateParticipant(ctx: AppContext, req: Request): Promise<Participant> {
+  const bearer = bearerKey(req);
+  const fromBearer = bearer?.startsWith(SESSION_TOKEN_PREFIX) ? bearer : null;
+  const fromCookie = fromBearer ? null : (parseCookie(req.get("cookie") ?? "")[SESSION_COOKIE] ?? null);
+  const token = fromBearer ?? fromCookie;
+  if (!token) throw new AppError("SESSION_INVALID", { reason: "no session: sign in first" });
+  const session = await ctx.services.sessions.authenticate(token);
+  if (fromCookie && req.method !== "GET" && !SessionService.csrfMatches(session.csrfHash, req.get("x-csrf-token")))
+    throw new AppError("CSRF_TOKEN_INVALID");
+  return {
+    sessionId: session.id,
+    address: session.address,
+    expiresAt: session.expiresAt,
+    via: fromBearer ? "bearer" : "cookie",
+  };
+}
+
+function siteOf(ctx: AppContext, req: Request): { scheme: string; host: string } {
+  if (ctx.config.publicUrl) {
+    const u = new URL(ctx.config.publicUrl);
+    return { scheme: u.protocol.replace(/:$/, ""), host: u.host };
+  }
+  return { scheme: req.protocol, host: req.get("host") ?? "" };
 }

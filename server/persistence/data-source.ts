@@ -13,6 +13,8 @@ import { Mirror1764100000000 } from "./migrations/1764100000000-Mirror";
 import { Supervision1764110000000 } from "./migrations/1764110000000-Supervision";
 import { OperationRecipient1764120000000 } from "./migrations/1764120000000-OperationRecipient";
 import { MirrorFaults1764131000000 } from "./migrations/1764131000000-MirrorFaults";
+import { Sessions1764140000000 } from "./migrations/1764140000000-Sessions";
+import { SESSION_ENTITIES } from "./session-entities";
 import { SUPERVISION_ENTITIES } from "../supervision/entities";
 import { checkDatabaseSchema } from "./schema-name";
 
@@ -23,8 +25,9 @@ export const MIGRATIONS = [
   Supervision1764110000000,
   OperationRecipient1764120000000,
   MirrorFaults1764131000000,
+  Sessions1764140000000,
 ];
-const ALL_ENTITIES = [...ENTITIES, PlatformEvent, ...MIRROR_ENTITIES, ...SUPERVISION_ENTITIES];
+const ALL_ENTITIES = [...ENTITIES, PlatformEvent, ...MIRROR_ENTITIES, ...SUPERVISION_ENTITIES, ...SESSION_ENTITIES];
 
 /** Builds the DataSource for the configured database. `synchronize` is never used: migrations are. */
 export function buildDataSource(db: Config["database"]): DataSource {

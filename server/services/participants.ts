@@ -268,6 +268,28 @@ export class ParticipantService {
     }));
   }
 
+  /** A participant's own view (self-service): registration, freeze, disclosure status, holdings with frozen units. */
+  async selfView(address: string) {
+    const a = getAddress(address);
+    const [onChain, acknowledgedCurrent, current, holdings] = await Promise.all([
+      this.chain.ledger.participant(a),
+      this.chain.ledger.hasAcknowledgedCurrent(a),
+      this.chain.ledger.currentDisclosureVersion(),
+      this.holdings(a),
+    ]);
+    return {
+      address: a,
+      registered: Number(onChain.kind) !== 0,
+      frozen: onChain.frozen,
+      disclosure: {
+        currentVersion: current === 0n ? null : Number(current),
+        acknowledgedVersion: Number(onChain.acknowledgedVersion),
+        acknowledgedCurrent,
+      },
+      holdings,
+    };
+  }
+
   async holdings(address: string) {
     const a = getAddress(address);
     const count = Number(await this.chain.ledger.assetCount());

@@ -1,4 +1,6 @@
 import { expect } from "chai";
+import { Wallet } from "ethers";
+import { SiweMessage } from "siwe";
 import { ROUTES } from "../../server/http/app";
 import type { Role } from "../../server/persistence/entities";
 import { ROLES } from "../../server/persistence/entities";
@@ -24,11 +26,54 @@ describe("gateway: role matrix — every mutating endpoint refuses the roles it 
   });
   after(async () => env?.close());
 
-  const mutating = ROUTES.filter((r) => r.spec.method !== "get");
+  const writes = ROUTES.filter((r) => r.spec.method !== "get");
+  // Sign-in is the one public write: it is how a participant gets a session at all.
+  const PUBLIC_WRITES = ["issueSignInNonce", "signIn"];
+  const mutating = writes.filter((r) => Array.isArray(r.spec.roles));
+  const participantWrites = writes.filter((r) => r.spec.roles === "participant");
 
   it("covers every mutating endpoint", () => {
     expect(mutating.length).to.be.greaterThan(20);
-    for (const r of mutating) expect(r.spec.roles, r.spec.operationId).to.be.an("array");
+    for (const r of writes)
+      if (!PUBLIC_WRITES.includes(r.spec.operationId) && r.spec.roles !== "participant")
+        expect(r.spec.roles, r.spec.operationId).to.be.an("array");
+    expect(writes.filter((r) => r.spec.roles === "public").map((r) => r.spec.operationId)).to.have.members(
+      PUBLIC_WRITES,
+    );
+  });
+
+  it("participant session row: a session opens no staff endpoint (401), and no API key opens a participant's endpoint (401 SESSION_INVALID)", async () => {
+    const wallet = Wallet.createRandom();
+    const n = (await env.http.post("/v1/auth/nonce")).body;
+    const message = new SiweMessage({
+      domain: n.domain,
+      address: wallet.address,
+      uri: n.uri,
+      version: "1",
+      chainId: n.chainId,
+      nonce: n.nonce,
+      issuedAt: new Date().toISOString(),
+    }).prepareMessage();
+    const signedIn = await env.http
+      .post("/v1/auth/sign-in")
+      .send({ message, signature: await wallet.signMessage(message) });
+    expect(signedIn.status).to.equal(200);
+    const before = await env.counts();
+    for (const r of mutating) {
+      const path = r.spec.path.replace(/\{(\w+)\}/g, (_m, p: string) => SAMPLE[p]);
+      const res = await env.http[r.spec.method](path).set(bearer(signedIn.body.token)).send({});
+      expect(res.status, r.spec.operationId).to.equal(401);
+      expect(res.body.code).to.equal("UNAUTHENTICATED");
+    }
+    expect(participantWrites.length).to.be.greaterThan(0);
+    for (const r of participantWrites) {
+      for (const role of ROLES) {
+        const res = await env.http[r.spec.method](r.spec.path).set(bearer(env.keys[role])).send({});
+        expect(res.status, `${role} on ${r.spec.operationId}`).to.equal(401);
+        expect(res.body.code).to.equal("SESSION_INVALID");
+      }
+    }
+    expect(await env.counts()).to.deep.equal(before);
   });
 
   it("when no key or a wrong key is sent, then 401 UNAUTHENTICATED and nothing changes", async () => {
