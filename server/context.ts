@@ -15,6 +15,7 @@ import type { IssuanceService } from "./services/issuance";
 import type { AssetService } from "./services/assets";
 import type { RoleService } from "./services/roles";
 import type { SessionService } from "./services/sessions";
+import type { SelfService } from "./services/self-service";
 import type { Supervision } from "./supervision";
 import type { Mirror } from "./mirror";
 import type { GatewayMetrics } from "./http/metrics";
@@ -31,6 +32,8 @@ export interface Services {
   roles: RoleService;
   /** Participants' sign-in with Ethereum and their sessions. */
   sessions: SessionService;
+  /** What a signed-in participant signs (EIP-712 payloads served with nonce and deadline). */
+  self: SelfService;
   /** Subscriptions, monitoring, alerts, audit queries (server/supervision). */
   supervision: Supervision;
 }

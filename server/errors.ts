@@ -49,6 +49,7 @@ export const ERRORS = {
   SIGN_IN_MESSAGE_EXPIRED: [401, "The sign-in message has expired, is not yet valid, or was issued too long ago."],
   SIGN_IN_SIGNATURE_INVALID: [401, "The sign-in signature is not the message address's (nor its ERC-1271 wallet's)."],
   SIGN_IN_NONCE_INVALID: [401, "The sign-in nonce is unknown, expired or already used; request a new one."],
+  NOT_YOUR_ACCOUNT: [403, "A participant's session acts and reads for its own address only."],
   SESSION_INVALID: [401, "The session is unknown, ended or expired; sign in again."],
   CSRF_TOKEN_INVALID: [403, "A write with the session cookie needs the session's X-CSRF-Token header."],
   INTERNAL: [500, "Unexpected error; retry, and report the request id if it persists."],

@@ -21,6 +21,7 @@ import { IssuanceService } from "./services/issuance";
 import { AssetService } from "./services/assets";
 import { RoleService } from "./services/roles";
 import { SessionService } from "./services/sessions";
+import { SelfService } from "./services/self-service";
 import { DocumentUriPolicy } from "./services/document-uri";
 import { Supervision } from "./supervision";
 import { buildApp } from "./http/app";
@@ -61,6 +62,8 @@ export async function createGateway(config: Config, logger?: Logger): Promise<Ga
   const idempotency = new IdempotencyService(db);
   const operations = new OperationService(db, chain, submitter);
   const documentUris = new DocumentUriPolicy(config.documentUriAllowHttp ?? false);
+  const transfers = new TransferService(db, chain, operations, idempotency);
+  const disclosures = new DisclosureService(db, chain, operations, idempotency, submitter, documentUris);
   const ctx: AppContext = {
     config,
     log,
@@ -75,9 +78,10 @@ export async function createGateway(config: Config, logger?: Logger): Promise<Ga
     metrics,
     services: {
       operations,
-      transfers: new TransferService(db, chain, operations, idempotency),
+      transfers,
       participants: new ParticipantService(db, chain, operations, idempotency, submitter),
-      disclosures: new DisclosureService(db, chain, operations, idempotency, submitter, documentUris),
+      disclosures,
+      self: new SelfService(chain, transfers, disclosures),
       registry: new RegistryService(chain, operations, idempotency),
       issuance: new IssuanceService(db, chain, operations, idempotency, submitter, documentUris),
       assets: new AssetService(chain, operations, idempotency, documentUris),

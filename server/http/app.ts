@@ -28,6 +28,7 @@ import alerts from "./routes/alerts";
 import errorRoutes from "./routes/errors";
 import cors from "cors";
 import authRoutes from "./routes/auth";
+import meRoutes from "./routes/me";
 import mirrorFaults from "./routes/mirror-faults";
 import { mountAuditExport } from "./routes/audit-export";
 import { mountMetrics } from "./metrics";
@@ -35,6 +36,7 @@ import { mountMetrics } from "./metrics";
 export const ROUTES: Route[] = [
   ...health,
   ...authRoutes,
+  ...meRoutes,
   ...registers,
   ...roles,
   ...participants,

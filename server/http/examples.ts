@@ -141,3 +141,6 @@ export const REQUEST_EXAMPLES: Record<string, unknown> = {
   replaySubscription: { fromSequence: 120 },
   resyncMirror: { fromBlock: 1200 },
 };
+REQUEST_EXAMPLES.submitMyTransfer = REQUEST_EXAMPLES.submitTransfer;
+REQUEST_EXAMPLES.submitMyRedemption = REQUEST_EXAMPLES.submitRedemption;
+REQUEST_EXAMPLES.acknowledgeMyDisclosure = { version: 1, deadline: DEADLINE, signature: SIGNATURE };

@@ -86,6 +86,12 @@ export const TAGS: { name: string; description: string }[] = [
       "session (cookie or bearer token) that acts for that address only.",
   },
   {
+    name: "self-service",
+    description:
+      "A signed-in participant's own work: the EIP-712 payloads to sign (nonce and deadline filled in), its signed " +
+      "transfers, redemptions and acknowledgements relayed through the operator's key, its operations and nonces.",
+  },
+  {
     name: "permits",
     description: "The authority's register of operator permits (Art. 8): grant, suspend, resume, revoke.",
   },

@@ -9,6 +9,7 @@ import { requestHash } from "../services/idempotency";
 import { inspectJson } from "./validation";
 import { parse as parseCookie } from "cookie";
 import { SESSION_TOKEN_PREFIX, SessionService } from "../services/sessions";
+import { participantClientId } from "../services/self-service";
 import { REQUEST_EXAMPLES } from "./examples";
 
 type Infer<T> = T extends ZodType ? z.infer<T> : undefined;
@@ -240,7 +241,9 @@ export function mountRoutes(app: Express, ctx: AppContext, routes: Route[]): voi
       const body = spec.body ? parseInput(spec.body, req.body ?? undefined, "body") : undefined;
 
       let idempotencyId: string | undefined;
-      if (spec.idempotency && client) {
+      // Keys are scoped by who sends them: an API client, or a participant (across its sessions).
+      const actorId = client?.id ?? (participant ? participantClientId(participant.address) : null);
+      if (spec.idempotency && actorId) {
         const key = req.get("idempotency-key");
         if (!key) {
           if (spec.idempotency === "required") throw new AppError("IDEMPOTENCY_KEY_MISSING");
@@ -250,7 +253,7 @@ export function mountRoutes(app: Express, ctx: AppContext, routes: Route[]): voi
               in: "header",
               issues: [{ path: "Idempotency-Key", message: "at most 255 characters" }],
             });
-          const r = await ctx.idempotency.reserve(client.id, key, requestHash(req.method, req.path, req.body));
+          const r = await ctx.idempotency.reserve(actorId, key, requestHash(req.method, req.path, req.body));
           if (r.kind === "replay") {
             const replay = await replayBody(ctx, r.body);
             res.set("Idempotent-Replayed", "true").status(r.status).json(replay);
@@ -282,7 +285,7 @@ export function mountRoutes(app: Express, ctx: AppContext, routes: Route[]): voi
             action: spec.operationId,
             target: targetOf(req),
             requestId,
-            detail: { outcome: "refused", code },
+            detail: { outcome: "refused", code, ...(participant ? { participant: participant.address } : {}) },
           });
         }
         throw err;
@@ -308,6 +311,7 @@ export function mountRoutes(app: Express, ctx: AppContext, routes: Route[]): voi
               detail: {
                 outcome: "accepted",
                 status: result.status,
+                ...(participant ? { participant: participant.address } : {}),
                 ...(operation?.id ? { operation: operation.id } : {}),
               },
             });

@@ -184,8 +184,54 @@ export class OperationService {
     });
   }
 
+  /**
+   * A participant's own operations (those it signed: transfers, redemptions...), newest first, a page at a time:
+   * keyset on (createdAt, id), so operations added meanwhile neither repeat nor skip a row. `cursor` is `next` of the
+   * previous page.
+   */
+  async listForAccount(
+    address: string,
+    limit: number,
+    cursor?: string,
+  ): Promise<{ items: Operation[]; next: string | null }> {
+    const qb = this.db.manager
+      .getRepository(Operation)
+      .createQueryBuilder("o")
+      .where("o.from_address = :address", { address })
+      .orderBy("o.created_at", "DESC")
+      .addOrderBy("o.id", "DESC")
+      .take(limit + 1);
+    if (cursor) {
+      const [createdAt, id] = decodeCursor(cursor);
+      qb.andWhere("(o.created_at < :createdAt OR (o.created_at = :createdAt AND o.id < :id))", { createdAt, id });
+    }
+    const rows = await qb.getMany();
+    const items = rows.slice(0, limit);
+    const last = items[items.length - 1];
+    return {
+      items,
+      next:
+        rows.length > limit && last
+          ? Buffer.from(JSON.stringify([last.createdAt, last.id])).toString("base64url")
+          : null,
+    };
+  }
+
   /** Waits for posting when asked (?wait=true); returns the current state at the timeout. */
   async waitFor(op: Operation, timeoutMs: number): Promise<Operation> {
     return (await this.submitter.waitFor(op.id, timeoutMs)) ?? op;
   }
+}
+
+function decodeCursor(cursor: string): [string, string] {
+  try {
+    const v: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+    if (Array.isArray(v) && v.length === 2 && typeof v[0] === "string" && typeof v[1] === "string") return [v[0], v[1]];
+  } catch {
+    // fall through to the error below
+  }
+  throw new AppError("VALIDATION_FAILED", {
+    in: "query",
+    issues: [{ path: "cursor", message: "not a cursor of this list" }],
+  });
 }

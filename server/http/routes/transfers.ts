@@ -16,11 +16,11 @@ const TransferAuthorization = z
   .openapi("TransferAuthorization", {
     description: "EIP-712 TransferAuthorization signed by `from` (numbers as decimal strings)",
   });
-const TransferBody = z
+export const TransferBody = z
   .object({ authorization: TransferAuthorization, signature: Signature })
   .strict()
   .openapi("TransferRequest");
-const RedemptionBody = z
+export const RedemptionBody = z
   .object({
     holder: Address,
     assetId: PositiveUint,
