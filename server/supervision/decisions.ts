@@ -311,6 +311,7 @@ export class DecisionChecker {
         DecisionChecker.NAME,
         this.instanceId,
         this.settings.decisionCheckIntervalMs,
+        { renew: false },
       );
       if (!lease) return;
       // The lease is not released: it expires after one interval, when the next round is due (on any instance).

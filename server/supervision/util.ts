@@ -52,12 +52,15 @@ export async function maxEventSeq(em: EntityManager): Promise<number> {
 /**
  * Takes (or renews) the lease of a named worker, so one gateway instance at a time runs it. Conditional update:
  * only one instance's UPDATE matches. Returns the worker row when held.
+ * With `renew: false` the lease is a schedule, not only an owner: nobody, its holder included, takes it again
+ * before it ends, so a round that holds it for one interval runs once per interval, whatever the tick.
  */
 export async function acquireWorkerLease(
   db: Database,
   name: string,
   owner: string,
   leaseMs: number,
+  opts: { renew: boolean } = { renew: true },
 ): Promise<SupervisionWorker | null> {
   const repo = db.manager.getRepository(SupervisionWorker);
   if (!(await repo.findOneBy({ name }))) {
@@ -79,7 +82,12 @@ export async function acquireWorkerLease(
     .createQueryBuilder()
     .update(SupervisionWorker)
     .set({ leaseOwner: owner, leaseUntil: isoIn(leaseMs), updatedAt: now })
-    .where("name = :name AND (lease_owner = :owner OR lease_until IS NULL OR lease_until < :now)", { name, owner, now })
+    .where(
+      opts.renew
+        ? "name = :name AND (lease_owner = :owner OR lease_until IS NULL OR lease_until < :now)"
+        : "name = :name AND (lease_until IS NULL OR lease_until < :now)",
+      { name, owner, now },
+    )
     .execute();
   if (!result.affected) return null;
   return repo.findOneBy({ name });
