@@ -26,6 +26,8 @@ const envSchema = z
         "must be a comma-separated list of origins (scheme://host[:port])",
       )
       .optional(),
+    IDEMPOTENCY_STALE_MS: z.coerce.number().int().min(1_000).max(86_400_000).optional(),
+    IDEMPOTENCY_RETENTION_HOURS: z.coerce.number().int().min(1).max(87_600).default(168),
     SESSION_TTL_MINUTES: z.coerce.number().int().min(1).max(43_200).default(720),
     CHAIN_PROBE_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(1_000),
     CHAIN_PROBE_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(1_000),
@@ -145,6 +147,10 @@ export interface Config {
   publicUrl?: string;
   /** Origins allowed to call the API from a browser (CORS, with credentials); none by default. */
   corsOrigins?: string[];
+  /** An Idempotency-Key left in progress this long is abandoned and a resend runs (default: wait timeout + 60 s, at least 2 min). */
+  idempotencyStaleMs?: number;
+  /** How long completed Idempotency-Keys are kept (default 168 h). */
+  idempotencyRetentionHours?: number;
   /** How long a participant's session lasts (default 12 h; a sign-in message's expiry shortens it). */
   sessionTtlMinutes?: number;
   /** How often the node is probed (eth_blockNumber); while a probe fails, chain work is refused at once with 503. */
@@ -208,6 +214,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     publicUrl: e.PUBLIC_URL,
     corsOrigins: e.CORS_ORIGINS,
     sessionTtlMinutes: e.SESSION_TTL_MINUTES,
+    idempotencyStaleMs: e.IDEMPOTENCY_STALE_MS,
+    idempotencyRetentionHours: e.IDEMPOTENCY_RETENTION_HOURS,
     chainProbeIntervalMs: e.CHAIN_PROBE_INTERVAL_MS,
     chainProbeTimeoutMs: e.CHAIN_PROBE_TIMEOUT_MS,
     deploymentFile: e.DEPLOYMENT_FILE,

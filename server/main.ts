@@ -59,7 +59,10 @@ export async function createGateway(config: Config, logger?: Logger): Promise<Ga
   const submitter = new Submitter(db, chain, config, log.child({ component: "submitter" }));
   const metrics = new GatewayMetrics(log.child({ component: "metrics" }));
   submitter.observer = metrics;
-  const idempotency = new IdempotencyService(db);
+  const idempotency = new IdempotencyService(db, {
+    staleMs: config.idempotencyStaleMs ?? Math.max(120_000, config.waitTimeoutMs + 60_000),
+    retentionMs: (config.idempotencyRetentionHours ?? 168) * 3_600_000,
+  });
   const operations = new OperationService(db, chain, submitter);
   const documentUris = new DocumentUriPolicy(config.documentUriAllowHttp ?? false);
   const transfers = new TransferService(db, chain, operations, idempotency);

@@ -21,10 +21,40 @@ export const requestHash = (method: string, path: string, body: unknown): string
  * marks the key done in the same database transaction (`completeWithin`), so a retry finds the operation even
  * after a crash. The same key with another request is refused (409).
  */
+export interface IdempotencySettings {
+  /**
+   * How long a key may stay `in_progress` before it is taken as abandoned (its request's process died between the
+   * reservation and the answer): a resend then runs the request again instead of answering 409 for ever. Longer
+   * than any request may take (`?wait=true` included).
+   */
+  staleMs: number;
+  /** How long a completed key is kept (a resend within it replays the answer); older ones are deleted. */
+  retentionMs: number;
+}
+
 export class IdempotencyService {
-  constructor(private readonly db: Database) {}
+  private lastSweep = 0;
+
+  constructor(
+    private readonly db: Database,
+    private readonly settings: IdempotencySettings = { staleMs: 120_000, retentionMs: 7 * 86_400_000 },
+  ) {}
+
+  /** Deletes completed keys past the retention period; returns how many. Runs at most hourly from `reserve`. */
+  async sweep(now = Date.now()): Promise<number> {
+    this.lastSweep = now;
+    const cutoff = new Date(now - this.settings.retentionMs).toISOString();
+    const r = await this.db.manager
+      .createQueryBuilder()
+      .delete()
+      .from(IdempotencyKey)
+      .where("state = 'done' AND created_at < :cutoff", { cutoff })
+      .execute();
+    return r.affected ?? 0;
+  }
 
   async reserve(clientId: string, key: string, hash: string): Promise<Reservation> {
+    if (Date.now() - this.lastSweep > 3_600_000) void this.sweep().catch(() => undefined); // housekeeping only
     const id = createHash("sha256").update(`${clientId}\n${key}`).digest("hex");
     try {
       await this.db.transaction((em) =>
@@ -45,8 +75,19 @@ export class IdempotencyService {
     const existing = await this.db.manager.findOneBy(IdempotencyKey, { id });
     if (!existing) return this.reserve(clientId, key, hash);
     if (existing.requestHash !== hash) throw new AppError("IDEMPOTENCY_KEY_REUSED");
-    if (existing.state !== "done" || existing.responseStatus == null)
+    if (existing.state !== "done" || existing.responseStatus == null) {
+      // Abandoned by a process that died mid-request: taken over by exactly one resend (a conditional update).
+      const now = new Date().toISOString();
+      const staleBefore = new Date(Date.now() - this.settings.staleMs).toISOString();
+      const taken = await this.db.manager
+        .createQueryBuilder()
+        .update(IdempotencyKey)
+        .set({ createdAt: now })
+        .where("id = :id AND state = 'in_progress' AND created_at < :staleBefore", { id, staleBefore })
+        .execute();
+      if (taken.affected) return { kind: "reserved", id };
       throw new AppError("IDEMPOTENCY_REQUEST_IN_PROGRESS");
+    }
     return {
       kind: "replay",
       status: existing.responseStatus,
