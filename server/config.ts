@@ -26,6 +26,7 @@ const envSchema = z
         "must be a comma-separated list of origins (scheme://host[:port])",
       )
       .optional(),
+    MAX_WAITING_PER_HOLDER: z.coerce.number().int().min(1).max(1_000).default(64),
     IDEMPOTENCY_STALE_MS: z.coerce.number().int().min(1_000).max(86_400_000).optional(),
     IDEMPOTENCY_RETENTION_HOURS: z.coerce.number().int().min(1).max(87_600).default(168),
     SESSION_TTL_MINUTES: z.coerce.number().int().min(1).max(43_200).default(720),
@@ -147,6 +148,8 @@ export interface Config {
   publicUrl?: string;
   /** Origins allowed to call the API from a browser (CORS, with credentials); none by default. */
   corsOrigins?: string[];
+  /** Authorizations of one holder and asset that may wait behind a missing nonce (default 64; beyond: 409). */
+  maxWaitingPerHolder?: number;
   /** An Idempotency-Key left in progress this long is abandoned and a resend runs (default: wait timeout + 60 s, at least 2 min). */
   idempotencyStaleMs?: number;
   /** How long completed Idempotency-Keys are kept (default 168 h). */
@@ -215,6 +218,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     corsOrigins: e.CORS_ORIGINS,
     sessionTtlMinutes: e.SESSION_TTL_MINUTES,
     idempotencyStaleMs: e.IDEMPOTENCY_STALE_MS,
+    maxWaitingPerHolder: e.MAX_WAITING_PER_HOLDER,
     idempotencyRetentionHours: e.IDEMPOTENCY_RETENTION_HOURS,
     chainProbeIntervalMs: e.CHAIN_PROBE_INTERVAL_MS,
     chainProbeTimeoutMs: e.CHAIN_PROBE_TIMEOUT_MS,

@@ -94,6 +94,10 @@ export const ERRORS = {
     409,
     "This nonce was already used or is pending; sign with the holder's next nonce (GET /v1/holders/{address}/nonces/{assetId}).",
   ],
+  HOLDER_WAITING_LIMIT: [
+    409,
+    "Too many of this holder's authorizations already wait behind a missing nonce; send the missing one first.",
+  ],
   NONCE_NOT_NEXT: [
     409,
     "This nonce skips ahead; sign with the holder's next nonce (GET /v1/holders/{address}/nonces/{assetId}).",

@@ -65,7 +65,7 @@ export async function createGateway(config: Config, logger?: Logger): Promise<Ga
   });
   const operations = new OperationService(db, chain, submitter);
   const documentUris = new DocumentUriPolicy(config.documentUriAllowHttp ?? false);
-  const transfers = new TransferService(db, chain, operations, idempotency);
+  const transfers = new TransferService(db, chain, operations, idempotency, config.maxWaitingPerHolder);
   const disclosures = new DisclosureService(db, chain, operations, idempotency, submitter, documentUris);
   const ctx: AppContext = {
     config,

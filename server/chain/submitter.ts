@@ -421,17 +421,49 @@ class Lane {
   }
 
   /**
+   * Pending transfer authorizations to choose a batch from, oldest first: at most a batch's worth per holder and
+   * asset (the lowest nonces), so one holder's authorizations waiting behind a missing nonce can never fill the
+   * window and hold up everyone else's.
+   */
+  private async transferCandidates(): Promise<Operation[]> {
+    const perHolder = this.config.batchMax;
+    const ranked = this.db.manager
+      .getRepository(Operation)
+      .createQueryBuilder("o")
+      .select("o.id", "id")
+      .addSelect("o.created_at", "created_at")
+      // Nonces are decimal strings: shorter is smaller, then text order.
+      .addSelect(
+        "ROW_NUMBER() OVER (PARTITION BY o.from_address, o.asset_id ORDER BY LENGTH(o.nonce), o.nonce)",
+        "rank",
+      )
+      .where("o.signer = :signer AND o.status = 'pending' AND o.kind = :kind AND o.tx_id IS NULL", {
+        signer: this.name,
+        kind: TRANSFER_KIND,
+      });
+    const rows = await this.db.manager
+      .createQueryBuilder()
+      .select("r.id", "id")
+      .from(`(${ranked.getQuery()})`, "r")
+      .setParameters(ranked.getParameters())
+      .where("r.rank <= :perHolder", { perHolder })
+      .orderBy("r.created_at", "ASC")
+      .addOrderBy("r.id", "ASC")
+      .limit(this.config.batchMax * 5)
+      .getRawMany<{ id: string }>();
+    if (!rows.length) return [];
+    const ops = await this.db.manager.getRepository(Operation).findBy({ id: In(rows.map((r) => r.id)) });
+    const order = new Map(rows.map((r, i) => [r.id, i]));
+    return ops.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
+  }
+
+  /**
    * The next batch of transfer authorizations, in nonce order per holder and asset: an authorization is taken only
    * when its nonce is the holder's next one (on chain, or after one already in flight or in this batch). Ahead of
    * a gap it waits; expired or already-used ones fail without being sent.
    */
   private async nextTransferBatch(fullOnly: boolean): Promise<Operation[]> {
-    const repo = this.db.manager.getRepository(Operation);
-    const candidates = await repo.find({
-      where: { signer: this.name, status: "pending", kind: TRANSFER_KIND, txId: IsNull() },
-      order: { createdAt: "ASC", id: "ASC" },
-      take: this.config.batchMax * 5,
-    });
+    const candidates = await this.transferCandidates();
     const groups = new Map<string, Operation[]>();
     for (const op of candidates) {
       const k = `${op.fromAddress}:${op.assetId}`;

@@ -40,8 +40,8 @@ const LIVE = ["pending", "submitted"] as const;
 const BALANCE_CHECKS = new Set([10, 11]);
 /** A holder's nonce per asset is a uint32 on the ledger; at its last value it can no longer advance (NONCE_EXHAUSTED). */
 export const LAST_NONCE = (1n << 32n) - 1n;
-/** How far ahead of the holder's next nonce an authorization may be while earlier ones are still to come. */
-export const MAX_NONCES_AHEAD = 1000n;
+/** How many of a holder's authorizations (per asset) may wait behind a missing nonce, unless configured. */
+export const DEFAULT_MAX_WAITING_PER_HOLDER = 64;
 
 /**
  * Holder-signed transfers (relayed by the operator, Art. 6.6). Before anything is written, the rules the ledger
@@ -57,6 +57,8 @@ export class TransferService {
     private readonly chain: LedgerClient,
     private readonly operations: OperationService,
     private readonly idempotency: IdempotencyService,
+    /** Authorizations of one holder and asset that may wait behind a missing nonce (beyond: 409). */
+    private readonly maxWaiting = DEFAULT_MAX_WAITING_PER_HOLDER,
   ) {}
 
   /** The holder's next nonce for an asset: on chain, and counting the gateway's pending authorizations. */
@@ -164,9 +166,22 @@ export class TransferService {
       if (nonce < chainNonce || live.some((op) => op.nonce === a.nonce))
         throw new AppError("NONCE_USED", { nonce: a.nonce, nextNonce: expected.toString() });
       // Authorizations of one holder may arrive out of order (concurrent requests): a nonce ahead of the next one
-      // is accepted and waits for the gap to fill (or its deadline); the submitter relays in nonce order.
-      if (nonce > expected + MAX_NONCES_AHEAD)
-        throw new AppError("NONCE_NOT_NEXT", { nonce: a.nonce, nextNonce: expected.toString() });
+      // is accepted and waits for the gap to fill (or its deadline); the submitter relays in nonce order. Those
+      // waiting are bounded per holder, and no further ahead than the bound.
+      const held = new Set(live.map((op) => BigInt(op.nonce!)));
+      let contiguous = chainNonce;
+      while (held.has(contiguous)) contiguous++;
+      if (nonce > contiguous) {
+        const waitingNow = live.filter((op) => BigInt(op.nonce!) > contiguous).length;
+        if (waitingNow >= this.maxWaiting)
+          throw new AppError("HOLDER_WAITING_LIMIT", {
+            waiting: waitingNow,
+            limit: this.maxWaiting,
+            missingNonce: contiguous.toString(),
+          });
+        if (nonce > contiguous + BigInt(this.maxWaiting))
+          throw new AppError("NONCE_NOT_NEXT", { nonce: a.nonce, nextNonce: contiguous.toString() });
+      }
       // 3. The balance, less pending transfers.
       if (BALANCE_CHECKS.has(check))
         throw new AppError(TRANSFER_CHECK_CODES[check]!, {

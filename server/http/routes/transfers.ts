@@ -47,6 +47,7 @@ export default [
       "NONCE_EXHAUSTED",
       "NONCE_NOT_NEXT",
       "NONCE_USED",
+      "HOLDER_WAITING_LIMIT",
       "SIGNATURE_INVALID",
       "TRANSFER_TO_SELF",
       "PLATFORM_PAUSED",
