@@ -27,6 +27,7 @@ const envSchema = z
       )
       .optional(),
     MAX_WAITING_PER_HOLDER: z.coerce.number().int().min(1).max(1_000).default(64),
+    LANE_LEASE_MS: z.coerce.number().int().min(1_000).max(600_000).default(10_000),
     IDEMPOTENCY_STALE_MS: z.coerce.number().int().min(1_000).max(86_400_000).optional(),
     IDEMPOTENCY_RETENTION_HOURS: z.coerce.number().int().min(1).max(87_600).default(168),
     SESSION_TTL_MINUTES: z.coerce.number().int().min(1).max(43_200).default(720),
@@ -152,6 +153,8 @@ export interface Config {
   maxWaitingPerHolder?: number;
   /** An Idempotency-Key left in progress this long is abandoned and a resend runs (default: wait timeout + 60 s, at least 2 min). */
   idempotencyStaleMs?: number;
+  /** How long a signer role's outbox lane stays with an instance that stopped renewing it (default 10 s). */
+  laneLeaseMs?: number;
   /** How long completed Idempotency-Keys are kept (default 168 h). */
   idempotencyRetentionHours?: number;
   /** How long a participant's session lasts (default 12 h; a sign-in message's expiry shortens it). */
@@ -218,6 +221,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     corsOrigins: e.CORS_ORIGINS,
     sessionTtlMinutes: e.SESSION_TTL_MINUTES,
     idempotencyStaleMs: e.IDEMPOTENCY_STALE_MS,
+    laneLeaseMs: e.LANE_LEASE_MS,
     maxWaitingPerHolder: e.MAX_WAITING_PER_HOLDER,
     idempotencyRetentionHours: e.IDEMPOTENCY_RETENTION_HOURS,
     chainProbeIntervalMs: e.CHAIN_PROBE_INTERVAL_MS,

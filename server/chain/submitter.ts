@@ -11,6 +11,7 @@ import type { SignerName } from "../persistence/entities";
 import type { LedgerClient, MinedReceipt } from "./ledger";
 import type { TransactionData } from "./signatures";
 import { SignerUnavailableError } from "./signer";
+import { LaneLease, LeaseLostError } from "./lane-lease";
 import type { TransactionSigner } from "./signer";
 import { TRANSFER_CHECK_CODES } from "../errors";
 import { appendEvent } from "../mirror/event-log";
@@ -70,6 +71,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const SIGNER_BACKOFF_MS = { first: 250, max: 10_000 };
 /** Transactions in flight per signing key when the configuration does not say (MAX_IN_FLIGHT): a chain mining on an interval (QBFT). */
 export const DEFAULT_MAX_IN_FLIGHT = 8;
+/** How long a lane stays with an instance that stopped renewing it, when the configuration does not say. */
+export const DEFAULT_LANE_LEASE_MS = 10_000;
 
 /**
  * The outbox worker. For each signer (operator, authority) one lane: picks pending operations, assigns the
@@ -78,13 +81,20 @@ export const DEFAULT_MAX_IN_FLIGHT = 8;
  * and records outcomes. A signer that cannot sign leaves the operations pending; the lane retries with backoff.
  * Pending transfer authorizations are relayed in batches (transferBatchWithAuthorization). Up to `maxInFlight`
  * transactions (default 8) may be in flight with consecutive nonces; a node that mines each transaction at once
- * (Hardhat's automine) is best driven with 1. At start it reconciles unfinished transactions with the chain.
+ * (Hardhat's automine) is best driven with 1.
+ *
+ * Several instances on one database: each role's lane is driven by one instance at a time, under a lease with a
+ * fencing token (LaneLease); the others stand by and take over when the lease ends (a crash) or is released (a
+ * clean stop). Whoever takes a lane first reconciles the role's unfinished transactions with the chain, whichever
+ * key signed them, and every write of the lane is conditioned on still holding the lease.
  */
 export class Submitter extends EventEmitter {
   private lanes: Lane[] = [];
   private stopping = false;
   private readonly hooks = new Map<string, OperationHook>();
   observer: SubmitterObserver | null = null;
+  /** This process among the instances sharing the database (the lanes' lease owner). */
+  readonly instanceId = randomUUID();
 
   constructor(
     private readonly db: Database,
@@ -114,11 +124,19 @@ export class Submitter extends EventEmitter {
         this.config,
         this.log.child({ lane: name }),
         maxInFlight,
+        new LaneLease(this.db, `lane:${name}`, this.instanceId, this.config.laneLeaseMs ?? DEFAULT_LANE_LEASE_MS),
       );
-      await lane.reconcile();
       this.lanes.push(lane);
     }
-    if (this.config.submitterEnabled) for (const lane of this.lanes) lane.run();
+    if (!this.config.submitterEnabled) return;
+    // The lanes this instance can take now are reconciled before it serves; the others are taken when free.
+    for (const lane of this.lanes) await lane.activate();
+    for (const lane of this.lanes) lane.run();
+  }
+
+  /** The lanes this instance drives now, with their fencing epoch. */
+  lanesHeld(): Array<{ signer: SignerName; epoch: number }> {
+    return this.lanes.filter((l) => l.epoch !== null).map((l) => ({ signer: l.name, epoch: l.epoch! }));
   }
 
   /** Transactions in flight per lane (signing key). */
@@ -152,12 +170,25 @@ export class Submitter extends EventEmitter {
       const listener = (opId: string) => {
         if (opId === id) done();
       };
+      const timer = setTimeout(() => done(), timeoutMs);
+      // Another instance may drive the lane: its settling is seen in the database, not as an event here.
+      const poll = setInterval(
+        () => {
+          repo
+            .findOneBy({ id })
+            .then((op) => {
+              if (op && (op.status === "posted" || op.status === "failed")) done();
+            })
+            .catch(() => undefined);
+        },
+        Math.max(250, this.config.pollIntervalMs * 5),
+      );
       const done = () => {
         clearTimeout(timer);
+        clearInterval(poll);
         this.off("settled", listener);
         resolve();
       };
-      const timer = setTimeout(done, timeoutMs);
       this.on("settled", listener);
     });
     const current = await repo.findOneBy({ id });
@@ -169,6 +200,8 @@ export class Submitter extends EventEmitter {
 
 class Lane {
   private inflight = new Map<string, InFlight>();
+  /** This instance holds the lane's lease and has reconciled it. */
+  private active = false;
   /** Next nonce per holder:asset after what is on chain or in flight (transfers). */
   private expectedNonce = new Map<string, bigint>();
   private nextNonce = 0;
@@ -199,6 +232,7 @@ class Lane {
     private readonly config: Config,
     private readonly log: Logger,
     private readonly maxInFlight: number,
+    private readonly lease: LaneLease,
   ) {
     this.batchFragment = chain.iface.getFunction("transferBatchWithAuthorization")!.format("full");
     this.decoder = new LogDecoder(chain.iface);
@@ -212,25 +246,57 @@ class Lane {
     return this.inflight.size;
   }
 
+  /** The fencing epoch while this instance drives the lane, else null. */
+  get epoch(): number | null {
+    return this.active ? this.lease.epoch : null;
+  }
+
+  /**
+   * Takes the lane's lease if it is free; then forgets what this instance knew of the lane (another may have
+   * driven it since) and reconciles its unfinished transactions. False when another instance holds it.
+   */
+  async activate(): Promise<boolean> {
+    if (!(await this.lease.acquire())) return false;
+    this.forget();
+    await this.reconcile();
+    this.active = true;
+    this.lease.keepAlive();
+    this.log.info({ epoch: this.lease.epoch, nextNonce: this.nextNonce }, "driving the lane (lease taken)");
+    return true;
+  }
+
+  private forget(): void {
+    this.active = false;
+    this.inflight.clear();
+    this.expectedNonce.clear();
+    this.nextNonce = 0;
+    this.feeCache = null;
+  }
+
   // ------------------------------------------------------------------ lifecycle
 
-  /** After a restart: every unfinished transaction is found on chain, re-broadcast, or (nonce taken) re-queued. */
-  async reconcile(): Promise<void> {
+  /**
+   * On taking the lane (a start, a takeover): every unfinished transaction of the role, whichever instance and key
+   * signed it, is found on chain, re-broadcast (the stored raw transaction), or (nonce taken) re-queued.
+   */
+  private async reconcile(): Promise<void> {
     const address = this.signer.address;
     const repo = this.db.manager.getRepository(ChainTransaction);
     const open = await repo.find({
-      where: { signerAddress: address, status: In(["signed", "sent"]) },
-      order: { nonce: "ASC" },
+      where: { signer: this.name, status: In(["signed", "sent"]) },
+      order: { signerAddress: "ASC", nonce: "ASC" },
     });
-    const latest = await this.chain.provider.getTransactionCount(address, "latest");
+    const latestOf = new Map<string, number>();
     for (const tx of open) {
       const ops = await this.db.manager
         .getRepository(Operation)
         .find({ where: { txId: tx.id }, order: { batchIndex: "ASC" } });
       const receipt = await this.chain.receipt(tx.hash);
+      if (!latestOf.has(tx.signerAddress))
+        latestOf.set(tx.signerAddress, await this.chain.provider.getTransactionCount(tx.signerAddress, "latest"));
       if (receipt) {
         this.inflight.set(tx.id, { tx, ops, polls: 0 });
-      } else if (tx.nonce < latest) {
+      } else if (tx.nonce < latestOf.get(tx.signerAddress)!) {
         await this.requeue(tx, "nonce taken by another transaction");
       } else {
         await this.broadcast(tx);
@@ -252,11 +318,26 @@ class Lane {
     this.loop = (async () => {
       while (!this.stopped) {
         try {
+          if (!this.active) {
+            // Standing by while another instance drives the lane; it is taken over when that lease ends.
+            if (!(await this.activate())) {
+              await this.pause(Math.min(1_000, this.config.pollIntervalMs * 5));
+              continue;
+            }
+          } else if (this.lease.epoch === null) {
+            throw new LeaseLostError(this.lease.name);
+          }
           await this.step();
           if (this.signerBackoffMs)
             this.log.info({ signer: this.signer.address }, "lane steps again after signer errors");
           this.signerBackoffMs = 0;
         } catch (err) {
+          if (err instanceof LeaseLostError) {
+            // Another instance took the lane (this one stalled past its lease): nothing more is stored or sent here.
+            this.log.warn({ lease: err.lease }, "lane lease lost; standing by");
+            this.forget();
+            continue;
+          }
           if (err instanceof SignerUnavailableError) {
             // Nothing was stored or sent: the operations stay pending and are signed when the signer answers.
             this.signerBackoffMs = Math.min(
@@ -294,6 +375,9 @@ class Lane {
     this.wakeUp?.();
     this.endPause?.();
     await this.loop;
+    // Handed over at once: a standby instance need not wait for the lease to end.
+    await this.lease.release().catch(() => undefined);
+    this.forget();
   }
 
   /** Waits `ms`, or until stop; new work does not end it (each request would otherwise ask the signer again). */
@@ -406,6 +490,7 @@ class Lane {
       if (!revert) throw err;
       // Refused before sending: nothing goes on chain.
       await this.db.transaction(async (em) => {
+        await this.lease.fence(em);
         await this.settle(em, op, {
           status: "failed",
           events: [],
@@ -522,6 +607,7 @@ class Lane {
     }
     if (dead.length) {
       await this.db.transaction(async (em) => {
+        await this.lease.fence(em);
         for (const d of dead)
           await this.settle(em, d.op, {
             status: "failed",
@@ -605,6 +691,7 @@ class Lane {
       updatedAt: now(),
     } satisfies ChainTransaction);
     await this.db.transaction(async (em) => {
+      await this.lease.fence(em);
       await em.insert(ChainTransaction, tx);
       for (const [i, op] of ops.entries()) {
         op.status = "submitted";
@@ -633,10 +720,11 @@ class Lane {
         // Either ours was mined, or another transaction took the nonce: then ours can never be mined.
         const receipt = await this.chain.receipt(tx.hash);
         if (!receipt) {
-          this.nextNonce = Math.max(
-            this.nextNonce,
-            await this.chain.provider.getTransactionCount(this.signer.address, "pending"),
-          );
+          if (tx.signerAddress === this.signer.address)
+            this.nextNonce = Math.max(
+              this.nextNonce,
+              await this.chain.provider.getTransactionCount(this.signer.address, "pending"),
+            );
           await this.requeue(tx, "nonce taken by another transaction");
           return;
         }
@@ -659,6 +747,7 @@ class Lane {
     this.log.warn({ hash: tx.hash, nonce: tx.nonce, reason }, "transaction replaced; operations re-queued");
     this.expectedNonce.clear();
     await this.db.transaction(async (em) => {
+      await this.lease.fence(em);
       await em.update(ChainTransaction, { id: tx.id }, { status: "replaced", updatedAt: now() });
       await em.update(
         Operation,
@@ -700,7 +789,7 @@ class Lane {
   private async recover(entry: InFlight): Promise<void> {
     const known = await this.chain.provider.getTransaction(entry.tx.hash);
     if (known) return;
-    const latest = await this.chain.provider.getTransactionCount(this.signer.address, "latest");
+    const latest = await this.chain.provider.getTransactionCount(entry.tx.signerAddress, "latest");
     if (entry.tx.nonce < latest) {
       const receipt = await this.chain.receipt(entry.tx.hash);
       if (receipt) return this.record(entry, receipt);
@@ -773,6 +862,7 @@ class Lane {
     }
     const base = { txHash: receipt.hash, blockNumber: receipt.blockNumber };
     await this.db.transaction(async (em) => {
+      await this.lease.fence(em);
       await em.update(
         ChainTransaction,
         { id: tx.id },
@@ -833,7 +923,7 @@ class Lane {
     }
     try {
       await this.chain.provider.call({
-        from: this.signer.address,
+        from: tx.signerAddress,
         to: parsed.to!,
         data: parsed.data,
         blockTag: receipt.blockNumber - 1,

@@ -125,7 +125,7 @@ export class GatewayMetrics {
     });
     this.workerLease = new Gauge({
       name: "gateway_worker_lease",
-      help: "Supervision worker leases: 1 for the instance holding each one now",
+      help: "Worker leases (supervision workers, signer lanes lane:operator and lane:authority): 1 for the holder now",
       labelNames: ["worker", "holder"],
       registers,
     });

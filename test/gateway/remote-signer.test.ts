@@ -470,7 +470,8 @@ describe("remote signer (Web3Signer eth1 JSON-RPC): the gateway holds no key; a 
       "the registration to post",
       async () => (await m.findOneByOrFail(Operation, { id: reg.body.operation.id })).status === "posted",
     );
-    expect((await env.http.get("/readyz")).status).to.equal(200);
+    const r = await env.http.get("/readyz");
+    expect(r.status, JSON.stringify(r.body)).to.equal(200);
   }
 
   it("when the signer refuses to sign (HTTP 400 with a JSON-RPC error), then its reason is kept, nothing is sent, and the operation posts once it signs again", async () => {

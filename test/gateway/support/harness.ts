@@ -122,6 +122,8 @@ export async function startEnv(overrides: Partial<Config> = {}, existing?: Exist
     bodyLimit: "100kb",
     rateLimitPerMinute: 100_000,
     submitterEnabled: true,
+    // A loaded test machine can be slow to answer: only the outage tests ask for a fast verdict.
+    chainProbeTimeoutMs: 3_000,
     ...overrides,
   };
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
