@@ -328,6 +328,25 @@ describe("CLI: npm run cli -- <group> <action> against a gateway", function () {
     expect(refused.stderr).to.contain("401 UNAUTHENTICATED");
   });
 
+  it("deploys the contracts and prints the deployment file it wrote as the one JSON document on stdout", async () => {
+    const file = join(dir, "deployment.json");
+    const deploymentId = `test-cli-deploy-${process.pid}`;
+    try {
+      const run = await cli(
+        ["deploy", "--network", "localhost", "--deployment-file", file, "--deployment-id", deploymentId, "--json"],
+        { RPC_URL: env.node.url },
+      );
+      expect(run.code, run.stderr).to.equal(0);
+      const printed = JSON.parse(run.stdout);
+      expect(printed).to.deep.equal(JSON.parse(readFileSync(file, "utf8")));
+      expect(printed).to.include({ chainId: env.node.chainId, authority: env.authority.address });
+      expect(printed.ledger).to.not.equal(env.deployment.ledger);
+      expect(await env.node.provider.getCode(printed.ledger)).to.not.equal("0x");
+    } finally {
+      rmSync(join(ROOT, "ignition", "deployments", deploymentId), { recursive: true, force: true });
+    }
+  });
+
   it("when it is used wrongly, then exit code 2 and nothing is sent; --help shows examples", async () => {
     const before = await env.counts();
     const [missing, unknownCommand, badValue, noKey, badTime] = await Promise.all([

@@ -1,4 +1,5 @@
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
@@ -40,26 +41,28 @@ export function addDeployCommand(program: Command, io: CliIo): void {
       )
       .option("--deployment-id <id>", "Ignition journal ignition/deployments/<id> (default chain-<chain id>)")
       .option("--force", "replace a deployment file that names another chain")
-      .action((o: DeployOptions, cmd: Command) => {
+      .action(async (o: DeployOptions, cmd: Command) => {
         const g = cmd.optsWithGlobals<GlobalOptions>();
         const typedIn = io.env.INIT_CWD ?? process.cwd();
         const args = ["--network", o.network, "--deployment-file", resolve(typedIn, o.deploymentFile)];
         if (o.parameters) args.push("--parameters", resolve(typedIn, o.parameters));
         if (o.deploymentId) args.push("--deployment-id", o.deploymentId);
         if (o.force) args.push("--force");
-        const child = spawnSync(
+        const child = spawn(
           process.execPath,
           ["-r", "ts-node/register", join(ROOT, "scripts", "deploy-cli.ts"), ...args],
           {
             cwd: ROOT,
-            env: { ...process.env, ...io.env, TS_NODE_TRANSPILE_ONLY: "true", INIT_CWD: typedIn },
+            env: { ...io.env, TS_NODE_TRANSPILE_ONLY: "true", INIT_CWD: typedIn },
             // With --json, stdout carries only the document: the deployment's own output goes to stderr.
-            stdio: ["inherit", g.json ? process.stderr : "inherit", "inherit"],
+            stdio: ["inherit", "pipe", "pipe"],
           },
         );
-        if (child.error) throw child.error;
-        if (child.status !== 0) {
-          io.err(`deploy failed (exit ${child.status ?? child.signal})\n`);
+        child.stdout.on("data", (chunk: Buffer) => (g.json ? io.err(chunk.toString()) : io.out(chunk.toString())));
+        child.stderr.on("data", (chunk: Buffer) => io.err(chunk.toString()));
+        const [code, signal] = (await once(child, "close")) as [number | null, string | null];
+        if (code !== 0) {
+          io.err(`deploy failed (exit ${code ?? signal})\n`);
           throw new CliExit(EXIT.FAILURE);
         }
         const file = resolve(typedIn, o.deploymentFile);
