@@ -8,6 +8,7 @@ import { expect } from "chai";
 import { id as keccakText } from "ethers";
 import type { Wallet } from "ethers";
 import { runCli } from "../../scripts/cli";
+import { MirrorRecord } from "../../server/mirror/entities";
 import {
   bearer,
   expectPosted,
@@ -306,6 +307,22 @@ describe("CLI: npm run cli -- <group> <action> against a gateway", function () {
     expect(sync.verified).to.equal(true);
     expect(sync.mirror.block).to.be.at.least(mirror.block);
     expect(sync.assets).to.have.length(1);
+
+    // A mirrored record edited behind the gateway's back: verification exits 5 and names the sequence; a re-sync
+    // from the deployment block through the API mirrors it again from the chain, and it verifies.
+    await env.gateway.dataSource.getRepository(MirrorRecord).update({ assetId, sequence: 3 }, { amount: "21" });
+    const diverged = await cli(["records", "verify", "--asset", assetId, "--json"], asMonitor);
+    expect(diverged.code, diverged.stderr).to.equal(5);
+    expect(JSON.parse(diverged.stdout).assets[0]).to.include({ verified: false, firstDivergentSequence: "3" });
+    expect(diverged.stderr).to.contain(`record chain diverges for asset(s) ${assetId}`);
+    const repaired = await json<{ verified: boolean; resync: { fromBlock: number; records: number } }>(
+      ["sync", "--from-block", String(env.deployment.deployBlock)],
+      asOperator,
+    );
+    expect(repaired.verified).to.equal(true);
+    expect(repaired.resync.fromBlock).to.equal(env.deployment.deployBlock);
+    const again = (await env.http.get(`/v1/records?assetId=${assetId}`).set(bearer(env.keys.monitor))).body.items;
+    expect(again).to.deep.equal(api);
   });
 
   it("creates an API key in the gateway's database that the gateway then accepts", async function () {
