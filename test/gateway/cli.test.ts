@@ -272,6 +272,13 @@ describe("CLI: npm run cli -- <group> <action> against a gateway", function () {
     expect(served.status).to.equal(200);
     expect(readFileSync(csvFile, "utf8")).to.equal(await served.text());
 
+    // For people: a line on stdout; stderr is not a terminal here, so no progress bar is drawn on it.
+    const plain = await cli(["records", "export", "--asset", assetId, "--page-size", "1", "--out", csvFile], asMonitor);
+    expect(plain.code, plain.stderr).to.equal(0);
+    expect(plain.stdout).to.equal(`3 records written to ${csvFile} (3 pages)\n`);
+    expect(plain.stderr).to.equal("");
+    expect(readFileSync(csvFile, "utf8").split("\n")).to.have.length(5);
+
     const jsonFile = join(dir, "records.json");
     await json(
       ["records", "export", "--asset", assetId, "--format", "json", "--page-size", "1", "--out", jsonFile],
