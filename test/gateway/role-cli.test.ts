@@ -14,11 +14,13 @@ interface Run {
 
 /**
  * `npm run cli -- role ...` as a script runs it: a separate process (ts-node, transpile only), the gateway's URL
- * and key from GATEWAY_URL / GATEWAY_API_KEY unless given as options. Asynchronous: the gateway answers from this
+ * and key from GATEWAY_URL / GATEWAY_API_KEY (the older name of SDA_API_KEY) unless given as options. Asynchronous: the gateway answers from this
  * process meanwhile.
  */
 function cli(args: string[], env: Record<string, string | undefined> = {}): Promise<Run> {
-  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("GATEWAY_")));
+  const base = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !k.startsWith("GATEWAY_") && k !== "SDA_API_KEY"),
+  );
   return new Promise((resolve) => {
     execFile(
       process.execPath,
@@ -83,10 +85,10 @@ describe("CLI: npm run cli -- role list|grant|revoke against a gateway", functio
     expect(await members("OPERATOR")).not.to.include(account);
   });
 
-  it("when the gateway refuses, then exit code 1 with its code (JSON on stdout with --json), and nothing is submitted", async () => {
+  it("when the gateway refuses, then exit code 3 with its code (the problem as JSON on stdout with --json), and nothing is submitted", async () => {
     const before = await env.counts();
     // Independent refusals, run side by side.
-    const [held, notHeld, forbidden, unknown, badAddress] = await Promise.all([
+    const [held, notHeld, forbidden, unknown] = await Promise.all([
       cli(["role", "grant", "--role", "OPERATOR", "--account", env.operator.address, "--json"], asAuthority),
       cli(["role", "revoke", "--role", "VERIFIER", "--account", randomHolder().address], asAuthority),
       cli(["role", "grant", "--role", "OPERATOR", "--account", randomHolder().address], {
@@ -94,47 +96,48 @@ describe("CLI: npm run cli -- role list|grant|revoke against a gateway", functio
         GATEWAY_API_KEY: env.keys.operator,
       }),
       cli(["role", "grant", "--role", "AUDITOR", "--account", randomHolder().address], asAuthority),
-      cli(["role", "grant", "--role", "OPERATOR", "--account", "0x1234", "--json"], asAuthority),
     ]);
-    expect(held.code).to.equal(1);
-    expect(JSON.parse(held.stdout)).to.deep.include({ status: 409 });
-    expect(JSON.parse(held.stdout).error.code).to.equal("ROLE_ALREADY_GRANTED");
-    expect(notHeld.code).to.equal(1);
+    expect(held.code, held.stderr).to.equal(3);
+    expect(JSON.parse(held.stdout)).to.deep.include({ status: 409, code: "ROLE_ALREADY_GRANTED" });
+    expect(held.stderr).to.contain("409 ROLE_ALREADY_GRANTED");
+    expect(notHeld.code, notHeld.stderr).to.equal(3);
     expect(notHeld.stderr).to.contain("409 ROLE_NOT_HELD");
-    expect(forbidden.code).to.equal(1);
+    expect(forbidden.code, forbidden.stderr).to.equal(3);
     expect(forbidden.stderr).to.contain("403 FORBIDDEN");
-    expect(unknown.code).to.equal(1);
+    expect(unknown.code, unknown.stderr).to.equal(3);
     expect(unknown.stderr).to.contain("404 ROLE_UNKNOWN");
-    expect(badAddress.code).to.equal(1);
-    expect(JSON.parse(badAddress.stdout).error.code).to.equal("VALIDATION_FAILED");
     expect(await env.counts()).to.deep.equal(before);
   });
 
-  it("when it is used wrongly, then exit code 2 and nothing is sent; --help shows an example; an unreachable gateway is exit code 3", async () => {
+  it("when it is used wrongly, then exit code 2 and nothing is sent; --help shows an example; an unreachable gateway is exit code 4", async () => {
     const before = await env.counts();
-    const [missing, unknownOption, unknownCommand, noKey, help, down] = await Promise.all([
+    const [missing, unknownOption, unknownCommand, noKey, badAddress, help, down] = await Promise.all([
       cli(["role", "grant", "--role", "OPERATOR"], asAuthority),
       cli(["role", "grant", "--role", "OPERATOR", "--account", randomHolder().address, "--colour"], asAuthority),
       cli(["role", "promote"], asAuthority),
       cli(["role", "list"], { GATEWAY_URL: env.url }),
+      cli(["role", "grant", "--role", "OPERATOR", "--account", "0x1234", "--json"], asAuthority),
       cli(["role", "grant", "--help"]),
       cli(["role", "list", "--url", "http://127.0.0.1:9", "--api-key", env.keys.authority]),
     ]);
-    expect(missing.code).to.equal(2);
+    expect(missing.code, missing.stderr).to.equal(2);
     expect(missing.stderr).to.contain("--account");
-    expect(unknownOption.code).to.equal(2);
-    expect(unknownCommand.code).to.equal(2);
-    expect(noKey.code).to.equal(2);
-    expect(noKey.stderr).to.contain("GATEWAY_API_KEY");
+    expect(unknownOption.code, unknownOption.stderr).to.equal(2);
+    expect(unknownCommand.code, unknownCommand.stderr).to.equal(2);
+    expect(noKey.code, noKey.stderr).to.equal(2);
+    expect(noKey.stderr).to.contain("SDA_API_KEY");
+    expect(badAddress.code, badAddress.stderr).to.equal(2);
+    expect(badAddress.stdout).to.equal("");
+    expect(badAddress.stderr).to.contain("--account");
     expect(await env.counts()).to.deep.equal(before);
 
-    expect(help.code).to.equal(0);
+    expect(help.code, help.stderr).to.equal(0);
     expect(help.stdout)
       .to.contain("Examples:")
-      .and.to.contain("npm run cli -- role grant --role OPERATOR --account 0x");
-    expect(help.stdout).to.contain("GATEWAY_URL").and.to.contain("GATEWAY_API_KEY");
+      .and.to.contain("npm run cli -- roles grant --role OPERATOR --account 0x");
+    expect(help.stdout).to.contain("GATEWAY_URL").and.to.contain("SDA_API_KEY");
 
-    expect(down.code).to.equal(3);
-    expect(down.stderr).to.contain("cannot reach the gateway at http://127.0.0.1:9");
+    expect(down.code, down.stderr).to.equal(4);
+    expect(down.stderr).to.contain("gateway unavailable: cannot reach http://127.0.0.1:9");
   });
 });
