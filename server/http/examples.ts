@@ -161,3 +161,4 @@ REQUEST_EXAMPLES.prepareMyIssuanceRequest = {
   verifier: VERIFIER,
   validitySeconds: 86400,
 };
+REQUEST_EXAMPLES.attestMyCollateral = REQUEST_EXAMPLES.attestCollateral;

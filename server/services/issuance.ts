@@ -230,6 +230,32 @@ export class IssuanceService {
     return row;
   }
 
+  /**
+   * The CollateralAttestation the named verifier signs for a request (served to a verifier signed in with its
+   * wallet): the request's owner, evidence, type, units and nonce, and the given expiry. Another account than the
+   * named verifier is refused (403 NOT_YOUR_ACCOUNT); a request not awaiting attestation is ISSUANCE_STATE_INVALID.
+   */
+  async attestationToSign(id: string, verifier: string, expiry: string) {
+    const row = await this.find(id);
+    const req = JSON.parse(row.request) as StoredRequest;
+    const named = req.verifier ? getAddress(req.verifier) : null;
+    if (getAddress(verifier) !== named)
+      throw new AppError("NOT_YOUR_ACCOUNT", { session: getAddress(verifier), named, id });
+    if (row.status !== "filed" && row.status !== "refused")
+      throw new AppError("ISSUANCE_STATE_INVALID", { status: row.status, expected: "filed" });
+    return {
+      request: this.view(row),
+      message: attestationMessage({
+        owner: row.owner,
+        evidenceHash: req.evidenceHash,
+        assetType: row.assetType,
+        units: req.decision.units,
+        nonce: req.nonce,
+        expiry,
+      }),
+    };
+  }
+
   async attest(id: string, a: Attestation): Promise<IssuanceRequest> {
     const row = await this.find(id);
     if (row.status !== "filed" && row.status !== "refused")

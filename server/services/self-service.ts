@@ -4,6 +4,7 @@ import type { TypedDataField } from "ethers";
 import type { LedgerClient } from "../chain/ledger";
 import {
   ACKNOWLEDGEMENT_TYPES,
+  ATTESTATION_TYPES,
   DECISION_CHANGE_TYPES,
   decisionChangeMessage,
   ISSUANCE_TYPES,
@@ -245,6 +246,16 @@ export class SelfService {
       },
       ...this.payload(ISSUANCE_TYPES, message),
     };
+  }
+
+  /**
+   * The collateral verifier's CollateralAttestation for a request that names it (Art. 6.8), with the request shown
+   * (owner, evidence hash, type, units) and an expiry; `POST /v1/me/issuance-requests/{id}/attestation` takes
+   * `{ verifier, expiry, signature }`.
+   */
+  async attestation(issuance: IssuanceService, self: string, requestId: string, validitySeconds?: number) {
+    const { request, message } = await issuance.attestationToSign(requestId, self, this.deadline(validitySeconds));
+    return { request, ...this.payload(ATTESTATION_TYPES, message) };
   }
 
   /** The asset's issuer and decision in force; only the issuer prepares what the issuer signs (403 for another). */

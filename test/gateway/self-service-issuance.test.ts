@@ -151,9 +151,11 @@ describe("gateway: an asset owner requests an issuance from its own session, fro
       .set(bearer(env.keys.verifier))
       .send(attestation);
     expect(attested.status, JSON.stringify(attested.body)).to.equal(200);
-    await expectPosted(
-      env.http.post(`/v1/issuance-requests/${requestId}/post?wait=true`).set(bearer(env.keys.operator)),
-    );
+    const operation = (
+      await expectPosted(
+        env.http.post(`/v1/issuance-requests/${requestId}/post?wait=true`).set(bearer(env.keys.operator)),
+      )
+    ).body.operation as { recordSequence: string; rightsArisenAt: string };
 
     const posted = await waitFor("the owner's request posted", async () => {
       const r = await env.http.get(`/v1/me/issuance-requests/${requestId}`).set(as(owner));
@@ -174,6 +176,8 @@ describe("gateway: an asset owner requests an issuance from its own session, fro
     expect(record).to.include({ assetId, recordSequence: "1", direction: "in", to: owner.address, amount: "500" });
     expect(record.rightsArisenAt).to.match(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
     expect(Math.abs(Date.parse(record.rightsArisenAt) - Date.now())).to.be.lessThan(10 * 60_000);
+    // The issuance's operation reports the same record and moment as the mirror.
+    expect(operation).to.include({ recordSequence: "1", rightsArisenAt: record.rightsArisenAt });
   });
 
   it("when the signature is another wallet's, then the refusal names the recovered signer and the typed data that was checked", async () => {
@@ -296,5 +300,67 @@ describe("gateway: an asset owner requests an issuance from its own session, fro
     expect(new Set(theirs.map((o) => o.id))).to.deep.equal(new Set(mine.map((o: { id: string }) => o.id)));
     expect((await env.http.get("/v1/me/pending").set(as(stranger))).body.items).to.deep.equal([]);
     expect((await env.http.get("/v1/me/pending?cursor=nope").set(as(owner))).status).to.equal(400);
+  });
+
+  it("when the verifier the request names signs in with its wallet, then it is served the attestation with the request's evidence and attests from its session; another verifier's signature is explained on the verifier's API route", async () => {
+    await signIn(env.verifier as unknown as Wallet);
+    const d = {
+      ...draft(),
+      decision: { ...draft().decision, units: "40" },
+      evidence: Buffer.from("receipt 78").toString("base64"),
+    };
+    const p = (await env.http.post("/v1/me/typed-data/issuance-request").set(as(owner)).send(d)).body as typeof served;
+    const filed = await env.http
+      .post("/v1/me/issuance-requests")
+      .set(as(owner))
+      .send({ ...p.filing, ownerSignature: await signServed(owner, p) });
+    expect(filed.status, JSON.stringify(filed.body)).to.equal(201);
+    const id = filed.body.id as string;
+
+    const notNamed = await env.http.get(`/v1/me/typed-data/attestation?requestId=${id}`).set(as(other));
+    expect(notNamed.status).to.equal(403);
+    const verifierSession = bearer(tokens.get(env.verifier.address)!);
+    const a = await env.http.get(`/v1/me/typed-data/attestation?requestId=${id}`).set(verifierSession);
+    expect(a.status, JSON.stringify(a.body)).to.equal(200);
+    expect(a.body.primaryType).to.equal("CollateralAttestation");
+    expect(a.body.request.evidenceHash).to.equal(keccak256(toUtf8Bytes("receipt 78")));
+    expect(a.body.message).to.include({
+      owner: owner.address,
+      evidenceHash: a.body.request.evidenceHash,
+      units: "40",
+      nonce: p.message.nonce,
+    });
+
+    // The verifier's API-key route shares the check: a signature by another wallet is explained.
+    const forged = await env.http
+      .post(`/v1/issuance-requests/${id}/attestation`)
+      .set(bearer(env.keys.verifier))
+      .send({
+        verifier: env.verifier.address,
+        expiry: a.body.message.expiry,
+        signature: await signServed(other, a.body),
+      });
+    expect(forged.status).to.equal(422);
+    expect(forged.body.code).to.equal("COLLATERAL_ATTESTATION_SIGNATURE_INVALID");
+    expect(forged.body.details).to.include({ expectedSigner: env.verifier.address, recoveredSigner: other.address });
+    expect(forged.body.details.typedData.digest).to.equal(a.body.digest);
+
+    const attested = await env.http
+      .post(`/v1/me/issuance-requests/${id}/attestation`)
+      .set(verifierSession)
+      .send({
+        verifier: env.verifier.address,
+        expiry: a.body.message.expiry,
+        signature: await signServed(env.verifier as unknown as Wallet, a.body),
+      });
+    expect(attested.status, JSON.stringify(attested.body)).to.equal(200);
+    expect(attested.body.status).to.equal("attested");
+    const mine = await env.http.get(`/v1/me/issuance-requests?limit=1`).set(as(owner));
+    expect(mine.body.items.map((r: { id: string; status: string }) => [r.id, r.status])).to.deep.equal([
+      [id, "attested"],
+    ]);
+    const older = await env.http.get(`/v1/me/issuance-requests?limit=1&cursor=${mine.body.next}`).set(as(owner));
+    expect(older.body.items.map((r: { id: string }) => r.id)).to.deep.equal([requestId]);
+    expect(older.body.next).to.equal(null);
   });
 });

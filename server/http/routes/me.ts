@@ -598,4 +598,50 @@ export default [
       return accepted(ctx, op, query.wait);
     },
   }),
+  defineRoute({
+    method: "get",
+    path: "/v1/me/typed-data/attestation",
+    operationId: "prepareMyAttestation",
+    tag: "self-service",
+    roles: "participant",
+    errors: ["ISSUANCE_REQUEST_NOT_FOUND", "ISSUANCE_STATE_INVALID", "NOT_YOUR_ACCOUNT"],
+    summary:
+      "For a collateral verifier signed in with its wallet: the request that names it (evidence, type, units shown) and the EIP-712 CollateralAttestation to sign, with an expiry (403 for a request naming another verifier)",
+    query: z.object({ requestId: z.uuid(), validitySeconds: Validity }),
+    responses: {
+      200: { description: "typed data", schema: TypedData.extend({ request: IssuanceRequestView }) },
+    },
+    handler: async (ctx, { participant, query }) => ({
+      status: 200,
+      body: await ctx.services.self.attestation(
+        ctx.services.issuance,
+        participant!.address,
+        query.requestId,
+        query.validitySeconds,
+      ),
+    }),
+  }),
+  defineRoute({
+    method: "post",
+    path: "/v1/me/issuance-requests/{id}/attestation",
+    operationId: "attestMyCollateral",
+    tag: "self-service",
+    roles: "participant",
+    errors: ["NOT_YOUR_ACCOUNT", ...errorsOf(issuanceRoutes, "attestCollateral")],
+    idempotency: "optional",
+    summary:
+      "For the verifier the request names, signed in with its wallet: attach its own signed collateral attestation (the verifier route's checks); status 'attested'",
+    params: z.object({ id: z.uuid() }),
+    body: routeOf(issuanceRoutes, "attestCollateral").spec.body!,
+    responses: { 200: { description: "attested", schema: IssuanceRequestView } },
+    handler: async (ctx, { participant, params, body }) => {
+      const a = body as { verifier: string; expiry: string; signature: string };
+      ownOnly(participant!.address, a.verifier);
+      return {
+        status: 200,
+        body: ctx.services.issuance.view(await ctx.services.issuance.attest(params.id, a)),
+        target: params.id,
+      };
+    },
+  }),
 ];
