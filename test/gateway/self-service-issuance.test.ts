@@ -212,9 +212,19 @@ describe("gateway: an asset owner requests an issuance from its own session, fro
     expect(transfer.body.details.recoveredSigner).to.equal(other.address);
     expect(transfer.body.details.typedData.digest).to.equal(t.digest);
     expect(transfer.body.details.typedData.message).to.deep.equal(t.message);
+
+    // The acknowledgement the same way: the disclosure's document hash is in the checked message.
+    const ack = (await env.http.get("/v1/me/typed-data/acknowledgement").set(as(owner))).body as Payload;
+    const acked = await env.http
+      .post("/v1/me/acknowledgements")
+      .set(as(owner))
+      .send({ version: 1, deadline: String(ack.message.deadline), signature: await signServed(other, ack) });
+    expect(acked.body.code).to.equal("ACKNOWLEDGEMENT_SIGNATURE_INVALID");
+    expect(acked.body.details).to.include({ expectedSigner: owner.address, recoveredSigner: other.address });
+    expect(acked.body.details.typedData).to.deep.include({ digest: ack.digest, message: ack.message });
   });
 
-  it("when the issuer prepares its obligations declaration, then it is served for its own asset only, and its signature passes the same checks as the operator's relay", async () => {
+  it("when the issuer prepares its obligations declaration and a decision change, then they are served for its own asset only, its signatures pass the operator relay's checks, and its decision change posts from its session", async () => {
     const theirs = await env.http.get(`/v1/me/typed-data/obligations-fulfilled?assetId=${assetId}`).set(as(other));
     expect(theirs.status).to.equal(403);
     expect(theirs.body.code).to.equal("NOT_YOUR_ACCOUNT");
@@ -243,6 +253,32 @@ describe("gateway: an asset owner requests an issuance from its own session, fro
       .set(as(owner));
     expect(change.status, JSON.stringify(change.body)).to.equal(200);
     expect(change.body.message.previousHash).to.equal(served.computed.decisionHash);
+    const changed = await env.http
+      .post(`/v1/me/assets/${assetId}/decision?wait=true`)
+      .set(as(owner))
+      .send({
+        documentHash: change.body.message.newHash,
+        uri: change.body.message.newUri,
+        reason: change.body.message.reason,
+        deadline: change.body.message.deadline,
+        issuerSignature: await signServed(owner, change.body),
+      });
+    expect(changed.status, JSON.stringify(changed.body)).to.equal(200);
+    expect(changed.body.operation.status).to.equal("posted");
+    const asset = await env.http.get(`/v1/assets/${assetId}`).set(bearer(env.keys.monitor));
+    expect(asset.body.decision.documentHash).to.equal(keccak256(toUtf8Bytes("v2")));
+    const notIssuer = await env.http
+      .post(`/v1/me/assets/${assetId}/decision`)
+      .set(as(other))
+      .send({
+        documentHash: change.body.message.newHash,
+        uri: change.body.message.newUri,
+        reason: change.body.message.reason,
+        deadline: change.body.message.deadline,
+        issuerSignature: await signServed(other, change.body),
+      });
+    expect(notIssuer.status).to.equal(403);
+    expect(notIssuer.body.code).to.equal("NOT_YOUR_ACCOUNT");
   });
 
   it("when a participant reads or files for another, then 403; its own lists hold only its own", async () => {

@@ -56,7 +56,10 @@ const Base64 = z
   .string()
   .max(700_000)
   .regex(/^[A-Za-z0-9+/]*={0,2}$/, "base64")
-  .openapi({ description: "the document's bytes, base64 (the server hashes them with keccak256 and keeps nothing)" });
+  .openapi({
+    description:
+      "the document's bytes, base64 (the server hashes them with keccak256 and keeps nothing); the request must fit BODY_LIMIT (100kb by default): send a larger document's keccak256 instead",
+  });
 const MyRecord = z
   .object({
     assetId: z.string(),
