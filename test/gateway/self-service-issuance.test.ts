@@ -335,6 +335,9 @@ describe("gateway: an asset owner requests an issuance from its own session, fro
     expect(theirs.map((o) => o.direction)).to.deep.equal(["in", "in"]);
     expect(new Set(theirs.map((o) => o.id))).to.deep.equal(new Set(mine.map((o: { id: string }) => o.id)));
     expect((await env.http.get("/v1/me/pending").set(as(stranger))).body.items).to.deep.equal([]);
+    const nonces = await env.http.get("/v1/me/nonces").set(as(owner));
+    expect(nonces.body.items).to.deep.equal([{ assetId, chainNonce: "0", nextNonce: "3", pending: 2 }]);
+    expect((await env.http.get("/v1/me/nonces").set(as(stranger))).body.items).to.deep.equal([]);
     expect((await env.http.get("/v1/me/pending?cursor=nope").set(as(owner))).status).to.equal(400);
   });
 

@@ -294,6 +294,34 @@ export default [
   }),
   defineRoute({
     method: "get",
+    path: "/v1/me/nonces",
+    operationId: "listMyNonces",
+    tag: "self-service",
+    roles: "participant",
+    errors: ["CHAIN_UNAVAILABLE"],
+    summary:
+      "The nonce the participant signs next for each asset it holds (on chain, the next free one after its pending authorizations, and how many are pending)",
+    responses: {
+      200: {
+        description: "nonces by asset",
+        schema: z.object({
+          items: z.array(
+            z.object({ assetId: z.string(), chainNonce: z.string(), nextNonce: z.string(), pending: z.number() }),
+          ),
+        }),
+      },
+    },
+    handler: async (ctx, { participant }) => {
+      const self = participant!.address;
+      const holdings = await ctx.services.participants.holdings(self);
+      const items = await Promise.all(
+        holdings.map(async (h) => ({ assetId: h.assetId, ...(await ctx.services.transfers.nonces(self, h.assetId)) })),
+      );
+      return { status: 200, body: { items } };
+    },
+  }),
+  defineRoute({
+    method: "get",
     path: "/v1/me/nonces/{assetId}",
     operationId: "getMyNonce",
     tag: "self-service",
