@@ -526,7 +526,7 @@ export default [
     roles: "participant",
     errors: ["VALIDATION_FAILED"],
     summary:
-      "The records of the participant's own holdings (sent, received, issued, redeemed) in chain order, each with its sequence, the moment rights arose and its proof (keyset pages)",
+      "The records of the participant's own holdings (sent, received, issued, redeemed) in chain order, each with its sequence, the moment rights arose and its proof, as mirrored (a posting shows once the mirror has indexed its block; keyset pages)",
     query: PageQuery.extend({ assetId: PositiveUint.optional() }),
     responses: {
       200: {
