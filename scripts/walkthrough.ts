@@ -16,10 +16,19 @@ import {
  * The newcomer's walk, end to end, against a running gateway (`npm start`):
  * permit -> onboarding two holders (signed acknowledgements) -> an issuance request signed by the owner ->
  * the verifier's attestation -> posting -> a holder-signed transfer -> reading its record back.
- * Env: GATEWAY_URL (default http://localhost:8080), API keys from data/dev-api-keys.json or *_API_KEY,
- * VERIFIER_KEY (default: the development verifier, Hardhat account 3).
+ * Env: PORT (the gateway's, as `npm start` reads it; default 8080), GATEWAY_URL (overrides: another host or scheme),
+ * API keys from data/dev-api-keys.json or *_API_KEY, VERIFIER_KEY (default: the development verifier, Hardhat
+ * account 3).
  */
-const URL_ = process.env.GATEWAY_URL ?? "http://localhost:8080";
+export function gatewayUrl(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.GATEWAY_URL) return env.GATEWAY_URL.replace(/\/+$/, "");
+  // 127.0.0.1, not localhost: Node's fetch may resolve localhost to ::1 while the gateway listens on IPv4 (HOST
+  // 0.0.0.0), which fails as "fetch failed".
+  const port = env.PORT?.trim() || "8080";
+  if (!/^\d{1,5}$/.test(port)) throw new Error(`PORT must be a port number, not ${JSON.stringify(env.PORT)}`);
+  return `http://127.0.0.1:${port}`;
+}
+const URL_ = gatewayUrl();
 const KEYS_FILE = join(__dirname, "..", "data/dev-api-keys.json");
 const fileKeys = existsSync(KEYS_FILE) ? (JSON.parse(readFileSync(KEYS_FILE, "utf8")) as Record<string, string>) : {};
 const key = (role: string) =>
@@ -59,6 +68,10 @@ async function call<T = Record<string, unknown>>(
       ...headers,
     },
     body: body !== undefined ? JSON.stringify(body) : undefined,
+  }).catch((err: Error & { cause?: { code?: string } }) => {
+    throw new Error(
+      `cannot reach the gateway at ${URL_} (${err.cause?.code ?? err.message}): start it with npm start, and set PORT (or GATEWAY_URL) as it runs`,
+    );
   });
   const json = (await res.json()) as T & { error?: { code: string; message: string } };
   if (!res.ok)
@@ -263,7 +276,8 @@ async function main() {
   console.log("\nWalk-through complete.");
 }
 
-main().catch((err: Error) => {
-  console.error(`\nwalk-through failed: ${err.message}`);
-  process.exit(1);
-});
+if (require.main === module)
+  main().catch((err: Error) => {
+    console.error(`\nwalk-through failed: ${err.message}`);
+    process.exit(1);
+  });

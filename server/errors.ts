@@ -104,7 +104,7 @@ export const ERRORS = {
   ],
   SIGNATURE_INVALID: [
     422,
-    "The signature is not the holder's over this payload, chain and contract; re-sign with the ledger's EIP-712 domain.",
+    "The signature is not the holder's over this payload, chain and contract; re-sign with the ledger's EIP-712 domain. details.recoveredSigner is whom the signature recovers to, details.typedData the EIP-712 payload checked (domain, types, primaryType, message, digest).",
   ],
   AMOUNT_ZERO: [422, "The amount must be positive."],
   TRANSFER_TO_SELF: [
@@ -145,7 +145,7 @@ export const ERRORS = {
   ACKNOWLEDGEMENT_EXPIRED: [422, "The acknowledgement's deadline has passed; have the participant sign again."],
   ACKNOWLEDGEMENT_SIGNATURE_INVALID: [
     422,
-    "The acknowledgement is not signed by the participant over the current disclosure; re-sign.",
+    "The acknowledgement is not signed by the participant over the current disclosure; re-sign. details.recoveredSigner is whom the signature recovers to, details.typedData the EIP-712 payload checked (domain, types, primaryType, message, digest).",
   ],
   // --- permits / asset types / platform
   PERMIT_ALREADY_GRANTED: [409, "The operator already holds a permit; suspend, resume or revoke it instead."],
@@ -216,7 +216,7 @@ export const ERRORS = {
   COLLATERAL_VERIFIER_NOT_TRUSTED: [422, "The verifier is not a trusted collateral verifier on the ledger."],
   COLLATERAL_ATTESTATION_SIGNATURE_INVALID: [
     422,
-    "The attestation is not signed by the verifier over this owner, evidence, asset type, units, nonce and expiry.",
+    "The attestation is not signed by the verifier over this owner, evidence, asset type, units, nonce and expiry. details.recoveredSigner is whom the signature recovers to, details.typedData the EIP-712 payload checked (domain, types, primaryType, message, digest).",
   ],
   COLLATERAL_VERIFIER_NOT_NAMED: [
     422,
@@ -229,7 +229,7 @@ export const ERRORS = {
   ISSUANCE_REQUEST_EXPIRED: [422, "The owner's request deadline has passed; the owner must sign a new request."],
   ISSUANCE_REQUEST_SIGNATURE_INVALID: [
     422,
-    "The request is not signed by the owner (Art. 6.5); the owner must sign it.",
+    "The request is not signed by the owner (Art. 6.5); the owner must sign it. details.recoveredSigner is whom the signature recovers to, details.typedData the EIP-712 payload checked (domain, types, primaryType, message, digest).",
   ],
   // --- assets
   ASSET_NOT_FOUND: [404, "No such asset."],
@@ -237,7 +237,7 @@ export const ERRORS = {
   OBLIGATIONS_OUTSTANDING: [409, "Units are still outstanding; redeem them before declaring obligations fulfilled."],
   ISSUER_SIGNATURE_INVALID: [
     422,
-    "The signature is not the issuer's (the account the asset was issued to) over this asset and payload, chain and contract; have the issuer sign it.",
+    "The signature is not the issuer's (the account the asset was issued to) over this asset and payload, chain and contract; have the issuer sign it. details.recoveredSigner is whom the signature recovers to, details.typedData the EIP-712 payload checked (domain, types, primaryType, message, digest).",
   ],
   OBLIGATIONS_DECLARATION_EXPIRED: [
     422,

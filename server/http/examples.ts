@@ -144,3 +144,21 @@ export const REQUEST_EXAMPLES: Record<string, unknown> = {
 REQUEST_EXAMPLES.submitMyTransfer = REQUEST_EXAMPLES.submitTransfer;
 REQUEST_EXAMPLES.submitMyRedemption = REQUEST_EXAMPLES.submitRedemption;
 REQUEST_EXAMPLES.acknowledgeMyDisclosure = { version: 1, deadline: DEADLINE, signature: SIGNATURE };
+REQUEST_EXAMPLES.fileMyIssuanceRequest = REQUEST_EXAMPLES.fileIssuanceRequest;
+REQUEST_EXAMPLES.declareMyObligationsFulfilled = REQUEST_EXAMPLES.declareObligationsFulfilled;
+REQUEST_EXAMPLES.changeMyDecisionDocument = REQUEST_EXAMPLES.changeDecisionDocument;
+REQUEST_EXAMPLES.prepareMyIssuanceRequest = {
+  assetType: "GRAIN",
+  decision: {
+    document: "JVBERi0xLjcKJcfsj6IKMSAwIG9iago8PC9UeXBlL0NhdGFsb2c+PgplbmRvYmoKJSVFT0YK",
+    uri: "https://issuer.example.kz/decisions/2026-41.pdf",
+    rightsType: "OWNERSHIP_SHARE",
+    rightsExtent: "One unit: the right to receive 1 tonne of wheat, class 3, from the Kostanay elevator",
+    units: "10000",
+  },
+  issuer: { legalName: "Dala Grain LLP", bin: "040340001283", registeredAddress: "Kostanay, Baitursynov street 65" },
+  evidenceHash: "0x9b2e6c1f0a3d4e5b6c7d8e9f0a1b2c3d4e5f60718293a4b5c6d7e8f9a0b1c2d3",
+  verifier: VERIFIER,
+  validitySeconds: 86400,
+};
+REQUEST_EXAMPLES.attestMyCollateral = REQUEST_EXAMPLES.attestCollateral;

@@ -10,6 +10,7 @@ import type { OperationService } from "./operations";
 import type { IdempotencyService } from "./idempotency";
 import { assetTypeLabel } from "./registry";
 import { DocumentUriPolicy } from "./document-uri";
+import { signatureMismatch } from "../chain/typed-data";
 
 const STATUS = ["None", "Active", "Suspended", "Closed"] as const;
 const nowSec = () => BigInt(Math.floor(Date.now() / 1000));
@@ -245,7 +246,11 @@ export class AssetService {
     if (nowSec() > BigInt(deadline)) throw new AppError("OBLIGATIONS_DECLARATION_EXPIRED", { deadline });
     const message = { assetId: BigInt(assetId), deadline: BigInt(deadline) };
     if (!(await this.chain.isValidSignature(info.issuer, OBLIGATIONS_TYPES, message, signature)))
-      throw new AppError("ISSUER_SIGNATURE_INVALID", { issuer: info.issuer, assetId });
+      throw new AppError("ISSUER_SIGNATURE_INVALID", {
+        issuer: info.issuer,
+        assetId,
+        ...signatureMismatch(this.chain.domain, OBLIGATIONS_TYPES, message, signature, info.issuer),
+      });
     return this.operations.submitCall(
       {
         kind: "obligations.fulfilled",
@@ -281,7 +286,12 @@ export class AssetService {
       deadline: i.deadline,
     });
     if (!(await this.chain.isValidSignature(info.issuer, DECISION_CHANGE_TYPES, message, i.issuerSignature))) {
-      throw new AppError("ISSUER_SIGNATURE_INVALID", { issuer: info.issuer, assetId, previousHash: info.decisionHash });
+      throw new AppError("ISSUER_SIGNATURE_INVALID", {
+        issuer: info.issuer,
+        assetId,
+        previousHash: info.decisionHash,
+        ...signatureMismatch(this.chain.domain, DECISION_CHANGE_TYPES, message, i.issuerSignature, info.issuer),
+      });
     }
     return this.operations.submitCall(
       {

@@ -14,6 +14,8 @@ import type { IdempotencyService } from "./idempotency";
 import { assetTypeCode, assetTypeLabel } from "./registry";
 import { DocumentUriPolicy } from "./document-uri";
 import { isValidIdentificationNumber } from "../domain/identification-number";
+import { signatureMismatch } from "../chain/typed-data";
+import { decodeTimeCursor, encodeTimeCursor } from "./self-service";
 
 export interface IssuanceFiling {
   owner: string;
@@ -130,7 +132,10 @@ export class IssuanceService {
       deadline: f.deadline,
     });
     if (!(await this.chain.isValidSignature(owner, ISSUANCE_TYPES, value, f.ownerSignature)))
-      throw new AppError("ISSUANCE_REQUEST_SIGNATURE_INVALID", { owner });
+      throw new AppError("ISSUANCE_REQUEST_SIGNATURE_INVALID", {
+        owner,
+        ...signatureMismatch(this.chain.domain, ISSUANCE_TYPES, value, f.ownerSignature, owner),
+      });
     const at = new Date().toISOString();
     const stored: StoredRequest = {
       decision: f.decision,
@@ -159,10 +164,96 @@ export class IssuanceService {
     return row;
   }
 
+  /**
+   * The checks of `file` that need no signature, run before the owner signs a served request: every element
+   * (Art. 5.2), the decision URI, the operator's permit, the type recognised, the named verifier trusted.
+   */
+  async precheck(f: Omit<IssuanceFiling, "nonce" | "deadline" | "ownerSignature">): Promise<void> {
+    checkElements({ ...f, nonce: "0", deadline: "0", ownerSignature: "0x" });
+    this.documentUris.check(f.decision.uri);
+    await this.operations.requireOperator();
+    const assetType = assetTypeCode(f.assetType);
+    if (!(await this.chain.ledger.isRecognisedAssetType(assetType)))
+      throw new AppError("ASSET_TYPE_NOT_RECOGNISED", { assetType: f.assetType });
+    const verifier = getAddress(f.verifier);
+    if (!(await this.chain.ledger.hasRole(VERIFIER_ROLE, verifier)))
+      throw new AppError("COLLATERAL_VERIFIER_NOT_TRUSTED", { verifier });
+  }
+
+  /**
+   * The owner's next free request nonce: the lowest neither held by one of its requests here (filed, attested,
+   * submitted, or refused and still postable) nor spent on the ledger.
+   */
+  async nextNonce(owner: string): Promise<string> {
+    const o = getAddress(owner);
+    const rows = await this.db.manager.find(IssuanceRequest, { where: { owner: o }, select: { request: true } });
+    const held = new Set(rows.map((r) => (JSON.parse(r.request) as StoredRequest).nonce));
+    for (let n = 0n; ; n++) {
+      if (held.has(n.toString())) continue;
+      if (!(await this.chain.ledger.isIssuanceNonceUsed(o, n))) return n.toString();
+    }
+  }
+
+  /** One of the owner's requests: another owner's is refused (403 NOT_YOUR_ACCOUNT). */
+  async findOwn(id: string, owner: string): Promise<IssuanceRequest> {
+    const row = await this.find(id);
+    if (getAddress(row.owner) !== getAddress(owner))
+      throw new AppError("NOT_YOUR_ACCOUNT", { session: getAddress(owner), id });
+    return row;
+  }
+
+  /** The owner's requests, newest first, one keyset page (`next`: the cursor of the next page, null at the end). */
+  async listForOwner(owner: string, limit: number, cursor?: string) {
+    const qb = this.db.manager
+      .getRepository(IssuanceRequest)
+      .createQueryBuilder("r")
+      .where("r.owner = :owner", { owner: getAddress(owner) })
+      .orderBy("r.created_at", "DESC")
+      .addOrderBy("r.id", "DESC")
+      .take(limit + 1);
+    if (cursor) {
+      const [createdAt, id] = decodeTimeCursor(cursor);
+      qb.andWhere("(r.created_at < :createdAt OR (r.created_at = :createdAt AND r.id < :id))", { createdAt, id });
+    }
+    const rows = await qb.getMany();
+    const items = rows.slice(0, limit);
+    const last = items[items.length - 1];
+    return {
+      items: items.map((r) => this.view(r)),
+      next: rows.length > limit && last ? encodeTimeCursor(last.createdAt, last.id) : null,
+    };
+  }
+
   async find(id: string): Promise<IssuanceRequest> {
     const row = await this.db.manager.findOneBy(IssuanceRequest, { id });
     if (!row) throw new AppError("ISSUANCE_REQUEST_NOT_FOUND", { id });
     return row;
+  }
+
+  /**
+   * The CollateralAttestation the named verifier signs for a request (served to a verifier signed in with its
+   * wallet): the request's owner, evidence, type, units and nonce, and the given expiry. Another account than the
+   * named verifier is refused (403 NOT_YOUR_ACCOUNT); a request not awaiting attestation is ISSUANCE_STATE_INVALID.
+   */
+  async attestationToSign(id: string, verifier: string, expiry: string) {
+    const row = await this.find(id);
+    const req = JSON.parse(row.request) as StoredRequest;
+    const named = req.verifier ? getAddress(req.verifier) : null;
+    if (getAddress(verifier) !== named)
+      throw new AppError("NOT_YOUR_ACCOUNT", { session: getAddress(verifier), named, id });
+    if (row.status !== "filed" && row.status !== "refused")
+      throw new AppError("ISSUANCE_STATE_INVALID", { status: row.status, expected: "filed" });
+    return {
+      request: this.view(row),
+      message: attestationMessage({
+        owner: row.owner,
+        evidenceHash: req.evidenceHash,
+        assetType: row.assetType,
+        units: req.decision.units,
+        nonce: req.nonce,
+        expiry,
+      }),
+    };
   }
 
   async attest(id: string, a: Attestation): Promise<IssuanceRequest> {
@@ -186,7 +277,10 @@ export class IssuanceService {
       expiry: a.expiry,
     });
     if (!(await this.chain.isValidSignature(verifier, ATTESTATION_TYPES, value, a.signature)))
-      throw new AppError("COLLATERAL_ATTESTATION_SIGNATURE_INVALID", { verifier });
+      throw new AppError("COLLATERAL_ATTESTATION_SIGNATURE_INVALID", {
+        verifier,
+        ...signatureMismatch(this.chain.domain, ATTESTATION_TYPES, value, a.signature, verifier),
+      });
     row.status = "attested";
     row.attestation = JSON.stringify({ verifier, expiry: a.expiry, signature: a.signature });
     row.updatedAt = new Date().toISOString();

@@ -11,6 +11,7 @@ import { canonicalJson, identityHashOf } from "../domain/canonical-json";
 import type { OperationService } from "./operations";
 import type { IdempotencyService } from "./idempotency";
 import { randomUUID } from "node:crypto";
+import { signatureMismatch } from "../chain/typed-data";
 
 export const PARTICIPANT_KINDS = ["NaturalPerson", "IndividualEntrepreneur", "LegalEntity"] as const;
 export type ParticipantKind = (typeof PARTICIPANT_KINDS)[number];
@@ -70,13 +71,13 @@ export class ParticipantService {
     if (BigInt(Math.floor(Date.now() / 1000)) > BigInt(ack.deadline))
       throw new AppError("ACKNOWLEDGEMENT_EXPIRED", { deadline: ack.deadline });
     const { documentHash } = await this.chain.ledger.disclosure(ack.version);
-    const ok = await this.chain.isValidSignature(
-      account,
-      ACKNOWLEDGEMENT_TYPES,
-      { account, version: ack.version, documentHash, deadline: BigInt(ack.deadline) },
-      ack.signature,
-    );
-    if (!ok) throw new AppError("ACKNOWLEDGEMENT_SIGNATURE_INVALID", { account });
+    const message = { account, version: ack.version, documentHash, deadline: BigInt(ack.deadline) };
+    const ok = await this.chain.isValidSignature(account, ACKNOWLEDGEMENT_TYPES, message, ack.signature);
+    if (!ok)
+      throw new AppError("ACKNOWLEDGEMENT_SIGNATURE_INVALID", {
+        account,
+        ...signatureMismatch(this.chain.domain, ACKNOWLEDGEMENT_TYPES, message, ack.signature, account),
+      });
     return documentHash;
   }
 

@@ -1,22 +1,35 @@
 import { createHash } from "node:crypto";
-import { getAddress, TypedDataEncoder, ZeroHash } from "ethers";
+import { getAddress, keccak256, ZeroHash } from "ethers";
 import type { TypedDataField } from "ethers";
 import type { LedgerClient } from "../chain/ledger";
-import { ACKNOWLEDGEMENT_TYPES, REDEMPTION_TYPES, TRANSFER_TYPES } from "../chain/eip712";
+import {
+  ACKNOWLEDGEMENT_TYPES,
+  ATTESTATION_TYPES,
+  DECISION_CHANGE_TYPES,
+  decisionChangeMessage,
+  ISSUANCE_TYPES,
+  issuanceRequestMessage,
+  issuerDetailsHash,
+  OBLIGATIONS_TYPES,
+  REDEMPTION_TYPES,
+  TRANSFER_TYPES,
+} from "../chain/eip712";
+import { typedDataPayload } from "../chain/typed-data";
+import type { TypedDataPayload } from "../chain/typed-data";
+import type { Database } from "../persistence/data-source";
+import { Operation } from "../persistence/entities";
 import { AppError } from "../errors";
 import type { DisclosureService } from "./disclosures";
 import type { TransferService } from "./transfers";
+import type { IssuanceService } from "./issuance";
+import { assetTypeCode, assetTypeLabel } from "./registry";
 
-/** What a wallet's eth_signTypedData_v4 takes: the domain, every type (EIP712Domain included), the message. */
-export type TypedDataPayload = {
-  domain: Record<string, unknown>;
-  types: Record<string, TypedDataField[]>;
-  primaryType: string;
-  message: Record<string, unknown>;
-};
+export type { TypedDataPayload };
 
 /** How long a prepared authorization stays valid when the participant does not say (one hour). */
 const DEFAULT_VALIDITY_S = 3_600;
+/** The asset's status on the ledger when closed (AssetStatus: None, Active, Suspended, Closed). */
+const STATUS_NONE = 0;
 
 /**
  * A participant's session acts under a client id of its own, stable across sessions (idempotency keys and operations
@@ -27,6 +40,81 @@ export function participantClientId(address: string): string {
     .update(`participant:${getAddress(address)}`)
     .digest("hex");
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/** The human inputs of an issuance request, as the owner gives them; the server computes every hash. */
+export interface IssuanceDraft {
+  /** The asset type's code as listed (e.g. GRAIN), or its bytes32. */
+  assetType: string;
+  decision: {
+    /** keccak256 of the decision document's bytes, when the owner hashed it; else `document`. */
+    documentHash?: string;
+    /** The decision document's bytes, base64: the server hashes them (keccak256) and keeps nothing. */
+    document?: string;
+    uri: string;
+    /** A label of at most 31 bytes (e.g. OWNERSHIP_SHARE), signed as bytes32, or a bytes32. */
+    rightsType: string;
+    rightsExtent: string;
+    units: string;
+  };
+  issuer: { legalName: string; bin: string; registeredAddress: string };
+  /** keccak256 of the collateral evidence (warehouse receipt, pledge agreement), or `evidence`. */
+  evidenceHash?: string;
+  /** The evidence's bytes, base64, hashed by the server. */
+  evidence?: string;
+  verifier: string;
+  /** The request's nonce; the next free one when not given. */
+  nonce?: string;
+  validitySeconds?: number;
+}
+
+const hashOf = (hash: string | undefined, base64: string | undefined): string =>
+  hash ?? (base64 !== undefined ? keccak256(Buffer.from(base64, "base64")) : ZeroHash);
+
+/** Opaque keyset cursor of a list in (createdAt, id) order, newest first. */
+export function encodeTimeCursor(createdAt: string, id: string): string {
+  return Buffer.from(JSON.stringify([createdAt, id])).toString("base64url");
+}
+export function decodeTimeCursor(cursor: string): [string, string] {
+  try {
+    const v: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+    if (Array.isArray(v) && v.length === 2 && typeof v[0] === "string" && typeof v[1] === "string") return [v[0], v[1]];
+  } catch {
+    // fall through to the error below
+  }
+  throw new AppError("VALIDATION_FAILED", {
+    in: "query",
+    issues: [{ path: "cursor", message: "not a cursor of this list" }],
+  });
+}
+
+/**
+ * The participant's authorizations not yet posted (pending or submitted): those it signed (`out`) and transfers to
+ * it (`in`), newest first, one keyset page.
+ */
+export async function pendingForAccount(
+  db: Database,
+  address: string,
+  limit: number,
+  cursor?: string,
+): Promise<{ items: Operation[]; next: string | null }> {
+  const a = getAddress(address);
+  const qb = db.manager
+    .getRepository(Operation)
+    .createQueryBuilder("o")
+    .where("(o.from_address = :a OR o.to_address = :a)", { a })
+    .andWhere("o.status IN (:...live)", { live: ["pending", "submitted"] })
+    .orderBy("o.created_at", "DESC")
+    .addOrderBy("o.id", "DESC")
+    .take(limit + 1);
+  if (cursor) {
+    const [createdAt, id] = decodeTimeCursor(cursor);
+    qb.andWhere("(o.created_at < :createdAt OR (o.created_at = :createdAt AND o.id < :id))", { createdAt, id });
+  }
+  const rows = await qb.getMany();
+  const items = rows.slice(0, limit);
+  const last = items[items.length - 1];
+  return { items, next: rows.length > limit && last ? encodeTimeCursor(last.createdAt, last.id) : null };
 }
 
 /**
@@ -40,21 +128,8 @@ export class SelfService {
     private readonly disclosures: DisclosureService,
   ) {}
 
-  private payload(
-    types: Record<string, TypedDataField[]>,
-    message: Record<string, unknown>,
-  ): TypedDataPayload & { digest: string } {
-    // ethers builds the payload (EIP712Domain from the domain's fields; values checked against their types); the
-    // message and domain are returned as given, addresses checksummed and numbers as decimal strings.
-    const p = TypedDataEncoder.getPayload(this.chain.domain, types, message) as TypedDataPayload;
-    const d = this.chain.domain;
-    return {
-      domain: { name: d.name, version: d.version, chainId: Number(d.chainId), verifyingContract: d.verifyingContract },
-      types: p.types,
-      primaryType: p.primaryType,
-      message,
-      digest: TypedDataEncoder.hash(this.chain.domain, types, message),
-    };
+  private payload(types: Record<string, TypedDataField[]>, message: Record<string, unknown>) {
+    return typedDataPayload(this.chain.domain, types, message);
   }
 
   private deadline(validitySeconds?: number): string {
@@ -104,6 +179,134 @@ export class SelfService {
         documentHash: d.documentHash,
         deadline: this.deadline(validitySeconds),
       }),
+    };
+  }
+
+  /**
+   * The owner's IssuanceRequest prepared from human inputs (Art. 5, 6.5): the server computes the decision
+   * document's and the evidence's keccak256 (when given their bytes), the asset type's and the rights type's bytes32
+   * and the issuer details' hash keccak256(abi.encode(legalName, bin, registeredAddress)), and shows them; the
+   * filing's checks that need no signature run first (every element, the BIN/IIN, the URI, the type recognised, the
+   * verifier trusted), so a request that would be refused is not signed. `filing` is the body of
+   * POST /v1/me/issuance-requests less `ownerSignature`.
+   */
+  async issuanceRequest(issuance: IssuanceService, owner: string, d: IssuanceDraft) {
+    const o = getAddress(owner);
+    const verifier = getAddress(d.verifier);
+    const assetType = assetTypeCode(d.assetType);
+    const rightsType = assetTypeCode(d.decision.rightsType);
+    const decision = {
+      documentHash: hashOf(d.decision.documentHash, d.decision.document),
+      uri: d.decision.uri,
+      rightsType,
+      rightsExtent: d.decision.rightsExtent,
+      units: d.decision.units,
+    };
+    const issuer = {
+      legalName: d.issuer.legalName,
+      bin: d.issuer.bin,
+      registeredAddress: d.issuer.registeredAddress,
+    };
+    const evidenceHash = hashOf(d.evidenceHash, d.evidence);
+    await issuance.precheck({ owner: o, assetType: d.assetType, decision, issuer, evidenceHash, verifier });
+    const nonce = d.nonce ?? (await issuance.nextNonce(o));
+    const deadline = this.deadline(d.validitySeconds);
+    const message = issuanceRequestMessage({
+      owner: o,
+      assetType,
+      decision,
+      issuer,
+      evidenceHash,
+      verifier,
+      nonce,
+      deadline,
+    });
+    return {
+      computed: {
+        assetType,
+        assetTypeLabel: assetTypeLabel(assetType),
+        decisionHash: decision.documentHash,
+        decisionHashFrom: d.decision.documentHash ? "given" : "keccak256(document)",
+        rightsType,
+        rightsTypeLabel: assetTypeLabel(rightsType),
+        issuerDetailsHash: issuerDetailsHash(issuer),
+        issuerDetailsHashOf: "keccak256(abi.encode(string legalName, string bin, string registeredAddress))",
+        evidenceHash,
+        evidenceHashFrom: d.evidenceHash ? "given" : "keccak256(evidence)",
+      },
+      filing: {
+        owner: o,
+        assetType: d.assetType,
+        decision,
+        issuer,
+        evidenceHash,
+        verifier,
+        nonce,
+        deadline,
+      },
+      ...this.payload(ISSUANCE_TYPES, message),
+    };
+  }
+
+  /**
+   * The collateral verifier's CollateralAttestation for a request that names it (Art. 6.8), with the request shown
+   * (owner, evidence hash, type, units) and an expiry; `POST /v1/me/issuance-requests/{id}/attestation` takes
+   * `{ verifier, expiry, signature }`.
+   */
+  async attestation(issuance: IssuanceService, self: string, requestId: string, validitySeconds?: number) {
+    const { request, message } = await issuance.attestationToSign(requestId, self, this.deadline(validitySeconds));
+    return { request, ...this.payload(ATTESTATION_TYPES, message) };
+  }
+
+  /** The asset's issuer and decision in force; only the issuer prepares what the issuer signs (403 for another). */
+  async requireIssuer(assetId: string, self: string) {
+    const read = await this.chain.view(this.chain.ledger.assetInfo, [BigInt(assetId)]).catch((err: unknown) => {
+      if (this.chain.decodeRevert(err)?.code === "ASSET_NOT_FOUND") throw new AppError("ASSET_NOT_FOUND", { assetId });
+      throw err;
+    });
+    if (Number(read.value.status) === STATUS_NONE) throw new AppError("ASSET_NOT_FOUND", { assetId });
+    const issuer = getAddress(read.value.issuer);
+    if (issuer !== getAddress(self)) throw new AppError("NOT_YOUR_ACCOUNT", { session: self, issuer, assetId });
+    return { issuer, decisionHash: read.value.decisionHash };
+  }
+
+  /** The issuer's ObligationsFulfilled declaration (Art. 7.1) for its asset. */
+  async obligations(self: string, assetId: string, validitySeconds?: number) {
+    const { issuer } = await this.requireIssuer(assetId, self);
+    return {
+      issuer,
+      ...this.payload(OBLIGATIONS_TYPES, { assetId, deadline: this.deadline(validitySeconds) }),
+    };
+  }
+
+  /** The issuer's DecisionChange order (Art. 7.1) from the decision in force now (`previousHash`). */
+  async decisionChange(
+    self: string,
+    input: {
+      assetId: string;
+      documentHash?: string;
+      document?: string;
+      uri: string;
+      reason: string;
+      validitySeconds?: number;
+    },
+  ) {
+    const { issuer, decisionHash } = await this.requireIssuer(input.assetId, self);
+    const newHash = hashOf(input.documentHash, input.document);
+    return {
+      issuer,
+      computed: { previousHash: decisionHash, newHash },
+      ...this.payload(
+        DECISION_CHANGE_TYPES,
+        decisionChangeMessage({
+          assetId: input.assetId,
+          previousHash: decisionHash,
+          newHash,
+          newUri: input.uri,
+          reason: input.reason,
+          deadline: this.deadline(input.validitySeconds),
+        }),
+      ),
     };
   }
 }

@@ -13,6 +13,7 @@ import type { ErrorCode } from "../errors";
 import type { IdempotencyService } from "./idempotency";
 import type { OperationService } from "./operations";
 import { KeyedLock } from "./keyed-lock";
+import { signatureMismatch } from "../chain/typed-data";
 
 export interface TransferRequest {
   authorization: {
@@ -160,7 +161,10 @@ export class TransferService {
         throw new AppError("AUTHORIZATION_EXPIRED", { deadline: a.deadline });
       const value = { from, to, assetId, amount, nonce, deadline, ref: a.ref };
       if (!(await this.chain.isValidSignature(from, TRANSFER_TYPES, value, req.signature)))
-        throw new AppError("SIGNATURE_INVALID", { from });
+        throw new AppError("SIGNATURE_INVALID", {
+          from,
+          ...signatureMismatch(this.chain.domain, TRANSFER_TYPES, value, req.signature, from),
+        });
       if (chainNonce >= LAST_NONCE) throw new AppError("NONCE_EXHAUSTED", { from, assetId: a.assetId });
       const expected = live.reduce((m, op) => (BigInt(op.nonce!) + 1n > m ? BigInt(op.nonce!) + 1n : m), chainNonce);
       if (nonce < chainNonce || live.some((op) => op.nonce === a.nonce))
@@ -248,7 +252,10 @@ export class TransferService {
         ref: req.ref,
       };
       if (!(await this.chain.isValidSignature(holder, REDEMPTION_TYPES, value, req.signature)))
-        throw new AppError("SIGNATURE_INVALID", { holder });
+        throw new AppError("SIGNATURE_INVALID", {
+          holder,
+          ...signatureMismatch(this.chain.domain, REDEMPTION_TYPES, value, req.signature, holder),
+        });
       if (chainNonce >= LAST_NONCE) throw new AppError("NONCE_EXHAUSTED", { holder, assetId: req.assetId });
       if (nonce < chainNonce || live.length)
         throw new AppError("NONCE_USED", {
