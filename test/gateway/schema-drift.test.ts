@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { expect } from "chai";
 import { Client } from "pg";
 import { DataSource } from "typeorm";
-import type { PostgresConnectionOptions } from "typeorm/driver/postgres/PostgresConnectionOptions";
+import type { DataSourceOptions } from "typeorm";
 import { openDatabase } from "../../server/persistence/data-source";
 import type { Database } from "../../server/persistence/data-source";
 
@@ -25,9 +25,9 @@ describe("database: migrations and entities agree", function () {
       const schema = `gw_drift_${process.pid}_${Date.now()}`;
       db = await openDatabase({ type: "postgres", url: process.env.DATABASE_URL, schema });
       inspected = await new DataSource({
-        ...(db.dataSource.options as PostgresConnectionOptions),
+        ...db.dataSource.options,
         schema,
-      }).initialize();
+      } as DataSourceOptions).initialize();
       cleanup = async () => {
         await inspected.destroy();
         const c = new Client({ connectionString: process.env.DATABASE_URL });
