@@ -28,7 +28,7 @@ import { asBytes, EventParser, holdsUnstorableText, relax } from "./events";
 import type { IllFormedText } from "./events";
 import { ChainLiveness } from "./liveness";
 import { JsonRpcClient } from "./rpc";
-import type { RawLog } from "../mirror/decode";
+import type { RawLog } from "./decode";
 import { defaultSignatureThreads } from "./signatures";
 import type { SignatureThreads } from "./signatures";
 import { openSigners } from "./signer-load";

@@ -14,8 +14,8 @@ import { SignerUnavailableError } from "./signer";
 import { LaneLease, LeaseLostError } from "./lane-lease";
 import type { TransactionSigner } from "./signer";
 import { TRANSFER_CHECK_CODES } from "../errors";
-import { appendEvent } from "../mirror/event-log";
-import { LogDecoder } from "../mirror/decode";
+import { appendEvent } from "../persistence/event-log";
+import { LogDecoder } from "./decode";
 import type { EventFault, ParsedEvent } from "./events";
 
 export const TRANSFER_KIND = "transfer";

@@ -9,8 +9,8 @@ import { GENESIS_RECORD_HASH, recordHash } from "../chain/records";
 import type { ChainVerdict } from "../chain/records";
 import { readCursor } from "./store";
 import type { MirrorFaultKind } from "./entities";
-import { LogDecoder, ZERO_ADDRESS } from "./decode";
-import type { DecodedRecord, RawLog } from "./decode";
+import { LogDecoder, ZERO_ADDRESS } from "../chain/decode";
+import type { DecodedRecord, RawLog } from "../chain/decode";
 import { Sql } from "../persistence/sql";
 
 /** A mirrored record as the API shows it: the record, the moment rights arose, and its proof. */

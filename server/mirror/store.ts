@@ -1,8 +1,8 @@
 import type { EntityManager } from "typeorm";
-import { appendEvents } from "./event-log";
-import type { NewEvent } from "./event-log";
-import { GENESIS_RECORD_HASH, recordHashFromWords, ZERO_ADDRESS } from "./decode";
-import type { DecodedChange, DecodedFault, DecodedRecord } from "./decode";
+import { appendEvents } from "../persistence/event-log";
+import type { NewEvent } from "../persistence/event-log";
+import { GENESIS_RECORD_HASH, recordHashFromWords, ZERO_ADDRESS } from "../chain/decode";
+import type { DecodedChange, DecodedFault, DecodedRecord } from "../chain/decode";
 import { MIRROR_BLOCK_TABLES, MirrorCursor } from "./entities";
 import { Sql } from "../persistence/sql";
 import { raiseEventFaultAlert, resolveOrphanedEventFaultAlerts } from "../supervision/event-faults";

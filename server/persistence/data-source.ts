@@ -7,7 +7,7 @@ import type { Config } from "../config";
 import { ENTITIES } from "./entities";
 import { Initial1764072000000 } from "./migrations/1764072000000-Initial";
 import { Events1764090000000 } from "./migrations/1764090000000-Events";
-import { PlatformEvent } from "../mirror/event-log";
+import { PlatformEvent } from "./event-log";
 import { MIRROR_ENTITIES } from "../mirror/entities";
 import { Mirror1764100000000 } from "./migrations/1764100000000-Mirror";
 import { Supervision1764110000000 } from "./migrations/1764110000000-Supervision";

@@ -4,7 +4,7 @@ import type { EntityManager } from "typeorm";
 import type { Logger } from "pino";
 import type { Database } from "../persistence/data-source";
 import type { LedgerClient } from "../chain/ledger";
-import { appendEvent } from "../mirror/event-log";
+import { appendEvent } from "../persistence/event-log";
 import { MirrorAsset } from "../mirror/entities";
 import { AppError } from "../errors";
 import { Alert, DecisionCheck } from "./entities";

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { EntityManager } from "typeorm";
-import { appendEvent } from "../mirror/event-log";
-import type { DecodedFault } from "../mirror/decode";
+import { appendEvent } from "../persistence/event-log";
+import type { DecodedFault } from "../chain/decode";
 import { MirrorFault } from "../mirror/entities";
 import { Alert } from "./entities";
 import { nowIso } from "./util";

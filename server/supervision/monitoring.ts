@@ -6,7 +6,7 @@ import type { Logger } from "pino";
 import type { Database } from "../persistence/data-source";
 import { Participant } from "../persistence/entities";
 import type { ApiClient } from "../persistence/entities";
-import { appendEvent, PlatformEvent } from "../mirror/event-log";
+import { appendEvent, PlatformEvent } from "../persistence/event-log";
 import { AppError } from "../errors";
 import type { ParticipantService } from "../services/participants";
 import { AssetValue, MonitoringMovement, MonitoringReport, MonitoringRule, SupervisionWorker } from "./entities";

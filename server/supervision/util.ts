@@ -1,6 +1,6 @@
 import type { EntityManager } from "typeorm";
 import type { Database } from "../persistence/data-source";
-import { PlatformEvent } from "../mirror/event-log";
+import { PlatformEvent } from "../persistence/event-log";
 import { SupervisionWorker } from "./entities";
 
 export const nowIso = (): string => new Date().toISOString();

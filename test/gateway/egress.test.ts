@@ -3,7 +3,7 @@ import { loadConfig, ConfigError } from "../../server/config";
 import { EgressPolicy } from "../../server/supervision/egress";
 import { Subscription } from "../../server/supervision/entities";
 import { Wallet } from "ethers";
-import { appendEvent } from "../../server/mirror/event-log";
+import { appendEvent } from "../../server/persistence/event-log";
 import { bearer, startEnv } from "./support/harness";
 import { FAST_SUPERVISION, Receiver, waitFor } from "./supervision-support";
 import type { TestEnv } from "./support/harness";

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { id as keccakText } from "ethers";
 import type { Wallet } from "ethers";
 import { OBLIGATIONS_TYPES } from "../../server/chain/eip712";
-import { PlatformEvent } from "../../server/mirror/event-log";
+import { PlatformEvent } from "../../server/persistence/event-log";
 import {
   bearer,
   bootstrapPlatform,

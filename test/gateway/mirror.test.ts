@@ -21,7 +21,7 @@ import {
   MirrorParticipantChange,
   MirrorRecord,
 } from "../../server/mirror/entities";
-import { PlatformEvent } from "../../server/mirror/event-log";
+import { PlatformEvent } from "../../server/persistence/event-log";
 import { writeCursor, readCursor } from "../../server/mirror/store";
 import { CSV_HEADER } from "../../server/mirror/queries";
 

@@ -4,10 +4,10 @@ import { hexlify, id as keccakText, toUtf8Bytes, toUtf8String, Utf8ErrorFuncs, Z
 import type { Wallet } from "ethers";
 import { SecuredAssetLedger__factory } from "../../typechain-types";
 import { EventParser } from "../../server/chain/events";
-import { LogDecoder } from "../../server/mirror/decode";
-import type { RawLog } from "../../server/mirror/decode";
+import { LogDecoder } from "../../server/chain/decode";
+import type { RawLog } from "../../server/chain/decode";
 import { MirrorAsset, MirrorChange, MirrorParticipantChange } from "../../server/mirror/entities";
-import { PlatformEvent } from "../../server/mirror/event-log";
+import { PlatformEvent } from "../../server/persistence/event-log";
 import { Alert } from "../../server/supervision/entities";
 import { ChainTransaction, Disclosure, Operation } from "../../server/persistence/entities";
 import {

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { parseEther, ZeroHash } from "ethers";
 import type { Wallet } from "ethers";
 import { SecuredAssetLedger__factory } from "../../typechain-types";
-import { PlatformEvent } from "../../server/mirror/event-log";
+import { PlatformEvent } from "../../server/persistence/event-log";
 import { devWallet } from "./support/node";
 import { bearer, bootstrapPlatform, onboard, randomHolder, startEnv } from "./support/harness";
 import type { TestEnv } from "./support/harness";

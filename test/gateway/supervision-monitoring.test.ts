@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { Wallet, ZeroHash } from "ethers";
-import { appendEvent, PlatformEvent } from "../../server/mirror/event-log";
-import type { NewEvent } from "../../server/mirror/event-log";
+import { appendEvent, PlatformEvent } from "../../server/persistence/event-log";
+import type { NewEvent } from "../../server/persistence/event-log";
 import {
   bearer,
   bootstrapPlatform,

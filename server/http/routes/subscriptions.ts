@@ -2,7 +2,7 @@ import { z } from "../openapi";
 import { defineRoute } from "../route";
 import { Address, Json, Pagination, PositiveUint } from "../schemas";
 import { BodyInt, Line, QueryInt } from "../validation";
-import { EVENT_TYPES } from "../../mirror/event-log";
+import { EVENT_TYPES } from "../../persistence/event-log";
 
 const SUBSCRIBERS = ["authority", "operator", "monitor"] as const;
 const IdParam = z.object({ id: z.string().uuid() });

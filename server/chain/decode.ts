@@ -1,8 +1,8 @@
 import { keccak256, ZeroAddress } from "ethers";
 import type { Interface, LogDescription } from "ethers";
-import { GENESIS_RECORD_HASH } from "../chain/records";
-import { EventParser } from "../chain/events";
-import type { EventFault } from "../chain/events";
+import { GENESIS_RECORD_HASH } from "./records";
+import { EventParser } from "./events";
+import type { EventFault } from "./events";
 
 /** A log as eth_getLogs returns it (quantities in hex). No ethers Log objects: the indexer decodes only what it needs. */
 export interface RawLog {
