@@ -62,6 +62,7 @@ export function decodeCursor(cursor: string | undefined, shape: readonly ("strin
   }
   if (
     Array.isArray(v) &&
+    encodeCursor(v as KeyValue[]) === cursor && // the one spelling this API hands out: nothing appended or changed
     v.length === shape.length &&
     v.every((x, i) => (shape[i] === "number" ? isKeyNumber(x) : isKeyText(x)))
   )
