@@ -1,5 +1,5 @@
 import { z, ErrorCodeSchema } from "../openapi";
-import { decodeCursor, pageBody, pageInMemory, PageOf, PageQuery } from "../pagination";
+import { decodeCursor, encodeCursor, pageBody, pageInMemory, PageOf, PageQuery } from "../pagination";
 import { defineRoute } from "../route";
 import { AppError, ERRORS, errorCatalogue, isErrorCode } from "../../errors";
 
@@ -35,7 +35,7 @@ export default [
         schema: PageOf(Entry).openapi({
           example: {
             items: [{ code: "NONCE_USED", status: 409, title: ERRORS.NONCE_USED[1], type: "/v1/errors/NONCE_USED" }],
-            next: "/v1/errors?limit=1&cursor=WzBd",
+            next: `/v1/errors?limit=1&cursor=${encodeCursor([Object.keys(ERRORS).indexOf("NONCE_USED")])}`,
           },
         }),
       },
