@@ -26,6 +26,7 @@ import type { SyncProgress } from "../server/mirror/indexer";
 import { MirrorQueries } from "../server/mirror/queries";
 import { discardRecordsFrom, readCursor, rebuildAssets } from "../server/mirror/store";
 import type { FaultView } from "../server/mirror/queries";
+import type { KeyValue, KeysetPage } from "../server/persistence/keyset";
 
 interface Options {
   fromBlock?: string;
@@ -190,10 +191,12 @@ async function run(opts: Options): Promise<number> {
 /** Every fault the mirror holds, in chain order. */
 async function allFaults(queries: MirrorQueries): Promise<FaultView[]> {
   const out: FaultView[] = [];
+  let after: KeyValue[] | null = null;
   for (;;) {
-    const page = await queries.faults({ limit: 500, offset: out.length });
+    const page: KeysetPage<FaultView> = await queries.faults({ limit: 500, after });
     out.push(...page.items);
-    if (page.items.length < 500) return out;
+    if (!page.last) return out;
+    after = page.last;
   }
 }
 

@@ -6,6 +6,10 @@
 export const ERRORS = {
   // --- request / protocol
   VALIDATION_FAILED: [400, "The request does not match the schema; fix the fields listed in errors."],
+  CURSOR_INVALID: [
+    400,
+    "The cursor is not one this list returned (or it was altered); follow the list's `next` link, or start again without a cursor.",
+  ],
   MALFORMED_REQUEST: [
     400,
     "The request cannot be read: its path does not percent-decode to UTF-8, or its body is not what its Content-Encoding says; see details.reason.",

@@ -129,8 +129,14 @@ export class Submitter extends EventEmitter {
       this.lanes.push(lane);
     }
     if (!this.config.submitterEnabled) return;
-    // The lanes this instance can take now are reconciled before it serves; the others are taken when free.
-    for (const lane of this.lanes) await lane.activate();
+    // The lanes this instance can take now are reconciled before it serves; the others are taken when free. A node
+    // too slow to answer at start does not stop the gateway: the lane's loop tries again.
+    for (const lane of this.lanes)
+      await lane
+        .activate()
+        .catch((err: unknown) =>
+          this.log.warn({ err, lane: lane.name }, "lane not taken at start; retrying in its loop"),
+        );
     for (const lane of this.lanes) lane.run();
   }
 

@@ -24,6 +24,8 @@ export interface HandlerInput<B, P, Q> {
   /** The site participants see (PUBLIC_URL, else this request's scheme and Host): what a sign-in must name. */
   site: { scheme: string; host: string };
   requestId: string;
+  /** The request's path and query as sent (a list builds its `next` link from it). */
+  url: string;
   /** Set when the route takes an Idempotency-Key: the reserved key's id, to complete with the operation. */
   idempotencyId?: string;
 }
@@ -115,6 +117,7 @@ const roleAllowed = (spec: Route["spec"], client: ApiClient | null, participant:
 export function routeErrorCodes(spec: Route["spec"]): ErrorCode[] {
   const codes = new Set<ErrorCode>(spec.errors);
   if (spec.params || spec.query || spec.body) codes.add("VALIDATION_FAILED");
+  if (spec.query && "cursor" in spec.query.shape) codes.add("CURSOR_INVALID");
   if (spec.method !== "get") {
     for (const c of ["MALFORMED_JSON", "PAYLOAD_TOO_LARGE", "UNSUPPORTED_MEDIA_TYPE", "SHUTTING_DOWN"] as const)
       codes.add(c);
@@ -274,6 +277,7 @@ export function mountRoutes(app: Express, ctx: AppContext, routes: Route[]): voi
           participant,
           site: siteOf(ctx, req),
           requestId,
+          url: req.originalUrl,
           idempotencyId,
         });
       } catch (err) {

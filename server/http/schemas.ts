@@ -1,6 +1,5 @@
 import { checksumAddress } from "../chain/address";
 import { z } from "./openapi";
-import { QueryInt } from "./validation";
 import type { AppContext } from "../context";
 import type { Operation } from "../persistence/entities";
 import { viewOperation } from "../services/operations";
@@ -42,10 +41,10 @@ export const Signature = z
     example:
       "0x5f1c4a0e3c2b8d7e6f9a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f6a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f809121b",
   });
-export const Pagination = z.object({
-  limit: z.coerce.number().int().min(1).max(500).default(50),
-  offset: QueryInt().default(0),
-});
+/** Every time in a response: ISO 8601 in UTC with milliseconds (`2026-12-01T09:14:02.118Z`). */
+export const Time = z.iso
+  .datetime()
+  .openapi({ type: "string", format: "date-time", example: "2026-12-01T09:14:02.118Z" });
 export const WaitQuery = z.object({
   wait: z.enum(["true", "false"]).optional().openapi({ description: "wait until the operation is posted or failed" }),
 });
@@ -57,18 +56,17 @@ export const OperationSchema = z
     id: z.string(),
     kind: z.string(),
     status: z.enum(["pending", "submitted", "posted", "failed"]),
-    createdAt: z.string(),
-    updatedAt: z.string(),
+    createdAt: Time,
+    updatedAt: Time,
     txHash: z.string().optional(),
     blockNumber: z.number().optional(),
     recordSequence: z.string().optional().openapi({
       description: "the posted record's sequence in its asset (transfer, issuance, redemption, forced transfer)",
     }),
     recordHash: z.string().optional(),
-    rightsArisenAt: z
-      .string()
-      .optional()
-      .openapi({ description: "block time of the posted record: the moment rights arise (Art. 6.6)" }),
+    rightsArisenAt: Time.optional().openapi({
+      description: "block time of the posted record: the moment rights arise (Art. 6.6)",
+    }),
     events: z.array(z.unknown()).optional(),
     error: z
       .object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()).optional() })

@@ -12,6 +12,8 @@ import type { MirrorFaultKind } from "./entities";
 import { LogDecoder, ZERO_ADDRESS } from "../chain/decode";
 import type { DecodedRecord, RawLog } from "../chain/decode";
 import { Sql } from "../persistence/sql";
+import { keysetSql, pageOf } from "../persistence/keyset";
+import type { KeyValue, KeysetPage } from "../persistence/keyset";
 
 /** A mirrored record as the API shows it: the record, the moment rights arose, and its proof. */
 export interface RecordView {
@@ -21,8 +23,9 @@ export interface RecordView {
   to: string;
   amount: string;
   ref: string;
-  postedAt: number;
-  /** Block time of the posting, ISO-8601: the moment rights arose (Art. 6.6). */
+  /** Block time of the posting, ISO 8601 UTC (the block is proof.blockNumber). */
+  postedAt: string;
+  /** The same block time: the moment rights arose (Art. 6.6). */
   rightsArisenAt: string;
   proof: {
     txHash: string;
@@ -178,7 +181,7 @@ function checksum(a: string): string {
 }
 
 function view(r: RecordRow): RecordView {
-  const postedAt = Number(r.posted_at);
+  const postedAt = new Date(Number(r.posted_at) * 1000).toISOString();
   return {
     assetId: r.asset_id,
     sequence: String(r.sequence),
@@ -187,7 +190,7 @@ function view(r: RecordRow): RecordView {
     amount: r.amount,
     ref: r.ref,
     postedAt,
-    rightsArisenAt: new Date(postedAt * 1000).toISOString(),
+    rightsArisenAt: postedAt,
     proof: {
       txHash: r.tx_hash,
       blockNumber: Number(r.block_number),
@@ -200,19 +203,6 @@ function view(r: RecordRow): RecordView {
 }
 
 /** Opaque cursor: the chain position (block, log index) of the last record of a page. */
-export function encodeCursor(block: number, logIndex: number): string {
-  return Buffer.from(`${block}:${logIndex}`).toString("base64url");
-}
-export function decodeCursor(cursor: string): [number, number] {
-  const m = /^(\d+):(\d+)$/.exec(Buffer.from(cursor, "base64url").toString());
-  if (!m)
-    throw new AppError("VALIDATION_FAILED", {
-      in: "query",
-      issues: [{ path: "cursor", message: "not a cursor this API returned" }],
-    });
-  return [Number(m[1]), Number(m[2])];
-}
-
 export const CSV_HEADER =
   "asset_id,sequence,from,to,amount,ref,posted_at,rights_arisen_at,tx_hash,block_number,block_hash,log_index,record_hash,previous_hash\n";
 export function csvLine(v: RecordView): string {
@@ -270,8 +260,7 @@ export class MirrorQueries {
     }
     if (f.from !== undefined) parts.push(`posted_at >= ${p(f.from)}`);
     if (f.to !== undefined) parts.push(`posted_at < ${p(f.to)}`);
-    if (after)
-      parts.push(`(block_number > ${p(after[0])} OR (block_number = ${p(after[0])} AND log_index > ${p(after[1])}))`);
+    if (after) parts.push(keysetSql(["block_number", "log_index"], "ASC", after, p));
     return { clause: parts.length ? `WHERE ${parts.join(" AND ")}` : "", params };
   }
 
@@ -284,20 +273,10 @@ export class MirrorQueries {
     );
   }
 
-  /** One page of records in chain order, with the cursor of the next page (null at the end). */
-  async list(
-    f: RecordFilter,
-    cursor: string | undefined,
-    limit: number,
-  ): Promise<{ items: RecordView[]; nextCursor: string | null }> {
-    const rows = await this.page(f, cursor ? decodeCursor(cursor) : null, limit + 1);
-    const more = rows.length > limit;
-    const items = rows.slice(0, limit);
-    const last = items[items.length - 1];
-    return {
-      items: items.map(view),
-      nextCursor: more && last ? encodeCursor(Number(last.block_number), Number(last.log_index)) : null,
-    };
+  /** One page of records in chain order (keyset on block number, log index), with the last key when more follow. */
+  async list(f: RecordFilter, after: KeyValue[] | null, limit: number): Promise<KeysetPage<RecordView>> {
+    const rows = await this.page(f, after as [number, number] | null, limit + 1);
+    return pageOf(rows, limit, (r) => [Number(r.block_number), Number(r.log_index)], view);
   }
 
   /** Async iteration over all matching records, page by page (keyset), never holding more than a page. */
@@ -687,16 +666,23 @@ export class MirrorQueries {
   }
 
   /** Ledger logs the mirror could not read as declared (mirror_faults), in chain order. */
-  async faults(q: { limit: number; offset: number }): Promise<{ total: number; items: FaultView[] }> {
-    const [{ n }]: Array<{ n: string | number }> = await this.db.manager.query(
-      "SELECT COUNT(*) AS n FROM mirror_faults",
-    );
+  async faults(q: { limit: number; after: KeyValue[] | null }): Promise<KeysetPage<FaultView>> {
+    const sql = Sql.of(this.db.manager);
+    const params: KeyValue[] = [];
+    const p = (v: KeyValue) => {
+      params.push(v);
+      return sql.p(params.length);
+    };
+    const where = q.after ? `WHERE ${keysetSql(["block_number", "log_index"], "ASC", q.after, p)}` : "";
     const rows: FaultRow[] = await this.db.manager.query(
-      `SELECT tx_hash, log_index, block_number, block_hash, event, topic, kind, detail, created_at FROM mirror_faults ORDER BY block_number, log_index LIMIT ${Math.floor(q.limit)} OFFSET ${Math.floor(q.offset)}`,
+      `SELECT tx_hash, log_index, block_number, block_hash, event, topic, kind, detail, created_at FROM mirror_faults ${where} ORDER BY block_number, log_index LIMIT ${Math.floor(q.limit) + 1}`,
+      params,
     );
-    return {
-      total: Number(n),
-      items: rows.map((r) => ({
+    return pageOf(
+      rows,
+      q.limit,
+      (r) => [Number(r.block_number), Number(r.log_index)],
+      (r): FaultView => ({
         blockNumber: Number(r.block_number),
         blockHash: r.block_hash,
         txHash: r.tx_hash,
@@ -706,7 +692,7 @@ export class MirrorQueries {
         kind: r.kind,
         detail: JSON.parse(r.detail) as FaultView["detail"],
         createdAt: r.created_at,
-      })),
-    };
+      }),
+    );
   }
 }

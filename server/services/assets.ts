@@ -6,6 +6,7 @@ import { chainHashes, verifyRecordChain } from "../chain/records";
 import type { TransferRecord } from "../chain/records";
 import type { Operation } from "../persistence/entities";
 import { AppError } from "../errors";
+import type { KeyValue } from "../persistence/keyset";
 import type { OperationService } from "./operations";
 import type { IdempotencyService } from "./idempotency";
 import { assetTypeLabel } from "./registry";
@@ -98,10 +99,11 @@ export class AssetService {
     };
   }
 
-  async list(limit: number, offset: number) {
+  /** The assets in id order, a page at a time: keyset on the asset id (ids run 1..assetCount on chain). */
+  async list(limit: number, after: KeyValue[] | null) {
     const count = Number(await this.chain.ledger.assetCount());
     const ids: number[] = [];
-    for (let id = offset + 1; id <= count && ids.length < limit; id++) ids.push(id);
+    for (let id = after ? Number(after[0]) + 1 : 1; id <= count && ids.length < limit; id++) ids.push(id);
     const items = await Promise.all(
       ids.map(async (id) => {
         const { value: info, texts } = await this.chain.view(this.chain.ledger.assetInfo, [id]);
@@ -119,7 +121,8 @@ export class AssetService {
         };
       }),
     );
-    return { total: count, items };
+    const last = ids[ids.length - 1];
+    return { items, last: last !== undefined && last < count ? [last] : (null as KeyValue[] | null) };
   }
 
   private async allRecords(id: bigint): Promise<(TransferRecord & { blockNumber: number; txHash: string })[]> {
@@ -142,15 +145,14 @@ export class AssetService {
       .sort((a, b) => (a.sequence < b.sequence ? -1 : 1));
   }
 
-  /** The asset's transfer records (Art. 5.1.7), paginated, with a verification of the whole hash chain. */
-  async records(assetId: string, offset: number, limit: number) {
+  /** The asset's transfer records (Art. 5.1.7) in sequence order, with a verification of the whole hash chain. */
+  async records(assetId: string) {
     const id = BigInt(assetId);
     const { value: info } = await this.info(id);
     const all = await this.allRecords(id);
     const verdict = verifyRecordChain(all, BigInt(info.recordCount), info.recordHead);
     const hashes = chainHashes(all);
     return {
-      total: all.length,
       verification: verdict.verified
         ? { verified: true, count: verdict.count.toString(), head: verdict.head }
         : {
@@ -158,14 +160,14 @@ export class AssetService {
             firstDivergentSequence: verdict.firstDivergentSequence.toString(),
             reason: verdict.reason,
           },
-      items: all.slice(offset, offset + limit).map((r, i) => ({
+      items: all.map((r, i) => ({
         sequence: r.sequence.toString(),
         from: r.from,
         to: r.to,
         amount: r.amount.toString(),
         ref: r.ref,
         postedAt: new Date(Number(r.postedAt) * 1000).toISOString(),
-        recordHash: hashes[offset + i],
+        recordHash: hashes[i],
         blockNumber: r.blockNumber,
         txHash: r.txHash,
         kind: r.from === ZeroAddress ? "issue" : r.to === ZeroAddress ? "redemption" : "transfer",

@@ -8,6 +8,8 @@ import type { Database } from "../persistence/data-source";
 import { IssuanceRequest } from "../persistence/entities";
 import type { Operation } from "../persistence/entities";
 import { AppError, ERRORS } from "../errors";
+import { keyset, pageOf } from "../persistence/keyset";
+import type { KeyValue } from "../persistence/keyset";
 import type { ErrorCode } from "../errors";
 import type { OperationService } from "./operations";
 import type { IdempotencyService } from "./idempotency";
@@ -392,13 +394,16 @@ export class IssuanceService {
     };
   }
 
-  async list(limit: number, offset: number, status?: string) {
-    const rows = await this.db.manager.find(IssuanceRequest, {
-      where: status ? { status: status as IssuanceRequest["status"] } : {},
-      order: { createdAt: "DESC" },
-      take: limit,
-      skip: offset,
-    });
-    return rows.map((r) => this.view(r));
+  /** Issuance requests, newest first, a page at a time: keyset on (createdAt, id). */
+  async list(limit: number, after: KeyValue[] | null, status?: string) {
+    const qb = this.db.manager.getRepository(IssuanceRequest).createQueryBuilder("r");
+    if (status) qb.andWhere("r.status = :status", { status });
+    const rows = await keyset(qb, ["r.created_at", "r.id"], "DESC", after, limit).getMany();
+    return pageOf(
+      rows,
+      limit,
+      (r) => [r.createdAt, r.id],
+      (r) => this.view(r),
+    );
   }
 }

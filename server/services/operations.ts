@@ -5,6 +5,8 @@ import { LEDGER_ROLES, withRoleNames } from "../chain/roles";
 import type { Submitter, CallPayload } from "../chain/submitter";
 import type { Database } from "../persistence/data-source";
 import { Operation } from "../persistence/entities";
+import { keyset, pageOf } from "../persistence/keyset";
+import type { KeyValue, KeysetPage } from "../persistence/keyset";
 import type { SignerName, OperationStatus } from "../persistence/entities";
 import { AppError, errorMessage, isErrorCode } from "../errors";
 
@@ -172,16 +174,23 @@ export class OperationService {
     return op;
   }
 
-  list(opts: { status?: OperationStatus; kind?: string; limit: number; offset: number }): Promise<Operation[]> {
-    const where: Partial<Pick<Operation, "status" | "kind">> = {};
-    if (opts.status) where.status = opts.status;
-    if (opts.kind) where.kind = opts.kind;
-    return this.db.manager.find(Operation, {
-      where,
-      order: { createdAt: "DESC" },
-      take: opts.limit,
-      skip: opts.offset,
-    });
+  /** Operations, newest first, a page at a time: keyset on (createdAt, id) after the previous page's last key. */
+  async list(opts: {
+    status?: OperationStatus;
+    kind?: string;
+    limit: number;
+    after: KeyValue[] | null;
+  }): Promise<KeysetPage<Operation>> {
+    const qb = this.db.manager.getRepository(Operation).createQueryBuilder("o");
+    if (opts.status) qb.andWhere("o.status = :status", { status: opts.status });
+    if (opts.kind) qb.andWhere("o.kind = :kind", { kind: opts.kind });
+    const rows = await keyset(qb, ["o.created_at", "o.id"], "DESC", opts.after, opts.limit).getMany();
+    return pageOf(
+      rows,
+      opts.limit,
+      (o) => [o.createdAt, o.id],
+      (o) => o,
+    );
   }
 
   /**
@@ -230,8 +239,5 @@ function decodeCursor(cursor: string): [string, string] {
   } catch {
     // fall through to the error below
   }
-  throw new AppError("VALIDATION_FAILED", {
-    in: "query",
-    issues: [{ path: "cursor", message: "not a cursor of this list" }],
-  });
+  throw new AppError("CURSOR_INVALID", { cursor: cursor.slice(0, 64) });
 }

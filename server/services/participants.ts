@@ -7,6 +7,8 @@ import type { Database } from "../persistence/data-source";
 import { Acknowledgement, Participant } from "../persistence/entities";
 import type { Operation, Role, SignerName } from "../persistence/entities";
 import { AppError } from "../errors";
+import { keyset, pageOf } from "../persistence/keyset";
+import type { KeyValue } from "../persistence/keyset";
 import { canonicalJson, identityHashOf } from "../domain/canonical-json";
 import type { OperationService } from "./operations";
 import type { IdempotencyService } from "./idempotency";
@@ -258,15 +260,22 @@ export class ParticipantService {
     };
   }
 
-  async list(limit: number, offset: number) {
-    const rows = await this.db.manager.find(Participant, { order: { createdAt: "ASC" }, take: limit, skip: offset });
-    return rows.map((r) => ({
-      address: r.address,
-      kind: r.kind,
-      status: r.status,
-      identityHash: r.identityHash,
-      createdAt: r.createdAt,
-    }));
+  /** Participants in the order they registered, a page at a time: keyset on (createdAt, address). */
+  async list(limit: number, after: KeyValue[] | null) {
+    const qb = this.db.manager.getRepository(Participant).createQueryBuilder("p");
+    const rows = await keyset(qb, ["p.created_at", "p.address"], "ASC", after, limit).getMany();
+    return pageOf(
+      rows,
+      limit,
+      (r) => [r.createdAt, r.address],
+      (r) => ({
+        address: r.address,
+        kind: r.kind,
+        status: r.status,
+        identityHash: r.identityHash,
+        createdAt: r.createdAt,
+      }),
+    );
   }
 
   /** A participant's own view (self-service): registration, freeze, disclosure status, holdings with frozen units. */

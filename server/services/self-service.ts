@@ -82,10 +82,7 @@ export function decodeTimeCursor(cursor: string): [string, string] {
   } catch {
     // fall through to the error below
   }
-  throw new AppError("VALIDATION_FAILED", {
-    in: "query",
-    issues: [{ path: "cursor", message: "not a cursor of this list" }],
-  });
+  throw new AppError("CURSOR_INVALID", { cursor: cursor.slice(0, 64) });
 }
 
 /**

@@ -1,6 +1,8 @@
 import type { Writable } from "node:stream";
 import type { Database } from "../persistence/data-source";
 import { AuditEntry } from "../persistence/entities";
+import { keyset, pageOf } from "../persistence/keyset";
+import type { KeyValue } from "../persistence/keyset";
 import { parseJson } from "./util";
 
 export interface AuditFilter {
@@ -67,14 +69,10 @@ export class AuditQueryService {
     return qb;
   }
 
-  async list(f: AuditFilter & { limit: number; offset: number }) {
-    const [rows, total] = await this.query(f)
-      .orderBy("a.at", "DESC")
-      .addOrderBy("a.id", "DESC")
-      .take(f.limit)
-      .skip(f.offset)
-      .getManyAndCount();
-    return { total, items: rows.map(viewAudit) };
+  /** Entries, newest first, a page at a time: keyset on (at, id) after the previous page's last key. */
+  async list(f: AuditFilter & { limit: number; after: KeyValue[] | null }) {
+    const rows = await keyset(this.query(f), ["a.at", "a.id"], "DESC", f.after, f.limit).getMany();
+    return pageOf(rows, f.limit, (r) => [r.at, r.id], viewAudit);
   }
 
   /**

@@ -3,6 +3,8 @@ import { getAddress, keccak256 } from "ethers";
 import type { EntityManager } from "typeorm";
 import type { Logger } from "pino";
 import type { Database } from "../persistence/data-source";
+import { keyset, pageOf } from "../persistence/keyset";
+import type { KeyValue } from "../persistence/keyset";
 import type { LedgerClient } from "../chain/ledger";
 import { appendEvent } from "../persistence/event-log";
 import { MirrorAsset } from "../mirror/entities";
@@ -233,20 +235,15 @@ export class AlertService {
     kind?: AlertKind;
     issuer?: string;
     limit: number;
-    offset: number;
+    after: KeyValue[] | null;
   }) {
     const qb = this.db.manager.getRepository(Alert).createQueryBuilder("a");
     if (q.status) qb.andWhere("a.status = :status", { status: q.status });
     if (q.assetId) qb.andWhere("a.asset_id = :asset", { asset: q.assetId });
     if (q.kind) qb.andWhere("a.kind = :kind", { kind: q.kind });
     if (q.issuer) qb.andWhere("a.account = :issuer", { issuer: q.issuer.toLowerCase() });
-    const [rows, total] = await qb
-      .orderBy("a.raised_at", "DESC")
-      .addOrderBy("a.id", "ASC")
-      .take(q.limit)
-      .skip(q.offset)
-      .getManyAndCount();
-    return { total, items: rows.map(viewAlert) };
+    const rows = await keyset(qb, ["a.raised_at", "a.id"], "DESC", q.after, q.limit).getMany();
+    return pageOf(rows, q.limit, (a) => [a.raisedAt, a.id], viewAlert);
   }
 
   async get(id: string) {
@@ -255,17 +252,12 @@ export class AlertService {
     return viewAlert(a);
   }
 
-  async checks(q: { assetId?: string; outcome?: CheckOutcome; limit: number; offset: number }) {
+  async checks(q: { assetId?: string; outcome?: CheckOutcome; limit: number; after: KeyValue[] | null }) {
     const qb = this.db.manager.getRepository(DecisionCheck).createQueryBuilder("c");
     if (q.assetId) qb.andWhere("c.asset_id = :asset", { asset: q.assetId });
     if (q.outcome) qb.andWhere("c.outcome = :outcome", { outcome: q.outcome });
-    const [rows, total] = await qb
-      .orderBy("c.checked_at", "DESC")
-      .addOrderBy("c.id", "ASC")
-      .take(q.limit)
-      .skip(q.offset)
-      .getManyAndCount();
-    return { total, items: rows.map(viewCheck) };
+    const rows = await keyset(qb, ["c.checked_at", "c.id"], "DESC", q.after, q.limit).getMany();
+    return pageOf(rows, q.limit, (c) => [c.checkedAt, c.id], viewCheck);
   }
 }
 

@@ -4,6 +4,8 @@ import { In } from "typeorm";
 import type { EntityManager } from "typeorm";
 import type { Logger } from "pino";
 import type { Database } from "../persistence/data-source";
+import { keyset, pageOf } from "../persistence/keyset";
+import type { KeyValue } from "../persistence/keyset";
 import { Participant } from "../persistence/entities";
 import type { ApiClient } from "../persistence/entities";
 import { appendEvent, PlatformEvent } from "../persistence/event-log";
@@ -53,6 +55,16 @@ export function postedAtIso(p: string | number): string {
   const t = Date.parse(p);
   if (Number.isNaN(t)) throw new Error(`unreadable postedAt ${p}`);
   return new Date(t).toISOString();
+}
+
+/** A time read from an event payload, as ISO 8601 UTC (payloads written by older versions carry unix seconds). */
+function timeOf(v: unknown): string | null {
+  if (typeof v !== "string" && typeof v !== "number") return null;
+  try {
+    return postedAtIso(v);
+  } catch {
+    return null;
+  }
 }
 
 export function viewRule(r: MonitoringRule) {
@@ -150,8 +162,11 @@ export class MonitoringService {
     return viewRule(rule);
   }
 
-  async listRules() {
-    return (await this.db.manager.find(MonitoringRule, { order: { createdAt: "ASC", id: "ASC" } })).map(viewRule);
+  /** Rules, oldest first, a page at a time: keyset on (createdAt, id). */
+  async listRules(q: { limit: number; after: KeyValue[] | null }) {
+    const qb = this.db.manager.getRepository(MonitoringRule).createQueryBuilder("r");
+    const rows = await keyset(qb, ["r.created_at", "r.id"], "ASC", q.after, q.limit).getMany();
+    return pageOf(rows, q.limit, (r) => [r.createdAt, r.id], viewRule);
   }
 
   private async rule(id: string): Promise<MonitoringRule> {
@@ -215,20 +230,15 @@ export class MonitoringService {
     ruleId?: string;
     assetId?: string;
     limit: number;
-    offset: number;
+    after: KeyValue[] | null;
   }) {
     const qb = this.db.manager.getRepository(MonitoringReport).createQueryBuilder("r");
     if (q.status) qb.andWhere("r.status = :status", { status: q.status });
     if (q.account) qb.andWhere("r.account = :account", { account: q.account.toLowerCase() });
     if (q.ruleId) qb.andWhere("r.rule_id = :rule", { rule: q.ruleId });
     if (q.assetId) qb.andWhere("r.asset_id = :asset", { asset: q.assetId });
-    const [rows, total] = await qb
-      .orderBy("r.event_seq", "DESC")
-      .addOrderBy("r.id", "ASC")
-      .take(q.limit)
-      .skip(q.offset)
-      .getManyAndCount();
-    return { total, items: rows.map(viewReport) };
+    const rows = await keyset(qb, ["r.event_seq", "r.id"], "DESC", q.after, q.limit).getMany();
+    return pageOf(rows, q.limit, (r) => [Number(r.eventSeq), r.id], viewReport);
   }
 
   async getReport(id: string) {
@@ -259,7 +269,7 @@ export class MonitoringService {
   // ---------------------------------------------------------------- participant view
 
   /** Everything the monitor may need on one participant. */
-  async participantView(address: string, opts: { limit: number; afterSeq?: number }) {
+  async participantView(address: string, opts: { limit: number; after: KeyValue[] | null }) {
     const a = getAddress(address);
     const lower = a.toLowerCase();
     const row = await this.db.manager.findOneBy(Participant, { address: a });
@@ -274,8 +284,12 @@ export class MonitoringService {
       .createQueryBuilder("e")
       .where("e.type = :t", { t: "record.posted" })
       .andWhere("(e.account = :a OR e.counterparty = :a)", { a: lower });
-    if (opts.afterSeq !== undefined) mq.andWhere("e.seq > :after", { after: opts.afterSeq });
-    const movements = await mq.orderBy("e.seq", "ASC").take(opts.limit).getMany();
+    const movements = pageOf(
+      await keyset(mq, ["e.seq"], "ASC", opts.after, opts.limit).getMany(),
+      opts.limit,
+      (e) => [Number(e.seq)],
+      (e) => e,
+    );
     const freezeEvents = await events.find({
       where: { account: lower, type: In(["participant.frozen", "participant.unfrozen", "tokens.frozen"]) },
       order: { seq: "ASC" },
@@ -299,11 +313,16 @@ export class MonitoringService {
       onChain: onChain?.onChain ?? null,
       holdings,
       movements: {
-        items: movements.map((e) => {
+        items: movements.items.map((e) => {
           const p = JSON.parse(e.payload) as RecordPostedPayload;
-          return { eventSeq: e.seq, ...p, direction: p.from.toLowerCase() === lower ? "out" : "in" };
+          return {
+            eventSeq: e.seq,
+            ...p,
+            postedAt: postedAtIso(p.postedAt),
+            direction: p.from.toLowerCase() === lower ? "out" : "in",
+          };
         }),
-        nextAfterSeq: movements.length === opts.limit ? movements[movements.length - 1].seq : null,
+        last: movements.last,
       },
       acknowledgements: onChain?.acknowledgements ?? [],
       freezes: freezeEvents.map((e) => {
@@ -316,7 +335,7 @@ export class MonitoringService {
           byAuthority: typeof p.byAuthority === "boolean" ? p.byAuthority : null,
           reason: p.reason ?? null,
           amount: p.amount ?? null,
-          at: p.at ?? p.blockTime ?? e.createdAt,
+          at: timeOf(p.at ?? p.blockTime ?? e.createdAt),
           txHash: p.txHash ?? null,
           blockNumber: p.blockNumber ?? null,
         };

@@ -3,6 +3,8 @@ import { getAddress } from "ethers";
 import { Webhook } from "standardwebhooks";
 import type { Logger } from "pino";
 import type { Database } from "../persistence/data-source";
+import { keyset, pageOf } from "../persistence/keyset";
+import type { KeyValue } from "../persistence/keyset";
 import type { ApiClient } from "../persistence/entities";
 import { PlatformEvent } from "../persistence/event-log";
 import type { EventType } from "../persistence/event-log";
@@ -202,19 +204,15 @@ export class SubscriptionService {
     return s;
   }
 
-  async list(client: ApiClient, opts: { limit: number; offset: number }) {
+  /** The client's subscriptions (all for the authority), oldest first: keyset on (createdAt, id). */
+  async list(client: ApiClient, opts: { limit: number; after: KeyValue[] | null }) {
     const qb = this.db.manager
       .getRepository(Subscription)
       .createQueryBuilder("s")
       .where("s.status <> :deleted", { deleted: "deleted" });
     if (client.role !== "authority") qb.andWhere("s.client_id = :client", { client: client.id });
-    const rows = await qb
-      .orderBy("s.created_at", "ASC")
-      .addOrderBy("s.id", "ASC")
-      .take(opts.limit)
-      .skip(opts.offset)
-      .getMany();
-    return rows.map(viewSubscription);
+    const rows = await keyset(qb, ["s.created_at", "s.id"], "ASC", opts.after, opts.limit).getMany();
+    return pageOf(rows, opts.limit, (s) => [s.createdAt, s.id], viewSubscription);
   }
 
   async get(client: ApiClient, id: string) {
@@ -243,7 +241,7 @@ export class SubscriptionService {
   async deliveries(
     client: ApiClient,
     id: string,
-    opts: { status?: DeliveryStatus; afterSequence?: number; limit: number },
+    opts: { status?: DeliveryStatus; after: KeyValue[] | null; limit: number },
   ) {
     await this.visible(client, id);
     const qb = this.db.manager
@@ -251,12 +249,8 @@ export class SubscriptionService {
       .createQueryBuilder("d")
       .where("d.subscription_id = :id", { id });
     if (opts.status) qb.andWhere("d.status = :status", { status: opts.status });
-    if (opts.afterSequence !== undefined) qb.andWhere("d.sequence > :after", { after: opts.afterSequence });
-    const rows = await qb.orderBy("d.sequence", "ASC").take(opts.limit).getMany();
-    return {
-      items: rows.map(viewDelivery),
-      nextAfterSequence: rows.length === opts.limit ? rows[rows.length - 1].sequence : null,
-    };
+    const rows = await keyset(qb, ["d.sequence"], "ASC", opts.after, opts.limit).getMany();
+    return pageOf(rows, opts.limit, (d) => [Number(d.sequence)], viewDelivery);
   }
 
   /** Marks every delivery from `fromSequence` on as pending again: they are resent in order, with the same numbers. */

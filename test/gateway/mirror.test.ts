@@ -32,7 +32,7 @@ interface RecordBody {
   to: string;
   amount: string;
   ref: string;
-  postedAt: number;
+  postedAt: string;
   rightsArisenAt: string;
   proof: {
     txHash: string;
@@ -68,15 +68,13 @@ describe("record mirror: indexer, proof of completeness, queries and exports", f
   const countEvents = (type: string) => repo(PlatformEvent).count({ where: { type: type as PlatformEvent["type"] } });
   async function allRecords(query: string, limit = 2): Promise<RecordBody[]> {
     const out: RecordBody[] = [];
-    let cursor: string | null = null;
+    let next: string | null = `/v1/records?${query}&limit=${limit}`;
     for (let page = 0; page < 100; page++) {
-      const res = await env.http
-        .get(`/v1/records?${query}&limit=${limit}${cursor ? `&cursor=${cursor}` : ""}`)
-        .set(reader());
+      const res = await env.http.get(next).set(reader());
       expect(res.status, JSON.stringify(res.body)).to.equal(200);
       out.push(...(res.body.items as RecordBody[]));
-      cursor = res.body.nextCursor as string | null;
-      if (!cursor) return out;
+      next = res.body.next as string | null;
+      if (!next) return out;
       expect(res.body.items).to.have.length(limit);
     }
     throw new Error("pagination does not end");
@@ -130,7 +128,9 @@ describe("record mirror: indexer, proof of completeness, queries and exports", f
     for (const r of items) {
       expect(r.proof.txHash).to.match(/^0x[0-9a-f]{64}$/);
       expect(r.proof.recordHash).to.match(/^0x[0-9a-f]{48}$/);
-      expect(r.rightsArisenAt).to.equal(new Date(r.postedAt * 1000).toISOString());
+      expect(r.rightsArisenAt).to.equal(r.postedAt);
+      const block = await provider.getBlock(r.proof.blockNumber);
+      expect(r.postedAt).to.equal(new Date(block!.timestamp * 1000).toISOString());
       const receipt = await provider.getTransactionReceipt(r.proof.txHash);
       expect(receipt!.blockNumber).to.equal(r.proof.blockNumber);
       expect(receipt!.blockHash).to.equal(r.proof.blockHash);
@@ -211,10 +211,11 @@ describe("record mirror: indexer, proof of completeness, queries and exports", f
     expect(ofAlice.map((r) => r.sequence)).to.deep.equal(["2", "3", "6"]);
     const from = all[2].postedAt;
     const to = all[4].postedAt;
-    const window = await allRecords(`assetId=${assetId}&from=${from}&to=${new Date(to * 1000).toISOString()}`, 1);
+    const window = await allRecords(`assetId=${assetId}&from=${Date.parse(from) / 1000}&to=${to}`, 1);
     expect(window.map((r) => r.sequence)).to.deep.equal(["3", "4"]);
     const bad = await env.http.get("/v1/records?cursor=bm9wZQ").set(reader());
     expect(bad.status).to.equal(400);
+    expect(bad.body.code).to.equal("CURSOR_INVALID");
     const verifier = await env.http.get("/v1/records").set(bearer(env.keys.verifier));
     expect(verifier.status).to.equal(403);
   });
@@ -247,7 +248,9 @@ describe("record mirror: indexer, proof of completeness, queries and exports", f
         amount: all[i].amount,
         tx_hash: all[i].proof.txHash,
         record_hash: all[i].proof.recordHash,
+        posted_at: all[i].postedAt,
         rights_arisen_at: all[i].rightsArisenAt,
+        block_number: String(all[i].proof.blockNumber),
       });
     });
     const json = await env.http.get(`/v1/records/export?format=json&participant=${bob.address}`).set(reader());

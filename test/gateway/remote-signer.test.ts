@@ -358,8 +358,9 @@ describe("remote signer (Web3Signer eth1 JSON-RPC): the gateway holds no key; a 
     const provider = env.node.provider;
     const nonceBefore = await provider.getTransactionCount(operator.address, "latest");
     const txsBefore = await m.count(ChainTransaction);
-    const recordsBefore = (await env.http.get(`/v1/assets/${assetId}/records`).set(bearer(env.keys.monitor))).body
-      .total as number;
+    const recordsBefore = Number(
+      (await env.http.get(`/v1/assets/${assetId}/records`).set(bearer(env.keys.monitor))).body.verification.count,
+    );
 
     await signer.stop();
     const down = await env.http.get("/readyz");
@@ -423,8 +424,9 @@ describe("remote signer (Web3Signer eth1 JSON-RPC): the gateway holds no key; a 
     expect(await provider.getTransactionCount(operator.address, "latest")).to.equal(nonceBefore + sent.length);
     expect(signer.signed.length - signedBefore).to.equal(sent.length);
     expect(new Set(settled.map((o) => o.txId)).size).to.be.at.most(sent.length);
-    const records = (await env.http.get(`/v1/assets/${assetId}/records`).set(bearer(env.keys.monitor))).body
-      .total as number;
+    const records = Number(
+      (await env.http.get(`/v1/assets/${assetId}/records`).set(bearer(env.keys.monitor))).body.verification.count,
+    );
     expect(records - recordsBefore).to.equal(3);
     const ledger = SecuredAssetLedger__factory.connect(env.deployment.ledger, provider);
     expect(Number((await ledger.participant(bob.address)).registeredAt)).to.be.greaterThan(0);

@@ -35,8 +35,9 @@ describe("gateway: stopped with operations pending, started again, loses none an
 
   it("when transactions are in flight (one lost by the node) and others not yet sent at shutdown, then after restart all post exactly once", async () => {
     const provider = env.node.provider;
-    const recordsBefore = (await env.http.get(`/v1/assets/${assetId}/records`).set(bearer(env.keys.monitor))).body
-      .total as number;
+    const recordsBefore = Number(
+      (await env.http.get(`/v1/assets/${assetId}/records`).set(bearer(env.keys.monitor))).body.verification.count,
+    );
     const operatorNonceBefore = await provider.getTransactionCount(env.operator.address, "latest");
 
     // Phase 1: the node stops mining; the gateway signs and sends a batch that stays in the mempool.
@@ -89,7 +90,7 @@ describe("gateway: stopped with operations pending, started again, loses none an
 
     // Exactly once: each posted once, as many operator transactions as stored rows.
     const records = (await env.http.get(`/v1/assets/${assetId}/records`).set(bearer(env.keys.monitor))).body;
-    expect(records.total).to.equal(recordsBefore + 5);
+    expect(Number(records.verification.count)).to.equal(recordsBefore + 5);
     expect(records.verification.verified).to.equal(true);
     const nonce = (await env.http.get(`/v1/holders/${owner.address}/nonces/${assetId}`).set(bearer(env.keys.monitor)))
       .body;

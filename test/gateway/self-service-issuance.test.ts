@@ -320,7 +320,8 @@ describe("gateway: an asset owner requests an issuance from its own session, fro
     expect(first.status, JSON.stringify(first.body)).to.equal(200);
     expect(first.body.items).to.have.length(1);
     expect(first.body.next).to.be.a("string");
-    const second = await env.http.get(`/v1/me/pending?limit=1&cursor=${first.body.next}`).set(as(owner));
+    expect(first.body.next).to.match(/^\/v1\/me\/pending\?limit=1&cursor=/);
+    const second = await env.http.get(first.body.next).set(as(owner));
     expect(second.body.items).to.have.length(1);
     expect(second.body.next).to.equal(null);
     const mine = [...first.body.items, ...second.body.items];
@@ -398,7 +399,7 @@ describe("gateway: an asset owner requests an issuance from its own session, fro
     expect(mine.body.items.map((r: { id: string; status: string }) => [r.id, r.status])).to.deep.equal([
       [id, "attested"],
     ]);
-    const older = await env.http.get(`/v1/me/issuance-requests?limit=1&cursor=${mine.body.next}`).set(as(owner));
+    const older = await env.http.get(mine.body.next).set(as(owner));
     expect(older.body.items.map((r: { id: string }) => r.id)).to.deep.equal([requestId]);
     expect(older.body.next).to.equal(null);
   });

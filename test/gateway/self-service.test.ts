@@ -165,7 +165,7 @@ describe("gateway: a signed-in participant prepares, signs and submits its own a
     let next: string | null = null;
     do {
       const page: { body: { items: { id: string; kind: string }[]; next: string | null } } = await env.http
-        .get(`/v1/me/operations?limit=1${next ? `&cursor=${next}` : ""}`)
+        .get(next ?? "/v1/me/operations?limit=1")
         .set(as(alice));
       seen.push(...page.body.items.map((o) => o.kind));
       next = page.body.next;

@@ -1,6 +1,7 @@
 import { z } from "../openapi";
+import { decodeCursor, pageBody, PageOf, PageQuery } from "../pagination";
 import { defineRoute } from "../route";
-import { Address, Json, Pagination, PositiveUint } from "../schemas";
+import { Address, Json, PositiveUint, Time } from "../schemas";
 import { ALERT_KINDS } from "../../supervision/entities";
 
 const READERS = ["authority", "operator", "monitor"] as const;
@@ -13,9 +14,9 @@ const Alert = z
     issuer: z.string().nullable(),
     detail: Json.nullable(),
     occurrences: z.number(),
-    raisedAt: z.string(),
-    lastSeenAt: z.string(),
-    resolvedAt: z.string().nullable(),
+    raisedAt: Time,
+    lastSeenAt: Time,
+    resolvedAt: Time.nullable(),
     resolution: z.string().nullable(),
   })
   .openapi("Alert");
@@ -30,7 +31,7 @@ const Check = z
     httpStatus: z.number().nullable(),
     error: z.string().nullable(),
     durationMs: z.number(),
-    checkedAt: z.string(),
+    checkedAt: Time,
   })
   .openapi("DecisionCheck");
 
@@ -43,14 +44,23 @@ export default [
     roles: [...READERS],
     errors: [],
     summary: "Alerts for the authority and issuers (decision document unreachable or changed), newest first",
-    query: Pagination.extend({
+    query: PageQuery.extend({
       status: z.enum(["open", "resolved"]).optional(),
       assetId: PositiveUint.optional(),
       kind: z.enum(ALERT_KINDS).optional(),
       issuer: Address.optional(),
     }),
-    responses: { 200: { description: "alerts", schema: z.object({ total: z.number(), items: z.array(Alert) }) } },
-    handler: async (ctx, { query }) => ({ status: 200, body: await ctx.services.supervision.alerts.list(query) }),
+    responses: { 200: { description: "alerts", schema: PageOf(Alert) } },
+    handler: async (ctx, { query, url }) => ({
+      status: 200,
+      body: pageBody(
+        url,
+        await ctx.services.supervision.alerts.list({
+          ...query,
+          after: decodeCursor(query.cursor, ["string", "string"]),
+        }),
+      ),
+    }),
   }),
   defineRoute({
     method: "get",
@@ -72,12 +82,21 @@ export default [
     roles: [...READERS],
     errors: [],
     summary: "Results of the decision-availability checks (Art. 7.1), newest first",
-    query: Pagination.extend({
+    query: PageQuery.extend({
       assetId: PositiveUint.optional(),
       outcome: z.enum(["ok", "unreachable", "changed"]).optional(),
     }),
-    responses: { 200: { description: "checks", schema: z.object({ total: z.number(), items: z.array(Check) }) } },
-    handler: async (ctx, { query }) => ({ status: 200, body: await ctx.services.supervision.alerts.checks(query) }),
+    responses: { 200: { description: "checks", schema: PageOf(Check) } },
+    handler: async (ctx, { query, url }) => ({
+      status: 200,
+      body: pageBody(
+        url,
+        await ctx.services.supervision.alerts.checks({
+          ...query,
+          after: decodeCursor(query.cursor, ["string", "string"]),
+        }),
+      ),
+    }),
   }),
   defineRoute({
     method: "post",

@@ -1,4 +1,5 @@
 import { z } from "../openapi";
+import { decodeCursor, pageBody, pageInMemory, PageOf, PageQuery } from "../pagination";
 import { defineRoute } from "../route";
 import {
   accepted,
@@ -7,7 +8,7 @@ import {
   Bytes32,
   Json,
   OPERATION_RESPONSES,
-  Pagination,
+  Time,
   PositiveUint,
   Signature,
   Uint,
@@ -77,12 +78,30 @@ const AssetView = z
     collateral: z.object({ evidenceHash: Hash, verifier: z.string(), operator: z.string() }).nullable(),
     issuedUnits: z.string(),
     supply: z.string(),
-    issuedAt: z.string(),
+    issuedAt: Time,
     recordCount: z.string(),
     recordHead: z.string(),
     textFaults: TextFaults,
   })
   .openapi("Asset");
+
+const Holder = z.object({ address: z.string(), balance: z.string(), frozen: z.string() }).openapi("Holder", {
+  example: { address: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8", balance: "250", frozen: "0" },
+});
+const AssetRecord = z
+  .object({
+    sequence: z.string(),
+    from: z.string(),
+    to: z.string(),
+    amount: z.string(),
+    ref: z.string(),
+    postedAt: Time.openapi({ description: "block time of the record: the moment rights arose (Art. 6.6)" }),
+    recordHash: z.string(),
+    blockNumber: z.number().openapi({ description: "the block that posted the record" }),
+    txHash: z.string(),
+    kind: z.enum(["issue", "transfer", "redemption"]),
+  })
+  .openapi("AssetRecord");
 
 export default [
   defineRoute({
@@ -93,13 +112,11 @@ export default [
     roles: "any",
     errors: ["CHAIN_UNAVAILABLE"],
     summary: "The issued assets with their status, units and decision",
-    query: Pagination,
-    responses: {
-      200: { description: "assets", schema: z.object({ total: z.number(), items: z.array(AssetSummary) }) },
-    },
-    handler: async (ctx, { query }) => ({
+    query: PageQuery,
+    responses: { 200: { description: "assets", schema: PageOf(AssetSummary) } },
+    handler: async (ctx, { query, url }) => ({
       status: 200,
-      body: await ctx.services.assets.list(query.limit, query.offset),
+      body: pageBody(url, await ctx.services.assets.list(query.limit, decodeCursor(query.cursor, ["number"]))),
     }),
   }),
   defineRoute({
@@ -121,12 +138,21 @@ export default [
     tag: "assets",
     roles: "any",
     errors: ["ASSET_NOT_FOUND"],
-    summary: "Holders and balances",
+    summary: "Holders and balances, in address order",
     params: AssetIdParam,
-    responses: { 200: { description: "holders", schema: z.object({ items: z.array(Json) }) } },
-    handler: async (ctx, { params }) => ({
+    query: PageQuery,
+    responses: { 200: { description: "holders", schema: PageOf(Holder) } },
+    handler: async (ctx, { params, query, url }) => ({
       status: 200,
-      body: { items: await ctx.services.assets.holders(params.assetId) },
+      body: pageBody(
+        url,
+        pageInMemory(
+          await ctx.services.assets.holders(params.assetId),
+          (h) => [h.address.toLowerCase()],
+          decodeCursor(query.cursor, ["string"]),
+          query.limit,
+        ),
+      ),
     }),
   }),
   defineRoute({
@@ -136,19 +162,23 @@ export default [
     tag: "assets",
     roles: "any",
     errors: ["ASSET_NOT_FOUND"],
-    summary: "The asset's transfer records (Art. 5.1.7), paginated, with verification of the hash chain",
+    summary:
+      "The asset's transfer records (Art. 5.1.7) in sequence order, a page at a time, with verification of the whole hash chain",
     params: AssetIdParam,
-    query: Pagination,
+    query: PageQuery,
     responses: {
-      200: {
-        description: "records",
-        schema: z.object({ total: z.number(), verification: Json, items: z.array(Json) }),
-      },
+      200: { description: "records", schema: PageOf(AssetRecord).extend({ verification: Json }) },
     },
-    handler: async (ctx, { params, query }) => ({
-      status: 200,
-      body: await ctx.services.assets.records(params.assetId, query.offset, query.limit),
-    }),
+    handler: async (ctx, { params, query, url }) => {
+      const { verification, items } = await ctx.services.assets.records(params.assetId);
+      const page = pageInMemory(
+        items,
+        (r) => [Number(r.sequence)],
+        decodeCursor(query.cursor, ["number"]),
+        query.limit,
+      );
+      return { status: 200, body: { ...pageBody(url, page), verification } };
+    },
   }),
   defineRoute({
     method: "post",

@@ -1,7 +1,22 @@
 import { z } from "../openapi";
+import { decodeCursor, pageBody, PageOf, PageQuery } from "../pagination";
 import { defineRoute } from "../route";
-import { Pagination } from "../schemas";
 import { AuditFilterQuery } from "./audit-export";
+import { Time } from "../schemas";
+
+const AuditEntryView = z
+  .object({
+    id: z.string(),
+    at: Time,
+    clientId: z.string().nullable(),
+    role: z.string().nullable(),
+    action: z.string(),
+    target: z.string().nullable(),
+    requestId: z.string().nullable(),
+    outcome: z.string().nullable(),
+    detail: z.record(z.string(), z.unknown()).nullable(),
+  })
+  .openapi("AuditEntry");
 
 export default [
   defineRoute({
@@ -13,13 +28,17 @@ export default [
     errors: [],
     summary:
       "The audit trail of gateway actions, newest first; filter by client, action, role, outcome, request id, time range (export: /v1/audit/export)",
-    query: Pagination.extend(AuditFilterQuery.shape),
-    responses: {
-      200: {
-        description: "entries",
-        schema: z.object({ total: z.number(), items: z.array(z.record(z.string(), z.unknown())) }),
-      },
-    },
-    handler: async (ctx, { query }) => ({ status: 200, body: await ctx.services.supervision.audit.list(query) }),
+    query: PageQuery.extend(AuditFilterQuery.shape),
+    responses: { 200: { description: "entries", schema: PageOf(AuditEntryView) } },
+    handler: async (ctx, { query, url }) => ({
+      status: 200,
+      body: pageBody(
+        url,
+        await ctx.services.supervision.audit.list({
+          ...query,
+          after: decodeCursor(query.cursor, ["string", "string"]),
+        }),
+      ),
+    }),
   }),
 ];

@@ -1,12 +1,12 @@
 import { z } from "../openapi";
 import { defineRoute } from "../route";
-import { Address } from "../schemas";
+import { Address, Time } from "../schemas";
 
 const SessionView = z
   .object({
     sessionId: z.string(),
     address: Address,
-    expiresAt: z.string().openapi({ description: "ISO 8601 UTC" }),
+    expiresAt: Time,
   })
   .openapi("ParticipantSession");
 
@@ -26,7 +26,7 @@ export default [
         schema: z
           .object({
             nonce: z.string(),
-            expiresAt: z.string(),
+            expiresAt: Time,
             domain: z.string().openapi({ description: "the message's domain: this site's host[:port]" }),
             uri: z.string().openapi({ description: "the message's URI: this site's origin" }),
             chainId: z.number().int(),
@@ -175,7 +175,7 @@ export default [
         schema: z
           .object({
             address: Address,
-            session: z.object({ expiresAt: z.string() }),
+            session: z.object({ expiresAt: Time }),
             registered: z.boolean(),
             frozen: z.boolean(),
             disclosure: z.object({

@@ -1,6 +1,6 @@
 import { z } from "../openapi";
 import { defineRoute } from "../route";
-import { accepted, Address, Bytes32, OPERATION_RESPONSES, Signature, Uint, WaitQuery } from "../schemas";
+import { accepted, Address, Bytes32, OPERATION_RESPONSES, Signature, Time, Uint, WaitQuery } from "../schemas";
 import { DocumentUri, Text } from "../validation";
 import { TextFaults } from "./assets";
 
@@ -10,7 +10,7 @@ const DisclosureView = z
     current: z.boolean(),
     documentHash: z.string(),
     uri: z.string(),
-    publishedAt: z.string(),
+    publishedAt: Time,
     text: z.string().nullable(),
     textFaults: TextFaults,
   })

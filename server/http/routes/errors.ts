@@ -1,4 +1,5 @@
 import { z, ErrorCodeSchema } from "../openapi";
+import { decodeCursor, encodeCursor, pageBody, pageInMemory, PageOf, PageQuery } from "../pagination";
 import { defineRoute } from "../route";
 import { AppError, ERRORS, errorCatalogue, isErrorCode } from "../../errors";
 
@@ -31,14 +32,23 @@ export default [
     responses: {
       200: {
         description: "every code the gateway returns",
-        schema: z.object({ items: z.array(Entry) }).openapi({
+        schema: PageOf(Entry).openapi({
           example: {
             items: [{ code: "NONCE_USED", status: 409, title: ERRORS.NONCE_USED[1], type: "/v1/errors/NONCE_USED" }],
+            next: `/v1/errors?limit=1&cursor=${encodeCursor([Object.keys(ERRORS).indexOf("NONCE_USED")])}`,
           },
         }),
       },
     },
-    handler: () => Promise.resolve({ status: 200, body: { items: errorCatalogue() } }),
+    query: PageQuery,
+    handler: (_ctx, { query, url }) => {
+      const all = errorCatalogue().map((e, i) => ({ e, i }));
+      const page = pageInMemory(all, ({ i }) => [i], decodeCursor(query.cursor, ["number"]), query.limit);
+      return Promise.resolve({
+        status: 200,
+        body: pageBody(url, { items: page.items.map(({ e }) => e), last: page.last }),
+      });
+    },
   }),
   defineRoute({
     method: "get",

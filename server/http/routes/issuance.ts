@@ -1,16 +1,7 @@
 import { z } from "../openapi";
+import { decodeCursor, pageBody, PageOf, PageQuery } from "../pagination";
 import { defineRoute } from "../route";
-import {
-  accepted,
-  Address,
-  Bytes32,
-  Json,
-  OPERATION_RESPONSES,
-  Pagination,
-  Signature,
-  Uint,
-  WaitQuery,
-} from "../schemas";
+import { accepted, Address, Bytes32, Json, OPERATION_RESPONSES, Signature, Uint, WaitQuery } from "../schemas";
 import { Line, OptionalDocumentUri, Text } from "../validation";
 
 // Element presence (Art. 5.2) is checked by the service so each missing element gets its own code.
@@ -179,11 +170,14 @@ export default [
     roles: "any",
     errors: [],
     summary: "Issuance requests, newest first",
-    query: Pagination.extend({ status: z.enum(["filed", "attested", "submitted", "posted", "refused"]).optional() }),
-    responses: { 200: { description: "requests", schema: z.object({ items: z.array(Json) }) } },
-    handler: async (ctx, { query }) => ({
+    query: PageQuery.extend({ status: z.enum(["filed", "attested", "submitted", "posted", "refused"]).optional() }),
+    responses: { 200: { description: "requests", schema: PageOf(Json) } },
+    handler: async (ctx, { query, url }) => ({
       status: 200,
-      body: { items: await ctx.services.issuance.list(query.limit, query.offset, query.status) },
+      body: pageBody(
+        url,
+        await ctx.services.issuance.list(query.limit, decodeCursor(query.cursor, ["string", "string"]), query.status),
+      ),
     }),
   }),
 ];

@@ -12,12 +12,14 @@ import {
   OperationSchema,
   PositiveUint,
   Signature,
+  Time,
   Uint,
   WaitQuery,
 } from "../schemas";
 import { viewOperation } from "../../services/operations";
 import { participantClientId, pendingForAccount } from "../../services/self-service";
 import type { RecordView } from "../../mirror/queries";
+import { cursorLink, decodeCursor, PageOf, pageBody, pageInMemory, PageQuery } from "../pagination";
 import { Line, OptionalDocumentUri, Text } from "../validation";
 import transferRoutes, { RedemptionBody, TransferBody } from "./transfers";
 import disclosureRoutes from "./disclosures";
@@ -47,11 +49,6 @@ const ISSUANCE_PRECHECK_ERRORS: ErrorCode[] = [
   "COLLATERAL_EVIDENCE_MISSING",
   "DOCUMENT_URI_SCHEME_NOT_ALLOWED",
 ];
-/** Keyset pages: at most `limit` items, newest first; `next` is the cursor of the following page (null at the end). */
-const PageQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().max(300).optional().openapi({ description: "`next` of the previous page" }),
-});
 const Base64 = z
   .string()
   .max(700_000)
@@ -101,8 +98,8 @@ const IssuanceRequestView = z
     operationId: z.string().nullable(),
     assetId: z.string().nullable(),
     refusal: z.object({ code: z.string(), message: z.string(), details: Json.optional() }).nullable(),
-    createdAt: z.string(),
-    updatedAt: z.string(),
+    createdAt: Time,
+    updatedAt: Time,
   })
   .catchall(z.unknown())
   .openapi("MyIssuanceRequest", {
@@ -277,19 +274,11 @@ export default [
     roles: "participant",
     errors: [],
     summary: "The participant's own operations (transfers, redemptions it signed), newest first, with their state",
-    query: z.object({
-      limit: z.coerce.number().int().min(1).max(200).default(50),
-      cursor: z.string().max(300).optional().openapi({ description: "`next` of the previous page" }),
-    }),
-    responses: {
-      200: {
-        description: "operations",
-        schema: z.object({ items: z.array(OperationSchema), next: z.string().nullable() }),
-      },
-    },
-    handler: async (ctx, { participant, query }) => {
+    query: PageQuery,
+    responses: { 200: { description: "operations", schema: PageOf(OperationSchema) } },
+    handler: async (ctx, { participant, query, url }) => {
       const page = await ctx.services.operations.listForAccount(participant!.address, query.limit, query.cursor);
-      return { status: 200, body: { items: page.items.map(viewOperation), next: page.next } };
+      return { status: 200, body: { items: page.items.map(viewOperation), next: cursorLink(url, page.next) } };
     },
   }),
   defineRoute({
@@ -301,23 +290,29 @@ export default [
     errors: ["CHAIN_UNAVAILABLE"],
     summary:
       "The nonce the participant signs next for each asset it holds (on chain, the next free one after its pending authorizations, and how many are pending)",
+    query: PageQuery,
     responses: {
       200: {
         description: "nonces by asset",
-        schema: z.object({
-          items: z.array(
-            z.object({ assetId: z.string(), chainNonce: z.string(), nextNonce: z.string(), pending: z.number() }),
-          ),
-        }),
+        schema: PageOf(
+          z.object({ assetId: z.string(), chainNonce: z.string(), nextNonce: z.string(), pending: z.number() }),
+        ),
       },
     },
-    handler: async (ctx, { participant }) => {
+    handler: async (ctx, { participant, query, url }) => {
       const self = participant!.address;
       const holdings = await ctx.services.participants.holdings(self);
-      const items = await Promise.all(
-        holdings.map(async (h) => ({ assetId: h.assetId, ...(await ctx.services.transfers.nonces(self, h.assetId)) })),
+      // By asset id (numeric order), a page at a time: only the page's assets are asked of the chain.
+      const page = pageInMemory(
+        holdings.map((h) => h.assetId),
+        (id) => [id.padStart(78, "0")],
+        decodeCursor(query.cursor, ["string"]),
+        query.limit,
       );
-      return { status: 200, body: { items } };
+      const items = await Promise.all(
+        page.items.map(async (assetId) => ({ assetId, ...(await ctx.services.transfers.nonces(self, assetId)) })),
+      );
+      return { status: 200, body: pageBody(url, { items, last: page.last }) };
     },
   }),
   defineRoute({
@@ -495,13 +490,13 @@ export default [
     responses: {
       200: {
         description: "requests",
-        schema: z.object({ items: z.array(IssuanceRequestView), next: z.string().nullable() }),
+        schema: PageOf(IssuanceRequestView),
       },
     },
-    handler: async (ctx, { participant, query }) => ({
-      status: 200,
-      body: await ctx.services.issuance.listForOwner(participant!.address, query.limit, query.cursor),
-    }),
+    handler: async (ctx, { participant, query, url }) => {
+      const page = await ctx.services.issuance.listForOwner(participant!.address, query.limit, query.cursor);
+      return { status: 200, body: { ...page, next: cursorLink(url, page.next) } };
+    },
   }),
   defineRoute({
     method: "get",
@@ -531,17 +526,20 @@ export default [
     responses: {
       200: {
         description: "records",
-        schema: z.object({ items: z.array(MyRecord), next: z.string().nullable() }),
+        schema: PageOf(MyRecord),
       },
     },
-    handler: async (ctx, { participant, query }) => {
+    handler: async (ctx, { participant, query, url }) => {
       const self = participant!.address;
       const page = await ctx.mirror.queries.list(
         { participant: self, assetId: query.assetId },
-        query.cursor,
+        decodeCursor(query.cursor, ["number", "number"]),
         query.limit,
       );
-      return { status: 200, body: { items: page.items.map((r) => myRecord(self, r)), next: page.nextCursor } };
+      return {
+        status: 200,
+        body: pageBody(url, { items: page.items.map((r) => myRecord(self, r)), last: page.last }),
+      };
     },
   }),
   defineRoute({
@@ -557,13 +555,10 @@ export default [
     responses: {
       200: {
         description: "pending operations",
-        schema: z.object({
-          items: z.array(OperationSchema.extend({ direction: z.enum(["in", "out"]) })),
-          next: z.string().nullable(),
-        }),
+        schema: PageOf(OperationSchema.extend({ direction: z.enum(["in", "out"]) })),
       },
     },
-    handler: async (ctx, { participant, query }) => {
+    handler: async (ctx, { participant, query, url }) => {
       const self = participant!.address;
       const page = await pendingForAccount(ctx.db, self, query.limit, query.cursor);
       return {
@@ -573,7 +568,7 @@ export default [
             ...viewOperation(op),
             direction: op.fromAddress?.toLowerCase() === self.toLowerCase() ? "out" : "in",
           })),
-          next: page.next,
+          next: cursorLink(url, page.next),
         },
       };
     },

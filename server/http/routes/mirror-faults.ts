@@ -1,6 +1,7 @@
 import { z } from "../openapi";
+import { decodeCursor, pageBody, PageOf, PageQuery } from "../pagination";
 import { defineRoute } from "../route";
-import { Pagination } from "../schemas";
+import { Time } from "../schemas";
 
 /** Who watches the mirror's health: the readers of the mirrored records (authority, operator, financial monitor). */
 const READERS = ["authority", "operator", "monitor"] as const;
@@ -29,7 +30,7 @@ const Fault = z
         )
         .optional(),
     }),
-    createdAt: z.string(),
+    createdAt: Time,
   })
   .openapi("MirrorFault");
 
@@ -43,8 +44,17 @@ export default [
     errors: [],
     summary:
       "Ledger logs the mirror could not read as declared (text that is not UTF-8, undecodable data), in chain order",
-    query: Pagination,
-    responses: { 200: { description: "faults", schema: z.object({ total: z.number(), items: z.array(Fault) }) } },
-    handler: async (ctx, { query }) => ({ status: 200, body: await ctx.mirror.queries.faults(query) }),
+    query: PageQuery,
+    responses: { 200: { description: "faults", schema: PageOf(Fault) } },
+    handler: async (ctx, { query, url }) => ({
+      status: 200,
+      body: pageBody(
+        url,
+        await ctx.mirror.queries.faults({
+          limit: query.limit,
+          after: decodeCursor(query.cursor, ["number", "number"]),
+        }),
+      ),
+    }),
   }),
 ];

@@ -1,7 +1,8 @@
 import { z } from "../openapi";
+import { decodeCursor, nextLink, pageBody, PageOf, PageQuery } from "../pagination";
 import { defineRoute } from "../route";
-import { Address, AddressParam, AssetIdParam, Json, Pagination, PositiveUint, Uint } from "../schemas";
-import { Line, QueryInt, Text } from "../validation";
+import { Address, AddressParam, AssetIdParam, Json, PositiveUint, Time, Uint } from "../schemas";
+import { Line, Text } from "../validation";
 import { RULE_KINDS } from "../../supervision/entities";
 import { VALUE_PATTERN } from "../../supervision/decimal";
 import { viewReport } from "../../supervision/monitoring";
@@ -55,8 +56,8 @@ const Rule = z
     minCount: z.number().nullable(),
     enabled: z.boolean(),
     createdBy: z.string().nullable(),
-    createdAt: z.string(),
-    updatedAt: z.string(),
+    createdAt: Time,
+    updatedAt: Time,
   })
   .openapi("MonitoringRule");
 const Report = z
@@ -70,11 +71,11 @@ const Report = z
     eventSeq: z.number(),
     detail: Json.nullable(),
     acknowledgedBy: z.string().nullable(),
-    acknowledgedAt: z.string().nullable(),
+    acknowledgedAt: Time.nullable(),
     closedBy: z.string().nullable(),
-    closedAt: z.string().nullable(),
+    closedAt: Time.nullable(),
     note: z.string().nullable(),
-    createdAt: z.string(),
+    createdAt: Time,
   })
   .openapi("MonitoringReport");
 const DeclaredValue = z
@@ -83,7 +84,7 @@ const DeclaredValue = z
     unitValue: z.string(),
     currency: z.string(),
     setBy: z.string().nullable(),
-    updatedAt: z.string(),
+    updatedAt: Time,
   })
   .openapi("DeclaredValue");
 const NoteBody = z.object({ note: Text(2000, 1).optional() }).strict();
@@ -112,8 +113,18 @@ export default [
     roles: [...SUPERVISORS],
     errors: [],
     summary: "Monitoring rules",
-    responses: { 200: { description: "rules", schema: z.object({ items: z.array(Rule) }) } },
-    handler: async (ctx) => ({ status: 200, body: { items: await ctx.services.supervision.monitoring.listRules() } }),
+    query: PageQuery,
+    responses: { 200: { description: "rules", schema: PageOf(Rule) } },
+    handler: async (ctx, { query, url }) => ({
+      status: 200,
+      body: pageBody(
+        url,
+        await ctx.services.supervision.monitoring.listRules({
+          limit: query.limit,
+          after: decodeCursor(query.cursor, ["string", "string"]),
+        }),
+      ),
+    }),
   }),
   defineRoute({
     method: "get",
@@ -213,16 +224,22 @@ export default [
     roles: [...SUPERVISORS],
     errors: [],
     summary: "Reports raised by the monitoring rules, newest first",
-    query: Pagination.extend({
+    query: PageQuery.extend({
       status: z.enum(["open", "acknowledged", "closed"]).optional(),
       account: Address.optional(),
       ruleId: z.string().uuid().optional(),
       assetId: PositiveUint.optional(),
     }),
-    responses: { 200: { description: "reports", schema: z.object({ total: z.number(), items: z.array(Report) }) } },
-    handler: async (ctx, { query }) => ({
+    responses: { 200: { description: "reports", schema: PageOf(Report) } },
+    handler: async (ctx, { query, url }) => ({
       status: 200,
-      body: await ctx.services.supervision.monitoring.listReports(query),
+      body: pageBody(
+        url,
+        await ctx.services.supervision.monitoring.listReports({
+          ...query,
+          after: decodeCursor(query.cursor, ["number", "string"]),
+        }),
+      ),
     }),
   }),
   defineRoute({
@@ -282,11 +299,17 @@ export default [
     summary:
       "The monitor's view of a participant: identity record, holdings, movements, acknowledgements, freezes (who, why), reports",
     params: AddressParam,
-    query: z.object({ limit: z.coerce.number().int().min(1).max(5000).default(1000), afterSeq: QueryInt().optional() }),
-    responses: { 200: { description: "participant", schema: Json } },
-    handler: async (ctx, { params, query }) => ({
-      status: 200,
-      body: await ctx.services.supervision.monitoring.participantView(params.address, query),
+    query: PageQuery.extend({}).openapi({
+      description: "`limit` and `cursor` page the movements; `movements.next` links to the next page",
     }),
+    responses: { 200: { description: "participant", schema: Json } },
+    handler: async (ctx, { params, query, url }) => {
+      const view = await ctx.services.supervision.monitoring.participantView(params.address, {
+        limit: query.limit,
+        after: decodeCursor(query.cursor, ["number"]),
+      });
+      const { last, items } = view.movements;
+      return { status: 200, body: { ...view, movements: { items, next: nextLink(url, last) } } };
+    },
   }),
 ];

@@ -1,6 +1,7 @@
 import { z } from "../openapi";
+import { decodeCursor, pageBody, PageOf, PageQuery } from "../pagination";
 import { defineRoute } from "../route";
-import { OperationSchema, Pagination } from "../schemas";
+import { OperationSchema } from "../schemas";
 import { Line } from "../validation";
 import { viewOperation } from "../../services/operations";
 
@@ -24,18 +25,21 @@ export default [
     method: "get",
     path: "/v1/operations",
     operationId: "listOperations",
-    summary: "Operations, newest first",
+    summary: "Operations, newest first (a page at a time: follow `next`)",
     tag: "operations",
     roles: ["authority", "operator", "monitor"],
     errors: [],
-    query: Pagination.extend({
+    query: PageQuery.extend({
       status: z.enum(["pending", "submitted", "posted", "failed"]).optional(),
       kind: Line(32).optional(),
     }),
-    responses: { 200: { description: "operations", schema: z.object({ items: z.array(OperationSchema) }) } },
-    handler: async (ctx, { query }) => ({
-      status: 200,
-      body: { items: (await ctx.services.operations.list(query)).map(viewOperation) },
-    }),
+    responses: { 200: { description: "operations", schema: PageOf(OperationSchema) } },
+    handler: async (ctx, { query, url }) => {
+      const page = await ctx.services.operations.list({
+        ...query,
+        after: decodeCursor(query.cursor, ["string", "string"]),
+      });
+      return { status: 200, body: pageBody(url, { items: page.items.map(viewOperation), last: page.last }) };
+    },
   }),
 ];

@@ -1,16 +1,7 @@
 import { z } from "../openapi";
+import { decodeCursor, pageBody, pageInMemory, PageOf, PageQuery } from "../pagination";
 import { defineRoute } from "../route";
-import {
-  accepted,
-  Address,
-  AddressParam,
-  Json,
-  OPERATION_RESPONSES,
-  Pagination,
-  Signature,
-  Uint,
-  WaitQuery,
-} from "../schemas";
+import { accepted, Address, AddressParam, Json, OPERATION_RESPONSES, Signature, Uint, WaitQuery } from "../schemas";
 import { Line, MAX_JSON_DEPTH } from "../validation";
 import { isValidIdentificationNumber } from "../../domain/identification-number";
 import { PARTICIPANT_KINDS } from "../../services/participants";
@@ -102,11 +93,14 @@ export default [
     roles: ["authority", "operator", "monitor"],
     errors: [],
     summary: "Participants registered through this gateway",
-    query: Pagination,
-    responses: { 200: { description: "participants", schema: z.object({ items: z.array(Json) }) } },
-    handler: async (ctx, { query }) => ({
+    query: PageQuery,
+    responses: { 200: { description: "participants", schema: PageOf(Json) } },
+    handler: async (ctx, { query, url }) => ({
       status: 200,
-      body: { items: await ctx.services.participants.list(query.limit, query.offset) },
+      body: pageBody(
+        url,
+        await ctx.services.participants.list(query.limit, decodeCursor(query.cursor, ["string", "string"])),
+      ),
     }),
   }),
   defineRoute({
@@ -131,10 +125,19 @@ export default [
     errors: ["CHAIN_UNAVAILABLE"],
     summary: "A participant's holdings",
     params: AddressParam,
-    responses: { 200: { description: "holdings", schema: z.object({ items: z.array(Json) }) } },
-    handler: async (ctx, { params }) => ({
+    query: PageQuery,
+    responses: { 200: { description: "holdings", schema: PageOf(Json) } },
+    handler: async (ctx, { params, query, url }) => ({
       status: 200,
-      body: { items: await ctx.services.participants.holdings(params.address) },
+      body: pageBody(
+        url,
+        pageInMemory(
+          await ctx.services.participants.holdings(params.address),
+          (h) => [Number(h.assetId)],
+          decodeCursor(query.cursor, ["number"]),
+          query.limit,
+        ),
+      ),
     }),
   }),
   defineRoute({

@@ -1,8 +1,9 @@
 import type { Express, Request, Response } from "express";
 import { z, registry } from "../openapi";
+import { decodeCursor, pageBody, PageOf, PageQuery } from "../pagination";
 import { authenticate, defineRoute, parseInput, errorResponses } from "../route";
-import { Address, AssetIdParam, Json, PositiveUint } from "../schemas";
-import { BodyInt, Line, TimeBound } from "../validation";
+import { Address, AssetIdParam, Json, PositiveUint, Time } from "../schemas";
+import { BodyInt, TimeBound } from "../validation";
 import { AppError } from "../../errors";
 import type { AppContext } from "../../context";
 import type { Role } from "../../persistence/entities";
@@ -17,10 +18,7 @@ export const RecordFilterQuery = z.object({
   from: TimeBound.optional().openapi({ description: "records posted at or after (rights arisen at)" }),
   to: TimeBound.optional().openapi({ description: "records posted before" }),
 });
-const ListQuery = RecordFilterQuery.extend({
-  cursor: Line(200).optional().openapi({ description: "nextCursor of the previous page" }),
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
-});
+const ListQuery = PageQuery.extend(RecordFilterQuery.shape);
 const ExportQuery = RecordFilterQuery.extend({ format: z.enum(["csv", "json"]).default("json") });
 
 const Proof = z.object({
@@ -39,8 +37,8 @@ export const MirroredRecord = z
     to: z.string(),
     amount: z.string(),
     ref: z.string(),
-    postedAt: z.number(),
-    rightsArisenAt: z.string().openapi({ description: "block time of the record: the moment rights arose (Art. 6.6)" }),
+    postedAt: Time.openapi({ description: "block time of the record (ISO 8601, UTC); its block is proof.blockNumber" }),
+    rightsArisenAt: Time.openapi({ description: "the moment rights arose (Art. 6.6): the block time, as postedAt" }),
     proof: Proof,
   })
   .openapi("MirroredRecord");
@@ -71,17 +69,20 @@ export default [
     roles: READERS,
     errors: ["VALIDATION_FAILED"],
     summary:
-      "Mirrored transfer records in chain order, by asset, participant and posting time, with their proofs (cursor pagination)",
+      "Mirrored transfer records in chain order, by asset, participant and posting time, with their proofs (a page at a time: follow `next`)",
     query: ListQuery,
     responses: {
       200: {
         description: "a page of records",
-        schema: z.object({ items: z.array(MirroredRecord), nextCursor: z.string().nullable() }),
+        schema: PageOf(MirroredRecord),
       },
     },
-    handler: async (ctx, { query }) => ({
+    handler: async (ctx, { query, url }) => ({
       status: 200,
-      body: await ctx.mirror.queries.list(filterOf(query), query.cursor, query.limit),
+      body: pageBody(
+        url,
+        await ctx.mirror.queries.list(filterOf(query), decodeCursor(query.cursor, ["number", "number"]), query.limit),
+      ),
     }),
   }),
   defineRoute({

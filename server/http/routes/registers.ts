@@ -1,6 +1,7 @@
 import { z } from "../openapi";
+import { decodeCursor, pageBody, pageInMemory, PageOf, PageQuery } from "../pagination";
 import { defineRoute } from "../route";
-import { accepted, Address, Json, OPERATION_RESPONSES, WaitQuery } from "../schemas";
+import { accepted, Address, Json, OPERATION_RESPONSES, Time, WaitQuery } from "../schemas";
 import { ASSET_CATEGORIES } from "../../services/registry";
 import { IdentificationNumber, Line } from "../validation";
 import { TextFaults } from "./assets";
@@ -26,7 +27,7 @@ const PermitView = z
       .openapi({ description: "whether the operator may use its powers now: OPERATOR role and an active permit" }),
     operatorRole: z.boolean().openapi({ description: "holds the ledger's OPERATOR role" }),
     suspendedUntil: z.string().nullable(),
-    grantedAt: z.string(),
+    grantedAt: Time,
     detailsHash: z.string(),
     details: z
       .object({ legalName: z.string(), bin: z.string(), permitNumber: z.string(), scope: z.string() })
@@ -174,9 +175,21 @@ export default [
     tag: "permits",
     roles: "any",
     errors: ["PERMIT_NOT_FOUND", "CHAIN_UNAVAILABLE"],
-    summary: "The permit register",
-    responses: { 200: { description: "permits", schema: z.object({ items: z.array(PermitView) }) } },
-    handler: async (ctx) => ({ status: 200, body: { items: await ctx.services.registry.permits() } }),
+    summary: "The permit register, in operator address order",
+    query: PageQuery,
+    responses: { 200: { description: "permits", schema: PageOf(PermitView) } },
+    handler: async (ctx, { query, url }) => ({
+      status: 200,
+      body: pageBody(
+        url,
+        pageInMemory(
+          await ctx.services.registry.permits(),
+          (p) => [p.operator.toLowerCase()],
+          decodeCursor(query.cursor, ["string"]),
+          query.limit,
+        ),
+      ),
+    }),
   }),
   defineRoute({
     method: "get",
@@ -249,9 +262,21 @@ export default [
     tag: "asset types",
     roles: "any",
     errors: ["NOT_FOUND", "VALIDATION_FAILED"],
-    summary: "Recognised asset types",
-    responses: { 200: { description: "asset types", schema: z.object({ items: z.array(AssetTypeView) }) } },
-    handler: async (ctx) => ({ status: 200, body: { items: await ctx.services.registry.assetTypes() } }),
+    summary: "Recognised asset types, in code order",
+    query: PageQuery,
+    responses: { 200: { description: "asset types", schema: PageOf(AssetTypeView) } },
+    handler: async (ctx, { query, url }) => ({
+      status: 200,
+      body: pageBody(
+        url,
+        pageInMemory(
+          await ctx.services.registry.assetTypes(),
+          (t) => [t.code],
+          decodeCursor(query.cursor, ["string"]),
+          query.limit,
+        ),
+      ),
+    }),
   }),
   defineRoute({
     method: "get",

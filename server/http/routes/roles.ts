@@ -1,6 +1,7 @@
 import { z } from "../openapi";
+import { decodeCursor, pageBody, pageInMemory, PageOf, PageQuery } from "../pagination";
 import { defineRoute } from "../route";
-import { accepted, Address, OPERATION_RESPONSES, WaitQuery } from "../schemas";
+import { accepted, Address, OPERATION_RESPONSES, Time, WaitQuery } from "../schemas";
 import { LEDGER_ROLE_NAMES } from "../../chain/roles";
 import { MANAGED_ROLES } from "../../services/roles";
 
@@ -23,7 +24,7 @@ const RoleView = z
     members: z.array(
       z.object({
         account: z.string(),
-        grantedAt: z.string().openapi({ description: "block time of the grant in force" }),
+        grantedAt: Time.openapi({ description: "block time of the grant in force" }),
         grantedBy: z.string(),
         blockNumber: z.number(),
         transactionHash: z.string(),
@@ -40,9 +41,21 @@ export default [
     tag: "roles",
     roles: "any",
     errors: ["CHAIN_UNAVAILABLE"],
-    summary: "Who holds which on-chain role (read from the chain)",
-    responses: { 200: { description: "roles", schema: z.object({ items: z.array(RoleView) }) } },
-    handler: async (ctx) => ({ status: 200, body: { items: await ctx.services.roles.list() } }),
+    summary: "Who holds which on-chain role (read from the chain), in the ledger's role order",
+    query: PageQuery,
+    responses: { 200: { description: "roles", schema: PageOf(RoleView) } },
+    handler: async (ctx, { query, url }) => ({
+      status: 200,
+      body: pageBody(
+        url,
+        pageInMemory(
+          await ctx.services.roles.list(),
+          (r) => [LEDGER_ROLE_NAMES.indexOf(r.role)],
+          decodeCursor(query.cursor, ["number"]),
+          query.limit,
+        ),
+      ),
+    }),
   }),
   defineRoute({
     method: "get",

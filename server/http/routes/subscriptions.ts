@@ -1,7 +1,8 @@
 import { z } from "../openapi";
+import { decodeCursor, pageBody, PageOf, PageQuery } from "../pagination";
 import { defineRoute } from "../route";
-import { Address, Json, Pagination, PositiveUint } from "../schemas";
-import { BodyInt, Line, QueryInt } from "../validation";
+import { Address, Json, PositiveUint, Time } from "../schemas";
+import { BodyInt, Line } from "../validation";
 import { EVENT_TYPES } from "../../persistence/event-log";
 
 const SUBSCRIBERS = ["authority", "operator", "monitor"] as const;
@@ -18,8 +19,8 @@ const Subscription = z
     status: z.enum(["active", "paused", "deleted"]),
     lastSequence: z.number(),
     cursorEventSeq: z.number(),
-    createdAt: z.string(),
-    updatedAt: z.string(),
+    createdAt: Time,
+    updatedAt: Time,
   })
   .openapi("Subscription");
 const Delivery = z
@@ -30,12 +31,12 @@ const Delivery = z
     eventType: z.string(),
     status: z.enum(["pending", "delivered"]),
     attempts: z.number(),
-    nextAttemptAt: z.string().nullable(),
+    nextAttemptAt: Time.nullable(),
     lastStatusCode: z.number().nullable(),
     lastError: z.string().nullable(),
-    lastAttemptAt: z.string().nullable(),
-    deliveredAt: z.string().nullable(),
-    createdAt: z.string(),
+    lastAttemptAt: Time.nullable(),
+    deliveredAt: Time.nullable(),
+    createdAt: Time,
   })
   .openapi("SubscriptionDelivery");
 
@@ -102,11 +103,17 @@ export default [
     roles: [...SUBSCRIBERS],
     errors: [],
     summary: "Your subscriptions (the authority sees all)",
-    query: Pagination,
-    responses: { 200: { description: "subscriptions", schema: z.object({ items: z.array(Subscription) }) } },
-    handler: async (ctx, { query, client }) => ({
+    query: PageQuery,
+    responses: { 200: { description: "subscriptions", schema: PageOf(Subscription) } },
+    handler: async (ctx, { query, client, url }) => ({
       status: 200,
-      body: { items: await ctx.services.supervision.subscriptions.list(client!, query) },
+      body: pageBody(
+        url,
+        await ctx.services.supervision.subscriptions.list(client!, {
+          limit: query.limit,
+          after: decodeCursor(query.cursor, ["string", "string"]),
+        }),
+      ),
     }),
   }),
   defineRoute({
@@ -178,20 +185,18 @@ export default [
     errors: ["SUBSCRIPTION_NOT_FOUND"],
     summary: "Deliveries in sequence order with their status, attempts and last error",
     params: IdParam,
-    query: z.object({
-      status: z.enum(["pending", "delivered"]).optional(),
-      afterSequence: QueryInt().optional(),
-      limit: z.coerce.number().int().min(1).max(500).default(100),
-    }),
-    responses: {
-      200: {
-        description: "deliveries",
-        schema: z.object({ items: z.array(Delivery), nextAfterSequence: z.number().nullable() }),
-      },
-    },
-    handler: async (ctx, { params, query, client }) => ({
+    query: PageQuery.extend({ status: z.enum(["pending", "delivered"]).optional() }),
+    responses: { 200: { description: "deliveries", schema: PageOf(Delivery) } },
+    handler: async (ctx, { params, query, client, url }) => ({
       status: 200,
-      body: await ctx.services.supervision.subscriptions.deliveries(client!, params.id, query),
+      body: pageBody(
+        url,
+        await ctx.services.supervision.subscriptions.deliveries(client!, params.id, {
+          status: query.status,
+          limit: query.limit,
+          after: decodeCursor(query.cursor, ["number"]),
+        }),
+      ),
     }),
   }),
   defineRoute({

@@ -1,7 +1,7 @@
 import { Table, TableIndex } from "typeorm";
 import type { MigrationInterface, QueryRunner } from "typeorm";
 
-/** The platform event log that webhooks, monitoring and alerts consume (server/mirror/event-log.ts). */
+/** The platform event log that webhooks, monitoring and alerts consume (server/persistence/event-log.ts). */
 export class Events1764090000000 implements MigrationInterface {
   name = "Events1764090000000";
 
