@@ -127,6 +127,7 @@ const SUMS = [
   "lost",
   "duplicated",
   "stuck",
+  "stuckOnChain",
   "wronglyFailed",
   "unacknowledged",
   "onChainUnacknowledged",

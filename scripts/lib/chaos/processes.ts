@@ -5,7 +5,7 @@
  */
 import { spawn, spawnSync } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
-import { cpSync, createWriteStream, rmSync, statSync } from "node:fs";
+import { cpSync, createWriteStream, existsSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createConnection, createServer } from "node:net";
 import type { Server, Socket } from "node:net";
 import { join } from "node:path";
@@ -80,8 +80,23 @@ function stopChild(child: ChildProcess): Promise<void> {
  */
 export type Runtime = { kind: "ts-node" } | { kind: "build"; entry: string };
 
+/** The newest modification time of the files under `dir` (ms). */
+function newest(dir: string): number {
+  let t = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true }))
+    if (e.isFile()) t = Math.max(t, statSync(join(e.parentPath, e.name)).mtimeMs);
+  return t;
+}
+
 export function buildServer(log: (m: string) => void): Runtime {
   const out = join(ROOT, "dist", "chaos");
+  const entry = join(out, "server", "cli", "serve.js");
+  const stamp = join(out, ".built");
+  const sources = Math.max(newest(join(ROOT, "server")), newest(join(ROOT, "typechain-types")));
+  if (existsSync(entry) && existsSync(stamp) && statSync(stamp).mtimeMs > sources) {
+    log(`reusing the server build in ${out} (newer than server/ and typechain-types/)`);
+    return { kind: "build", entry };
+  }
   log(`compiling the server into ${out} (tsc -p tsconfig.build.json)…`);
   rmSync(out, { recursive: true, force: true });
   const r = spawnSync(
@@ -98,7 +113,8 @@ export function buildServer(log: (m: string) => void): Runtime {
     recursive: true,
     filter: (f) => statSync(f).isDirectory() || f.endsWith(".js"),
   });
-  return { kind: "build", entry: join(out, "server", "cli", "serve.js") };
+  writeFileSync(stamp, new Date().toISOString());
+  return { kind: "build", entry };
 }
 
 /** One gateway instance: its port and environment survive a kill, so a restart is the same instance again. */
@@ -106,7 +122,8 @@ export class GatewayInstance {
   private child: ChildProcess | null = null;
   /** Exits nobody asked for (a crash): code or signal, and when. */
   readonly unexpectedExits: string[] = [];
-  private expectingExit = false;
+  /** The children the harness stopped or killed itself: their exit is no crash. */
+  private readonly expected = new WeakSet<ChildProcess>();
   starts = 0;
 
   constructor(
@@ -134,7 +151,6 @@ export class GatewayInstance {
     const env: NodeJS.ProcessEnv = { ...gatewayFreeEnv(), ...this.env, PORT: String(this.port) };
     const log = createWriteStream(this.logFile, { flags: "a" });
     this.starts++;
-    this.expectingExit = false;
     const args =
       this.runtime.kind === "build"
         ? ["--enable-source-maps", this.runtime.entry]
@@ -147,7 +163,7 @@ export class GatewayInstance {
     child.stdout.pipe(log);
     child.stderr.pipe(log);
     child.once("exit", (code, signal) => {
-      if (!this.expectingExit) this.unexpectedExits.push(`${this.name} exited (code ${code}, signal ${signal})`);
+      if (!this.expected.has(child)) this.unexpectedExits.push(`${this.name} exited (code ${code}, signal ${signal})`);
     });
     this.child = child;
     const until = Date.now() + timeoutMs;
@@ -164,15 +180,20 @@ export class GatewayInstance {
     throw new Error(`${this.name} did not answer /healthz within ${timeoutMs / 1000} s (see ${this.logFile})`);
   }
 
-  /** kill -9: no shutdown, no cleanup. */
-  kill(): void {
-    this.expectingExit = true;
-    this.child?.kill("SIGKILL");
+  /** kill -9: no shutdown, no cleanup; resolves once the process is gone. */
+  kill(): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+    this.expected.add(child);
+    const gone = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+    child.kill("SIGKILL");
+    return gone;
   }
 
   async stop(): Promise<void> {
-    this.expectingExit = true;
-    if (this.child) await stopChild(this.child);
+    if (!this.child) return;
+    this.expected.add(this.child);
+    await stopChild(this.child);
   }
 }
 

@@ -148,7 +148,7 @@ async function killTrial(ctx: RunContext, spec: TrialSpec, rnd: Prng): Promise<T
       await sleep(extraDelayMs);
       figures.killedAtMs = Date.now() - sendStarted;
       figures.ackedAtKill = traffic.acknowledged;
-      victim.kill();
+      await victim.kill();
       await sleep(downMs);
       const t0 = Date.now();
       await victim.start();

@@ -29,6 +29,8 @@ export interface Verdict {
   lost: number;
   duplicated: number;
   stuck: number;
+  /** Stuck operations whose authorization is on chain all the same (the gateway never learnt it was posted). */
+  stuckOnChain: number;
   wronglyFailed: number;
   unacknowledged: number;
   onChainUnacknowledged: number;
@@ -108,6 +110,7 @@ export async function verify(opts: {
     lost: 0,
     duplicated: 0,
     stuck: 0,
+    stuckOnChain: 0,
     wronglyFailed: 0,
     unacknowledged: 0,
     onChainUnacknowledged: 0,
@@ -153,7 +156,10 @@ export async function verify(opts: {
     }
     if (!final) {
       v.stuck++;
-      if (records === 0) example(`stuck (${states.map((s) => s.status).join(",")}): ${o.key}`);
+      if (records > 0) v.stuckOnChain++;
+      example(
+        `stuck (${states.map((s) => s.status).join(",")}${records > 0 ? ", on chain" : ", not on chain"}): ${o.key}`,
+      );
       continue;
     }
     if (records === 0) {
