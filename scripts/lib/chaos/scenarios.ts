@@ -168,6 +168,7 @@ async function killTrial(ctx: RunContext, spec: TrialSpec, rnd: Prng): Promise<T
     const settledAt = Date.now();
     figures.sendSeconds = Math.round((settledAt - sendStarted) / 100) / 10;
     figures.conflicts = traffic.conflicts;
+    figures.resendReasons = traffic.resendReasons;
     const open = await traffic.awaitFinal(settledAt + FINAL_BOUND_MS);
     figures.finalSeconds = Math.round((Date.now() - settledAt) / 100) / 10;
     figures.openAtBound = open;

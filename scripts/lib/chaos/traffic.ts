@@ -24,6 +24,8 @@ export class Traffic {
   resends = 0;
   /** Resends answered 409 (the key still in progress), a figure of how long keys stay held. */
   conflicts = 0;
+  /** Why requests were resent: the answer that was not an acknowledgement (status and problem code, or the error). */
+  readonly resendReasons: Record<string, number> = {};
 
   constructor(
     private readonly instances: GatewayInstance[],
@@ -83,6 +85,8 @@ export class Traffic {
       last = await this.send(t, inst);
       if (last.status >= 200 && last.status < 300) return;
       if (last.status === 409) this.conflicts++;
+      const why = last.status ? `${last.status} ${problemCode(last) ?? ""}`.trim() : (last.error ?? "no answer");
+      this.resendReasons[why] = (this.resendReasons[why] ?? 0) + 1;
       if (!retryable(last)) {
         o.refused = `${last.status} ${problemCode(last) ?? ""}`.trim();
         return;
