@@ -216,6 +216,7 @@ async function main(): Promise<number> {
     violations,
     trialErrors: errors.length,
     resends: results.reduce((s, r) => s + r.resends, 0),
+    startFailures: results.reduce((s, r) => s + Number(r.figures.startFailures ?? 0), 0),
     failedCodes,
     ...(outage.length ? { outage } : {}),
     seconds: Math.round((Date.now() - started) / 1000),

@@ -12,6 +12,24 @@ import { join } from "node:path";
 import { freePort } from "../hardhat-node";
 
 export const ROOT = join(__dirname, "..", "..", "..");
+
+/** Every process the harness started and that still runs: killed if the harness itself exits, even by a crash. */
+const children = new Set<ChildProcess>();
+function track(child: ChildProcess): ChildProcess {
+  children.add(child);
+  child.once("exit", () => children.delete(child));
+  return child;
+}
+process.once("exit", () => {
+  for (const c of children) {
+    try {
+      process.kill(c.pid!, "SIGCONT");
+      c.kill("SIGKILL");
+    } catch {
+      /* already gone */
+    }
+  }
+});
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export interface ChaosNode {
@@ -26,10 +44,12 @@ export interface ChaosNode {
 export async function startNode(intervalMs: number, logFile: string): Promise<ChaosNode> {
   const port = await freePort();
   const env: NodeJS.ProcessEnv = { ...process.env, HARDHAT_MINING_INTERVAL: String(intervalMs) };
-  const child = spawn(
-    process.execPath,
-    [require.resolve("hardhat/internal/cli/cli"), "node", "--hostname", "127.0.0.1", "--port", String(port)],
-    { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] },
+  const child = track(
+    spawn(
+      process.execPath,
+      [require.resolve("hardhat/internal/cli/cli"), "node", "--hostname", "127.0.0.1", "--port", String(port)],
+      { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] },
+    ),
   );
   const log = createWriteStream(logFile);
   let output = "";
@@ -120,8 +140,11 @@ export function buildServer(log: (m: string) => void): Runtime {
 /** One gateway instance: its port and environment survive a kill, so a restart is the same instance again. */
 export class GatewayInstance {
   private child: ChildProcess | null = null;
-  /** Exits nobody asked for (a crash): code or signal, and when. */
+  /** Exits nobody asked for once it was up (a crash): code or signal. */
   readonly unexpectedExits: string[] = [];
+  /** Start-ups that ended with the process exiting (a supervisor would start it again), with the reason logged. */
+  readonly startFailures: string[] = [];
+  private starting = false;
   /** The children the harness stopped or killed itself: their exit is no crash. */
   private readonly expected = new WeakSet<ChildProcess>();
   starts = 0;
@@ -155,29 +178,49 @@ export class GatewayInstance {
       this.runtime.kind === "build"
         ? ["--enable-source-maps", this.runtime.entry]
         : ["-r", "ts-node/register", "server/cli/serve.ts"];
-    const child = spawn(process.execPath, args, {
-      cwd: ROOT,
-      env,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = track(spawn(process.execPath, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] }));
     child.stdout.pipe(log);
     child.stderr.pipe(log);
     child.once("exit", (code, signal) => {
-      if (!this.expected.has(child)) this.unexpectedExits.push(`${this.name} exited (code ${code}, signal ${signal})`);
+      if (this.expected.has(child)) return;
+      if (this.starting) this.startFailures.push(`${this.name} exited while starting (code ${code}, signal ${signal})`);
+      else this.unexpectedExits.push(`${this.name} exited (code ${code}, signal ${signal})`);
     });
     this.child = child;
-    const until = Date.now() + timeoutMs;
-    while (Date.now() < until) {
-      if (!this.alive) throw new Error(`${this.name} exited while starting (see ${this.logFile})`);
-      try {
-        const res = await fetch(`${this.url}/healthz`, { signal: AbortSignal.timeout(2_000) });
-        if (res.ok) return;
-      } catch {
-        /* not listening yet */
+    this.starting = true;
+    try {
+      const until = Date.now() + timeoutMs;
+      while (Date.now() < until) {
+        if (!this.alive) throw new Error(`${this.name} exited while starting (see ${this.logFile})`);
+        try {
+          const res = await fetch(`${this.url}/healthz`, { signal: AbortSignal.timeout(2_000) });
+          if (res.ok) return;
+        } catch {
+          /* not listening yet */
+        }
+        await sleep(200);
       }
-      await sleep(200);
+    } finally {
+      this.starting = false;
     }
+    await this.stop();
     throw new Error(`${this.name} did not answer /healthz within ${timeoutMs / 1000} s (see ${this.logFile})`);
+  }
+
+  /**
+   * Starts it as a supervisor (systemd's Restart=on-failure, Kubernetes) would: again after a start-up that exited,
+   * up to `attempts` times. Throws the last failure.
+   */
+  async startSupervised(attempts = 5, log?: (m: string) => void): Promise<void> {
+    for (let i = 1; ; i++) {
+      try {
+        return await this.start();
+      } catch (err) {
+        log?.(`${(err as Error).message}${i < attempts ? ": starting it again" : ""}`);
+        if (i >= attempts) throw err;
+        await sleep(1_000);
+      }
+    }
   }
 
   /** kill -9: no shutdown, no cleanup; resolves once the process is gone. */

@@ -201,7 +201,7 @@ export async function setUpTrial(o: TrialOptions): Promise<Trial> {
   const instances: GatewayInstance[] = [];
   for (let i = 0; i < o.instances; i++)
     instances.push(new GatewayInstance(`gw${i}`, await freePort(), env, join(o.dir, `gw${i}.log`), o.runtime));
-  await Promise.all(instances.map((i) => i.start()));
+  await Promise.all(instances.map((i) => i.startSupervised(5, o.log)));
   o.log(`${o.instances} gateway instance(s) up (${instances.map((i) => i.url).join(", ")}), logs in ${o.dir}`);
 
   const t = { instances };
