@@ -219,6 +219,19 @@ async function main(): Promise<number> {
     startFailures: results.reduce((s, r) => s + Number(r.figures.startFailures ?? 0), 0),
     failedCodes,
     ...(outage.length ? { outage } : {}),
+    perTrial: results.map((r) => ({
+      seed: r.spec.seed,
+      scenario: r.spec.scenario,
+      database: r.spec.database,
+      instances: r.spec.instances,
+      accepted: r.verdict.accepted,
+      lost: r.verdict.lost,
+      duplicated: r.verdict.duplicated,
+      stuck: r.verdict.stuck,
+      wronglyFailed: r.verdict.wronglyFailed,
+      unacknowledged: r.verdict.unacknowledged,
+      violations: r.violations.length,
+    })),
     seconds: Math.round((Date.now() - started) / 1000),
   };
   for (const e of errors) log(`error: ${e}`);
