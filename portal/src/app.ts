@@ -10,7 +10,8 @@ import { siweMessage } from "./siwe";
 import { discoverWallets, personalSign, requestAccount, signTypedData, WalletError } from "./wallet";
 import type { Eip1193Provider, WalletChoice } from "./wallet";
 
-type Route = { screen: "signin" | "holdings" | "disclosure" | "transfer" } | { screen: "account"; address: string };
+type Screen = "holdings" | "disclosure" | "transfer" | "redeem";
+type Route = { screen: "signin" | Screen } | { screen: "account"; address: string };
 
 interface Disclosure {
   version: number;
@@ -38,7 +39,7 @@ function parseRoute(hash: string): Route {
   const path = hash.replace(/^#\/?/, "");
   const account = /^accounts\/(0x[0-9a-fA-F]{40})$/.exec(path);
   if (account) return { screen: "account", address: account[1] };
-  if (path === "holdings" || path === "disclosure" || path === "transfer") return { screen: path };
+  if (path === "holdings" || path === "disclosure" || path === "transfer" || path === "redeem") return { screen: path };
   return { screen: "signin" };
 }
 
@@ -129,7 +130,8 @@ export class SdaPortal extends LitElement {
       } else if (this.route.screen === "disclosure") {
         await this.loadMe();
         await this.loadDisclosure();
-      } else if (this.route.screen === "transfer") {
+      } else if (this.route.screen === "transfer" || this.route.screen === "redeem") {
+        this.transfer = { phase: "idle", text: "", fields: {}, op: null };
         await this.loadMe();
       } else if (this.route.screen === "account") {
         await this.loadAccount(this.route.address);
@@ -328,12 +330,60 @@ export class SdaPortal extends LitElement {
       if (code === "TRANSFER_TO_SELF" || code?.startsWith("RECIPIENT_")) fields.to = this.reason(err);
       if (code?.startsWith("INSUFFICIENT_")) fields.amount = this.reason(err);
       if (err instanceof ApiProblem && err.status === 401) return this.handleError(err);
-      this.transfer = {
-        phase: "refused",
-        text: this.t("transfer.refused", { reason: this.reason(err) }),
-        fields,
-        op: null,
-      };
+      this.refuse(err, fields, "transfer.refused");
+    } finally {
+      this.busy = false;
+      this.requestUpdate();
+    }
+  }
+
+  private refuse(err: unknown, fields: Record<string, string>, key: MessageKey) {
+    this.transfer = { phase: "refused", text: this.t(key, { reason: this.reason(err) }), fields, op: null };
+  }
+
+  /**
+   * A redemption is signed first: the gateway checks a redemption's signature before the ledger's rules, so there
+   * is no refusal to show before signing; a refusal after it is shown the same way, next to the field.
+   */
+  private async submitRedemption(e: SubmitEvent) {
+    e.preventDefault();
+    if (this.busy || !this.me) return;
+    this.busy = true;
+    const form = new FormData(e.target as HTMLFormElement);
+    const assetId = String(form.get("assetId") ?? "");
+    const amount = String(form.get("amount") ?? "").trim();
+    this.transfer = { phase: "signing", text: this.t("redeem.sign"), fields: {}, op: null };
+    this.requestUpdate();
+    try {
+      const prepared = ok(await api.GET("/v1/me/typed-data/redemption", { params: { query: { assetId, amount } } }));
+      const { domain, types, primaryType, message: m } = prepared;
+      const signature = await signTypedData(await this.signer(), this.me.address, {
+        domain,
+        types,
+        primaryType,
+        message: m,
+      });
+      const accepted = ok(
+        await api.POST("/v1/me/redemptions", {
+          params: { header: { "idempotency-key": crypto.randomUUID() } },
+          body: {
+            holder: String(m.holder),
+            assetId: String(m.assetId),
+            amount: String(m.amount),
+            nonce: String(m.nonce),
+            deadline: String(m.deadline),
+            ref: String(m.ref),
+            signature,
+          },
+        }),
+      );
+      this.remember(accepted.operation.id, { assetId, amount, to: "" });
+      await this.track(accepted.operation);
+    } catch (err) {
+      if (err instanceof ApiProblem && err.status === 401) return this.handleError(err);
+      const fields = err instanceof ApiProblem ? err.fieldErrors() : {};
+      if (err instanceof ApiProblem && err.code?.startsWith("INSUFFICIENT_")) fields.amount = this.reason(err);
+      this.refuse(err, fields, "redeem.refused");
     } finally {
       this.busy = false;
       this.requestUpdate();
@@ -364,7 +414,7 @@ export class SdaPortal extends LitElement {
       });
       await this.loadMe();
     } else if (current.status === "failed") {
-      this.transfer.text = this.t("transfer.failed", { reason: current.error?.message ?? "" });
+      this.transfer.text = this.t("op.failed", { reason: current.error?.message ?? "" });
     }
   }
 
@@ -392,7 +442,7 @@ export class SdaPortal extends LitElement {
   render(): TemplateResult {
     const signedIn = this.me !== null;
     const screen = this.route.screen;
-    const link = (s: "holdings" | "disclosure" | "transfer", key: MessageKey) =>
+    const link = (s: Screen, key: MessageKey) =>
       html`<a href="#/${s}" aria-current=${screen === s ? "page" : nothing}>${this.t(key)}</a>`;
     return html`
       <a class="skip" href="#main" @click=${this.skip}>${this.t("app.skip")}</a>
@@ -402,7 +452,7 @@ export class SdaPortal extends LitElement {
           signedIn
             ? html`<nav aria-label=${this.t("nav.label")}>
                 ${link("holdings", "nav.holdings")} ${link("disclosure", "nav.disclosure")}
-                ${link("transfer", "nav.transfer")}
+                ${link("transfer", "nav.transfer")} ${link("redeem", "nav.redeem")}
               </nav>`
             : nothing
         }
@@ -440,7 +490,9 @@ export class SdaPortal extends LitElement {
                   ? this.renderDisclosure()
                   : screen === "transfer"
                     ? this.renderTransfer()
-                    : this.renderAccount()
+                    : screen === "redeem"
+                      ? this.renderRedeem()
+                      : this.renderAccount()
         }
       </main>
     `;
@@ -610,38 +662,65 @@ export class SdaPortal extends LitElement {
             aria-describedby=${describedBy("to")}
           />`,
         )}
-        ${this.field(
-          "assetId",
-          "transfer.asset",
-          html`<select
-            id="f-assetId"
-            name="assetId"
-            aria-invalid=${invalid("assetId")}
-            aria-describedby=${describedBy("assetId")}
-          >
-            ${me.holdings.map(
-              (h) => html`<option value=${h.assetId}>#${h.assetId} (${formatUnits(this.locale, h.balance)})</option>`,
-            )}
-          </select>`,
-        )}
-        ${this.field(
-          "amount",
-          "transfer.amount",
-          html`<input
-            id="f-amount"
-            name="amount"
-            inputmode="numeric"
-            autocomplete="off"
-            required
-            aria-invalid=${invalid("amount")}
-            aria-describedby=${describedBy("amount")}
-          />`,
-        )}
+        ${this.field("assetId", "transfer.asset", this.assetSelect())}
+        ${this.field("amount", "transfer.amount", this.amountInput())}
         <button type="submit" ?disabled=${this.busy}>${this.t("transfer.submit")}</button>
       </form>
-      <div class="progress" role="status" aria-live="polite" data-testid="transfer-status" data-phase=${tr.phase}>
-        ${tr.text}
-      </div>`;
+      ${this.progress()}`;
+  }
+
+  private assetSelect(): TemplateResult {
+    const tr = this.transfer;
+    return html`<select
+      id="f-assetId"
+      name="assetId"
+      aria-invalid=${tr.fields.assetId ? "true" : "false"}
+      aria-describedby=${tr.fields.assetId ? "f-assetId-error" : nothing}
+    >
+      ${this.me!.holdings.map(
+        (h) => html`<option value=${h.assetId}>#${h.assetId} (${formatUnits(this.locale, h.balance)})</option>`,
+      )}
+    </select>`;
+  }
+
+  private amountInput(): TemplateResult {
+    const tr = this.transfer;
+    return html`<input
+      id="f-amount"
+      name="amount"
+      inputmode="numeric"
+      autocomplete="off"
+      required
+      aria-invalid=${tr.fields.amount ? "true" : "false"}
+      aria-describedby=${tr.fields.amount ? "f-amount-error" : nothing}
+    />`;
+  }
+
+  private progress(): TemplateResult {
+    const tr = this.transfer;
+    return html`<div
+      class="progress"
+      role="status"
+      aria-live="polite"
+      data-testid="transfer-status"
+      data-phase=${tr.phase}
+    >
+      ${tr.text}
+    </div>`;
+  }
+
+  private renderRedeem(): TemplateResult {
+    if (this.me!.holdings.length === 0)
+      return html`<h1>${this.t("redeem.heading")}</h1>
+        <p>${this.t("transfer.noHoldings")}</p>`;
+    return html`<h1>${this.t("redeem.heading")}</h1>
+      <p>${this.t("redeem.intro")}</p>
+      <form @submit=${this.submitRedemption} novalidate>
+        ${this.field("assetId", "transfer.asset", this.assetSelect())}
+        ${this.field("amount", "transfer.amount", this.amountInput())}
+        <button type="submit" ?disabled=${this.busy}>${this.t("redeem.submit")}</button>
+      </form>
+      ${this.progress()}`;
   }
 
   private renderAccount(): TemplateResult {

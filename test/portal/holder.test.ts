@@ -3,6 +3,7 @@ import { id as keccakText } from "ethers";
 import type { Wallet } from "ethers";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { Operation } from "../../server/persistence/entities";
+import { portalDir } from "../../server/http/portal";
 import {
   bearer,
   bootstrapPlatform,
@@ -32,6 +33,7 @@ describe("portal: a holder in a real browser with an EIP-1193 wallet (Chromium, 
     const c = await walletContext(browser, wallet, env.deployment.chainId);
     contexts.push(c.context);
     // PORTAL_DEBUG=1: the API's refusals as the page received them.
+    if (process.env.PORTAL_DEBUG) c.page.on("console", (msg) => console.log("console:", msg.type(), msg.text()));
     if (process.env.PORTAL_DEBUG)
       c.page.on("response", async (r) => {
         if (r.status() >= 400) console.log(r.request().method(), r.url(), r.status(), await r.text().catch(() => ""));
@@ -39,19 +41,32 @@ describe("portal: a holder in a real browser with an EIP-1193 wallet (Chromium, 
     return c;
   }
 
-  /** Signs in from the first screen; returns the milliseconds from the click to the holdings table shown. */
-  async function signIn(page: Page): Promise<number> {
+  /**
+   * Signs in from the first screen, with the mouse or with the keyboard only (Tab to the wallet's button, Enter);
+   * returns the milliseconds from the click (or key) to the holdings shown.
+   */
+  async function signIn(page: Page, keyboard = false): Promise<number> {
     await page.goto(env.url + "/");
     const button = page.getByRole("button", { name: "Sign in with Steppe Wallet" });
     await button.waitFor();
+    if (keyboard) {
+      for (let i = 0; i < 10; i++) {
+        await page.keyboard.press("Tab");
+        const focused = (await page.evaluate("document.activeElement?.textContent ?? ''")) as string;
+        if (focused.includes("Sign in with Steppe Wallet")) break;
+      }
+      expect(await button.evaluate((el) => el === el.ownerDocument.activeElement)).to.equal(true);
+    }
     const started = Date.now();
-    await button.click();
+    if (keyboard) await page.keyboard.press("Enter");
+    else await button.click();
     await page.getByRole("heading", { name: "Your holdings" }).waitFor();
     await page.locator("[data-testid=account]").waitFor();
     return Date.now() - started;
   }
 
   before(async () => {
+    if (!portalDir()) throw new Error("the portal is not built: run `npm run build:portal` (npm test does)");
     env = await startEnv();
     alice = randomHolder();
     bob = randomHolder();
@@ -130,7 +145,7 @@ describe("portal: a holder in a real browser with an EIP-1193 wallet (Chromium, 
     await screenshot(a.page, "03-transfer-refused");
 
     // The recipient, in its own browser session, reads the disclosure with its hash and acknowledges it.
-    await signIn(b.page);
+    await signIn(b.page, true);
     await b.page.getByRole("link", { name: /have not acknowledged/ }).waitFor();
     await b.page.getByRole("link", { name: "Risk disclosure" }).click();
     await b.page.locator("[data-testid=disclosure-text]").filter({ hasText: DISCLOSURE_TEXT }).waitFor();
@@ -191,14 +206,51 @@ describe("portal: a holder in a real browser with an EIP-1193 wallet (Chromium, 
     await screenshot(b.page, "08-recipient-holdings");
   });
 
-  it("switches to Russian: the texts from the Russian catalogue, numbers grouped for the locale", async () => {
+  it("the session survives a reload; the holder redeems units, signing once, and sees the redemption posted", async () => {
+    await a.page.reload();
+    await a.page.getByRole("heading", { name: "Your holdings" }).waitFor();
+    expect(a.log.calls.filter((c) => c === "personal_sign")).to.have.length(1);
+
+    await a.page.getByRole("link", { name: "Redeem" }).click();
+    await a.page.getByRole("heading", { name: "Redeem units" }).waitFor();
+    await a.page.getByLabel("Units").fill("10");
+    await a.page.getByRole("button", { name: "Sign and redeem" }).click();
+    const status = a.page.locator("[data-testid=transfer-status]");
+    await status.filter({ hasText: "Posted: record no." }).waitFor({ timeout: 60_000 });
+    expect(a.log.typedDataSignedAt).to.have.length(2);
+    await expectAccessible(a.page, "redemption posted");
+    await screenshot(a.page, "09-redemption-posted");
+
+    const redemptions = await env.gateway.dataSource.manager.find(Operation, { where: { kind: "redemption" } });
+    expect(redemptions).to.have.length(1);
+    expect(redemptions[0].status).to.equal("posted");
+    const record = await waitFor("the redemption's mirrored record", async () => {
+      const r = await env.http
+        .get(`/v1/records?assetId=${assetId}&participant=${alice.address}`)
+        .set(bearer(env.keys.monitor));
+      return (r.body.items as { amount: string; from: string }[] | undefined)?.find(
+        (x) => x.amount === "10" && x.from === alice.address,
+      );
+    });
+    expect(record).to.include({ amount: "10" });
+    await a.page.getByRole("link", { name: "Holdings" }).click();
+    await a.page.locator(`[data-testid=holdings] tr[data-asset="${assetId}"]`).filter({ hasText: "890" }).waitFor();
+    const row = a.page.locator(`[data-testid=history] tr[data-operation="${redemptions[0].id}"]`);
+    await row.waitFor();
+    expect(await row.getAttribute("data-status")).to.equal("posted");
+    expect(await row.locator("time").getAttribute("datetime")).to.be.a("string");
+  });
+
+  it("switches to Russian: the texts from the Russian catalogue, numbers and dates formatted for the locale", async () => {
     await a.page.getByLabel("Language").selectOption("ru");
     await a.page.getByRole("heading", { name: "Ваши активы" }).waitFor();
     const balance = await a.page.locator(`[data-testid=holdings] tr[data-asset="${assetId}"] td`).first().textContent();
-    expect(balance?.trim()).to.equal("900");
+    expect(balance?.trim()).to.equal("890");
+    const when = await a.page.locator("[data-testid=history] time").first().textContent();
+    expect(when, "a Russian month name").to.match(/(янв|февр|мар|апр|ма|июн|июл|авг|сент|окт|нояб|дек)/);
     expect(await a.page.evaluate("document.documentElement.lang")).to.equal("ru");
     await expectAccessible(a.page, "holdings (ru)");
-    await screenshot(a.page, "09-holdings-ru");
+    await screenshot(a.page, "10-holdings-ru");
     await a.page.getByLabel("Язык").selectOption("en");
     await a.page.getByRole("heading", { name: "Your holdings" }).waitFor();
   });
@@ -211,7 +263,7 @@ describe("portal: a holder in a real browser with an EIP-1193 wallet (Chromium, 
     expect(await refusal.textContent()).to.match(/You can only see your own account\. \(HTTP 40[13]\)/);
     expect(await b.page.content()).not.to.include("1,000");
     await expectAccessible(b.page, "another's account");
-    await screenshot(b.page, "10-another-account-refused");
+    await screenshot(b.page, "11-another-account-refused");
 
     // Through the API, with Bob's session cookie and CSRF token as the page holds them.
     const aliceOp = (await env.gateway.dataSource.manager.findOneByOrFail(Operation, { kind: "transfer" })).id;
