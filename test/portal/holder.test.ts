@@ -295,4 +295,33 @@ describe("portal: a holder in a real browser with an EIP-1193 wallet (Chromium, 
     const me = (await b.page.evaluate(`fetch("/v1/me").then((r) => r.json())`)) as { address: string };
     expect(me.address).to.equal(bob.address);
   });
+
+  it("operations console: staff sign in with an API key (a wrong key is refused next to the field) and see the operations with their states", async () => {
+    const context = await browser.newContext({ locale: "en-GB", timezoneId: "UTC" });
+    contexts.push(context);
+    const page = await context.newPage();
+    await page.goto(env.url + "/");
+    await page.getByRole("link", { name: "Operations console" }).click();
+    await page.getByRole("heading", { name: "Operations console" }).waitFor();
+    await page.getByLabel("API key").fill("sk_not_a_key");
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
+    await page.locator("[data-field-error=apiKey]").filter({ hasText: "not accepted" }).waitFor();
+    expect(await page.getByLabel("API key").getAttribute("aria-invalid")).to.equal("true");
+    await expectAccessible(page, "console sign-in refused");
+    await screenshot(page, "12-console-key-refused");
+
+    await page.getByLabel("API key").fill(env.keys.operator);
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
+    const ops = await env.gateway.dataSource.manager.find(Operation, {
+      where: [{ kind: "transfer" }, { kind: "redemption" }],
+    });
+    expect(ops).to.have.length(2);
+    for (const op of ops)
+      await page.locator(`[data-testid=staff-operations] tr[data-operation="${op.id}"][data-status=posted]`).waitFor();
+    // The key stays in this tab's sessionStorage only.
+    expect(await page.evaluate("JSON.stringify(localStorage)")).not.to.include(env.keys.operator);
+    expect((await context.cookies()).map((c) => c.value).join()).not.to.include(env.keys.operator);
+    await expectAccessible(page, "console operations");
+    await screenshot(page, "13-console-operations");
+  });
 });

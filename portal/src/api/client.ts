@@ -57,3 +57,22 @@ export function ok<T>(r: { data?: T; error?: unknown; response: Response }): T {
   }
   return r.data;
 }
+
+const STAFF_KEY = "sda.staffKey";
+
+/** A staff member's API key, kept for this browser tab only (sessionStorage), never in localStorage or a cookie. */
+export const staffKey = {
+  get: (): string | null => sessionStorage.getItem(STAFF_KEY),
+  set: (key: string) => sessionStorage.setItem(STAFF_KEY, key),
+  clear: () => sessionStorage.removeItem(STAFF_KEY),
+};
+
+/** The same API for the staff consoles: the API key as bearer token. */
+export const staffApi = createClient<paths>({ baseUrl: location.origin, credentials: "omit" });
+staffApi.use({
+  onRequest({ request }) {
+    const key = staffKey.get();
+    if (key) request.headers.set("Authorization", `Bearer ${key}`);
+    return request;
+  },
+});
