@@ -4,13 +4,15 @@ import express from "express";
 import type { Express, Request, Response } from "express";
 import helmet from "helmet";
 
-/** Where `npm run build:portal` writes the portal (from dist/server/http too: the production build). */
+/**
+ * Where the built portal is: portal/dist in the source tree (`npm run build:portal`), or dist/portal in the
+ * production build (`npm run build` copies it there, next to dist/server). A folder counts only with its assets:
+ * the source folder's own index.html is Vite's input, not a page to serve.
+ */
 export function portalDir(): string | null {
-  for (const dir of [
-    join(__dirname, "..", "..", "portal", "dist"),
-    join(__dirname, "..", "..", "..", "portal", "dist"),
-  ])
-    if (existsSync(join(dir, "index.html"))) return dir;
+  const root = join(__dirname, "..", "..");
+  for (const dir of [join(root, "portal", "dist"), join(root, "portal")])
+    if (existsSync(join(dir, "index.html")) && existsSync(join(dir, "assets"))) return dir;
   return null;
 }
 
