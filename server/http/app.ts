@@ -32,6 +32,7 @@ import meRoutes from "./routes/me";
 import mirrorFaults from "./routes/mirror-faults";
 import { mountAuditExport } from "./routes/audit-export";
 import { mountMetrics } from "./metrics";
+import { mountPortal } from "./portal";
 
 export const ROUTES: Route[] = [
   ...health,
@@ -102,6 +103,7 @@ export function buildApp(ctx: AppContext): Express {
       }),
     );
   app.use("/docs", helmet({ contentSecurityPolicy: false }), swaggerUi.serve, swaggerUi.setup(doc));
+  mountPortal(app);
   app.use(helmet());
   app.use(...callerAndLimits(ctx));
   mountMetrics(app, ctx);

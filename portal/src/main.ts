@@ -1,0 +1,4 @@
+import "./style.css";
+import { SdaPortal } from "./app";
+
+customElements.define("sda-portal", SdaPortal);
