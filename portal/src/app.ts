@@ -32,8 +32,6 @@ interface Sent {
 }
 
 const SENT_KEY = "sda.sent";
-/** A signature no key can have made (r = s = 0): the pre-check below relies on the gateway refusing it last. */
-const PROBE_SIGNATURE = "0x" + "00".repeat(65);
 
 function parseRoute(hash: string): Route {
   const path = hash.replace(/^#\/?/, "");
@@ -306,22 +304,6 @@ export class SdaPortal extends LitElement {
     }
   }
 
-  /**
-   * The gateway runs the ledger's rules (permit, registration, freezes, disclosures, balance) before it looks at
-   * the signature, so an authorization sent with a signature nobody can make is refused with the first rule that
-   * fails, or, when every rule passes, with SIGNATURE_INVALID, and nothing is relayed either way. Until the API
-   * has a pre-check of its own, this lets the holder see the reason before the wallet asks for a signature.
-   */
-  private async precheckTransfer(body: { authorization: Authorization }): Promise<void> {
-    const r = await api.POST("/v1/me/transfers", {
-      params: { header: { "idempotency-key": `precheck-${crypto.randomUUID()}` } },
-      body: { authorization: body.authorization, signature: PROBE_SIGNATURE },
-    });
-    if (r.error && (r.error as { code?: string }).code === "SIGNATURE_INVALID") return;
-    if (r.error) ok(r);
-    throw new Error("unexpected pre-check answer");
-  }
-
   private async submitTransfer(e: SubmitEvent) {
     e.preventDefault();
     // A second click while the first is under way does nothing (the button is disabled too).
@@ -334,6 +316,8 @@ export class SdaPortal extends LitElement {
     this.transfer = { phase: "checking", text: this.t("transfer.checking"), fields: {}, op: null };
     this.requestUpdate();
     try {
+      // The gateway runs the relay's checks that need no signature before it serves the payload: a refusal
+      // (recipient not registered, disclosure not acknowledged, frozen, balance) arrives before the wallet is asked.
       const prepared = ok(await api.GET("/v1/me/typed-data/transfer", { params: { query: { to, assetId, amount } } }));
       const m = prepared.message;
       const authorization: Authorization = {
@@ -345,7 +329,6 @@ export class SdaPortal extends LitElement {
         deadline: String(m.deadline),
         ref: String(m.ref),
       };
-      await this.precheckTransfer({ authorization });
       this.transfer = { ...this.transfer, phase: "signing", text: this.t("transfer.checkPassed") };
       this.requestUpdate();
       const { domain, types, primaryType, message } = prepared;

@@ -140,6 +140,7 @@ export class SelfService {
     const sender = getAddress(from);
     const to = getAddress(input.to);
     if (to === sender) throw new AppError("TRANSFER_TO_SELF", { from: sender, to });
+    await this.transfers.precheck(sender, to, input.assetId, input.amount);
     const { nextNonce } = await this.transfers.nonces(sender, input.assetId);
     return this.payload(TRANSFER_TYPES, {
       from: sender,

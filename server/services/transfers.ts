@@ -116,6 +116,49 @@ export class TransferService {
     return null;
   }
 
+  /**
+   * The ledger's rules for a transfer as they stand now (permit, registration, freezes, disclosures, pause), with the
+   * holder's pending transfers counted: a refusal throws its code; a balance short of the amount is returned as
+   * the check (the caller reports it after the authorization's own checks). Database first, then one round trip to
+   * the node (nonce and rules in one JSON-RPC batch).
+   */
+  private async rules(from: string, to: string, assetId: string, amount: bigint) {
+    const { allLive, pendingIn } = await this.pendingOf(from, assetId);
+    const pendingOutAll = allLive.reduce((s, op) => s + BigInt(op.amount ?? "0"), 0n);
+    // The balance as it will be when this authorization's turn comes: what is on chain, less the holder's
+    // pending transfers, plus pending transfers to the holder (relayed before it). The ledger has the last word.
+    const effective = amount + pendingOutAll - pendingIn;
+    const { nonce: chainNonce, check: rawCheck } = await this.chain.transferState(
+      this.chain.operatorAddress,
+      from,
+      to,
+      BigInt(assetId),
+      effective > 0n ? effective : 1n,
+    );
+    let check = Number(rawCheck);
+    if (BALANCE_CHECKS.has(check)) {
+      // The ledger checks the balance before the recipient: check the recipient too.
+      const recipient = await this.recipientCheck(to);
+      if (recipient) throw new AppError(recipient, { to });
+      if (effective <= 0n) check = 0;
+    }
+    if (check !== 0 && !BALANCE_CHECKS.has(check))
+      throw new AppError(TRANSFER_CHECK_CODES[check] ?? "TRANSACTION_REVERTED", { reason: check });
+    return { check, chainNonce, allLive, pendingIn };
+  }
+
+  /**
+   * What the gateway would refuse a transfer for before anyone signs it: the same rules as `submit`, balance
+   * included, without an authorization. Throws the refusal's code; nothing is stored.
+   */
+  async precheck(from: string, to: string, assetId: string, amount: string): Promise<void> {
+    if (getAddress(to) === ZeroAddress) throw new AppError("INVALID_RECEIVER", { to });
+    if (getAddress(to) === getAddress(from)) throw new AppError("TRANSFER_TO_SELF", { from, to });
+    if (BigInt(amount) === 0n) throw new AppError("AMOUNT_ZERO");
+    const { check } = await this.rules(getAddress(from), getAddress(to), assetId, BigInt(amount));
+    if (BALANCE_CHECKS.has(check)) throw new AppError(TRANSFER_CHECK_CODES[check]!, { reason: check });
+  }
+
   async submit(req: TransferRequest, clientId: string, idempotencyId: string | undefined): Promise<Operation> {
     const a = req.authorization;
     const from = getAddress(a.from);
@@ -130,32 +173,10 @@ export class TransferService {
     if (amount === 0n) throw new AppError("AMOUNT_ZERO");
 
     return this.locks.run(`${from}:${a.assetId}`, async () => {
-      // Database first, then one round trip to the node (nonce and rules in one JSON-RPC batch).
-      const { allLive, pendingIn } = await this.pendingOf(from, a.assetId);
-      const pendingOutAll = allLive.reduce((s, op) => s + BigInt(op.amount ?? "0"), 0n);
-      // The balance as it will be when this authorization's turn comes: what is on chain, less the holder's
-      // pending transfers, plus pending transfers to the holder (relayed before it). The ledger has the last word.
-      const effective = amount + pendingOutAll - pendingIn;
-      const { nonce: chainNonce, check: rawCheck } = await this.chain.transferState(
-        this.chain.operatorAddress,
-        from,
-        to,
-        assetId,
-        effective > 0n ? effective : 1n,
-      );
+      // 1. The ledger's own rules, as it would apply them now.
+      const { check, chainNonce, allLive, pendingIn } = await this.rules(from, to, a.assetId, amount);
       const live = allLive.filter((op) => op.nonce !== null && BigInt(op.nonce) >= chainNonce);
       const pendingOut = live.reduce((s, op) => s + BigInt(op.amount ?? "0"), 0n);
-
-      // 1. The ledger's own rules, as it would apply them now.
-      let check = Number(rawCheck);
-      if (BALANCE_CHECKS.has(check)) {
-        // The ledger checks the balance before the recipient: check the recipient too.
-        const recipient = await this.recipientCheck(to);
-        if (recipient) throw new AppError(recipient, { to });
-        if (effective <= 0n) check = 0;
-      }
-      if (check !== 0 && !BALANCE_CHECKS.has(check))
-        throw new AppError(TRANSFER_CHECK_CODES[check] ?? "TRANSACTION_REVERTED", { reason: check });
       // 2. The authorization: deadline, signature, nonce.
       if (BigInt(Math.floor(Date.now() / 1000)) > deadline)
         throw new AppError("AUTHORIZATION_EXPIRED", { deadline: a.deadline });

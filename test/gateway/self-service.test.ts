@@ -73,21 +73,18 @@ describe("gateway: a signed-in participant prepares, signs and submits its own a
   });
   after(async () => env?.close());
 
-  it("when the recipient has not acknowledged the disclosure, then the holder's own transfer is refused with that reason; once the recipient acknowledges from its session, the same transfer posts", async () => {
-    const prepared = await env.http
-      .get(`/v1/me/typed-data/transfer?to=${bob.address}&assetId=${assetId}&amount=100`)
-      .set(as(alice));
-    expect(prepared.status, JSON.stringify(prepared.body)).to.equal(200);
-    const p = prepared.body as Payload;
-    expect(p.primaryType).to.equal("TransferAuthorization");
-    expect(p.types.EIP712Domain.map((f) => f.name)).to.deep.equal(["name", "version", "chainId", "verifyingContract"]);
-    expect(p.message).to.include({ from: alice.address, to: bob.address, amount: "100", nonce: "0" });
-    expect(Number(p.message.deadline)).to.be.greaterThan(Date.now() / 1000 + 3_000);
-    const body = {
-      authorization: { ...p.message, assetId: String(p.message.assetId), deadline: String(p.message.deadline) },
-      signature: await signServed(alice, p),
-    };
-    const refused = await env.http.post("/v1/me/transfers").set(as(alice)).set("Idempotency-Key", "t-1").send(body);
+  it("when the recipient has not acknowledged the disclosure, then preparing the transfer is refused with that reason before anything is signed, and so is a signed one; once the recipient acknowledges from its session, the transfer posts", async () => {
+    const query = `/v1/me/typed-data/transfer?to=${bob.address}&assetId=${assetId}&amount=100`;
+    const early = await env.http.get(query).set(as(alice));
+    expect(early.status, JSON.stringify(early.body)).to.equal(422);
+    expect(early.body.code).to.equal("RECIPIENT_DISCLOSURE_NOT_ACKNOWLEDGED");
+    // Signed anyway (a wallet's own typed data): the relay refuses it for the same reason.
+    const signedEarly = await transferBody(env, alice, bob.address, assetId, "100", "0");
+    const refused = await env.http
+      .post("/v1/me/transfers")
+      .set(as(alice))
+      .set("Idempotency-Key", "t-1")
+      .send(signedEarly);
     expect(refused.status).to.equal(422);
     expect(refused.body.code).to.equal("RECIPIENT_DISCLOSURE_NOT_ACKNOWLEDGED");
 
@@ -103,6 +100,18 @@ describe("gateway: a signed-in participant prepares, signs and submits its own a
     expect(acked.status, JSON.stringify(acked.body)).to.equal(200);
     expect(acked.body.operation.status).to.equal("posted");
     expect((await env.http.get("/v1/me").set(as(bob))).body.disclosure.acknowledgedCurrent).to.equal(true);
+
+    const prepared = await env.http.get(query).set(as(alice));
+    expect(prepared.status, JSON.stringify(prepared.body)).to.equal(200);
+    const p = prepared.body as Payload;
+    expect(p.primaryType).to.equal("TransferAuthorization");
+    expect(p.types.EIP712Domain.map((f) => f.name)).to.deep.equal(["name", "version", "chainId", "verifyingContract"]);
+    expect(p.message).to.include({ from: alice.address, to: bob.address, amount: "100", nonce: "0" });
+    expect(Number(p.message.deadline)).to.be.greaterThan(Date.now() / 1000 + 3_000);
+    const body = {
+      authorization: { ...p.message, assetId: String(p.message.assetId), deadline: String(p.message.deadline) },
+      signature: await signServed(alice, p),
+    };
 
     const posted = await env.http
       .post("/v1/me/transfers?wait=true")

@@ -55,7 +55,7 @@ export async function startNode(intervalMs: number, logFile: string): Promise<Ch
   let output = "";
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`hardhat node did not start in 180 s:\n${output}`)), 180_000);
-    child.stdout.on("data", (c: Buffer) => {
+    child.stdout!.on("data", (c: Buffer) => {
       if (output.length < 100_000) output += c.toString();
       if (output.includes("Started HTTP and WebSocket JSON-RPC server")) {
         clearTimeout(timer);
@@ -67,9 +67,9 @@ export async function startNode(intervalMs: number, logFile: string): Promise<Ch
       reject(new Error(`hardhat node exited with ${code}:\n${output.slice(-2000)}`));
     });
   });
-  child.stdout.removeAllListeners("data");
-  child.stdout.pipe(log);
-  child.stderr.pipe(log);
+  child.stdout!.removeAllListeners("data");
+  child.stdout!.pipe(log);
+  child.stderr!.pipe(log);
   return {
     url: `http://127.0.0.1:${port}`,
     pid: child.pid!,
@@ -179,8 +179,8 @@ export class GatewayInstance {
         ? ["--enable-source-maps", this.runtime.entry]
         : ["-r", "ts-node/register", "server/cli/serve.ts"];
     const child = track(spawn(process.execPath, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] }));
-    child.stdout.pipe(log);
-    child.stderr.pipe(log);
+    child.stdout!.pipe(log);
+    child.stderr!.pipe(log);
     child.once("exit", (code, signal) => {
       if (this.expected.has(child)) return;
       if (this.starting) this.startFailures.push(`${this.name} exited while starting (code ${code}, signal ${signal})`);

@@ -139,8 +139,12 @@ export default [
     operationId: "prepareMyTransfer",
     tag: "self-service",
     roles: "participant",
-    errors: ["TRANSFER_TO_SELF", "CHAIN_UNAVAILABLE"],
-    summary: "The EIP-712 TransferAuthorization to sign, with the next free nonce and a deadline filled in",
+    // Every refusal of the relay that does not need the signature, so it is shown before the wallet is asked.
+    errors: errorsOf(transferRoutes, "submitTransfer").filter(
+      (c) => !["SIGNATURE_INVALID", "NONCE_USED", "NONCE_NOT_NEXT", "AUTHORIZATION_EXPIRED"].includes(c),
+    ),
+    summary:
+      "The EIP-712 TransferAuthorization to sign, with the next free nonce and a deadline filled in, after the relay's checks that need no signature (permit, registration, freezes, disclosures, balance): a refusal comes before the wallet is asked",
     query: z.object({
       to: Address,
       assetId: PositiveUint,
