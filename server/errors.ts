@@ -26,6 +26,10 @@ export const ERRORS = {
   RATE_LIMITED: [429, "Too many requests; retry after the Retry-After delay."],
   UNAUTHENTICATED: [401, "Send a valid API key as 'Authorization: Bearer <key>'."],
   FORBIDDEN: [403, "Your API key's role may not call this endpoint; use a key of a role listed in details."],
+  PARTICIPANT_SESSION_NOT_ALLOWED: [
+    403,
+    "A participant's session reaches only its own data and actions (/v1/me, /v1/auth); this endpoint is for staff API keys.",
+  ],
   IDEMPOTENCY_KEY_MISSING: [400, "Send an Idempotency-Key header (a unique string per intended action)."],
   IDEMPOTENCY_KEY_REUSED: [
     409,

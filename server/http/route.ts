@@ -127,6 +127,7 @@ export function routeErrorCodes(spec: Route["spec"]): ErrorCode[] {
     if (spec.method !== "get") codes.add("CSRF_TOKEN_INVALID");
   } else if (spec.roles !== "public") {
     codes.add("UNAUTHENTICATED");
+    codes.add("PARTICIPANT_SESSION_NOT_ALLOWED");
     if (spec.roles !== "any") codes.add("FORBIDDEN");
   }
   if (spec.idempotency === "required") codes.add("IDEMPOTENCY_KEY_MISSING");
@@ -368,8 +369,25 @@ export async function authenticate(ctx: AppContext, req: Request): Promise<ApiCl
   const resolved = req.res?.locals.apiClient;
   const key = bearerKey(req);
   const client = resolved !== undefined ? resolved : key ? await ctx.apiKeys.authenticate(key) : null;
-  if (!client) throw new AppError("UNAUTHENTICATED");
+  if (!client) {
+    // A signed-in participant is known, and refused: it may not use staff endpoints, whoever's data they hold.
+    const session = await sessionOf(ctx, req);
+    if (session) throw new AppError("PARTICIPANT_SESSION_NOT_ALLOWED", { session: session.address });
+    throw new AppError("UNAUTHENTICATED");
+  }
   return client;
+}
+
+/** The request's session token (bearer, else cookie) if it is a live session; null otherwise. */
+async function sessionOf(ctx: AppContext, req: Request): Promise<{ address: string } | null> {
+  const bearer = bearerKey(req);
+  const token = bearer?.startsWith(SESSION_TOKEN_PREFIX)
+    ? bearer
+    : bearer
+      ? null
+      : (parseCookie(req.get("cookie") ?? "")[SESSION_COOKIE] ?? null);
+  if (!token) return null;
+  return ctx.services.sessions.authenticate(token).catch(() => null);
 }
 
 /**

@@ -42,7 +42,7 @@ describe("gateway: role matrix — every mutating endpoint refuses the roles it 
     );
   });
 
-  it("participant session row: a session opens no staff endpoint (401), and no API key opens a participant's endpoint (401 SESSION_INVALID)", async () => {
+  it("participant session row: a session opens no staff endpoint (403 PARTICIPANT_SESSION_NOT_ALLOWED), and no API key opens a participant's endpoint (401 SESSION_INVALID)", async () => {
     const wallet = Wallet.createRandom();
     const n = (await env.http.post("/v1/auth/nonce")).body;
     const message = new SiweMessage({
@@ -62,8 +62,8 @@ describe("gateway: role matrix — every mutating endpoint refuses the roles it 
     for (const r of mutating) {
       const path = r.spec.path.replace(/\{(\w+)\}/g, (_m, p: string) => SAMPLE[p]);
       const res = await env.http[r.spec.method](path).set(bearer(signedIn.body.token)).send({});
-      expect(res.status, r.spec.operationId).to.equal(401);
-      expect(res.body.code).to.equal("UNAUTHENTICATED");
+      expect(res.status, r.spec.operationId).to.equal(403);
+      expect(res.body.code).to.equal("PARTICIPANT_SESSION_NOT_ALLOWED");
     }
     expect(participantWrites.length).to.be.greaterThan(0);
     for (const r of participantWrites) {

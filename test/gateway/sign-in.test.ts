@@ -147,7 +147,9 @@ describe("gateway: participants sign in with Ethereum (EIP-4361) and act for the
   it("when an operator ends a participant's sessions, then they stop working; API keys and sessions do not stand in for each other", async () => {
     const { res } = await signIn(holder);
     const forbidden = await env.http.delete(`/v1/participants/${holder.address}/sessions`).set(bearer(res.body.token));
-    expect(forbidden.status).to.equal(401); // a session is not an API key
+    // A session is not an API key: known, and refused for staff endpoints.
+    expect(forbidden.status).to.equal(403);
+    expect(forbidden.body.code).to.equal("PARTICIPANT_SESSION_NOT_ALLOWED");
     const ended = await env.http.delete(`/v1/participants/${holder.address}/sessions`).set(bearer(env.keys.operator));
     expect(ended.status).to.equal(200);
     expect(ended.body.ended).to.be.greaterThan(0);
