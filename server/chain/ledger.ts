@@ -36,7 +36,7 @@ import type { SignerHealth, TransactionSigner } from "./signer";
 import { AppError, CONTRACT_ERROR_CODES } from "../errors";
 import { ledgerRoleName } from "./roles";
 import type { ErrorCode } from "../errors";
-import type { SignerName } from "../persistence/entities";
+import type { SignerName } from "../domain/roles";
 
 const ERC1271_ABI = ["function isValidSignature(bytes32 hash, bytes signature) view returns (bytes4)"];
 const ERC1271_MAGIC = "0x1626ba7e";

@@ -3,7 +3,7 @@ import { Wallet, computeAddress, getAddress } from "ethers";
 import type { TypedDataDomain } from "ethers";
 import { ConfigError } from "../config";
 import type { Config } from "../config";
-import type { SignerName } from "../persistence/entities";
+import type { SignerName } from "../domain/roles";
 import { SignatureThreads } from "./signatures";
 import { LocalKeySigner } from "./signer";
 import type { TransactionSigner } from "./signer";

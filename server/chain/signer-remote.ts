@@ -1,6 +1,6 @@
 import { Transaction, getAddress, isHexString, keccak256, toQuantity } from "ethers";
 import { withDeadline } from "../deadline";
-import type { SignerName } from "../persistence/entities";
+import type { SignerName } from "../domain/roles";
 import { SignerUnavailableError } from "./signer";
 import type { SignerHealth, TransactionSigner } from "./signer";
 import type { EncodableCall, SignedTransaction, TransactionData, UnsignedTransaction } from "./signatures";

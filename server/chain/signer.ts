@@ -1,5 +1,5 @@
 import { AppError } from "../errors";
-import type { SignerName } from "../persistence/entities";
+import type { SignerName } from "../domain/roles";
 import type { SignatureThreads, SignedTransaction, TransactionData, UnsignedTransaction } from "./signatures";
 
 /** Whether a signer can sign now; `reason` says why not. */

@@ -7,7 +7,7 @@ import { Transaction } from "ethers";
 import type { Config } from "../config";
 import type { Database } from "../persistence/data-source";
 import { ChainTransaction, Operation } from "../persistence/entities";
-import type { SignerName } from "../persistence/entities";
+import type { SignerName } from "../domain/roles";
 import type { LedgerClient, MinedReceipt } from "./ledger";
 import type { TransactionData } from "./signatures";
 import { SignerUnavailableError } from "./signer";

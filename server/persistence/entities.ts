@@ -5,8 +5,13 @@ import { Column, Entity, Index, PrimaryColumn } from "typeorm";
  * times are ISO-8601 strings (sortable), uint256 values decimal strings, structured data JSON text.
  */
 
-export type Role = "authority" | "operator" | "verifier" | "monitor";
-export const ROLES: Role[] = ["authority", "operator", "verifier", "monitor"];
+import type { Role, SignerName } from "../domain/roles";
+import type { IssuanceStatus, OperationStatus, ParticipantStatus, TxStatus } from "../domain/statuses";
+
+// Domain types live in server/domain; re-exported for the persistence layer's users.
+export { ROLES } from "../domain/roles";
+export type { Role, SignerName } from "../domain/roles";
+export type { IssuanceStatus, OperationStatus, ParticipantStatus, TxStatus } from "../domain/statuses";
 
 @Entity("api_clients")
 export class ApiClient {
@@ -19,8 +24,6 @@ export class ApiClient {
   @Column("varchar", { name: "created_at", length: 32 }) createdAt!: string;
   @Column("varchar", { name: "revoked_at", length: 32, nullable: true }) revokedAt!: string | null;
 }
-
-export type ParticipantStatus = "registering" | "registered" | "deregistering" | "deregistered" | "failed";
 
 @Entity("participants")
 export class Participant {
@@ -62,8 +65,6 @@ export class Acknowledgement {
   @Column("varchar", { name: "created_at", length: 32 }) createdAt!: string;
 }
 
-export type IssuanceStatus = "filed" | "attested" | "submitted" | "posted" | "refused";
-
 @Entity("issuance_requests")
 export class IssuanceRequest {
   @PrimaryColumn("varchar", { length: 36 }) id!: string;
@@ -84,9 +85,6 @@ export class IssuanceRequest {
   @Column("varchar", { name: "created_at", length: 32 }) createdAt!: string;
   @Column("varchar", { name: "updated_at", length: 32 }) updatedAt!: string;
 }
-
-export type OperationStatus = "pending" | "submitted" | "posted" | "failed";
-export type SignerName = "operator" | "authority";
 
 /** The outbox: every on-chain action, written before anything is sent. */
 @Entity("operations")
@@ -120,8 +118,6 @@ export class Operation {
   @Column("varchar", { name: "created_at", length: 32 }) createdAt!: string;
   @Column("varchar", { name: "updated_at", length: 32 }) updatedAt!: string;
 }
-
-export type TxStatus = "signed" | "sent" | "mined" | "replaced";
 
 /** A signed transaction: stored (nonce, hash, raw) before it is broadcast. */
 @Entity("chain_transactions")

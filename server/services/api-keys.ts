@@ -2,7 +2,7 @@ import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { IsNull } from "typeorm";
 import type { Database } from "../persistence/data-source";
 import { ApiClient } from "../persistence/entities";
-import type { Role } from "../persistence/entities";
+import type { Role } from "../domain/roles";
 
 export const hashApiKey = (secret: string): string => createHash("sha256").update(secret, "utf8").digest("hex");
 

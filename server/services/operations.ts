@@ -7,7 +7,8 @@ import type { Database } from "../persistence/data-source";
 import { Operation } from "../persistence/entities";
 import { keyset, pageOf } from "../persistence/keyset";
 import type { KeyValue, KeysetPage } from "../persistence/keyset";
-import type { SignerName, OperationStatus } from "../persistence/entities";
+import type { SignerName } from "../domain/roles";
+import type { OperationStatus } from "../domain/statuses";
 import { AppError, errorMessage, isErrorCode } from "../errors";
 
 export interface OperationView {

@@ -4,7 +4,7 @@ import { AppError } from "../../errors";
 import { authenticate, parseInput, errorResponses } from "../route";
 import { Line } from "../validation";
 import type { AppContext } from "../../context";
-import type { Role } from "../../persistence/entities";
+import type { Role } from "../../domain/roles";
 
 const ROLES: Role[] = ["authority", "monitor"];
 

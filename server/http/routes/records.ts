@@ -6,7 +6,7 @@ import { Address, AssetIdParam, Json, PositiveUint, Time } from "../schemas";
 import { BodyInt, TimeBound } from "../validation";
 import { AppError } from "../../errors";
 import type { AppContext } from "../../context";
-import type { Role } from "../../persistence/entities";
+import type { Role } from "../../domain/roles";
 import type { RecordFilter } from "../../mirror/queries";
 
 /** Who may read the mirrored records (Art. 4.1.9, 6.3): the authority, the operator and the financial monitor. */

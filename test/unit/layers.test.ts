@@ -1,0 +1,96 @@
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { dirname, join, normalize, relative, resolve } from "node:path";
+import { expect } from "chai";
+
+const ROOT = resolve(__dirname, "../..");
+const SERVER = join(ROOT, "server");
+
+/**
+ * What each layer of server/ must not import (server/README.md, "Layers"): the HTTP layer reaches the database and
+ * the chain only through services; the chain and persistence layers know neither each other nor anything above.
+ * server/domain (types and rules shared by all) may be imported from anywhere.
+ */
+const FORBIDDEN: Record<string, string[]> = {
+  http: ["persistence", "chain"],
+  chain: ["persistence", "http", "services", "mirror", "supervision", "cli"],
+  persistence: ["chain", "http", "services", "mirror", "supervision", "cli"],
+  domain: ["persistence", "chain", "http", "services", "mirror", "supervision", "cli"],
+};
+
+/**
+ * Imports that break the rule today, each to be removed, never added to: "file -> imported module". A new
+ * violation fails the test; so does an entry that no longer occurs (delete it from here when you fix one).
+ */
+const KNOWN: string[] = [
+  // The transaction manager and its lease still write their own tables (the outbox split is issue 12 §1).
+  "chain/lane-lease.ts -> persistence/data-source",
+  "chain/lane-lease.ts -> supervision/entities",
+  "chain/submitter.ts -> persistence/data-source",
+  "chain/submitter.ts -> persistence/entities",
+  "chain/submitter.ts -> persistence/event-log",
+  // Metrics read gauges straight from the database at scrape time.
+  "http/metrics.ts -> persistence/data-source",
+  "http/metrics.ts -> persistence/entities",
+  // Entity types in HTTP signatures (the API client, an operation row to view).
+  "http/route.ts -> persistence/entities",
+  "http/schemas.ts -> persistence/entities",
+  "http/schemas.ts -> chain/address",
+  "http/routes/roles.ts -> chain/roles",
+  "http/routes/subscriptions.ts -> persistence/event-log",
+  // Entity lists are not yet passed in from the composition root.
+  "persistence/data-source.ts -> mirror/entities",
+  "persistence/data-source.ts -> supervision/entities",
+];
+
+function sources(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return sources(path);
+    return path.endsWith(".ts") ? [path] : [];
+  });
+}
+
+const layerOf = (path: string): string => {
+  const parts = relative(SERVER, path).split("/");
+  return parts.length > 1 ? parts[0] : "(root)";
+};
+
+/** Every relative import (and re-export) of a file, as server-relative module paths without extension. */
+function importsOf(file: string): string[] {
+  const text = readFileSync(file, "utf8");
+  const found: string[] = [];
+  for (const m of text.matchAll(/^\s*(?:import|export)\s[^;]*?from\s+"(\.[^"]+)"/gm)) {
+    const target = normalize(join(dirname(file), m[1]));
+    const asFile = existsSync(`${target}.ts`) ? `${target}.ts` : join(target, "index.ts");
+    if (asFile.startsWith(SERVER))
+      found.push(
+        relative(SERVER, asFile)
+          .replace(/\.ts$/, "")
+          .replace(/\/index$/, ""),
+      );
+  }
+  return found;
+}
+
+describe("layers: imports follow server/'s layering", function () {
+  const violations = sources(SERVER).flatMap((file) => {
+    const forbidden = FORBIDDEN[layerOf(file)] ?? [];
+    return importsOf(file)
+      .filter((module) => forbidden.includes(module.split("/")[0]))
+      .map((module) => `${relative(SERVER, file)} -> ${module}`);
+  });
+
+  it("when a file imports across a forbidden boundary, then the test names it (only the known ones remain)", () => {
+    const unknown = [...new Set(violations)].filter((v) => !KNOWN.includes(v));
+    expect(unknown, "new imports that break the layering").to.deep.equal([]);
+  });
+
+  it("when a known violation has been fixed, then it is taken off the list", () => {
+    expect(KNOWN.filter((k) => !violations.includes(k))).to.deep.equal([]);
+  });
+
+  it("finds imports at all (the scan is not vacuous)", () => {
+    expect(importsOf(join(SERVER, "http/route.ts"))).to.include("services/sessions");
+    expect(importsOf(join(SERVER, "persistence/entities.ts"))).to.include("domain/roles");
+  });
+});
