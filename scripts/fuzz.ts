@@ -201,15 +201,14 @@ async function canary(stack: Stack, say: (m: string) => void): Promise<{ posted:
   const sequence = op.recordSequence;
   const mirrored = await waitFor(
     async () => {
-      let cursor: string | null = null;
-      do {
-        const q: string = `/v1/records?assetId=${assetId}&participant=${A.address}&limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`;
+      // Page by page through the `next` links (the API's one pagination convention).
+      for (let q: string | null = `/v1/records?assetId=${assetId}&participant=${A.address}&limit=500`; q;) {
         const page = await stack.call("GET", q, "operator");
         if (page.status !== 200) return false;
         const items = (page.body.items ?? []) as { sequence: string }[];
         if (items.some((r) => r.sequence === sequence)) return true;
-        cursor = (page.body.nextCursor as string | null) ?? null;
-      } while (cursor);
+        q = (page.body.next as string | null) ?? null;
+      }
       return false;
     },
     60_000,

@@ -183,7 +183,7 @@ export class SdaPortal extends LitElement {
   /** The operations console: the API key is checked by reading what it is for (401 unknown key, 403 another role). */
   private async loadStaff() {
     if (!staffKey.get()) return;
-    const r = await staffApi.GET("/v1/operations", { params: { query: { limit: 100, offset: 0 } } });
+    const r = await staffApi.GET("/v1/operations", { params: { query: { limit: 100 } } });
     if (r.data) {
       this.staff = { operations: r.data.items, keyError: null };
       return;

@@ -166,3 +166,8 @@ export function describeOperation(what: string, op: Operation): string {
     return `${what}: posted in block ${op.blockNumber} (transaction ${op.txHash}, operation ${op.id})`;
   return `${what}: accepted, ${op.status} (operation ${op.id}; follow it with GET /v1/operations/${op.id})`;
 }
+
+/** The cursor carried by a list's `next` link (the API's pagination convention); null on the last page. */
+export function cursorOf(next: string | null): string | null {
+  return next ? new URL(next, "http://gateway.invalid").searchParams.get("cursor") : null;
+}

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
-import { address, examples, jsonArg, nonNegativeInt, positiveInt, run, writeOf, writeOptions } from "./command";
-import { describeOperation } from "./gateway";
+import { address, examples, jsonArg, positiveInt, run, writeOf, writeOptions } from "./command";
+import { cursorOf, describeOperation } from "./gateway";
 import { emit, table, usage } from "./io";
 import type { CliIo, Opts } from "./io";
 
@@ -54,22 +54,24 @@ export function addParticipantCommands(program: Command, io: CliIo): void {
         .command("list")
         .description("participants registered through this gateway, oldest first")
         .option("--limit <n>", "at most this many (1-500)", positiveInt, 50)
-        .option("--offset <n>", "skip this many", nonNegativeInt, 0),
+        .option("--cursor <cursor>", "the next page: the cursor the previous page printed"),
       io,
-      async (o: Opts<{ limit: number; offset: number }>, gw) => {
-        const body = await gw.get<{ items: ParticipantRow[] }>("/v1/participants", {
+      async (o: Opts<{ limit: number; cursor?: string }>, gw) => {
+        const body = await gw.get<{ items: ParticipantRow[]; next: string | null }>("/v1/participants", {
           limit: o.limit,
-          offset: o.offset,
+          cursor: o.cursor,
         });
-        emit(io, o, body, () =>
-          table(
+        emit(io, o, body, () => {
+          const t = table(
             ["ADDRESS", "KIND", "STATUS", "REGISTERED AT"],
             body.items.map((p) => [p.address, p.kind, p.status, p.createdAt]),
-          ),
-        );
+          );
+          const cursor = cursorOf(body.next);
+          return cursor ? `${t}next page: --cursor ${cursor}\n` : t;
+        });
       },
     ),
-    "participants list --limit 100 --offset 100",
+    "participants list --limit 100 --cursor <the cursor the previous page printed>",
   );
 
   examples(

@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import type { Command } from "commander";
 import { Option } from "commander";
 import { address, examples, nonNegativeInt, positiveInt, progress, run } from "./command";
+import { cursorOf } from "./gateway";
 import type { Gateway } from "./gateway";
 import { CliExit, EXIT, emit, table, usage } from "./io";
 import type { CliIo, GlobalOptions, Opts } from "./io";
@@ -28,7 +29,8 @@ export interface RecordView {
 }
 interface Page {
   items: RecordView[];
-  nextCursor: string | null;
+  /** The next page's link (the API's one pagination convention), null on the last page. */
+  next: string | null;
 }
 interface Verification {
   verified: boolean;
@@ -77,11 +79,12 @@ function filterOptions(cmd: Command): Command {
 
 async function allAssets(gw: Gateway): Promise<AssetSummary[]> {
   const items: AssetSummary[] = [];
-  for (let offset = 0; ;) {
-    const page = await gw.get<{ total: number; items: AssetSummary[] }>("/v1/assets", { limit: 500, offset });
+  for (let cursor: string | undefined; ;) {
+    const page = await gw.get<{ items: AssetSummary[]; next: string | null }>("/v1/assets", { limit: 500, cursor });
     items.push(...page.items);
-    offset += page.items.length;
-    if (page.items.length === 0 || offset >= page.total) return items;
+    const next = cursorOf(page.next);
+    if (!next || page.items.length === 0) return items;
+    cursor = next;
   }
 }
 
@@ -144,7 +147,7 @@ export function addRecordCommands(program: Command, io: CliIo): void {
           .command("list")
           .description("one page of an asset's records in chain order, with their proofs")
           .requiredOption("--asset <id>", "the asset", positiveInt)
-          .option("--limit <n>", "at most this many (1-1000)", positiveInt, 100)
+          .option("--limit <n>", "at most this many (1-500)", positiveInt, 50)
           .option("--cursor <cursor>", "the next page: the cursor the previous page printed"),
       ),
       io,
@@ -163,7 +166,8 @@ export function addRecordCommands(program: Command, io: CliIo): void {
               r.proof.txHash,
             ]),
           );
-          return page.nextCursor ? `${t}next page: --cursor ${page.nextCursor}\n` : t;
+          const cursor = cursorOf(page.next);
+          return cursor ? `${t}next page: --cursor ${cursor}\n` : t;
         });
       },
     ),
@@ -180,11 +184,11 @@ export function addRecordCommands(program: Command, io: CliIo): void {
           .requiredOption("--out <file>", "the file to write (replaced once complete)")
           .option("--asset <id>", "only this asset (default: every asset)", positiveInt)
           .addOption(new Option("--format <format>", "csv or json").choices(["csv", "json"]).default("csv"))
-          .option("--page-size <n>", "records per request (1-1000)", positiveInt, 1000),
+          .option("--page-size <n>", "records per request (1-500)", positiveInt, 500),
       ),
       io,
       async (o: Opts<Filter & { out: string; format: "csv" | "json"; pageSize: number }>, gw) => {
-        if (o.pageSize > 1000) usage(io, "--page-size: at most 1000");
+        if (o.pageSize > 500) usage(io, "--page-size: at most 500");
         const file = resolve(io.env.INIT_CWD ?? process.cwd(), o.out);
         // The bar's total: the asset's record count, or every mirrored record (an upper bound with other filters).
         const total = o.asset
@@ -214,8 +218,9 @@ export function addRecordCommands(program: Command, io: CliIo): void {
             writeSync(fd, chunk);
             if (n > total) bar.setTotal(n);
             bar.update(n, { page: pages });
-            if (!page.nextCursor || page.items.length === 0) break;
-            cursor = page.nextCursor;
+            const next = cursorOf(page.next);
+            if (!next || page.items.length === 0) break;
+            cursor = next;
           }
           if (o.format === "json") writeSync(fd, n === 0 ? "]\n" : "\n]\n");
           closeSync(fd);
