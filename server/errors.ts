@@ -3,6 +3,7 @@
  * Services throw `AppError(code, details?)`; the error middleware alone turns it into
  * `{ "error": { "code", "message", "details"? } }` with the status below.
  */
+import { TRANSFER_CHECKS, type TransferCheck } from "./domain/ledger-enums";
 export const ERRORS = {
   // --- request / protocol
   VALIDATION_FAILED: [400, "The request does not match the schema; fix the fields listed in errors."],
@@ -393,27 +394,33 @@ export function errorCatalogue(): { code: ErrorCode; status: number; title: stri
   }));
 }
 
-/** The ledger's TransferCheck reason (enum index) as a stable code. */
-export const TRANSFER_CHECK_CODES: (ErrorCode | null)[] = [
-  null,
-  "PLATFORM_PAUSED",
-  "OPERATOR_NOT_PERMITTED",
-  "ASSET_NOT_ACTIVE",
-  "SENDER_NOT_REGISTERED",
-  "RECIPIENT_NOT_REGISTERED",
-  "SENDER_FROZEN",
-  "RECIPIENT_FROZEN",
-  "SENDER_DISCLOSURE_NOT_ACKNOWLEDGED",
-  "RECIPIENT_DISCLOSURE_NOT_ACKNOWLEDGED",
-  "INSUFFICIENT_BALANCE",
-  "INSUFFICIENT_UNFROZEN_BALANCE",
-  "AUTHORIZATION_EXPIRED",
-  "NONCE_USED",
-  "SIGNATURE_INVALID",
-  "AMOUNT_ZERO",
-  "TRANSFER_TO_SELF",
-  "NONCE_EXHAUSTED",
-];
+/** The ledger's TransferCheck reasons as stable codes (`Ok` has none). */
+export const TRANSFER_CHECK_CODES: Record<TransferCheck, ErrorCode | null> = {
+  Ok: null,
+  PlatformPaused: "PLATFORM_PAUSED",
+  OperatorNotPermitted: "OPERATOR_NOT_PERMITTED",
+  AssetNotActive: "ASSET_NOT_ACTIVE",
+  SenderNotRegistered: "SENDER_NOT_REGISTERED",
+  RecipientNotRegistered: "RECIPIENT_NOT_REGISTERED",
+  SenderFrozen: "SENDER_FROZEN",
+  RecipientFrozen: "RECIPIENT_FROZEN",
+  SenderNotAcknowledged: "SENDER_DISCLOSURE_NOT_ACKNOWLEDGED",
+  RecipientNotAcknowledged: "RECIPIENT_DISCLOSURE_NOT_ACKNOWLEDGED",
+  InsufficientBalance: "INSUFFICIENT_BALANCE",
+  InsufficientUnfrozenBalance: "INSUFFICIENT_UNFROZEN_BALANCE",
+  AuthorizationExpired: "AUTHORIZATION_EXPIRED",
+  NonceMismatch: "NONCE_USED",
+  SignatureInvalid: "SIGNATURE_INVALID",
+  ZeroAmount: "AMOUNT_ZERO",
+  SelfTransfer: "TRANSFER_TO_SELF",
+  NonceExhausted: "NONCE_EXHAUSTED",
+};
+
+/** The code of a TransferCheck reason as the ledger returns it (its ABI position); an unknown reason is a revert. */
+export function transferCheckCode(position: number | bigint): ErrorCode {
+  const check = TRANSFER_CHECKS[Number(position)] as TransferCheck | undefined;
+  return (check && TRANSFER_CHECK_CODES[check]) ?? "TRANSACTION_REVERTED";
+}
 
 /** The ledger's custom errors (by name) as stable codes. */
 export const CONTRACT_ERROR_CODES: Record<string, ErrorCode> = {

@@ -13,12 +13,12 @@ import type { TransactionData } from "./signatures";
 import { SignerUnavailableError } from "./signer";
 import { LaneLease, LeaseLostError } from "./lane-lease";
 import type { TransactionSigner } from "./signer";
-import { TRANSFER_CHECK_CODES } from "../errors";
+import { transferCheckCode } from "../errors";
+import { TRANSFER_CHECKS } from "../domain/ledger-enums";
 import { appendEvent } from "../persistence/event-log";
 import { LogDecoder } from "./decode";
 import type { EventFault, ParsedEvent } from "./events";
-
-export const TRANSFER_KIND = "transfer";
+import { TRANSFER_KIND } from "../domain/operation-kinds";
 
 export interface TransferPayload {
   authorization: {
@@ -893,8 +893,8 @@ class Lane {
               ...base,
               status: "failed",
               events: [],
-              errorCode: TRANSFER_CHECK_CODES[reason] ?? "TRANSACTION_REVERTED",
-              errorDetail: { reason },
+              errorCode: transferCheckCode(reason),
+              errorDetail: { reason: TRANSFER_CHECKS[Number(reason)] ?? Number(reason) },
             });
           } else {
             await this.settle(em, op, { ...base, status: "posted", events: [], record: posted[k++] });

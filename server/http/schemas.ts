@@ -4,6 +4,8 @@ import type { AppContext } from "../context";
 import type { Operation } from "../persistence/entities";
 import { viewOperation } from "../services/operations";
 import type { HandlerResult } from "./route";
+import { OPERATION_KINDS } from "../domain/operation-kinds";
+import { OPERATION_STATUSES } from "../domain/statuses";
 
 const UINT256_MAX = (1n << 256n) - 1n;
 
@@ -54,8 +56,8 @@ export const AssetIdParam = z.object({ assetId: PositiveUint });
 export const OperationSchema = z
   .object({
     id: z.string(),
-    kind: z.string(),
-    status: z.enum(["pending", "submitted", "posted", "failed"]),
+    kind: z.enum(OPERATION_KINDS),
+    status: z.enum(OPERATION_STATUSES),
     createdAt: Time,
     updatedAt: Time,
     txHash: z.string().optional(),

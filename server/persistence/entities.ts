@@ -7,6 +7,7 @@ import { Column, Entity, Index, PrimaryColumn } from "typeorm";
 
 import type { Role, SignerName } from "../domain/roles";
 import type { IssuanceStatus, OperationStatus, ParticipantStatus, TxStatus } from "../domain/statuses";
+import type { OperationKind } from "../domain/operation-kinds";
 
 // Domain types live in server/domain; re-exported for the persistence layer's users.
 export { ROLES } from "../domain/roles";
@@ -93,7 +94,7 @@ export class IssuanceRequest {
 @Index("idx_operations_recipient", ["toAddress", "assetId", "status"])
 export class Operation {
   @PrimaryColumn("varchar", { length: 36 }) id!: string;
-  @Column("varchar", { length: 32 }) kind!: string;
+  @Column("varchar", { length: 32 }) kind!: OperationKind;
   @Column("varchar", { length: 16 }) status!: OperationStatus;
   @Column("varchar", { length: 16 }) signer!: SignerName;
   /** JSON: { method, args } for calls, the authorization and signature for transfers. */

@@ -12,8 +12,8 @@ import type { IdempotencyService } from "./idempotency";
 import { assetTypeLabel } from "./registry";
 import { DocumentUriPolicy } from "./document-uri";
 import { signatureMismatch } from "../chain/typed-data";
+import { ASSET_STATUSES, LEGAL_BASES, enumMember, enumPosition, type LegalBasis } from "../domain/ledger-enums";
 
-const STATUS = ["None", "Active", "Suspended", "Closed"] as const;
 const nowSec = () => BigInt(Math.floor(Date.now() / 1000));
 
 export interface DecisionChange {
@@ -24,7 +24,6 @@ export interface DecisionChange {
   deadline: string;
   issuerSignature: string;
 }
-export const LEGAL_BASES = ["None", "CourtDecision", "Inheritance", "LostKey"] as const;
 
 /** Assets: decision, issuer, rights, supply, status, holders, records (read from the ledger), and asset-level actions. */
 export class AssetService {
@@ -63,7 +62,7 @@ export class AssetService {
     const a = issued[0]?.args;
     return {
       assetId,
-      status: STATUS[Number(info.status)],
+      status: enumMember(ASSET_STATUSES, info.status),
       issuer: info.issuer,
       assetType: info.assetType,
       assetTypeLabel: assetTypeLabel(info.assetType),
@@ -109,7 +108,7 @@ export class AssetService {
         const { value: info, texts } = await this.chain.view(this.chain.ledger.assetInfo, [id]);
         return {
           assetId: String(id),
-          status: STATUS[Number(info.status)],
+          status: enumMember(ASSET_STATUSES, info.status),
           issuer: info.issuer,
           assetType: info.assetType,
           assetTypeLabel: assetTypeLabel(info.assetType),
@@ -214,7 +213,7 @@ export class AssetService {
   }
 
   forcedTransfer(
-    i: { from: string; to: string; assetId: string; amount: string; basis: (typeof LEGAL_BASES)[number]; ref: string },
+    i: { from: string; to: string; assetId: string; amount: string; basis: LegalBasis; ref: string },
     clientId: string,
     idem?: string,
   ): Promise<Operation> {
@@ -223,7 +222,7 @@ export class AssetService {
         kind: "forced-transfer",
         signer: "authority",
         method: "forcedTransfer",
-        args: [getAddress(i.from), getAddress(i.to), i.assetId, i.amount, LEGAL_BASES.indexOf(i.basis), i.ref],
+        args: [getAddress(i.from), getAddress(i.to), i.assetId, i.amount, enumPosition(LEGAL_BASES, i.basis), i.ref],
         clientId,
         idempotencyId: idem,
       },
@@ -276,7 +275,7 @@ export class AssetService {
     this.documentUris.check(i.uri);
     await this.operations.requireOperator();
     const { value: info } = await this.info(BigInt(assetId));
-    if (Number(info.status) === STATUS.indexOf("Closed"))
+    if (enumMember(ASSET_STATUSES, info.status) === "Closed")
       throw new AppError("DECISION_CHANGE_WHILE_CLOSED", { assetId });
     if (nowSec() > BigInt(i.deadline)) throw new AppError("DECISION_CHANGE_EXPIRED", { deadline: i.deadline });
     const message = decisionChangeMessage({

@@ -10,6 +10,7 @@ import type { KeyValue, KeysetPage } from "../persistence/keyset";
 import type { SignerName } from "../domain/roles";
 import type { OperationStatus } from "../domain/statuses";
 import { AppError, errorMessage, isErrorCode } from "../errors";
+import type { OperationKind } from "../domain/operation-kinds";
 
 export interface OperationView {
   id: string;
@@ -49,7 +50,7 @@ export function viewOperation(op: Operation): OperationView {
 }
 
 export interface NewOperation {
-  kind: string;
+  kind: OperationKind;
   signer: SignerName;
   payload: CallPayload | Record<string, unknown>;
   clientId: string | null;
@@ -140,7 +141,7 @@ export class OperationService {
   /** Preflight, then one operation for one ledger call. */
   async submitCall(
     opts: {
-      kind: string;
+      kind: OperationKind;
       signer: SignerName;
       method: string;
       args: unknown[];
@@ -178,7 +179,7 @@ export class OperationService {
   /** Operations, newest first, a page at a time: keyset on (createdAt, id) after the previous page's last key. */
   async list(opts: {
     status?: OperationStatus;
-    kind?: string;
+    kind?: OperationKind;
     limit: number;
     after: KeyValue[] | null;
   }): Promise<KeysetPage<Operation>> {

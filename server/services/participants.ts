@@ -15,9 +15,7 @@ import type { OperationService } from "./operations";
 import type { IdempotencyService } from "./idempotency";
 import { randomUUID } from "node:crypto";
 import { signatureMismatch } from "../chain/typed-data";
-
-export const PARTICIPANT_KINDS = ["NaturalPerson", "IndividualEntrepreneur", "LegalEntity"] as const;
-export type ParticipantKind = (typeof PARTICIPANT_KINDS)[number];
+import { PARTICIPANT_KIND_MEMBERS, enumMember, enumPosition, type ParticipantKind } from "../domain/ledger-enums";
 
 export interface SignedAcknowledgement {
   version: number;
@@ -100,7 +98,7 @@ export class ParticipantService {
     if (existing && (existing.status === "registered" || existing.status === "registering"))
       throw new AppError("PARTICIPANT_ALREADY_REGISTERED", { address });
     const identityHash = identityHashOf(input.identity);
-    const kind = PARTICIPANT_KINDS.indexOf(input.kind) + 1;
+    const kind = enumPosition(PARTICIPANT_KIND_MEMBERS, input.kind);
     const ack = input.acknowledgement;
     const documentHash = ack ? await this.verifyAcknowledgement(address, ack) : null;
     const [method, args] = ack
@@ -236,7 +234,7 @@ export class ParticipantService {
     return {
       address: a,
       status: row?.status ?? "registered",
-      kind: registered ? PARTICIPANT_KINDS[Number(p.kind) - 1] : (row?.kind ?? null),
+      kind: registered ? enumMember(PARTICIPANT_KIND_MEMBERS, p.kind) : (row?.kind ?? null),
       identity: row ? (JSON.parse(row.identity) as Record<string, unknown>) : null,
       identityHash: row?.identityHash ?? identityHash,
       onChain: {

@@ -5,21 +5,14 @@ import type { Operation } from "../persistence/entities";
 import { AppError } from "../errors";
 import type { OperationService } from "./operations";
 import type { IdempotencyService } from "./idempotency";
-
-export const ASSET_CATEGORIES = [
-  "None",
-  "TangibleAsset",
-  "Service",
-  "IntellectualProperty",
-  "IntellectualService",
-  "Money",
-  "LegalTender",
-  "UnitOfAccount",
-  "Security",
-  "FinancialInstrument",
-] as const;
-export type AssetCategory = (typeof ASSET_CATEGORIES)[number];
-const PERMIT_STATUS = ["None", "Active", "Suspended", "Revoked"] as const;
+import {
+  ASSET_CATEGORIES,
+  PERMIT_STATUSES,
+  enumMember,
+  enumPosition,
+  type AssetCategory,
+} from "../domain/ledger-enums";
+import type { OperationKind } from "../domain/operation-kinds";
 
 /** An asset type code: a bytes32 hex value, or a short text (at most 31 bytes) encoded as bytes32. */
 export function assetTypeCode(code: string): string {
@@ -49,7 +42,7 @@ export class RegistryService {
   ) {}
 
   private authorityCall(
-    kind: string,
+    kind: OperationKind,
     method: string,
     args: unknown[],
     clientId: string,
@@ -87,7 +80,7 @@ export class RegistryService {
   async permit(operator: string) {
     const a = getAddress(operator);
     const [state, detailsHash] = await this.chain.ledger.permitOf(a);
-    const status = PERMIT_STATUS[Number(state.status)];
+    const status = enumMember(PERMIT_STATUSES, state.status);
     if (status === "None") throw new AppError("PERMIT_NOT_FOUND", { operator: a });
     const granted = await this.chain.logs(
       this.chain.ledger.filters.PermitGranted(a),
@@ -125,7 +118,7 @@ export class RegistryService {
     return this.authorityCall(
       "asset-type.list",
       "listAssetType",
-      [assetTypeCode(i.code), i.name, ASSET_CATEGORIES.indexOf(i.category)],
+      [assetTypeCode(i.code), i.name, enumPosition(ASSET_CATEGORIES, i.category)],
       clientId,
       idem,
     );
@@ -142,7 +135,7 @@ export class RegistryService {
       code: c,
       label: assetTypeLabel(c),
       name: t.name,
-      category: ASSET_CATEGORIES[Number(t.category)],
+      category: enumMember(ASSET_CATEGORIES, t.category),
       listed: t.listed,
       textFaults: textFaults(texts),
     };

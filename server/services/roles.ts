@@ -10,12 +10,13 @@ import { AppError } from "../errors";
 import type { OperationService } from "./operations";
 import type { IdempotencyService } from "./idempotency";
 import { KeyedLock } from "./keyed-lock";
+import type { OperationKind } from "../domain/operation-kinds";
 
 /** The roles the authority grants and revokes through the gateway; AUTHORITY and DEFAULT_ADMIN are read only. */
 export const MANAGED_ROLES = ["OPERATOR", "VERIFIER"] as const satisfies readonly LedgerRoleName[];
 export type ManagedRole = (typeof MANAGED_ROLES)[number];
 
-const ROLE_CHANGE_KINDS = ["role.grant", "role.revoke"] as const;
+const ROLE_CHANGE_KINDS = ["role.grant", "role.revoke"] as const satisfies readonly OperationKind[];
 
 export interface RoleMember {
   account: string;

@@ -23,13 +23,12 @@ import type { DisclosureService } from "./disclosures";
 import type { TransferService } from "./transfers";
 import type { IssuanceService } from "./issuance";
 import { assetTypeCode, assetTypeLabel } from "./registry";
+import { ASSET_STATUSES, enumMember } from "../domain/ledger-enums";
 
 export type { TypedDataPayload };
 
 /** How long a prepared authorization stays valid when the participant does not say (one hour). */
 const DEFAULT_VALIDITY_S = 3_600;
-/** The asset's status on the ledger when closed (AssetStatus: None, Active, Suspended, Closed). */
-const STATUS_NONE = 0;
 
 /**
  * A participant's session acts under a client id of its own, stable across sessions (idempotency keys and operations
@@ -262,7 +261,7 @@ export class SelfService {
       if (this.chain.decodeRevert(err)?.code === "ASSET_NOT_FOUND") throw new AppError("ASSET_NOT_FOUND", { assetId });
       throw err;
     });
-    if (Number(read.value.status) === STATUS_NONE) throw new AppError("ASSET_NOT_FOUND", { assetId });
+    if (enumMember(ASSET_STATUSES, read.value.status) === "None") throw new AppError("ASSET_NOT_FOUND", { assetId });
     const issuer = getAddress(read.value.issuer);
     if (issuer !== getAddress(self)) throw new AppError("NOT_YOUR_ACCOUNT", { session: self, issuer, assetId });
     return { issuer, decisionHash: read.value.decisionHash };

@@ -2,13 +2,14 @@ import { getAddress, ZeroAddress } from "ethers";
 import { In } from "typeorm";
 import type { LedgerClient } from "../chain/ledger";
 import { TRANSFER_TYPES, REDEMPTION_TYPES } from "../chain/eip712";
-import { TRANSFER_KIND } from "../chain/submitter";
+import { TRANSFER_KIND } from "../domain/operation-kinds";
 import type { TransferPayload } from "../chain/submitter";
 import type { Database } from "../persistence/data-source";
 import { isUniqueViolation } from "../persistence/data-source";
 import { Sql } from "../persistence/sql";
 import { Operation } from "../persistence/entities";
 import { AppError, TRANSFER_CHECK_CODES } from "../errors";
+import { TRANSFER_CHECKS, type TransferCheck } from "../domain/ledger-enums";
 import type { ErrorCode } from "../errors";
 import type { IdempotencyService } from "./idempotency";
 import type { OperationService } from "./operations";
@@ -38,7 +39,8 @@ export interface RedemptionRequest {
 }
 
 const LIVE = ["pending", "submitted"] as const;
-const BALANCE_CHECKS = new Set([10, 11]);
+/** The ledger's balance refusals: reported after the authorization's own checks (the rest come first). */
+const BALANCE_CHECKS: ReadonlySet<TransferCheck> = new Set(["InsufficientBalance", "InsufficientUnfrozenBalance"]);
 /** A holder's nonce per asset is a uint32 on the ledger; at its last value it can no longer advance (NONCE_EXHAUSTED). */
 export const LAST_NONCE = (1n << 32n) - 1n;
 /** How many of a holder's authorizations (per asset) may wait behind a missing nonce, unless configured. */
@@ -135,14 +137,15 @@ export class TransferService {
       BigInt(assetId),
       effective > 0n ? effective : 1n,
     );
-    let check = Number(rawCheck);
+    let check: TransferCheck | undefined = TRANSFER_CHECKS[Number(rawCheck)];
+    if (check === undefined) throw new AppError("TRANSACTION_REVERTED", { reason: Number(rawCheck) });
     if (BALANCE_CHECKS.has(check)) {
       // The ledger checks the balance before the recipient: check the recipient too.
       const recipient = await this.recipientCheck(to);
       if (recipient) throw new AppError(recipient, { to });
-      if (effective <= 0n) check = 0;
+      if (effective <= 0n) check = "Ok";
     }
-    if (check !== 0 && !BALANCE_CHECKS.has(check))
+    if (check !== "Ok" && !BALANCE_CHECKS.has(check))
       throw new AppError(TRANSFER_CHECK_CODES[check] ?? "TRANSACTION_REVERTED", { reason: check });
     return { check, chainNonce, allLive, pendingIn };
   }

@@ -15,6 +15,7 @@ import type { SupervisionSettings } from "./settings";
 import { acquireWorkerLease, nowIso, parseJson, Ticker } from "./util";
 import { withDeadline } from "../deadline";
 import type { EgressPolicy } from "./egress";
+import { ASSET_STATUSES, enumMember } from "../domain/ledger-enums";
 
 /** An asset whose decision must stay published: status Active or Suspended (not yet Closed). */
 export interface DecisionTarget {
@@ -35,8 +36,6 @@ export interface DecisionTargetSource {
   targets(): Promise<DecisionTarget[]>;
 }
 
-const STATUS = ["None", "Active", "Suspended", "Closed"] as const;
-
 /** Reads every asset from the ledger (`assetCount`, `assetInfo`). */
 export class ChainDecisionTargets implements DecisionTargetSource {
   constructor(private readonly chain: LedgerClient) {}
@@ -54,7 +53,7 @@ export class ChainDecisionTargets implements DecisionTargetSource {
   /** One asset as the chain has it now; null when there is no such asset. */
   async target(assetId: string): Promise<DecisionTarget | null> {
     const { value: info, texts } = await this.chain.view(this.chain.ledger.assetInfo, [assetId]);
-    const status = STATUS[Number(info.status)];
+    const status = enumMember(ASSET_STATUSES, info.status);
     if (status === "None") return null;
     const illFormed = texts.find((t) => t.arg === "decisionURI");
     return {

@@ -1,7 +1,8 @@
 import { expect } from "chai";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { CONTRACT_ERROR_CODES, ERRORS, TRANSFER_CHECK_CODES } from "../../server/errors";
+import { CONTRACT_ERROR_CODES, ERRORS, TRANSFER_CHECK_CODES, transferCheckCode } from "../../server/errors";
+import { LEDGER_ENUMS, TRANSFER_CHECKS } from "../../server/domain/ledger-enums";
 
 /**
  * The gateway's codes against the compiled contracts: a TransferCheck value or a custom error added to the ledger
@@ -57,21 +58,31 @@ const UNREACHABLE: Record<string, string> = {
 };
 
 describe("gateway codes against the compiled ledger", function () {
-  it("every TransferCheck value of the ledger has a gateway code, in the ledger's order", () => {
-    const members = enumMembers("contracts/interfaces/ISecuredAssetLedger.sol", "ISecuredAssetLedger", "TransferCheck");
-    expect(members[0]).to.equal("Ok");
-    expect(TRANSFER_CHECK_CODES.length, `TransferCheck has ${members.length} values: ${members.join(", ")}`).to.equal(
-      members.length,
+  it("every enum the gateway mirrors (server/domain/ledger-enums.ts) has the compiled members, in order", () => {
+    const where: Record<string, [string, string]> = {
+      AssetCategory: ["contracts/interfaces/IAssetTypeRegister.sol", "IAssetTypeRegister"],
+      AssetStatus: ["contracts/interfaces/ISecuredAssetLedger.sol", "ISecuredAssetLedger"],
+      TransferCheck: ["contracts/interfaces/ISecuredAssetLedger.sol", "ISecuredAssetLedger"],
+      LegalBasis: ["contracts/interfaces/ISecuredAssetLedger.sol", "ISecuredAssetLedger"],
+      ParticipantKind: ["contracts/interfaces/IParticipantRegister.sol", "IParticipantRegister"],
+      PermitStatus: ["contracts/interfaces/IPermitRegister.sol", "IPermitRegister"],
+    };
+    expect(Object.keys(LEDGER_ENUMS).sort()).to.deep.equal(Object.keys(where).sort());
+    for (const [name, members] of Object.entries(LEDGER_ENUMS))
+      expect(enumMembers(...where[name], name), `enum ${name}`).to.deep.equal([...members]);
+  });
+
+  it("every TransferCheck reason of the ledger has a gateway code, and Ok has none", () => {
+    expect(Object.keys(TRANSFER_CHECK_CODES)).to.have.members([...TRANSFER_CHECKS]);
+    expect(TRANSFER_CHECK_CODES.Ok).to.equal(null);
+    for (const check of TRANSFER_CHECKS.filter((c) => c !== "Ok"))
+      expect(ERRORS, `${check} -> ${TRANSFER_CHECK_CODES[check]}`).to.have.property(
+        TRANSFER_CHECK_CODES[check] as string,
+      );
+    expect(transferCheckCode(10n)).to.equal("INSUFFICIENT_BALANCE");
+    expect(transferCheckCode(TRANSFER_CHECKS.length), "a reason this gateway does not know").to.equal(
+      "TRANSACTION_REVERTED",
     );
-    expect(TRANSFER_CHECK_CODES[0]).to.equal(null);
-    for (const [i, code] of TRANSFER_CHECK_CODES.entries()) {
-      if (i > 0) expect(ERRORS, `${members[i]} -> ${code}`).to.have.property(code as string);
-    }
-    // Spot checks of the order, at both ends and at the values the gateway treats specially.
-    expect(TRANSFER_CHECK_CODES[members.indexOf("InsufficientBalance")]).to.equal("INSUFFICIENT_BALANCE");
-    expect(TRANSFER_CHECK_CODES[members.indexOf("ZeroAmount")]).to.equal("AMOUNT_ZERO");
-    expect(TRANSFER_CHECK_CODES[members.indexOf("SelfTransfer")]).to.equal("TRANSFER_TO_SELF");
-    expect(TRANSFER_CHECK_CODES[members.indexOf("NonceExhausted")]).to.equal("NONCE_EXHAUSTED");
   });
 
   it("every custom error the platform's own interfaces declare has a gateway code, or is listed as one the gateway cannot meet", () => {

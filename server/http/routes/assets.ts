@@ -15,7 +15,7 @@ import {
   WaitQuery,
 } from "../schemas";
 import { DocumentUri, Line } from "../validation";
-import { LEGAL_BASES } from "../../services/assets";
+import { ASSET_STATUSES, LEGAL_BASES } from "../../domain/ledger-enums";
 
 const ReasonBody = z.object({ reason: Line(500, 1) }).strict();
 
@@ -40,7 +40,7 @@ export const TextFaults = z
       "Chain text in this response that is not valid UTF-8 (any account with the operator or authority role can post it on the ledger; the API refuses it): the field shows it with U+FFFD for each ill-formed sequence, `hex` keeps the original. Empty when all text is well-formed.",
   });
 const Hash = z.string().openapi({ description: "bytes32, hex" });
-const AssetStatus = z.enum(["Active", "Suspended", "Closed"]);
+const AssetStatus = z.enum(ASSET_STATUSES).exclude(["None"]);
 const AssetSummary = z
   .object({
     assetId: z.string(),

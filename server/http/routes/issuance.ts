@@ -3,6 +3,7 @@ import { decodeCursor, pageBody, PageOf, PageQuery } from "../pagination";
 import { defineRoute } from "../route";
 import { accepted, Address, Bytes32, Json, OPERATION_RESPONSES, Signature, Uint, WaitQuery } from "../schemas";
 import { Line, OptionalDocumentUri, Text } from "../validation";
+import { ISSUANCE_STATUSES } from "../../domain/statuses";
 
 // Element presence (Art. 5.2) is checked by the service so each missing element gets its own code.
 const FilingBody = z
@@ -170,7 +171,7 @@ export default [
     roles: "any",
     errors: [],
     summary: "Issuance requests, newest first",
-    query: PageQuery.extend({ status: z.enum(["filed", "attested", "submitted", "posted", "refused"]).optional() }),
+    query: PageQuery.extend({ status: z.enum(ISSUANCE_STATUSES).optional() }),
     responses: { 200: { description: "requests", schema: PageOf(Json) } },
     handler: async (ctx, { query, url }) => ({
       status: 200,

@@ -25,6 +25,7 @@ import transferRoutes, { RedemptionBody, TransferBody } from "./transfers";
 import disclosureRoutes from "./disclosures";
 import issuanceRoutes from "./issuance";
 import assetRoutes from "./assets";
+import { ISSUANCE_STATUSES } from "../../domain/statuses";
 
 /** The same codes as the operator's relay of the same action (the same checks run). */
 const routeOf = (routes: Route[], operationId: string): Route =>
@@ -91,7 +92,7 @@ const myRecord = (self: string, r: RecordView) => ({
 const IssuanceRequestView = z
   .object({
     id: z.string(),
-    status: z.enum(["filed", "attested", "submitted", "posted", "refused"]),
+    status: z.enum(ISSUANCE_STATUSES),
     owner: z.string(),
     assetType: z.string(),
     assetTypeLabel: z.string().nullable(),

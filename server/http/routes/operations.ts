@@ -2,8 +2,9 @@ import { z } from "../openapi";
 import { decodeCursor, pageBody, PageOf, PageQuery } from "../pagination";
 import { defineRoute } from "../route";
 import { OperationSchema } from "../schemas";
-import { Line } from "../validation";
 import { viewOperation } from "../../services/operations";
+import { OPERATION_KINDS } from "../../domain/operation-kinds";
+import { OPERATION_STATUSES } from "../../domain/statuses";
 
 export default [
   defineRoute({
@@ -30,8 +31,8 @@ export default [
     roles: ["authority", "operator", "monitor"],
     errors: [],
     query: PageQuery.extend({
-      status: z.enum(["pending", "submitted", "posted", "failed"]).optional(),
-      kind: Line(32).optional(),
+      status: z.enum(OPERATION_STATUSES).optional(),
+      kind: z.enum(OPERATION_KINDS).optional(),
     }),
     responses: { 200: { description: "operations", schema: PageOf(OperationSchema) } },
     handler: async (ctx, { query, url }) => {

@@ -4,7 +4,7 @@ import { defineRoute } from "../route";
 import { accepted, Address, AddressParam, Json, OPERATION_RESPONSES, Signature, Uint, WaitQuery } from "../schemas";
 import { Line, MAX_JSON_DEPTH } from "../validation";
 import { isValidIdentificationNumber } from "../../domain/identification-number";
-import { PARTICIPANT_KINDS } from "../../services/participants";
+import { PARTICIPANT_KINDS } from "../../domain/ledger-enums";
 
 const Acknowledgement = z
   .object({ version: z.number().int().min(1).max(4294967295), deadline: Uint, signature: Signature })

@@ -2,7 +2,7 @@ import { z } from "../openapi";
 import { decodeCursor, pageBody, pageInMemory, PageOf, PageQuery } from "../pagination";
 import { defineRoute } from "../route";
 import { accepted, Address, Json, OPERATION_RESPONSES, Time, WaitQuery } from "../schemas";
-import { ASSET_CATEGORIES } from "../../services/registry";
+import { ASSET_CATEGORIES, PERMIT_STATUSES } from "../../domain/ledger-enums";
 import { IdentificationNumber, Line } from "../validation";
 import { TextFaults } from "./assets";
 
@@ -21,7 +21,7 @@ const CodeParam = z.object({ code: Line(66, 1) });
 const PermitView = z
   .object({
     operator: z.string(),
-    status: z.enum(["Active", "Suspended", "Revoked"]),
+    status: z.enum(PERMIT_STATUSES).exclude(["None"]),
     permitted: z
       .boolean()
       .openapi({ description: "whether the operator may use its powers now: OPERATOR role and an active permit" }),
