@@ -41,6 +41,7 @@ import {
 } from "../server/chain/eip712";
 import { SecuredAssetLedger__factory } from "../typechain-types";
 import { openDatabase } from "../server/persistence/data-source";
+import { GATEWAY_MODEL } from "../server/database-model";
 import type { Database } from "../server/persistence/data-source";
 import { GENESIS_RECORD_HASH, recordHash } from "../server/chain/records";
 import { Indexer } from "../server/mirror/indexer";
@@ -244,7 +245,7 @@ async function main() {
     const rawSeconds = (performance.now() - rawStart) / 1000;
 
     // The indexer, from an empty database.
-    const db = await openDatabase({ type: "sqlite", file: join(workdir, "mirror.sqlite") });
+    const db = await openDatabase({ type: "sqlite", file: join(workdir, "mirror.sqlite") }, GATEWAY_MODEL);
     const indexer = new Indexer(db, provider, deployment, { confirmations: 1, chunkBlocks: CHUNK });
     const idxStart = performance.now();
     const result = await indexer.sync({ untilBlock: head });

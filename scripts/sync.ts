@@ -19,6 +19,7 @@ import { SingleBar, Presets } from "cli-progress";
 import { FetchRequest, JsonRpcProvider } from "ethers";
 import { loadDatabaseConfig } from "../server/config";
 import { openDatabase } from "../server/persistence/data-source";
+import { GATEWAY_MODEL } from "../server/database-model";
 import { readDeployment } from "../server/chain/deployment";
 import { SecuredAssetLedger__factory } from "../typechain-types";
 import { Indexer } from "../server/mirror/indexer";
@@ -57,7 +58,7 @@ async function run(opts: Options): Promise<number> {
   const req = new FetchRequest(rpcUrl);
   req.timeout = 60_000;
   const provider = new JsonRpcProvider(req, deployment.chainId, { staticNetwork: true });
-  const db = await openDatabase(loadDatabaseConfig());
+  const db = await openDatabase(loadDatabaseConfig(), GATEWAY_MODEL);
   const confirmations = Number(opts.confirmations ?? process.env.CONFIRMATIONS ?? 1);
   const indexer = new Indexer(db, provider, deployment, { confirmations, chunkBlocks: Number(opts.chunk) });
   const queries = new MirrorQueries(db, SecuredAssetLedger__factory.connect(deployment.ledger, provider), deployment);

@@ -2,7 +2,7 @@ import type { Logger } from "pino";
 import type { Config } from "./config";
 import type { Database } from "./persistence/data-source";
 import type { LedgerClient } from "./chain/ledger";
-import type { Submitter } from "./chain/submitter";
+import type { Submitter } from "./outbox/submitter";
 import type { ApiKeyService } from "./services/api-keys";
 import type { AuditService } from "./services/audit";
 import type { IdempotencyService } from "./services/idempotency";

@@ -6,9 +6,10 @@ import type { Logger } from "pino";
 import type { DataSource } from "typeorm";
 import type { Config } from "./config";
 import { openDatabase } from "./persistence/data-source";
+import { GATEWAY_MODEL } from "./database-model";
 import type { Database } from "./persistence/data-source";
 import { LedgerClient } from "./chain/ledger";
-import { Submitter } from "./chain/submitter";
+import { Submitter } from "./outbox/submitter";
 import { ApiKeyService } from "./services/api-keys";
 import { AuditService } from "./services/audit";
 import { IdempotencyService } from "./services/idempotency";
@@ -51,7 +52,7 @@ export async function createGateway(config: Config, logger?: Logger): Promise<Ga
   const chain = await LedgerClient.connect(config);
   let db: Database;
   try {
-    db = await openDatabase(config.database);
+    db = await openDatabase(config.database, GATEWAY_MODEL);
   } catch (err) {
     await chain.destroy();
     throw err;

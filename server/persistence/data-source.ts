@@ -2,43 +2,26 @@ import "reflect-metadata";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { DataSource } from "typeorm";
-import type { EntityManager } from "typeorm";
+import type { DataSourceOptions, EntityManager } from "typeorm";
 import type { Config } from "../config";
-import { ENTITIES } from "./entities";
-import { Initial1764072000000 } from "./migrations/1764072000000-Initial";
-import { Events1764090000000 } from "./migrations/1764090000000-Events";
-import { PlatformEvent } from "./event-log";
-import { MIRROR_ENTITIES } from "../mirror/entities";
-import { Mirror1764100000000 } from "./migrations/1764100000000-Mirror";
-import { Supervision1764110000000 } from "./migrations/1764110000000-Supervision";
-import { OperationRecipient1764120000000 } from "./migrations/1764120000000-OperationRecipient";
-import { MirrorFaults1764131000000 } from "./migrations/1764131000000-MirrorFaults";
-import { Sessions1764140000000 } from "./migrations/1764140000000-Sessions";
-import { SESSION_ENTITIES } from "./session-entities";
-import { SUPERVISION_ENTITIES } from "../supervision/entities";
 import { checkDatabaseSchema } from "./schema-name";
 
-export const MIGRATIONS = [
-  Initial1764072000000,
-  Events1764090000000,
-  Mirror1764100000000,
-  Supervision1764110000000,
-  OperationRecipient1764120000000,
-  MirrorFaults1764131000000,
-  Sessions1764140000000,
-];
-const ALL_ENTITIES = [...ENTITIES, PlatformEvent, ...MIRROR_ENTITIES, ...SUPERVISION_ENTITIES, ...SESSION_ENTITIES];
+/** What a database holds: its entities and the migrations that create them (assembled by the composition root). */
+export interface DatabaseModel {
+  entities: NonNullable<DataSourceOptions["entities"]>;
+  migrations: NonNullable<DataSourceOptions["migrations"]>;
+}
 
 /** Builds the DataSource for the configured database. `synchronize` is never used: migrations are. */
-export function buildDataSource(db: Config["database"]): DataSource {
+export function buildDataSource(db: Config["database"], model: DatabaseModel): DataSource {
   if (db.type === "postgres") {
     // Interpolated into the connection's options and CREATE SCHEMA below: checked here too, whatever built `db`.
     if (db.schema) checkDatabaseSchema(db.schema);
     return new DataSource({
       type: "postgres",
       url: db.url,
-      entities: ALL_ENTITIES,
-      migrations: MIGRATIONS,
+      entities: model.entities,
+      migrations: model.migrations,
       synchronize: false,
       // A schema of its own (tests, side-by-side deployments): every unqualified name resolves there.
       // A database that does not answer fails a request after 5 s (503 DATABASE_UNAVAILABLE) instead of holding it.
@@ -53,8 +36,8 @@ export function buildDataSource(db: Config["database"]): DataSource {
   return new DataSource({
     type: "better-sqlite3",
     database: db.file,
-    entities: ALL_ENTITIES,
-    migrations: MIGRATIONS,
+    entities: model.entities,
+    migrations: model.migrations,
     synchronize: false,
     enableWAL: true,
     // TypeORM writes numbers into SQLite statements as literals, so a batch's per-item updates are a hundred
@@ -68,8 +51,8 @@ export function buildDataSource(db: Config["database"]): DataSource {
 }
 
 /** Opens the database (creating the schema if one is configured) and runs pending migrations. */
-export async function openDatabase(db: Config["database"]): Promise<Database> {
-  const ds = buildDataSource(db);
+export async function openDatabase(db: Config["database"], model: DatabaseModel): Promise<Database> {
+  const ds = buildDataSource(db, model);
   await ds.initialize();
   if (db.type === "postgres" && db.schema) {
     await ds.query(`CREATE SCHEMA IF NOT EXISTS "${db.schema}"`);

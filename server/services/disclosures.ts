@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { keccak256, toUtf8Bytes } from "ethers";
 import { textFaults } from "../chain/ledger";
 import type { LedgerClient } from "../chain/ledger";
-import type { Submitter } from "../chain/submitter";
+import type { Submitter } from "../outbox/submitter";
 import type { Database } from "../persistence/data-source";
 import { Disclosure } from "../persistence/entities";
 import type { Operation } from "../persistence/entities";

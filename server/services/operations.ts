@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { EntityManager } from "typeorm";
 import type { LedgerClient } from "../chain/ledger";
 import { LEDGER_ROLES, withRoleNames } from "../chain/roles";
-import type { Submitter, CallPayload } from "../chain/submitter";
+import type { Submitter, CallPayload } from "../outbox/submitter";
 import type { Database } from "../persistence/data-source";
 import { Operation } from "../persistence/entities";
 import { keyset, pageOf } from "../persistence/keyset";

@@ -3,7 +3,7 @@ import { In } from "typeorm";
 import type { LedgerClient } from "../chain/ledger";
 import { LEDGER_ROLE_NAMES, LEDGER_ROLES, ledgerRoleName, parseLedgerRole } from "../chain/roles";
 import type { LedgerRoleName } from "../chain/roles";
-import type { CallPayload } from "../chain/submitter";
+import type { CallPayload } from "../outbox/submitter";
 import type { Database } from "../persistence/data-source";
 import { Operation } from "../persistence/entities";
 import { AppError } from "../errors";

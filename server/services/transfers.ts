@@ -3,7 +3,7 @@ import { In } from "typeorm";
 import type { LedgerClient } from "../chain/ledger";
 import { TRANSFER_TYPES, REDEMPTION_TYPES } from "../chain/eip712";
 import { TRANSFER_KIND } from "../domain/operation-kinds";
-import type { TransferPayload } from "../chain/submitter";
+import type { TransferPayload } from "../outbox/submitter";
 import type { Database } from "../persistence/data-source";
 import { isUniqueViolation } from "../persistence/data-source";
 import { Sql } from "../persistence/sql";

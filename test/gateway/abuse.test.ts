@@ -8,6 +8,7 @@ import { ConfigError, loadConfig, loadDatabaseConfig } from "../../server/config
 import { createGateway } from "../../server/main";
 import type { Gateway } from "../../server/main";
 import { openDatabase } from "../../server/persistence/data-source";
+import { GATEWAY_MODEL } from "../../server/database-model";
 import { DatabaseSchemaError, isDatabaseSchema } from "../../server/persistence/schema-name";
 import { ApiClient } from "../../server/persistence/entities";
 import { API_KEY_CACHE_MS, ApiKeyService } from "../../server/services/api-keys";
@@ -213,11 +214,14 @@ describe("gateway: abuse and limits", function () {
           /DATABASE_SCHEMA: must be a PostgreSQL identifier/,
         );
         // Refused before any connection is tried (nothing listens on port 1).
-        const err = await openDatabase({
-          type: "postgres",
-          url: "postgres://nobody@127.0.0.1:1/none",
-          schema: bad,
-        }).then(
+        const err = await openDatabase(
+          {
+            type: "postgres",
+            url: "postgres://nobody@127.0.0.1:1/none",
+            schema: bad,
+          },
+          GATEWAY_MODEL,
+        ).then(
           () => null,
           (e: unknown) => e,
         );

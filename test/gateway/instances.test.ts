@@ -5,7 +5,7 @@ import pino from "pino";
 import { In } from "typeorm";
 import { createGateway } from "../../server/main";
 import type { Gateway } from "../../server/main";
-import { LaneLease, LeaseLostError } from "../../server/chain/lane-lease";
+import { LaneLease, LeaseLostError } from "../../server/outbox/lane-lease";
 import { ChainTransaction, Operation } from "../../server/persistence/entities";
 import { SupervisionWorker } from "../../server/supervision/entities";
 import {

@@ -6,6 +6,7 @@ import { Client } from "pg";
 import { DataSource } from "typeorm";
 import type { DataSourceOptions } from "typeorm";
 import { openDatabase } from "../../server/persistence/data-source";
+import { GATEWAY_MODEL } from "../../server/database-model";
 import type { Database } from "../../server/persistence/data-source";
 
 /**
@@ -23,7 +24,7 @@ describe("database: migrations and entities agree", function () {
   before(async () => {
     if (process.env.DATABASE_URL) {
       const schema = `gw_drift_${process.pid}_${Date.now()}`;
-      db = await openDatabase({ type: "postgres", url: process.env.DATABASE_URL, schema });
+      db = await openDatabase({ type: "postgres", url: process.env.DATABASE_URL, schema }, GATEWAY_MODEL);
       inspected = await new DataSource({
         ...db.dataSource.options,
         schema,
@@ -37,7 +38,7 @@ describe("database: migrations and entities agree", function () {
       };
     } else {
       const dir = mkdtempSync(join(tmpdir(), "gateway-drift-"));
-      db = await openDatabase({ type: "sqlite", file: join(dir, "gateway.sqlite") });
+      db = await openDatabase({ type: "sqlite", file: join(dir, "gateway.sqlite") }, GATEWAY_MODEL);
       inspected = db.dataSource;
       cleanup = async () => rmSync(dir, { recursive: true, force: true });
     }

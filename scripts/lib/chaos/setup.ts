@@ -28,6 +28,7 @@ import {
   TRANSFER_TYPES,
 } from "../../../server/chain/eip712";
 import { openDatabase } from "../../../server/persistence/data-source";
+import { GATEWAY_MODEL } from "../../../server/database-model";
 import type { Config } from "../../../server/config";
 import { ApiKeyService } from "../../../server/services/api-keys";
 import { devWallet } from "../dev-accounts";
@@ -176,7 +177,7 @@ export async function setUpTrial(o: TrialOptions): Promise<Trial> {
       await c.end();
     };
   }
-  const db = await openDatabase(database);
+  const db = await openDatabase(database, GATEWAY_MODEL);
   const apiKeys = new ApiKeyService(db);
   const keys = {
     operator: (await apiKeys.create("chaos-operator", "operator")).secret,

@@ -14,10 +14,11 @@ async function withKeys<T>(io: CliIo, work: (keys: ApiKeyService) => Promise<T>)
   await import("reflect-metadata");
   const { loadDatabaseConfig } = await import("../../../server/config");
   const { openDatabase } = await import("../../../server/persistence/data-source");
+  const { GATEWAY_MODEL } = await import("../../../server/database-model");
   const { ApiKeyService } = await import("../../../server/services/api-keys");
   let db: Awaited<ReturnType<typeof openDatabase>>;
   try {
-    db = await openDatabase(loadDatabaseConfig(io.env));
+    db = await openDatabase(loadDatabaseConfig(io.env), GATEWAY_MODEL);
   } catch (err) {
     io.err(`the gateway's database is unavailable: ${(err as Error).message}\n`);
     throw new CliExit(EXIT.UNAVAILABLE);

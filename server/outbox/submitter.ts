@@ -8,16 +8,16 @@ import type { Config } from "../config";
 import type { Database } from "../persistence/data-source";
 import { ChainTransaction, Operation } from "../persistence/entities";
 import type { SignerName } from "../domain/roles";
-import type { LedgerClient, MinedReceipt } from "./ledger";
-import type { TransactionData } from "./signatures";
-import { SignerUnavailableError } from "./signer";
+import type { LedgerClient, MinedReceipt } from "../chain/ledger";
+import type { TransactionData } from "../chain/signatures";
+import { SignerUnavailableError } from "../chain/signer";
 import { LaneLease, LeaseLostError } from "./lane-lease";
-import type { TransactionSigner } from "./signer";
+import type { TransactionSigner } from "../chain/signer";
 import { transferCheckCode } from "../errors";
 import { TRANSFER_CHECKS } from "../domain/ledger-enums";
 import { appendEvent } from "../persistence/event-log";
-import { LogDecoder } from "./decode";
-import type { EventFault, ParsedEvent } from "./events";
+import { LogDecoder } from "../chain/decode";
+import type { EventFault, ParsedEvent } from "../chain/events";
 import { TRANSFER_KIND } from "../domain/operation-kinds";
 
 export interface TransferPayload {

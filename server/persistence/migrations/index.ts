@@ -1,0 +1,18 @@
+import { Initial1764072000000 } from "./1764072000000-Initial";
+import { Events1764090000000 } from "./1764090000000-Events";
+import { Mirror1764100000000 } from "./1764100000000-Mirror";
+import { Supervision1764110000000 } from "./1764110000000-Supervision";
+import { OperationRecipient1764120000000 } from "./1764120000000-OperationRecipient";
+import { MirrorFaults1764131000000 } from "./1764131000000-MirrorFaults";
+import { Sessions1764140000000 } from "./1764140000000-Sessions";
+
+/** Every migration, oldest first: a new one is appended here. */
+export const MIGRATIONS = [
+  Initial1764072000000,
+  Events1764090000000,
+  Mirror1764100000000,
+  Supervision1764110000000,
+  OperationRecipient1764120000000,
+  MirrorFaults1764131000000,
+  Sessions1764140000000,
+];
