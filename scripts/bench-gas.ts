@@ -15,7 +15,7 @@ import {
 
 /**
  * Gas of the platform's operations against a bare OpenZeppelin ERC-1155 measured in the same run.
- * Prints a table and, as the last line, one JSON object (see README "Gas").
+ * Prints a table and, as the last line, one JSON object (see docs/benchmarks.md, "Gas").
  */
 async function gasOf(tx: Promise<{ wait(): Promise<{ gasUsed: bigint } | null> }>): Promise<bigint> {
   const receipt = await (await tx).wait();

@@ -45,7 +45,7 @@ function refuseUnlessDevelopmentChain(chainId: bigint | string, found: string): 
     `npm start is the development stack: Hardhat's development chain ${DEVELOPMENT_CHAIN_ID}, Hardhat's well-known keys, ` +
       `DOCUMENT_URI_ALLOW_HTTP=true and loopback OUTBOUND_ALLOW; ${found}, so it will not run. ` +
       "For a network, deploy with `npm run deploy -- --network <name>` and start the gateway with the network's own " +
-      'settings as docs/network.md (steps 3, "Deploy the contracts", and 4, "Connect the gateways") and docs/operations.md ("Start") describe. ' +
+      'settings as docs/network.md (steps 3, "Deploy the contracts", and 4, "Connect the gateways") and docs/operations.md ("Running the gateway") describe. ' +
       "For the development stack, unset CHAIN_ID, RPC_URL and DEPLOYMENT_FILE (a shell that sourced network.env: open a new one).",
   );
 }

@@ -138,6 +138,9 @@ const envSchema = z
 
 export type Env = z.input<typeof envSchema>;
 
+/** The variables the gateway reads from the environment, each with its schema (the README's configuration table lists each). */
+export const ENVIRONMENT_SHAPE = envSchema.shape;
+
 export interface Config {
   rpcUrl: string;
   /** Expected chain id; the gateway refuses to start on another chain. Defaults to the deployment file's. */
