@@ -236,7 +236,7 @@ async function main() {
   const { url } = await gateway.start();
 
   // 6. Development API keys: created once, printed once, kept for the walk-through.
-  const apiKeys = new ApiKeyService(gateway.context.db);
+  const apiKeys = new ApiKeyService(gateway.internals.db);
   let keys: Record<Role, string> | null = existsSync(KEYS_FILE)
     ? (JSON.parse(readFileSync(KEYS_FILE, "utf8")) as Record<Role, string>)
     : null;

@@ -1,11 +1,10 @@
 import type { Logger } from "pino";
 import type { Config } from "./config";
-import type { Database } from "./persistence/data-source";
-import type { LedgerClient } from "./chain/ledger";
-import type { Submitter } from "./outbox/submitter";
 import type { ApiKeyService } from "./services/api-keys";
 import type { AuditService } from "./services/audit";
 import type { IdempotencyService } from "./services/idempotency";
+import type { HealthService } from "./services/health";
+import type { RequestOutcomes } from "./services/request-outcome";
 import type { OperationService } from "./services/operations";
 import type { TransferService } from "./services/transfers";
 import type { ParticipantService } from "./services/participants";
@@ -34,20 +33,21 @@ export interface Services {
   sessions: SessionService;
   /** What a signed-in participant signs (EIP-712 payloads served with nonce and deadline). */
   self: SelfService;
+  /** Readiness: database, node, signers. */
+  health: HealthService;
   /** Subscriptions, monitoring, alerts, audit queries (server/supervision). */
   supervision: Supervision;
 }
 
-/** Everything a route handler may use; built once by createGateway. */
+/** Everything a route handler may use: services, never the database or the chain; built once by createGateway. */
 export interface AppContext {
   config: Config;
   log: Logger;
-  db: Database;
-  chain: LedgerClient;
-  submitter: Submitter;
   apiKeys: ApiKeyService;
   audit: AuditService;
   idempotency: IdempotencyService;
+  /** The end of a request: its idempotency key and its audit entry, together. */
+  requests: RequestOutcomes;
   services: Services;
   state: { shuttingDown: boolean };
   /** The record mirror: indexer, record queries, exports, verification. */

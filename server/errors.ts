@@ -333,6 +333,12 @@ export class AppError extends Error {
     super(message ?? errorMessage(code, details));
     this.status = ERRORS[code][0];
   }
+
+  /** Whether the request was understood and refused by a rule of the platform or the ledger (not a fault, not input). */
+  get isRuleRefusal(): boolean {
+    return this.status === 422;
+  }
+
   toBody(): { error: { code: ErrorCode; message: string; details?: Record<string, unknown> } } {
     return { error: { code: this.code, message: this.message, ...(this.details ? { details: this.details } : {}) } };
   }

@@ -23,6 +23,8 @@ import { AssetService } from "./services/assets";
 import { RoleService } from "./services/roles";
 import { SessionService } from "./services/sessions";
 import { SelfService } from "./services/self-service";
+import { HealthService } from "./services/health";
+import { RequestOutcomes } from "./services/request-outcome";
 import { DocumentUriPolicy } from "./services/document-uri";
 import { Supervision } from "./supervision";
 import { buildApp } from "./http/app";
@@ -36,6 +38,8 @@ export interface Gateway {
   stop(): Promise<void>;
   readonly dataSource: DataSource;
   readonly context: AppContext;
+  /** What the composition root wires the services with: for tests, scripts and tools, never for routes. */
+  readonly internals: { db: Database; chain: LedgerClient; submitter: Submitter };
 }
 
 export function createLogger(config: Pick<Config, "logLevel">): Logger {
@@ -68,15 +72,14 @@ export async function createGateway(config: Config, logger?: Logger): Promise<Ga
   const documentUris = new DocumentUriPolicy(config.documentUriAllowHttp ?? false);
   const transfers = new TransferService(db, chain, operations, idempotency, config.maxWaitingPerHolder);
   const disclosures = new DisclosureService(db, chain, operations, idempotency, submitter, documentUris);
+  const audit = new AuditService(db);
   const ctx: AppContext = {
     config,
     log,
-    db,
-    chain,
-    submitter,
     idempotency,
     apiKeys: new ApiKeyService(db),
-    audit: new AuditService(db),
+    audit,
+    requests: new RequestOutcomes(db, idempotency, audit),
     state: { shuttingDown: false },
     mirror: createMirror(db, chain, config, log.child({ component: "mirror" })),
     metrics,
@@ -99,12 +102,13 @@ export async function createGateway(config: Config, logger?: Logger): Promise<Ga
         },
         chain.provider,
       ),
+      health: new HealthService(db, chain),
       supervision: new Supervision({ db, chain, config, log, participants: () => ctx.services.participants }),
     },
   };
   ctx.services.supervision.dispatcher.observer = metrics;
   metrics.attach({
-    db,
+    gauges: () => ctx.services.health.gauges(),
     inFlight: () => submitter.inFlight(),
     indexerPass: () => ctx.mirror.indexer.lastSync,
     instanceId: ctx.services.supervision.instanceId,
@@ -117,6 +121,7 @@ export async function createGateway(config: Config, logger?: Logger): Promise<Ga
   return {
     dataSource: db.dataSource,
     context: ctx,
+    internals: { db, chain, submitter },
     async start() {
       await submitter.start();
       ctx.mirror.indexer.start();

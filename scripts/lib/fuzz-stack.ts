@@ -257,7 +257,7 @@ export async function startStack(
     );
     gateway = await createGateway(config, logger);
     const { url } = await gateway.start();
-    const apiKeys = new ApiKeyService(gateway.context.db);
+    const apiKeys = new ApiKeyService(gateway.internals.db);
     const keys = {} as Record<Role, string>;
     for (const role of ["authority", "operator", "verifier", "monitor"] as Role[])
       keys[role] = (await apiKeys.create(`fuzz-${role}`, role)).secret;

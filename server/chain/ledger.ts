@@ -34,7 +34,7 @@ import type { SignatureThreads } from "./signatures";
 import { openSigners } from "./signer-load";
 import type { SignerHealth, TransactionSigner } from "./signer";
 import { AppError, CONTRACT_ERROR_CODES } from "../errors";
-import { ledgerRoleName } from "./roles";
+import { ledgerRoleName } from "../domain/ledger-roles";
 import type { ErrorCode } from "../errors";
 import type { SignerName } from "../domain/roles";
 

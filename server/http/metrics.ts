@@ -4,8 +4,7 @@ import type { Express, NextFunction, Request, RequestHandler, Response } from "e
 import type { Logger } from "pino";
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { AppContext } from "../context";
-import type { Database } from "../persistence/data-source";
-import type { Operation } from "../persistence/entities";
+import type { DatabaseGauges } from "../services/health";
 import { AppError } from "../errors";
 import { authenticate } from "./route";
 
@@ -14,7 +13,8 @@ export const METRICS_ROLES = ["monitor", "authority"] as const;
 
 /** What the metrics read on a scrape (the parts of the gateway they watch). */
 export interface MetricsSources {
-  db: Database;
+  /** What the database holds at scrape time (operations by kind, state and signer; mirror faults; worker leases). */
+  gauges(): Promise<DatabaseGauges>;
   /** Transactions in flight per lane (signing key). */
   inFlight(): Array<{ signer: string; address: string; count: number }>;
   /** The indexer's last pass: the chain head it saw and the block the mirror reached (null before the first pass). */
@@ -155,7 +155,7 @@ export class GatewayMetrics {
   }
 
   /** An operation settled as posted (after its database transaction committed). */
-  posted(op: Pick<Operation, "kind" | "createdAt">): void {
+  posted(op: { kind: string; createdAt: string }): void {
     this.acceptanceToPosting.observe({ kind: op.kind }, Math.max(0, (Date.now() - Date.parse(op.createdAt)) / 1000));
   }
 
@@ -194,16 +194,7 @@ export class GatewayMetrics {
     }
     try {
       const now = Date.now();
-      // One aggregate over the operations gives by-kind-and-state, the outbox depth and its oldest pending entry.
-      const rows: Array<{ kind: string; status: string; signer: string; n: string | number; oldest: string | null }> =
-        await s.db.manager.query(
-          "SELECT kind, status, signer, COUNT(*) AS n, MIN(created_at) AS oldest FROM operations GROUP BY kind, status, signer",
-        );
-      const [{ f }]: Array<{ f: string | number }> = await s.db.manager.query(
-        "SELECT COUNT(*) AS f FROM mirror_faults",
-      );
-      const leases: Array<{ name: string; lease_owner: string | null; lease_until: string | null }> =
-        await s.db.manager.query("SELECT name, lease_owner, lease_until FROM supervision_workers");
+      const { operations: rows, mirrorFaults: f, leases } = await s.gauges();
       this.operations.reset();
       this.outboxDepth.reset();
       this.outboxOldest.reset();

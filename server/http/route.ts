@@ -3,7 +3,7 @@ import type { ZodType, ZodObject } from "zod";
 import { z, registry, ProblemBody } from "./openapi";
 import { AppError, ERRORS } from "../errors";
 import type { ErrorCode } from "../errors";
-import type { ApiClient } from "../persistence/entities";
+import type { ApiCaller } from "../domain/roles";
 import type { Role } from "../domain/roles";
 import type { AppContext } from "../context";
 import { requestHash } from "../services/idempotency";
@@ -19,7 +19,7 @@ export interface HandlerInput<B, P, Q> {
   body: B;
   params: P;
   query: Q;
-  client: ApiClient | null;
+  client: ApiCaller | null;
   /** The signed-in participant, on routes whose roles are "participant". */
   participant: Participant | null;
   /** The site participants see (PUBLIC_URL, else this request's scheme and Host): what a sign-in must name. */
@@ -109,7 +109,7 @@ export function parseInput<T extends ZodType>(schema: T, value: unknown, where: 
   return result.data;
 }
 
-const roleAllowed = (spec: Route["spec"], client: ApiClient | null, participant: Participant | null): boolean =>
+const roleAllowed = (spec: Route["spec"], client: ApiCaller | null, participant: Participant | null): boolean =>
   spec.roles === "public" ||
   spec.roles === "any" ||
   (spec.roles === "participant" ? participant !== null : client !== null && spec.roles.includes(client.role));
@@ -236,8 +236,8 @@ export function mountRoutes(app: Express, ctx: AppContext, routes: Route[]): voi
       }
       if (spec.method !== "get" && ctx.state.shuttingDown) throw new AppError("SHUTTING_DOWN");
       // The node is known not to answer: refuse at once, before anything is reserved or recorded.
-      if (spec.errors.includes("CHAIN_UNAVAILABLE") && !ctx.chain.liveness.available)
-        throw new AppError("CHAIN_UNAVAILABLE", { since: ctx.chain.liveness.state.since });
+      const chainDownSince = spec.errors.includes("CHAIN_UNAVAILABLE") ? ctx.services.health.chainDownSince() : null;
+      if (chainDownSince) throw new AppError("CHAIN_UNAVAILABLE", { since: chainDownSince });
       const params = spec.params ? parseInput(spec.params, req.params, "path") : undefined;
       const query = spec.query ? parseInput(spec.query, req.query, "query") : undefined;
       // A route without a body schema still hashes what it got (idempotency): the same bounds apply.
@@ -261,7 +261,11 @@ export function mountRoutes(app: Express, ctx: AppContext, routes: Route[]): voi
           const r = await ctx.idempotency.reserve(actorId, key, requestHash(req.method, req.path, req.body));
           if (r.kind === "replay") {
             const replay = await replayBody(ctx, r.body);
-            res.set("Idempotent-Replayed", "true").status(r.status).json(replay);
+            // A key bound to the operation its request created answers as that request did: accepted.
+            res
+              .set("Idempotent-Replayed", "true")
+              .status(r.status ?? 202)
+              .json(replay);
             return;
           }
           idempotencyId = r.id;
@@ -296,20 +300,13 @@ export function mountRoutes(app: Express, ctx: AppContext, routes: Route[]): voi
         }
         throw err;
       }
-      if (idempotencyId || audited) {
-        // The key's completion (a no-op when the service completed it with its operation) and the audit entry, in
-        // one transaction.
-        const operation = result.body.operation as { id?: string } | undefined;
-        await ctx.db.transaction(async (em) => {
-          if (idempotencyId)
-            await ctx.idempotency.completeWithin(
-              em,
-              idempotencyId,
-              result.status,
-              operation?.id ? { operationId: operation.id } : result.body,
-            );
-          if (audited)
-            await ctx.audit.recordWithin(em, {
+      const operation = result.body.operation as { id?: string } | undefined;
+      await ctx.requests.record({
+        idempotencyId,
+        status: result.status,
+        body: operation?.id ? { operationId: operation.id } : result.body,
+        audit: audited
+          ? {
               client,
               action: spec.operationId,
               target: result.target ?? targetOf(req),
@@ -320,9 +317,9 @@ export function mountRoutes(app: Express, ctx: AppContext, routes: Route[]): voi
                 ...(participant ? { participant: participant.address } : {}),
                 ...(operation?.id ? { operation: operation.id } : {}),
               },
-            });
-        });
-      }
+            }
+          : undefined,
+      });
       if (result.sessionCookie === "clear") res.clearCookie(SESSION_COOKIE, { path: "/" });
       else if (result.sessionCookie)
         res.cookie(SESSION_COOKIE, result.sessionCookie.token, {
@@ -343,9 +340,7 @@ function targetOf(req: Request): string {
 
 async function replayBody(ctx: AppContext, stored: Record<string, unknown>): Promise<Record<string, unknown>> {
   if (typeof stored.operationId === "string") {
-    const op = await ctx.services.operations.get(stored.operationId);
-    const { viewOperation } = await import("../services/operations");
-    return { operation: viewOperation(op) };
+    return { operation: await ctx.services.operations.get(stored.operationId) };
   }
   return stored;
 }
@@ -354,7 +349,7 @@ declare global {
   namespace Express {
     interface Locals {
       /** The caller, resolved once per request before the rate limits (app.ts): a client, or null for none. */
-      apiClient?: ApiClient | null;
+      apiClient?: ApiCaller | null;
     }
   }
 }
@@ -365,7 +360,7 @@ export function bearerKey(req: Request): string | null {
 }
 
 /** The API client of the request's bearer key; UNAUTHENTICATED without a valid one. */
-export async function authenticate(ctx: AppContext, req: Request): Promise<ApiClient> {
+export async function authenticate(ctx: AppContext, req: Request): Promise<ApiCaller> {
   // Resolved once by the app, rate-limited on the way (app.ts); looked up here only where mounted without it.
   const resolved = req.res?.locals.apiClient;
   const key = bearerKey(req);

@@ -1,7 +1,6 @@
-import { checksumAddress } from "../chain/address";
+import { checksumAddress } from "../domain/address";
 import { z } from "./openapi";
 import type { AppContext } from "../context";
-import type { Operation } from "../persistence/entities";
 import { viewOperation } from "../services/operations";
 import type { HandlerResult } from "./route";
 import { OPERATION_KINDS } from "../domain/operation-kinds";
@@ -99,14 +98,13 @@ export const OPERATION_RESPONSES = {
 /** 202 with the operation, or — with ?wait=true — 200 once it is posted or failed. */
 export async function accepted(
   ctx: AppContext,
-  op: Operation,
+  op: Parameters<typeof viewOperation>[0],
   wait: string | undefined,
   target?: string,
 ): Promise<HandlerResult> {
-  let current = op;
-  if (wait === "true") current = await ctx.services.operations.waitFor(op, ctx.config.waitTimeoutMs);
-  const settled = current.status === "posted" || current.status === "failed";
-  return { status: settled && wait === "true" ? 200 : 202, body: { operation: viewOperation(current) }, target };
+  if (wait !== "true") return { status: 202, body: { operation: viewOperation(op) }, target };
+  const { operation, settled } = await ctx.services.operations.waitFor(op, ctx.config.waitTimeoutMs);
+  return { status: settled ? 200 : 202, body: { operation }, target };
 }
 
 export const Json = z.record(z.string(), z.unknown());

@@ -6,19 +6,8 @@ import type { EntityManager } from "typeorm";
  * the `events` table in the same database transaction as the change it reports, so nothing is announced that
  * did not happen and nothing that happened goes unannounced; the table's sequence gives one global order.
  */
-export const EVENT_TYPES = [
-  "record.posted",
-  "operation.succeeded",
-  "operation.failed",
-  "permit.changed",
-  "participant.frozen",
-  "participant.unfrozen",
-  "tokens.frozen",
-  "alert.raised",
-  "alert.resolved",
-  "mirror.reorganised",
-] as const;
-export type EventType = (typeof EVENT_TYPES)[number];
+export { EVENT_TYPES, type EventType } from "../domain/event-types";
+import type { EventType } from "../domain/event-types";
 
 @Entity("events")
 @Index("idx_events_type", ["type", "seq"])

@@ -2,10 +2,10 @@ import { randomUUID } from "node:crypto";
 import type { EntityManager } from "typeorm";
 import type { Database } from "../persistence/data-source";
 import { AuditEntry } from "../persistence/entities";
-import type { ApiClient } from "../persistence/entities";
+import type { ApiCaller } from "../domain/roles";
 
 export interface AuditInput {
-  client: ApiClient | null;
+  client: ApiCaller | null;
   action: string;
   target?: string | null;
   requestId?: string;

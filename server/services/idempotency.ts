@@ -7,8 +7,12 @@ import { IdempotencyKey } from "../persistence/entities";
 import { AppError } from "../errors";
 import { canonicalJson } from "../domain/canonical-json";
 
+/**
+ * A key's state for a new request: reserved for it, or the earlier answer to replay. `status` is null when the key
+ * was bound to the operation the request created (the HTTP layer answers it as accepted).
+ */
 export type Reservation =
-  { kind: "reserved"; id: string } | { kind: "replay"; status: number; body: Record<string, unknown> };
+  { kind: "reserved"; id: string } | { kind: "replay"; status: number | null; body: Record<string, unknown> };
 
 /** What an idempotency key is bound to: SHA-256 of the method, the path and the body's RFC 8785 (JCS) form. */
 export const requestHash = (method: string, path: string, body: unknown): string =>
@@ -75,7 +79,7 @@ export class IdempotencyService {
     const existing = await this.db.manager.findOneBy(IdempotencyKey, { id });
     if (!existing) return this.reserve(clientId, key, hash);
     if (existing.requestHash !== hash) throw new AppError("IDEMPOTENCY_KEY_REUSED");
-    if (existing.state !== "done" || existing.responseStatus == null) {
+    if (existing.state !== "done") {
       // Abandoned by a process that died mid-request: taken over by exactly one resend (a conditional update).
       const now = new Date().toISOString();
       const staleBefore = new Date(Date.now() - this.settings.staleMs).toISOString();
@@ -95,7 +99,19 @@ export class IdempotencyService {
     };
   }
 
-  /** Marks the key done inside the caller's transaction (the one that writes the operation). */
+  /**
+   * Binds the key to the operation its request created, inside the transaction that writes the operation: a resend
+   * finds the operation even after a crash before the answer.
+   */
+  async bindOperationWithin(em: EntityManager, id: string, operationId: string): Promise<void> {
+    await em.update(
+      IdempotencyKey,
+      { id, state: "in_progress" },
+      { state: "done", responseStatus: null, responseBody: JSON.stringify({ operationId }) },
+    );
+  }
+
+  /** Marks the key done with the answer given (a no-op when it was bound to an operation already). */
   async completeWithin(em: EntityManager, id: string, status: number, body: Record<string, unknown>): Promise<void> {
     await em.update(
       IdempotencyKey,

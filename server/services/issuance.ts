@@ -17,7 +17,7 @@ import { assetTypeCode, assetTypeLabel } from "./registry";
 import { DocumentUriPolicy } from "./document-uri";
 import { isValidIdentificationNumber } from "../domain/identification-number";
 import { signatureMismatch } from "../chain/typed-data";
-import { decodeTimeCursor, encodeTimeCursor } from "./self-service";
+import { decodeTimeCursor, encodeTimeCursor } from "./time-cursor";
 
 export interface IssuanceFiling {
   owner: string;
@@ -350,7 +350,7 @@ export class IssuanceService {
         this.idempotency,
       );
     } catch (err) {
-      if (err instanceof AppError && err.status === 422) {
+      if (err instanceof AppError && err.isRuleRefusal) {
         await this.db.transaction((em) =>
           em.update(
             IssuanceRequest,

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { EntityManager } from "typeorm";
 import type { LedgerClient } from "../chain/ledger";
-import { LEDGER_ROLES, withRoleNames } from "../chain/roles";
+import { LEDGER_ROLES, withRoleNames } from "../domain/ledger-roles";
 import type { Submitter, CallPayload } from "../outbox/submitter";
 import type { Database } from "../persistence/data-source";
 import { Operation } from "../persistence/entities";
@@ -10,6 +10,8 @@ import type { KeyValue, KeysetPage } from "../persistence/keyset";
 import type { SignerName } from "../domain/roles";
 import type { OperationStatus } from "../domain/statuses";
 import { AppError, errorMessage, isErrorCode } from "../errors";
+import { decodeTimeCursor, encodeTimeCursor } from "./time-cursor";
+import { getAddress } from "ethers";
 import type { OperationKind } from "../domain/operation-kinds";
 
 export interface OperationView {
@@ -150,7 +152,7 @@ export class OperationService {
       after?: (em: EntityManager, op: Operation) => Promise<void>;
     },
     idem?: {
-      completeWithin(em: EntityManager, id: string, status: number, body: Record<string, unknown>): Promise<void>;
+      bindOperationWithin(em: EntityManager, id: string, operationId: string): Promise<void>;
     },
   ): Promise<Operation> {
     this.chain.wallet(opts.signer); // AUTHORITY_KEY_NOT_CONFIGURED before anything else
@@ -163,17 +165,18 @@ export class OperationService {
         clientId: opts.clientId,
       });
       await opts.after?.(em, op);
-      if (opts.idempotencyId && idem) await idem.completeWithin(em, opts.idempotencyId, 202, { operationId: op.id });
+      if (opts.idempotencyId && idem) await idem.bindOperationWithin(em, opts.idempotencyId, op.id);
       return op;
     });
     this.notify(opts.signer);
     return op;
   }
 
-  async get(id: string): Promise<Operation> {
+  /** One operation as the API shows it. */
+  async get(id: string): Promise<OperationView> {
     const op = await this.db.manager.findOneBy(Operation, { id });
     if (!op) throw new AppError("NOT_FOUND", { operation: id });
-    return op;
+    return viewOperation(op);
   }
 
   /** Operations, newest first, a page at a time: keyset on (createdAt, id) after the previous page's last key. */
@@ -182,38 +185,62 @@ export class OperationService {
     kind?: OperationKind;
     limit: number;
     after: KeyValue[] | null;
-  }): Promise<KeysetPage<Operation>> {
+  }): Promise<KeysetPage<OperationView>> {
     const qb = this.db.manager.getRepository(Operation).createQueryBuilder("o");
     if (opts.status) qb.andWhere("o.status = :status", { status: opts.status });
     if (opts.kind) qb.andWhere("o.kind = :kind", { kind: opts.kind });
     const rows = await keyset(qb, ["o.created_at", "o.id"], "DESC", opts.after, opts.limit).getMany();
-    return pageOf(
-      rows,
-      opts.limit,
-      (o) => [o.createdAt, o.id],
-      (o) => o,
-    );
+    return pageOf(rows, opts.limit, (o) => [o.createdAt, o.id], viewOperation);
   }
 
   /**
-   * A participant's own operations (those it signed: transfers, redemptions...), newest first, a page at a time:
-   * keyset on (createdAt, id), so operations added meanwhile neither repeat nor skip a row. `cursor` is `next` of the
-   * previous page.
+   * A participant's own operations (those it signed: transfers, redemptions...), newest first, a page at a time
+   * (`cursor` is `next` of the previous page).
    */
   async listForAccount(
     address: string,
     limit: number,
     cursor?: string,
+  ): Promise<{ items: OperationView[]; next: string | null }> {
+    const page = await this.accountPage("o.from_address = :a", address, false, limit, cursor);
+    return { items: page.items.map(viewOperation), next: page.next };
+  }
+
+  /**
+   * A participant's authorizations not yet posted (pending or submitted): those it signed (`out`) and transfers to
+   * it (`in`), newest first, a page at a time.
+   */
+  async pendingForAccount(
+    address: string,
+    limit: number,
+    cursor?: string,
+  ): Promise<{ items: (OperationView & { direction: "in" | "out" })[]; next: string | null }> {
+    const a = getAddress(address);
+    const page = await this.accountPage("(o.from_address = :a OR o.to_address = :a)", a, true, limit, cursor);
+    return {
+      items: page.items.map((op) => ({ ...viewOperation(op), direction: op.fromAddress === a ? "out" : "in" })),
+      next: page.next,
+    };
+  }
+
+  private async accountPage(
+    where: string,
+    address: string,
+    pendingOnly: boolean,
+    limit: number,
+    cursor?: string,
   ): Promise<{ items: Operation[]; next: string | null }> {
+    const a = getAddress(address);
     const qb = this.db.manager
       .getRepository(Operation)
       .createQueryBuilder("o")
-      .where("o.from_address = :address", { address })
+      .where(where, { a })
       .orderBy("o.created_at", "DESC")
       .addOrderBy("o.id", "DESC")
       .take(limit + 1);
+    if (pendingOnly) qb.andWhere("o.status IN (:...live)", { live: ["pending", "submitted"] });
     if (cursor) {
-      const [createdAt, id] = decodeCursor(cursor);
+      const [createdAt, id] = decodeTimeCursor(cursor);
       qb.andWhere("(o.created_at < :createdAt OR (o.created_at = :createdAt AND o.id < :id))", { createdAt, id });
     }
     const rows = await qb.getMany();
@@ -221,25 +248,14 @@ export class OperationService {
     const last = items[items.length - 1];
     return {
       items,
-      next:
-        rows.length > limit && last
-          ? Buffer.from(JSON.stringify([last.createdAt, last.id])).toString("base64url")
-          : null,
+      next: rows.length > limit && last ? encodeTimeCursor(last.createdAt, last.id) : null,
     };
   }
 
-  /** Waits for posting when asked (?wait=true); returns the current state at the timeout. */
-  async waitFor(op: Operation, timeoutMs: number): Promise<Operation> {
-    return (await this.submitter.waitFor(op.id, timeoutMs)) ?? op;
+  /** Waits for posting (?wait=true) up to the timeout; the operation as it stands then, and whether it settled. */
+  async waitFor(op: { id: string }, timeoutMs: number): Promise<{ operation: OperationView; settled: boolean }> {
+    const found = await this.submitter.waitFor(op.id, timeoutMs);
+    const operation = found ? viewOperation(found) : await this.get(op.id);
+    return { operation, settled: operation.status === "posted" || operation.status === "failed" };
   }
-}
-
-function decodeCursor(cursor: string): [string, string] {
-  try {
-    const v: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
-    if (Array.isArray(v) && v.length === 2 && typeof v[0] === "string" && typeof v[1] === "string") return [v[0], v[1]];
-  } catch {
-    // fall through to the error below
-  }
-  throw new AppError("CURSOR_INVALID", { cursor: cursor.slice(0, 64) });
 }

@@ -1,8 +1,8 @@
 import { getAddress, ZeroAddress } from "ethers";
 import { In } from "typeorm";
 import type { LedgerClient } from "../chain/ledger";
-import { LEDGER_ROLE_NAMES, LEDGER_ROLES, ledgerRoleName, parseLedgerRole } from "../chain/roles";
-import type { LedgerRoleName } from "../chain/roles";
+import { LEDGER_ROLE_NAMES, LEDGER_ROLES, ledgerRoleName, parseLedgerRole } from "../domain/ledger-roles";
+import type { LedgerRoleName } from "../domain/ledger-roles";
 import type { CallPayload } from "../outbox/submitter";
 import type { Database } from "../persistence/data-source";
 import { Operation } from "../persistence/entities";

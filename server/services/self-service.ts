@@ -16,8 +16,6 @@ import {
 } from "../chain/eip712";
 import { typedDataPayload } from "../chain/typed-data";
 import type { TypedDataPayload } from "../chain/typed-data";
-import type { Database } from "../persistence/data-source";
-import { Operation } from "../persistence/entities";
 import { AppError } from "../errors";
 import type { DisclosureService } from "./disclosures";
 import type { TransferService } from "./transfers";
@@ -69,49 +67,6 @@ export interface IssuanceDraft {
 
 const hashOf = (hash: string | undefined, base64: string | undefined): string =>
   hash ?? (base64 !== undefined ? keccak256(Buffer.from(base64, "base64")) : ZeroHash);
-
-/** Opaque keyset cursor of a list in (createdAt, id) order, newest first. */
-export function encodeTimeCursor(createdAt: string, id: string): string {
-  return Buffer.from(JSON.stringify([createdAt, id])).toString("base64url");
-}
-export function decodeTimeCursor(cursor: string): [string, string] {
-  try {
-    const v: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
-    if (Array.isArray(v) && v.length === 2 && typeof v[0] === "string" && typeof v[1] === "string") return [v[0], v[1]];
-  } catch {
-    // fall through to the error below
-  }
-  throw new AppError("CURSOR_INVALID", { cursor: cursor.slice(0, 64) });
-}
-
-/**
- * The participant's authorizations not yet posted (pending or submitted): those it signed (`out`) and transfers to
- * it (`in`), newest first, one keyset page.
- */
-export async function pendingForAccount(
-  db: Database,
-  address: string,
-  limit: number,
-  cursor?: string,
-): Promise<{ items: Operation[]; next: string | null }> {
-  const a = getAddress(address);
-  const qb = db.manager
-    .getRepository(Operation)
-    .createQueryBuilder("o")
-    .where("(o.from_address = :a OR o.to_address = :a)", { a })
-    .andWhere("o.status IN (:...live)", { live: ["pending", "submitted"] })
-    .orderBy("o.created_at", "DESC")
-    .addOrderBy("o.id", "DESC")
-    .take(limit + 1);
-  if (cursor) {
-    const [createdAt, id] = decodeTimeCursor(cursor);
-    qb.andWhere("(o.created_at < :createdAt OR (o.created_at = :createdAt AND o.id < :id))", { createdAt, id });
-  }
-  const rows = await qb.getMany();
-  const items = rows.slice(0, limit);
-  const last = items[items.length - 1];
-  return { items, next: rows.length > limit && last ? encodeTimeCursor(last.createdAt, last.id) : null };
-}
 
 /**
  * Typed data served, not reverse-engineered: the exact EIP-712 payload a participant signs for each action, with

@@ -244,7 +244,7 @@ export class TransferService {
             amount: a.amount,
             dedupeKey: `nonce:${from}:${a.assetId}:${a.nonce}`,
           });
-          if (idempotencyId) await this.idempotency.completeWithin(em, idempotencyId, 202, { operationId: op.id });
+          if (idempotencyId) await this.idempotency.bindOperationWithin(em, idempotencyId, op.id);
           return op;
         });
         this.operations.notify("operator");
@@ -302,7 +302,7 @@ export class TransferService {
           amount: req.amount,
           dedupeKey: `nonce:${holder}:${req.assetId}:${req.nonce}`,
         });
-        if (idempotencyId) await this.idempotency.completeWithin(em, idempotencyId, 202, { operationId: op.id });
+        if (idempotencyId) await this.idempotency.bindOperationWithin(em, idempotencyId, op.id);
         return op;
       });
       this.operations.notify("operator");

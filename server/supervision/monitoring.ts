@@ -7,7 +7,7 @@ import type { Database } from "../persistence/data-source";
 import { keyset, pageOf } from "../persistence/keyset";
 import type { KeyValue } from "../persistence/keyset";
 import { Participant } from "../persistence/entities";
-import type { ApiClient } from "../persistence/entities";
+import type { ApiCaller } from "../domain/roles";
 import { appendEvent, PlatformEvent } from "../persistence/event-log";
 import { AppError } from "../errors";
 import type { ParticipantService } from "../services/participants";
@@ -141,7 +141,7 @@ export class MonitoringService {
 
   // ---------------------------------------------------------------- rules
 
-  async createRule(client: ApiClient, input: RuleInput) {
+  async createRule(client: ApiCaller, input: RuleInput) {
     checkRule(input);
     const at = nowIso();
     const rule = Object.assign(new MonitoringRule(), {
@@ -204,7 +204,7 @@ export class MonitoringService {
 
   // ---------------------------------------------------------------- declared values
 
-  async setAssetValue(client: ApiClient, assetId: string, unitValue: string, currency: string) {
+  async setAssetValue(client: ApiCaller, assetId: string, unitValue: string, currency: string) {
     const row = Object.assign(new AssetValue(), {
       assetId,
       unitValue: fromMicro(toMicro(unitValue)),
@@ -248,7 +248,7 @@ export class MonitoringService {
   }
 
   /** open → acknowledged → closed (or open → closed). */
-  async transitionReport(client: ApiClient, id: string, to: "acknowledged" | "closed", note?: string) {
+  async transitionReport(client: ApiCaller, id: string, to: "acknowledged" | "closed", note?: string) {
     const r = await this.getReport(id);
     if (r.status === "closed" || r.status === to)
       throw new AppError("MONITORING_REPORT_STATE_INVALID", { status: r.status, requested: to });

@@ -5,7 +5,7 @@ import type { Logger } from "pino";
 import type { Database } from "../persistence/data-source";
 import { keyset, pageOf } from "../persistence/keyset";
 import type { KeyValue } from "../persistence/keyset";
-import type { ApiClient } from "../persistence/entities";
+import type { ApiCaller } from "../domain/roles";
 import { PlatformEvent } from "../persistence/event-log";
 import type { EventType } from "../persistence/event-log";
 import { AppError } from "../errors";
@@ -152,7 +152,7 @@ export class SubscriptionService {
   ) {}
 
   async create(
-    client: ApiClient,
+    client: ApiCaller,
     input: SubscriptionInput,
   ): Promise<{ subscription: ReturnType<typeof viewSubscription>; secret: string }> {
     const url = new URL(input.url);
@@ -197,7 +197,7 @@ export class SubscriptionService {
     return { subscription: viewSubscription(sub), secret };
   }
 
-  private async visible(client: ApiClient, id: string): Promise<Subscription> {
+  private async visible(client: ApiCaller, id: string): Promise<Subscription> {
     const s = await this.db.manager.findOneBy(Subscription, { id });
     if (!s || s.status === "deleted" || (client.role !== "authority" && s.clientId !== client.id))
       throw new AppError("SUBSCRIPTION_NOT_FOUND", { id });
@@ -205,7 +205,7 @@ export class SubscriptionService {
   }
 
   /** The client's subscriptions (all for the authority), oldest first: keyset on (createdAt, id). */
-  async list(client: ApiClient, opts: { limit: number; after: KeyValue[] | null }) {
+  async list(client: ApiCaller, opts: { limit: number; after: KeyValue[] | null }) {
     const qb = this.db.manager
       .getRepository(Subscription)
       .createQueryBuilder("s")
@@ -215,7 +215,7 @@ export class SubscriptionService {
     return pageOf(rows, opts.limit, (s) => [s.createdAt, s.id], viewSubscription);
   }
 
-  async get(client: ApiClient, id: string) {
+  async get(client: ApiCaller, id: string) {
     const s = await this.visible(client, id);
     const repo = this.db.manager.getRepository(SubscriptionDelivery);
     const pending = await repo.count({ where: { subscriptionId: id, status: "pending" } });
@@ -223,7 +223,7 @@ export class SubscriptionService {
     return { ...viewSubscription(s), pendingDeliveries: pending, nextDelivery: next ? viewDelivery(next) : null };
   }
 
-  async setStatus(client: ApiClient, id: string, status: Exclude<SubscriptionStatus, "deleted">) {
+  async setStatus(client: ApiCaller, id: string, status: Exclude<SubscriptionStatus, "deleted">) {
     const s = await this.visible(client, id);
     await this.db.transaction((em) => em.update(Subscription, { id: s.id }, { status, updatedAt: nowIso() }));
     this.onChange();
@@ -231,7 +231,7 @@ export class SubscriptionService {
   }
 
   /** Deletes (stops) a subscription; its delivery history is kept. */
-  async remove(client: ApiClient, id: string): Promise<void> {
+  async remove(client: ApiCaller, id: string): Promise<void> {
     const s = await this.visible(client, id);
     await this.db.transaction((em) =>
       em.update(Subscription, { id: s.id }, { status: "deleted", updatedAt: nowIso() }),
@@ -239,7 +239,7 @@ export class SubscriptionService {
   }
 
   async deliveries(
-    client: ApiClient,
+    client: ApiCaller,
     id: string,
     opts: { status?: DeliveryStatus; after: KeyValue[] | null; limit: number },
   ) {
@@ -255,7 +255,7 @@ export class SubscriptionService {
 
   /** Marks every delivery from `fromSequence` on as pending again: they are resent in order, with the same numbers. */
   async replay(
-    client: ApiClient,
+    client: ApiCaller,
     id: string,
     fromSequence: number,
   ): Promise<{ replayed: number; fromSequence: number; toSequence: number }> {

@@ -51,7 +51,7 @@ describe("gateway: abuse and limits", function () {
 
   /** Counts the database lookups of API clients while `work` runs. */
   async function countingKeyLookups<T>(work: () => Promise<T>): Promise<{ result: T; lookups: number }> {
-    const manager = env.gateway.context.db.manager;
+    const manager = env.gateway.internals.db.manager;
     const original = manager.findOneBy.bind(manager);
     let lookups = 0;
     manager.findOneBy = ((target: unknown, where: unknown) => {
@@ -95,7 +95,7 @@ describe("gateway: abuse and limits", function () {
   it("when random tokens flood from the same address, then a valid key keeps working on its own bucket, counted by client", async () => {
     // A cache that is always stale: every request of the valid key is checked again in the database, and still
     // does not go through the address's exhausted bucket (a key once valid is not a stranger).
-    env.gateway.context.apiKeys = new ApiKeyService(env.gateway.context.db, 0);
+    env.gateway.context.apiKeys = new ApiKeyService(env.gateway.internals.db, 0);
     const valid = bearer(env.keys.operator);
     expect((await env.http.get(PATH).set(valid)).status).to.equal(200);
     expect((await env.http.get(PATH).set(bearer(env.keys.monitor))).status).to.equal(200);
@@ -135,7 +135,7 @@ describe("gateway: abuse and limits", function () {
     }
 
     // The bound itself: least recently used valid keys go first, and an evicted key is simply looked up again.
-    const keys = new ApiKeyService(env.gateway.context.db, API_KEY_CACHE_MS, 3);
+    const keys = new ApiKeyService(env.gateway.internals.db, API_KEY_CACHE_MS, 3);
     for (let i = 0; i < 3_000; i++) expect(await keys.authenticate(randomToken())).to.equal(null);
     expect(keys.size).to.equal(0);
     const clients = await Promise.all([0, 1, 2, 3, 4].map((i) => keys.create(`lru-${i}`, "verifier")));

@@ -334,10 +334,10 @@ describe("portability: deployment, gateway transfer and mirror on Anvil (Besu-li
       amount: "250",
       rightsArisenAt: op.rightsArisenAt,
     });
-    const info = await env.gateway.context.chain.ledger.assetInfo(assetId);
+    const info = await env.gateway.internals.chain.ledger.assetInfo(assetId);
     const verification = await env.http.get(`/v1/assets/${assetId}/records/verification`).set(monitor);
     expect(verification.status).to.equal(200);
     expect(verification.body).to.include({ verified: true, count: "2", head: info.recordHead.toLowerCase() });
-    expect(await env.gateway.context.chain.ledger.balanceOf(holder.address, assetId)).to.equal(250n);
+    expect(await env.gateway.internals.chain.ledger.balanceOf(holder.address, assetId)).to.equal(250n);
   });
 });

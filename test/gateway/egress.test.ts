@@ -102,7 +102,7 @@ describe("outbound calls: where the gateway may connect", function () {
       expect(created.status, JSON.stringify(created.body)).to.equal(201);
       const id = created.body.subscription.id as string;
       await env.restart({ supervision: { ...FAST_SUPERVISION.supervision, outboundAllow: [] } });
-      await env.gateway.context.db.transaction((em) =>
+      await env.gateway.internals.db.transaction((em) =>
         appendEvent(em, {
           type: "participant.frozen",
           assetId: null,

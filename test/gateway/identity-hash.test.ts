@@ -95,10 +95,10 @@ describe("identity hash: RFC 8785 (JCS) + keccak256", function () {
       expect(res.body.identityHash).to.equal(IDENTITY_VECTOR.hash);
       expect(res.body.onChain.identityHash).to.equal(IDENTITY_VECTOR.hash);
       expect(res.body.identity).to.deep.equal(IDENTITY_VECTOR.record);
-      const row = await env.gateway.context.db.manager.findOneByOrFail(Participant, { address: holder.address });
+      const row = await env.gateway.internals.db.manager.findOneByOrFail(Participant, { address: holder.address });
       expect(row.identity).to.equal(IDENTITY_VECTOR.jcs);
       expect(keccak256(toUtf8Bytes(row.identity))).to.equal(
-        await env.gateway.context.chain.ledger.identityHashOf(holder.address),
+        await env.gateway.internals.chain.ledger.identityHashOf(holder.address),
       );
     });
   });

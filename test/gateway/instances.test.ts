@@ -37,7 +37,7 @@ describe("gateway: several instances on one database", function () {
   const nonces = new Map<string, number>();
   const LEASE_MS = 5_000;
 
-  const heldBy = (g: Gateway) => g.context.submitter.lanesHeld().map((l) => l.signer);
+  const heldBy = (g: Gateway) => g.internals.submitter.lanesHeld().map((l) => l.signer);
 
   /** Each holder pays the next one, with its next nonce, through the gateway at `url` (alternating). */
   async function transfers(count: number, urls: string[]): Promise<string[]> {
@@ -150,7 +150,7 @@ describe("gateway: several instances on one database", function () {
     await a.dataSource.destroy(); // a partition: the instance can neither renew its lease nor write
     await waitFor("the standby to take the operator lane", async () => heldBy(b).includes("operator"), 4 * LEASE_MS);
     const row = await b.dataSource.manager.findOneByOrFail(SupervisionWorker, { name: "lane:operator" });
-    expect(row.leaseOwner).to.equal(b.context.submitter.instanceId);
+    expect(row.leaseOwner).to.equal(b.internals.submitter.instanceId);
     expect(row.cursorSeq).to.be.greaterThan(0);
 
     await provider.send("evm_setAutomine", [true]);
@@ -167,7 +167,7 @@ describe("gateway: several instances on one database", function () {
   });
 
   it("a holder that stalled past its lease can no longer write: the takeover's epoch fences it", async () => {
-    const db = b.context.db;
+    const db = b.internals.db;
     const first = new LaneLease(db, "lane:fence-test", "instance-a", 1_000);
     const second = new LaneLease(db, "lane:fence-test", "instance-b", 1_000);
     expect(await first.acquire()).to.equal(true);

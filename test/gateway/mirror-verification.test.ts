@@ -86,7 +86,7 @@ describe("record mirror verification: locating the first forged record", functio
   }
 
   async function expectBalancesAsOnChain(): Promise<void> {
-    const ledger = env.gateway.context.chain.ledger;
+    const ledger = env.gateway.internals.chain.ledger;
     for (const h of [owner, alice, bob]) {
       const row = await env.gateway.dataSource
         .getRepository(MirrorBalance)
@@ -99,7 +99,7 @@ describe("record mirror verification: locating the first forged record", functio
     const { fromBlock, deleted } = await repair();
     expect(fromBlock).to.be.greaterThan(env.deployment.deployBlock); // from the last good record, not from scratch
     expect(deleted).to.be.lessThan(RECORDS);
-    const info = await env.gateway.context.chain.ledger.assetInfo(assetId);
+    const info = await env.gateway.internals.chain.ledger.assetInfo(assetId);
     expect(await verification()).to.include({
       verified: true,
       count: String(RECORDS),
@@ -136,7 +136,7 @@ describe("record mirror verification: locating the first forged record", functio
   });
 
   it("when the mirror is intact, then it verifies against the ledger's head and count", async () => {
-    const info = await env.gateway.context.chain.ledger.assetInfo(assetId);
+    const info = await env.gateway.internals.chain.ledger.assetInfo(assetId);
     expect(await verification()).to.deep.equal({
       verified: true,
       count: String(RECORDS),
@@ -357,7 +357,7 @@ describe("record mirror verification: locating the first forged record", functio
         expect(fromBlock).to.equal(null); // rebuilt from the verified records, nothing re-synced
         expect(await verification()).to.include({ verified: true, count: String(RECORDS) });
         await expectBalancesAsOnChain();
-        const supply = (await env.gateway.context.chain.ledger.assetInfo(assetId)).supply.toString();
+        const supply = (await env.gateway.internals.chain.ledger.assetInfo(assetId)).supply.toString();
         expect((await env.gateway.dataSource.getRepository(MirrorAsset).findOneByOrFail({ assetId })).supply).to.equal(
           supply,
         );

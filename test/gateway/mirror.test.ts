@@ -137,11 +137,11 @@ describe("record mirror: indexer, proof of completeness, queries and exports", f
     }
     expect(items[0].proof.previousHash).to.equal("0x" + "00".repeat(24));
     for (let i = 1; i < items.length; i++) expect(items[i].proof.previousHash).to.equal(items[i - 1].proof.recordHash);
-    const info = await env.gateway.context.chain.ledger.assetInfo(assetId);
+    const info = await env.gateway.internals.chain.ledger.assetInfo(assetId);
     expect(items[4].proof.recordHash).to.equal(info.recordHead.toLowerCase());
 
     // Balances and supply derived from the records equal the ledger's.
-    const ledger = env.gateway.context.chain.ledger;
+    const ledger = env.gateway.internals.chain.ledger;
     for (const h of [owner, alice, bob]) {
       const row = await repo(MirrorBalance).findOneBy({ assetId, holder: h.address.toLowerCase() });
       expect(row?.balance, h.address).to.equal((await ledger.balanceOf(h.address, assetId)).toString());
@@ -162,7 +162,7 @@ describe("record mirror: indexer, proof of completeness, queries and exports", f
   });
 
   it("when the asset is verified, then the mirror's chain matches the ledger's head and count", async () => {
-    const info = await env.gateway.context.chain.ledger.assetInfo(assetId);
+    const info = await env.gateway.internals.chain.ledger.assetInfo(assetId);
     const v = await verification();
     expect(v).to.include({ verified: true, count: "5", head: info.recordHead.toLowerCase() });
   });
@@ -333,7 +333,7 @@ describe("record mirror: indexer, proof of completeness, queries and exports", f
       "220",
     );
     expect((await repo(MirrorBalance).findOneBy({ assetId, holder: alice.address.toLowerCase() }))!.balance).to.equal(
-      (await env.gateway.context.chain.ledger.balanceOf(alice.address, assetId)).toString(),
+      (await env.gateway.internals.chain.ledger.balanceOf(alice.address, assetId)).toString(),
     );
     expect(await verification()).to.include({ verified: true, count: "7" });
     expect(await countEvents("mirror.reorganised")).to.equal(1);

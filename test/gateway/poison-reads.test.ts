@@ -47,6 +47,7 @@ describe("poisoned text on chain: the read endpoints go on", function () {
   let poisonedAsset: string;
   const monitor = () => bearer(env.keys.monitor);
   const ctx = () => env.gateway.context;
+  const internals = () => env.gateway.internals;
 
   const name = "Grain \udfff elevator";
   const legalName = "Steppe \udfff LLP";
@@ -148,7 +149,7 @@ describe("poisoned text on chain: the read endpoints go on", function () {
     });
     const filed = await services.issuance.file(filing);
     await services.issuance.attest(filed.id, await attest(env, owner.address, filing.evidenceHash, nonce, "5"));
-    const posted = await ctx().submitter.waitFor((await services.issuance.post(filed.id, clientId)).id, 20_000);
+    const posted = await internals().submitter.waitFor((await services.issuance.post(filed.id, clientId)).id, 20_000);
     expect(posted?.status).to.equal("posted");
     poisonedAsset = (await services.issuance.find(filed.id)).assetId!;
     // The issuer (the owner) orders the change; its signature covers the same ill-formed texts.
@@ -161,7 +162,7 @@ describe("poisoned text on chain: the read endpoints go on", function () {
       }),
       clientId,
     );
-    expect((await ctx().submitter.waitFor(change.id, 20_000))?.status).to.equal("posted");
+    expect((await internals().submitter.waitFor(change.id, 20_000))?.status).to.equal("posted");
 
     const res = await env.http.get(`/v1/assets/${poisonedAsset}`).set(monitor());
     expect(res.status, JSON.stringify(res.body)).to.equal(200);
@@ -194,7 +195,7 @@ describe("poisoned text on chain: the read endpoints go on", function () {
   });
 
   it("when an asset's decision URI on chain is ill-formed, then the decision check records it unreachable without fetching it and still checks the other assets", async () => {
-    const db = ctx().db;
+    const db = internals().db;
     const expectRound = async (round: { results: { assetId: string; outcome: string }[] }, source: string) => {
       expect(round.results, source).to.deep.include({ assetId: healthyAsset, outcome: "ok" });
       expect(round.results, source).to.deep.include({ assetId: poisonedAsset, outcome: "unreachable" });
@@ -217,7 +218,7 @@ describe("poisoned text on chain: the read endpoints go on", function () {
     // Before the mirror has assets, the round reads them from the chain.
     const checker = new DecisionChecker(
       db,
-      new ChainDecisionTargets(ctx().chain),
+      new ChainDecisionTargets(internals().chain),
       ctx().services.supervision.settings,
       new EgressPolicy(["127.0.0.0/8"]),
       pino({ level: "silent" }),

@@ -155,6 +155,7 @@ describe("poisoned text on chain: the submitter and the mirror go on", function 
   const monitor = () => bearer(env.keys.monitor);
   const operatorKey = () => bearer(env.keys.operator);
   const ctx = () => env.gateway.context;
+  const internals = () => env.gateway.internals;
   const repo = <T extends object>(cls: new () => T) => env.gateway.dataSource.getRepository(cls);
   const logIndexOf = (
     receipt: { logs: readonly { topics: readonly string[]; index: number }[] },
@@ -208,7 +209,7 @@ describe("poisoned text on chain: the submitter and the mirror go on", function 
     await (await ledger.resumeAsset(assetId, "inspection done")).wait();
     const later = await transfer(owner, bob, "100", ownerNonce++);
     expect(later.status, JSON.stringify(later.body)).to.equal(202);
-    const posted = await ctx().submitter.waitFor(later.body.operation.id, 20_000);
+    const posted = await internals().submitter.waitFor(later.body.operation.id, 20_000);
     expect(posted?.status).to.equal("posted");
 
     await ctx().mirror.indexer.sync();
@@ -309,8 +310,8 @@ describe("poisoned text on chain: the submitter and the mirror go on", function 
     const laterId = later.body.operation.id;
 
     for (const op of [change, freeze])
-      expect((await ctx().submitter.waitFor(op.id, 20_000))?.status, op.kind).to.equal("posted");
-    const transferred = await ctx().submitter.waitFor(laterId, 20_000);
+      expect((await internals().submitter.waitFor(op.id, 20_000))?.status, op.kind).to.equal("posted");
+    const transferred = await internals().submitter.waitFor(laterId, 20_000);
     expect(transferred?.status).to.equal("posted");
 
     const view = await env.http.get(`/v1/operations/${change.id}`).set(operatorKey());
@@ -333,7 +334,7 @@ describe("poisoned text on chain: the submitter and the mirror go on", function 
       "operator",
       clientId,
     );
-    expect((await ctx().submitter.waitFor(publish.id, 20_000))?.status).to.equal("posted");
+    expect((await internals().submitter.waitFor(publish.id, 20_000))?.status).to.equal("posted");
     expect(await repo(Disclosure).findOneByOrFail({ operationId: publish.id })).to.include({
       status: "published",
       version: 2,
@@ -367,7 +368,7 @@ describe("poisoned text on chain: the submitter and the mirror go on", function 
       return env.node.provider.getTransactionReceipt(tx.hash);
     });
     await env.restart({ confirmations: 1 });
-    expect((await ctx().submitter.waitFor(op.id, 20_000))?.status).to.equal("posted");
+    expect((await internals().submitter.waitFor(op.id, 20_000))?.status).to.equal("posted");
 
     // The lane takes new work, and the mirror passes the poisoned blocks again after the restart.
     // Dave, whom the operator froze above (carol is under the authority's freeze, which an operator cannot lift).
@@ -394,7 +395,7 @@ describe("poisoned text on chain: the submitter and the mirror go on", function 
       await decisionChangeBody(env, owner, assetId, { documentHash: keccakText("decision v3"), uri, reason: "nul" }),
       randomUUID(),
     );
-    expect((await ctx().submitter.waitFor(change.id, 20_000))?.status).to.equal("posted");
+    expect((await internals().submitter.waitFor(change.id, 20_000))?.status).to.equal("posted");
     // Something after it, for the mirror to reach (holders have not acknowledged disclosure v2: no transfers now).
     const later = await ctx().services.participants.setFrozen(
       dave.address,
@@ -403,7 +404,7 @@ describe("poisoned text on chain: the submitter and the mirror go on", function 
       "operator",
       randomUUID(),
     );
-    expect((await ctx().submitter.waitFor(later.id, 20_000))?.status).to.equal("posted");
+    expect((await internals().submitter.waitFor(later.id, 20_000))?.status).to.equal("posted");
     await ctx().mirror.indexer.sync();
     expect(await repo(MirrorAsset).findOneByOrFail({ assetId })).to.include({
       decisionUri: "https://steppegrain.kz/decisions/v3\ufffd.pdf",
@@ -440,7 +441,7 @@ describe("poisoned text on chain: the submitter and the mirror go on", function 
         args: [alice.address, "court order"],
         clientId: randomUUID(),
       });
-      settled = await ctx().submitter.waitFor(op.id, 20_000);
+      settled = await internals().submitter.waitFor(op.id, 20_000);
     } finally {
       await provider.send("hardhat_setCode", [env.deployment.ledger, original]);
     }

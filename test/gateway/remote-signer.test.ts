@@ -324,8 +324,8 @@ describe("remote signer (Web3Signer eth1 JSON-RPC): the gateway holds no key; a 
 
   it("when permit, registration, issuance and a transfer are posted, then the remote signer signs them and no key reaches the gateway's threads", async () => {
     expect(env.config.operatorKey).to.equal(undefined);
-    expect(env.gateway.context.chain.signatures.keySlots).to.deep.equal([]);
-    expect(env.gateway.context.chain.signer("operator")).to.include({ kind: "remote", address: operator.address });
+    expect(env.gateway.internals.chain.signatures.keySlots).to.deep.equal([]);
+    expect(env.gateway.internals.chain.signer("operator")).to.include({ kind: "remote", address: operator.address });
     const ready = await env.http.get("/readyz");
     expect(ready.status, JSON.stringify(ready.body)).to.equal(200);
 

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { id as keccakText, parseEther, Wallet, ZeroAddress } from "ethers";
-import { LEDGER_ROLES } from "../../server/chain/roles";
+import { LEDGER_ROLES } from "../../server/domain/ledger-roles";
 import { SecuredAssetLedger__factory } from "../../typechain-types";
 import {
   attest,

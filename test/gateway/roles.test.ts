@@ -115,10 +115,10 @@ describe("gateway: role matrix — every mutating endpoint refuses the roles it 
 
   it("when a revoked key is used, then 401", async () => {
     const { ApiKeyService } = await import("../../server/services/api-keys");
-    const keys = new ApiKeyService(env.gateway.context.db);
+    const keys = new ApiKeyService(env.gateway.internals.db);
     const { client, secret } = await keys.create("temp", "operator");
     await keys.revoke(client.id);
-    const fresh = new ApiKeyService(env.gateway.context.db, 0);
+    const fresh = new ApiKeyService(env.gateway.internals.db, 0);
     expect(await fresh.authenticate(secret)).to.equal(null);
   });
 

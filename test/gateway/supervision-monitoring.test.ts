@@ -64,7 +64,7 @@ describe("supervision: financial monitoring and the audit log", function () {
   after(async () => env?.close());
 
   const append = (events: NewEvent[]) =>
-    env.gateway.context.db.transaction(async (em) => {
+    env.gateway.internals.db.transaction(async (em) => {
       for (const e of events) await appendEvent(em, e);
     });
   const reports = async (q = "") =>

@@ -56,7 +56,7 @@ describe("supervision: webhook subscriptions", function () {
   });
 
   const append = (events: NewEvent[]) =>
-    env.gateway.context.db.transaction(async (em) => {
+    env.gateway.internals.db.transaction(async (em) => {
       for (const e of events) await appendEvent(em, e);
     });
 
@@ -206,7 +206,7 @@ describe("supervision: webhook subscriptions", function () {
         .set(bearer(env.keys.monitor))
         .send({ url: r5.url, eventTypes: ["record.posted"], filters: { accounts: [carol] } });
       const old = "whsec_" + randomBytes(32).toString("hex");
-      await env.gateway.context.db.manager.update(Subscription, { id: res.body.subscription.id }, { secret: old });
+      await env.gateway.internals.db.manager.update(Subscription, { id: res.body.subscription.id }, { secret: old });
       await append([record(50, carol, dave)]);
       await waitFor("the delivery", async () => r5.accepted().length >= 1);
       expect(
@@ -298,7 +298,7 @@ describe("supervision: webhook subscriptions", function () {
       await append(batch.slice(0, 10));
       await waitFor("failed attempts", async () => r4.requests.length >= 2);
       r4.mode = "ok";
-      await second.context.db.transaction(async (em) => {
+      await second.internals.db.transaction(async (em) => {
         for (const e of batch.slice(10)) await appendEvent(em, e);
       });
       await waitFor("twenty deliveries", async () => collapse(r4.accepted()).length === 20);

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { getAddress, Wallet } from "ethers";
-import { checksumAddress } from "../../server/chain/address";
+import { checksumAddress } from "../../server/domain/address";
 
 describe("addresses: EIP-55 checksums, memoised", function () {
   const a = Wallet.createRandom().address;

@@ -55,7 +55,7 @@ export default [
           expiresAt,
           domain: site.host,
           uri: `${site.scheme}://${site.host}`,
-          chainId: Number(ctx.chain.chainId),
+          chainId: ctx.services.health.chainId,
           version: "1",
           statement: "Sign in to the secured digital assets platform.",
         },
@@ -106,7 +106,7 @@ export default [
       const { token, csrfToken, session } = await ctx.services.sessions.signIn(body.message, body.signature, {
         domain: site.host,
         scheme: site.scheme,
-        chainId: Number(ctx.chain.chainId),
+        chainId: ctx.services.health.chainId,
       });
       return {
         status: 200,

@@ -30,26 +30,15 @@ export default [
       },
     },
     handler: async (ctx) => {
-      const [database, chain, health] = await Promise.all([
-        ctx.db.dataSource.query("SELECT 1").then(
-          () => true,
-          () => false,
-        ),
-        ctx.chain.isReachable(),
-        ctx.chain.probeSigners(),
-      ]);
+      const { database, chain, signersDown } = await ctx.services.health.readiness();
       if (!database || !chain || ctx.state.shuttingDown)
         throw new AppError(
           ctx.state.shuttingDown ? "SHUTTING_DOWN" : !database ? "DATABASE_UNAVAILABLE" : "CHAIN_UNAVAILABLE",
-          {
-            database,
-            chain,
-            shuttingDown: ctx.state.shuttingDown,
-          },
+          { database, chain, shuttingDown: ctx.state.shuttingDown },
         );
       // A signer that does not answer: requests are still accepted (202) and wait, pending, until it answers again.
-      const down = Object.entries(health).flatMap(([name, h]) => (h.available ? [] : [[name, h.reason] as const]));
-      if (down.length) throw new AppError("SIGNER_UNAVAILABLE", { database, chain, signers: Object.fromEntries(down) });
+      if (Object.keys(signersDown).length)
+        throw new AppError("SIGNER_UNAVAILABLE", { database, chain, signers: signersDown });
       return { status: 200, body: { status: "ready", database, chain } };
     },
   }),

@@ -16,8 +16,7 @@ import {
   Uint,
   WaitQuery,
 } from "../schemas";
-import { viewOperation } from "../../services/operations";
-import { participantClientId, pendingForAccount } from "../../services/self-service";
+import { participantClientId } from "../../services/self-service";
 import type { RecordView } from "../../mirror/queries";
 import { cursorLink, decodeCursor, PageOf, pageBody, pageInMemory, PageQuery } from "../pagination";
 import { Line, OptionalDocumentUri, Text } from "../validation";
@@ -283,7 +282,7 @@ export default [
     responses: { 200: { description: "operations", schema: PageOf(OperationSchema) } },
     handler: async (ctx, { participant, query, url }) => {
       const page = await ctx.services.operations.listForAccount(participant!.address, query.limit, query.cursor);
-      return { status: 200, body: { items: page.items.map(viewOperation), next: cursorLink(url, page.next) } };
+      return { status: 200, body: { items: page.items, next: cursorLink(url, page.next) } };
     },
   }),
   defineRoute({
@@ -564,18 +563,8 @@ export default [
       },
     },
     handler: async (ctx, { participant, query, url }) => {
-      const self = participant!.address;
-      const page = await pendingForAccount(ctx.db, self, query.limit, query.cursor);
-      return {
-        status: 200,
-        body: {
-          items: page.items.map((op) => ({
-            ...viewOperation(op),
-            direction: op.fromAddress?.toLowerCase() === self.toLowerCase() ? "out" : "in",
-          })),
-          next: cursorLink(url, page.next),
-        },
-      };
+      const page = await ctx.services.operations.pendingForAccount(participant!.address, query.limit, query.cursor);
+      return { status: 200, body: { items: page.items, next: cursorLink(url, page.next) } };
     },
   }),
   defineRoute({

@@ -2,7 +2,6 @@ import { z } from "../openapi";
 import { decodeCursor, pageBody, PageOf, PageQuery } from "../pagination";
 import { defineRoute } from "../route";
 import { OperationSchema } from "../schemas";
-import { viewOperation } from "../../services/operations";
 import { OPERATION_KINDS } from "../../domain/operation-kinds";
 import { OPERATION_STATUSES } from "../../domain/statuses";
 
@@ -19,7 +18,7 @@ export default [
     responses: { 200: { description: "the operation", schema: OperationSchema } },
     handler: async (ctx, { params }) => ({
       status: 200,
-      body: { ...viewOperation(await ctx.services.operations.get(params.id)) },
+      body: { ...(await ctx.services.operations.get(params.id)) },
     }),
   }),
   defineRoute({
@@ -40,7 +39,7 @@ export default [
         ...query,
         after: decodeCursor(query.cursor, ["string", "string"]),
       });
-      return { status: 200, body: pageBody(url, { items: page.items.map(viewOperation), last: page.last }) };
+      return { status: 200, body: pageBody(url, { items: page.items, last: page.last }) };
     },
   }),
 ];

@@ -2,7 +2,7 @@ import { z } from "../openapi";
 import { decodeCursor, pageBody, pageInMemory, PageOf, PageQuery } from "../pagination";
 import { defineRoute } from "../route";
 import { accepted, Address, OPERATION_RESPONSES, Time, WaitQuery } from "../schemas";
-import { LEDGER_ROLE_NAMES } from "../../chain/roles";
+import { LEDGER_ROLE_NAMES } from "../../domain/ledger-roles";
 import { MANAGED_ROLES } from "../../services/roles";
 
 const RoleName = z

@@ -3,7 +3,7 @@ import { decodeCursor, pageBody, PageOf, PageQuery } from "../pagination";
 import { defineRoute } from "../route";
 import { Address, Json, PositiveUint, Time } from "../schemas";
 import { BodyInt, Line } from "../validation";
-import { EVENT_TYPES } from "../../persistence/event-log";
+import { EVENT_TYPES } from "../../domain/event-types";
 
 const SUBSCRIBERS = ["authority", "operator", "monitor"] as const;
 const IdParam = z.object({ id: z.string().uuid() });

@@ -129,7 +129,7 @@ export async function startEnv(overrides: Partial<Config> = {}, existing?: Exist
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
   let gateway = await createGateway(config, logger);
   let { url } = await gateway.start();
-  const apiKeys = new ApiKeyService(gateway.context.db);
+  const apiKeys = new ApiKeyService(gateway.internals.db);
   const keys = {} as Record<Role, string>;
   for (const role of ["authority", "operator", "verifier", "monitor"] as Role[])
     keys[role] = (await apiKeys.create(`test-${role}`, role)).secret;
