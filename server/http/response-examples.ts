@@ -85,7 +85,6 @@ const T = {
   disclosed: "2026-11-15T07:00:03.000Z",
   permitGranted: "2026-10-01T06:00:05.000Z",
   verifierGranted: "2026-10-02T06:10:17.000Z",
-  operatorGranted: "2026-10-01T06:00:17.000Z",
   deployed: "2026-10-01T05:58:41.000Z",
   registered: "2026-11-10T10:20:07.000Z",
   acknowledged: "2026-11-16T12:41:09.000Z",
@@ -93,7 +92,6 @@ const T = {
   created: "2026-12-01T09:14:02.118Z",
   block: "2026-12-01T09:14:05.000Z",
   settled: "2026-12-01T09:14:05.730Z",
-  signedIn: "2026-12-01T10:00:03.214Z",
   sessionExpires: "2026-12-01T18:00:03.214Z",
   reviewed: "2026-12-01T11:30:00.000Z",
   closed: "2026-12-02T08:15:44.901Z",
@@ -157,6 +155,7 @@ const DISCLOSURE = {
   uri: (REQUEST_EXAMPLES.publishDisclosure as { uri: string }).uri,
   text: disclosureText,
 };
+const DISCLOSURE_VIEW = { ...DISCLOSURE, current: true, publishedAt: T.disclosed, textFaults: [] };
 const IDENTITY_HASH = hash32("identity:" + HOLDER);
 const reason = (operationId: string): string => (REQUEST_EXAMPLES[operationId] as { reason: string }).reason;
 
@@ -539,7 +538,8 @@ const HOLDINGS = [
   { assetId: ASSET_ID, balance: "750", frozen: "50" },
   { assetId: "3", balance: "40", frozen: "0" },
 ];
-const SELF_NONCES = { chainNonce: "3", nextNonce: "4", pending: 1 };
+/** After the transfer at nonce 3 was posted, with the redemption at nonce 4 submitted (listMyPending). */
+const SELF_NONCES = { chainNonce: "4", nextNonce: "5", pending: 1 };
 const IDENTITY = (REQUEST_EXAMPLES.registerParticipant as { identity: Record<string, unknown> }).identity;
 const ACKNOWLEDGEMENT = {
   version: 2,
@@ -567,7 +567,7 @@ const ASSET_SUMMARY = {
   assetTypeLabel: "GRAIN",
   decisionURI: filing.decision.uri,
   issuedUnits: filing.decision.units,
-  supply: "9900",
+  supply: filing.decision.units,
   recordCount: TRANSFER_RECORD.sequence,
   textFaults: [],
 };
@@ -662,10 +662,11 @@ const UPDATED_RULE = {
   ...(REQUEST_EXAMPLES.updateMonitoringRule as { name: string; kind: "window-aggregate" }),
   updatedAt: T.reviewed,
 };
+/** The window-aggregate rule's report on the transfer: the holder's third movement within a day, 10 250 units. */
 const REPORT = {
-  id: uuidOf("report:large-single-movement:1207"),
-  ruleId: RULE.id,
-  ruleKind: "window-aggregate",
+  id: uuidOf("report:window-aggregate:1207"),
+  ruleId: UPDATED_RULE.id,
+  ruleKind: UPDATED_RULE.kind,
   status: "open" as const,
   assetId: ASSET_ID,
   account: HOLDER.toLowerCase(),
@@ -913,12 +914,8 @@ export const RESPONSE_EXAMPLES: Record<string, Record<number, unknown>> = {
     },
   },
   getHoldings: { 200: page(`/v1/participants/${HOLDER}/holdings`, HOLDINGS) },
-  getCurrentDisclosure: {
-    200: { ...DISCLOSURE, current: true, publishedAt: T.disclosed, textFaults: [] },
-  },
-  getDisclosure: {
-    200: { ...DISCLOSURE, current: true, publishedAt: T.disclosed, textFaults: [] },
-  },
+  getCurrentDisclosure: { 200: DISCLOSURE_VIEW },
+  getDisclosure: { 200: DISCLOSURE_VIEW },
   fileIssuanceRequest: { 201: FILED_REQUEST },
   attestCollateral: { 200: ATTESTED_REQUEST },
   getIssuanceRequest: { 200: POSTED_REQUEST },
