@@ -12,6 +12,7 @@ import { parse as parseCookie } from "cookie";
 import { SESSION_TOKEN_PREFIX, SessionService } from "../services/sessions";
 import { participantClientId } from "../services/self-service";
 import { REQUEST_EXAMPLES } from "./examples";
+import { problemExample, RESPONSE_EXAMPLES } from "./response-examples";
 
 type Infer<T> = T extends ZodType ? z.infer<T> : undefined;
 
@@ -143,21 +144,61 @@ export function routeErrorCodes(spec: Route["spec"]): ErrorCode[] {
   return [...codes];
 }
 
-/** The OpenAPI responses of a route's error codes: one response per status listing its codes and their meaning. */
+type ErrorResponse = { description: string; content: Record<string, { schema: ZodType; example: unknown }> };
+
+/**
+ * The OpenAPI responses of a route's error codes: one response per status listing its codes and their meaning, with
+ * the problem of the first code as the server writes it for a request to `path` (a VALIDATION_FAILED example lists
+ * the fields that `validation` names).
+ */
 export function errorResponses(
   codes: readonly ErrorCode[],
-): Record<string, { description: string; content: Record<string, { schema: ZodType }> }> {
+  path: string,
+  validation?: Record<string, unknown>,
+): Record<string, ErrorResponse> {
   const byStatus = new Map<number, ErrorCode[]>();
   for (const code of codes) byStatus.set(ERRORS[code][0], [...(byStatus.get(ERRORS[code][0]) ?? []), code]);
-  const out: Record<string, { description: string; content: Record<string, { schema: ZodType }> }> = {};
+  const out: Record<string, ErrorResponse> = {};
   for (const status of [...byStatus.keys()].sort((a, b) => a - b)) {
     const list = byStatus.get(status)!;
+    const example = problemExample(list[0], path, list[0] === "VALIDATION_FAILED" ? validation : undefined);
     out[String(status)] = {
       description: list.map((c) => `\`${c}\`: ${ERRORS[c][1]}`).join("\n\n"),
-      content: { "application/problem+json": { schema: ProblemBody } },
+      content: { "application/problem+json": { schema: ProblemBody, example } },
     };
   }
   return out;
+}
+
+/**
+ * What VALIDATION_FAILED says for a typical mistake on this route, as parseInput reports it: an empty body (or an
+ * array where an object is due), else a
+ * path parameter that is not of its type (`0x1234`) or too long, else a page size of 0, else query values not of their type (`x`).
+ */
+export function validationExample(spec: {
+  body?: ZodType;
+  params?: ZodObject;
+  query?: ZodObject;
+}): Record<string, unknown> | undefined {
+  const wrong = (schema: ZodObject | undefined, value: string) =>
+    Object.fromEntries(Object.keys(schema?.shape ?? {}).map((k) => [k, value]));
+  const attempts: [string, ZodType | undefined, unknown][] = [
+    ["body", spec.body, {}],
+    ["body", spec.body, []],
+    ["path", spec.params, wrong(spec.params, "0x1234")],
+    ["path", spec.params, wrong(spec.params, "GRAIN_".repeat(12))],
+    ["query", spec.query, { limit: "0" }],
+    ["query", spec.query, wrong(spec.query, "x")],
+  ];
+  for (const [where, schema, value] of attempts) {
+    const result = schema?.safeParse(value);
+    if (result && !result.success)
+      return {
+        in: where,
+        issues: result.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })),
+      };
+  }
+  return undefined;
 }
 
 const IDEMPOTENCY_KEY_DESCRIPTION =
@@ -167,14 +208,18 @@ const IDEMPOTENCY_KEY_DESCRIPTION =
 
 export function registerOpenApi(routes: Route[]): void {
   for (const { spec } of routes) {
-    const responses: Record<string, { description: string; content?: Record<string, { schema: ZodType }> }> = {};
+    const responses: Record<
+      string,
+      { description: string; content?: Record<string, { schema: ZodType; example?: unknown }> }
+    > = {};
     for (const [status, r] of Object.entries(spec.responses)) {
+      const example = RESPONSE_EXAMPLES[spec.operationId]?.[Number(status)];
       responses[status] = {
         description: r.description,
-        ...(r.schema ? { content: { "application/json": { schema: r.schema } } } : {}),
+        ...(r.schema ? { content: { "application/json": { schema: r.schema, example } } } : {}),
       };
     }
-    Object.assign(responses, errorResponses(routeErrorCodes(spec)));
+    Object.assign(responses, errorResponses(routeErrorCodes(spec), spec.path, validationExample(spec)));
     const key = z
       .string()
       .min(1)

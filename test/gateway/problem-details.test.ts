@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import type { Response } from "supertest";
 import { ERRORS } from "../../server/errors";
+import { apiDocument } from "../../server/http/app";
 import { bearer, startEnv } from "./support/harness";
 import type { TestEnv } from "./support/harness";
 
@@ -80,6 +81,26 @@ describe("gateway: errors are RFC 9457 problem details", function () {
     const all = await env.http.get("/v1/errors?limit=500");
     expect(all.status).to.equal(200);
     expect(all.body.items.map((e: { code: string }) => e.code)).to.deep.equal(Object.keys(ERRORS));
+  });
+
+  it("when a documented problem example is replayed, then the gateway answers that problem (bar the request id)", async () => {
+    type Responses = Record<string, { content: Record<string, { example: Record<string, unknown> }> }>;
+    const paths = (apiDocument() as { paths: Record<string, Record<string, { responses: Responses }>> }).paths;
+    const documented = (path: string, method: string, status: number) => {
+      const { requestId: _id, ...problem } =
+        paths[path][method].responses[String(status)].content["application/problem+json"].example;
+      return problem;
+    };
+    const invalid = await env.http
+      .post("/v1/transfers")
+      .set(bearer(env.keys.operator))
+      .set("Idempotency-Key", "problem-documented")
+      .send({});
+    const { requestId: _invalidId, ...invalidProblem } = invalid.body as Record<string, unknown>;
+    expect(invalidProblem).to.deep.equal(documented("/v1/transfers", "post", 400));
+    const anonymous = await env.http.get("/v1/operations");
+    const { requestId: _anonymousId, ...anonymousProblem } = anonymous.body as Record<string, unknown>;
+    expect(anonymousProblem).to.deep.equal(documented("/v1/operations", "get", 401));
   });
 
   it("when a client exceeds its limit, then 429 RATE_LIMITED with Retry-After", async () => {

@@ -1,7 +1,7 @@
 import type { Express, Request, Response } from "express";
 import { z, registry } from "../openapi";
 import { AppError } from "../../errors";
-import { authenticate, parseInput, errorResponses } from "../route";
+import { authenticate, parseInput, errorResponses, validationExample } from "../route";
 import { Line } from "../validation";
 import type { AppContext } from "../../context";
 import type { Role } from "../../domain/roles";
@@ -36,14 +36,11 @@ registry.registerPath({
         "application/json": { schema: z.array(z.record(z.string(), z.unknown())) },
       },
     },
-    ...errorResponses([
-      "VALIDATION_FAILED",
-      "UNAUTHENTICATED",
-      "FORBIDDEN",
-      "MALFORMED_REQUEST",
-      "RATE_LIMITED",
-      "INTERNAL",
-    ]),
+    ...errorResponses(
+      ["VALIDATION_FAILED", "UNAUTHENTICATED", "FORBIDDEN", "MALFORMED_REQUEST", "RATE_LIMITED", "INTERNAL"],
+      "/v1/audit/export",
+      validationExample({ query: ExportQuery }),
+    ),
   },
 });
 

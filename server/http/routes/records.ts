@@ -1,7 +1,7 @@
 import type { Express, Request, Response } from "express";
 import { z, registry } from "../openapi";
 import { decodeCursor, pageBody, PageOf, PageQuery } from "../pagination";
-import { authenticate, defineRoute, parseInput, errorResponses } from "../route";
+import { authenticate, defineRoute, parseInput, errorResponses, validationExample } from "../route";
 import { Address, AssetIdParam, Json, PositiveUint, Time } from "../schemas";
 import { BodyInt, TimeBound } from "../validation";
 import { AppError } from "../../errors";
@@ -171,14 +171,11 @@ registry.registerPath({
       description: "the records",
       content: { "text/csv": { schema: z.string() }, "application/json": { schema: z.array(MirroredRecord) } },
     },
-    ...errorResponses([
-      "VALIDATION_FAILED",
-      "UNAUTHENTICATED",
-      "FORBIDDEN",
-      "MALFORMED_REQUEST",
-      "RATE_LIMITED",
-      "INTERNAL",
-    ]),
+    ...errorResponses(
+      ["VALIDATION_FAILED", "UNAUTHENTICATED", "FORBIDDEN", "MALFORMED_REQUEST", "RATE_LIMITED", "INTERNAL"],
+      "/v1/records/export",
+      validationExample({ query: ExportQuery }),
+    ),
   },
 });
 
