@@ -24,7 +24,7 @@ import {
   TRANSFER_TYPES,
   ledgerDomain,
   type TransferAuthorization,
-} from "../server/chain/eip712";
+} from "../server/domain/eip712";
 import { SecuredAssetLedger__factory } from "../typechain-types";
 import { loadConfig } from "../server/config";
 import { createGateway } from "../server/main";

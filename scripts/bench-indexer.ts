@@ -38,7 +38,7 @@ import {
   TRANSFER_TYPES,
   ledgerDomain,
   type TransferAuthorization,
-} from "../server/chain/eip712";
+} from "../server/domain/eip712";
 import { SecuredAssetLedger__factory } from "../typechain-types";
 import { openDatabase } from "../server/persistence/data-source";
 import { GATEWAY_MODEL } from "../server/database-model";

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { Command, InvalidArgumentError } from "commander";
 import { SingleBar, Presets } from "cli-progress";
 import { id as keccakText } from "ethers";
-import { ACKNOWLEDGEMENT_TYPES, TRANSFER_TYPES } from "../server/chain/eip712";
+import { ACKNOWLEDGEMENT_TYPES, TRANSFER_TYPES } from "../server/domain/eip712";
 import { endpointsOf } from "./lib/fuzz-openapi";
 import type { OpenApiDocument } from "./lib/fuzz-openapi";
 import { endpointOrder, generate } from "./lib/fuzz-corpus";

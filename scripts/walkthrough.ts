@@ -10,7 +10,7 @@ import {
   ISSUANCE_TYPES,
   issuanceRequestMessage,
   TRANSFER_TYPES,
-} from "../server/chain/eip712";
+} from "../server/domain/eip712";
 
 /**
  * The newcomer's walk, end to end, against a running gateway (`npm start`):

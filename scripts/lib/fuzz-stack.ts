@@ -37,7 +37,7 @@ import {
   REDEMPTION_TYPES,
   TRANSFER_TYPES,
   ledgerDomain,
-} from "../../server/chain/eip712";
+} from "../../server/domain/eip712";
 import { controlDigit } from "../../server/domain/identification-number";
 import { ApiKeyService } from "../../server/services/api-keys";
 import { ChainTransaction, Operation } from "../../server/persistence/entities";

@@ -23,7 +23,7 @@ import type {
 import type { Config } from "../config";
 import { readDeployment } from "./deployment";
 import type { Deployment } from "./deployment";
-import { ledgerDomain } from "./eip712";
+import { ledgerDomain } from "../domain/eip712";
 import { asBytes, EventParser, holdsUnstorableText, relax } from "./events";
 import type { IllFormedText } from "./events";
 import { ChainLiveness } from "./liveness";

@@ -12,6 +12,15 @@ import type { TypedDataField } from "ethers";
 import { AppError, ERRORS, errorCatalogue } from "../errors";
 import type { ErrorCode, Problem } from "../errors";
 import { nextLink } from "./pagination";
+import {
+  ACKNOWLEDGEMENT_TYPES,
+  ATTESTATION_TYPES,
+  DECISION_CHANGE_TYPES,
+  ISSUANCE_TYPES,
+  OBLIGATIONS_TYPES,
+  REDEMPTION_TYPES,
+  TRANSFER_TYPES,
+} from "../domain/eip712";
 import type { KeyValue } from "./pagination";
 import {
   DEADLINE,
@@ -387,31 +396,15 @@ const FAILED_TRANSFER = {
 
 // --- typed data (EIP-712) ------------------------------------------------------------------------------------------
 
-/** EIP-712 fields written as in encodeType: "address from, uint256 amount". */
-const fields = (spec: string): TypedDataField[] =>
-  spec.split(", ").map((f) => {
-    const [type, name] = f.split(" ");
-    return { name, type };
-  });
-/** The EIP-712 primary types the participant signs (the ledger hashes the same; checked in the unit test). */
+/** The EIP-712 primary types the participant signs: the ledger's own (server/domain/eip712.ts). */
 export const SIGNED_TYPES: Record<string, TypedDataField[]> = {
-  TransferAuthorization: fields(
-    "address from, address to, uint256 assetId, uint256 amount, uint256 nonce, uint256 deadline, bytes32 ref",
-  ),
-  Redemption: fields("address holder, uint256 assetId, uint256 amount, uint256 nonce, uint256 deadline, bytes32 ref"),
-  DisclosureAcknowledgement: fields("address account, uint32 version, bytes32 documentHash, uint256 deadline"),
-  IssuanceRequest: fields(
-    "address owner, bytes32 assetType, bytes32 decisionHash, string decisionUri, bytes32 rightsType, " +
-      "string rightsExtent, bytes32 issuerDetailsHash, uint256 units, bytes32 evidenceHash, address verifier, " +
-      "uint256 nonce, uint256 deadline",
-  ),
-  ObligationsFulfilled: fields("uint256 assetId, uint256 deadline"),
-  DecisionChange: fields(
-    "uint256 assetId, bytes32 previousHash, bytes32 newHash, string newUri, string reason, uint256 deadline",
-  ),
-  CollateralAttestation: fields(
-    "address owner, bytes32 evidenceHash, bytes32 assetType, uint256 units, uint256 nonce, uint256 expiry",
-  ),
+  ...TRANSFER_TYPES,
+  ...REDEMPTION_TYPES,
+  ...ACKNOWLEDGEMENT_TYPES,
+  ...ISSUANCE_TYPES,
+  ...OBLIGATIONS_TYPES,
+  ...DECISION_CHANGE_TYPES,
+  ...ATTESTATION_TYPES,
 };
 /** What eth_signTypedData_v4 takes (domain, types with EIP712Domain, primaryType, message) and the digest. */
 function typedData(primaryType: string, message: Record<string, unknown>) {

@@ -1,6 +1,6 @@
 import { getAddress, ZeroAddress } from "ethers";
 import { textFaults } from "../chain/ledger";
-import { DECISION_CHANGE_TYPES, decisionChangeMessage, OBLIGATIONS_TYPES } from "../chain/eip712";
+import { DECISION_CHANGE_TYPES, decisionChangeMessage, OBLIGATIONS_TYPES } from "../domain/eip712";
 import type { LedgerClient } from "../chain/ledger";
 import { chainHashes, verifyRecordChain } from "../chain/records";
 import type { TransferRecord } from "../chain/records";

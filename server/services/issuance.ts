@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { getAddress, ZeroHash, id as keccakText } from "ethers";
 import type { LedgerClient } from "../chain/ledger";
-import { ATTESTATION_TYPES, attestationMessage, ISSUANCE_TYPES, issuanceRequestMessage } from "../chain/eip712";
-import type { IssuerDetails } from "../chain/eip712";
+import { ATTESTATION_TYPES, attestationMessage, ISSUANCE_TYPES, issuanceRequestMessage } from "../domain/eip712";
+import type { IssuerDetails } from "../domain/eip712";
 import type { Submitter } from "../outbox/submitter";
 import type { Database } from "../persistence/data-source";
 import { IssuanceRequest } from "../persistence/entities";

@@ -1,7 +1,7 @@
 import { getAddress } from "ethers";
 import type { EntityManager } from "typeorm";
 import type { LedgerClient } from "../chain/ledger";
-import { ACKNOWLEDGEMENT_TYPES } from "../chain/eip712";
+import { ACKNOWLEDGEMENT_TYPES } from "../domain/eip712";
 import type { Submitter } from "../outbox/submitter";
 import type { Database } from "../persistence/data-source";
 import { Acknowledgement, Participant } from "../persistence/entities";

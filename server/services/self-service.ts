@@ -13,7 +13,7 @@ import {
   OBLIGATIONS_TYPES,
   REDEMPTION_TYPES,
   TRANSFER_TYPES,
-} from "../chain/eip712";
+} from "../domain/eip712";
 import { typedDataPayload } from "../chain/typed-data";
 import type { TypedDataPayload } from "../chain/typed-data";
 import { AppError } from "../errors";

@@ -1,7 +1,7 @@
 import { getAddress, ZeroAddress } from "ethers";
 import { In } from "typeorm";
 import type { LedgerClient } from "../chain/ledger";
-import { TRANSFER_TYPES, REDEMPTION_TYPES } from "../chain/eip712";
+import { TRANSFER_TYPES, REDEMPTION_TYPES } from "../domain/eip712";
 import { TRANSFER_KIND } from "../domain/operation-kinds";
 import type { TransferPayload } from "../outbox/submitter";
 import type { Database } from "../persistence/data-source";

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import type { Wallet } from "ethers";
 import { In } from "typeorm";
 import { ChainTransaction, Operation } from "../../server/persistence/entities";
-import { ACKNOWLEDGEMENT_TYPES } from "../../server/chain/eip712";
+import { ACKNOWLEDGEMENT_TYPES } from "../../server/domain/eip712";
 import { MockContractWallet__factory } from "../../typechain-types";
 import {
   bearer,

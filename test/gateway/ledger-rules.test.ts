@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { id as keccakText } from "ethers";
 import type { Wallet } from "ethers";
-import { OBLIGATIONS_TYPES } from "../../server/chain/eip712";
+import { OBLIGATIONS_TYPES } from "../../server/domain/eip712";
 import { PlatformEvent } from "../../server/persistence/event-log";
 import {
   bearer,

@@ -16,7 +16,7 @@ import { createGateway } from "../../server/main";
 import { RemoteSigner } from "../../server/chain/signer-remote";
 import { SignatureThreads } from "../../server/chain/signatures";
 import type { TransactionData, UnsignedTransaction } from "../../server/chain/signatures";
-import { ledgerDomain } from "../../server/chain/eip712";
+import { ledgerDomain } from "../../server/domain/eip712";
 import { ChainTransaction, Operation } from "../../server/persistence/entities";
 import { SecuredAssetLedger__factory } from "../../typechain-types";
 import {

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { Wallet, ZeroAddress, ZeroHash } from "ethers";
-import { REDEMPTION_TYPES } from "../../server/chain/eip712";
+import { REDEMPTION_TYPES } from "../../server/domain/eip712";
 import {
   bearer,
   bootstrapPlatform,

@@ -16,7 +16,7 @@ import {
   ledgerDomain,
   type IssuerDetails,
   type TransferAuthorization,
-} from "../../server/chain/eip712";
+} from "../../server/domain/eip712";
 
 export const REAL_ESTATE = encodeBytes32String("REAL_ESTATE");
 export const GRAIN = encodeBytes32String("GRAIN");

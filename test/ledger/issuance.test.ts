@@ -9,7 +9,7 @@ import {
   attestationMessage,
   issuanceRequestMessage,
   issuerDetailsHash,
-} from "../../server/chain/eip712";
+} from "../../server/domain/eip712";
 import {
   GRAIN,
   ISSUER,

@@ -40,7 +40,7 @@ import {
   issuanceRequestMessage,
   ledgerDomain,
   type TransferAuthorization,
-} from "../../server/chain/eip712";
+} from "../../server/domain/eip712";
 import { verifyRecordChain } from "../../server/chain/records";
 import {
   GRAIN,

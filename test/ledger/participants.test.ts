@@ -4,7 +4,7 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { ZeroAddress, ZeroHash, id as keccakText } from "ethers";
 import type { Signer } from "ethers";
 import type { MockContractWallet, SecuredAssetLedger } from "../../typechain-types";
-import { ACKNOWLEDGEMENT_TYPES } from "../../server/chain/eip712";
+import { ACKNOWLEDGEMENT_TYPES } from "../../server/domain/eip712";
 import {
   Check,
   FAR_FUTURE,

@@ -2,7 +2,7 @@ import { ethers } from "hardhat";
 import { AbiCoder, dataSlice, keccak256 } from "ethers";
 import type { ContractTransactionResponse, Log, TypedDataDomain } from "ethers";
 import type { SecuredAssetLedger } from "../../typechain-types";
-import { ledgerDomain } from "../../server/chain/eip712";
+import { ledgerDomain } from "../../server/domain/eip712";
 import type { TransferRecord } from "../../server/chain/records";
 
 /** Shared by the ledger tests: foreign EIP-712 domains, transfer records and small enum mirrors. */

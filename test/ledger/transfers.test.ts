@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { ZeroAddress, ZeroHash, id as keccakText } from "ethers";
-import type { TransferAuthorization } from "../../server/chain/eip712";
+import type { TransferAuthorization } from "../../server/domain/eip712";
 import {
   Check,
   FAR_FUTURE,

@@ -6,7 +6,7 @@ import { DOMAIN, examplePath, RESPONSE_EXAMPLES, SIGNED_TYPES } from "../../serv
 import { routeErrorCodes } from "../../server/http/route";
 import { ProblemBody, TAGS } from "../../server/http/openapi";
 import { ERRORS, isErrorCode } from "../../server/errors";
-import * as eip712 from "../../server/chain/eip712";
+import * as eip712 from "../../server/domain/eip712";
 import { typedDataPayload } from "../../server/chain/typed-data";
 import { ERRORS_DOC, errorsMarkdown } from "../../scripts/errors-doc";
 

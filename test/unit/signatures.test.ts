@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { Signature, Transaction, TypedDataEncoder, Wallet, ZeroHash } from "ethers";
 import { SecuredAssetLedger__factory } from "../../typechain-types";
 import { SignatureThreads } from "../../server/chain/signatures";
-import { ledgerDomain, TRANSFER_TYPES, REDEMPTION_TYPES } from "../../server/chain/eip712";
+import { ledgerDomain, TRANSFER_TYPES, REDEMPTION_TYPES } from "../../server/domain/eip712";
 
 describe("signature recovery: cached EIP-712 digests, signers recovered on worker threads", function () {
   const domain = ledgerDomain(31337n, "0x5FbDB2315678afecb367f032d93F642f64180aa3");

@@ -26,7 +26,7 @@ import {
   issuanceRequestMessage,
   ledgerDomain,
   TRANSFER_TYPES,
-} from "../../../server/chain/eip712";
+} from "../../../server/domain/eip712";
 import { openDatabase } from "../../../server/persistence/data-source";
 import { GATEWAY_MODEL } from "../../../server/database-model";
 import type { Config } from "../../../server/config";

@@ -20,7 +20,7 @@ import {
   issuanceRequestMessage,
   ledgerDomain,
   TRANSFER_TYPES,
-} from "../../../server/chain/eip712";
+} from "../../../server/domain/eip712";
 import { ApiKeyService } from "../../../server/services/api-keys";
 import { ChainTransaction, Operation } from "../../../server/persistence/entities";
 import type { Role } from "../../../server/persistence/entities";
