@@ -6,7 +6,7 @@
 //   `// eslint-disable-next-line @typescript-eslint/no-explicit-any -- <reason>`.
 // - test/, ignition/, hardhat.config.ts: the recommended rules without type information (quicker); `any` and chai's
 //   property assertions (`expect(x).to.be.true`) allowed.
-// - the two plain JavaScript files (a worker thread, the mocha reporter): ESLint's recommended rules.
+// - the plain JavaScript files (a worker thread, the mocha reporter, the gateway suite runner): ESLint's recommended rules.
 // - layout is Prettier's (.prettierrc.json, `npm run format`); eslint-config-prettier turns off the rules it owns.
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
