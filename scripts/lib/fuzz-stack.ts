@@ -43,6 +43,7 @@ import { ApiKeyService } from "../../server/services/api-keys";
 import { ChainTransaction, Operation } from "../../server/persistence/entities";
 import type { Role } from "../../server/persistence/entities";
 import { SecuredAssetLedger__factory } from "../../typechain-types";
+import type { SignedTransfer } from "../../server/domain/signed-transfer";
 
 export const FAR_FUTURE = "4000000000";
 
@@ -59,18 +60,7 @@ const HOLDER_IIN = identificationNumber("90010130012");
 export const WEBHOOK_URL = "http://127.0.0.1:9/fuzz-hook";
 const ISSUER = { legalName: "Steppe Grain LLP", bin: SACRIFICIAL_BIN, registeredAddress: "Astana, Mangilik El 55" };
 
-export interface SignedTransfer {
-  authorization: {
-    from: string;
-    to: string;
-    assetId: string;
-    amount: string;
-    nonce: string;
-    deadline: string;
-    ref: string;
-  };
-  signature: string;
-}
+export type { SignedTransfer };
 
 /**
  * The state the corpus is written against. "Live" entities are the ones the canary needs (the operator's permit,

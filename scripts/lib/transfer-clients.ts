@@ -5,19 +5,9 @@
  */
 import { Agent, request } from "node:http";
 import { parentPort, workerData, Worker } from "node:worker_threads";
+import type { SignedTransfer } from "../../server/domain/signed-transfer";
 
-export interface TransferBody {
-  authorization: {
-    from: string;
-    to: string;
-    assetId: string;
-    amount: string;
-    nonce: string;
-    deadline: string;
-    ref: string;
-  };
-  signature: string;
-}
+export type TransferBody = SignedTransfer;
 
 export interface ClientsInput {
   url: string;

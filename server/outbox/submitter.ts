@@ -19,19 +19,9 @@ import { appendEvent } from "../persistence/event-log";
 import { LogDecoder } from "../chain/decode";
 import type { EventFault, ParsedEvent } from "../chain/events";
 import { TRANSFER_KIND } from "../domain/operation-kinds";
+import type { SignedTransfer } from "../domain/signed-transfer";
 
-export interface TransferPayload {
-  authorization: {
-    from: string;
-    to: string;
-    assetId: string;
-    amount: string;
-    nonce: string;
-    deadline: string;
-    ref: string;
-  };
-  signature: string;
-}
+export type TransferPayload = SignedTransfer;
 export interface CallPayload {
   method: string;
   args: unknown[];

@@ -15,19 +15,9 @@ import type { IdempotencyService } from "./idempotency";
 import type { OperationService } from "./operations";
 import { KeyedLock } from "./keyed-lock";
 import { signatureMismatch } from "../chain/typed-data";
+import type { SignedTransfer } from "../domain/signed-transfer";
 
-export interface TransferRequest {
-  authorization: {
-    from: string;
-    to: string;
-    assetId: string;
-    amount: string;
-    nonce: string;
-    deadline: string;
-    ref: string;
-  };
-  signature: string;
-}
+export type TransferRequest = SignedTransfer;
 export interface RedemptionRequest {
   holder: string;
   assetId: string;

@@ -37,6 +37,7 @@ import { call, operationOf, pool, problemCode } from "./client";
 import type { Answer } from "./client";
 import { GatewayInstance, sleep, startProxy } from "./processes";
 import type { CutProxy, Runtime } from "./processes";
+import type { SignedTransfer } from "../../../server/domain/signed-transfer";
 
 export const FAR_FUTURE = "4000000000";
 const GRAIN = "GRAIN";
@@ -66,18 +67,7 @@ export interface Transfer {
   from: string;
   nonce: number;
   ref: string;
-  body: {
-    authorization: {
-      from: string;
-      to: string;
-      assetId: string;
-      amount: string;
-      nonce: string;
-      deadline: string;
-      ref: string;
-    };
-    signature: string;
-  };
+  body: SignedTransfer;
 }
 
 export interface Trial {
