@@ -14,6 +14,7 @@ import { Supervision1764110000000 } from "./migrations/1764110000000-Supervision
 import { OperationRecipient1764120000000 } from "./migrations/1764120000000-OperationRecipient";
 import { MirrorFaults1764131000000 } from "./migrations/1764131000000-MirrorFaults";
 import { Sessions1764140000000 } from "./migrations/1764140000000-Sessions";
+import { MirrorBalanceReads1764150000000 } from "./migrations/1764150000000-MirrorBalanceReads";
 import { SESSION_ENTITIES } from "./session-entities";
 import { SUPERVISION_ENTITIES } from "../supervision/entities";
 import { checkDatabaseSchema } from "./schema-name";
@@ -26,6 +27,7 @@ export const MIGRATIONS = [
   OperationRecipient1764120000000,
   MirrorFaults1764131000000,
   Sessions1764140000000,
+  MirrorBalanceReads1764150000000,
 ];
 const ALL_ENTITIES = [...ENTITIES, PlatformEvent, ...MIRROR_ENTITIES, ...SUPERVISION_ENTITIES, ...SESSION_ENTITIES];
 
