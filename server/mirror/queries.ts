@@ -574,10 +574,12 @@ export class MirrorQueries {
     });
     for (;;) {
       const rows: RecordRow[] = await this.db.manager.query(
-        `SELECT ${COLUMNS} FROM mirror_records WHERE asset_id = ${sql.p(1)} AND sequence > ${sql.p(2)} AND block_number <= ${sql.p(3)} ORDER BY sequence, block_number LIMIT 5000`,
-        [assetId, afterSeq, block],
+        // Rows beyond `block` are passed over here rather than in SQL, so the planner walks (asset_id, sequence).
+        `SELECT ${COLUMNS} FROM mirror_records WHERE asset_id = ${sql.p(1)} AND sequence > ${sql.p(2)} ORDER BY sequence, block_number LIMIT 5000`,
+        [assetId, afterSeq],
       );
       for (const r of rows) {
+        if (Number(r.block_number) > block) continue;
         const seq = Number(r.sequence);
         if (seq < expected) return diverge(seq, "record duplicated");
         if (seq > expected) return diverge(expected, "record missing");
@@ -687,13 +689,16 @@ export class MirrorQueries {
     let after: [number, number, number] = [0, 0, 0];
     for (;;) {
       const [s, b, l] = after;
+      // Keyset on (sequence, block, log index) from the (asset_id, sequence) index; rows beyond `block` are passed
+      // over here rather than in SQL, which could steer the planner to the (asset_id, block_number) index and a sort.
       const rows: RecordRow[] = await this.db.manager.query(
-        `SELECT ${COLUMNS} FROM mirror_records WHERE asset_id = ${sql.p(1)} AND block_number <= ${sql.p(2)}
-           AND (sequence > ${sql.p(3)} OR (sequence = ${sql.p(4)} AND (block_number > ${sql.p(5)} OR (block_number = ${sql.p(6)} AND log_index > ${sql.p(7)}))))
+        `SELECT ${COLUMNS} FROM mirror_records WHERE asset_id = ${sql.p(1)}
+           AND sequence >= ${sql.p(2)} AND (sequence, block_number, log_index) > (${sql.p(3)}, ${sql.p(4)}, ${sql.p(5)})
          ORDER BY sequence, block_number, log_index LIMIT 5000`,
-        [assetId, block, s, s, b, b, l],
+        [assetId, s, s, b, l],
       );
-      if (rows.length > 0) yield rows;
+      const kept = rows.filter((r) => Number(r.block_number) <= block);
+      if (kept.length > 0) yield kept;
       if (rows.length < 5000) return;
       const last = rows[rows.length - 1];
       after = [Number(last.sequence), Number(last.block_number), Number(last.log_index)];
@@ -827,11 +832,12 @@ export class MirrorQueries {
   /** Block of the record of an asset at a sequence (for repairs from the last good record). */
   async blockOf(assetId: string, sequence: number): Promise<number | null> {
     const sql = Sql.of(this.db.manager);
+    // The earliest of the rows of that sequence (one, unless forged), taken here: see store.ts on sorting in SQL.
     const rows: Array<{ block_number: number }> = await this.db.manager.query(
-      `SELECT block_number FROM mirror_records WHERE asset_id = ${sql.p(1)} AND sequence = ${sql.p(2)} ORDER BY block_number LIMIT 1`,
+      `SELECT block_number FROM mirror_records WHERE asset_id = ${sql.p(1)} AND sequence = ${sql.p(2)}`,
       [assetId, sequence],
     );
-    return rows.length ? Number(rows[0].block_number) : null;
+    return rows.length ? Math.min(...rows.map((r) => Number(r.block_number))) : null;
   }
 
   /** Where the mirror stands. */

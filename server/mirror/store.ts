@@ -157,11 +157,17 @@ export async function writeRange(em: EntityManager, batch: RangeBatch, announced
     const stored = new Map<string, { sequence: number; hash: string }>();
     for (const [assetId, seq] of needPrev) {
       if (seq < 1) continue;
-      const rows: Array<{ record_hash: string }> = await em.query(
-        `SELECT record_hash FROM mirror_records WHERE asset_id = ${sql.p(1)} AND sequence = ${sql.p(2)} ORDER BY block_number DESC LIMIT 1`,
+      // The rows of that sequence (one, unless forged), the latest taken here: sorting in SQL would let the planner
+      // walk the asset's (asset, block) index instead of looking the sequence up, a cost that grows with the asset.
+      const rows: Array<{ record_hash: string; block_number: number | string }> = await em.query(
+        `SELECT record_hash, block_number FROM mirror_records WHERE asset_id = ${sql.p(1)} AND sequence = ${sql.p(2)}`,
         [assetId, seq],
       );
-      if (rows.length > 0) stored.set(assetId, { sequence: seq, hash: rows[0].record_hash });
+      const latest = rows.reduce<(typeof rows)[number] | null>(
+        (a, r) => (a === null || Number(r.block_number) > Number(a.block_number) ? r : a),
+        null,
+      );
+      if (latest) stored.set(assetId, { sequence: seq, hash: latest.record_hash });
     }
     last.clear();
     for (const [assetId, s] of stored) last.set(assetId, s);
