@@ -73,6 +73,7 @@ export async function createGateway(config: Config, logger?: Logger): Promise<Ga
   const transfers = new TransferService(db, chain, operations, idempotency, config.maxWaitingPerHolder);
   const disclosures = new DisclosureService(db, chain, operations, idempotency, submitter, documentUris);
   const audit = new AuditService(db);
+  const mirror = createMirror(db, chain, config, log.child({ component: "mirror" }), () => submitter.lastPostedBlock);
   const ctx: AppContext = {
     config,
     log,
@@ -81,12 +82,12 @@ export async function createGateway(config: Config, logger?: Logger): Promise<Ga
     audit,
     requests: new RequestOutcomes(db, idempotency, audit),
     state: { shuttingDown: false },
-    mirror: createMirror(db, chain, config, log.child({ component: "mirror" })),
+    mirror,
     metrics,
     services: {
       operations,
       transfers,
-      participants: new ParticipantService(db, chain, operations, idempotency, submitter),
+      participants: new ParticipantService(db, chain, operations, idempotency, submitter, mirror),
       disclosures,
       self: new SelfService(chain, transfers, disclosures),
       registry: new RegistryService(chain, operations, idempotency),

@@ -1,4 +1,5 @@
-import { keccak256, ZeroAddress } from "ethers";
+import { ZeroAddress } from "ethers";
+import { keccak256Hex } from "./keccak";
 import type { Interface, LogDescription } from "ethers";
 import { GENESIS_RECORD_HASH } from "./records";
 import { EventParser } from "./events";
@@ -201,7 +202,7 @@ export class LogDecoder {
  * event's six data words, in that order. Same result as chain/records.ts recordHash, without re-encoding.
  */
 export function recordHashFromWords(previous: string, assetWord: string, dataWords: string): string {
-  return keccak256("0x" + previous.slice(2) + "0000000000000000" + assetWord + dataWords).slice(0, 50);
+  return keccak256Hex(previous.slice(2) + "0000000000000000" + assetWord + dataWords).slice(0, 50);
 }
 
 export const ZERO_ADDRESS = ZeroAddress.toLowerCase();

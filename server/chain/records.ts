@@ -1,4 +1,5 @@
-import { getAddress, keccak256, ZeroHash } from "ethers";
+import { getAddress, ZeroHash } from "ethers";
+import { keccak256Hex } from "./keccak";
 
 /** One transfer record as the ledger's RecordPosted event carries it (Art. 5.1.7, 6.6). */
 export interface TransferRecord {
@@ -55,7 +56,7 @@ export function recordHash(previous: string, r: TransferRecord): string {
     uintWord(r.amount, "amount") +
     r.ref.slice(2) +
     uintWord(r.postedAt, "postedAt");
-  return keccak256(encoded).slice(0, 2 + 48);
+  return keccak256Hex(encoded).slice(0, 2 + 48);
 }
 
 /** Hashes of a whole chain, in order, starting from the genesis hash. */

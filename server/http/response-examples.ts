@@ -906,7 +906,7 @@ export const RESPONSE_EXAMPLES: Record<string, Record<number, unknown>> = {
       acknowledgements: [ACKNOWLEDGEMENT],
     },
   },
-  getHoldings: { 200: page(`/v1/participants/${HOLDER}/holdings`, HOLDINGS) },
+  getHoldings: { 200: { ...page(`/v1/participants/${HOLDER}/holdings`, HOLDINGS), asOfBlock: BLOCK.head } },
   getCurrentDisclosure: { 200: DISCLOSURE_VIEW },
   getDisclosure: { 200: DISCLOSURE_VIEW },
   fileIssuanceRequest: { 201: FILED_REQUEST },
@@ -955,19 +955,29 @@ export const RESPONSE_EXAMPLES: Record<string, Record<number, unknown>> = {
     },
   },
   getAssetHolders: {
-    200: page(
-      `/v1/assets/${ASSET_ID}/holders?limit=2`,
-      [
-        { address: RECIPIENT, balance: "250", frozen: "0" },
-        { address: HOLDER, balance: "750", frozen: "50" },
-      ],
-      [HOLDER.toLowerCase()],
-    ),
+    200: {
+      ...page(
+        `/v1/assets/${ASSET_ID}/holders?limit=2`,
+        [
+          { address: RECIPIENT, balance: "250", frozen: "0" },
+          { address: HOLDER, balance: "750", frozen: "50" },
+        ],
+        [HOLDER.toLowerCase()],
+      ),
+      asOfBlock: BLOCK.head,
+    },
   },
   getAssetRecords: {
     200: {
       ...page(`/v1/assets/${ASSET_ID}/records?limit=1`, [assetRecord(ISSUE_RECORD, "issue")], [1]),
-      verification: { verified: true, count: TRANSFER_RECORD.sequence, head: RECORD_HEAD },
+      verification: {
+        verified: true,
+        count: TRANSFER_RECORD.sequence,
+        head: RECORD_HEAD,
+        block: BLOCK.head,
+        proof: `/v1/assets/${ASSET_ID}/records/verification`,
+      },
+      asOfBlock: BLOCK.head,
     },
   },
   listAudit: {

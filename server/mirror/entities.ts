@@ -35,6 +35,7 @@ export class MirrorBlock {
 /** One transfer record (RecordPosted) with its proof: where it is on chain, its hash and the previous one. */
 @Entity("mirror_records")
 @Index("idx_mirror_records_asset", ["assetId", "sequence"])
+@Index("idx_mirror_records_asset_block", ["assetId", "blockNumber", "logIndex"])
 @Index("idx_mirror_records_from", ["fromAddress", "blockNumber", "logIndex"])
 @Index("idx_mirror_records_to", ["toAddress", "blockNumber", "logIndex"])
 @Index("idx_mirror_records_block", ["blockNumber", "logIndex"])
@@ -56,12 +57,20 @@ export class MirrorRecord {
   @Column("varchar", { name: "previous_hash", length: 50 }) previousHash!: string;
 }
 
-/** Balance of one holder in one asset, derived from the records. */
+/**
+ * Balance of one holder in one asset, derived from the records, and the units frozen (ERC-7943 `Frozen`, which
+ * carries the new total: a freeze order, or what a forced transfer leaves frozen). Written in the transaction that
+ * writes the records and changes it derives from. The primary key serves an asset's holders in address order, the
+ * holder index a participant's holdings.
+ */
 @Entity("mirror_balances")
+@Index("idx_mirror_balances_holder", ["holder", "assetId"])
 export class MirrorBalance {
   @PrimaryColumn("varchar", { name: "asset_id", length: 78 }) assetId!: string;
   @PrimaryColumn("varchar", { length: 42 }) holder!: string;
   @Column("varchar", { length: 80 }) balance!: string;
+  /** Units frozen (may exceed the balance: ERC-7943 allows freezing beyond it). */
+  @Column("varchar", { length: 80, default: "0" }) frozen!: string;
   @Column("integer", { name: "updated_block" }) updatedBlock!: number;
 }
 

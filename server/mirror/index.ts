@@ -4,14 +4,23 @@ import type { Database } from "../persistence/data-source";
 import type { LedgerClient } from "../chain/ledger";
 import { Indexer } from "./indexer";
 import { MirrorQueries } from "./queries";
+import { MirrorFreshness } from "./freshness";
 
 /** The record mirror: the indexer that follows the ledger and the read side (queries, exports, verification). */
 export interface Mirror {
   indexer: Indexer;
   queries: MirrorQueries;
+  /** The block reads from the mirror answer as of, after waiting (bounded) for this gateway's own last posting. */
+  freshness: MirrorFreshness;
 }
 
-export function createMirror(db: Database, chain: LedgerClient, config: Config, log: Logger): Mirror {
+export function createMirror(
+  db: Database,
+  chain: LedgerClient,
+  config: Config,
+  log: Logger,
+  postedBlock: () => number = () => 0,
+): Mirror {
   const indexer = new Indexer(
     db,
     chain.rpc,
@@ -22,7 +31,11 @@ export function createMirror(db: Database, chain: LedgerClient, config: Config, 
     },
     log,
   );
-  return { indexer, queries: new MirrorQueries(db, chain.ledger, chain.deployment) };
+  return {
+    indexer,
+    queries: new MirrorQueries(db, chain.ledger, chain.deployment),
+    freshness: new MirrorFreshness(db, indexer, postedBlock),
+  };
 }
 
-export { Indexer, MirrorQueries };
+export { Indexer, MirrorQueries, MirrorFreshness };

@@ -210,6 +210,38 @@ export function csvLine(v: RecordView): string {
   return `${v.assetId},${v.sequence},${v.from},${v.to},${v.amount},${v.ref},${v.postedAt},${v.rightsArisenAt},${p.txHash},${p.blockNumber},${p.blockHash},${p.logIndex},${p.recordHash},${p.previousHash}\n`;
 }
 
+/** One record of an asset's page (GET /v1/assets/{id}/records), as mirrored. */
+export interface AssetRecordView {
+  sequence: string;
+  from: string;
+  to: string;
+  amount: string;
+  ref: string;
+  postedAt: string;
+  recordHash: string;
+  blockNumber: number;
+  txHash: string;
+  kind: "issue" | "transfer" | "redemption";
+}
+
+/** A holder's balance in an asset, and the units frozen (ERC-7943), as mirrored. */
+export interface BalanceView {
+  assetId: string;
+  holder: string;
+  balance: string;
+  frozen: string;
+}
+
+/**
+ * The asset's record chain as the mirror holds it: count and head (the last record's hash), and whether that head
+ * links to its predecessor (an O(1) check of the tail; the full proof against the ledger is `verify`).
+ */
+export interface ChainSummary {
+  verified: boolean;
+  count: string;
+  head: string;
+}
+
 /** A ledger log the mirror could not read as declared (see MirrorFault). */
 export interface FaultView {
   blockNumber: number;
@@ -236,6 +268,10 @@ interface FaultRow {
   created_at: string;
 }
 
+function balanceView(r: { asset_id: string; holder: string; balance: string; frozen: string }): BalanceView {
+  return { assetId: r.asset_id, holder: checksum(r.holder), balance: r.balance, frozen: r.frozen };
+}
+
 /** Reads the mirror: record pages in chain order, streamed exports, and the proof of completeness per asset. */
 export class MirrorQueries {
   private decoder: LogDecoder | undefined;
@@ -246,12 +282,23 @@ export class MirrorQueries {
     private readonly deployment: Deployment,
   ) {}
 
-  private where(f: RecordFilter, after: [number, number] | null, sql: Sql): { clause: string; params: unknown[] } {
-    const parts: string[] = [];
-    const params: unknown[] = [];
+  /**
+   * The WHERE clause of a record filter. `first` are conditions already written with their placeholders (numbered
+   * from `offset + 1`), whose values are `firstParams`; the filter's own come after.
+   */
+  private where(
+    f: RecordFilter,
+    after: [number, number] | null,
+    sql: Sql,
+    first: string[] = [],
+    firstParams: unknown[] = [],
+    offset = 0,
+  ): { clause: string; params: unknown[] } {
+    const parts: string[] = [...first];
+    const params: unknown[] = [...firstParams];
     const p = (v: unknown) => {
       params.push(v);
-      return sql.p(params.length);
+      return sql.p(offset + params.length);
     };
     if (f.assetId !== undefined) parts.push(`asset_id = ${p(f.assetId)}`);
     if (f.participant !== undefined) {
@@ -266,9 +313,32 @@ export class MirrorQueries {
 
   private async page(f: RecordFilter, after: [number, number] | null, limit: number): Promise<RecordRow[]> {
     const sql = Sql.of(this.db.manager);
+    const n = Math.floor(limit);
+    if (f.participant !== undefined) {
+      // Sent or received: each side read in chain order from its own index (from_address or to_address, then block
+      // and log index), at most a page each, then merged. An OR over both would collect and sort every record of the
+      // participant, whose cost grows with its history.
+      const a = f.participant.toLowerCase();
+      const rest = { ...f, participant: undefined };
+      const sent = this.where(rest, after, sql, [`from_address = ${sql.p(1)}`], [a]);
+      const received = this.where(
+        rest,
+        after,
+        sql,
+        [`to_address = ${sql.p(sent.params.length + 1)}`, `from_address <> ${sql.p(sent.params.length + 2)}`],
+        [a, a],
+        sent.params.length,
+      );
+      const side = (w: { clause: string }) =>
+        `SELECT * FROM (SELECT ${COLUMNS} FROM mirror_records ${w.clause} ORDER BY block_number, log_index LIMIT ${n})`;
+      return this.db.manager.query(
+        `SELECT * FROM (${side(sent)} s UNION ALL ${side(received)} r) u ORDER BY block_number, log_index LIMIT ${n}`,
+        [...sent.params, ...received.params],
+      );
+    }
     const { clause, params } = this.where(f, after, sql);
     return this.db.manager.query(
-      `SELECT ${COLUMNS} FROM mirror_records ${clause} ORDER BY block_number, log_index LIMIT ${Math.floor(limit)}`,
+      `SELECT ${COLUMNS} FROM mirror_records ${clause} ORDER BY block_number, log_index LIMIT ${n}`,
       params,
     );
   }
@@ -478,6 +548,14 @@ export class MirrorQueries {
     return null;
   }
 
+  /**
+   * The first stage of `verify` on its own: the asset's mirrored hash chain up to `block` recomputed record by record
+   * and compared with a head and count (the ledger's, or a benchmark's). Reads every record of the asset once.
+   */
+  verifyHashChain(assetId: string, block: number, count: bigint, head: string): Promise<ChainVerdict> {
+    return this.checkHashes(assetId, block, count, head.toLowerCase());
+  }
+
   /** The cheap check: the mirrored rows' hash chain (recomputed, and as stored) against the ledger's head and count. */
   private async checkHashes(
     assetId: string,
@@ -496,10 +574,12 @@ export class MirrorQueries {
     });
     for (;;) {
       const rows: RecordRow[] = await this.db.manager.query(
-        `SELECT ${COLUMNS} FROM mirror_records WHERE asset_id = ${sql.p(1)} AND sequence > ${sql.p(2)} AND block_number <= ${sql.p(3)} ORDER BY sequence, block_number LIMIT 5000`,
-        [assetId, afterSeq, block],
+        // Rows beyond `block` are passed over here rather than in SQL, so the planner walks (asset_id, sequence).
+        `SELECT ${COLUMNS} FROM mirror_records WHERE asset_id = ${sql.p(1)} AND sequence > ${sql.p(2)} ORDER BY sequence, block_number LIMIT 5000`,
+        [assetId, afterSeq],
       );
       for (const r of rows) {
+        if (Number(r.block_number) > block) continue;
         const seq = Number(r.sequence);
         if (seq < expected) return diverge(seq, "record duplicated");
         if (seq > expected) return diverge(expected, "record missing");
@@ -609,17 +689,138 @@ export class MirrorQueries {
     let after: [number, number, number] = [0, 0, 0];
     for (;;) {
       const [s, b, l] = after;
+      // Keyset on (sequence, block, log index) from the (asset_id, sequence) index; rows beyond `block` are passed
+      // over here rather than in SQL, which could steer the planner to the (asset_id, block_number) index and a sort.
       const rows: RecordRow[] = await this.db.manager.query(
-        `SELECT ${COLUMNS} FROM mirror_records WHERE asset_id = ${sql.p(1)} AND block_number <= ${sql.p(2)}
-           AND (sequence > ${sql.p(3)} OR (sequence = ${sql.p(4)} AND (block_number > ${sql.p(5)} OR (block_number = ${sql.p(6)} AND log_index > ${sql.p(7)}))))
+        `SELECT ${COLUMNS} FROM mirror_records WHERE asset_id = ${sql.p(1)}
+           AND sequence >= ${sql.p(2)} AND (sequence, block_number, log_index) > (${sql.p(3)}, ${sql.p(4)}, ${sql.p(5)})
          ORDER BY sequence, block_number, log_index LIMIT 5000`,
-        [assetId, block, s, s, b, b, l],
+        [assetId, s, s, b, l],
       );
-      if (rows.length > 0) yield rows;
+      const kept = rows.filter((r) => Number(r.block_number) <= block);
+      if (kept.length > 0) yield kept;
       if (rows.length < 5000) return;
       const last = rows[rows.length - 1];
       after = [Number(last.sequence), Number(last.block_number), Number(last.log_index)];
     }
+  }
+
+  /** Whether the mirror knows the asset (its issuance, or any record of it, is mirrored). */
+  async hasAsset(assetId: string): Promise<boolean> {
+    const sql = Sql.of(this.db.manager);
+    const rows: unknown[] = await this.db.manager.query(`SELECT 1 FROM mirror_assets WHERE asset_id = ${sql.p(1)}`, [
+      assetId,
+    ]);
+    return rows.length > 0;
+  }
+
+  /** One page of an asset's records in sequence order (keyset on the sequence; index (asset_id, sequence)). */
+  async assetRecords(assetId: string, after: KeyValue[] | null, limit: number): Promise<KeysetPage<AssetRecordView>> {
+    const sql = Sql.of(this.db.manager);
+    const params: KeyValue[] = [assetId];
+    const p = (v: KeyValue) => {
+      params.push(v);
+      return sql.p(params.length);
+    };
+    const where = after ? ` AND ${keysetSql(["sequence"], "ASC", after, p)}` : "";
+    const rows: RecordRow[] = await this.db.manager.query(
+      `SELECT ${COLUMNS} FROM mirror_records WHERE asset_id = ${sql.p(1)}${where} ORDER BY sequence LIMIT ${Math.floor(limit) + 1}`,
+      params,
+    );
+    return pageOf(
+      rows,
+      limit,
+      (r) => [Number(r.sequence)],
+      (r): AssetRecordView => ({
+        sequence: String(r.sequence),
+        from: checksum(r.from_address),
+        to: checksum(r.to_address),
+        amount: r.amount,
+        ref: r.ref,
+        postedAt: new Date(Number(r.posted_at) * 1000).toISOString(),
+        recordHash: r.record_hash,
+        blockNumber: Number(r.block_number),
+        txHash: r.tx_hash,
+        kind: r.from_address === ZERO_ADDRESS ? "issue" : r.to_address === ZERO_ADDRESS ? "redemption" : "transfer",
+      }),
+    );
+  }
+
+  /** The asset's record chain as mirrored: count, head, and whether the head links to its predecessor (two rows). */
+  async chainSummary(assetId: string): Promise<ChainSummary> {
+    const sql = Sql.of(this.db.manager);
+    const asset: Array<{ record_count: number | string }> = await this.db.manager.query(
+      `SELECT record_count FROM mirror_assets WHERE asset_id = ${sql.p(1)}`,
+      [assetId],
+    );
+    const count = asset.length ? Number(asset[0].record_count) : 0;
+    if (count === 0) return { verified: true, count: "0", head: GENESIS_RECORD_HASH };
+    const tail: Array<{ sequence: number; record_hash: string; previous_hash: string }> = await this.db.manager.query(
+      `SELECT sequence, record_hash, previous_hash FROM mirror_records WHERE asset_id = ${sql.p(1)} AND sequence >= ${sql.p(2)} AND sequence <= ${sql.p(3)} ORDER BY sequence`,
+      [assetId, count - 1, count],
+    );
+    const last = tail.filter((r) => Number(r.sequence) === count);
+    const before = tail.filter((r) => Number(r.sequence) === count - 1);
+    const head = last.length === 1 ? last[0].record_hash.toLowerCase() : GENESIS_RECORD_HASH;
+    const expectedPrevious = count === 1 ? GENESIS_RECORD_HASH : before.length === 1 ? before[0].record_hash : null;
+    const verified =
+      last.length === 1 &&
+      expectedPrevious !== null &&
+      last[0].previous_hash.toLowerCase() === expectedPrevious.toLowerCase();
+    return { verified, count: String(count), head };
+  }
+
+  /** One page of an asset's holders with a non-zero balance, in address order (keyset on the holder; primary key). */
+  async holders(assetId: string, after: KeyValue[] | null, limit: number): Promise<KeysetPage<BalanceView>> {
+    const sql = Sql.of(this.db.manager);
+    const params: KeyValue[] = [assetId];
+    const p = (v: KeyValue) => {
+      params.push(v);
+      return sql.p(params.length);
+    };
+    const where = after ? ` AND ${keysetSql(["holder"], "ASC", [String(after[0]).toLowerCase()], p)}` : "";
+    const rows: Array<{ asset_id: string; holder: string; balance: string; frozen: string }> =
+      await this.db.manager.query(
+        `SELECT asset_id, holder, balance, frozen FROM mirror_balances WHERE asset_id = ${sql.p(1)} AND balance <> '0'${where} ORDER BY holder LIMIT ${Math.floor(limit) + 1}`,
+        params,
+      );
+    return pageOf(rows, limit, (r) => [r.holder], balanceView);
+  }
+
+  /**
+   * One page of a holder's non-zero balances in asset id order (numeric: by the id's length, then its digits; index
+   * (holder, asset_id)). The key is the asset id as a number.
+   */
+  async holdings(holder: string, after: KeyValue[] | null, limit: number): Promise<KeysetPage<BalanceView>> {
+    const sql = Sql.of(this.db.manager);
+    const params: KeyValue[] = [holder.toLowerCase()];
+    const p = (v: KeyValue) => {
+      params.push(v);
+      return sql.p(params.length);
+    };
+    let where = "";
+    if (after) {
+      const id = String(after[0]);
+      where = ` AND (LENGTH(asset_id) > ${p(id.length)} OR (LENGTH(asset_id) = ${p(id.length)} AND asset_id > ${p(id)}))`;
+    }
+    const rows: Array<{ asset_id: string; holder: string; balance: string; frozen: string }> =
+      await this.db.manager.query(
+        `SELECT asset_id, holder, balance, frozen FROM mirror_balances WHERE holder = ${sql.p(1)} AND balance <> '0'${where} ORDER BY LENGTH(asset_id), asset_id LIMIT ${Math.floor(limit) + 1}`,
+        params,
+      );
+    return pageOf(rows, limit, (r) => [Number(r.asset_id)], balanceView);
+  }
+
+  /** All of a holder's non-zero balances (a participant's own view), page by page. */
+  async allHoldings(holder: string): Promise<BalanceView[]> {
+    const out: BalanceView[] = [];
+    let after: KeyValue[] | null = null;
+    do {
+      const page = await this.holdings(holder, after, 500);
+      out.push(...page.items);
+      after = page.last;
+    } while (after);
+    return out;
   }
 
   /** Assets known to the mirror. */
@@ -631,11 +832,12 @@ export class MirrorQueries {
   /** Block of the record of an asset at a sequence (for repairs from the last good record). */
   async blockOf(assetId: string, sequence: number): Promise<number | null> {
     const sql = Sql.of(this.db.manager);
+    // The earliest of the rows of that sequence (one, unless forged), taken here: see store.ts on sorting in SQL.
     const rows: Array<{ block_number: number }> = await this.db.manager.query(
-      `SELECT block_number FROM mirror_records WHERE asset_id = ${sql.p(1)} AND sequence = ${sql.p(2)} ORDER BY block_number LIMIT 1`,
+      `SELECT block_number FROM mirror_records WHERE asset_id = ${sql.p(1)} AND sequence = ${sql.p(2)}`,
       [assetId, sequence],
     );
-    return rows.length ? Number(rows[0].block_number) : null;
+    return rows.length ? Math.min(...rows.map((r) => Number(r.block_number))) : null;
   }
 
   /** Where the mirror stands. */

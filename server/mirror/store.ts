@@ -157,11 +157,17 @@ export async function writeRange(em: EntityManager, batch: RangeBatch, announced
     const stored = new Map<string, { sequence: number; hash: string }>();
     for (const [assetId, seq] of needPrev) {
       if (seq < 1) continue;
-      const rows: Array<{ record_hash: string }> = await em.query(
-        `SELECT record_hash FROM mirror_records WHERE asset_id = ${sql.p(1)} AND sequence = ${sql.p(2)} ORDER BY block_number DESC LIMIT 1`,
+      // The rows of that sequence (one, unless forged), the latest taken here: sorting in SQL would let the planner
+      // walk the asset's (asset, block) index instead of looking the sequence up, a cost that grows with the asset.
+      const rows: Array<{ record_hash: string; block_number: number | string }> = await em.query(
+        `SELECT record_hash, block_number FROM mirror_records WHERE asset_id = ${sql.p(1)} AND sequence = ${sql.p(2)}`,
         [assetId, seq],
       );
-      if (rows.length > 0) stored.set(assetId, { sequence: seq, hash: rows[0].record_hash });
+      const latest = rows.reduce<(typeof rows)[number] | null>(
+        (a, r) => (a === null || Number(r.block_number) > Number(a.block_number) ? r : a),
+        null,
+      );
+      if (latest) stored.set(assetId, { sequence: seq, hash: latest.record_hash });
     }
     last.clear();
     for (const [assetId, s] of stored) last.set(assetId, s);
@@ -316,8 +322,13 @@ export async function writeRange(em: EntityManager, batch: RangeBatch, announced
     }
   }
 
-  // --- balances, assets
-  await applyBalances(em, newRecords, batch.to);
+  // --- balances (and frozen units), assets
+  await applyBalances(
+    em,
+    newRecords,
+    newChanges.filter((c) => c.kind === "Frozen" && c.assetId && c.account),
+    batch.to,
+  );
   const touched = new Set<string>([
     ...newRecords.map((r) => r.assetId),
     ...newChanges.filter((c) => c.table === "changes" && c.assetId).map((c) => c.assetId!),
@@ -377,42 +388,65 @@ export async function writeRange(em: EntityManager, batch: RangeBatch, announced
   return { inserted, skipped, faults: newFaults };
 }
 
-/** Adds the new records' movements to the stored balances (one read and one upsert per range). */
-async function applyBalances(em: EntityManager, records: DecodedRecord[], block: number): Promise<void> {
-  if (records.length === 0) return;
+/**
+ * Adds the new records' movements to the stored balances and sets the units frozen from the range's `Frozen` events
+ * (each carries the new total; the last one per holder and asset wins): one read and one upsert per range.
+ */
+async function applyBalances(
+  em: EntityManager,
+  records: DecodedRecord[],
+  frozen: DecodedChange[],
+  block: number,
+): Promise<void> {
+  if (records.length === 0 && frozen.length === 0) return;
   const sql = Sql.of(em);
-  const deltas = new Map<string, Map<string, bigint>>();
-  const add = (assetId: string, holder: string, v: bigint) => {
-    if (holder === ZERO_ADDRESS) return;
+  const deltas = new Map<string, Map<string, { delta: bigint; frozen?: string }>>();
+  const entry = (assetId: string, holder: string) => {
     let m = deltas.get(assetId);
-    if (!m) deltas.set(assetId, (m = new Map<string, bigint>()));
-    m.set(holder, (m.get(holder) ?? 0n) + v);
+    if (!m) deltas.set(assetId, (m = new Map<string, { delta: bigint; frozen?: string }>()));
+    let e = m.get(holder);
+    if (!e) m.set(holder, (e = { delta: 0n }));
+    return e;
   };
   for (const r of records) {
-    add(r.assetId, r.from, -r.amount);
-    add(r.assetId, r.to, r.amount);
+    if (r.from !== ZERO_ADDRESS) entry(r.assetId, r.from).delta -= r.amount;
+    if (r.to !== ZERO_ADDRESS) entry(r.assetId, r.to).delta += r.amount;
   }
+  // newChanges are in chain order: the last Frozen of a holder and asset is its amount now.
+  for (const c of frozen) entry(c.assetId!, c.account!.toLowerCase()).frozen = String(c.args.amount ?? "0");
   const rows: unknown[][] = [];
   for (const [assetId, m] of deltas) {
     const holders = [...m.keys()];
     for (let i = 0; i < holders.length; i += 500) {
       const chunk = holders.slice(i, i + 500);
-      const current: Array<{ holder: string; balance: string }> = await em.query(
-        `SELECT holder, balance FROM mirror_balances WHERE asset_id = ${sql.p(1)} AND holder IN (${sql.params(chunk.length, 1)})`,
+      const current: Array<{ holder: string; balance: string; frozen: string }> = await em.query(
+        `SELECT holder, balance, frozen FROM mirror_balances WHERE asset_id = ${sql.p(1)} AND holder IN (${sql.params(chunk.length, 1)})`,
         [assetId, ...chunk],
       );
-      const have = new Map(current.map((c) => [c.holder, BigInt(c.balance)]));
-      for (const h of chunk) rows.push([assetId, h, ((have.get(h) ?? 0n) + m.get(h)!).toString(), block]);
+      const have = new Map(current.map((c) => [c.holder, c]));
+      for (const h of chunk) {
+        const e = m.get(h)!;
+        const was = have.get(h);
+        rows.push([
+          assetId,
+          h,
+          (BigInt(was?.balance ?? "0") + e.delta).toString(),
+          e.frozen ?? was?.frozen ?? "0",
+          block,
+        ]);
+      }
     }
   }
   await sql.insert(
     em,
     "mirror_balances",
-    ["asset_id", "holder", "balance", "updated_block"],
+    BALANCE_COLUMNS,
     rows,
-    sql.upsert(["asset_id", "holder"], ["balance", "updated_block"]),
+    sql.upsert(["asset_id", "holder"], ["balance", "frozen", "updated_block"]),
   );
 }
+
+const BALANCE_COLUMNS = ["asset_id", "holder", "balance", "frozen", "updated_block"];
 
 interface AssetState {
   assetId: string;
@@ -604,8 +638,8 @@ async function applyAssets(
 async function assetsFrom(em: EntityManager, fromBlock: number): Promise<string[]> {
   const sql = Sql.of(em);
   const rows: Array<{ asset_id: string }> = await em.query(
-    `SELECT DISTINCT asset_id FROM mirror_records WHERE block_number >= ${sql.p(1)} UNION SELECT DISTINCT asset_id FROM mirror_changes WHERE block_number >= ${sql.p(2)} AND asset_id IS NOT NULL`,
-    [fromBlock, fromBlock],
+    `SELECT DISTINCT asset_id FROM mirror_records WHERE block_number >= ${sql.p(1)} UNION SELECT DISTINCT asset_id FROM mirror_changes WHERE block_number >= ${sql.p(2)} AND asset_id IS NOT NULL UNION SELECT DISTINCT asset_id FROM mirror_participant_changes WHERE block_number >= ${sql.p(3)} AND kind = 'Frozen' AND asset_id IS NOT NULL`,
+    [fromBlock, fromBlock, fromBlock],
   );
   return rows.map((r) => r.asset_id);
 }
@@ -692,12 +726,20 @@ export async function rebuildAssets(em: EntityManager, ids: string[]): Promise<v
     );
     for (const c of changes)
       foldChange(a, c.kind, JSON.parse(c.payload) as Record<string, unknown>, Number(c.block_number));
+    const freezes: Array<{ account: string; payload: string }> = await em.query(
+      `SELECT account, payload FROM mirror_participant_changes WHERE asset_id = ${sql.p(1)} AND kind = 'Frozen' ORDER BY block_number, log_index`,
+      [assetId],
+    );
+    const frozen = new Map<string, string>();
+    for (const f of freezes)
+      frozen.set(f.account.toLowerCase(), String((JSON.parse(f.payload) as { amount?: string }).amount ?? "0"));
     await em.query(`DELETE FROM mirror_balances WHERE asset_id = ${sql.p(1)}`, [assetId]);
+    const holders = new Set([...balances.keys(), ...frozen.keys()]);
     await sql.insert(
       em,
       "mirror_balances",
-      ["asset_id", "holder", "balance", "updated_block"],
-      [...balances].map(([h, b]) => [assetId, h, b.toString(), a.updatedBlock]),
+      BALANCE_COLUMNS,
+      [...holders].map((h) => [assetId, h, (balances.get(h) ?? 0n).toString(), frozen.get(h) ?? "0", a.updatedBlock]),
     );
     if (a.recordCount === 0 && changes.length === 0)
       await em.query(`DELETE FROM mirror_assets WHERE asset_id = ${sql.p(1)}`, [assetId]);

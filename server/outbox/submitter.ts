@@ -83,6 +83,8 @@ export class Submitter extends EventEmitter {
   private stopping = false;
   private readonly hooks = new Map<string, OperationHook>();
   observer: SubmitterObserver | null = null;
+  /** The highest block of an operation this process saw posted (reads from the mirror wait for it: read your writes). */
+  lastPostedBlock = 0;
   /** This process among the instances sharing the database (the lanes' lease owner). */
   readonly instanceId = randomUUID();
 
@@ -958,6 +960,8 @@ class Lane {
       }));
     }
     op.status = outcome.status;
+    if (outcome.status === "posted" && outcome.blockNumber)
+      this.owner.lastPostedBlock = Math.max(this.owner.lastPostedBlock, outcome.blockNumber);
     op.result = JSON.stringify(result);
     op.errorCode = outcome.errorCode ?? null;
     op.errorDetail = outcome.errorDetail ? JSON.stringify(outcome.errorDetail) : null;

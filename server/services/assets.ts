@@ -1,9 +1,7 @@
-import { getAddress, ZeroAddress } from "ethers";
+import { getAddress } from "ethers";
 import { textFaults } from "../chain/ledger";
 import { DECISION_CHANGE_TYPES, decisionChangeMessage, OBLIGATIONS_TYPES } from "../domain/eip712";
 import type { LedgerClient } from "../chain/ledger";
-import { chainHashes, verifyRecordChain } from "../chain/records";
-import type { TransferRecord } from "../chain/records";
 import type { Operation } from "../persistence/entities";
 import { AppError } from "../errors";
 import type { KeyValue } from "../persistence/keyset";
@@ -25,7 +23,10 @@ export interface DecisionChange {
   issuerSignature: string;
 }
 
-/** Assets: decision, issuer, rights, supply, status, holders, records (read from the ledger), and asset-level actions. */
+/**
+ * Assets: decision, issuer, rights, supply, status (read from the ledger), and asset-level actions. Holders and
+ * records are read from the record mirror (server/mirror/queries.ts).
+ */
 export class AssetService {
   constructor(
     private readonly chain: LedgerClient,
@@ -122,74 +123,6 @@ export class AssetService {
     );
     const last = ids[ids.length - 1];
     return { items, last: last !== undefined && last < count ? [last] : (null as KeyValue[] | null) };
-  }
-
-  private async allRecords(id: bigint): Promise<(TransferRecord & { blockNumber: number; txHash: string })[]> {
-    const events = await this.chain.ledger.queryFilter(
-      this.chain.ledger.filters.RecordPosted(id),
-      this.chain.deployment.deployBlock,
-    );
-    return events
-      .map((e) => ({
-        assetId: e.args.assetId,
-        sequence: e.args.sequence,
-        from: e.args.from,
-        to: e.args.to,
-        amount: e.args.amount,
-        ref: e.args.ref,
-        postedAt: e.args.postedAt,
-        blockNumber: e.blockNumber,
-        txHash: e.transactionHash,
-      }))
-      .sort((a, b) => (a.sequence < b.sequence ? -1 : 1));
-  }
-
-  /** The asset's transfer records (Art. 5.1.7) in sequence order, with a verification of the whole hash chain. */
-  async records(assetId: string) {
-    const id = BigInt(assetId);
-    const { value: info } = await this.info(id);
-    const all = await this.allRecords(id);
-    const verdict = verifyRecordChain(all, BigInt(info.recordCount), info.recordHead);
-    const hashes = chainHashes(all);
-    return {
-      verification: verdict.verified
-        ? { verified: true, count: verdict.count.toString(), head: verdict.head }
-        : {
-            verified: false,
-            firstDivergentSequence: verdict.firstDivergentSequence.toString(),
-            reason: verdict.reason,
-          },
-      items: all.map((r, i) => ({
-        sequence: r.sequence.toString(),
-        from: r.from,
-        to: r.to,
-        amount: r.amount.toString(),
-        ref: r.ref,
-        postedAt: new Date(Number(r.postedAt) * 1000).toISOString(),
-        recordHash: hashes[i],
-        blockNumber: r.blockNumber,
-        txHash: r.txHash,
-        kind: r.from === ZeroAddress ? "issue" : r.to === ZeroAddress ? "redemption" : "transfer",
-      })),
-    };
-  }
-
-  async holders(assetId: string) {
-    const id = BigInt(assetId);
-    await this.info(id);
-    const records = await this.allRecords(id);
-    const accounts = new Set<string>();
-    for (const r of records) for (const a of [r.from, r.to]) if (a !== ZeroAddress) accounts.add(getAddress(a));
-    const rows = await Promise.all(
-      [...accounts].map(async (a) => {
-        const [balance, frozen] = await Promise.all([
-          this.chain.ledger.balanceOf(a, id),
-          this.chain.ledger.getFrozenTokens(a, id),
-        ]);
-        return { address: a, balance: balance.toString(), frozen: frozen.toString() };
-      }),
-    );
-    return rows.filter((r) => r.balance !== "0");
   }
 
   setSuspended(

@@ -16,6 +16,7 @@ import type { IdempotencyService } from "./idempotency";
 import { randomUUID } from "node:crypto";
 import { signatureMismatch } from "../chain/typed-data";
 import { PARTICIPANT_KIND_MEMBERS, enumMember, enumPosition, type ParticipantKind } from "../domain/ledger-enums";
+import type { Mirror } from "../mirror";
 
 export interface SignedAcknowledgement {
   version: number;
@@ -36,6 +37,7 @@ export class ParticipantService {
     private readonly operations: OperationService,
     private readonly idempotency: IdempotencyService,
     submitter: Submitter,
+    private readonly mirror: Mirror,
   ) {
     submitter.onSettled("participant.register", async (em, op, outcome) => {
       const address = (JSON.parse(op.payload) as { args: string[] }).args[0];
@@ -299,17 +301,13 @@ export class ParticipantService {
     };
   }
 
-  async holdings(address: string) {
-    const a = getAddress(address);
-    const count = Number(await this.chain.ledger.assetCount());
-    const out: { assetId: string; balance: string; frozen: string }[] = [];
-    for (let id = 1; id <= count; id++) {
-      const [balance, frozen] = await Promise.all([
-        this.chain.ledger.balanceOf(a, id),
-        this.chain.ledger.getFrozenTokens(a, id),
-      ]);
-      if (balance > 0n) out.push({ assetId: String(id), balance: balance.toString(), frozen: frozen.toString() });
-    }
-    return out;
+  /**
+   * A participant's holdings with frozen units, in asset id order, from the record mirror (after the bounded wait for
+   * this gateway's own last posting): its cost follows the participant's holdings, not the ledger's history.
+   */
+  async holdings(address: string): Promise<{ assetId: string; balance: string; frozen: string }[]> {
+    await this.mirror.freshness.asOf();
+    const all = await this.mirror.queries.allHoldings(getAddress(address));
+    return all.map((h) => ({ assetId: h.assetId, balance: h.balance, frozen: h.frozen }));
   }
 }

@@ -1,12 +1,11 @@
 import { z } from "../openapi";
-import { decodeCursor, pageBody, pageInMemory, PageOf, PageQuery } from "../pagination";
+import { decodeCursor, pageBody, PageOf, PageQuery } from "../pagination";
 import { defineRoute } from "../route";
 import {
   accepted,
   Address,
   AssetIdParam,
   Bytes32,
-  Json,
   OPERATION_RESPONSES,
   Time,
   PositiveUint,
@@ -16,6 +15,9 @@ import {
 } from "../schemas";
 import { DocumentUri, Line } from "../validation";
 import { ASSET_STATUSES, LEGAL_BASES } from "../../domain/ledger-enums";
+import { AppError } from "../../errors";
+import type { AppContext } from "../../context";
+import { READERS } from "./records";
 
 const ReasonBody = z.object({ reason: Line(500, 1) }).strict();
 
@@ -103,6 +105,33 @@ const AssetRecord = z
   })
   .openapi("AssetRecord");
 
+export const AsOfBlock = z.number().int().openapi({
+  description:
+    "the block the mirror had reached when this page was read: postings after it are not shown yet (a read first waits, at most 2 s, for this gateway's own last posting)",
+});
+const ChainSummary = z
+  .object({
+    verified: z
+      .boolean()
+      .openapi({ description: "the head links to its predecessor in the mirror (a check of the tail only)" }),
+    count: z.string(),
+    head: z.string(),
+    block: z.number().int(),
+    proof: z.string().openapi({
+      description:
+        "the full proof: every record compared with the ledger's events, head and count (its cost grows with the records)",
+    }),
+  })
+  .openapi("MirroredChainSummary");
+
+/** The mirror's block after the read-your-writes wait; ASSET_NOT_FOUND when the mirror does not know the asset. */
+async function mirroredAsset(ctx: AppContext, assetId: string): Promise<number> {
+  const block = await ctx.mirror.freshness.asOf();
+  if (!(await ctx.mirror.queries.hasAsset(assetId)))
+    throw new AppError("ASSET_NOT_FOUND", { assetId, asOfBlock: block });
+  return block;
+}
+
 export default [
   defineRoute({
     method: "get",
@@ -136,48 +165,59 @@ export default [
     path: "/v1/assets/{assetId}/holders",
     operationId: "getAssetHolders",
     tag: "assets",
-    roles: "any",
+    roles: READERS,
     errors: ["ASSET_NOT_FOUND"],
-    summary: "Holders and balances, in address order",
+    summary:
+      "Holders with a balance and their frozen units, in address order, from the record mirror as of `asOfBlock` (keyset pages)",
     params: AssetIdParam,
     query: PageQuery,
-    responses: { 200: { description: "holders", schema: PageOf(Holder) } },
-    handler: async (ctx, { params, query, url }) => ({
-      status: 200,
-      body: pageBody(
-        url,
-        pageInMemory(
-          await ctx.services.assets.holders(params.assetId),
-          (h) => [h.address.toLowerCase()],
-          decodeCursor(query.cursor, ["string"]),
-          query.limit,
-        ),
-      ),
-    }),
+    responses: { 200: { description: "holders", schema: PageOf(Holder).extend({ asOfBlock: AsOfBlock }) } },
+    handler: async (ctx, { params, query, url }) => {
+      const asOfBlock = await mirroredAsset(ctx, params.assetId);
+      const page = await ctx.mirror.queries.holders(
+        params.assetId,
+        decodeCursor(query.cursor, ["string"]),
+        query.limit,
+      );
+      const items = page.items.map((h) => ({ address: h.holder, balance: h.balance, frozen: h.frozen }));
+      return { status: 200, body: { ...pageBody(url, { items, last: page.last }), asOfBlock } };
+    },
   }),
   defineRoute({
     method: "get",
     path: "/v1/assets/{assetId}/records",
     operationId: "getAssetRecords",
     tag: "assets",
-    roles: "any",
+    roles: READERS,
     errors: ["ASSET_NOT_FOUND"],
     summary:
-      "The asset's transfer records (Art. 5.1.7) in sequence order, a page at a time, with verification of the whole hash chain",
+      "The asset's transfer records (Art. 5.1.7) in sequence order from the record mirror as of `asOfBlock` (keyset pages), with the mirrored chain's count and head",
     params: AssetIdParam,
     query: PageQuery,
     responses: {
-      200: { description: "records", schema: PageOf(AssetRecord).extend({ verification: Json }) },
+      200: {
+        description: "records",
+        schema: PageOf(AssetRecord).extend({ verification: ChainSummary, asOfBlock: AsOfBlock }),
+      },
     },
     handler: async (ctx, { params, query, url }) => {
-      const { verification, items } = await ctx.services.assets.records(params.assetId);
-      const page = pageInMemory(
-        items,
-        (r) => [Number(r.sequence)],
-        decodeCursor(query.cursor, ["number"]),
-        query.limit,
-      );
-      return { status: 200, body: { ...pageBody(url, page), verification } };
+      const asOfBlock = await mirroredAsset(ctx, params.assetId);
+      const [page, summary] = await Promise.all([
+        ctx.mirror.queries.assetRecords(params.assetId, decodeCursor(query.cursor, ["number"]), query.limit),
+        ctx.mirror.queries.chainSummary(params.assetId),
+      ]);
+      return {
+        status: 200,
+        body: {
+          ...pageBody(url, page),
+          verification: {
+            ...summary,
+            block: asOfBlock,
+            proof: `/v1/assets/${params.assetId}/records/verification`,
+          },
+          asOfBlock,
+        },
+      };
     },
   }),
   defineRoute({

@@ -1,10 +1,12 @@
 import { z } from "../openapi";
-import { decodeCursor, pageBody, pageInMemory, PageOf, PageQuery } from "../pagination";
+import { decodeCursor, pageBody, PageOf, PageQuery } from "../pagination";
 import { defineRoute } from "../route";
 import { accepted, Address, AddressParam, Json, OPERATION_RESPONSES, Signature, Uint, WaitQuery } from "../schemas";
 import { Line, MAX_JSON_DEPTH } from "../validation";
 import { isValidIdentificationNumber } from "../../domain/identification-number";
 import { PARTICIPANT_KINDS } from "../../domain/ledger-enums";
+import { READERS } from "./records";
+import { AsOfBlock } from "./assets";
 
 const Acknowledgement = z
   .object({ version: z.number().int().min(1).max(4294967295), deadline: Uint, signature: Signature })
@@ -53,6 +55,9 @@ const RegisterBody = z
   .strict()
   .openapi("ParticipantRegistration");
 const ReasonBody = z.object({ reason: Line(500, 1) }).strict();
+const Holding = z
+  .object({ assetId: z.string(), balance: z.string(), frozen: z.string() })
+  .openapi("Holding", { example: { assetId: "1", balance: "250", frozen: "0" } });
 
 export default [
   defineRoute({
@@ -121,24 +126,23 @@ export default [
     path: "/v1/participants/{address}/holdings",
     operationId: "getHoldings",
     tag: "participants",
-    roles: "any",
-    errors: ["CHAIN_UNAVAILABLE"],
-    summary: "A participant's holdings",
+    roles: READERS,
+    errors: [],
+    summary:
+      "A participant's holdings (balance and frozen units per asset, in asset id order) from the record mirror as of `asOfBlock` (keyset pages)",
     params: AddressParam,
     query: PageQuery,
-    responses: { 200: { description: "holdings", schema: PageOf(Json) } },
-    handler: async (ctx, { params, query, url }) => ({
-      status: 200,
-      body: pageBody(
-        url,
-        pageInMemory(
-          await ctx.services.participants.holdings(params.address),
-          (h) => [Number(h.assetId)],
-          decodeCursor(query.cursor, ["number"]),
-          query.limit,
-        ),
-      ),
-    }),
+    responses: { 200: { description: "holdings", schema: PageOf(Holding).extend({ asOfBlock: AsOfBlock }) } },
+    handler: async (ctx, { params, query, url }) => {
+      const asOfBlock = await ctx.mirror.freshness.asOf();
+      const page = await ctx.mirror.queries.holdings(
+        params.address,
+        decodeCursor(query.cursor, ["number"]),
+        query.limit,
+      );
+      const items = page.items.map((h) => ({ assetId: h.assetId, balance: h.balance, frozen: h.frozen }));
+      return { status: 200, body: { ...pageBody(url, { items, last: page.last }), asOfBlock } };
+    },
   }),
   defineRoute({
     method: "delete",

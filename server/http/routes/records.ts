@@ -9,8 +9,12 @@ import type { AppContext } from "../../context";
 import type { Role } from "../../domain/roles";
 import type { RecordFilter } from "../../mirror/queries";
 
-/** Who may read the mirrored records (Art. 4.1.9, 6.3): the authority, the operator and the financial monitor. */
-const READERS: Role[] = ["authority", "operator", "monitor"];
+/**
+ * Who may read the mirrored ledger (Art. 4.1.9, 6.3): the authority, the operator and the financial monitor. One
+ * policy for every read of records and balances: /v1/records (and its export and verification), an asset's records
+ * and holders, a participant's holdings. A participant reads its own through its session (/v1/me...).
+ */
+export const READERS: Role[] = ["authority", "operator", "monitor"];
 
 export const RecordFilterQuery = z.object({
   assetId: PositiveUint.optional(),

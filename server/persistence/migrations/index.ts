@@ -5,6 +5,7 @@ import { Supervision1764110000000 } from "./1764110000000-Supervision";
 import { OperationRecipient1764120000000 } from "./1764120000000-OperationRecipient";
 import { MirrorFaults1764131000000 } from "./1764131000000-MirrorFaults";
 import { Sessions1764140000000 } from "./1764140000000-Sessions";
+import { MirrorBalanceReads1764150000000 } from "./1764150000000-MirrorBalanceReads";
 
 /** Every migration, oldest first: a new one is appended here. */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   OperationRecipient1764120000000,
   MirrorFaults1764131000000,
   Sessions1764140000000,
+  MirrorBalanceReads1764150000000,
 ];
