@@ -223,7 +223,8 @@ export async function writeRange(em: EntityManager, batch: RangeBatch, announced
             to: r.to,
             amount: r.amount.toString(),
             ref: r.ref,
-            postedAt: r.postedAt,
+            // ISO 8601 UTC like every time the platform shows (events before this version carry unix seconds).
+            postedAt: new Date(r.postedAt * 1000).toISOString(),
             rightsArisenAt: new Date(r.postedAt * 1000).toISOString(),
             txHash: r.txHash,
             blockNumber: r.blockNumber,
