@@ -374,11 +374,12 @@ function postedOperation(operationId: string) {
     ...(events ? { events } : {}),
   };
 }
-const TRANSFER_OPERATION = postedOperation("submitTransfer");
+const TRANSFER_OPERATION = { ...postedOperation("submitTransfer"), signerAddress: OPERATOR };
 const SUBMITTED_REDEMPTION = {
   ...pendingOperation("submitRedemption"),
   status: "submitted" as const,
   updatedAt: "2026-12-01T09:14:02.911Z",
+  signerAddress: OPERATOR,
   txHash: REDEMPTION_RECORD.proof.txHash,
 };
 const FAILED_TRANSFER = {

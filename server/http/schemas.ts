@@ -59,6 +59,10 @@ export const OperationSchema = z
     status: z.enum(OPERATION_STATUSES),
     createdAt: Time,
     updatedAt: Time,
+    signerAddress: z
+      .string()
+      .optional()
+      .openapi({ description: "the address of the key that signed the transaction carrying it (once sent)" }),
     txHash: z.string().optional(),
     blockNumber: z.number().optional(),
     recordSequence: z.string().optional().openapi({

@@ -694,12 +694,13 @@ class Lane {
       for (const [i, op] of ops.entries()) {
         op.status = "submitted";
         op.txId = tx.id;
+        op.signerAddress = tx.signerAddress;
         op.batchIndex = i;
         op.updatedAt = now();
         await em.update(
           Operation,
           { id: op.id },
-          { status: "submitted", txId: tx.id, batchIndex: i, updatedAt: op.updatedAt },
+          { status: "submitted", txId: tx.id, signerAddress: tx.signerAddress, batchIndex: i, updatedAt: op.updatedAt },
         );
       }
     });
@@ -750,7 +751,7 @@ class Lane {
       await em.update(
         Operation,
         { txId: tx.id },
-        { status: "pending", txId: null, batchIndex: null, updatedAt: now() },
+        { status: "pending", txId: null, signerAddress: null, batchIndex: null, updatedAt: now() },
       );
     });
     this.inflight.delete(tx.id);
@@ -966,9 +967,11 @@ class Lane {
     op.errorCode = outcome.errorCode ?? null;
     op.errorDetail = outcome.errorDetail ? JSON.stringify(outcome.errorDetail) : null;
     op.updatedAt = now();
-    await em.update(
+    // Settled only while it is still this claim's: live, and carried by the transaction this lane knows it by (none
+    // for an operation refused before sending). Settled by someone else, or re-queued meanwhile: nothing more here.
+    const settled = await em.update(
       Operation,
-      { id: op.id },
+      { id: op.id, status: In(["pending", "submitted"]), txId: op.txId ?? IsNull() },
       {
         status: op.status,
         result: op.result,
@@ -978,6 +981,10 @@ class Lane {
         ...(outcome.status === "failed" ? { dedupeKey: null } : {}),
       },
     );
+    if (!settled.affected) {
+      this.log.warn({ operation: op.id, txId: op.txId }, "operation no longer this claim's: not settled again");
+      return;
+    }
     await this.owner.hook(op.kind)?.(em, op, outcome);
     // Announced in the same transaction as the outcome (webhook subscribers: operation.succeeded / operation.failed).
     await appendEvent(em, {

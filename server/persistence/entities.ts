@@ -105,6 +105,8 @@ export class Operation {
   @Index("idx_operations_tx")
   @Column("varchar", { name: "tx_id", length: 36, nullable: true })
   txId!: string | null;
+  /** The address of the key that signed the transaction carrying it (null while pending). */
+  @Column("varchar", { name: "signer_address", length: 42, nullable: true }) signerAddress!: string | null;
   @Column("integer", { name: "batch_index", nullable: true }) batchIndex!: number | null;
   @Column("varchar", { name: "from_address", length: 42, nullable: true }) fromAddress!: string | null;
   @Column("varchar", { name: "asset_id", length: 78, nullable: true }) assetId!: string | null;

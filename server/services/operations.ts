@@ -20,6 +20,8 @@ export interface OperationView {
   status: OperationStatus;
   createdAt: string;
   updatedAt: string;
+  /** The key that signed the transaction carrying it (once sent). */
+  signerAddress?: string;
   txHash?: string;
   blockNumber?: number;
   recordSequence?: string;
@@ -37,6 +39,7 @@ export function viewOperation(op: Operation): OperationView {
     status: op.status,
     createdAt: op.createdAt,
     updatedAt: op.updatedAt,
+    ...(op.signerAddress ? { signerAddress: op.signerAddress } : {}),
     ...result,
   };
   if (Array.isArray(view.events)) view.events = view.events.map(withRoleNames);
@@ -85,6 +88,7 @@ export class OperationService {
       errorCode: null,
       errorDetail: null,
       txId: null,
+      signerAddress: null,
       batchIndex: null,
       fromAddress: n.fromAddress ?? null,
       toAddress: n.toAddress ?? null,

@@ -353,6 +353,10 @@ describe("gateway: transfer refusals, idempotency and malformed input", function
         .send(good);
       expect(res.status).to.equal(200);
       expect(res.body.operation.status).to.equal("posted");
+      // The operation names the key that relayed it: the operator's.
+      expect(res.body.operation.signerAddress).to.equal(env.operator.address);
+      const pending = await env.http.get(`/v1/operations?status=pending`).set(o());
+      for (const op of pending.body.items) expect(op).to.not.have.property("signerAddress");
       void ZeroHash;
     });
   });
