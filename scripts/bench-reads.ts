@@ -178,13 +178,12 @@ async function serve(db: Database, queries: MirrorQueries): Promise<{ server: Se
   const ctx = {
     config,
     log,
-    db,
     apiKeys,
     audit: new AuditService(db),
     state: { shuttingDown: false },
     metrics: new GatewayMetrics(log),
-    chain: { liveness: { available: true, state: {} } },
-    services: {},
+    // Reads only: no chain, no writes (the mirror's reads never ask the node).
+    services: { health: { chainDownSince: () => null } },
     mirror: {
       queries,
       freshness: {

@@ -346,25 +346,26 @@ export function mountRoutes(app: Express, ctx: AppContext, routes: Route[]): voi
         throw err;
       }
       const operation = result.body.operation as { id?: string } | undefined;
-      await ctx.requests.record({
-        idempotencyId,
-        status: result.status,
-        body: operation?.id ? { operationId: operation.id } : result.body,
-        audit: audited
-          ? {
-              client,
-              action: spec.operationId,
-              target: result.target ?? targetOf(req),
-              requestId,
-              detail: {
-                outcome: "accepted",
-                status: result.status,
-                ...(participant ? { participant: participant.address } : {}),
-                ...(operation?.id ? { operation: operation.id } : {}),
-              },
-            }
-          : undefined,
-      });
+      if (idempotencyId || audited)
+        await ctx.requests.record({
+          idempotencyId,
+          status: result.status,
+          body: operation?.id ? { operationId: operation.id } : result.body,
+          audit: audited
+            ? {
+                client,
+                action: spec.operationId,
+                target: result.target ?? targetOf(req),
+                requestId,
+                detail: {
+                  outcome: "accepted",
+                  status: result.status,
+                  ...(participant ? { participant: participant.address } : {}),
+                  ...(operation?.id ? { operation: operation.id } : {}),
+                },
+              }
+            : undefined,
+        });
       if (result.sessionCookie === "clear") res.clearCookie(SESSION_COOKIE, { path: "/" });
       else if (result.sessionCookie)
         res.cookie(SESSION_COOKIE, result.sessionCookie.token, {
