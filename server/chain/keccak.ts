@@ -349,3 +349,19 @@ export function keccak256Hex(hex: string): string {
   }
   return out;
 }
+
+/**
+ * keccak256 of a message already laid out in whole rate blocks with its padding applied (`padded`: 34 words per
+ * block, little-endian, as `keccak256Hex` builds them), the digest's first `out.length` words written to `out`: the
+ * record chain's hasher fills one such buffer in place for every record, with no hex or allocation per hash.
+ */
+export function keccak256PaddedWords(padded: Int32Array, out: Int32Array): void {
+  if (padded.length === 0 || padded.length % (RATE_BYTES / 4) !== 0) throw new RangeError("not whole rate blocks");
+  if (out.length > 8) throw new RangeError("a keccak256 digest is 8 words");
+  s.fill(0);
+  for (let o = 0; o < padded.length; o += RATE_BYTES / 4) {
+    for (let i = 0; i < RATE_BYTES / 4; i++) s[i] ^= padded[o + i];
+    permute();
+  }
+  for (let i = 0; i < out.length; i++) out[i] = s[i];
+}
