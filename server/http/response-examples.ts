@@ -105,7 +105,7 @@ const T = {
   reviewed: "2026-12-01T11:30:00.000Z",
   closed: "2026-12-02T08:15:44.901Z",
 };
-const BLOCK = { issued: 47001, received: 47850, transfer: 48213, head: 48240 };
+const BLOCK = { permitGranted: 1210, typeListed: 1214, issued: 47001, received: 47850, transfer: 48213, head: 48240 };
 
 /** One record of asset 1's hash chain, as the mirror holds it (sequence, parties, proof). */
 function record(sequence: number, from: string, to: string, amount: string, ref: string, at: string, block: number) {
@@ -507,6 +507,24 @@ const ASSET_TYPE = {
   listed: true,
   textFaults: [],
 };
+/** A permit as the list shows it, from the record mirror (what the ledger's events say). */
+const MIRRORED_PERMIT = {
+  operator: OPERATOR,
+  status: "Active" as const,
+  suspendedUntil: null,
+  suspendReason: null,
+  courtDecision: null,
+  detailsHash: PERMIT.detailsHash,
+  details: PERMIT.details,
+  grantedBlock: BLOCK.permitGranted,
+  updatedBlock: BLOCK.permitGranted,
+  textFaults: [],
+};
+const MIRRORED_ASSET_TYPE = {
+  ...ASSET_TYPE,
+  listedBlock: BLOCK.typeListed,
+  updatedBlock: BLOCK.typeListed,
+};
 const member = (account: string, at: string, block: number, by: string) => ({
   account,
   grantedAt: at,
@@ -860,10 +878,10 @@ export const RESPONSE_EXAMPLES: Record<string, Record<number, unknown>> = {
     },
   },
   attestMyCollateral: { 200: ATTESTED_REQUEST },
-  listPermits: { 200: page("/v1/permits", [PERMIT]) },
+  listPermits: { 200: { ...page("/v1/permits", [MIRRORED_PERMIT]), asOfBlock: BLOCK.head } },
   getPermit: { 200: PERMIT },
   listAssetTypes: {
-    200: page("/v1/asset-types?limit=1", [ASSET_TYPE], [GRAIN]),
+    200: { ...page("/v1/asset-types?limit=1", [MIRRORED_ASSET_TYPE], [GRAIN]), asOfBlock: BLOCK.head },
   },
   getAssetType: { 200: ASSET_TYPE },
   getPlatform: {

@@ -166,6 +166,43 @@ export class MirrorFault {
   @Column("varchar", { name: "created_at", length: 32 }) createdAt!: string;
 }
 
+/**
+ * The permit register as the ledger's events describe it (folded from mirror_permit_changes by
+ * server/domain/register-state.ts), written in the transaction of the range whose events change it; rebuilt from
+ * the remaining change rows after a reorganisation. Served by GET /v1/permits in operator order (the key).
+ */
+@Entity("mirror_permits")
+export class MirrorPermit {
+  @PrimaryColumn("varchar", { length: 42 }) operator!: string;
+  @Column("varchar", { length: 16 }) status!: string;
+  @Column("text", { name: "legal_name" }) legalName!: string;
+  @Column("text") bin!: string;
+  @Column("text", { name: "permit_number" }) permitNumber!: string;
+  @Column("text") scope!: string;
+  @Column("text", { name: "suspend_reason", nullable: true }) suspendReason!: string | null;
+  /** Unix seconds, as PermitSuspended carries it. */
+  @Column("varchar", { name: "suspended_until", length: 20, nullable: true }) suspendedUntil!: string | null;
+  @Column("text", { name: "court_decision", nullable: true }) courtDecision!: string | null;
+  @Column("integer", { name: "granted_block" }) grantedBlock!: number;
+  @Column("varchar", { name: "grant_tx_hash", length: 66 }) grantTxHash!: string;
+  @Column("integer", { name: "grant_log_index" }) grantLogIndex!: number;
+  @Column("integer", { name: "updated_block" }) updatedBlock!: number;
+}
+
+/** The asset type register (AssetTypeListed / AssetTypeDelisted, folded as the permits). GET /v1/asset-types, in code order. */
+@Entity("mirror_asset_types")
+export class MirrorAssetType {
+  @PrimaryColumn("varchar", { length: 66 }) code!: string;
+  @Column("text") name!: string;
+  @Column("varchar", { length: 32 }) category!: string;
+  /** 1 listed, 0 delisted. */
+  @Column("integer") listed!: number;
+  @Column("integer", { name: "listed_block" }) listedBlock!: number;
+  @Column("varchar", { name: "list_tx_hash", length: 66 }) listTxHash!: string;
+  @Column("integer", { name: "list_log_index" }) listLogIndex!: number;
+  @Column("integer", { name: "updated_block" }) updatedBlock!: number;
+}
+
 export const MIRROR_ENTITIES = [
   MirrorCursor,
   MirrorBlock,
@@ -177,6 +214,8 @@ export const MIRROR_ENTITIES = [
   MirrorParticipantChange,
   MirrorAcknowledgement,
   MirrorFault,
+  MirrorPermit,
+  MirrorAssetType,
 ];
 
 /** Tables whose rows belong to a block (deleted when the block is orphaned or re-synced). */

@@ -14,6 +14,8 @@ import type { DecodedRecord, RawLog } from "../chain/decode";
 import { Sql } from "../persistence/sql";
 import { keysetSql, pageOf } from "../persistence/keyset";
 import type { KeyValue, KeysetPage } from "../persistence/keyset";
+import { assetTypePage, permitPage } from "./register-queries";
+import type { MirroredAssetTypeView, MirroredPermitView } from "./register-queries";
 
 /** A mirrored record as the API shows it: the record, the moment rights arose, and its proof. */
 export interface RecordView {
@@ -807,6 +809,16 @@ export class MirrorQueries {
   }
 
   /** One page of an asset's holders with a non-zero balance, in address order (keyset on the holder; primary key). */
+  /** One page of the permit register in operator address order (mirror_permits; the key is the lower-case address). */
+  permits(after: KeyValue[] | null, limit: number): Promise<KeysetPage<MirroredPermitView>> {
+    return permitPage(this.db.manager, after, limit);
+  }
+
+  /** One page of the asset type register (listed and delisted) in code order (mirror_asset_types). */
+  assetTypes(after: KeyValue[] | null, limit: number): Promise<KeysetPage<MirroredAssetTypeView>> {
+    return assetTypePage(this.db.manager, after, limit);
+  }
+
   async holders(assetId: string, after: KeyValue[] | null, limit: number): Promise<KeysetPage<BalanceView>> {
     const sql = Sql.of(this.db.manager);
     const params: KeyValue[] = [assetId];

@@ -6,6 +6,19 @@ import type { DecodedChange, DecodedFault, DecodedRecord } from "../chain/decode
 import { MIRROR_BLOCK_TABLES, MirrorCursor } from "./entities";
 import { Sql } from "../persistence/sql";
 import { raiseEventFaultAlert, resolveOrphanedEventFaultAlerts } from "../supervision/event-faults";
+import {
+  ASSET_TYPE_COLUMNS,
+  ASSET_TYPE_EVENT_KINDS,
+  PERMIT_COLUMNS,
+  assetTypeEventCode,
+  assetTypeFromRow,
+  assetTypeRow,
+  foldAssetType,
+  foldPermit,
+  permitFromRow,
+  permitRow,
+} from "../domain/register-state";
+import type { AssetTypeEntry, PermitEntry } from "../domain/register-state";
 
 export const CURSOR_ID = "ledger";
 
@@ -323,6 +336,9 @@ export async function writeRange(em: EntityManager, batch: RangeBatch, announced
     }
   }
 
+  // --- the permit and asset type registers
+  await applyRegisters(em, newChanges);
+
   // --- balances (and frozen units), assets
   await applyBalances(
     em,
@@ -635,6 +651,134 @@ async function applyAssets(
   );
 }
 
+type ChangeRow = {
+  tx_hash: string;
+  log_index: number | string;
+  block_number: number | string;
+  kind: string;
+  payload: string;
+};
+const ASSET_TYPE_KINDS_SQL = ASSET_TYPE_EVENT_KINDS.map((k) => `'${k}'`).join(", ");
+const atOf = (c: ChangeRow) => ({
+  blockNumber: Number(c.block_number),
+  txHash: c.tx_hash,
+  logIndex: Number(c.log_index),
+});
+
+/**
+ * Folds a range's new permit and asset type events (in chain order) onto the stored entries they are about: one
+ * read and one upsert per register, in the range's transaction.
+ */
+async function applyRegisters(em: EntityManager, changes: DecodedChange[]): Promise<void> {
+  const permitChanges = changes.filter((c) => c.table === "permits" && c.account);
+  const typeChanges = changes.filter((c) => c.table === "changes" && assetTypeEventCode(c.kind, c.args) !== null);
+  if (permitChanges.length === 0 && typeChanges.length === 0) return;
+  const sql = Sql.of(em);
+  const at = (c: DecodedChange) => ({ blockNumber: c.blockNumber, txHash: c.txHash, logIndex: c.logIndex });
+  if (permitChanges.length > 0) {
+    const operators = [...new Set(permitChanges.map((c) => c.account!.toLowerCase()))];
+    const permits = new Map<string, PermitEntry | null>();
+    for (let i = 0; i < operators.length; i += 500) {
+      const chunk = operators.slice(i, i + 500);
+      const rows: Array<Record<string, unknown>> = await em.query(
+        `SELECT ${PERMIT_COLUMNS.join(", ")} FROM mirror_permits WHERE operator IN (${sql.params(chunk.length)})`,
+        chunk,
+      );
+      for (const r of rows) permits.set(String(r.operator), permitFromRow(r));
+    }
+    for (const c of permitChanges) {
+      const op = c.account!.toLowerCase();
+      permits.set(op, foldPermit(permits.get(op) ?? null, op, c.kind, c.args, at(c)));
+    }
+    await upsertPermits(em, permits);
+  }
+  if (typeChanges.length > 0) {
+    const codes = [...new Set(typeChanges.map((c) => assetTypeEventCode(c.kind, c.args)!))];
+    const types = new Map<string, AssetTypeEntry | null>();
+    for (let i = 0; i < codes.length; i += 500) {
+      const chunk = codes.slice(i, i + 500);
+      const rows: Array<Record<string, unknown>> = await em.query(
+        `SELECT ${ASSET_TYPE_COLUMNS.join(", ")} FROM mirror_asset_types WHERE code IN (${sql.params(chunk.length)})`,
+        chunk,
+      );
+      for (const r of rows) types.set(String(r.code), assetTypeFromRow(r));
+    }
+    for (const c of typeChanges) {
+      const code = assetTypeEventCode(c.kind, c.args)!;
+      types.set(code, foldAssetType(types.get(code) ?? null, c.kind, c.args, at(c)));
+    }
+    await upsertAssetTypes(em, types);
+  }
+}
+
+async function upsertPermits(em: EntityManager, permits: Map<string, PermitEntry | null>): Promise<void> {
+  const sql = Sql.of(em);
+  const rows = [...permits.values()].flatMap((p) => (p ? [permitRow(p)] : []));
+  await sql.insert(em, "mirror_permits", PERMIT_COLUMNS, rows, sql.upsert(["operator"], PERMIT_COLUMNS.slice(1)));
+}
+
+async function upsertAssetTypes(em: EntityManager, types: Map<string, AssetTypeEntry | null>): Promise<void> {
+  const sql = Sql.of(em);
+  const rows = [...types.values()].flatMap((t) => (t ? [assetTypeRow(t)] : []));
+  await sql.insert(
+    em,
+    "mirror_asset_types",
+    ASSET_TYPE_COLUMNS,
+    rows,
+    sql.upsert(["code"], ASSET_TYPE_COLUMNS.slice(1)),
+  );
+}
+
+/** Operators and asset type codes with register events at or above a block (what a rollback from it changes). */
+async function registersFrom(em: EntityManager, fromBlock: number): Promise<{ operators: string[]; codes: string[] }> {
+  const sql = Sql.of(em);
+  const ops: Array<{ operator: string }> = await em.query(
+    `SELECT DISTINCT operator FROM mirror_permit_changes WHERE block_number >= ${sql.p(1)}`,
+    [fromBlock],
+  );
+  const types: Array<{ kind: string; payload: string }> = await em.query(
+    `SELECT kind, payload FROM mirror_changes WHERE block_number >= ${sql.p(1)} AND kind IN (${ASSET_TYPE_KINDS_SQL})`,
+    [fromBlock],
+  );
+  return {
+    operators: [...new Set(ops.map((o) => o.operator.toLowerCase()))],
+    codes: [
+      ...new Set(types.map((t) => assetTypeEventCode(t.kind, JSON.parse(t.payload) as Record<string, unknown>)!)),
+    ],
+  };
+}
+
+/**
+ * Recomputes the given permits and asset types from the mirrored change rows that remain (after a reorganisation
+ * or a re-sync deleted some): an entry none of whose events remain is deleted.
+ */
+export async function rebuildRegisters(em: EntityManager, operators: string[], codes: string[]): Promise<void> {
+  const sql = Sql.of(em);
+  for (const op of operators) {
+    const rows: Array<ChangeRow> = await em.query(
+      `SELECT tx_hash, log_index, block_number, kind, payload FROM mirror_permit_changes WHERE operator = ${sql.p(1)} ORDER BY block_number, log_index`,
+      [op],
+    );
+    let p: PermitEntry | null = null;
+    for (const c of rows) p = foldPermit(p, op, c.kind, JSON.parse(c.payload) as Record<string, unknown>, atOf(c));
+    await em.query(`DELETE FROM mirror_permits WHERE operator = ${sql.p(1)}`, [op]);
+    if (p) await upsertPermits(em, new Map([[op, p]]));
+  }
+  if (codes.length === 0) return;
+  // Asset type events are few (the authority's list): read them all rather than index the changes by code.
+  const rows: Array<ChangeRow> = await em.query(
+    `SELECT tx_hash, log_index, block_number, kind, payload FROM mirror_changes WHERE kind IN (${ASSET_TYPE_KINDS_SQL}) ORDER BY block_number, log_index`,
+  );
+  const types = new Map<string, AssetTypeEntry | null>(codes.map((c) => [c, null]));
+  for (const c of rows) {
+    const args = JSON.parse(c.payload) as Record<string, unknown>;
+    const code = assetTypeEventCode(c.kind, args);
+    if (code && types.has(code)) types.set(code, foldAssetType(types.get(code)!, c.kind, args, atOf(c)));
+  }
+  for (const code of codes) await em.query(`DELETE FROM mirror_asset_types WHERE code = ${sql.p(1)}`, [code]);
+  await upsertAssetTypes(em, types);
+}
+
 /** Asset ids with rows at or above a block. */
 async function assetsFrom(em: EntityManager, fromBlock: number): Promise<string[]> {
   const sql = Sql.of(em);
@@ -658,6 +802,7 @@ export async function rollbackFrom(
 ): Promise<{ records: number; assets: string[] }> {
   const sql = Sql.of(em);
   const assets = await assetsFrom(em, fromBlock);
+  const registers = await registersFrom(em, fromBlock);
   const [{ n }]: Array<{ n: string | number }> = await em.query(
     `SELECT COUNT(*) AS n FROM mirror_records WHERE block_number >= ${sql.p(1)}`,
     [fromBlock],
@@ -666,6 +811,7 @@ export async function rollbackFrom(
     await em.query(`DELETE FROM ${t} WHERE block_number >= ${sql.p(1)}`, [fromBlock]);
   await em.query(`DELETE FROM mirror_blocks WHERE number >= ${sql.p(1)}`, [fromBlock]);
   await rebuildAssets(em, assets);
+  await rebuildRegisters(em, registers.operators, registers.codes);
   await writeCursor(em, fromBlock - 1, cursorHash, announcedBlock);
   return { records: Number(n), assets };
 }

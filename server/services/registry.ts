@@ -108,12 +108,6 @@ export class RegistryService {
     };
   }
 
-  async permits() {
-    const granted = await this.chain.logs(this.chain.ledger.filters.PermitGranted(), this.chain.deployment.deployBlock);
-    const operators = [...new Set(granted.map((e) => getAddress(e.args.operator)))];
-    return Promise.all(operators.map((o) => this.permit(o)));
-  }
-
   listAssetType(i: { code: string; name: string; category: AssetCategory }, clientId: string, idem?: string) {
     return this.authorityCall(
       "asset-type.list",
@@ -139,15 +133,6 @@ export class RegistryService {
       listed: t.listed,
       textFaults: textFaults(texts),
     };
-  }
-
-  async assetTypes() {
-    const listed = await this.chain.logs(
-      this.chain.ledger.filters.AssetTypeListed(),
-      this.chain.deployment.deployBlock,
-    );
-    const codes = [...new Set(listed.map((e) => e.args.code))];
-    return Promise.all(codes.map((c) => this.assetType(c)));
   }
 
   setPaused(paused: boolean, clientId: string, idem?: string) {

@@ -1,11 +1,12 @@
 import { expect } from "chai";
-import { Wallet, ZeroHash, parseEther } from "ethers";
+import { Wallet, ZeroHash, encodeBytes32String, parseEther } from "ethers";
 import type { JsonRpcProvider } from "ethers";
 import { SecuredAssetLedger__factory } from "../../typechain-types";
 import {
   bearer,
   bootstrapPlatform,
   expectPosted,
+  GRAIN,
   issue,
   onboard,
   randomHolder,
@@ -17,8 +18,10 @@ import { devWallet } from "./support/node";
 import { gatewayDatabase, runSync, withScratchDatabase } from "./support/sync";
 import {
   MirrorAcknowledgement,
+  MirrorAssetType,
   MirrorBalance,
   MirrorParticipantChange,
+  MirrorPermit,
   MirrorRecord,
 } from "../../server/mirror/entities";
 import { PlatformEvent } from "../../server/persistence/event-log";
@@ -337,5 +340,33 @@ describe("record mirror: indexer, proof of completeness, queries and exports", f
     );
     expect(await verification()).to.include({ verified: true, count: "7" });
     expect(await countEvents("mirror.reorganised")).to.equal(1);
+  });
+  it("when a permit's suspension and an asset type's delisting are orphaned by a reorganisation, then both registers are rebuilt from the branch that remains", async () => {
+    const ledger = SecuredAssetLedger__factory.connect(env.deployment.ledger, env.authority.connect(provider));
+    const operator = env.operator.address.toLowerCase();
+    const code = encodeBytes32String(GRAIN);
+    await mirror().indexer.sync();
+    const permit = await repo(MirrorPermit).findOneByOrFail({ operator });
+    const type = await repo(MirrorAssetType).findOneByOrFail({ code });
+    expect(permit.status).to.equal("Active");
+    expect(type.listed).to.equal(1);
+
+    const snapshot = (await provider.send("evm_snapshot", [])) as string;
+    const until = Math.floor(Date.now() / 1000) + 30 * 86_400;
+    await (await ledger.suspendPermit(env.operator.address, "audit pending", until)).wait();
+    await (await ledger.delistAssetType(code)).wait();
+    await mirror().indexer.sync();
+    expect(await repo(MirrorPermit).findOneByOrFail({ operator })).to.include({
+      status: "Suspended",
+      suspendReason: "audit pending",
+      suspendedUntil: String(until),
+    });
+    expect((await repo(MirrorAssetType).findOneByOrFail({ code })).listed).to.equal(0);
+
+    await provider.send("evm_revert", [snapshot]);
+    for (let i = 0; i < 3; i++) await provider.send("evm_mine", []); // another, longer branch without them
+    await mirror().indexer.sync();
+    expect(await repo(MirrorPermit).findOneByOrFail({ operator })).to.deep.equal(permit);
+    expect(await repo(MirrorAssetType).findOneByOrFail({ code })).to.deep.equal(type);
   });
 });

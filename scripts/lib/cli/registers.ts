@@ -16,6 +16,13 @@ interface Permit {
   grantedAt: string;
   details: { legalName: string; bin: string; permitNumber: string; scope: string } | null;
 }
+/** A permit as the list shows it (GET /v1/permits, from the record mirror: what the ledger's events say). */
+interface ListedPermit {
+  operator: string;
+  status: string;
+  suspendedUntil: string | null;
+  details: { legalName: string; bin: string; permitNumber: string; scope: string };
+}
 interface AssetType {
   code: string;
   label: string | null;
@@ -40,14 +47,13 @@ export function addPermitCommands(program: Command, io: CliIo): void {
 
   examples(
     run(permits.command("list").description("the permit register"), io, async (o, gw) => {
-      const body = await gw.get<{ items: Permit[] }>("/v1/permits");
+      const body = await gw.get<{ items: ListedPermit[] }>("/v1/permits");
       emit(io, o, body, () =>
         table(
-          ["OPERATOR", "STATUS", "PERMITTED", "SUSPENDED UNTIL", "PERMIT", "LEGAL NAME"],
+          ["OPERATOR", "STATUS", "SUSPENDED UNTIL", "PERMIT", "LEGAL NAME"],
           body.items.map((p) => [
             p.operator,
             p.status,
-            p.permitted ? "yes" : "no",
             p.suspendedUntil,
             p.details?.permitNumber,
             p.details?.legalName,

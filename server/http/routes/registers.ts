@@ -1,10 +1,10 @@
 import { z } from "../openapi";
-import { decodeCursor, pageBody, pageInMemory, PageOf, PageQuery } from "../pagination";
+import { decodeCursor, pageBody, PageOf, PageQuery } from "../pagination";
 import { defineRoute } from "../route";
 import { accepted, Address, Json, OPERATION_RESPONSES, Time, WaitQuery } from "../schemas";
 import { ASSET_CATEGORIES, PERMIT_STATUSES } from "../../domain/ledger-enums";
 import { IdentificationNumber, Line } from "../validation";
-import { TextFaults } from "./assets";
+import { AsOfBlock, TextFaults } from "./assets";
 
 const OperatorParam = z.object({ operator: Address });
 const GrantBody = z
@@ -35,6 +35,41 @@ const PermitView = z
     textFaults: TextFaults,
   })
   .openapi("Permit");
+const PermitDetails = z
+  .object({ legalName: z.string(), bin: z.string(), permitNumber: z.string(), scope: z.string() })
+  .openapi("PermitDetails");
+const MirroredPermitView = z
+  .object({
+    operator: z.string(),
+    status: z.enum(PERMIT_STATUSES).exclude(["None"]),
+    suspendedUntil: z.string().nullable().openapi({ description: "end of the suspension the ledger recorded" }),
+    suspendReason: z.string().nullable(),
+    courtDecision: z.string().nullable().openapi({ description: "the revocation's court decision" }),
+    detailsHash: z.string(),
+    details: PermitDetails,
+    grantedBlock: z.number().int().openapi({ description: "the block of the grant whose details are shown" }),
+    updatedBlock: z.number().int().openapi({ description: "the block of the permit's last change" }),
+    textFaults: TextFaults,
+  })
+  .openapi("MirroredPermit", {
+    description:
+      "a permit as the ledger's events describe it, from the record mirror; whether the operator may act now (`permitted`, `operatorRole`) and `grantedAt` are in GET /v1/permits/{operator}",
+  });
+const MirroredAssetTypeView = z
+  .object({
+    code: z.string(),
+    label: z.string().nullable(),
+    name: z.string(),
+    category: z.enum(ASSET_CATEGORIES),
+    listed: z.boolean(),
+    listedBlock: z
+      .number()
+      .int()
+      .openapi({ description: "the block of the listing whose name and category are shown" }),
+    updatedBlock: z.number().int().openapi({ description: "the block of the type's last change" }),
+    textFaults: TextFaults,
+  })
+  .openapi("MirroredAssetType");
 const AssetTypeView = z
   .object({
     code: z.string(),
@@ -174,22 +209,19 @@ export default [
     operationId: "listPermits",
     tag: "permits",
     roles: "any",
-    errors: ["PERMIT_NOT_FOUND", "CHAIN_UNAVAILABLE"],
-    summary: "The permit register, in operator address order",
+    errors: [],
+    summary:
+      "The permit register in operator address order, from the record mirror as of `asOfBlock` (keyset pages; suspended and revoked permits included)",
     query: PageQuery,
-    responses: { 200: { description: "permits", schema: PageOf(PermitView) } },
-    handler: async (ctx, { query, url }) => ({
-      status: 200,
-      body: pageBody(
-        url,
-        pageInMemory(
-          await ctx.services.registry.permits(),
-          (p) => [p.operator.toLowerCase()],
-          decodeCursor(query.cursor, ["string"]),
-          query.limit,
-        ),
-      ),
-    }),
+    responses: {
+      200: { description: "permits", schema: PageOf(MirroredPermitView).extend({ asOfBlock: AsOfBlock }) },
+    },
+    handler: async (ctx, { query, url }) => {
+      const after = decodeCursor(query.cursor, ["string"]);
+      const asOfBlock = await ctx.mirror.freshness.asOf();
+      const page = await ctx.mirror.queries.permits(after, query.limit);
+      return { status: 200, body: { ...pageBody(url, page), asOfBlock } };
+    },
   }),
   defineRoute({
     method: "get",
@@ -261,22 +293,19 @@ export default [
     operationId: "listAssetTypes",
     tag: "asset types",
     roles: "any",
-    errors: ["NOT_FOUND", "VALIDATION_FAILED"],
-    summary: "Recognised asset types, in code order",
+    errors: [],
+    summary:
+      "Asset types ever listed (`listed`: recognised now) in code order, from the record mirror as of `asOfBlock` (keyset pages)",
     query: PageQuery,
-    responses: { 200: { description: "asset types", schema: PageOf(AssetTypeView) } },
-    handler: async (ctx, { query, url }) => ({
-      status: 200,
-      body: pageBody(
-        url,
-        pageInMemory(
-          await ctx.services.registry.assetTypes(),
-          (t) => [t.code],
-          decodeCursor(query.cursor, ["string"]),
-          query.limit,
-        ),
-      ),
-    }),
+    responses: {
+      200: { description: "asset types", schema: PageOf(MirroredAssetTypeView).extend({ asOfBlock: AsOfBlock }) },
+    },
+    handler: async (ctx, { query, url }) => {
+      const after = decodeCursor(query.cursor, ["string"]);
+      const asOfBlock = await ctx.mirror.freshness.asOf();
+      const page = await ctx.mirror.queries.assetTypes(after, query.limit);
+      return { status: 200, body: { ...pageBody(url, page), asOfBlock } };
+    },
   }),
   defineRoute({
     method: "get",

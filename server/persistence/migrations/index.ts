@@ -6,6 +6,7 @@ import { OperationRecipient1764120000000 } from "./1764120000000-OperationRecipi
 import { MirrorFaults1764131000000 } from "./1764131000000-MirrorFaults";
 import { Sessions1764140000000 } from "./1764140000000-Sessions";
 import { MirrorBalanceReads1764150000000 } from "./1764150000000-MirrorBalanceReads";
+import { MirrorRegisters1764160000000 } from "./1764160000000-MirrorRegisters";
 import { OperationSignerAddress1764170000000 } from "./1764170000000-OperationSignerAddress";
 
 /** Every migration, oldest first: a new one is appended here. */
@@ -18,5 +19,6 @@ export const MIGRATIONS = [
   MirrorFaults1764131000000,
   Sessions1764140000000,
   MirrorBalanceReads1764150000000,
+  MirrorRegisters1764160000000,
   OperationSignerAddress1764170000000,
 ];

@@ -1,0 +1,163 @@
+import { AbiCoder, decodeBytes32String, getAddress, hexlify, keccak256, toUtf8Bytes } from "ethers";
+import type { EntityManager } from "typeorm";
+import { Sql } from "../persistence/sql";
+import { keysetSql, pageOf } from "../persistence/keyset";
+import type { KeyValue, KeysetPage } from "../persistence/keyset";
+import { ASSET_TYPE_COLUMNS, PERMIT_COLUMNS, assetTypeFromRow, permitFromRow } from "../domain/register-state";
+import type { AssetTypeEntry, PermitEntry } from "../domain/register-state";
+
+/** A text the ledger's event carries that is not UTF-8: the response field that shows it readable, and its bytes. */
+export interface TextFaultView {
+  field: string;
+  hex: string;
+}
+
+/** A permit as the mirror holds it (GET /v1/permits). */
+export interface MirroredPermitView {
+  operator: string;
+  status: PermitEntry["status"];
+  suspendedUntil: string | null;
+  suspendReason: string | null;
+  courtDecision: string | null;
+  /** keccak256(abi.encode(legalName, bin, permitNumber, scope)) of the texts' exact bytes: the ledger's detailsHash. */
+  detailsHash: string;
+  details: { legalName: string; bin: string; permitNumber: string; scope: string };
+  grantedBlock: number;
+  updatedBlock: number;
+  textFaults: TextFaultView[];
+}
+
+/** An asset type as the mirror holds it (GET /v1/asset-types). */
+export interface MirroredAssetTypeView {
+  code: string;
+  label: string | null;
+  name: string;
+  category: string;
+  listed: boolean;
+  listedBlock: number;
+  updatedBlock: number;
+  textFaults: TextFaultView[];
+}
+
+/** The ill-formed texts of the given logs (mirror_faults), by `txHash:logIndex`. */
+async function faultTexts(
+  em: EntityManager,
+  logs: Array<{ txHash: string; logIndex: number }>,
+): Promise<Map<string, Array<{ arg: string; hex: string }>>> {
+  const out = new Map<string, Array<{ arg: string; hex: string }>>();
+  if (logs.length === 0) return out;
+  const sql = Sql.of(em);
+  const hashes = [...new Set(logs.map((l) => l.txHash))];
+  const rows: Array<{ tx_hash: string; log_index: number | string; detail: string }> = await em.query(
+    `SELECT tx_hash, log_index, detail FROM mirror_faults WHERE kind = 'ill-formed-text' AND tx_hash IN (${sql.params(hashes.length)})`,
+    hashes,
+  );
+  for (const r of rows) {
+    const detail = JSON.parse(r.detail) as { texts?: Array<{ arg: string; hex: string }> };
+    out.set(`${r.tx_hash}:${Number(r.log_index)}`, detail.texts ?? []);
+  }
+  return out;
+}
+
+function label(code: string): string | null {
+  try {
+    return decodeBytes32String(code);
+  } catch {
+    return null;
+  }
+}
+
+/** One page of the permit register in operator (lower-case address) order, from mirror_permits. */
+export async function permitPage(
+  em: EntityManager,
+  after: KeyValue[] | null,
+  limit: number,
+): Promise<KeysetPage<MirroredPermitView>> {
+  const sql = Sql.of(em);
+  const params: KeyValue[] = [];
+  const p = (v: KeyValue) => {
+    params.push(v);
+    return sql.p(params.length);
+  };
+  const where = after ? ` WHERE ${keysetSql(["operator"], "ASC", [String(after[0]).toLowerCase()], p)}` : "";
+  const rows: Array<Record<string, unknown>> = await em.query(
+    `SELECT ${PERMIT_COLUMNS.join(", ")} FROM mirror_permits${where} ORDER BY operator LIMIT ${Math.floor(limit) + 1}`,
+    params,
+  );
+  const entries = rows.map(permitFromRow);
+  const faults = await faultTexts(
+    em,
+    entries.slice(0, limit).map((e) => ({ txHash: e.grantTxHash, logIndex: e.grantLogIndex })),
+  );
+  return pageOf(
+    entries,
+    limit,
+    (e) => [e.operator],
+    (e) => permitView(e, faults.get(`${e.grantTxHash}:${e.grantLogIndex}`) ?? []),
+  );
+}
+
+const DETAILS = ["legalName", "bin", "permitNumber", "scope"] as const;
+
+function permitView(e: PermitEntry, texts: Array<{ arg: string; hex: string }>): MirroredPermitView {
+  const details = { legalName: e.legalName, bin: e.bin, permitNumber: e.permitNumber, scope: e.scope };
+  const exact = (k: (typeof DETAILS)[number]) =>
+    texts.find((t) => t.arg === k)?.hex ?? hexlify(toUtf8Bytes(details[k]));
+  return {
+    operator: getAddress(e.operator),
+    status: e.status,
+    suspendedUntil: e.suspendedUntil === null ? null : new Date(Number(e.suspendedUntil) * 1000).toISOString(),
+    suspendReason: e.suspendReason,
+    courtDecision: e.courtDecision,
+    detailsHash: keccak256(AbiCoder.defaultAbiCoder().encode(["bytes", "bytes", "bytes", "bytes"], DETAILS.map(exact))),
+    details,
+    grantedBlock: e.grantedBlock,
+    updatedBlock: e.updatedBlock,
+    textFaults: texts
+      .filter((t) => (DETAILS as readonly string[]).includes(t.arg))
+      .map((t) => ({ field: `details.${t.arg}`, hex: t.hex })),
+  };
+}
+
+/** One page of the asset type register in code order (bytes32 hex), from mirror_asset_types. */
+export async function assetTypePage(
+  em: EntityManager,
+  after: KeyValue[] | null,
+  limit: number,
+): Promise<KeysetPage<MirroredAssetTypeView>> {
+  const sql = Sql.of(em);
+  const params: KeyValue[] = [];
+  const p = (v: KeyValue) => {
+    params.push(v);
+    return sql.p(params.length);
+  };
+  const where = after ? ` WHERE ${keysetSql(["code"], "ASC", [String(after[0]).toLowerCase()], p)}` : "";
+  const rows: Array<Record<string, unknown>> = await em.query(
+    `SELECT ${ASSET_TYPE_COLUMNS.join(", ")} FROM mirror_asset_types${where} ORDER BY code LIMIT ${Math.floor(limit) + 1}`,
+    params,
+  );
+  const entries = rows.map(assetTypeFromRow);
+  const faults = await faultTexts(
+    em,
+    entries.slice(0, limit).map((e) => ({ txHash: e.listTxHash, logIndex: e.listLogIndex })),
+  );
+  return pageOf(
+    entries,
+    limit,
+    (e) => [e.code],
+    (e) => assetTypeView(e, faults.get(`${e.listTxHash}:${e.listLogIndex}`) ?? []),
+  );
+}
+
+function assetTypeView(e: AssetTypeEntry, texts: Array<{ arg: string; hex: string }>): MirroredAssetTypeView {
+  return {
+    code: e.code,
+    label: label(e.code),
+    name: e.name,
+    category: e.category,
+    listed: e.listed,
+    listedBlock: e.listedBlock,
+    updatedBlock: e.updatedBlock,
+    textFaults: texts.filter((t) => t.arg === "name").map((t) => ({ field: "name", hex: t.hex })),
+  };
+}
