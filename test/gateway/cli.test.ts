@@ -187,6 +187,20 @@ describe("CLI: npm run cli -- <group> <action> against a gateway", function () {
     );
     const types = await json<{ items: { label: string; listed: boolean }[] }>(["asset-types", "list"], asMonitor);
     expect(types.items.find((t) => t.label === "GRAIN")).to.include({ listed: true });
+    // One page at a time: the table says how to get the next one, and that cursor gets it.
+    await json(
+      ["asset-types", "add", "--code", "COTTON", "--name", "Raw cotton", "--category", "TangibleAsset"],
+      asAuthority,
+    );
+    const first = (await cli(["asset-types", "list", "--limit", "1"], asMonitor)).stdout;
+    const cursor = /next page: --cursor (\S+)/.exec(first)?.[1];
+    expect(cursor, first).to.be.a("string");
+    const second = await json<{ items: { label: string }[] }>(
+      ["asset-types", "list", "--limit", "1", "--cursor", cursor!],
+      asMonitor,
+    );
+    expect(second.items).to.have.length(1);
+    expect(first).to.not.include(second.items[0].label);
 
     const none = await json<{ current: unknown }>(["disclosures", "status"], asMonitor);
     expect(none.current).to.equal(null);

@@ -171,3 +171,9 @@ export function describeOperation(what: string, op: Operation): string {
 export function cursorOf(next: string | null): string | null {
   return next ? new URL(next, "http://gateway.invalid").searchParams.get("cursor") : null;
 }
+
+/** A page's table, then how to ask for the next page when there is one. */
+export function withNextPage(rendered: string, next: string | null): string {
+  const cursor = cursorOf(next);
+  return cursor ? `${rendered}next page: --cursor ${cursor}\n` : rendered;
+}

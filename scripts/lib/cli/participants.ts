@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { address, examples, jsonArg, positiveInt, run, writeOf, writeOptions } from "./command";
-import { cursorOf, describeOperation } from "./gateway";
+import { describeOperation, withNextPage } from "./gateway";
 import { emit, table, usage } from "./io";
 import type { CliIo, Opts } from "./io";
 
@@ -66,8 +66,7 @@ export function addParticipantCommands(program: Command, io: CliIo): void {
             ["ADDRESS", "KIND", "STATUS", "REGISTERED AT"],
             body.items.map((p) => [p.address, p.kind, p.status, p.createdAt]),
           );
-          const cursor = cursorOf(body.next);
-          return cursor ? `${t}next page: --cursor ${cursor}\n` : t;
+          return withNextPage(t, body.next);
         });
       },
     ),

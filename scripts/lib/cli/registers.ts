@@ -1,6 +1,6 @@
 import type { Command } from "commander";
-import { address, examples, run, writeOf, writeOptions } from "./command";
-import { describeOperation } from "./gateway";
+import { address, examples, positiveInt, run, writeOf, writeOptions } from "./command";
+import { describeOperation, withNextPage } from "./gateway";
 import { emit, table, usage } from "./io";
 import type { CliIo, Opts } from "./io";
 
@@ -46,22 +46,37 @@ export function addPermitCommands(program: Command, io: CliIo): void {
   );
 
   examples(
-    run(permits.command("list").description("the permit register"), io, async (o, gw) => {
-      const body = await gw.get<{ items: ListedPermit[] }>("/v1/permits");
-      emit(io, o, body, () =>
-        table(
-          ["OPERATOR", "STATUS", "SUSPENDED UNTIL", "PERMIT", "LEGAL NAME"],
-          body.items.map((p) => [
-            p.operator,
-            p.status,
-            p.suspendedUntil,
-            p.details?.permitNumber,
-            p.details?.legalName,
-          ]),
-        ),
-      );
-    }),
+    run(
+      permits
+        .command("list")
+        .description("the permit register, in operator address order")
+        .option("--limit <n>", "at most this many (1-500)", positiveInt, 50)
+        .option("--cursor <cursor>", "the next page: the cursor the previous page printed"),
+      io,
+      async (o: Opts<{ limit: number; cursor?: string }>, gw) => {
+        const body = await gw.get<{ items: ListedPermit[]; next: string | null }>("/v1/permits", {
+          limit: o.limit,
+          cursor: o.cursor,
+        });
+        emit(io, o, body, () =>
+          withNextPage(
+            table(
+              ["OPERATOR", "STATUS", "SUSPENDED UNTIL", "PERMIT", "LEGAL NAME"],
+              body.items.map((p) => [
+                p.operator,
+                p.status,
+                p.suspendedUntil,
+                p.details?.permitNumber,
+                p.details?.legalName,
+              ]),
+            ),
+            body.next,
+          ),
+        );
+      },
+    ),
     "permits list",
+    "permits list --limit 100 --cursor <the cursor the previous page printed>",
     "permits list --json",
   );
 
@@ -199,15 +214,29 @@ export function addAssetTypeCommands(program: Command, io: CliIo): void {
   );
 
   examples(
-    run(types.command("list").description("recognised asset types"), io, async (o, gw) => {
-      const body = await gw.get<{ items: AssetType[] }>("/v1/asset-types");
-      emit(io, o, body, () =>
-        table(
-          ["CODE", "CATEGORY", "LISTED", "NAME"],
-          body.items.map((t) => [t.label ?? t.code, t.category, t.listed ? "yes" : "no", t.name]),
-        ),
-      );
-    }),
+    run(
+      types
+        .command("list")
+        .description("recognised asset types, in code order")
+        .option("--limit <n>", "at most this many (1-500)", positiveInt, 50)
+        .option("--cursor <cursor>", "the next page: the cursor the previous page printed"),
+      io,
+      async (o: Opts<{ limit: number; cursor?: string }>, gw) => {
+        const body = await gw.get<{ items: AssetType[]; next: string | null }>("/v1/asset-types", {
+          limit: o.limit,
+          cursor: o.cursor,
+        });
+        emit(io, o, body, () =>
+          withNextPage(
+            table(
+              ["CODE", "CATEGORY", "LISTED", "NAME"],
+              body.items.map((t) => [t.label ?? t.code, t.category, t.listed ? "yes" : "no", t.name]),
+            ),
+            body.next,
+          ),
+        );
+      },
+    ),
     "asset-types list --json",
   );
 
