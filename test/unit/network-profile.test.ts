@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { spawnSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { createECDH } from "node:crypto";
 import {
   existsSync,
@@ -13,7 +13,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
-import { decodeRlp, getAddress, keccak256, Wallet } from "ethers";
+import { decodeRlp, getAddress, keccak256, Wallet, hexlify, randomBytes } from "ethers";
 import { parse as parseToml } from "smol-toml";
 import { parse as parseYaml } from "yaml";
 import { loadConfig } from "../../server/config";
@@ -21,6 +21,9 @@ import { initNetwork, SEEDED_KEYS_WARNING } from "../../scripts/lib/network/gene
 import { qbftExtraData, QBFT_MIX_HASH } from "../../scripts/lib/network/genesis";
 import type { InitOptions } from "../../scripts/lib/network/options";
 import { NetworkInputError } from "../../scripts/lib/network/options";
+
+/** A wallet on a fresh random key (Wallet.createRandom derives one from a mnemonic: 50x slower, nothing more tested). */
+const randomWallet = () => new Wallet(hexlify(randomBytes(32)));
 
 /**
  * `npm run network -- init` checked against what Besu documents (QBFT genesis and extraData, local permissioning,
@@ -437,7 +440,7 @@ describe("network profile: `npm run network -- init` for a Besu QBFT network", f
 
   it("--validator-keys: the operator's own keys become the validators (extraData, enodes), nothing derived from a seed", () => {
     const keysDir = join(root, "own-keys");
-    const wallets = Array.from({ length: 4 }, () => Wallet.createRandom());
+    const wallets = Array.from({ length: 4 }, () => randomWallet());
     wallets.forEach((w, i) => {
       mkdirSync(join(keysDir, `k${i}`), { recursive: true });
       writeFileSync(join(keysDir, `k${i}`, "key"), `${w.privateKey}\n`);
@@ -556,7 +559,7 @@ describe("network profile: `npm run network -- init` for a Besu QBFT network", f
 
   it("--validator-keys: Besu's generate-blockchain-config layout (keys/<address>/key.priv, key.pub) is read as it is", () => {
     const keysDir = join(root, "besu-generated");
-    const wallets = Array.from({ length: 4 }, () => Wallet.createRandom());
+    const wallets = Array.from({ length: 4 }, () => randomWallet());
     for (const w of wallets) {
       // What GenerateBlockchainConfig writes: 0x-prefixed hex, no newline, directory named by the address.
       const d = join(keysDir, w.address.toLowerCase());
@@ -578,7 +581,7 @@ describe("network profile: `npm run network -- init` for a Besu QBFT network", f
       expect(statSync(join(out, "nodes", v.name, "key")).mode & 0o777).to.equal(0o600);
     }
     // A key.pub that is not the key.priv's public key is refused.
-    const other = Wallet.createRandom();
+    const other = randomWallet();
     writeFileSync(join(keysDir, wallets[0].address.toLowerCase(), "key.pub"), `0x${publicKeyOf(other.privateKey)}`);
     expectInputError(
       { validators: "4", chainId: "7007", operator: OPERATOR, validatorKeys: keysDir, out: fresh() },
@@ -588,7 +591,7 @@ describe("network profile: `npm run network -- init` for a Besu QBFT network", f
 
   it("--validator-keys with public keys only: each validator keeps its private key on its machine, none is written", () => {
     const keysDir = join(root, "public-only");
-    const wallets = Array.from({ length: 4 }, () => Wallet.createRandom());
+    const wallets = Array.from({ length: 4 }, () => randomWallet());
     wallets.forEach((w, i) => {
       const d = join(keysDir, `bank-${i + 1}`);
       mkdirSync(d, { recursive: true });
@@ -644,7 +647,7 @@ describe("network profile: `npm run network -- init` for a Besu QBFT network", f
 
   it("--hosts name=ip[:port]: with --validator-keys each key directory's node gets its machine's address", () => {
     const keysDir = join(root, "hosted-keys");
-    const wallets = Array.from({ length: 4 }, () => Wallet.createRandom());
+    const wallets = Array.from({ length: 4 }, () => randomWallet());
     const names = ["almaty", "astana", "shymkent", "aktobe"];
     wallets.forEach((w, i) => {
       mkdirSync(join(keysDir, names[i]), { recursive: true });
@@ -735,32 +738,37 @@ describe("network profile: `npm run network -- init` for a Besu QBFT network", f
     generate({ hosts: "10.0.0.1,172.16.0.2,192.168.1.3,100.64.0.4,203.0.113.5" });
   });
 
-  it("the command line: warns about seeded keys on stderr, exits 2 with the reason on bad input", function () {
+  it("the command line: warns about seeded keys on stderr, exits 2 with the reason on bad input", async function () {
     this.timeout(60_000);
+    // Four processes at once (each loads ts-node): the loop stays fast.
     const run = (args: string[]) =>
-      spawnSync(
-        process.execPath,
-        ["-r", "ts-node/register", join(__dirname, "../../scripts/network.ts"), "init", ...args],
-        {
-          encoding: "utf8",
-          env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true" },
-        },
-      );
+      new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+        execFile(
+          process.execPath,
+          ["-r", "ts-node/register", join(__dirname, "../../scripts/network.ts"), "init", ...args],
+          { encoding: "utf8", env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true" } },
+          (err, stdout, stderr) =>
+            resolve({ status: err ? (typeof err.code === "number" ? err.code : -1) : 0, stdout, stderr }),
+        );
+      });
     const out = fresh();
-    const ok = run(["--validators", "4", "--out", out, "--chain-id", "7007", "--seed", "cli", "--operator", OPERATOR]);
+    const [ok, bad, noChain, helpRun] = await Promise.all([
+      run(["--validators", "4", "--out", out, "--chain-id", "7007", "--seed", "cli", "--operator", OPERATOR]),
+      run(["--validators", "0", "--out", fresh(), "--chain-id", "7007", "--operator", OPERATOR]),
+      // No default chain id: the error says why and shows how.
+      run(["--validators", "4", "--out", fresh(), "--operator", OPERATOR]),
+      run(["--help"]),
+    ]);
     expect(ok.status, ok.stderr).to.equal(0);
     expect(ok.stderr).to.contain(SEEDED_KEYS_WARNING);
     expect(ok.stdout).to.contain("RPC_URL=http://127.0.0.1:8545 CHAIN_ID=7007 CONFIRMATIONS=1");
-    const bad = run(["--validators", "0", "--out", fresh(), "--chain-id", "7007", "--operator", OPERATOR]);
     expect(bad.status).to.equal(2);
     expect(bad.stderr).to.match(/^error: --validators must be between 1 and/);
-    // No default chain id: the error says why and shows how.
-    const noChain = run(["--validators", "4", "--out", fresh(), "--operator", OPERATOR]);
     expect(noChain.status).to.equal(2);
     expect(noChain.stderr)
       .to.match(/^error: --chain-id <id> is required/)
       .and.to.contain("--chain-id 7007");
-    const help = run(["--help"]).stdout.replace(/\s+/g, " "); // commander wraps the descriptions
+    const help = helpRun.stdout.replace(/\s+/g, " "); // commander wraps the descriptions
     expect(help).to.contain("--chain-id <id> required, no default").and.to.contain("--chain-id 7007");
     expect(help).to.match(
       /--hosts <list> .*name=ip\[:port\] .*plain ip\[:port\] list in node order: validator-1, validator-2, \.\.\. \(validators in ascending address order\), then rpc-1/,
