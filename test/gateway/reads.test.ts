@@ -14,6 +14,7 @@ import {
 } from "./support/harness";
 import type { TestEnv } from "./support/harness";
 import { devWallet, sharedNode } from "./support/node";
+import { allPages } from "./support/pages";
 import { startStallProxy } from "./support/stall-proxy";
 import type { StallProxy } from "./support/stall-proxy";
 import { waitFor } from "./support/wait";
@@ -44,24 +45,7 @@ describe("reads from the record mirror: holders, holdings, an asset's records", 
   const m = () => bearer(env.keys.monitor);
   const ledger = () => env.gateway.internals.chain.ledger;
 
-  /** Every page of a list, following `next` links; checks each page's size. */
-  async function all<T>(first: string, limit: number): Promise<{ items: T[]; pages: number; asOfBlock: number[] }> {
-    const items: T[] = [];
-    const asOfBlock: number[] = [];
-    let next: string | null = `${first}${first.includes("?") ? "&" : "?"}limit=${limit}`;
-    let pages = 0;
-    while (next) {
-      const res = await env.http.get(next).set(m());
-      expect(res.status, JSON.stringify(res.body)).to.equal(200);
-      expect(res.body.items.length).to.be.at.most(limit);
-      if (res.body.next) expect(res.body.items).to.have.length(limit);
-      items.push(...(res.body.items as T[]));
-      asOfBlock.push(res.body.asOfBlock as number);
-      next = res.body.next as string | null;
-      if (++pages > 100) throw new Error("pagination does not end");
-    }
-    return { items, pages, asOfBlock };
-  }
+  const all = <T>(first: string, limit: number) => allPages<T>(env, m(), first, limit);
 
   before(async () => {
     const node = await sharedNode();

@@ -5,31 +5,14 @@ import { encodeCursor } from "../../server/http/pagination";
 import { bearer, bootstrapPlatform, expectPosted, startEnv } from "./support/harness";
 import type { TestEnv } from "./support/harness";
 import { sharedNode } from "./support/node";
+import { allPages } from "./support/pages";
+import type {
+  MirroredAssetTypeView as ListedAssetType,
+  MirroredPermitView as ListedPermit,
+} from "../../server/mirror/register-queries";
 import { startStallProxy } from "./support/stall-proxy";
 import type { StallProxy } from "./support/stall-proxy";
 import { waitFor } from "./support/wait";
-
-interface ListedPermit {
-  operator: string;
-  status: string;
-  suspendedUntil: string | null;
-  suspendReason: string | null;
-  courtDecision: string | null;
-  detailsHash: string;
-  details: { legalName: string; bin: string; permitNumber: string; scope: string };
-  grantedBlock: number;
-  updatedBlock: number;
-  textFaults: unknown[];
-}
-interface ListedAssetType {
-  code: string;
-  label: string | null;
-  name: string;
-  category: string;
-  listed: boolean;
-  listedBlock: number;
-  updatedBlock: number;
-}
 
 /**
  * The permit and asset type registers are read from the record mirror (issue 12 §3): keyset pages as of the mirror's
@@ -51,24 +34,7 @@ describe("reads from the record mirror: the permit and asset type registers", fu
     scope: "operating a digital asset platform",
   });
 
-  /** Every page of a list, following `next` links; checks each page's size. */
-  async function all<T>(first: string, limit: number): Promise<{ items: T[]; pages: number; asOfBlock: number[] }> {
-    const items: T[] = [];
-    const asOfBlock: number[] = [];
-    let next: string | null = `${first}?limit=${limit}`;
-    let pages = 0;
-    while (next) {
-      const res = await env.http.get(next).set(m());
-      expect(res.status, JSON.stringify(res.body)).to.equal(200);
-      expect(res.body.items.length).to.be.at.most(limit);
-      if (res.body.next) expect(res.body.items).to.have.length(limit);
-      items.push(...(res.body.items as T[]));
-      asOfBlock.push(res.body.asOfBlock as number);
-      next = res.body.next as string | null;
-      if (++pages > 100) throw new Error("pagination does not end");
-    }
-    return { items, pages, asOfBlock };
-  }
+  const all = <T>(first: string, limit: number) => allPages<T>(env, m(), first, limit);
 
   before(async () => {
     const node = await sharedNode();
