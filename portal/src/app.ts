@@ -366,8 +366,8 @@ export class SdaPortal extends LitElement {
   }
 
   /**
-   * A redemption is signed first: the gateway checks a redemption's signature before the ledger's rules, so there
-   * is no refusal to show before signing; a refusal after it is shown the same way, next to the field.
+   * As a transfer: the gateway checks the ledger's rules for a redemption (asset active, holder eligible, unfrozen
+   * balance less pending work) before it serves the payload, so a refusal arrives before the wallet is asked.
    */
   private async submitRedemption(e: SubmitEvent) {
     e.preventDefault();
@@ -376,10 +376,12 @@ export class SdaPortal extends LitElement {
     const form = new FormData(e.target as HTMLFormElement);
     const assetId = String(form.get("assetId") ?? "");
     const amount = String(form.get("amount") ?? "").trim();
-    this.transfer = { phase: "signing", text: this.t("redeem.sign"), fields: {}, op: null };
+    this.transfer = { phase: "checking", text: this.t("redeem.checking"), fields: {}, op: null };
     this.requestUpdate();
     try {
       const prepared = ok(await api.GET("/v1/me/typed-data/redemption", { params: { query: { assetId, amount } } }));
+      this.transfer = { ...this.transfer, phase: "signing", text: this.t("redeem.sign") };
+      this.requestUpdate();
       const { domain, types, primaryType, message: m } = prepared;
       const signature = await signTypedData(await this.signer(), this.me.address, {
         domain,

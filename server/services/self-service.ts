@@ -109,6 +109,8 @@ export class SelfService {
 
   async redemption(holder: string, input: { assetId: string; amount: string; ref?: string; validitySeconds?: number }) {
     const h = getAddress(holder);
+    // The ledger's rules first, so a redemption it would refuse is never signed (as for a transfer).
+    await this.transfers.redemptionPrecheck(h, input.assetId, input.amount);
     const { nextNonce } = await this.transfers.nonces(h, input.assetId);
     return this.payload(REDEMPTION_TYPES, {
       holder: h,

@@ -9,7 +9,8 @@ import { isUniqueViolation } from "../persistence/data-source";
 import { Sql } from "../persistence/sql";
 import { Operation } from "../persistence/entities";
 import { AppError, TRANSFER_CHECK_CODES } from "../errors";
-import { TRANSFER_CHECKS, type TransferCheck } from "../domain/ledger-enums";
+import { ASSET_STATUSES, enumMember, TRANSFER_CHECKS, type TransferCheck } from "../domain/ledger-enums";
+import { redemptionCheck } from "../domain/redemption-rules";
 import type { ErrorCode } from "../errors";
 import type { IdempotencyService } from "./idempotency";
 import type { OperationService } from "./operations";
@@ -244,6 +245,52 @@ export class TransferService {
         throw err;
       }
     });
+  }
+
+  /**
+   * What the ledger would refuse a redemption for before the holder signs it (platform, permit, asset, holder,
+   * balance), with the holder's pending transfers and redemptions counted: throws the refusal's code; stores nothing.
+   */
+  async redemptionPrecheck(holder: string, assetId: string, amount: string): Promise<void> {
+    const h = getAddress(holder);
+    const id = BigInt(assetId);
+    const l = this.chain.ledger;
+    const [{ allLive }, paused, permitted, info, p, current, balance, frozenUnits] = await Promise.all([
+      this.pendingOf(h, assetId),
+      l.paused(),
+      l.isPermitted(this.chain.operatorAddress),
+      l.assetInfo(id).catch((err: unknown) => {
+        if (this.chain.decodeRevert(err)?.code === "ASSET_NOT_FOUND")
+          throw new AppError("ASSET_NOT_FOUND", { assetId });
+        throw err;
+      }),
+      l.participant(h),
+      l.currentDisclosureVersion(),
+      l.balanceOf(h, id),
+      l.getFrozenTokens(h, id),
+    ]);
+    const assetStatus = enumMember(ASSET_STATUSES, info.status);
+    if (assetStatus === "None") throw new AppError("ASSET_NOT_FOUND", { assetId });
+    const pendingOut = allLive.reduce((s, op) => s + BigInt(op.amount ?? "0"), 0n);
+    const check = redemptionCheck(
+      {
+        paused,
+        operatorPermitted: permitted,
+        assetStatus,
+        holderRegistered: Number(p.kind) !== 0,
+        holderFrozen: p.frozen,
+        acknowledgedVersion: BigInt(p.acknowledgedVersion),
+        currentDisclosureVersion: BigInt(current),
+        balance,
+        frozenUnits,
+      },
+      BigInt(amount) + pendingOut,
+    );
+    if (check !== "Ok")
+      throw new AppError(TRANSFER_CHECK_CODES[check] ?? "TRANSACTION_REVERTED", {
+        reason: check,
+        ...(pendingOut ? { pendingOut: pendingOut.toString() } : {}),
+      });
   }
 
   /** Holder-signed redemption (the same nonce sequence as transfers), relayed as one call. */

@@ -150,6 +150,34 @@ describe("gateway: a signed-in participant prepares, signs and submits its own a
     expect(await env.counts()).to.deep.equal(before);
   });
 
+  it("when the ledger would refuse a redemption (more than the balance, the asset suspended), then preparing it is refused with that reason before anything is signed, and nothing is stored", async () => {
+    const before = await env.counts();
+    const tooMuch = await env.http.get(`/v1/me/typed-data/redemption?assetId=${assetId}&amount=100000`).set(as(alice));
+    expect(tooMuch.status, JSON.stringify(tooMuch.body)).to.equal(422);
+    expect(tooMuch.body.code).to.equal("INSUFFICIENT_BALANCE");
+    // Carol is registered and acknowledged but holds none of the asset.
+    const none = await env.http.get(`/v1/me/typed-data/redemption?assetId=${assetId}&amount=1`).set(as(carol));
+    expect(none.body.code).to.equal("INSUFFICIENT_BALANCE");
+    expect(await env.counts()).to.deep.equal(before);
+    const authority = bearer(env.keys.authority);
+    await expectPosted(
+      env.http.post(`/v1/assets/${assetId}/suspend?wait=true`).set(authority).send({ reason: "court order 12" }),
+    );
+    const whileSuspended = await env.counts();
+    const suspended = await env.http.get(`/v1/me/typed-data/redemption?assetId=${assetId}&amount=1`).set(as(alice));
+    expect(suspended.status).to.equal(422);
+    expect(suspended.body.code).to.equal("ASSET_NOT_ACTIVE");
+    const unknown = await env.http.get(`/v1/me/typed-data/redemption?assetId=999999&amount=1`).set(as(alice));
+    expect(unknown.status).to.equal(404);
+    expect(unknown.body.code).to.equal("ASSET_NOT_FOUND");
+    expect(await env.counts()).to.deep.equal(whileSuspended);
+    await expectPosted(
+      env.http.post(`/v1/assets/${assetId}/resume?wait=true`).set(authority).send({ reason: "order lifted" }),
+    );
+    const allowed = await env.http.get(`/v1/me/typed-data/redemption?assetId=${assetId}&amount=1`).set(as(alice));
+    expect(allowed.status, JSON.stringify(allowed.body)).to.equal(200);
+  });
+
   it("when the holder redeems from its session, then the redemption posts and its operations list shows only its own work, page by page", async () => {
     const prepared = (await env.http.get(`/v1/me/typed-data/redemption?assetId=${assetId}&amount=10`).set(as(alice)))
       .body as Payload;

@@ -216,6 +216,12 @@ describe("portal: a holder in a real browser with an EIP-1193 wallet (Chromium, 
 
     await a.page.getByRole("link", { name: "Redeem" }).click();
     await a.page.getByRole("heading", { name: "Redeem units" }).waitFor();
+    // More than the holder has: the ledger's reason is shown next to the field before the wallet is asked.
+    await a.page.getByLabel("Units").fill("100000");
+    await a.page.getByRole("button", { name: "Sign and redeem" }).click();
+    await a.page.locator("[data-field-error=amount]").filter({ hasText: "you do not hold that many units" }).waitFor();
+    expect(a.log.typedDataSignedAt).to.have.length(1);
+    await screenshot(a.page, "09a-redemption-refused-before-signing");
     await a.page.getByLabel("Units").fill("10");
     await a.page.getByRole("button", { name: "Sign and redeem" }).click();
     const status = a.page.locator("[data-testid=transfer-status]");

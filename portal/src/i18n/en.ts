@@ -56,6 +56,7 @@ export const en = {
   "redeem.heading": "Redeem units",
   "redeem.intro": "The issuer takes the units back and they are cancelled on the ledger.",
   "redeem.submit": "Sign and redeem",
+  "redeem.checking": "Checking the redemption before you sign…",
   "redeem.sign": "Confirm the redemption in your wallet.",
   "redeem.refused": "The redemption cannot be made: {reason}",
   "op.failed": "The operation failed: {reason}",

@@ -59,6 +59,7 @@ export const ru: Record<MessageKey, string> = {
   "redeem.heading": "Погашение единиц",
   "redeem.intro": "Эмитент принимает единицы обратно, и они аннулируются в реестре.",
   "redeem.submit": "Подписать и погасить",
+  "redeem.checking": "Проверка погашения перед подписью…",
   "redeem.sign": "Подтвердите погашение в кошельке.",
   "redeem.refused": "Погашение невозможно: {reason}",
   "op.failed": "Операция не выполнена: {reason}",

@@ -164,8 +164,22 @@ export default [
     operationId: "prepareMyRedemption",
     tag: "self-service",
     roles: "participant",
-    errors: ["CHAIN_UNAVAILABLE"],
-    summary: "The EIP-712 Redemption to sign, with the next free nonce and a deadline filled in",
+    // The ledger's rules that need no signature, so a refusal is shown before the wallet is asked.
+    errors: [
+      "CHAIN_UNAVAILABLE",
+      "ASSET_NOT_FOUND",
+      "PLATFORM_PAUSED",
+      "OPERATOR_NOT_PERMITTED",
+      "AMOUNT_ZERO",
+      "ASSET_NOT_ACTIVE",
+      "SENDER_NOT_REGISTERED",
+      "SENDER_FROZEN",
+      "SENDER_DISCLOSURE_NOT_ACKNOWLEDGED",
+      "INSUFFICIENT_BALANCE",
+      "INSUFFICIENT_UNFROZEN_BALANCE",
+    ],
+    summary:
+      "The EIP-712 Redemption to sign, with the next free nonce and a deadline filled in, after the ledger's checks that need no signature (platform, permit, asset, holder, unfrozen balance less pending authorizations): a refusal comes before the wallet is asked",
     query: z.object({
       assetId: PositiveUint,
       amount: PositiveUint,
