@@ -7,6 +7,8 @@ import type { components } from "./api/schema";
 import { formatTime, formatUnits, hasMessage, initialLocale, LOCALES, translate } from "./i18n";
 import type { Locale, MessageKey } from "./i18n";
 import { siweMessage } from "./siwe";
+import { loadRecords, renderRecords, verifyChain } from "./holder/records";
+import type { ChainVerdict, MyRecord } from "./holder/records";
 import { discoverWallets, personalSign, requestAccount, signTypedData, WalletError } from "./wallet";
 import type { Eip1193Provider, WalletChoice } from "./wallet";
 
@@ -52,6 +54,8 @@ export class SdaPortal extends LitElement {
   private provider: Eip1193Provider | null = null;
   private me: Me | null = null;
   private operations: Operation[] = [];
+  private records: MyRecord[] = [];
+  private verdicts = new Map<string, ChainVerdict | "checking">();
   private disclosure: Disclosure | null = null;
   private busy = false;
   private notice: { kind: "error" | "info"; text: string } | null = null;
@@ -129,6 +133,7 @@ export class SdaPortal extends LitElement {
       } else if (this.route.screen === "holdings") {
         await this.loadMe();
         await this.loadOperations();
+        this.records = await loadRecords();
       } else if (this.route.screen === "disclosure") {
         await this.loadMe();
         await this.loadDisclosure();
@@ -163,6 +168,18 @@ export class SdaPortal extends LitElement {
   private async loadOperations() {
     this.operations = ok(await api.GET("/v1/me/operations", { params: { query: { limit: 50 } } })).items;
   }
+
+  private verify = async (assetId: string) => {
+    this.verdicts.set(assetId, "checking");
+    this.requestUpdate();
+    try {
+      this.verdicts.set(assetId, await verifyChain(assetId));
+    } catch (err) {
+      this.verdicts.delete(assetId);
+      this.handleError(err);
+    }
+    this.requestUpdate();
+  };
 
   private async loadDisclosure() {
     const r = await api.GET("/v1/me/typed-data/acknowledgement");
@@ -589,6 +606,14 @@ export class SdaPortal extends LitElement {
               </tbody>
             </table>`
       }
+      <h2>${this.t("records.heading")}</h2>
+      ${renderRecords({
+        locale: this.locale,
+        t: (key, vars) => this.t(key, vars),
+        records: this.records,
+        verdicts: this.verdicts,
+        onVerify: this.verify,
+      })}
       <h2>${this.t("history.heading")}</h2>
       ${
         this.operations.length === 0

@@ -863,6 +863,9 @@ export const RESPONSE_EXAMPLES: Record<string, Record<number, unknown>> = {
       [TRANSFER_RECORD.proof.blockNumber, TRANSFER_RECORD.proof.logIndex],
     ),
   },
+  verifyMyAssetRecords: {
+    200: { verified: true, count: TRANSFER_RECORD.sequence, head: RECORD_HEAD, block: BLOCK.head },
+  },
   listMyPending: { 200: page("/v1/me/pending", [{ ...SUBMITTED_REDEMPTION, direction: "out" }]) },
   prepareMyAttestation: {
     200: {

@@ -13,6 +13,7 @@ import {
   transferBody,
 } from "./support/harness";
 import type { TestEnv } from "./support/harness";
+import { waitFor } from "./support/wait";
 
 interface Payload {
   domain: Record<string, unknown>;
@@ -212,5 +213,27 @@ describe("gateway: a signed-in participant prepares, signs and submits its own a
     expect((await env.http.get("/v1/me/operations").set(as(carol))).body.items).to.deep.equal([]);
     const bad = await env.http.get("/v1/me/operations?cursor=not-a-cursor").set(as(alice));
     expect(bad.status).to.equal(400);
+  });
+
+  it("when a holder asks for its asset's record-chain proof, then it gets the verdict; a participant without a record of the asset gets 403", async () => {
+    const path = `/v1/me/assets/${assetId}/records/verification`;
+    const verdict = await waitFor("the holder's records mirrored", async () => {
+      const r = await env.http.get(path).set(as(alice));
+      // Verified at the mirror's block: wait for it to reach the redemption (issuance, transfer, redemption).
+      return r.status === 200 && r.body.count === "3" ? (r.body as { verified: boolean; count: string }) : null;
+    });
+    // Issuance, the transfer to Bob and the redemption: the ledger's own count and head.
+    const info = await env.gateway.internals.chain.ledger.assetInfo(assetId);
+    expect(verdict).to.include({
+      verified: true,
+      count: info.recordCount.toString(),
+      head: info.recordHead.toLowerCase(),
+    });
+    const stranger = randomHolder();
+    await onboard(env, stranger, (await env.http.get("/v1/disclosures/current")).body.documentHash);
+    await signIn(stranger);
+    const refused = await env.http.get(path).set(as(stranger));
+    expect(refused.status).to.equal(403);
+    expect(refused.body.code).to.equal("NOT_YOUR_ACCOUNT");
   });
 });

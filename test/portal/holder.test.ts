@@ -202,10 +202,27 @@ describe("portal: a holder in a real browser with an EIP-1193 wallet (Chromium, 
     expect(await row.locator("time").getAttribute("datetime")).to.equal(records[0].rightsArisenAt);
     expect(await row.textContent()).to.include(records[0].sequence);
     await aliceRow.filter({ hasText: "900" }).waitFor();
+    // The record history, from the mirror: the record with its number and the moment rights arose.
+    const sentRecord = a.page.locator(`[data-testid=records] tr[data-sequence="${records[0].sequence}"]`);
+    await sentRecord.waitFor();
+    expect(await sentRecord.locator("time").getAttribute("datetime")).to.equal(records[0].rightsArisenAt);
+    expect(await sentRecord.textContent()).to.include(bob.address);
     await screenshot(a.page, "07-holdings-after-transfer");
 
+    // The recipient sees the units and the same record, received, and verifies the asset's record chain.
     await b.page.getByRole("link", { name: "Holdings" }).click();
     await b.page.locator(`[data-testid=holdings] tr[data-asset="${assetId}"]`).filter({ hasText: "100" }).waitFor();
+    const received = b.page.locator(`[data-testid=records] tr[data-sequence="${records[0].sequence}"]`);
+    await received.waitFor();
+    expect(await received.textContent()).to.include("received");
+    expect(await received.locator("time").getAttribute("datetime")).to.equal(records[0].rightsArisenAt);
+    await b.page.getByRole("button", { name: `Verify the record chain of asset #${assetId}` }).click();
+    const info = await env.gateway.internals.chain.ledger.assetInfo(assetId);
+    await b.page
+      .locator(`[data-chain="${assetId}"] [data-verified=true]`)
+      .filter({ hasText: `${info.recordCount} records` })
+      .waitFor();
+    await expectAccessible(b.page, "records verified");
     await screenshot(b.page, "08-recipient-holdings");
   });
 

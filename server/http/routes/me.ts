@@ -24,6 +24,7 @@ import transferRoutes, { RedemptionBody, TransferBody } from "./transfers";
 import disclosureRoutes from "./disclosures";
 import issuanceRoutes from "./issuance";
 import assetRoutes from "./assets";
+import { Verification, verificationBody } from "./records";
 import { ISSUANCE_STATUSES } from "../../domain/statuses";
 
 /** The same codes as the operator's relay of the same action (the same checks run). */
@@ -558,6 +559,26 @@ export default [
         status: 200,
         body: pageBody(url, { items: page.items.map((r) => myRecord(self, r)), last: page.last }),
       };
+    },
+  }),
+  defineRoute({
+    method: "get",
+    path: "/v1/me/assets/{assetId}/records/verification",
+    operationId: "verifyMyAssetRecords",
+    tag: "self-service",
+    roles: "participant",
+    errors: ["NOT_YOUR_ACCOUNT"],
+    summary:
+      "Proof of completeness of an asset the participant holds or held: the mirrored records' hash chain recomputed and compared with the ledger's record head and count (403 for an asset without a record of the participant)",
+    params: z.object({ assetId: PositiveUint }),
+    responses: {
+      200: { description: "verified, or the first sequence where the mirror diverges", schema: Verification },
+    },
+    handler: async (ctx, { participant, params }) => {
+      const self = participant!.address;
+      const own = await ctx.mirror.queries.list({ participant: self, assetId: params.assetId }, null, 1);
+      if (!own.items.length) throw new AppError("NOT_YOUR_ACCOUNT", { assetId: params.assetId, account: self });
+      return { status: 200, body: verificationBody(await ctx.mirror.queries.verify(params.assetId)) };
     },
   }),
   defineRoute({

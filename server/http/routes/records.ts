@@ -7,7 +7,7 @@ import { BodyInt, TimeBound } from "../validation";
 import { AppError } from "../../errors";
 import type { AppContext } from "../../context";
 import type { Role } from "../../domain/roles";
-import type { RecordFilter } from "../../mirror/queries";
+import type { MirrorVerdict, RecordFilter } from "../../mirror/queries";
 
 /**
  * Who may read the mirrored ledger (Art. 4.1.9, 6.3): the authority, the operator and the financial monitor. One
@@ -46,7 +46,7 @@ export const MirroredRecord = z
     proof: Proof,
   })
   .openapi("MirroredRecord");
-const Verification = z
+export const Verification = z
   .object({
     verified: z.boolean(),
     count: z.string().optional(),
@@ -56,6 +56,18 @@ const Verification = z
     block: z.number(),
   })
   .openapi("RecordChainVerification");
+
+/** A verdict of the mirror's record chain as the API shows it. */
+export function verificationBody(v: MirrorVerdict): z.infer<typeof Verification> {
+  return v.verified
+    ? { verified: true, count: v.count.toString(), head: v.head, block: v.block }
+    : {
+        verified: false,
+        firstDivergentSequence: v.firstDivergentSequence.toString(),
+        reason: v.reason,
+        block: v.block,
+      };
+}
 
 const filterOf = (q: z.infer<typeof RecordFilterQuery>): RecordFilter => ({
   assetId: q.assetId,
@@ -102,18 +114,10 @@ export default [
     responses: {
       200: { description: "verified, or the first sequence where the mirror diverges", schema: Verification },
     },
-    handler: async (ctx, { params }) => {
-      const v = await ctx.mirror.queries.verify(params.assetId);
-      const body = v.verified
-        ? { verified: true, count: v.count.toString(), head: v.head, block: v.block }
-        : {
-            verified: false,
-            firstDivergentSequence: v.firstDivergentSequence.toString(),
-            reason: v.reason,
-            block: v.block,
-          };
-      return { status: 200, body };
-    },
+    handler: async (ctx, { params }) => ({
+      status: 200,
+      body: verificationBody(await ctx.mirror.queries.verify(params.assetId)),
+    }),
   }),
   defineRoute({
     method: "get",
