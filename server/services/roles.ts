@@ -201,7 +201,9 @@ export class RoleService {
     await Promise.all(
       [...new Set(holders.map((h) => h.blockNumber))].map(async (n) => {
         const block = await this.chain.provider.getBlock(n);
-        if (block) times.set(n, new Date(block.timestamp * 1000).toISOString());
+        // A grant's block the node no longer returns was reorganised away: the answer would be wrong, not late.
+        if (!block) throw new AppError("CHAIN_UNAVAILABLE", { reason: `block ${n} of a role grant not returned` });
+        times.set(n, new Date(block.timestamp * 1000).toISOString());
       }),
     );
     const byRole = new Map<LedgerRoleName, RoleMember[]>();
@@ -209,7 +211,7 @@ export class RoleService {
       const list = byRole.get(h.role) ?? [];
       list.push({
         account: h.account,
-        grantedAt: times.get(h.blockNumber) ?? "",
+        grantedAt: times.get(h.blockNumber)!,
         grantedBy: h.grantedBy,
         blockNumber: h.blockNumber,
         transactionHash: h.transactionHash,
