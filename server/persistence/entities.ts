@@ -118,6 +118,12 @@ export class Operation {
   @Column("varchar", { name: "dedupe_key", length: 200, nullable: true })
   dedupeKey!: string | null;
   @Column("varchar", { name: "client_id", length: 36, nullable: true }) clientId!: string | null;
+  /**
+   * Which lane lease took it into a transaction (`owner:epoch`), set atomically with its transaction id and
+   * re-taken by whoever reconciles the lane after a takeover; null while pending. Settling checks it.
+   */
+  @Column("varchar", { name: "claimed_by", length: 64, nullable: true }) claimedBy!: string | null;
+  @Column("varchar", { name: "claimed_at", length: 32, nullable: true }) claimedAt!: string | null;
   @Column("varchar", { name: "created_at", length: 32 }) createdAt!: string;
   @Column("varchar", { name: "updated_at", length: 32 }) updatedAt!: string;
 }

@@ -97,6 +97,8 @@ export class OperationService {
       amount: n.amount ?? null,
       dedupeKey: n.dedupeKey ?? null,
       clientId: n.clientId,
+      claimedBy: null,
+      claimedAt: null,
       createdAt: at,
       updatedAt: at,
     } satisfies Operation);
