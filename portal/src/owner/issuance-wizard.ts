@@ -136,6 +136,7 @@ export class SdaIssuanceWizard extends LitElement {
       this.phase = "edit";
       this.refuse(err);
     }
+    this.requestUpdate();
     await this.updateComplete;
     if (this.phase === "review") (this.querySelector("#issue-review") as HTMLElement | null)?.focus();
     else this.showInvalid();
