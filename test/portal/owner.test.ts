@@ -15,7 +15,7 @@ import {
   startEnv,
 } from "../gateway/support/harness";
 import type { TestEnv } from "../gateway/support/harness";
-import { expectAccessible, launch, screenshot, walletContext } from "./support/browser";
+import { clearScreenshots, expectAccessible, launch, screenshot, walletContext } from "./support/browser";
 import type { WalletLog } from "./support/browser";
 
 const DECISION = Buffer.from(
@@ -48,6 +48,7 @@ describe("portal: an asset owner and a collateral verifier in a real browser (Ch
 
   before(async () => {
     if (!portalDir()) throw new Error("the portal is not built: run `npm run build:portal` (npm test does)");
+    clearScreenshots(/^owner-/);
     env = await startEnv();
     owner = randomHolder();
     const { documentHash } = await bootstrapPlatform(env);

@@ -32,6 +32,7 @@ export interface IssuanceRequestView {
   evidenceHash?: string;
   verifier?: string;
   nonce?: string;
+  attestation?: { verifier: string; expiry: string } | null;
   operationId: string | null;
   assetId: string | null;
   refusal: { code: string; message: string } | null;

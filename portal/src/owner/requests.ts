@@ -63,6 +63,20 @@ export class SdaIssuanceRequests extends LitElement {
     return this.t(`request.${r.status}`);
   }
 
+  /** Filed → attested → posted, the step reached marked (a refusal stops where it was refused). */
+  private steps(r: IssuanceRequestView): TemplateResult {
+    const reached = r.status === "posted" ? 2 : r.status === "filed" ? 0 : r.attestation ? 1 : 0;
+    const steps: MessageKey[] = ["requests.stepFiled", "requests.stepAttested", "requests.stepPosted"];
+    return html`<ol class="steps" aria-label=${this.t("requests.progress")}>
+      ${steps.map(
+        (key, i) =>
+          html`<li class=${i <= reached ? "done" : nothing} aria-current=${i === reached ? "step" : nothing}>
+            ${this.t(key)}
+          </li>`,
+      )}
+    </ol>`;
+  }
+
   render(): TemplateResult {
     const items = this.items;
     return html`<h1>${this.t("requests.heading")}</h1>
@@ -95,7 +109,7 @@ export class SdaIssuanceRequests extends LitElement {
                         <td>${label(r.assetType, r.assetTypeLabel)}</td>
                         <td class="num">${formatUnits(this.ctx.locale, r.decision?.units ?? "0")}</td>
                         <td class="mono">${r.decision?.documentHash ?? "—"}</td>
-                        <td>${this.state(r)}</td>
+                        <td>${this.steps(r)} ${this.state(r)}</td>
                       </tr>`,
                   )}
                 </tbody>
