@@ -174,8 +174,9 @@ describe("portal: an asset owner and a collateral verifier in a real browser (Ch
     await expectAccessible(v.page, "verifier queue");
     await screenshot(v.page, "owner-05-verifier-queue");
 
-    // One action: the verifier's wallet signs the attestation, the request leaves the queue.
-    await item.getByRole("button", { name: "Attest the collateral" }).click();
+    // One action, from the keyboard: the verifier's wallet signs the attestation, the request leaves the queue.
+    await item.getByRole("button", { name: "Attest the collateral" }).focus();
+    await v.page.keyboard.press("Enter");
     await v.page.locator("[data-testid=queue-notice]").filter({ hasText: "Attested" }).waitFor();
     await v.page.getByText("No request waits for attestation.").waitFor();
     expect(v.log.typedDataSignedAt).to.have.length(1);
@@ -226,5 +227,10 @@ describe("portal: an asset owner and a collateral verifier in a real browser (Ch
     await expectAccessible(o.page, "wizard (ru)");
     await screenshot(o.page, "owner-09-wizard-ru");
     await o.page.getByLabel("Язык").selectOption("en");
+
+    await v.page.getByLabel("Language").selectOption("ru");
+    await v.page.getByRole("heading", { name: "Очередь верификатора" }).waitFor();
+    await v.page.getByText("Нет заявок, ждущих подтверждения.").waitFor();
+    await expectAccessible(v.page, "verifier queue (ru)");
   });
 });
