@@ -16,7 +16,7 @@ export interface PortalContext {
   signer(): Promise<Eip1193Provider>;
   /** The wallets the browser announced (EIP-6963). */
   wallets: WalletChoice[];
-  /** 401 and other refusals the whole portal handles (a session that ended sends the user to sign in). */
+  /** Told of every refusal; the portal acts on those that concern it all (an ended session: back to sign-in). */
   onError(err: unknown): void;
 }
 
