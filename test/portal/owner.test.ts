@@ -154,6 +154,10 @@ describe("portal: an asset owner and a collateral verifier in a real browser (Ch
     await v.page.getByRole("link", { name: "Verifier's queue" }).click();
     await v.page.getByRole("heading", { name: "Verifier's queue" }).waitFor();
     await expectAccessible(v.page, "verifier sign-in");
+    await v.page.getByLabel("API key").fill("sk_not_a_key");
+    await v.page.getByRole("button", { name: "Sign in", exact: true }).click();
+    await v.page.locator("[data-field-error=apiKey]").filter({ hasText: "not accepted" }).waitFor();
+    expect(await v.page.getByLabel("API key").getAttribute("aria-invalid")).to.equal("true");
     await v.page.getByLabel("API key").fill(env.keys.verifier);
     await v.page.getByRole("button", { name: "Sign in", exact: true }).click();
     const item = v.page.locator(`[data-testid=verifier-queue] li[data-request="${requestId}"]`);
