@@ -11,9 +11,13 @@ import { loadRecords, renderRecords, verifyChain } from "./holder/records";
 import type { ChainVerdict, MyRecord } from "./holder/records";
 import { discoverWallets, personalSign, requestAccount, signTypedData, WalletError } from "./wallet";
 import type { Eip1193Provider, WalletChoice } from "./wallet";
+import type { PortalContext } from "./owner/context";
+import "./owner/issuance-wizard";
+import "./owner/requests";
+import "./verifier/queue";
 
-type Screen = "holdings" | "disclosure" | "transfer" | "redeem";
-type Route = { screen: "signin" | "staff" | Screen } | { screen: "account"; address: string };
+type Screen = "holdings" | "disclosure" | "transfer" | "redeem" | "issue" | "issuance";
+type Route = { screen: "signin" | "staff" | "verifier" | Screen } | { screen: "account"; address: string };
 
 interface Disclosure {
   version: number;
@@ -41,8 +45,12 @@ function parseRoute(hash: string): Route {
   if (account) return { screen: "account", address: account[1] };
   if (path === "holdings" || path === "disclosure" || path === "transfer" || path === "redeem" || path === "staff")
     return { screen: path };
+  if (path === "issue" || path === "issuance" || path === "verifier") return { screen: path };
   return { screen: "signin" };
 }
+
+/** Screens open without a wallet session (the staff console and the verifier's queue sign in with an API key). */
+const NO_SESSION = new Set<Route["screen"]>(["signin", "staff", "verifier"]);
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -119,7 +127,7 @@ export class SdaPortal extends LitElement {
     // The HttpOnly cookie may still hold a session (a reload): ask the gateway rather than guess.
     const r = await api.GET("/v1/me");
     if (r.data) this.me = r.data;
-    if (!this.me && this.route.screen !== "signin" && this.route.screen !== "staff") return this.go("signin");
+    if (!this.me && !NO_SESSION.has(this.route.screen)) return this.go("signin");
     if (this.me && this.route.screen === "signin") return this.go("holdings");
     await this.enterRoute();
   }
@@ -127,7 +135,7 @@ export class SdaPortal extends LitElement {
   /** Loads what the current screen shows. */
   private async enterRoute() {
     try {
-      if (this.route.screen !== "signin" && this.route.screen !== "staff" && !this.me) return this.go("signin");
+      if (!NO_SESSION.has(this.route.screen) && !this.me) return this.go("signin");
       if (this.route.screen === "staff") {
         await this.loadStaff();
       } else if (this.route.screen === "holdings") {
@@ -495,7 +503,8 @@ export class SdaPortal extends LitElement {
           signedIn
             ? html`<nav aria-label=${this.t("nav.label")}>
                 ${link("holdings", "nav.holdings")} ${link("disclosure", "nav.disclosure")}
-                ${link("transfer", "nav.transfer")} ${link("redeem", "nav.redeem")}
+                ${link("transfer", "nav.transfer")} ${link("redeem", "nav.redeem")} ${link("issue", "nav.issue")}
+                ${link("issuance", "nav.requests")}
               </nav>`
             : nothing
         }
@@ -522,6 +531,7 @@ export class SdaPortal extends LitElement {
               </p>`
             : nothing
         }
+        ${screen === "issue" || screen === "issuance" || screen === "verifier" ? this.renderOwnerScreen(screen) : nothing}
         ${
           screen === "staff"
             ? this.renderStaff()
@@ -537,7 +547,9 @@ export class SdaPortal extends LitElement {
                       ? this.renderTransfer()
                       : screen === "redeem"
                         ? this.renderRedeem()
-                        : this.renderAccount()
+                        : screen === "account"
+                          ? this.renderAccount()
+                          : nothing
         }
       </main>
     `;
@@ -566,7 +578,8 @@ export class SdaPortal extends LitElement {
               )}
             </ul>`
       }
-      <p><a href="#/staff">${this.t("staff.heading")}</a></p>`;
+      <p><a href="#/staff">${this.t("staff.heading")}</a></p>
+      <p><a href="#/verifier">${this.t("nav.verifier")}</a></p>`;
   }
 
   private renderHoldings(): TemplateResult {
@@ -833,6 +846,26 @@ export class SdaPortal extends LitElement {
           )}
         </tbody>
       </table>`;
+  }
+
+  /** The owner's and the verifier's screens (portal/src/owner, portal/src/verifier), given what they need. */
+  private renderOwnerScreen(screen: "issue" | "issuance" | "verifier"): TemplateResult | typeof nothing {
+    const ctx: PortalContext = {
+      locale: this.locale,
+      t: (key, vars) => this.t(key, vars),
+      reason: (err) => this.reason(err),
+      address: this.me?.address ?? null,
+      wallets: this.wallets,
+      signer: () => this.signer(),
+      onError: (err) => {
+        if (err instanceof ApiProblem && err.status === 401) this.handleError(err);
+      },
+    };
+    if (screen === "verifier") return html`<sda-verifier-queue .ctx=${ctx}></sda-verifier-queue>`;
+    if (!this.me) return nothing;
+    return screen === "issue"
+      ? html`<sda-issuance-wizard .ctx=${ctx}></sda-issuance-wizard>`
+      : html`<sda-issuance-requests .ctx=${ctx}></sda-issuance-requests>`;
   }
 
   private renderAccount(): TemplateResult {

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { expect } from "chai";
@@ -111,6 +111,15 @@ export async function expectAccessible(page: Page, screen: string): Promise<void
   )) as { id: string; impact: string | null; nodes: string[] }[];
   const bad = violations.filter((v) => v.impact === "serious" || v.impact === "critical");
   expect(bad, `${screen}: ${JSON.stringify(bad)}`).to.deep.equal([]);
+}
+
+/**
+ * Removes one test file's screenshots of an earlier run (a renamed screen leaves no stale picture behind), and no
+ * other file's: the portal's test files run side by side (`mocha --parallel`) into the same folder.
+ */
+export function clearScreenshots(own: RegExp): void {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  for (const f of readdirSync(ARTIFACTS)) if (own.test(f)) rmSync(join(ARTIFACTS, f), { force: true });
 }
 
 export async function screenshot(page: Page, name: string): Promise<void> {
