@@ -97,6 +97,7 @@ export class OperatorConsole extends StaffConsole {
       (code) => (code === "ASSET_NOT_FOUND" ? "assetId" : undefined),
     );
     if (r) this.records = { assetId, list };
+    this.requestUpdate();
   }
 
   private async verify() {
@@ -110,6 +111,7 @@ export class OperatorConsole extends StaffConsole {
       ? this.t("staff.records.verified", { count: r.count ?? "—", head: r.head ?? "—", block: r.block })
       : this.t("staff.records.diverges", { sequence: r.firstDivergentSequence ?? "—", reason: r.reason ?? "" });
     this.verification = { assetId, verified: r.verified, text };
+    this.requestUpdate();
   }
 
   private async showDeliveries(subscription: Subscription) {
