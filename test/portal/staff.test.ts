@@ -75,7 +75,23 @@ describe("portal: staff consoles in a real browser (operator, authority, monitor
       .set(bearer(env.keys.monitor))
       .send({ name: "Any movement", kind: "single-movement", assetId, thresholdUnits: "1" });
     expect(rule.status, JSON.stringify(rule.body)).to.equal(201);
-    // An alert as the decision-document checks raise it (their own test drives the checks end to end).
+    // Alerts as the decision-document checks raise them (their own test drives the checks end to end): one open,
+    // and older resolved ones, more than a page.
+    for (let i = 0; i < 25; i++)
+      await env.gateway.dataSource.manager.insert(Alert, {
+        id: randomUUID(),
+        kind: "decision.changed",
+        status: "resolved",
+        assetId,
+        account: null,
+        openKey: null,
+        detail: "{}",
+        occurrences: 1,
+        raisedAt: new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString(),
+        lastSeenAt: new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString(),
+        resolvedAt: new Date(Date.UTC(2026, 0, 2)).toISOString(),
+        resolution: "superseded by the restored document",
+      });
     await env.gateway.dataSource.manager.insert(Alert, {
       id: randomUUID(),
       kind: "decision.unreachable",
@@ -211,7 +227,7 @@ describe("portal: staff consoles in a real browser (operator, authority, monitor
     await screenshot(page, "27-operator-onboarded-and-records");
   });
 
-  it("monitor console: the monitor sees the alerts and the reports, and acknowledges a report", async () => {
+  it("monitor console: the monitor sees the alerts (a page, then the next from the API's cursor) and the reports, and acknowledges a report", async () => {
     // The journey's transfer reported under the rule (the supervisor reads the ledger's events as they come).
     const report = await waitFor("the transfer's report", async () => {
       const r = await env.http.get("/v1/monitoring/reports").set(bearer(env.keys.monitor));
@@ -223,6 +239,14 @@ describe("portal: staff consoles in a real browser (operator, authority, monitor
       .filter({ hasText: "Decision document unreachable" })
       .waitFor();
     expect(await page.getByRole("heading", { name: "Operator permits" }).count(), "no authority console").to.equal(0);
+    // A page of alerts, then the rest from the API's next cursor.
+    const alertRows = page.locator("[data-testid=alerts] tbody tr");
+    expect(await alertRows.count()).to.equal(20);
+    await page.locator("#mo-alerts").locator("..").getByRole("button", { name: "Show more" }).click();
+    await alertRows.nth(25).waitFor();
+    expect(await page.locator("#mo-alerts").locator("..").getByRole("button", { name: "Show more" }).count()).to.equal(
+      0,
+    );
     const row = page.locator(`[data-testid=reports] tr[data-report="${report.id}"]`);
     expect(await row.getAttribute("data-status")).to.equal("open");
     await expectAccessible(page, "monitor console");
