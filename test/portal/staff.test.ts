@@ -257,5 +257,13 @@ describe("portal: staff consoles in a real browser (operator, authority, monitor
     const after = await env.http.get(`/v1/monitoring/reports/${report.id}`).set(bearer(env.keys.monitor));
     expect(after.body.status).to.equal("acknowledged");
     await screenshot(page, "29-monitor-report-acknowledged");
+
+    // In Russian: the console's texts from the Russian catalogue.
+    await page.getByLabel("Language").selectOption("ru");
+    await page.getByRole("heading", { name: "Консоль мониторинга", level: 1 }).waitFor();
+    await page.getByRole("heading", { name: "Оповещения" }).waitFor();
+    expect(await row.textContent()).to.include("в работе");
+    await expectAccessible(page, "monitor console (ru)");
+    await screenshot(page, "30-monitor-console-ru");
   });
 });
