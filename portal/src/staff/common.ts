@@ -134,10 +134,15 @@ export abstract class StaffConsole extends LitElement {
       return await run();
     } catch (err) {
       if (err instanceof ApiProblem) {
-        f.fields = err.fieldErrors();
+        const fields = err.fieldErrors();
         const field = fieldOf(err.code);
-        if (field) f.fields[field] = this.reason(err);
-        if (Object.keys(f.fields).length === 0) f.error = this.reason(err);
+        if (field) fields[field] = this.reason(err);
+        // A field the form does not show (a body member named otherwise) is named in the form's own message.
+        const shown = Object.entries(fields).filter(([name]) => this.querySelector(`#${id}-${name}`));
+        const other = Object.entries(fields).filter(([name]) => !this.querySelector(`#${id}-${name}`));
+        f.fields = Object.fromEntries(shown);
+        if (shown.length === 0 || other.length > 0)
+          f.error = other.length ? other.map(([name, message]) => `${name}: ${message}`).join("; ") : this.reason(err);
       } else {
         f.error = this.reason(err);
       }
