@@ -1,4 +1,3 @@
-import { rmSync } from "node:fs";
 import { expect } from "chai";
 import { id as keccakText } from "ethers";
 import type { Wallet } from "ethers";
@@ -16,7 +15,7 @@ import {
 } from "../gateway/support/harness";
 import type { TestEnv } from "../gateway/support/harness";
 import { waitFor } from "../gateway/support/wait";
-import { ARTIFACTS, expectAccessible, launch, screenshot, scriptBytes, walletContext } from "./support/browser";
+import { clearScreenshots, expectAccessible, launch, screenshot, scriptBytes, walletContext } from "./support/browser";
 import type { WalletLog } from "./support/browser";
 
 const DISCLOSURE_TEXT = "Risk disclosure v1: digital assets may lose value.";
@@ -68,8 +67,8 @@ describe("portal: a holder in a real browser with an EIP-1193 wallet (Chromium, 
 
   before(async () => {
     if (!portalDir()) throw new Error("the portal is not built: run `npm run build:portal` (npm test does)");
-    // This run's screenshots only (a renamed screen leaves no stale picture behind).
-    rmSync(ARTIFACTS, { recursive: true, force: true });
+    // This run's screenshots only; the staff test's (staff-*) are its own.
+    clearScreenshots((file) => !file.startsWith("staff-"));
     env = await startEnv();
     alice = randomHolder();
     bob = randomHolder();

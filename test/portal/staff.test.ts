@@ -9,7 +9,7 @@ import type { SecuredAssetLedger } from "../../typechain-types";
 import { bearer, bootstrapPlatform, issue, onboard, randomHolder, startEnv } from "../gateway/support/harness";
 import type { TestEnv } from "../gateway/support/harness";
 import { waitFor } from "../gateway/support/wait";
-import { expectAccessible, launch, screenshot, walletContext } from "./support/browser";
+import { clearScreenshots, expectAccessible, launch, screenshot, walletContext } from "./support/browser";
 import type { WalletLog } from "./support/browser";
 
 /** IPermitRegister.PermitStatus. */
@@ -61,6 +61,7 @@ describe("portal: staff consoles in a real browser (operator, authority, monitor
 
   before(async () => {
     if (!portalDir()) throw new Error("the portal is not built: run `npm run build:portal` (npm test does)");
+    clearScreenshots((file) => file.startsWith("staff-"));
     env = await startEnv();
     ledger = SecuredAssetLedger__factory.connect(env.deployment.ledger, env.node.provider);
     alice = randomHolder();
@@ -121,7 +122,7 @@ describe("portal: staff consoles in a real browser (operator, authority, monitor
     const row = authority.locator(`[data-testid=permits] tr[data-permit="${operator}"]`);
     expect(await row.getAttribute("data-status")).to.equal("Active");
     await expectAccessible(authority, "authority console");
-    await screenshot(authority, "20-authority-console");
+    await screenshot(authority, "staff-20-authority-console");
 
     // Suspend, with a reason and an end: the register shows both; the ledger holds the suspension.
     const form = authority.getByRole("form", { name: "Suspend, resume or revoke a permit" });
@@ -144,7 +145,7 @@ describe("portal: staff consoles in a real browser (operator, authority, monitor
     );
     expect(Number((suspensions as { n: number | string }[])[0].n), "a double click suspends once").to.equal(1);
     await expectAccessible(authority, "permit suspended");
-    await screenshot(authority, "21-authority-permit-suspended");
+    await screenshot(authority, "staff-21-authority-permit-suspended");
 
     // The holder, in its own session: refused with the reason before the wallet is asked; nothing is accepted.
     const a = await holderPage(alice);
@@ -158,7 +159,7 @@ describe("portal: staff consoles in a real browser (operator, authority, monitor
     expect(a.log.calls).not.to.include("eth_signTypedData_v4");
     expect(await ledger.balanceOf(bob.address, assetId)).to.equal(0n);
     await expectAccessible(a.page, "transfer refused: permit suspended");
-    await screenshot(a.page, "22-holder-refused-permit-suspended");
+    await screenshot(a.page, "staff-22-holder-refused-permit-suspended");
 
     // The authority resumes the permit (no reason needed): active again on the ledger.
     await form.getByLabel("Reason").fill("");
@@ -168,7 +169,7 @@ describe("portal: staff consoles in a real browser (operator, authority, monitor
     const [resumed] = await ledger.permitOf(operator);
     expect(resumed.status).to.equal(PERMIT.Active);
     expect(await ledger.isPermitted(operator)).to.equal(true);
-    await screenshot(authority, "23-authority-permit-resumed");
+    await screenshot(authority, "staff-23-authority-permit-resumed");
 
     // The same transfer again: checked, signed once, posted; the ledger holds the new balances.
     await a.page.getByRole("button", { name: "Check and sign" }).click();
@@ -176,14 +177,14 @@ describe("portal: staff consoles in a real browser (operator, authority, monitor
     expect(a.log.calls.filter((c) => c === "eth_signTypedData_v4")).to.have.length(1);
     expect(await ledger.balanceOf(bob.address, assetId)).to.equal(100n);
     expect(await ledger.balanceOf(alice.address, assetId)).to.equal(900n);
-    await screenshot(a.page, "24-holder-transfer-posted");
+    await screenshot(a.page, "staff-24-holder-transfer-posted");
   });
 
   it("operator console: a bad address is refused next to the field; a participant is onboarded (on chain, in the list); records verify against the ledger; operations show their states", async () => {
     const page = await staffPage(env.keys.operator, "Operator console");
     await page.locator("[data-testid=staff-operations] tr[data-status=posted]").first().waitFor();
     await expectAccessible(page, "operator console");
-    await screenshot(page, "25-operator-console");
+    await screenshot(page, "staff-25-operator-console");
 
     const form = page.getByRole("form", { name: "Onboard a participant (after KYC)" });
     await form.getByLabel("Participant address").fill("0x1234");
@@ -197,7 +198,7 @@ describe("portal: staff consoles in a real browser (operator, authority, monitor
       await error.getAttribute("id"),
     );
     await expectAccessible(page, "onboarding refused");
-    await screenshot(page, "26-operator-bad-address");
+    await screenshot(page, "staff-26-operator-bad-address");
 
     const carol = randomHolder();
     await form.getByLabel("Participant address").fill(carol.address);
@@ -224,7 +225,7 @@ describe("portal: staff consoles in a real browser (operator, authority, monitor
     expect(await verification.textContent()).to.include(String(info.recordHead).toLowerCase());
     expect(await verification.textContent()).to.include(`${info.recordCount} records`);
     await expectAccessible(page, "operator records");
-    await screenshot(page, "27-operator-onboarded-and-records");
+    await screenshot(page, "staff-27-operator-onboarded-and-records");
   });
 
   it("monitor console: the monitor sees the alerts (a page, then the next from the API's cursor) and the reports, and acknowledges a report", async () => {
@@ -250,13 +251,13 @@ describe("portal: staff consoles in a real browser (operator, authority, monitor
     const row = page.locator(`[data-testid=reports] tr[data-report="${report.id}"]`);
     expect(await row.getAttribute("data-status")).to.equal("open");
     await expectAccessible(page, "monitor console");
-    await screenshot(page, "28-monitor-console");
+    await screenshot(page, "staff-28-monitor-console");
 
     await row.getByRole("button", { name: /^Acknowledge the report/ }).click();
     await page.locator(`[data-testid=reports] tr[data-report="${report.id}"][data-status=acknowledged]`).waitFor();
     const after = await env.http.get(`/v1/monitoring/reports/${report.id}`).set(bearer(env.keys.monitor));
     expect(after.body.status).to.equal("acknowledged");
-    await screenshot(page, "29-monitor-report-acknowledged");
+    await screenshot(page, "staff-29-monitor-report-acknowledged");
 
     // In Russian: the console's texts from the Russian catalogue.
     await page.getByLabel("Language").selectOption("ru");
@@ -264,6 +265,6 @@ describe("portal: staff consoles in a real browser (operator, authority, monitor
     await page.getByRole("heading", { name: "Оповещения" }).waitFor();
     expect(await row.textContent()).to.include("в работе");
     await expectAccessible(page, "monitor console (ru)");
-    await screenshot(page, "30-monitor-console-ru");
+    await screenshot(page, "staff-30-monitor-console-ru");
   });
 });

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { expect } from "chai";
@@ -111,6 +111,15 @@ export async function expectAccessible(page: Page, screen: string): Promise<void
   )) as { id: string; impact: string | null; nodes: string[] }[];
   const bad = violations.filter((v) => v.impact === "serious" || v.impact === "critical");
   expect(bad, `${screen}: ${JSON.stringify(bad)}`).to.deep.equal([]);
+}
+
+/**
+ * Removes the earlier screenshots a test file owns (a renamed screen leaves no stale picture behind) and no others:
+ * the portal's test files may run at once (gateway-suite.js runs files in parallel).
+ */
+export function clearScreenshots(owns: (file: string) => boolean): void {
+  if (!existsSync(ARTIFACTS)) return;
+  for (const file of readdirSync(ARTIFACTS)) if (owns(file)) rmSync(join(ARTIFACTS, file), { force: true });
 }
 
 export async function screenshot(page: Page, name: string): Promise<void> {
