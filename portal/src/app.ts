@@ -1,7 +1,7 @@
 import { LitElement, html, nothing } from "lit";
 import type { TemplateResult } from "lit";
 import { getAddress } from "ethers/address";
-import { api, ApiProblem, csrf, ok, staffApi, staffKey } from "./api/client";
+import { api, ApiProblem, csrf, ok } from "./api/client";
 import type { Me, Operation } from "./api/client";
 import type { components } from "./api/schema";
 import { formatTime, formatUnits, hasMessage, initialLocale, LOCALES, translate } from "./i18n";
@@ -74,7 +74,6 @@ export class SdaPortal extends LitElement {
     op: null,
   };
   private accountView: { status: number } | null = null;
-  private staff: { operations: Operation[]; keyError: string | null } = { operations: [], keyError: null };
   private stopDiscovery: (() => void) | null = null;
 
   protected createRenderRoot(): HTMLElement {
@@ -137,7 +136,8 @@ export class SdaPortal extends LitElement {
     try {
       if (!NO_SESSION.has(this.route.screen) && !this.me) return this.go("signin");
       if (this.route.screen === "staff") {
-        await this.loadStaff();
+        // The staff consoles load only when asked for: a holder's first load carries none of their code.
+        await import("./staff/shell");
       } else if (this.route.screen === "holdings") {
         await this.loadMe();
         await this.loadOperations();
@@ -203,43 +203,6 @@ export class SdaPortal extends LitElement {
     if (this.me && address.toLowerCase() === this.me.address.toLowerCase()) return this.go("holdings");
     const r = await api.GET("/v1/participants/{address}", { params: { path: { address } } });
     this.accountView = { status: r.response.status };
-  }
-
-  /** The operations console: the API key is checked by reading what it is for (401 unknown key, 403 another role). */
-  private async loadStaff() {
-    if (!staffKey.get()) return;
-    const r = await staffApi.GET("/v1/operations", { params: { query: { limit: 100 } } });
-    if (r.data) {
-      this.staff = { operations: r.data.items, keyError: null };
-      return;
-    }
-    staffKey.clear();
-    const problem = new ApiProblem(r.response.status, (r.error ?? {}) as ConstructorParameters<typeof ApiProblem>[1]);
-    this.staff = {
-      operations: [],
-      keyError:
-        r.response.status === 403 ? this.t("staff.wrongRole") : this.t("staff.badKey", { detail: problem.message }),
-    };
-  }
-
-  private async staffSignIn(e: SubmitEvent) {
-    e.preventDefault();
-    if (this.busy) return;
-    this.busy = true;
-    const key = String(new FormData(e.target as HTMLFormElement).get("apiKey") ?? "").trim();
-    if (key) staffKey.set(key);
-    try {
-      await this.loadStaff();
-    } finally {
-      this.busy = false;
-      this.requestUpdate();
-    }
-  }
-
-  private staffSignOut() {
-    staffKey.clear();
-    this.staff = { operations: [], keyError: null };
-    this.requestUpdate();
   }
 
   private async signIn(choice: WalletChoice) {
@@ -791,61 +754,7 @@ export class SdaPortal extends LitElement {
   }
 
   private renderStaff(): TemplateResult {
-    if (!staffKey.get()) {
-      const error = this.staff.keyError;
-      return html`<h1>${this.t("staff.heading")}</h1>
-        <p>${this.t("staff.intro")}</p>
-        <form @submit=${this.staffSignIn} novalidate>
-          <div class="field">
-            <label for="f-apiKey">${this.t("staff.key")}</label>
-            <input
-              id="f-apiKey"
-              name="apiKey"
-              type="password"
-              autocomplete="off"
-              required
-              aria-invalid=${error ? "true" : "false"}
-              aria-describedby=${error ? "f-apiKey-error" : nothing}
-            />
-            ${error ? html`<p class="field-error" id="f-apiKey-error" data-field-error="apiKey">${error}</p>` : nothing}
-          </div>
-          <button type="submit" ?disabled=${this.busy}>${this.t("staff.signIn")}</button>
-        </form>`;
-    }
-    return html`<h1>${this.t("staff.heading")}</h1>
-      <button type="button" @click=${this.staffSignOut}>${this.t("signout")}</button>
-      <h2>${this.t("staff.operations")}</h2>
-      <table data-testid="staff-operations">
-        <thead>
-          <tr>
-            <th scope="col">${this.t("history.kind")}</th>
-            <th scope="col">${this.t("history.status")}</th>
-            <th scope="col">${this.t("history.created")}</th>
-            <th scope="col">${this.t("history.sequence")}</th>
-            <th scope="col">${this.t("history.rightsArisenAt")}</th>
-            <th scope="col">${this.t("staff.failure")}</th>
-          </tr>
-        </thead>
-        <tbody>
-          ${this.staff.operations.map(
-            (o) =>
-              html`<tr data-operation=${o.id} data-status=${o.status}>
-                <th scope="row">${o.kind}</th>
-                <td>${hasMessage(`state.${o.status}`) ? this.t(`state.${o.status}`) : o.status}</td>
-                <td><time datetime=${o.createdAt}>${formatTime(this.locale, o.createdAt)}</time></td>
-                <td class="num">${o.recordSequence ?? "—"}</td>
-                <td>
-                  ${
-                    o.rightsArisenAt
-                      ? html`<time datetime=${o.rightsArisenAt}>${formatTime(this.locale, o.rightsArisenAt)}</time>`
-                      : "—"
-                  }
-                </td>
-                <td>${o.error ? html`<code>${o.error.code}</code> ${o.error.message}` : "—"}</td>
-              </tr>`,
-          )}
-        </tbody>
-      </table>`;
+    return html`<sda-staff .locale=${this.locale}></sda-staff>`;
   }
 
   /** The owner's and the verifier's screens (portal/src/owner, portal/src/verifier), given what they need. */
