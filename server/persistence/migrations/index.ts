@@ -8,6 +8,7 @@ import { Sessions1764140000000 } from "./1764140000000-Sessions";
 import { MirrorBalanceReads1764150000000 } from "./1764150000000-MirrorBalanceReads";
 import { MirrorRegisters1764160000000 } from "./1764160000000-MirrorRegisters";
 import { OperationSignerAddress1764170000000 } from "./1764170000000-OperationSignerAddress";
+import { MirrorReads1764190000000 } from "./1764190000000-MirrorReads";
 
 /** Every migration, oldest first: a new one is appended here. */
 export const MIGRATIONS = [
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   MirrorBalanceReads1764150000000,
   MirrorRegisters1764160000000,
   OperationSignerAddress1764170000000,
+  MirrorReads1764190000000,
 ];
