@@ -507,10 +507,13 @@ const ASSET_TYPE = {
   listed: true,
   textFaults: [],
 };
-/** A permit as the list shows it, from the record mirror (what the ledger's events say). */
+/** A permit as the register shows it, from the record mirror (what the ledger's events say). */
 const MIRRORED_PERMIT = {
   operator: OPERATOR,
   status: "Active" as const,
+  permitted: true,
+  operatorRole: true,
+  grantedAt: T.permitGranted,
   suspendedUntil: null,
   suspendReason: null,
   courtDecision: null,
@@ -882,7 +885,7 @@ export const RESPONSE_EXAMPLES: Record<string, Record<number, unknown>> = {
   },
   attestMyCollateral: { 200: ATTESTED_REQUEST },
   listPermits: { 200: { ...page("/v1/permits", [MIRRORED_PERMIT]), asOfBlock: BLOCK.head } },
-  getPermit: { 200: PERMIT },
+  getPermit: { 200: { ...MIRRORED_PERMIT, asOfBlock: BLOCK.head } },
   listAssetTypes: {
     200: { ...page("/v1/asset-types?limit=1", [MIRRORED_ASSET_TYPE], [GRAIN]), asOfBlock: BLOCK.head },
   },
@@ -974,6 +977,7 @@ export const RESPONSE_EXAMPLES: Record<string, Record<number, unknown>> = {
       recordCount: ASSET_SUMMARY.recordCount,
       recordHead: RECORD_HEAD,
       textFaults: [],
+      asOfBlock: BLOCK.head,
     },
   },
   getAssetHolders: {

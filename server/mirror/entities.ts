@@ -109,6 +109,7 @@ abstract class ChainRow {
 @Entity("mirror_changes")
 @Index("idx_mirror_changes_asset", ["assetId", "blockNumber", "logIndex"])
 @Index("idx_mirror_changes_block", ["blockNumber"])
+@Index("idx_mirror_changes_kind", ["kind", "blockNumber", "logIndex"])
 export class MirrorChange extends ChainRow {
   @Column("varchar", { name: "asset_id", length: 78, nullable: true }) assetId!: string | null;
 }
@@ -119,6 +120,8 @@ export class MirrorChange extends ChainRow {
 @Index("idx_mirror_permit_block", ["blockNumber"])
 export class MirrorPermitChange extends ChainRow {
   @Column("varchar", { length: 42 }) operator!: string;
+  /** Block time of a grant, unix seconds (the permit's `grantedAt`); null for the other events. */
+  @Column("bigint", { name: "block_time", nullable: true, transformer: bigintNumber }) blockTime!: number | null;
 }
 
 /** Participant register events (registered, deregistered, wallet kind, frozen, unfrozen) and token freezes. */

@@ -43,6 +43,7 @@ export interface SyncResult {
 interface BlockHeader {
   number: string;
   hash: string;
+  timestamp: string;
 }
 
 /**
@@ -59,6 +60,8 @@ export class Indexer {
   private exclusive: Promise<unknown> = Promise.resolve();
   private stopping = false;
   private failures = 0;
+  /** Whether the grants mirrored without a block time (before this version) have been given one. */
+  private grantTimesFilled = false;
   private lastLog = 0;
   /** The last pass: the block the mirror reached, its target (the safe head) and the chain head (metrics: lag). */
   lastSync: { at: string; block: number; target: number; head: number } | null = null;
@@ -149,21 +152,61 @@ export class Indexer {
     return (await this.provider.send("eth_getBlockByNumber", ["0x" + n.toString(16), false])) as BlockHeader | null;
   }
 
-  private fetchRange(from: number, to: number): Promise<RangeBatch> {
+  private async fetchRange(from: number, to: number): Promise<RangeBatch> {
     const filter = {
       address: this.deployment.ledger,
       fromBlock: "0x" + from.toString(16),
       toBlock: "0x" + to.toString(16),
     };
-    return Promise.all([this.provider.send("eth_getLogs", [filter]) as Promise<RawLog[]>, this.header(to)]).then(
-      ([logs, header]) => {
-        if (!header) throw new Error(`block ${to} not found`);
-        const t = performance.now();
-        const { records, changes, faults } = this.decoder.decode(logs);
-        this.stats.decodeMs += performance.now() - t;
-        return { from, to, toHash: header.hash, records, changes, faults };
-      },
-    );
+    const [logs, header] = await Promise.all([
+      this.provider.send("eth_getLogs", [filter]) as Promise<RawLog[]>,
+      this.header(to),
+    ]);
+    if (!header) throw new Error(`block ${to} not found`);
+    const t = performance.now();
+    const { records, changes, faults } = this.decoder.decode(logs);
+    this.stats.decodeMs += performance.now() - t;
+    return { from, to, toHash: header.hash, records, changes, faults, blockTimes: await this.grantTimes(changes) };
+  }
+
+  /**
+   * Block times of the blocks with a permit grant (the permit's `grantedAt`, which no event carries): one header per
+   * such block, and grants are the authority's rare acts.
+   */
+  private async grantTimes(changes: RangeBatch["changes"]): Promise<Map<number, number>> {
+    const blocks = [...new Set(changes.filter((c) => c.kind === "PermitGranted").map((c) => c.blockNumber))];
+    const headers = await Promise.all(blocks.map((b) => this.header(b)));
+    const out = new Map<number, number>();
+    blocks.forEach((b, i) => {
+      const h = headers[i];
+      if (!h) throw new Error(`block ${b} not found`);
+      out.set(b, Number(h.timestamp));
+    });
+    return out;
+  }
+
+  /**
+   * Fills the block time of mirrored grants that have none (mirrored before the gateway kept it): once per process,
+   * before its first pass. A grant whose block is no longer the chain's is left to the reorganisation's replay.
+   */
+  private async fillGrantTimes(): Promise<void> {
+    const rows: Array<{ tx_hash: string; log_index: number; block_number: number | string; block_hash: string }> =
+      await this.db.manager.query(
+        "SELECT tx_hash, log_index, block_number, block_hash FROM mirror_permit_changes WHERE kind = 'PermitGranted' AND block_time IS NULL",
+      );
+    if (rows.length === 0) return;
+    const sql = Sql.of(this.db.manager);
+    const headers = new Map<number, BlockHeader | null>();
+    for (const r of rows) {
+      const n = Number(r.block_number);
+      if (!headers.has(n)) headers.set(n, await this.header(n));
+      const h = headers.get(n);
+      if (!h || h.hash !== r.block_hash) continue;
+      await this.db.manager.query(
+        `UPDATE mirror_permit_changes SET block_time = ${sql.p(1)} WHERE tx_hash = ${sql.p(2)} AND log_index = ${sql.p(3)}`,
+        [Number(h.timestamp), r.tx_hash, Number(r.log_index)],
+      );
+    }
   }
 
   /** Checks the cursor's block against the chain; on a mismatch rolls back to the last common block. */
@@ -223,6 +266,10 @@ export class Indexer {
 
   private async syncNow(opts: { untilBlock?: number; onProgress?: (p: SyncProgress) => void }): Promise<SyncResult> {
     const reorganised = await this.undoReorg();
+    if (!this.grantTimesFilled) {
+      await this.fillGrantTimes();
+      this.grantTimesFilled = true;
+    }
     const cursor = await readCursor(this.db.manager);
     const startBlock = cursor ? cursor.blockNumber + 1 : this.deployment.deployBlock;
     let target = await this.safeHead();

@@ -14,7 +14,9 @@ import type { DecodedRecord, RawLog } from "../chain/decode";
 import { Sql } from "../persistence/sql";
 import { keysetSql, pageOf } from "../persistence/keyset";
 import type { KeyValue, KeysetPage } from "../persistence/keyset";
-import { assetTypePage, permitPage } from "./register-queries";
+import { assetTypePage, permitOf, permitPage } from "./register-queries";
+import { assetOf } from "./asset-queries";
+import type { MirroredAssetView } from "./asset-queries";
 import type { MirroredAssetTypeView, MirroredPermitView } from "./register-queries";
 
 /** A mirrored record as the API shows it: the record, the moment rights arose, and its proof. */
@@ -808,7 +810,21 @@ export class MirrorQueries {
     return { verified, count: String(count), head };
   }
 
-  /** One page of an asset's holders with a non-zero balance, in address order (keyset on the holder; primary key). */
+  /**
+   * The asset as its mirrored events describe it, with the mirrored chain's head; null when the mirror does not hold
+   * its issuance (see assetOf).
+   */
+  async asset(assetId: string): Promise<(MirroredAssetView & { recordHead: string }) | null> {
+    const view = await assetOf(this.db.manager, assetId);
+    if (!view) return null;
+    return { ...view, recordHead: (await this.chainSummary(assetId)).head };
+  }
+
+  /** One operator's permit (mirror_permits), or null when the mirror holds none. */
+  permit(operator: string): Promise<MirroredPermitView | null> {
+    return permitOf(this.db.manager, operator);
+  }
+
   /** One page of the permit register in operator address order (mirror_permits; the key is the lower-case address). */
   permits(after: KeyValue[] | null, limit: number): Promise<KeysetPage<MirroredPermitView>> {
     return permitPage(this.db.manager, after, limit);
@@ -818,6 +834,8 @@ export class MirrorQueries {
   assetTypes(after: KeyValue[] | null, limit: number): Promise<KeysetPage<MirroredAssetTypeView>> {
     return assetTypePage(this.db.manager, after, limit);
   }
+
+  /** One page of an asset's holders with a non-zero balance, in address order (keyset on the holder; primary key). */
 
   async holders(assetId: string, after: KeyValue[] | null, limit: number): Promise<KeysetPage<BalanceView>> {
     const sql = Sql.of(this.db.manager);

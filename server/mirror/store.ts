@@ -32,6 +32,8 @@ export interface RangeBatch {
   changes: DecodedChange[];
   /** Logs not readable as declared: recorded, alerted, and passed over (the others are written). */
   faults: DecodedFault[];
+  /** Block times (unix seconds) of the blocks with a permit grant (the permit's `grantedAt`). */
+  blockTimes?: Map<number, number>;
 }
 
 export interface RangeResult {
@@ -272,8 +274,14 @@ export async function writeRange(em: EntityManager, batch: RangeBatch, announced
         await sql.insert(
           em,
           "mirror_permit_changes",
-          ["tx_hash", "log_index", "block_number", "block_hash", "kind", "payload", "operator"],
-          rows.map((c) => [...base(c), c.kind, JSON.stringify(c.args), c.account]),
+          ["tx_hash", "log_index", "block_number", "block_hash", "kind", "payload", "operator", "block_time"],
+          rows.map((c) => [
+            ...base(c),
+            c.kind,
+            JSON.stringify(c.args),
+            c.account,
+            c.kind === "PermitGranted" ? (batch.blockTimes?.get(c.blockNumber) ?? null) : null,
+          ]),
           conflict,
         );
       } else if (table === "participants") {

@@ -5,13 +5,7 @@ import type { Operation } from "../persistence/entities";
 import { AppError } from "../errors";
 import type { OperationService } from "./operations";
 import type { IdempotencyService } from "./idempotency";
-import {
-  ASSET_CATEGORIES,
-  PERMIT_STATUSES,
-  enumMember,
-  enumPosition,
-  type AssetCategory,
-} from "../domain/ledger-enums";
+import { ASSET_CATEGORIES, enumMember, enumPosition, type AssetCategory } from "../domain/ledger-enums";
 import type { OperationKind } from "../domain/operation-kinds";
 
 /** An asset type code: a bytes32 hex value, or a short text (at most 31 bytes) encoded as bytes32. */
@@ -75,37 +69,6 @@ export class RegistryService {
   }
   revokePermit(operator: string, courtDecision: string, clientId: string, idem?: string) {
     return this.authorityCall("permit.revoke", "revokePermit", [getAddress(operator), courtDecision], clientId, idem);
-  }
-
-  async permit(operator: string) {
-    const a = getAddress(operator);
-    const [state, detailsHash] = await this.chain.ledger.permitOf(a);
-    const status = enumMember(PERMIT_STATUSES, state.status);
-    if (status === "None") throw new AppError("PERMIT_NOT_FOUND", { operator: a });
-    const granted = await this.chain.logs(
-      this.chain.ledger.filters.PermitGranted(a),
-      this.chain.deployment.deployBlock,
-    );
-    const last = granted.at(-1);
-    return {
-      operator: a,
-      status,
-      permitted: await this.chain.ledger.isPermitted(a),
-      // OPERATOR_ROLE, which every operator power needs besides the active permit (the ledger keeps it in the permit's slot).
-      operatorRole: state.operatorRole,
-      suspendedUntil: Number(state.suspendedUntil) ? new Date(Number(state.suspendedUntil) * 1000).toISOString() : null,
-      grantedAt: new Date(Number(state.grantedAt) * 1000).toISOString(),
-      detailsHash,
-      details: last
-        ? {
-            legalName: last.args.legalName,
-            bin: last.args.bin,
-            permitNumber: last.args.permitNumber,
-            scope: last.args.scope,
-          }
-        : null,
-      textFaults: textFaults(last?.texts ?? [], "details."),
-    };
   }
 
   listAssetType(i: { code: string; name: string; category: AssetCategory }, clientId: string, idem?: string) {

@@ -92,7 +92,12 @@ describe("poisoned text on chain: the read endpoints go on", function () {
       })
     ).wait();
 
-    const one = await env.http.get(`/v1/permits/${operator}`).set(monitor());
+    // The permit is the record mirror's, which follows the ledger on its own (the grant was not this gateway's).
+    let one = await env.http.get(`/v1/permits/${operator}`).set(monitor());
+    await waitFor("the mirror to hold the permit", async () => {
+      one = await env.http.get(`/v1/permits/${operator}`).set(monitor());
+      return one.status === 200;
+    });
     expect(one.status, JSON.stringify(one.body)).to.equal(200);
     expect(one.body.details).to.deep.equal({
       legalName: readable(legalName),

@@ -154,7 +154,12 @@ describe("gateway: on-chain roles granted and revoked by the authority (GET/POST
       // ... and its own participants and issuance (posting needs the permit).
       await onboard(op, holder, keccakText("Risk disclosure v1."));
       const { assetId } = await issue(op, holder, "1000");
-      const asset = await env.http.get(`/v1/assets/${assetId}`).set(a());
+      // The asset is the record mirror's: the authority's gateway shows it once its mirror has indexed the block.
+      let asset = await env.http.get(`/v1/assets/${assetId}`).set(a());
+      await waitFor("the authority's mirror to hold the asset", async () => {
+        asset = await env.http.get(`/v1/assets/${assetId}`).set(a());
+        return asset.status === 200;
+      });
       expect(asset.body.collateral.operator).to.equal(newOperator.address);
 
       // Revoked while a registration waits to be sent: the operation fails naming the missing role.

@@ -13,7 +13,8 @@ interface Permit {
   permitted: boolean;
   operatorRole: boolean;
   suspendedUntil: string | null;
-  grantedAt: string;
+  /** Null while the record mirror has not read the grant's block time. */
+  grantedAt: string | null;
   details: { legalName: string; bin: string; permitNumber: string; scope: string } | null;
 }
 /** A permit as the list shows it (GET /v1/permits, from the record mirror: what the ledger's events say). */
@@ -91,7 +92,7 @@ export function addPermitCommands(program: Command, io: CliIo): void {
             `operator        ${p.operator}`,
             `status          ${p.status}${p.suspendedUntil ? ` until ${p.suspendedUntil}` : ""}`,
             `permitted now   ${p.permitted ? "yes" : "no"} (OPERATOR role: ${p.operatorRole ? "yes" : "no"})`,
-            `granted at      ${p.grantedAt}`,
+            `granted at      ${p.grantedAt ?? "(not read yet)"}`,
             ...(p.details
               ? [
                   `legal name      ${p.details.legalName}`,

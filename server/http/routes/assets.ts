@@ -18,6 +18,7 @@ import { ASSET_STATUSES, LEGAL_BASES } from "../../domain/ledger-enums";
 import { AppError } from "../../errors";
 import type { AppContext } from "../../context";
 import { READERS } from "./records";
+import { assetTypeLabel } from "../../services/registry";
 
 const ReasonBody = z.object({ reason: Line(500, 1) }).strict();
 
@@ -42,6 +43,10 @@ export const TextFaults = z
       "Chain text in this response that is not valid UTF-8 (any account with the operator or authority role can post it on the ledger; the API refuses it): the field shows it with U+FFFD for each ill-formed sequence, `hex` keeps the original. Empty when all text is well-formed.",
   });
 const Hash = z.string().openapi({ description: "bytes32, hex" });
+export const AsOfBlock = z.number().int().openapi({
+  description:
+    "the block the mirror had reached when this page was read: postings after it are not shown yet (a read first waits, at most 2 s, for this gateway's own last posting)",
+});
 const AssetStatus = z.enum(ASSET_STATUSES).exclude(["None"]);
 const AssetSummary = z
   .object({
@@ -84,8 +89,12 @@ const AssetView = z
     recordCount: z.string(),
     recordHead: z.string(),
     textFaults: TextFaults,
+    asOfBlock: AsOfBlock,
   })
-  .openapi("Asset");
+  .openapi("Asset", {
+    description:
+      "the asset as its mirrored issuance and lifecycle events describe it, as of `asOfBlock` (an asset migrated from a predecessor ledger is read from the ledger)",
+  });
 
 const Holder = z.object({ address: z.string(), balance: z.string(), frozen: z.string() }).openapi("Holder", {
   example: { address: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8", balance: "250", frozen: "0" },
@@ -105,10 +114,6 @@ const AssetRecord = z
   })
   .openapi("AssetRecord");
 
-export const AsOfBlock = z.number().int().openapi({
-  description:
-    "the block the mirror had reached when this page was read: postings after it are not shown yet (a read first waits, at most 2 s, for this gateway's own last posting)",
-});
 const ChainSummary = z
   .object({
     verified: z
@@ -154,11 +159,37 @@ export default [
     operationId: "getAsset",
     tag: "assets",
     roles: "any",
-    errors: ["ASSET_NOT_FOUND", "CHAIN_UNAVAILABLE"],
-    summary: "An asset: decision, issuer details, rights, supply, status",
+    errors: ["ASSET_NOT_FOUND"],
+    summary: "An asset: decision, issuer details, rights, supply, status (from the record mirror as of `asOfBlock`)",
     params: AssetIdParam,
     responses: { 200: { description: "asset", schema: AssetView } },
-    handler: async (ctx, { params }) => ({ status: 200, body: await ctx.services.assets.get(params.assetId) }),
+    handler: async (ctx, { params }) => {
+      const asOfBlock = await mirroredAsset(ctx, params.assetId);
+      const a = await ctx.mirror.queries.asset(params.assetId);
+      // An asset migrated from a predecessor ledger: its issuance events are the predecessor's, read the ledger.
+      if (!a) return { status: 200, body: { ...(await ctx.services.assets.get(params.assetId)), asOfBlock } };
+      const body: z.infer<typeof AssetView> = {
+        assetId: a.assetId,
+        status: a.status,
+        issuer: a.issuer,
+        assetType: a.assetType,
+        assetTypeLabel: assetTypeLabel(a.assetType),
+        decision: {
+          ...a.decision,
+          rightsTypeLabel: a.decision.rightsType === null ? null : assetTypeLabel(a.decision.rightsType),
+        },
+        issuerDetails: a.issuerDetails,
+        collateral: a.collateral,
+        issuedUnits: a.issuedUnits,
+        supply: a.supply,
+        issuedAt: new Date(a.issuedAt * 1000).toISOString(),
+        recordCount: a.recordCount,
+        recordHead: a.recordHead,
+        textFaults: a.textFaults,
+        asOfBlock,
+      };
+      return { status: 200, body };
+    },
   }),
   defineRoute({
     method: "get",

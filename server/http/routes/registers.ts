@@ -1,3 +1,4 @@
+import { getAddress } from "ethers";
 import { z } from "../openapi";
 import { decodeCursor, pageBody, PageOf, PageQuery } from "../pagination";
 import { defineRoute } from "../route";
@@ -5,6 +6,7 @@ import { accepted, Address, Json, OPERATION_RESPONSES, Time, WaitQuery } from ".
 import { ASSET_CATEGORIES, PERMIT_STATUSES } from "../../domain/ledger-enums";
 import { IdentificationNumber, Line } from "../validation";
 import { AsOfBlock, TextFaults } from "./assets";
+import { AppError } from "../../errors";
 
 const OperatorParam = z.object({ operator: Address });
 const GrantBody = z
@@ -18,30 +20,24 @@ const GrantBody = z
   .strict()
   .openapi("PermitGrant");
 const CodeParam = z.object({ code: Line(66, 1) });
+const PermitDetails = z
+  .object({ legalName: z.string(), bin: z.string(), permitNumber: z.string(), scope: z.string() })
+  .openapi("PermitDetails");
 const PermitView = z
   .object({
     operator: z.string(),
     status: z.enum(PERMIT_STATUSES).exclude(["None"]),
-    permitted: z
+    permitted: z.boolean().openapi({
+      description:
+        "whether the operator may use its powers now, as the ledger decides: the OPERATOR role and a permit active (or suspended with the suspension's end passed, by this gateway's clock)",
+    }),
+    operatorRole: z
       .boolean()
-      .openapi({ description: "whether the operator may use its powers now: OPERATOR role and an active permit" }),
-    operatorRole: z.boolean().openapi({ description: "holds the ledger's OPERATOR role" }),
-    suspendedUntil: z.string().nullable(),
-    grantedAt: Time,
-    detailsHash: z.string(),
-    details: z
-      .object({ legalName: z.string(), bin: z.string(), permitNumber: z.string(), scope: z.string() })
-      .nullable(),
-    textFaults: TextFaults,
-  })
-  .openapi("Permit");
-const PermitDetails = z
-  .object({ legalName: z.string(), bin: z.string(), permitNumber: z.string(), scope: z.string() })
-  .openapi("PermitDetails");
-const MirroredPermitView = z
-  .object({
-    operator: z.string(),
-    status: z.enum(PERMIT_STATUSES).exclude(["None"]),
+      .openapi({ description: "holds the ledger's OPERATOR role (its RoleGranted / RoleRevoked events)" }),
+    grantedAt: Time.nullable().openapi({
+      description:
+        "block time of the grant whose details are shown (null only while the mirror has not read that block's time yet)",
+    }),
     suspendedUntil: z.string().nullable().openapi({ description: "end of the suspension the ledger recorded" }),
     suspendReason: z.string().nullable(),
     courtDecision: z.string().nullable().openapi({ description: "the revocation's court decision" }),
@@ -51,9 +47,8 @@ const MirroredPermitView = z
     updatedBlock: z.number().int().openapi({ description: "the block of the permit's last change" }),
     textFaults: TextFaults,
   })
-  .openapi("MirroredPermit", {
-    description:
-      "a permit as the ledger's events describe it, from the record mirror; whether the operator may act now (`permitted`, `operatorRole`) and `grantedAt` are in GET /v1/permits/{operator}",
+  .openapi("Permit", {
+    description: "a permit as the ledger's events describe it, from the record mirror (as of `asOfBlock`)",
   });
 const MirroredAssetTypeView = z
   .object({
@@ -214,7 +209,7 @@ export default [
       "The permit register in operator address order, from the record mirror as of `asOfBlock` (keyset pages; suspended and revoked permits included)",
     query: PageQuery,
     responses: {
-      200: { description: "permits", schema: PageOf(MirroredPermitView).extend({ asOfBlock: AsOfBlock }) },
+      200: { description: "permits", schema: PageOf(PermitView).extend({ asOfBlock: AsOfBlock }) },
     },
     handler: async (ctx, { query, url }) => {
       const after = decodeCursor(query.cursor, ["string"]);
@@ -229,11 +224,16 @@ export default [
     operationId: "getPermit",
     tag: "permits",
     roles: "any",
-    errors: ["PERMIT_NOT_FOUND", "CHAIN_UNAVAILABLE"],
-    summary: "One operator's permit",
+    errors: ["PERMIT_NOT_FOUND"],
+    summary: "One operator's permit, from the record mirror as of `asOfBlock`",
     params: OperatorParam,
-    responses: { 200: { description: "permit", schema: PermitView } },
-    handler: async (ctx, { params }) => ({ status: 200, body: await ctx.services.registry.permit(params.operator) }),
+    responses: { 200: { description: "permit", schema: PermitView.extend({ asOfBlock: AsOfBlock }) } },
+    handler: async (ctx, { params }) => {
+      const asOfBlock = await ctx.mirror.freshness.asOf();
+      const permit = await ctx.mirror.queries.permit(params.operator);
+      if (!permit) throw new AppError("PERMIT_NOT_FOUND", { operator: getAddress(params.operator), asOfBlock });
+      return { status: 200, body: { ...permit, asOfBlock } };
+    },
   }),
   defineRoute({
     method: "post",

@@ -9,6 +9,7 @@ import { MirrorBalanceReads1764150000000 } from "./1764150000000-MirrorBalanceRe
 import { MirrorRegisters1764160000000 } from "./1764160000000-MirrorRegisters";
 import { OperationSignerAddress1764170000000 } from "./1764170000000-OperationSignerAddress";
 import { OperationClaim1764180000000 } from "./1764180000000-OperationClaim";
+import { MirrorReads1764190000000 } from "./1764190000000-MirrorReads";
 
 /** Every migration, oldest first: a new one is appended here. */
 export const MIGRATIONS = [
@@ -23,4 +24,5 @@ export const MIGRATIONS = [
   MirrorRegisters1764160000000,
   OperationSignerAddress1764170000000,
   OperationClaim1764180000000,
+  MirrorReads1764190000000,
 ];
