@@ -858,6 +858,7 @@ export const RESPONSE_EXAMPLES: Record<string, Record<number, unknown>> = {
   },
   fileMyIssuanceRequest: { 201: FILED_REQUEST },
   listMyIssuanceRequests: { 200: page("/v1/me/issuance-requests", [POSTED_REQUEST]) },
+  listMyAttestationQueue: { 200: page("/v1/me/attestation-queue", [FILED_REQUEST]) },
   getMyIssuanceRequest: { 200: POSTED_REQUEST },
   listMyRecords: {
     200: page(

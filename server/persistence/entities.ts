@@ -67,6 +67,7 @@ export class Acknowledgement {
 }
 
 @Entity("issuance_requests")
+@Index("idx_issuance_verifier", ["verifier", "status", "createdAt"])
 export class IssuanceRequest {
   @PrimaryColumn("varchar", { length: 36 }) id!: string;
   @Column("varchar", { length: 16 }) status!: IssuanceStatus;
@@ -74,6 +75,9 @@ export class IssuanceRequest {
   @Column("varchar", { length: 42 })
   owner!: string;
   @Column("varchar", { name: "asset_type", length: 66 }) assetType!: string;
+  /** The collateral verifier the request names (also in `request`): its queue. */
+  @Column("varchar", { length: 42, nullable: true })
+  verifier!: string | null;
   /** JSON: decision, issuer, units, evidenceHash, nonce, deadline. */
   @Column("text") request!: string;
   @Column("text", { name: "owner_signature" }) ownerSignature!: string;

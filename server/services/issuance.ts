@@ -152,6 +152,7 @@ export class IssuanceService {
       status: "filed",
       owner,
       assetType,
+      verifier,
       request: JSON.stringify(stored),
       ownerSignature: f.ownerSignature,
       attestation: null,
@@ -216,6 +217,31 @@ export class IssuanceService {
     if (cursor) {
       const [createdAt, id] = decodeTimeCursor(cursor);
       qb.andWhere("(r.created_at < :createdAt OR (r.created_at = :createdAt AND r.id < :id))", { createdAt, id });
+    }
+    const rows = await qb.getMany();
+    const items = rows.slice(0, limit);
+    const last = items[items.length - 1];
+    return {
+      items: items.map((r) => this.view(r)),
+      next: rows.length > limit && last ? encodeTimeCursor(last.createdAt, last.id) : null,
+    };
+  }
+
+  /**
+   * The filed requests that name this verifier and wait for its attestation, oldest first: the queue of a
+   * verifier signed in with its wallet.
+   */
+  async listForVerifier(verifier: string, limit: number, cursor?: string) {
+    const qb = this.db.manager
+      .getRepository(IssuanceRequest)
+      .createQueryBuilder("r")
+      .where("r.verifier = :verifier AND r.status = 'filed'", { verifier: getAddress(verifier) })
+      .orderBy("r.created_at", "ASC")
+      .addOrderBy("r.id", "ASC")
+      .take(limit + 1);
+    if (cursor) {
+      const [createdAt, id] = decodeTimeCursor(cursor);
+      qb.andWhere("(r.created_at > :createdAt OR (r.created_at = :createdAt AND r.id > :id))", { createdAt, id });
     }
     const rows = await qb.getMany();
     const items = rows.slice(0, limit);

@@ -360,6 +360,14 @@ describe("gateway: an asset owner requests an issuance from its own session, fro
     const notNamed = await env.http.get(`/v1/me/typed-data/attestation?requestId=${id}`).set(as(other));
     expect(notNamed.status).to.equal(403);
     const verifierSession = bearer(tokens.get(env.verifier.address)!);
+    // The verifier's queue: the request waits there (with its evidence), and in no one else's.
+    const queue = await env.http.get("/v1/me/attestation-queue?limit=100").set(verifierSession);
+    expect(queue.status, JSON.stringify(queue.body)).to.equal(200);
+    const queued = (queue.body.items as { id: string; evidenceHash: string; verifier: string }[]).find(
+      (r) => r.id === id,
+    );
+    expect(queued).to.include({ evidenceHash: keccak256(toUtf8Bytes("receipt 78")), verifier: env.verifier.address });
+    expect((await env.http.get("/v1/me/attestation-queue").set(as(other))).body.items).to.deep.equal([]);
     const a = await env.http.get(`/v1/me/typed-data/attestation?requestId=${id}`).set(verifierSession);
     expect(a.status, JSON.stringify(a.body)).to.equal(200);
     expect(a.body.primaryType).to.equal("CollateralAttestation");
@@ -395,6 +403,8 @@ describe("gateway: an asset owner requests an issuance from its own session, fro
       });
     expect(attested.status, JSON.stringify(attested.body)).to.equal(200);
     expect(attested.body.status).to.equal("attested");
+    const after = await env.http.get("/v1/me/attestation-queue?limit=100").set(verifierSession);
+    expect(after.body.items.map((r: { id: string }) => r.id)).to.not.include(id);
     const mine = await env.http.get(`/v1/me/issuance-requests?limit=1`).set(as(owner));
     expect(mine.body.items.map((r: { id: string; status: string }) => [r.id, r.status])).to.deep.equal([
       [id, "attested"],

@@ -8,6 +8,7 @@ import { portalDir } from "../../server/http/portal";
 import {
   bearer,
   bootstrapPlatform,
+  buildFiling,
   expectPosted,
   ISSUER,
   onboard,
@@ -215,6 +216,42 @@ describe("portal: an asset owner and a collateral verifier in a real browser (Ch
     expect(info.decisionURI).to.equal(DECISION_URI);
     expect(info.issuedUnits).to.equal(750n);
     expect(info.supply).to.equal(750n);
+  });
+
+  it("a verifier signed in with its wallet (no API key) sees the requests that name it and attests with the typed data the gateway serves", async () => {
+    // A request filed through the operator's API, naming the platform's verifier.
+    const other = randomHolder();
+    const named = await env.http
+      .post("/v1/issuance-requests")
+      .set(bearer(env.keys.operator))
+      .send(await buildFiling(env, owner, "40", "901"));
+    expect(named.status, JSON.stringify(named.body)).to.equal(201);
+    const w = await open(env.verifier);
+    await w.page.goto(env.url + "/");
+    await w.page.getByRole("button", { name: "Sign in with Steppe Wallet" }).click();
+    await w.page.getByRole("heading", { name: "Your holdings" }).waitFor();
+    await w.page.goto(env.url + "/#/verifier");
+    await w.page.getByTestId("queue-session").filter({ hasText: env.verifier.address }).waitFor();
+    const item = w.page.locator(`[data-testid=verifier-queue] li[data-request="${named.body.id}"]`);
+    await item.waitFor();
+    expect(await w.page.locator("[data-testid=verifier-queue] li").count()).to.equal(1);
+    expect(await w.page.getByLabel("API key").count()).to.equal(0);
+    await expectAccessible(w.page, "verifier queue (wallet session)");
+    await screenshot(w.page, "owner-10-verifier-wallet-queue");
+    await item.getByRole("button", { name: "Attest the collateral" }).click();
+    await w.page.locator("[data-testid=queue-notice]").filter({ hasText: "Attested" }).waitFor();
+    await w.page.getByText("No request waits for attestation.").waitFor();
+    expect(w.log.typedDataSignedAt).to.have.length(1);
+    const row = await env.gateway.dataSource.manager.findOneByOrFail(IssuanceRequest, { id: named.body.id });
+    expect(row.status).to.equal("attested");
+    expect(JSON.parse(row.attestation!)).to.include({ verifier: env.verifier.address });
+    // Another address's session has an empty queue: requests naming someone else are not shown to it.
+    const x = await open(other);
+    await x.page.goto(env.url + "/");
+    await x.page.getByRole("button", { name: "Sign in with Steppe Wallet" }).click();
+    await x.page.getByRole("heading", { name: "Your holdings" }).waitFor();
+    await x.page.goto(env.url + "/#/verifier");
+    await x.page.getByText("No request waits for attestation.").waitFor();
   });
 
   it("shows the wizard, the requests and the queue in Russian", async () => {

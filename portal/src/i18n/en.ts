@@ -166,7 +166,8 @@ export const en = {
   "queue.heading": "Verifier's queue",
   "queue.intro": "Issuance requests that name a verifier and wait for its attestation of the collateral.",
   "queue.signInIntro":
-    "For collateral verifiers: sign in with your API key (kept in this browser tab only). Your wallet, the address with the verifier role, signs each attestation.",
+    "For collateral verifiers: sign in with your wallet on the first screen and come back here, or sign in with your API key (kept in this browser tab only). Your wallet, the address with the verifier role, signs each attestation.",
+  "queue.walletSession": "Signed in with the wallet {address}: the requests that name it as verifier.",
   "queue.none": "No request waits for attestation.",
   "queue.request": "{type}: {units} units",
   "queue.owner": "Owner",

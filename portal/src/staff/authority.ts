@@ -6,7 +6,7 @@ import { ok, staffApi } from "../api/client";
 import type { components } from "../api/schema";
 import { Paged, StaffConsole, values } from "./common";
 
-type Permit = components["schemas"]["MirroredPermit"];
+type Permit = components["schemas"]["Permit"];
 type AssetType = components["schemas"]["MirroredAssetType"];
 /** What GET /v1/platform tells (documented as free JSON): the fields this console shows. */
 interface Platform {

@@ -28,9 +28,10 @@ interface Domain {
 }
 
 /**
- * The collateral verifier's queue (Art. 6.8): the requests waiting for attestation, each with its evidence, read
- * with the verifier's API key (the API lists requests to API keys only); attesting is one action: the verifier's
- * wallet signs the CollateralAttestation in the ledger's EIP-712 domain and the key's route attaches it.
+ * The collateral verifier's queue (Art. 6.8): the requests waiting for attestation, each with its evidence.
+ * A verifier signed in with its wallet reads the requests that name it (/v1/me/attestation-queue) and signs the
+ * CollateralAttestation the gateway serves; otherwise it signs in with its API key, reads the filed requests, and its
+ * wallet signs the attestation in the ledger's EIP-712 domain for the key's route.
  */
 export class SdaVerifierQueue extends LitElement {
   static properties = { ctx: { attribute: false } };
@@ -53,7 +54,22 @@ export class SdaVerifierQueue extends LitElement {
     return this.ctx.t(key, vars);
   }
 
+  /** A verifier signed in with its wallet reads its own queue; otherwise the verifier's API key is asked for. */
+  private get walletSession(): boolean {
+    return this.ctx.address !== null;
+  }
+
   private async load() {
+    if (this.walletSession) {
+      try {
+        const page = ok(await api.GET("/v1/me/attestation-queue", { params: { query: { limit: 100 } } }));
+        this.items = page.items as unknown as IssuanceRequestView[];
+      } catch (err) {
+        this.ctx.onError(err);
+      }
+      this.requestUpdate();
+      return;
+    }
     if (!staffKey.get()) return;
     const r = await staffApi.GET("/v1/issuance-requests", { params: { query: { status: "filed", limit: 100 } } });
     if (r.data) {
@@ -89,11 +105,46 @@ export class SdaVerifierQueue extends LitElement {
     this.requestUpdate();
   }
 
+  /** From the wallet session: the gateway serves the CollateralAttestation to sign; the session's route attaches it. */
+  private async attestFromSession(r: IssuanceRequestView) {
+    const served = ok(
+      await api.GET("/v1/me/typed-data/attestation", {
+        params: { query: { requestId: r.id, validitySeconds: ATTESTATION_VALIDITY_S } },
+      }),
+    );
+    const { domain, types, primaryType, message } = served;
+    const signature = await signTypedData(await this.ctx.signer(), this.ctx.address!, {
+      domain,
+      types,
+      primaryType,
+      message,
+    });
+    ok(
+      await api.POST("/v1/me/issuance-requests/{id}/attestation", {
+        params: { path: { id: r.id }, header: { "idempotency-key": crypto.randomUUID() } },
+        body: { verifier: this.ctx.address!, expiry: String(message.expiry), signature },
+      }),
+    );
+  }
+
   private async attest(r: IssuanceRequestView) {
     if (this.busy || !r.verifier || !r.decision) return;
     this.busy = r.id;
     this.notice = { kind: "info", text: this.t("queue.signing") };
     this.requestUpdate();
+    if (this.walletSession) {
+      try {
+        await this.attestFromSession(r);
+        this.notice = { kind: "info", text: this.t("queue.attested", { owner: r.owner }) };
+        await this.load();
+      } catch (err) {
+        this.notice = { kind: "error", text: this.t("queue.refused", { reason: this.ctx.reason(err) }) };
+      } finally {
+        this.busy = null;
+        this.requestUpdate();
+      }
+      return;
+    }
     try {
       const platform = ok(await api.GET("/v1/platform")) as { eip712Domain: Domain };
       const d = platform.eip712Domain;
@@ -148,10 +199,16 @@ export class SdaVerifierQueue extends LitElement {
   }
 
   render(): TemplateResult {
-    if (!staffKey.get() || this.items === null) return this.renderSignIn();
+    if (this.walletSession && this.items === null) return html`<h1 tabindex="-1">${this.t("queue.heading")}</h1>`;
+    if (!this.walletSession && (!staffKey.get() || this.items === null)) return this.renderSignIn();
+    const items = this.items ?? [];
     return html`<h1 tabindex="-1">${this.t("queue.heading")}</h1>
       <p>${this.t("queue.intro")}</p>
-      <button type="button" @click=${this.signOut}>${this.t("signout")}</button>
+      ${
+        this.walletSession
+          ? html`<p data-testid="queue-session">${this.t("queue.walletSession", { address: this.ctx.address! })}</p>`
+          : html`<button type="button" @click=${this.signOut}>${this.t("signout")}</button>`
+      }
       ${
         this.notice
           ? html`<p
@@ -164,10 +221,10 @@ export class SdaVerifierQueue extends LitElement {
           : nothing
       }
       ${
-        this.items.length === 0
+        items.length === 0
           ? html`<p>${this.t("queue.none")}</p>`
           : html`<ul class="queue" data-testid="verifier-queue">
-              ${this.items.map((r) => this.renderRequest(r))}
+              ${items.map((r) => this.renderRequest(r))}
             </ul>`
       }`;
   }

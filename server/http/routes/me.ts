@@ -519,6 +519,22 @@ export default [
   }),
   defineRoute({
     method: "get",
+    path: "/v1/me/attestation-queue",
+    operationId: "listMyAttestationQueue",
+    tag: "self-service",
+    roles: "participant",
+    errors: ["CURSOR_INVALID"],
+    summary:
+      "For a collateral verifier signed in with its wallet: the filed issuance requests that name it and wait for its attestation, oldest first, with their evidence (keyset pages)",
+    query: PageQuery,
+    responses: { 200: { description: "requests", schema: PageOf(IssuanceRequestView) } },
+    handler: async (ctx, { participant, query, url }) => {
+      const page = await ctx.services.issuance.listForVerifier(participant!.address, query.limit, query.cursor);
+      return { status: 200, body: { ...page, next: cursorLink(url, page.next) } };
+    },
+  }),
+  defineRoute({
+    method: "get",
     path: "/v1/me/issuance-requests/{id}",
     operationId: "getMyIssuanceRequest",
     tag: "self-service",

@@ -10,6 +10,7 @@ import { MirrorRegisters1764160000000 } from "./1764160000000-MirrorRegisters";
 import { OperationSignerAddress1764170000000 } from "./1764170000000-OperationSignerAddress";
 import { OperationClaim1764180000000 } from "./1764180000000-OperationClaim";
 import { MirrorReads1764190000000 } from "./1764190000000-MirrorReads";
+import { IssuanceVerifier1764200000000 } from "./1764200000000-IssuanceVerifier";
 
 /** Every migration, oldest first: a new one is appended here. */
 export const MIGRATIONS = [
@@ -25,4 +26,5 @@ export const MIGRATIONS = [
   OperationSignerAddress1764170000000,
   OperationClaim1764180000000,
   MirrorReads1764190000000,
+  IssuanceVerifier1764200000000,
 ];
