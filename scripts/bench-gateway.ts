@@ -22,7 +22,15 @@ import { Session } from "node:inspector/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Client } from "pg";
-import { HDNodeWallet, JsonRpcProvider, Wallet, encodeBytes32String, id as keccakText, ZeroHash } from "ethers";
+import {
+  HDNodeWallet,
+  JsonRpcProvider,
+  NonceManager,
+  Wallet,
+  encodeBytes32String,
+  id as keccakText,
+  ZeroHash,
+} from "ethers";
 import { startHardhatNode } from "./lib/hardhat-node";
 import { devWallet } from "./lib/dev-accounts";
 import { deployPlatform, writeDeployment } from "../server/chain/deployment";
@@ -82,7 +90,9 @@ async function main() {
   const gateways: Gateway[] = [];
   try {
     const [deployer, authority, operator, verifier, owner] = [0, 1, 2, 3, 4].map((i) => account(i, provider));
-    const deployment = await deployPlatform(deployer, {
+    // The deployer's transactions go out back to back before a block is mined: it counts its own nonces, as the
+    // gateway tests' harness does (the node's "pending" count lagged behind and the second one was refused).
+    const deployment = await deployPlatform(new NonceManager(deployer), {
       authority: authority.address,
       operator: operator.address,
       verifier: verifier.address,
@@ -269,6 +279,9 @@ async function main() {
       LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
       // The decision checks would fetch the benchmark asset's made-up URI; they do not touch transfers.
       SUPERVISION_ENABLED: "false",
+      // On a loaded machine the node can take more than the default second to answer a probe; a failed probe
+      // refuses writes with 503, which the benchmark would count as refused transfers.
+      CHAIN_PROBE_TIMEOUT_MS: process.env.CHAIN_PROBE_TIMEOUT_MS ?? "5000",
     });
     // The instances share the database and the operator key; the outbox's lane lease lets one drive the key.
     const urls: string[] = [];

@@ -101,6 +101,11 @@ export async function runClients(input: ClientsInput): Promise<ClientsResult> {
   );
   const latencies: number[] = [];
   let lastPostedAt = 0;
+  // A refused request leaves a gap in its holder's nonces: the later ones would wait for it for ever.
+  if (refused.length > 0) {
+    agent.destroy();
+    return { startedAt, lastPostedAt, latencies, refused, failed: 0 };
+  }
   let failed = 0;
   const pending = new Set(requestedAt.keys());
   while (pending.size > 0) {
