@@ -13,8 +13,8 @@
  * object.
  *
  * With PROFILE=1 the gateway's event loop (this process's main thread; the clients run on a worker thread, the
- * signature threads and the Hardhat node are not in it) is sampled with node:inspector from the first request to
- * the last posted transfer; the profile is written to PROFILE_FILE (default: a .cpuprofile file in the temporary
+ * signature threads and the Hardhat node are not in it) is sampled with node:inspector from the clients' start until
+ * every transfer is posted; the profile is written to PROFILE_FILE (default: a .cpuprofile file in the temporary
  * directory, its path printed) and summarised: the top 15 functions by self time and the time by area.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
