@@ -2,16 +2,35 @@
  * Throughput of the gateway against a bare client, in the same run, on a local node mining every second.
  *
  *   npm run bench:gateway            (TRANSFERS=2000 CONCURRENCY=50 HOLDERS=100 by default)
+ *   INSTANCES=2 npm run bench:gateway      two gateway instances on one PostgreSQL (DATABASE_URL, default
+ *                                          postgres://postgres@127.0.0.1:5432/test), a fresh schema per run
+ *   PROFILE=1 npm run bench:gateway        a CPU profile of this process during the gateway phase
  *
  * Baseline: the same number of holder-signed transfers sent straight to the node, one transaction per transfer,
  * pipelined nonces, no gateway. Gateway: holder-signed transfers POSTed to /v1/transfers by CONCURRENCY clients
- * (on a worker thread, scripts/lib/transfer-clients.ts),
- * until every one is posted. Prints a table and, as its last line, one JSON object.
+ * (on a worker thread, scripts/lib/transfer-clients.ts), spread round-robin over the INSTANCES gateways (default 1,
+ * on SQLite unless DATABASE_URL is set), until every one is posted. Prints a table and, as its last line, one JSON
+ * object.
+ *
+ * With PROFILE=1 the gateway's event loop (this process's main thread; the clients run on a worker thread, the
+ * signature threads and the Hardhat node are not in it) is sampled with node:inspector from the clients' start until
+ * every transfer is posted; the profile is written to PROFILE_FILE (default: a .cpuprofile file in the temporary
+ * directory, its path printed) and summarised: the top 15 functions by self time and the time by area.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { Session } from "node:inspector/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { HDNodeWallet, JsonRpcProvider, Wallet, encodeBytes32String, id as keccakText, ZeroHash } from "ethers";
+import { join, resolve } from "node:path";
+import { Client } from "pg";
+import {
+  HDNodeWallet,
+  JsonRpcProvider,
+  NonceManager,
+  Wallet,
+  encodeBytes32String,
+  id as keccakText,
+  ZeroHash,
+} from "ethers";
 import { startHardhatNode } from "./lib/hardhat-node";
 import { devWallet } from "./lib/dev-accounts";
 import { deployPlatform, writeDeployment } from "../server/chain/deployment";
@@ -28,6 +47,9 @@ import {
 import { SecuredAssetLedger__factory } from "../typechain-types";
 import { loadConfig } from "../server/config";
 import { createGateway } from "../server/main";
+import type { Gateway } from "../server/main";
+import { summarizeProfile } from "./lib/cpu-profile";
+import type { CpuProfile } from "./lib/cpu-profile";
 import { pool, runClientsOnWorker } from "./lib/transfer-clients";
 import type { TransferBody } from "./lib/transfer-clients";
 
@@ -35,6 +57,22 @@ const N = Number(process.env.TRANSFERS ?? 2000);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 50);
 const HOLDERS = Number(process.env.HOLDERS ?? 100);
 const GAS = 400_000n;
+const DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/test";
+
+/** A whole number from the environment within [min, max], else an error naming the variable. */
+function envInt(name: string, fallback: number, min: number, max: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === "") return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max)
+    throw new Error(`${name}: must be a whole number from ${min} to ${max} (got ${JSON.stringify(raw)})`);
+  return Number(raw);
+}
+const INSTANCES = envInt("INSTANCES", 1, 1, 8);
+const PROFILE = envInt("PROFILE", 0, 0, 1) === 1;
+// Several instances need a shared database: PostgreSQL. One instance keeps SQLite unless DATABASE_URL is set.
+const DATABASE_URL = process.env.DATABASE_URL || (INSTANCES > 1 ? DEFAULT_DATABASE_URL : undefined);
+if (DATABASE_URL && !/^postgres(ql)?:\/\//.test(DATABASE_URL))
+  throw new Error("DATABASE_URL: must be a postgres:// URL");
 
 const account = (i: number, provider: JsonRpcProvider) => devWallet(i, provider);
 
@@ -47,9 +85,14 @@ async function main() {
   const node = await startHardhatNode({ miningIntervalMs: 1000 });
   const workdir = mkdtempSync(join(tmpdir(), "bench-gateway-"));
   const provider = new JsonRpcProvider(node.url, undefined, { batchMaxCount: 1, pollingInterval: 200 });
+  // A fresh schema per run, as the gateway tests make one (test/gateway/support/harness.ts), dropped at the end.
+  const schema = DATABASE_URL ? `bench_gw_${process.pid}_${Date.now()}` : undefined;
+  const gateways: Gateway[] = [];
   try {
     const [deployer, authority, operator, verifier, owner] = [0, 1, 2, 3, 4].map((i) => account(i, provider));
-    const deployment = await deployPlatform(deployer, {
+    // The deployer's transactions go out back to back before a block is mined: it counts its own nonces, as the
+    // gateway tests' harness does (the node's "pending" count lagged behind and the second one was refused).
+    const deployment = await deployPlatform(new NonceManager(deployer), {
       authority: authority.address,
       operator: operator.address,
       verifier: verifier.address,
@@ -230,16 +273,29 @@ async function main() {
       RPC_URL: node.url,
       DEPLOYMENT_FILE: deploymentFile,
       OPERATOR_KEY: operator.privateKey,
-      SQLITE_FILE: join(workdir, "gateway.sqlite"),
+      ...(DATABASE_URL ? { DATABASE_URL, DATABASE_SCHEMA: schema } : { SQLITE_FILE: join(workdir, "gateway.sqlite") }),
       PORT: "0",
       HOST: "127.0.0.1",
       LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
       // The decision checks would fetch the benchmark asset's made-up URI; they do not touch transfers.
       SUPERVISION_ENABLED: "false",
+      // On a loaded machine the node can take more than the default second to answer a probe; a failed probe
+      // refuses writes with 503, which the benchmark would count as refused transfers.
+      CHAIN_PROBE_TIMEOUT_MS: process.env.CHAIN_PROBE_TIMEOUT_MS ?? "5000",
     });
-    const gateway = await createGateway(config);
-    const { url } = await gateway.start();
-    const { secret } = await gateway.context.apiKeys.create("bench", "operator");
+    // The instances share the database and the operator key; the outbox's lane lease lets one drive the key.
+    const urls: string[] = [];
+    for (let i = 0; i < INSTANCES; i++) {
+      const gateway = await createGateway(config);
+      gateways.push(gateway);
+      urls.push((await gateway.start()).url);
+    }
+    console.log(
+      `gateway: ${INSTANCES} instance${INSTANCES > 1 ? "s" : ""} on ${
+        DATABASE_URL ? `PostgreSQL (schema ${schema})` : "SQLite"
+      }: ${urls.join(", ")}`,
+    );
+    const { secret } = await gateways[0].context.apiKeys.create("bench", "operator");
     const byHolder = new Map<string, { auth: TransferAuthorization; signature: string }[]>();
     for (const p of plan[1]) byHolder.set(p.auth.from, [...(byHolder.get(p.auth.from) ?? []), p]);
     const owners: string[][] = Array.from({ length: CONCURRENCY }, () => []);
@@ -263,9 +319,29 @@ async function main() {
       }
       return requests;
     });
-    const result = await runClientsOnWorker({ url, apiKey: secret, clients });
+    const profiler = PROFILE ? new Session() : undefined;
+    if (profiler) {
+      profiler.connect();
+      await profiler.post("Profiler.enable");
+      await profiler.post("Profiler.start");
+    }
+    const result = await runClientsOnWorker({ urls, apiKey: secret, clients });
     const gwSeconds = (result.lastPostedAt - result.startedAt) / 1000;
-    await gateway.stop();
+    if (profiler) {
+      const { profile } = (await profiler.post("Profiler.stop")) as { profile: CpuProfile };
+      profiler.disconnect();
+      const file = process.env.PROFILE_FILE || join(tmpdir(), `bench-gateway-${Date.now()}.cpuprofile`);
+      writeFileSync(file, JSON.stringify(profile));
+      const summary = summarizeProfile(profile, { root: resolve(__dirname, ".."), topN: 15 });
+      console.log(
+        `CPU profile of the gateway's event loop: ${file} (${summary.samples} samples over ${(summary.durationMs / 1000).toFixed(1)} s)`,
+      );
+      console.log("| self % | samples | function |\n|---:|---:|---|");
+      for (const f of summary.top) console.log(`| ${f.percent.toFixed(1)} | ${f.samples} | \`${f.name}\` |`);
+      console.log("| self % | samples | area |\n|---:|---:|---|");
+      for (const a of summary.areas) console.log(`| ${a.percent.toFixed(1)} | ${a.samples} | ${a.area} |`);
+    }
+    for (const g of gateways.splice(0)) await g.stop();
     for (const r of result.refused.slice(0, 5)) console.error(r);
     if (result.refused.length + result.failed > 0)
       throw new Error(`gateway: ${result.refused.length} refused, ${result.failed} failed of ${N}`);
@@ -285,6 +361,8 @@ async function main() {
     console.log(
       JSON.stringify({
         transfers: N,
+        instances: INSTANCES,
+        database: DATABASE_URL ? "postgres" : "sqlite",
         gatewayTps: Number(gatewayTps.toFixed(1)),
         rawTps: Number(rawTps.toFixed(1)),
         ratio: Number((gatewayTps / rawTps).toFixed(3)),
@@ -293,6 +371,13 @@ async function main() {
       }),
     );
   } finally {
+    for (const g of gateways) await g.stop().catch(() => undefined);
+    if (DATABASE_URL && schema) {
+      const c = new Client({ connectionString: DATABASE_URL });
+      await c.connect();
+      await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      await c.end();
+    }
     provider.destroy();
     await node.stop();
     rmSync(workdir, { recursive: true, force: true });

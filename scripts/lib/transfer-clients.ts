@@ -1,7 +1,8 @@
 /**
  * The benchmark's HTTP clients, run on a worker thread so that generating the load does not take the gateway's
  * event loop (real clients are other machines). Each client submits its holders' transfers in nonce order, one
- * request at a time; then every operation is polled until posted.
+ * request at a time; then every operation is polled until posted. With several gateway URLs (instances on one
+ * database), client i sends to URL i mod n and polls its operations there.
  */
 import { Agent, request } from "node:http";
 import { parentPort, workerData, Worker } from "node:worker_threads";
@@ -10,7 +11,8 @@ import type { SignedTransfer } from "../../server/domain/signed-transfer";
 export type TransferBody = SignedTransfer;
 
 export interface ClientsInput {
-  url: string;
+  /** The gateways' base URLs; the clients are spread over them round-robin. */
+  urls: string[];
   apiKey: string;
   /** Per client, its requests in the order it sends them. */
   clients: TransferBody[][];
@@ -73,32 +75,42 @@ export async function runClients(input: ClientsInput): Promise<ClientsResult> {
   const headers = { "content-type": "application/json", authorization: `Bearer ${input.apiKey}` };
   const agent = new Agent({ keepAlive: true, maxSockets: input.clients.length + 20 });
   const requestedAt = new Map<string, number>();
+  const urlOf = new Map<string, string>();
   const refused: string[] = [];
   const startedAt = epochNow();
   await Promise.all(
-    input.clients.map(async (requests) => {
+    input.clients.map(async (requests, i) => {
+      const url = input.urls[i % input.urls.length];
       for (const body of requests) {
         const started = epochNow();
         const res = await exchange(
           agent,
-          `${input.url}/v1/transfers`,
+          `${url}/v1/transfers`,
           "POST",
           { ...headers, "idempotency-key": `${body.authorization.from}:${body.authorization.nonce}` },
           JSON.stringify(body),
         );
         const answer = res.json as { operation?: { id: string } };
         if (res.status !== 202 || !answer.operation) refused.push(`${res.status} ${JSON.stringify(answer)}`);
-        else requestedAt.set(answer.operation.id, started);
+        else {
+          requestedAt.set(answer.operation.id, started);
+          urlOf.set(answer.operation.id, url);
+        }
       }
     }),
   );
   const latencies: number[] = [];
   let lastPostedAt = 0;
+  // A refused request leaves a gap in its holder's nonces: the later ones would wait for it for ever.
+  if (refused.length > 0) {
+    agent.destroy();
+    return { startedAt, lastPostedAt, latencies, refused, failed: 0 };
+  }
   let failed = 0;
   const pending = new Set(requestedAt.keys());
   while (pending.size > 0) {
     await pool([...pending], 20, async (id) => {
-      const op = (await exchange(agent, `${input.url}/v1/operations/${id}`, "GET", headers)).json as {
+      const op = (await exchange(agent, `${urlOf.get(id)!}/v1/operations/${id}`, "GET", headers)).json as {
         status: string;
         updatedAt: string;
       };
