@@ -31,7 +31,8 @@ const envSchema = z
     IDEMPOTENCY_STALE_MS: z.coerce.number().int().min(1_000).max(86_400_000).optional(),
     IDEMPOTENCY_RETENTION_HOURS: z.coerce.number().int().min(1).max(87_600).default(168),
     SESSION_TTL_MINUTES: z.coerce.number().int().min(1).max(43_200).default(720),
-    CHAIN_PROBE_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(1_000),
+    // Interval plus deadline bound how late an outage is noticed: under 2 s (/readyz and writes answer 503 by then).
+    CHAIN_PROBE_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(500),
     CHAIN_PROBE_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(1_000),
     DEPLOYMENT_FILE: z.string().min(1).default("data/deployment.json"),
     OPERATOR_KEY: hexKey.optional(),
