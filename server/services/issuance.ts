@@ -206,42 +206,46 @@ export class IssuanceService {
   }
 
   /** The owner's requests, newest first, one keyset page (`next`: the cursor of the next page, null at the end). */
-  async listForOwner(owner: string, limit: number, cursor?: string) {
-    const qb = this.db.manager
-      .getRepository(IssuanceRequest)
-      .createQueryBuilder("r")
-      .where("r.owner = :owner", { owner: getAddress(owner) })
-      .orderBy("r.created_at", "DESC")
-      .addOrderBy("r.id", "DESC")
-      .take(limit + 1);
-    if (cursor) {
-      const [createdAt, id] = decodeTimeCursor(cursor);
-      qb.andWhere("(r.created_at < :createdAt OR (r.created_at = :createdAt AND r.id < :id))", { createdAt, id });
-    }
-    const rows = await qb.getMany();
-    const items = rows.slice(0, limit);
-    const last = items[items.length - 1];
-    return {
-      items: items.map((r) => this.view(r)),
-      next: rows.length > limit && last ? encodeTimeCursor(last.createdAt, last.id) : null,
-    };
+  listForOwner(owner: string, limit: number, cursor?: string) {
+    return this.page("r.owner = :owner", { owner: getAddress(owner) }, "DESC", limit, cursor);
   }
 
   /**
    * The filed requests that name this verifier and wait for its attestation, oldest first: the queue of a
    * verifier signed in with its wallet.
    */
-  async listForVerifier(verifier: string, limit: number, cursor?: string) {
+  listForVerifier(verifier: string, limit: number, cursor?: string) {
+    return this.page(
+      "r.verifier = :verifier AND r.status = 'filed'",
+      { verifier: getAddress(verifier) },
+      "ASC",
+      limit,
+      cursor,
+    );
+  }
+
+  /** One keyset page of requests by (created_at, id) in `order`. */
+  private async page(
+    where: string,
+    params: Record<string, string>,
+    order: "ASC" | "DESC",
+    limit: number,
+    cursor?: string,
+  ) {
     const qb = this.db.manager
       .getRepository(IssuanceRequest)
       .createQueryBuilder("r")
-      .where("r.verifier = :verifier AND r.status = 'filed'", { verifier: getAddress(verifier) })
-      .orderBy("r.created_at", "ASC")
-      .addOrderBy("r.id", "ASC")
+      .where(where, params)
+      .orderBy("r.created_at", order)
+      .addOrderBy("r.id", order)
       .take(limit + 1);
     if (cursor) {
       const [createdAt, id] = decodeTimeCursor(cursor);
-      qb.andWhere("(r.created_at > :createdAt OR (r.created_at = :createdAt AND r.id > :id))", { createdAt, id });
+      const cmp = order === "DESC" ? "<" : ">";
+      qb.andWhere(`(r.created_at ${cmp} :createdAt OR (r.created_at = :createdAt AND r.id ${cmp} :id))`, {
+        createdAt,
+        id,
+      });
     }
     const rows = await qb.getMany();
     const items = rows.slice(0, limit);
