@@ -28,6 +28,8 @@ import { asBytes, EventParser, holdsUnstorableText, relax } from "./events";
 import type { IllFormedText } from "./events";
 import { ChainLiveness } from "./liveness";
 import { JsonRpcClient } from "./rpc";
+import { addressWord, TransferStateReads, word } from "./transfer-state";
+import type { TransferQuery, TransferState } from "./transfer-state";
 import type { RawLog } from "./decode";
 import { defaultSignatureThreads } from "./signatures";
 import type { SignatureThreads } from "./signatures";
@@ -58,9 +60,6 @@ interface RpcReceipt {
   gasUsed: string;
   logs: RawLog[];
 }
-
-const word = (v: bigint): string => v.toString(16).padStart(64, "0");
-const addressWord = (a: string): string => a.slice(2).toLowerCase().padStart(64, "0");
 
 /**
  * A ledger read that may hold text which is not UTF-8 (any client of the ledger can post such text): the value,
@@ -132,6 +131,7 @@ export class LedgerClient {
   private readonly bytesOutputs = new Map<string, readonly ParamType[]>();
   /** For the frequent and bulky reads; `provider` (ethers) for the rest. */
   readonly rpc: JsonRpcClient;
+  private readonly transferStates: TransferStateReads;
   private constructor(
     readonly provider: JsonRpcProvider,
     readonly deployment: Deployment,
@@ -153,6 +153,7 @@ export class LedgerClient {
       nonceOf: this.iface.getFunction("nonceOf")!.selector,
       checkTransfer: this.iface.getFunction("checkTransfer")!.selector,
     };
+    this.transferStates = new TransferStateReads(this.rpc, deployment.ledger, (q) => this.transferStateAlone(q));
   }
 
   /**
@@ -293,20 +294,19 @@ export class LedgerClient {
   }
 
   /**
-   * The ledger's verdict on a transfer (its TransferCheck code) and the sender's next nonce, at the latest block,
-   * in one JSON-RPC batch shared with concurrent requests. Encoded by hand: it runs for every transfer request.
+   * The ledger's verdict on a transfer (its TransferCheck code) and the sender's next nonce, at the latest block:
+   * answered with the other requests' in one `eth_call` (see TransferStateReads).
    */
-  async transferState(
-    operator: string,
-    from: string,
-    to: string,
-    assetId: bigint,
-    amount: bigint,
-  ): Promise<{ nonce: bigint; check: number }> {
+  transferState(operator: string, from: string, to: string, assetId: bigint, amount: bigint): Promise<TransferState> {
+    return this.transferStates.read({ operator, from, to, assetId, amount });
+  }
+
+  /** `nonceOf` and `checkTransfer` as two calls (in the JSON-RPC batch of the turn): a query the reader could not answer. */
+  private async transferStateAlone(q: TransferQuery): Promise<TransferState> {
     const ledger = this.deployment.ledger;
     const [nonce, check] = await Promise.all([
       this.rpc.call<string>("eth_call", [
-        { to: ledger, data: this.selectors.nonceOf + addressWord(from) + word(assetId) },
+        { to: ledger, data: this.selectors.nonceOf + addressWord(q.from) + word(q.assetId) },
         "latest",
       ]),
       this.rpc.call<string>("eth_call", [
@@ -314,11 +314,11 @@ export class LedgerClient {
           to: ledger,
           data:
             this.selectors.checkTransfer +
-            addressWord(operator) +
-            addressWord(from) +
-            addressWord(to) +
-            word(assetId) +
-            word(amount),
+            addressWord(q.operator) +
+            addressWord(q.from) +
+            addressWord(q.to) +
+            word(q.assetId) +
+            word(q.amount),
         },
         "latest",
       ]),

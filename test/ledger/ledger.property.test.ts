@@ -42,6 +42,7 @@ import {
   type TransferAuthorization,
 } from "../../server/domain/eip712";
 import { verifyRecordChain } from "../../server/chain/records";
+import { decodeReaderAnswer, readerCallData } from "../../server/chain/transfer-state";
 import {
   GRAIN,
   ISSUER,
@@ -931,12 +932,21 @@ class Run {
     rules: Expectation,
   ): Promise<void> {
     const m = this.model;
-    const [code, can, canSend, canReceive] = await Promise.all([
+    const ledgerAddress = await this.ledger.getAddress();
+    const [code, can, canSend, canReceive, nonce, read] = await Promise.all([
       this.ledger.checkTransfer(operator, from, to, id, amount),
       this.ledger.canTransfer(from, to, id, amount),
       this.ledger.canSend(from),
       this.ledger.canReceive(to),
+      this.ledger.nonceOf(from, id),
+      // The gateway's batched pre-submission read (TransferStateReader run by eth_call) must answer the same.
+      ethers.provider.call({ data: readerCallData(ledgerAddress, [{ operator, from, to, assetId: id, amount }]) }),
     ]);
+    const [state] = decodeReaderAnswer(read, 1);
+    if (!state || state.nonce !== nonce || BigInt(state.check) !== code)
+      this.fail(
+        `TransferStateReader answered ${JSON.stringify(state, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v))}, the views ${nonce} and ${code}`,
+      );
     const expectedCode = to === ZeroAddress ? Code.RecipientNotRegistered : rules.ok ? Code.Ok : rules.code;
     if (Number(code) !== expectedCode) {
       this.fail(
