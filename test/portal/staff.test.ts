@@ -61,7 +61,7 @@ describe("portal: staff consoles in a real browser (operator, authority, monitor
 
   before(async () => {
     if (!portalDir()) throw new Error("the portal is not built: run `npm run build:portal` (npm test does)");
-    clearScreenshots(/^staff-/);
+    clearScreenshots(/^staff-\d/);
     env = await startEnv();
     ledger = SecuredAssetLedger__factory.connect(env.deployment.ledger, env.node.provider);
     alice = randomHolder();

@@ -139,6 +139,24 @@ export class AuthorityConsole extends StaffConsole {
     await this.refresh(this.assetTypes);
   }
 
+  /** Delists a recognised asset type (DELETE /v1/asset-types/{code}): no new issuance of that type. */
+  private async delistType(e: SubmitEvent) {
+    const v = values(e);
+    const type = this.assetTypes.items.find((x) => x.code === v.code);
+    const r = await this.write(
+      "delist",
+      (headers) =>
+        staffApi.DELETE("/v1/asset-types/{code}", {
+          params: { path: { code: v.code }, query: { wait: "true" } },
+          headers,
+        }),
+      (code) => (code?.startsWith("ASSET_TYPE_") ? "code" : undefined),
+    );
+    if (!r) return;
+    this.done("delist", this.t("staff.assetType.delisted", { code: type?.label ?? v.code }));
+    await this.refresh(this.assetTypes);
+  }
+
   private async freeze(e: SubmitEvent) {
     const v = values(e);
     const path = { address: v.address };
@@ -260,6 +278,7 @@ export class AuthorityConsole extends StaffConsole {
           ${this.input("assetType", "category", "staff.field.category", { choices: CATEGORIES })}
           ${this.submitButton("assetType", "staff.assetType.submit")}`,
         )}
+        ${this.renderDelist()}
       </section>
       <section aria-labelledby="au-orders">
         <h2 id="au-orders">${this.t("staff.orders")}</h2>
@@ -312,6 +331,22 @@ export class AuthorityConsole extends StaffConsole {
         </button>
         ${this.outcome("platform")}
       </section>`;
+  }
+
+  /** The recognised types to choose from; the list shows the type no longer recognised once the block is in. */
+  private renderDelist(): TemplateResult {
+    const listed = this.assetTypes.items.filter((x) => x.listed);
+    if (listed.length === 0) return html``;
+    return this.formBlock(
+      "delist",
+      "staff.assetType.delist",
+      (e) => void this.delistType(e),
+      html`${this.input("delist", "code", "staff.field.assetType", {
+        choices: listed.map((x) => ({ value: x.code, label: x.label ? `${x.label} — ${x.name}` : x.code })),
+        hint: this.t("staff.assetType.delistHint"),
+      })}
+      ${this.submitButton("delist", "staff.assetType.delistSubmit")}`,
+    );
   }
 
   private renderPermits(): TemplateResult {

@@ -19,6 +19,19 @@ interface ParticipantRow {
 }
 
 const KINDS = ["NaturalPerson", "IndividualEntrepreneur", "LegalEntity"] as const;
+/** The event types a subscription may name (server/domain/event-types.ts). */
+const EVENT_TYPES = [
+  "record.posted",
+  "operation.succeeded",
+  "operation.failed",
+  "permit.changed",
+  "participant.frozen",
+  "participant.unfrozen",
+  "tokens.frozen",
+  "alert.raised",
+  "alert.resolved",
+  "mirror.reorganised",
+] as const;
 
 /** The operator's console: onboarding, the risk disclosure, operations, records and their proof, subscriptions. */
 export class OperatorConsole extends StaffConsole {
@@ -36,6 +49,8 @@ export class OperatorConsole extends StaffConsole {
   private records: { assetId: string; list: Paged<AssetRecord> } | null = null;
   private verification: { assetId: string; verified: boolean; text: string } | null = null;
   private deliveries: { subscription: Subscription; list: Paged<Delivery> } | null = null;
+  /** The new subscription's signing secret: the API returns it once, the console shows it until the next one. */
+  private secret: { url: string; secret: string } | null = null;
 
   protected async load(): Promise<void> {
     await Promise.all([
@@ -126,6 +141,72 @@ export class OperatorConsole extends StaffConsole {
     });
   }
 
+  private async subscribe(e: SubmitEvent) {
+    const form = e.target as HTMLFormElement;
+    const v = values(e);
+    const eventTypes = new FormData(form).getAll("eventTypes").map(String) as (typeof EVENT_TYPES)[number][];
+    this.secret = null;
+    const r = await this.write(
+      "subscribe",
+      (headers) =>
+        staffApi.POST("/v1/subscriptions", {
+          headers,
+          body: { url: v.url, eventTypes, ...(v.description ? { description: v.description } : {}) },
+        }),
+      (code) => (code?.startsWith("SUBSCRIPTION_URL_") ? "url" : undefined),
+    );
+    if (!r) return;
+    this.secret = { url: r.subscription.url, secret: r.secret };
+    this.done("subscribe", this.t("staff.subscriptions.created", { url: r.subscription.url }));
+    form.reset();
+    await this.guard(() => this.subscriptions.reload());
+  }
+
+  /** Pause or resume a subscription's deliveries; the list shows its new state. */
+  private async setSubscriptionStatus(s: Subscription, pause: boolean) {
+    const params = { path: { id: s.id } };
+    const r = await this.write("subscription", (headers) =>
+      pause
+        ? staffApi.POST("/v1/subscriptions/{id}/pause", { params, headers })
+        : staffApi.POST("/v1/subscriptions/{id}/resume", { params, headers }),
+    );
+    if (!r) return;
+    this.done(
+      "subscription",
+      this.t(pause ? "staff.subscriptions.donePause" : "staff.subscriptions.doneResume", { url: s.url }),
+    );
+    if (this.deliveries?.subscription.id === s.id) this.deliveries.subscription = r.subscription;
+    await this.guard(() => this.subscriptions.reload());
+  }
+
+  /** Resend the shown subscription's deliveries from a sequence number on. */
+  private async replay(e: SubmitEvent) {
+    const d = this.deliveries;
+    const v = values(e);
+    if (!d) return;
+    const r = await this.write(
+      "replay",
+      (headers) =>
+        staffApi.POST("/v1/subscriptions/{id}/replay", {
+          params: { path: { id: d.subscription.id } },
+          headers,
+          body: { fromSequence: Number(v.fromSequence) },
+        }),
+      (code) => (code === "REPLAY_SEQUENCE_INVALID" ? "fromSequence" : undefined),
+    );
+    if (!r) return;
+    this.done(
+      "replay",
+      this.t("staff.subscriptions.replayed", { count: r.replayed, from: r.fromSequence, to: r.toSequence }),
+    );
+    await this.guard(() => Promise.all([d.list.reload(), this.subscriptions.reload()]).then(() => undefined));
+  }
+
+  private subscriptionStatus(status: string): string {
+    const key = `staff.subscriptions.status.${status}`;
+    return hasMessage(key) ? this.t(key) : status;
+  }
+
   private participantKind(kind: string): string {
     const key = `staff.kind.${kind}`;
     return hasMessage(key) ? this.t(key) : kind;
@@ -213,7 +294,7 @@ export class OperatorConsole extends StaffConsole {
       </section>
       <section aria-labelledby="op-subscriptions">
         <h2 id="op-subscriptions">${this.t("staff.subscriptions")}</h2>
-        ${this.renderSubscriptions()}
+        ${this.renderSubscribe()} ${this.renderSubscriptions()}
       </section>`;
   }
 
@@ -260,6 +341,51 @@ export class OperatorConsole extends StaffConsole {
       }`;
   }
 
+  /** A webhook URL subscribed to event types; the signing secret is shown once, as the API returns it. */
+  private renderSubscribe(): TemplateResult {
+    const error = this.forms.subscribe?.fields.eventTypes;
+    return html`${this.formBlock(
+      "subscribe",
+      "staff.subscriptions.create",
+      (e) => void this.subscribe(e),
+      html`${this.input("subscribe", "url", "staff.field.webhookUrl", {
+          type: "url",
+          hint: this.t("staff.subscriptions.urlHint"),
+        })}
+        <fieldset
+          id="subscribe-eventTypes"
+          aria-invalid=${error ? "true" : "false"}
+          aria-describedby=${error ? "subscribe-eventTypes-error" : nothing}
+        >
+          <legend>${this.t("staff.subscriptions.events")}</legend>
+          ${EVENT_TYPES.map(
+            (type) =>
+              html`<label class="check"
+                ><input type="checkbox" name="eventTypes" value=${type} ?checked=${type === "record.posted"} />
+                ${this.t(`staff.event.${type}`)} <code>${type}</code></label
+              >`,
+          )}
+          ${
+            error
+              ? html`<p class="field-error" id="subscribe-eventTypes-error" role="alert" data-field-error="eventTypes">
+                  ${error}
+                </p>`
+              : nothing
+          }
+        </fieldset>
+        ${this.input("subscribe", "description", "staff.field.description", { required: false })}
+        ${this.submitButton("subscribe", "staff.subscriptions.submit")}`,
+    )}
+    ${
+      this.secret
+        ? html`<div class="notice" data-testid="subscription-secret">
+            <p>${this.t("staff.subscriptions.secret", { url: this.secret.url })}</p>
+            <p><code class="mono">${this.secret.secret}</code></p>
+          </div>`
+        : nothing
+    }`;
+  }
+
   private renderSubscriptions(): TemplateResult {
     if (this.subscriptions.loaded && this.subscriptions.items.length === 0)
       return html`<p>${this.t("staff.subscriptions.none")}</p>`;
@@ -274,15 +400,15 @@ export class OperatorConsole extends StaffConsole {
             <th scope="col">${this.t("history.status")}</th>
             <th scope="col">${this.t("staff.subscriptions.events")}</th>
             <th scope="col">${this.t("staff.subscriptions.last")}</th>
-            <th scope="col"><span class="sr-only">${this.t("staff.subscriptions.deliveries")}</span></th>
+            <th scope="col">${this.t("staff.reports.actions")}</th>
           </tr>
         </thead>
         <tbody>
           ${this.subscriptions.items.map(
             (s) =>
-              html`<tr data-subscription=${s.id}>
+              html`<tr data-subscription=${s.id} data-status=${s.status}>
                 <th scope="row" class="mono">${s.url}</th>
-                <td>${s.status}</td>
+                <td>${this.subscriptionStatus(s.status)}</td>
                 <td>${s.eventTypes.join(", ")}</td>
                 <td class="num">${s.lastSequence}</td>
                 <td>
@@ -293,12 +419,27 @@ export class OperatorConsole extends StaffConsole {
                   >
                     ${this.t("staff.subscriptions.deliveries")}
                   </button>
+                  ${
+                    s.status === "deleted"
+                      ? nothing
+                      : html`<button
+                          type="button"
+                          ?disabled=${this.busy("subscription")}
+                          aria-label=${this.t(
+                            s.status === "paused" ? "staff.subscriptions.resumeOf" : "staff.subscriptions.pauseOf",
+                            { url: s.url },
+                          )}
+                          @click=${() => this.setSubscriptionStatus(s, s.status !== "paused")}
+                        >
+                          ${this.t(s.status === "paused" ? "staff.subscriptions.resume" : "staff.subscriptions.pause")}
+                        </button>`
+                  }
                 </td>
               </tr>`,
           )}
         </tbody>
       </table>
-      ${this.more(this.subscriptions, "staff.more")}
+      ${this.more(this.subscriptions, "staff.more")} ${this.outcome("subscription")}
       ${
         d
           ? html`<table data-testid="deliveries">
@@ -323,13 +464,30 @@ export class OperatorConsole extends StaffConsole {
                         <td>${x.eventType}</td>
                         <td>${x.status}</td>
                         <td class="num">${x.attempts}</td>
-                        <td>${x.lastError ?? (x.lastStatusCode ? `HTTP ${x.lastStatusCode}` : "—")}</td>
+                        <td>
+                          ${
+                            x.status === "delivered"
+                              ? "—"
+                              : (x.lastError ?? (x.lastStatusCode ? `HTTP ${x.lastStatusCode}` : "—"))
+                          }
+                        </td>
                         <td>${this.time(x.deliveredAt)}</td>
                       </tr>`,
                   )}
                 </tbody>
               </table>
-              ${this.more(d.list, "staff.more")}`
+              ${this.more(d.list, "staff.more")}
+              ${this.formBlock(
+                "replay",
+                "staff.subscriptions.replay",
+                (e) => void this.replay(e),
+                html`${this.input("replay", "fromSequence", "staff.field.fromSequence", {
+                  type: "number",
+                  value: "1",
+                  hint: this.t("staff.subscriptions.replayHint", { url: d.subscription.url }),
+                })}
+                ${this.submitButton("replay", "staff.subscriptions.replaySubmit")}`,
+              )}`
           : nothing
       }`;
   }
