@@ -342,4 +342,30 @@ describe("supervision: webhook subscriptions", function () {
       await r3.stop();
     }
   });
+  it("when a subscription request is resent with the same Idempotency-Key, then one subscription exists and the resend gets the same answer, secret included; another body under the key is refused", async () => {
+    const auth = bearer(env.keys.authority);
+    const body = { url: receiver.url, eventTypes: ["permit.changed"], description: "resent" };
+    const first = await env.http.post("/v1/subscriptions").set(auth).set("Idempotency-Key", "sub-create-1").send(body);
+    expect(first.status, JSON.stringify(first.body)).to.equal(201);
+    const again = await env.http.post("/v1/subscriptions").set(auth).set("Idempotency-Key", "sub-create-1").send(body);
+    expect(again.status).to.equal(201);
+    expect(again.body).to.deep.equal(first.body);
+    const mine = (await env.http.get("/v1/subscriptions").set(auth)).body.items.filter(
+      (s: { description?: string }) => s.description === "resent",
+    );
+    expect(mine).to.have.length(1);
+    const other = await env.http
+      .post("/v1/subscriptions")
+      .set(auth)
+      .set("Idempotency-Key", "sub-create-1")
+      .send({ ...body, description: "another" });
+    expect(other.status).to.equal(409);
+    // Pausing twice under one key is one pause, answered the same.
+    const id = first.body.subscription.id as string;
+    const p1 = await env.http.post(`/v1/subscriptions/${id}/pause`).set(auth).set("Idempotency-Key", "sub-pause-1");
+    const p2 = await env.http.post(`/v1/subscriptions/${id}/pause`).set(auth).set("Idempotency-Key", "sub-pause-1");
+    expect(p1.status).to.equal(200);
+    expect(p2.body).to.deep.equal(p1.body);
+    expect(p1.body.subscription.status).to.equal("paused");
+  });
 });
