@@ -890,7 +890,7 @@ export const RESPONSE_EXAMPLES: Record<string, Record<number, unknown>> = {
   listAssetTypes: {
     200: { ...page("/v1/asset-types?limit=1", [MIRRORED_ASSET_TYPE], [GRAIN]), asOfBlock: BLOCK.head },
   },
-  getAssetType: { 200: ASSET_TYPE },
+  getAssetType: { 200: { ...ASSET_TYPE, asOfBlock: BLOCK.head } },
   getPlatform: {
     200: {
       chainId: String(CHAIN_ID),
