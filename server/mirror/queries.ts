@@ -16,6 +16,8 @@ import { keysetSql, pageOf } from "../persistence/keyset";
 import type { KeyValue, KeysetPage } from "../persistence/keyset";
 import { assetTypeOf, assetTypePage, permitOf, permitPage } from "./register-queries";
 import { assetOf } from "./asset-queries";
+import { participantStatusOf } from "./participant-queries";
+import type { MirroredParticipantStatus } from "./participant-queries";
 import type { MirroredAssetView } from "./asset-queries";
 import type { MirroredAssetTypeView, MirroredPermitView } from "./register-queries";
 
@@ -828,6 +830,11 @@ export class MirrorQueries {
   /** One page of the permit register in operator address order (mirror_permits; the key is the lower-case address). */
   permits(after: KeyValue[] | null, limit: number): Promise<KeysetPage<MirroredPermitView>> {
     return permitPage(this.db.manager, after, limit);
+  }
+
+  /** One participant's slot in the ledger's register (mirror_participants) and the current disclosure version. */
+  participantStatus(account: string): Promise<MirroredParticipantStatus> {
+    return participantStatusOf(this.db.manager, account);
   }
 
   /** One asset type (mirror_asset_types; `code` bytes32), or null when the mirror never saw it listed. */

@@ -1,8 +1,20 @@
 import { expect } from "chai";
-import { encodeBytes32String } from "ethers";
+import { encodeBytes32String, id as keccakText } from "ethers";
+import type { Wallet } from "ethers";
+import { SiweMessage } from "siwe";
 import { SecuredAssetLedger__factory } from "../../typechain-types";
 import { ASSET_CATEGORIES } from "../../server/domain/ledger-enums";
-import { bearer, bootstrapPlatform, expectPosted, GRAIN, startEnv } from "./support/harness";
+import {
+  bearer,
+  bootstrapPlatform,
+  expectPosted,
+  FAR_FUTURE,
+  GRAIN,
+  onboard,
+  randomHolder,
+  signAck,
+  startEnv,
+} from "./support/harness";
 import type { TestEnv } from "./support/harness";
 import { sharedNode } from "./support/node";
 import { startStallProxy } from "./support/stall-proxy";
@@ -23,12 +35,55 @@ describe("reads from the record mirror: asset types, roles, participants' status
   let proxy: StallProxy;
   const m = () => bearer(env.keys.monitor);
   const a = () => bearer(env.keys.authority);
+  const o = () => bearer(env.keys.operator);
   const ledger = () => env.gateway.internals.chain.ledger;
+  /** Acknowledges disclosure v1 at onboarding, then v2. */
+  const alice = randomHolder();
+  /** Registered without an acknowledgement; frozen by the operator. */
+  const bob = randomHolder();
+  /** Frozen by the authority. */
+  const carol = randomHolder();
+  /** Registered, then deregistered. */
+  const dave = randomHolder();
+  let aliceToken: string;
+  const v2 = "Risk disclosure v2: digital assets may lose all value.";
+
+  async function signIn(wallet: Wallet): Promise<string> {
+    const n = (await env.http.post("/v1/auth/nonce")).body;
+    const message = new SiweMessage({
+      domain: n.domain,
+      address: wallet.address,
+      uri: n.uri,
+      version: "1",
+      chainId: n.chainId,
+      nonce: n.nonce,
+      issuedAt: new Date().toISOString(),
+    }).prepareMessage();
+    const res = await env.http.post("/v1/auth/sign-in").send({ message, signature: await wallet.signMessage(message) });
+    expect(res.status).to.equal(200);
+    return res.body.token as string;
+  }
 
   before(async () => {
     proxy = await startStallProxy((await sharedNode()).url);
     env = await startEnv({ rpcUrl: proxy.url, chainProbeIntervalMs: 200 });
-    await bootstrapPlatform(env);
+    const { documentHash } = await bootstrapPlatform(env);
+    await onboard(env, alice, documentHash);
+    for (const w of [bob, carol, dave])
+      await expectPosted(
+        env.http
+          .post("/v1/participants?wait=true")
+          .set(o())
+          .send({ address: w.address, kind: "LegalEntity", identity: { name: `P ${w.address.slice(2, 8)}` } }),
+      );
+    await expectPosted(env.http.delete(`/v1/participants/${dave.address}?wait=true`).set(o()));
+    await expectPosted(
+      env.http.post(`/v1/participants/${bob.address}/freeze?wait=true`).set(o()).send({ reason: "AML review" }),
+    );
+    await expectPosted(
+      env.http.post(`/v1/participants/${carol.address}/freeze?wait=true`).set(a()).send({ reason: "court order" }),
+    );
+    aliceToken = await signIn(alice);
     for (const [code, category] of [
       ["COTTON", "TangibleAsset"],
       ["AUDIT", "Service"],
@@ -76,9 +131,88 @@ describe("reads from the record mirror: asset types, roles, participants' status
     expect(unknown.body.error.code).to.equal("NOT_FOUND");
   });
 
+  /** A participant's slot as the ledger's views give it now. */
+  async function chainStatus(w: { address: string }) {
+    const p = await ledger().participant(w.address);
+    const registered = Number(p.kind) !== 0;
+    return {
+      registered,
+      frozen: p.frozen,
+      frozenByAuthority: p.frozenByAuthority,
+      contractWallet: p.contractWallet,
+      acknowledgedVersion: Number(p.acknowledgedVersion),
+      acknowledgedCurrent: await ledger().hasAcknowledgedCurrent(w.address),
+      registeredAt: registered ? new Date(Number(p.registeredAt) * 1000).toISOString() : null,
+      identityHash: await ledger().identityHashOf(w.address),
+    };
+  }
+  async function chainMe(w: { address: string }) {
+    const s = await chainStatus(w);
+    const current = Number(await ledger().currentDisclosureVersion());
+    return {
+      registered: s.registered,
+      frozen: s.frozen,
+      disclosure: {
+        currentVersion: current === 0 ? null : current,
+        acknowledgedVersion: s.acknowledgedVersion,
+        acknowledgedCurrent: s.acknowledgedCurrent,
+      },
+    };
+  }
+  const participant = async (w: { address: string }) =>
+    (await env.http.get(`/v1/participants/${w.address}`).set(m())).body as Body & { onChain: Body };
+  const me = async () => (await env.http.get("/v1/me").set(bearer(aliceToken))).body as Body;
+
+  it("when participants are registered, frozen by the operator and by the authority, and deregistered, then their status read from the mirror is the ledger's", async () => {
+    for (const w of [alice, bob, carol, dave]) {
+      const res = await env.http.get(`/v1/participants/${w.address.toLowerCase()}`).set(m());
+      expect(res.status, JSON.stringify(res.body)).to.equal(200);
+      expect(res.body.asOfBlock).to.be.a("number");
+      expect(res.body.onChain, w.address).to.deep.equal(await chainStatus(w));
+    }
+    expect((await participant(alice)).onChain).to.include({ acknowledgedVersion: 1, acknowledgedCurrent: true });
+    expect((await participant(bob)).onChain).to.include({ frozen: true, frozenByAuthority: false });
+    expect((await participant(carol)).onChain).to.include({ frozen: true, frozenByAuthority: true });
+    expect((await participant(dave)).onChain).to.include({ registered: false, registeredAt: null });
+    expect(await participant(carol)).to.include({ kind: "LegalEntity" });
+    const unknown = await env.http.get(`/v1/participants/${randomHolder().address}`).set(m());
+    expect(unknown.status).to.equal(404);
+    expect(unknown.body.error.code).to.equal("NOT_FOUND");
+  });
+
+  it("when a new disclosure version is published and then acknowledged, then the participant's and its own view follow the ledger's", async () => {
+    await expectPosted(
+      env.http.post("/v1/disclosures?wait=true").set(o()).send({ text: v2, uri: "https://platform.kz/risks/v2" }),
+    );
+    expect((await participant(alice)).onChain).to.deep.equal(await chainStatus(alice));
+    expect((await participant(alice)).onChain).to.include({ acknowledgedVersion: 1, acknowledgedCurrent: false });
+    expect(withoutBlock(await me())).to.deep.include(await chainMe(alice));
+    expect((await me()).disclosure).to.deep.equal({
+      currentVersion: 2,
+      acknowledgedVersion: 1,
+      acknowledgedCurrent: false,
+    });
+
+    const signature = await signAck(env, alice, 2, keccakText(v2));
+    await expectPosted(
+      env.http
+        .post("/v1/disclosures/2/acknowledgements?wait=true")
+        .set(o())
+        .send({ account: alice.address, deadline: FAR_FUTURE, signature }),
+    );
+    expect((await participant(alice)).onChain).to.deep.equal(await chainStatus(alice));
+    expect((await me()).disclosure).to.deep.equal({
+      currentVersion: 2,
+      acknowledgedVersion: 2,
+      acknowledgedCurrent: true,
+    });
+    expect(withoutBlock(await me())).to.deep.include(await chainMe(alice));
+  });
+
   it("when the node stops answering, then the reads still answer from the mirror, as of its block", async () => {
-    const paths = ["/v1/asset-types/COTTON"];
+    const paths = ["/v1/asset-types/COTTON", `/v1/participants/${alice.address}`, `/v1/participants/${carol.address}`];
     const before = await Promise.all(paths.map((p) => env.http.get(p).set(m())));
+    const meBefore = (await env.http.get("/v1/me").set(bearer(aliceToken))).body as Body;
     proxy.stall();
     try {
       await waitFor("readyz to report the outage", async () => (await env.http.get("/readyz")).status === 503);
@@ -89,6 +223,11 @@ describe("reads from the record mirror: asset types, roles, participants' status
         expect(Date.now() - t0, path).to.be.below(2_000);
         expect(res.body, path).to.deep.equal(before[i].body);
       }
+      const t0 = Date.now();
+      const self = await env.http.get("/v1/me").set(bearer(aliceToken));
+      expect(self.status, JSON.stringify(self.body)).to.equal(200);
+      expect(Date.now() - t0).to.be.below(2_000);
+      expect(self.body).to.deep.equal(meBefore);
     } finally {
       proxy.resume();
       await waitFor("readyz to report the node back", async () => (await env.http.get("/readyz")).status === 200);
@@ -101,14 +240,23 @@ describe("reads from the record mirror: asset types, roles, participants' status
     await mirror.indexer.stop();
     await mirror.indexer.sync();
     const read = async (path: string) => withoutBlock((await env.http.get(path).set(m())).body as Body);
-    const paths = ["/v1/asset-types/AUDIT", "/v1/asset-types/COTTON"];
+    const paths = ["/v1/asset-types/AUDIT", "/v1/asset-types/COTTON", `/v1/participants/${alice.address}`];
     const before = await Promise.all(paths.map(read));
+    const meBefore = withoutBlock((await env.http.get("/v1/me").set(bearer(aliceToken))).body as Body);
 
     const snapshot = (await provider.send("evm_snapshot", [])) as string;
     const byAuthority = SecuredAssetLedger__factory.connect(env.deployment.ledger, env.authority.connect(provider));
     await (await byAuthority.delistAssetType(encodeBytes32String("AUDIT"))).wait();
     await (await byAuthority.listAssetType(encodeBytes32String("COTTON"), "Cotton, orphaned", 1)).wait();
+    await (await byAuthority.freezeParticipant(alice.address, "orphaned")).wait();
+    await (await byAuthority.publishDisclosure(keccakText("v3"), "https://platform.kz/risks/v3")).wait();
     await mirror.indexer.sync();
+    expect((await participant(alice)).onChain).to.include({
+      frozen: true,
+      frozenByAuthority: true,
+      acknowledgedCurrent: false,
+    });
+    expect((await me()).disclosure).to.include({ currentVersion: 3, acknowledgedCurrent: false });
     expect(await read("/v1/asset-types/AUDIT")).to.include({ listed: false });
     expect(await read("/v1/asset-types/COTTON")).to.include({ listed: true, name: "Cotton, orphaned" });
 
@@ -118,6 +266,9 @@ describe("reads from the record mirror: asset types, roles, participants' status
     expect(await Promise.all(paths.map(read)), "after the reorganisation").to.deep.equal(before);
     expect(await read("/v1/asset-types/AUDIT"), "and the ledger").to.deep.equal(await chainAssetType("AUDIT"));
     expect(await read("/v1/asset-types/COTTON"), "and the ledger").to.deep.equal(await chainAssetType("COTTON"));
+    expect((await participant(alice)).onChain, "and the ledger").to.deep.equal(await chainStatus(alice));
+    expect(withoutBlock((await env.http.get("/v1/me").set(bearer(aliceToken))).body as Body)).to.deep.equal(meBefore);
+    expect(meBefore).to.deep.include(await chainMe(alice));
     mirror.indexer.start();
   });
 });
