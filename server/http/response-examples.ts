@@ -905,8 +905,8 @@ export const RESPONSE_EXAMPLES: Record<string, Record<number, unknown>> = {
       eip712Domain: { ...DOMAIN, chainId: String(CHAIN_ID) },
     },
   },
-  listRoles: { 200: page("/v1/roles?limit=1", [ROLES.DEFAULT_ADMIN], [0]) },
-  getRole: { 200: ROLES.VERIFIER },
+  listRoles: { 200: { ...page("/v1/roles?limit=1", [ROLES.DEFAULT_ADMIN], [0]), asOfBlock: BLOCK.head } },
+  getRole: { 200: { ...ROLES.VERIFIER, asOfBlock: BLOCK.head } },
   listParticipants: {
     200: page(
       "/v1/participants?limit=1",

@@ -17,6 +17,8 @@ import type { KeyValue, KeysetPage } from "../persistence/keyset";
 import { assetTypeOf, assetTypePage, permitOf, permitPage } from "./register-queries";
 import { assetOf } from "./asset-queries";
 import { participantStatusOf } from "./participant-queries";
+import { mirroredRoles } from "./role-queries";
+import type { MirroredRoles } from "./role-queries";
 import type { MirroredParticipantStatus } from "./participant-queries";
 import type { MirroredAssetView } from "./asset-queries";
 import type { MirroredAssetTypeView, MirroredPermitView } from "./register-queries";
@@ -830,6 +832,11 @@ export class MirrorQueries {
   /** One page of the permit register in operator address order (mirror_permits; the key is the lower-case address). */
   permits(after: KeyValue[] | null, limit: number): Promise<KeysetPage<MirroredPermitView>> {
     return permitPage(this.db.manager, after, limit);
+  }
+
+  /** The ledger's roles: their holders and admins, from the mirrored role events. */
+  roles(): Promise<MirroredRoles> {
+    return mirroredRoles(this.db.manager);
   }
 
   /** One participant's slot in the ledger's register (mirror_participants) and the current disclosure version. */

@@ -4,6 +4,8 @@ import type { Wallet } from "ethers";
 import { SiweMessage } from "siwe";
 import { SecuredAssetLedger__factory } from "../../typechain-types";
 import { ASSET_CATEGORIES } from "../../server/domain/ledger-enums";
+import { LEDGER_ROLE_NAMES, LEDGER_ROLES, ledgerRoleName } from "../../server/domain/ledger-roles";
+import { MANAGED_ROLES } from "../../server/services/roles";
 import {
   bearer,
   bootstrapPlatform,
@@ -45,6 +47,10 @@ describe("reads from the record mirror: asset types, roles, participants' status
   const carol = randomHolder();
   /** Registered, then deregistered. */
   const dave = randomHolder();
+  /** Given VERIFIER, which is then revoked. */
+  const passing = randomHolder();
+  /** Given VERIFIER. */
+  const verifier = randomHolder();
   let aliceToken: string;
   const v2 = "Risk disclosure v2: digital assets may lose all value.";
 
@@ -84,6 +90,9 @@ describe("reads from the record mirror: asset types, roles, participants' status
       env.http.post(`/v1/participants/${carol.address}/freeze?wait=true`).set(a()).send({ reason: "court order" }),
     );
     aliceToken = await signIn(alice);
+    for (const w of [passing, verifier])
+      await expectPosted(env.http.post("/v1/roles/VERIFIER/members?wait=true").set(a()).send({ account: w.address }));
+    await expectPosted(env.http.delete(`/v1/roles/VERIFIER/members/${passing.address}?wait=true`).set(a()));
     for (const [code, category] of [
       ["COTTON", "TangibleAsset"],
       ["AUDIT", "Service"],
@@ -209,8 +218,96 @@ describe("reads from the record mirror: asset types, roles, participants' status
     expect(withoutBlock(await me())).to.deep.include(await chainMe(alice));
   });
 
+  /**
+   * The roles as the ledger says them: RoleGranted and RoleRevoked since the deployment replayed in chain order, each
+   * holder confirmed by hasRole, the grant's block time, and each role's admin (what the gateway read before).
+   */
+  async function chainRoles() {
+    const l = ledger();
+    const from = env.deployment.deployBlock;
+    const [granted, revoked] = await Promise.all([
+      l.queryFilter(l.filters.RoleGranted(), from),
+      l.queryFilter(l.filters.RoleRevoked(), from),
+    ]);
+    const changes = [...granted.map((e) => ({ e, grant: true })), ...revoked.map((e) => ({ e, grant: false }))].sort(
+      (x, y) => x.e.blockNumber - y.e.blockNumber || x.e.index - y.e.index,
+    );
+    const current = new Map<
+      string,
+      { role: string; hash: string; account: string; by: string; block: number; tx: string }
+    >();
+    for (const { e, grant } of changes) {
+      const role = ledgerRoleName(e.args.role);
+      if (!role) continue;
+      const key = `${role}:${e.args.account}`;
+      if (grant)
+        current.set(key, {
+          role,
+          hash: e.args.role,
+          account: e.args.account,
+          by: e.args.sender,
+          block: e.blockNumber,
+          tx: e.transactionHash,
+        });
+      else current.delete(key);
+    }
+    const views = [];
+    for (const role of LEDGER_ROLE_NAMES) {
+      const members = [];
+      for (const h of current.values()) {
+        if (h.role !== role || !(await l.hasRole(h.hash, h.account))) continue;
+        const block = await env.node.provider.getBlock(h.block);
+        members.push({
+          account: h.account,
+          grantedAt: new Date(block!.timestamp * 1000).toISOString(),
+          grantedBy: h.by,
+          blockNumber: h.block,
+          transactionHash: h.tx,
+        });
+      }
+      const admin = await l.getRoleAdmin(LEDGER_ROLES[role]);
+      views.push({
+        role,
+        managed: (MANAGED_ROLES as readonly string[]).includes(role),
+        adminRole: ledgerRoleName(admin) ?? admin,
+        members,
+      });
+    }
+    return views;
+  }
+  const roles = async () => {
+    const res = await env.http.get("/v1/roles").set(m());
+    expect(res.status, JSON.stringify(res.body)).to.equal(200);
+    expect(res.body.next).to.equal(null);
+    return (withoutBlock(res.body as Body) as { items: Body[] }).items;
+  };
+
+  it("when roles are granted and revoked, then the roles and their holders read from the mirror are the ledger's", async () => {
+    const onChain = await chainRoles();
+    expect(await roles()).to.deep.equal(onChain);
+    for (const view of onChain) {
+      const res = await env.http.get(`/v1/roles/${view.role.toLowerCase()}`).set(m());
+      expect(res.status, JSON.stringify(res.body)).to.equal(200);
+      expect(withoutBlock(res.body as Body), view.role).to.deep.equal(view);
+    }
+    const verifiers = onChain.find((r) => r.role === "VERIFIER")!.members.map((h) => h.account);
+    expect(verifiers).to.include(verifier.address).and.not.include(passing.address);
+    expect(onChain.find((r) => r.role === "AUTHORITY")!.members.map((h) => h.account)).to.deep.equal([
+      env.authority.address,
+    ]);
+    const unknown = await env.http.get("/v1/roles/NOBODY").set(m());
+    expect(unknown.status).to.equal(404);
+    expect(unknown.body.error.code).to.equal("ROLE_UNKNOWN");
+  });
+
   it("when the node stops answering, then the reads still answer from the mirror, as of its block", async () => {
-    const paths = ["/v1/asset-types/COTTON", `/v1/participants/${alice.address}`, `/v1/participants/${carol.address}`];
+    const paths = [
+      "/v1/asset-types/COTTON",
+      `/v1/participants/${alice.address}`,
+      `/v1/participants/${carol.address}`,
+      "/v1/roles",
+      "/v1/roles/VERIFIER",
+    ];
     const before = await Promise.all(paths.map((p) => env.http.get(p).set(m())));
     const meBefore = (await env.http.get("/v1/me").set(bearer(aliceToken))).body as Body;
     proxy.stall();
@@ -240,7 +337,7 @@ describe("reads from the record mirror: asset types, roles, participants' status
     await mirror.indexer.stop();
     await mirror.indexer.sync();
     const read = async (path: string) => withoutBlock((await env.http.get(path).set(m())).body as Body);
-    const paths = ["/v1/asset-types/AUDIT", "/v1/asset-types/COTTON", `/v1/participants/${alice.address}`];
+    const paths = ["/v1/asset-types/AUDIT", "/v1/asset-types/COTTON", `/v1/participants/${alice.address}`, "/v1/roles"];
     const before = await Promise.all(paths.map(read));
     const meBefore = withoutBlock((await env.http.get("/v1/me").set(bearer(aliceToken))).body as Body);
 
@@ -250,7 +347,14 @@ describe("reads from the record mirror: asset types, roles, participants' status
     await (await byAuthority.listAssetType(encodeBytes32String("COTTON"), "Cotton, orphaned", 1)).wait();
     await (await byAuthority.freezeParticipant(alice.address, "orphaned")).wait();
     await (await byAuthority.publishDisclosure(keccakText("v3"), "https://platform.kz/risks/v3")).wait();
+    await (await byAuthority.grantRole(LEDGER_ROLES.VERIFIER, passing.address)).wait();
+    await (await byAuthority.revokeRole(LEDGER_ROLES.VERIFIER, verifier.address)).wait();
     await mirror.indexer.sync();
+    const verifiers = async () =>
+      ((await env.http.get("/v1/roles/VERIFIER").set(m())).body.members as Body[]).map((h) => h.account);
+    expect(await verifiers())
+      .to.include(passing.address)
+      .and.not.include(verifier.address);
     expect((await participant(alice)).onChain).to.include({
       frozen: true,
       frozenByAuthority: true,
@@ -269,6 +373,7 @@ describe("reads from the record mirror: asset types, roles, participants' status
     expect((await participant(alice)).onChain, "and the ledger").to.deep.equal(await chainStatus(alice));
     expect(withoutBlock((await env.http.get("/v1/me").set(bearer(aliceToken))).body as Body)).to.deep.equal(meBefore);
     expect(meBefore).to.deep.include(await chainMe(alice));
+    expect(await roles(), "roles and the ledger").to.deep.equal(await chainRoles());
     mirror.indexer.start();
   });
 });
