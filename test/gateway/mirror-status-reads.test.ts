@@ -6,6 +6,7 @@ import { SecuredAssetLedger__factory } from "../../typechain-types";
 import { ASSET_CATEGORIES } from "../../server/domain/ledger-enums";
 import { LEDGER_ROLE_NAMES, LEDGER_ROLES, ledgerRoleName } from "../../server/domain/ledger-roles";
 import { MANAGED_ROLES } from "../../server/services/roles";
+import { MirrorStatusReads1764210000000 } from "../../server/persistence/migrations/1764210000000-MirrorStatusReads";
 import {
   bearer,
   bootstrapPlatform,
@@ -374,6 +375,50 @@ describe("reads from the record mirror: asset types, roles, participants' status
     expect(withoutBlock((await env.http.get("/v1/me").set(bearer(aliceToken))).body as Body)).to.deep.equal(meBefore);
     expect(meBefore).to.deep.include(await chainMe(alice));
     expect(await roles(), "roles and the ledger").to.deep.equal(await chainRoles());
+    mirror.indexer.start();
+  });
+
+  it("when the migration runs on a mirror already synced, then it folds the same participants, and the indexer's next first pass times the registrations and grants", async () => {
+    const mirror = env.gateway.context.mirror;
+    const db = env.gateway.dataSource;
+    await mirror.indexer.stop();
+    const rows = () => db.query("SELECT * FROM mirror_participants ORDER BY account") as Promise<Body[]>;
+    const untimed = async () =>
+      Number(
+        (
+          (await db.query(
+            "SELECT COUNT(*) AS n FROM mirror_participant_changes WHERE kind = 'ParticipantRegistered' AND block_time IS NULL",
+          )) as Array<{ n: number | string }>
+        )[0].n,
+      ) +
+      Number(
+        (
+          (await db.query(
+            "SELECT COUNT(*) AS n FROM mirror_changes WHERE kind = 'RoleGranted' AND block_time IS NULL",
+          )) as Array<{ n: number | string }>
+        )[0].n,
+      );
+    const folded = await rows();
+    expect(folded.length).to.be.at.least(4);
+    const qr = db.createQueryRunner();
+    try {
+      const migration = new MirrorStatusReads1764210000000();
+      await migration.down(qr);
+      await migration.up(qr);
+    } finally {
+      await qr.release();
+    }
+    expect(await rows(), "filled by the migration").to.deep.equal(folded);
+    expect(await untimed()).to.be.above(0);
+    // Until the indexer has timed them, the participants and grants are read from the ledger: still the ledger's.
+    expect((await participant(alice)).onChain).to.deep.equal(await chainStatus(alice));
+    expect(await roles()).to.deep.equal(await chainRoles());
+
+    (mirror.indexer as unknown as { grantTimesFilled: boolean }).grantTimesFilled = false; // a restarted gateway
+    await mirror.indexer.sync();
+    expect(await untimed(), "timed on the first pass").to.equal(0);
+    expect((await participant(alice)).onChain).to.deep.equal(await chainStatus(alice));
+    expect(await roles()).to.deep.equal(await chainRoles());
     mirror.indexer.start();
   });
 });
