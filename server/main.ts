@@ -93,7 +93,7 @@ export async function createGateway(config: Config, logger?: Logger): Promise<Ga
       registry: new RegistryService(chain, operations, idempotency),
       issuance: new IssuanceService(db, chain, operations, idempotency, submitter, documentUris),
       assets: new AssetService(chain, operations, idempotency, documentUris),
-      roles: new RoleService(db, chain, operations, idempotency),
+      roles: new RoleService(db, chain, operations, idempotency, mirror),
       sessions: new SessionService(
         db,
         {

@@ -779,6 +779,7 @@ export const RESPONSE_EXAMPLES: Record<string, Record<number, unknown>> = {
       frozen: false,
       disclosure: { currentVersion: 2, acknowledgedVersion: 2, acknowledgedCurrent: true },
       holdings: HOLDINGS,
+      asOfBlock: BLOCK.head,
     },
   },
   prepareMyTransfer: { 200: typedData("TransferAuthorization", transfer) },
@@ -890,7 +891,7 @@ export const RESPONSE_EXAMPLES: Record<string, Record<number, unknown>> = {
   listAssetTypes: {
     200: { ...page("/v1/asset-types?limit=1", [MIRRORED_ASSET_TYPE], [GRAIN]), asOfBlock: BLOCK.head },
   },
-  getAssetType: { 200: ASSET_TYPE },
+  getAssetType: { 200: { ...ASSET_TYPE, asOfBlock: BLOCK.head } },
   getPlatform: {
     200: {
       chainId: String(CHAIN_ID),
@@ -904,8 +905,8 @@ export const RESPONSE_EXAMPLES: Record<string, Record<number, unknown>> = {
       eip712Domain: { ...DOMAIN, chainId: String(CHAIN_ID) },
     },
   },
-  listRoles: { 200: page("/v1/roles?limit=1", [ROLES.DEFAULT_ADMIN], [0]) },
-  getRole: { 200: ROLES.VERIFIER },
+  listRoles: { 200: { ...page("/v1/roles?limit=1", [ROLES.DEFAULT_ADMIN], [0]), asOfBlock: BLOCK.head } },
+  getRole: { 200: { ...ROLES.VERIFIER, asOfBlock: BLOCK.head } },
   listParticipants: {
     200: page(
       "/v1/participants?limit=1",
@@ -930,6 +931,7 @@ export const RESPONSE_EXAMPLES: Record<string, Record<number, unknown>> = {
       identityHash: IDENTITY_HASH,
       onChain: PARTICIPANT_ON_CHAIN,
       acknowledgements: [ACKNOWLEDGEMENT],
+      asOfBlock: BLOCK.head,
     },
   },
   getHoldings: { 200: { ...page(`/v1/participants/${HOLDER}/holdings`, HOLDINGS), asOfBlock: BLOCK.head } },

@@ -112,6 +112,8 @@ abstract class ChainRow {
 @Index("idx_mirror_changes_kind", ["kind", "blockNumber", "logIndex"])
 export class MirrorChange extends ChainRow {
   @Column("varchar", { name: "asset_id", length: 78, nullable: true }) assetId!: string | null;
+  /** Block time of a role grant, unix seconds (the member's `grantedAt`); null for the other events. */
+  @Column("bigint", { name: "block_time", nullable: true, transformer: bigintNumber }) blockTime!: number | null;
 }
 
 /** Permit register events (granted, suspended, resumed, revoked). */
@@ -131,6 +133,8 @@ export class MirrorPermitChange extends ChainRow {
 export class MirrorParticipantChange extends ChainRow {
   @Column("varchar", { length: 42 }) account!: string;
   @Column("varchar", { name: "asset_id", length: 78, nullable: true }) assetId!: string | null;
+  /** Block time of a registration, unix seconds (the participant's `registeredAt`); null for the other events. */
+  @Column("bigint", { name: "block_time", nullable: true, transformer: bigintNumber }) blockTime!: number | null;
 }
 
 /** Risk disclosure acknowledgements (Art. 6.4). */
@@ -206,6 +210,28 @@ export class MirrorAssetType {
   @Column("integer", { name: "updated_block" }) updatedBlock!: number;
 }
 
+/**
+ * The participant register as the ledger's events describe it (folded from mirror_participant_changes,
+ * mirror_acknowledgements and ParticipantMigrated by server/domain/participant-state.ts), written in the transaction
+ * of the range whose events change it; rebuilt from the remaining rows after a reorganisation. Served by GET
+ * /v1/participants/{address} and GET /v1/me (registration, freeze, acknowledged disclosure version).
+ */
+@Entity("mirror_participants")
+export class MirrorParticipant {
+  @PrimaryColumn("varchar", { length: 42 }) account!: string;
+  @Column("varchar", { length: 32 }) kind!: string;
+  /** Booleans as 0/1. */
+  @Column("integer") frozen!: number;
+  @Column("integer", { name: "frozen_by_authority" }) frozenByAuthority!: number;
+  @Column("integer", { name: "contract_wallet" }) contractWallet!: number;
+  @Column("integer", { name: "acknowledged_version" }) acknowledgedVersion!: number;
+  @Column("varchar", { name: "identity_hash", length: 66, nullable: true }) identityHash!: string | null;
+  @Column("varchar", { name: "registered_tx_hash", length: 66, nullable: true }) registeredTxHash!: string | null;
+  @Column("integer", { name: "registered_log_index", nullable: true }) registeredLogIndex!: number | null;
+  @Column("integer") migrated!: number;
+  @Column("integer", { name: "updated_block" }) updatedBlock!: number;
+}
+
 export const MIRROR_ENTITIES = [
   MirrorCursor,
   MirrorBlock,
@@ -219,6 +245,7 @@ export const MIRROR_ENTITIES = [
   MirrorFault,
   MirrorPermit,
   MirrorAssetType,
+  MirrorParticipant,
 ];
 
 /** Tables whose rows belong to a block (deleted when the block is orphaned or re-synced). */

@@ -40,6 +40,9 @@ export interface SyncResult {
   faults: number;
 }
 
+/** The events whose block time the mirror keeps (see Indexer.grantTimes). */
+const TIMED_KINDS = new Set(["PermitGranted", "RoleGranted", "ParticipantRegistered"]);
+
 interface BlockHeader {
   number: string;
   hash: string;
@@ -60,7 +63,7 @@ export class Indexer {
   private exclusive: Promise<unknown> = Promise.resolve();
   private stopping = false;
   private failures = 0;
-  /** Whether the grants mirrored without a block time (before this version) have been given one. */
+  /** Whether the grants and registrations mirrored without a block time (before this version) have been given one. */
   private grantTimesFilled = false;
   private lastLog = 0;
   /** The last pass: the block the mirror reached, its target (the safe head) and the chain head (metrics: lag). */
@@ -166,17 +169,31 @@ export class Indexer {
     const t = performance.now();
     const { records, changes, faults } = this.decoder.decode(logs);
     this.stats.decodeMs += performance.now() - t;
-    return { from, to, toHash: header.hash, records, changes, faults, blockTimes: await this.grantTimes(changes) };
+    return {
+      from,
+      to,
+      toHash: header.hash,
+      records,
+      changes,
+      faults,
+      blockTimes: await this.grantTimes(records, changes),
+    };
   }
 
   /**
-   * Block times of the blocks with a permit grant (the permit's `grantedAt`, which no event carries): one header per
-   * such block, and grants are the authority's rare acts.
+   * Block times of the blocks with a permit grant, a role grant or a registration (the `grantedAt` and `registeredAt`
+   * no event carries): a record in the same block says it (its postedAt), otherwise one header per such block.
    */
-  private async grantTimes(changes: RangeBatch["changes"]): Promise<Map<number, number>> {
-    const blocks = [...new Set(changes.filter((c) => c.kind === "PermitGranted").map((c) => c.blockNumber))];
-    const headers = await Promise.all(blocks.map((b) => this.header(b)));
+  private async grantTimes(
+    records: RangeBatch["records"],
+    changes: RangeBatch["changes"],
+  ): Promise<Map<number, number>> {
     const out = new Map<number, number>();
+    for (const r of records) out.set(r.blockNumber, r.postedAt);
+    const blocks = [
+      ...new Set(changes.filter((c) => TIMED_KINDS.has(c.kind) && !out.has(c.blockNumber)).map((c) => c.blockNumber)),
+    ];
+    const headers = await Promise.all(blocks.map((b) => this.header(b)));
     blocks.forEach((b, i) => {
       const h = headers[i];
       if (!h) throw new Error(`block ${b} not found`);
@@ -186,26 +203,37 @@ export class Indexer {
   }
 
   /**
-   * Fills the block time of mirrored grants that have none (mirrored before the gateway kept it): once per process,
-   * before its first pass. A grant whose block is no longer the chain's is left to the reorganisation's replay.
+   * Fills the block time of mirrored grants and registrations that have none (mirrored before the gateway kept it):
+   * once per process, before its first pass, a few headers at a time. A row whose block is no longer the chain's is
+   * left to the reorganisation's replay.
    */
   private async fillGrantTimes(): Promise<void> {
-    const rows: Array<{ tx_hash: string; log_index: number; block_number: number | string; block_hash: string }> =
-      await this.db.manager.query(
-        "SELECT tx_hash, log_index, block_number, block_hash FROM mirror_permit_changes WHERE kind = 'PermitGranted' AND block_time IS NULL",
-      );
-    if (rows.length === 0) return;
     const sql = Sql.of(this.db.manager);
-    const headers = new Map<number, BlockHeader | null>();
-    for (const r of rows) {
-      const n = Number(r.block_number);
-      if (!headers.has(n)) headers.set(n, await this.header(n));
-      const h = headers.get(n);
-      if (!h || h.hash !== r.block_hash) continue;
-      await this.db.manager.query(
-        `UPDATE mirror_permit_changes SET block_time = ${sql.p(1)} WHERE tx_hash = ${sql.p(2)} AND log_index = ${sql.p(3)}`,
-        [Number(h.timestamp), r.tx_hash, Number(r.log_index)],
-      );
+    for (const [table, kind] of [
+      ["mirror_permit_changes", "PermitGranted"],
+      ["mirror_changes", "RoleGranted"],
+      ["mirror_participant_changes", "ParticipantRegistered"],
+    ]) {
+      const rows: Array<{ tx_hash: string; log_index: number; block_number: number | string; block_hash: string }> =
+        await this.db.manager.query(
+          `SELECT tx_hash, log_index, block_number, block_hash FROM ${table} WHERE kind = ${sql.p(1)} AND block_time IS NULL`,
+          [kind],
+        );
+      const blocks = [...new Set(rows.map((r) => Number(r.block_number)))];
+      const headers = new Map<number, BlockHeader | null>();
+      for (let i = 0; i < blocks.length; i += 16) {
+        const chunk = blocks.slice(i, i + 16);
+        const got = await Promise.all(chunk.map((n) => this.header(n)));
+        chunk.forEach((n, j) => headers.set(n, got[j]));
+      }
+      for (const r of rows) {
+        const h = headers.get(Number(r.block_number));
+        if (!h || h.hash !== r.block_hash) continue;
+        await this.db.manager.query(
+          `UPDATE ${table} SET block_time = ${sql.p(1)} WHERE tx_hash = ${sql.p(2)} AND log_index = ${sql.p(3)}`,
+          [Number(h.timestamp), r.tx_hash, Number(r.log_index)],
+        );
+      }
     }
   }
 

@@ -14,8 +14,12 @@ import type { DecodedRecord, RawLog } from "../chain/decode";
 import { Sql } from "../persistence/sql";
 import { keysetSql, pageOf } from "../persistence/keyset";
 import type { KeyValue, KeysetPage } from "../persistence/keyset";
-import { assetTypePage, permitOf, permitPage } from "./register-queries";
+import { assetTypeOf, assetTypePage, permitOf, permitPage } from "./register-queries";
 import { assetOf } from "./asset-queries";
+import { participantStatusOf } from "./participant-queries";
+import { mirroredRoles } from "./role-queries";
+import type { MirroredRoles } from "./role-queries";
+import type { MirroredParticipantStatus } from "./participant-queries";
 import type { MirroredAssetView } from "./asset-queries";
 import type { MirroredAssetTypeView, MirroredPermitView } from "./register-queries";
 
@@ -828,6 +832,21 @@ export class MirrorQueries {
   /** One page of the permit register in operator address order (mirror_permits; the key is the lower-case address). */
   permits(after: KeyValue[] | null, limit: number): Promise<KeysetPage<MirroredPermitView>> {
     return permitPage(this.db.manager, after, limit);
+  }
+
+  /** The ledger's roles: their holders and admins, from the mirrored role events. */
+  roles(): Promise<MirroredRoles> {
+    return mirroredRoles(this.db.manager);
+  }
+
+  /** One participant's slot in the ledger's register (mirror_participants) and the current disclosure version. */
+  participantStatus(account: string): Promise<MirroredParticipantStatus> {
+    return participantStatusOf(this.db.manager, account);
+  }
+
+  /** One asset type (mirror_asset_types; `code` bytes32), or null when the mirror never saw it listed. */
+  assetType(code: string): Promise<MirroredAssetTypeView | null> {
+    return assetTypeOf(this.db.manager, code);
   }
 
   /** One page of the asset type register (listed and delisted) in code order (mirror_asset_types). */

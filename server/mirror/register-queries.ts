@@ -233,6 +233,19 @@ export async function assetTypePage(
   );
 }
 
+/** One asset type from mirror_asset_types (`code`: bytes32, any hex case), or null when the mirror never saw it listed. */
+export async function assetTypeOf(em: EntityManager, code: string): Promise<MirroredAssetTypeView | null> {
+  const sql = Sql.of(em);
+  const rows: Array<Record<string, unknown>> = await em.query(
+    `SELECT ${ASSET_TYPE_COLUMNS.join(", ")} FROM mirror_asset_types WHERE code = ${sql.p(1)}`,
+    [code.toLowerCase()],
+  );
+  if (rows.length === 0) return null;
+  const entry = assetTypeFromRow(rows[0]);
+  const faults = await faultTexts(em, [{ txHash: entry.listTxHash, logIndex: entry.listLogIndex }]);
+  return assetTypeView(entry, faults.get(`${entry.listTxHash}:${entry.listLogIndex}`) ?? []);
+}
+
 function assetTypeView(e: AssetTypeEntry, texts: Array<{ arg: string; hex: string }>): MirroredAssetTypeView {
   return {
     code: e.code,

@@ -19,6 +19,16 @@ import {
   permitRow,
 } from "../domain/register-state";
 import type { AssetTypeEntry, PermitEntry } from "../domain/register-state";
+import {
+  AuthorityHistory,
+  PARTICIPANT_COLUMNS,
+  PARTICIPANT_EVENT_KINDS,
+  PARTICIPANT_STATE_KINDS,
+  foldParticipants,
+  participantFromRow,
+  participantRow,
+} from "../domain/participant-state";
+import type { ParticipantEntry, ParticipantEvent } from "../domain/participant-state";
 
 export const CURSOR_ID = "ledger";
 
@@ -32,7 +42,10 @@ export interface RangeBatch {
   changes: DecodedChange[];
   /** Logs not readable as declared: recorded, alerted, and passed over (the others are written). */
   faults: DecodedFault[];
-  /** Block times (unix seconds) of the blocks with a permit grant (the permit's `grantedAt`). */
+  /**
+   * Block times (unix seconds) of the blocks with a permit grant, a role grant or a participant's registration (the
+   * `grantedAt` and `registeredAt` no event carries).
+   */
   blockTimes?: Map<number, number>;
 }
 
@@ -261,13 +274,15 @@ export async function writeRange(em: EntityManager, batch: RangeBatch, announced
       skipped += batch.changes.filter((c) => c.table === table).length - rows.length;
       newChanges.push(...rows);
       const base = (c: DecodedChange) => [c.txHash, c.logIndex, c.blockNumber, c.blockHash];
+      const timed = (c: DecodedChange, kind: string) =>
+        c.kind === kind ? (batch.blockTimes?.get(c.blockNumber) ?? null) : null;
       const conflict = "ON CONFLICT (tx_hash, log_index) DO NOTHING";
       if (table === "changes") {
         await sql.insert(
           em,
           "mirror_changes",
-          ["tx_hash", "log_index", "block_number", "block_hash", "kind", "payload", "asset_id"],
-          rows.map((c) => [...base(c), c.kind, JSON.stringify(c.args), c.assetId]),
+          ["tx_hash", "log_index", "block_number", "block_hash", "kind", "payload", "asset_id", "block_time"],
+          rows.map((c) => [...base(c), c.kind, JSON.stringify(c.args), c.assetId, timed(c, "RoleGranted")]),
           conflict,
         );
       } else if (table === "permits") {
@@ -275,21 +290,32 @@ export async function writeRange(em: EntityManager, batch: RangeBatch, announced
           em,
           "mirror_permit_changes",
           ["tx_hash", "log_index", "block_number", "block_hash", "kind", "payload", "operator", "block_time"],
-          rows.map((c) => [
-            ...base(c),
-            c.kind,
-            JSON.stringify(c.args),
-            c.account,
-            c.kind === "PermitGranted" ? (batch.blockTimes?.get(c.blockNumber) ?? null) : null,
-          ]),
+          rows.map((c) => [...base(c), c.kind, JSON.stringify(c.args), c.account, timed(c, "PermitGranted")]),
           conflict,
         );
       } else if (table === "participants") {
         await sql.insert(
           em,
           "mirror_participant_changes",
-          ["tx_hash", "log_index", "block_number", "block_hash", "kind", "payload", "account", "asset_id"],
-          rows.map((c) => [...base(c), c.kind, JSON.stringify(c.args), c.account, c.assetId]),
+          [
+            "tx_hash",
+            "log_index",
+            "block_number",
+            "block_hash",
+            "kind",
+            "payload",
+            "account",
+            "asset_id",
+            "block_time",
+          ],
+          rows.map((c) => [
+            ...base(c),
+            c.kind,
+            JSON.stringify(c.args),
+            c.account,
+            c.assetId,
+            timed(c, "ParticipantRegistered"),
+          ]),
           conflict,
         );
       } else {
@@ -344,8 +370,9 @@ export async function writeRange(em: EntityManager, batch: RangeBatch, announced
     }
   }
 
-  // --- the permit and asset type registers
+  // --- the permit and asset type registers, the participant register
   await applyRegisters(em, newChanges);
+  await applyParticipants(em, newChanges);
 
   // --- balances (and frozen units), assets
   await applyBalances(
@@ -787,6 +814,130 @@ export async function rebuildRegisters(em: EntityManager, operators: string[], c
   await upsertAssetTypes(em, types);
 }
 
+const ROLE_KINDS_SQL = "'RoleGranted', 'RoleRevoked'";
+const PARTICIPANT_STATE_KINDS_SQL = PARTICIPANT_STATE_KINDS.map((k) => `'${k}'`).join(", ");
+const eventOf = (c: ChangeRow, account: string | null): ParticipantEvent => ({
+  ...atOf(c),
+  kind: c.kind,
+  args: JSON.parse(c.payload) as Record<string, unknown>,
+  account,
+});
+
+/** Who held AUTHORITY when: the mirrored role changes (the authority's rare acts), read through the kind index. */
+async function authorityHistory(em: EntityManager): Promise<AuthorityHistory> {
+  const rows: ChangeRow[] = await em.query(
+    `SELECT tx_hash, log_index, block_number, kind, payload FROM mirror_changes WHERE kind IN (${ROLE_KINDS_SQL})`,
+  );
+  return new AuthorityHistory(rows.map((r) => eventOf(r, null)));
+}
+
+async function upsertParticipants(em: EntityManager, entries: Map<string, ParticipantEntry | null>): Promise<void> {
+  const sql = Sql.of(em);
+  const rows = [...entries.values()].flatMap((p) => (p ? [participantRow(p)] : []));
+  await sql.insert(
+    em,
+    "mirror_participants",
+    PARTICIPANT_COLUMNS,
+    rows,
+    sql.upsert(["account"], PARTICIPANT_COLUMNS.slice(1)),
+  );
+}
+
+/**
+ * Folds a range's new participant events (registrations, deregistrations, wallet kinds, freezes, acknowledgements,
+ * migrations) onto the stored entries, in chain order: one read and one upsert, in the range's transaction.
+ */
+async function applyParticipants(em: EntityManager, changes: DecodedChange[]): Promise<void> {
+  const events: ParticipantEvent[] = changes
+    .filter((c) => (PARTICIPANT_EVENT_KINDS as readonly string[]).includes(c.kind))
+    .map((c) => ({
+      blockNumber: c.blockNumber,
+      txHash: c.txHash,
+      logIndex: c.logIndex,
+      kind: c.kind,
+      args: c.args,
+      account: (c.account ?? String(c.args.account)).toLowerCase(),
+    }));
+  if (events.length === 0) return;
+  const sql = Sql.of(em);
+  const accounts = [...new Set(events.map((e) => e.account!))];
+  const entries = new Map<string, ParticipantEntry | null>();
+  for (let i = 0; i < accounts.length; i += 500) {
+    const chunk = accounts.slice(i, i + 500);
+    const rows: Array<Record<string, unknown>> = await em.query(
+      `SELECT ${PARTICIPANT_COLUMNS.join(", ")} FROM mirror_participants WHERE account IN (${sql.params(chunk.length)})`,
+      chunk,
+    );
+    for (const r of rows) entries.set(String(r.account), participantFromRow(r));
+  }
+  // The role changes of this range are already written: the history covers every freeze in it.
+  const authority = events.some((e) => e.kind === "ParticipantFrozen")
+    ? await authorityHistory(em)
+    : new AuthorityHistory([]);
+  await upsertParticipants(em, foldParticipants(entries, events, authority));
+}
+
+/** Participants with events at or above a block (what a rollback from it changes). */
+async function participantsFrom(em: EntityManager, fromBlock: number): Promise<string[]> {
+  const sql = Sql.of(em);
+  const rows: Array<{ account: string }> = await em.query(
+    `SELECT DISTINCT account FROM mirror_participant_changes WHERE block_number >= ${sql.p(1)} AND kind IN (${PARTICIPANT_STATE_KINDS_SQL}) UNION SELECT DISTINCT account FROM mirror_acknowledgements WHERE block_number >= ${sql.p(2)}`,
+    [fromBlock, fromBlock],
+  );
+  const migrated: Array<{ payload: string }> = await em.query(
+    `SELECT payload FROM mirror_changes WHERE kind = 'ParticipantMigrated' AND block_number >= ${sql.p(1)}`,
+    [fromBlock],
+  );
+  return [
+    ...new Set([
+      ...rows.map((r) => r.account.toLowerCase()),
+      ...migrated.map((r) => String((JSON.parse(r.payload) as { account?: string }).account ?? "").toLowerCase()),
+    ]),
+  ].filter((a) => a !== "");
+}
+
+/**
+ * Recomputes the given participants from the mirrored rows that remain (after a reorganisation or a re-sync deleted
+ * some): their own events through the account indexes; an entry none of whose events remain is deleted.
+ */
+export async function rebuildParticipants(em: EntityManager, accounts: string[]): Promise<void> {
+  if (accounts.length === 0) return;
+  const sql = Sql.of(em);
+  const authority = await authorityHistory(em);
+  const migrations: ChangeRow[] = await em.query(
+    "SELECT tx_hash, log_index, block_number, kind, payload FROM mirror_changes WHERE kind = 'ParticipantMigrated'",
+  );
+  for (const account of accounts) {
+    const own: ChangeRow[] = await em.query(
+      `SELECT tx_hash, log_index, block_number, kind, payload FROM mirror_participant_changes WHERE account = ${sql.p(1)} AND kind IN (${PARTICIPANT_STATE_KINDS_SQL})`,
+      [account],
+    );
+    const acks: Array<{ tx_hash: string; log_index: number | string; block_number: number | string; version: number }> =
+      await em.query(
+        `SELECT tx_hash, log_index, block_number, version FROM mirror_acknowledgements WHERE account = ${sql.p(1)}`,
+        [account],
+      );
+    const events: ParticipantEvent[] = [
+      ...own.map((c) => eventOf(c, account)),
+      ...acks.map((k) => ({
+        blockNumber: Number(k.block_number),
+        txHash: k.tx_hash,
+        logIndex: Number(k.log_index),
+        kind: "DisclosureAcknowledged",
+        args: { account, version: String(k.version) },
+        account,
+      })),
+      ...migrations
+        .map((c) => eventOf(c, null))
+        .filter((e) => typeof e.args.account === "string" && e.args.account.toLowerCase() === account)
+        .map((e) => ({ ...e, account })),
+    ];
+    const entries = foldParticipants(new Map([[account, null]]), events, authority);
+    await em.query(`DELETE FROM mirror_participants WHERE account = ${sql.p(1)}`, [account]);
+    await upsertParticipants(em, entries);
+  }
+}
+
 /** Asset ids with rows at or above a block. */
 async function assetsFrom(em: EntityManager, fromBlock: number): Promise<string[]> {
   const sql = Sql.of(em);
@@ -811,6 +962,7 @@ export async function rollbackFrom(
   const sql = Sql.of(em);
   const assets = await assetsFrom(em, fromBlock);
   const registers = await registersFrom(em, fromBlock);
+  const participants = await participantsFrom(em, fromBlock);
   const [{ n }]: Array<{ n: string | number }> = await em.query(
     `SELECT COUNT(*) AS n FROM mirror_records WHERE block_number >= ${sql.p(1)}`,
     [fromBlock],
@@ -820,6 +972,7 @@ export async function rollbackFrom(
   await em.query(`DELETE FROM mirror_blocks WHERE number >= ${sql.p(1)}`, [fromBlock]);
   await rebuildAssets(em, assets);
   await rebuildRegisters(em, registers.operators, registers.codes);
+  await rebuildParticipants(em, participants);
   await writeCursor(em, fromBlock - 1, cursorHash, announcedBlock);
   return { records: Number(n), assets };
 }

@@ -1,4 +1,4 @@
-import { getAddress } from "ethers";
+import { getAddress, ZeroHash } from "ethers";
 import type { EntityManager } from "typeorm";
 import type { LedgerClient } from "../chain/ledger";
 import { ACKNOWLEDGEMENT_TYPES } from "../domain/eip712";
@@ -22,6 +22,21 @@ export interface SignedAcknowledgement {
   version: number;
   deadline: string;
   signature: string;
+}
+
+/** A participant's slot in the ledger's register and the current disclosure version (ParticipantService.onChain). */
+interface ParticipantStatus {
+  registered: boolean;
+  kind: string | null;
+  frozen: boolean;
+  frozenByAuthority: boolean;
+  contractWallet: boolean;
+  acknowledgedVersion: number;
+  acknowledgedCurrent: boolean;
+  /** 0 before the first disclosure. */
+  currentVersion: number;
+  registeredAt: string | null;
+  identityHash: string;
 }
 
 export const signerForRole = (role: Role): SignerName => (role === "authority" ? "authority" : "operator");
@@ -222,33 +237,35 @@ export class ParticipantService {
     );
   }
 
+  /**
+   * A participant: the KYC record this gateway keeps, its slot in the ledger's register and its acknowledgements.
+   * The slot is the record mirror's (as of `asOfBlock`, after the bounded wait for this gateway's own last posting).
+   */
   async get(address: string) {
     const a = getAddress(address);
-    const [row, p, acknowledgedCurrent, identityHash, acks] = await Promise.all([
+    const asOfBlock = await this.mirror.freshness.asOf();
+    const [row, p, acks] = await Promise.all([
       this.db.manager.findOneBy(Participant, { address: a }),
-      this.chain.ledger.participant(a),
-      this.chain.ledger.hasAcknowledgedCurrent(a),
-      this.chain.ledger.identityHashOf(a),
+      this.onChain(a),
       this.db.manager.find(Acknowledgement, { where: { account: a }, order: { createdAt: "ASC" } }),
     ]);
-    const registered = Number(p.kind) !== 0;
-    if (!row && !registered) throw new AppError("NOT_FOUND", { participant: a });
+    if (!row && !p.registered) throw new AppError("NOT_FOUND", { participant: a, asOfBlock });
     return {
       address: a,
       status: row?.status ?? "registered",
-      kind: registered ? enumMember(PARTICIPANT_KIND_MEMBERS, p.kind) : (row?.kind ?? null),
+      kind: p.kind ?? row?.kind ?? null,
       identity: row ? (JSON.parse(row.identity) as Record<string, unknown>) : null,
-      identityHash: row?.identityHash ?? identityHash,
+      identityHash: row?.identityHash ?? p.identityHash,
       onChain: {
-        registered,
+        registered: p.registered,
         frozen: p.frozen,
         // The freeze was the authority's order: only the authority lifts it (an operator's unfreeze is refused).
         frozenByAuthority: p.frozenByAuthority,
         contractWallet: p.contractWallet,
-        acknowledgedVersion: Number(p.acknowledgedVersion),
-        acknowledgedCurrent,
-        registeredAt: registered ? new Date(Number(p.registeredAt) * 1000).toISOString() : null,
-        identityHash,
+        acknowledgedVersion: p.acknowledgedVersion,
+        acknowledgedCurrent: p.acknowledgedCurrent,
+        registeredAt: p.registeredAt,
+        identityHash: p.identityHash,
       },
       acknowledgements: acks.map((k) => ({
         version: k.version,
@@ -258,6 +275,59 @@ export class ParticipantService {
         status: k.status,
         createdAt: k.createdAt,
       })),
+      asOfBlock,
+    };
+  }
+
+  /**
+   * The participant's slot in the ledger's register (`participant`, `identityHashOf`, `hasAcknowledgedCurrent`) and
+   * the current disclosure version, from the record mirror: no ledger call and no log scan per read. A participant the
+   * mirror cannot describe by itself is read from the ledger: one copied from a predecessor ledger (its freeze,
+   * acknowledgement and registration time came without events of this ledger), or a registration whose block time
+   * the indexer has not read yet (mirrored before this version, until its first pass).
+   */
+  private async onChain(a: string): Promise<ParticipantStatus> {
+    const s = await this.mirror.queries.participantStatus(a);
+    const e = s.entry;
+    const registered = e !== null && e.kind !== "None";
+    if (e?.migrated || (registered && s.registeredAt === null)) return this.onLedger(a);
+    const current = s.currentDisclosureVersion;
+    const acknowledgedVersion = e?.acknowledgedVersion ?? 0;
+    return {
+      registered,
+      kind: registered ? e.kind : null,
+      frozen: e?.frozen ?? false,
+      frozenByAuthority: e?.frozenByAuthority ?? false,
+      contractWallet: e?.contractWallet ?? false,
+      acknowledgedVersion,
+      acknowledgedCurrent: current !== 0 && acknowledgedVersion === current,
+      currentVersion: current,
+      registeredAt: registered && s.registeredAt !== null ? new Date(s.registeredAt * 1000).toISOString() : null,
+      identityHash: e?.identityHash ?? ZeroHash,
+    };
+  }
+
+  /** The same, read from the ledger's views (see onChain). */
+  private async onLedger(a: string): Promise<ParticipantStatus> {
+    const l = this.chain.ledger;
+    const [p, acknowledgedCurrent, identityHash, current] = await Promise.all([
+      l.participant(a),
+      l.hasAcknowledgedCurrent(a),
+      l.identityHashOf(a),
+      l.currentDisclosureVersion(),
+    ]);
+    const registered = Number(p.kind) !== 0;
+    return {
+      registered,
+      kind: registered ? enumMember(PARTICIPANT_KIND_MEMBERS, p.kind) : null,
+      frozen: p.frozen,
+      frozenByAuthority: p.frozenByAuthority,
+      contractWallet: p.contractWallet,
+      acknowledgedVersion: Number(p.acknowledgedVersion),
+      acknowledgedCurrent,
+      currentVersion: Number(current),
+      registeredAt: registered ? new Date(Number(p.registeredAt) * 1000).toISOString() : null,
+      identityHash,
     };
   }
 
@@ -279,25 +349,25 @@ export class ParticipantService {
     );
   }
 
-  /** A participant's own view (self-service): registration, freeze, disclosure status, holdings with frozen units. */
+  /**
+   * A participant's own view (self-service): registration, freeze, disclosure status, holdings with frozen units, all
+   * from the record mirror as of `asOfBlock`.
+   */
   async selfView(address: string) {
     const a = getAddress(address);
-    const [onChain, acknowledgedCurrent, current, holdings] = await Promise.all([
-      this.chain.ledger.participant(a),
-      this.chain.ledger.hasAcknowledgedCurrent(a),
-      this.chain.ledger.currentDisclosureVersion(),
-      this.holdings(a),
-    ]);
+    const asOfBlock = await this.mirror.freshness.asOf();
+    const [p, holdings] = await Promise.all([this.onChain(a), this.mirror.queries.allHoldings(a)]);
     return {
       address: a,
-      registered: Number(onChain.kind) !== 0,
-      frozen: onChain.frozen,
+      registered: p.registered,
+      frozen: p.frozen,
       disclosure: {
-        currentVersion: current === 0n ? null : Number(current),
-        acknowledgedVersion: Number(onChain.acknowledgedVersion),
-        acknowledgedCurrent,
+        currentVersion: p.currentVersion === 0 ? null : p.currentVersion,
+        acknowledgedVersion: p.acknowledgedVersion,
+        acknowledgedCurrent: p.acknowledgedCurrent,
       },
-      holdings,
+      holdings: holdings.map((h) => ({ assetId: h.assetId, balance: h.balance, frozen: h.frozen })),
+      asOfBlock,
     };
   }
 

@@ -1,11 +1,10 @@
 import { decodeBytes32String, encodeBytes32String, getAddress, isHexString } from "ethers";
-import { textFaults } from "../chain/ledger";
 import type { LedgerClient } from "../chain/ledger";
 import type { Operation } from "../persistence/entities";
 import { AppError } from "../errors";
 import type { OperationService } from "./operations";
 import type { IdempotencyService } from "./idempotency";
-import { ASSET_CATEGORIES, enumMember, enumPosition, type AssetCategory } from "../domain/ledger-enums";
+import { ASSET_CATEGORIES, enumPosition, type AssetCategory } from "../domain/ledger-enums";
 import type { OperationKind } from "../domain/operation-kinds";
 
 /** An asset type code: a bytes32 hex value, or a short text (at most 31 bytes) encoded as bytes32. */
@@ -82,20 +81,6 @@ export class RegistryService {
   }
   delistAssetType(code: string, clientId: string, idem?: string) {
     return this.authorityCall("asset-type.delist", "delistAssetType", [assetTypeCode(code)], clientId, idem);
-  }
-
-  async assetType(code: string) {
-    const c = assetTypeCode(code);
-    const { value: t, texts } = await this.chain.view(this.chain.ledger.assetType, [c]);
-    if (Number(t.category) === 0) throw new AppError("NOT_FOUND", { assetType: code });
-    return {
-      code: c,
-      label: assetTypeLabel(c),
-      name: t.name,
-      category: enumMember(ASSET_CATEGORIES, t.category),
-      listed: t.listed,
-      textFaults: textFaults(texts),
-    };
   }
 
   setPaused(paused: boolean, clientId: string, idem?: string) {

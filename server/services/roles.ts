@@ -1,4 +1,6 @@
 import { getAddress, ZeroAddress } from "ethers";
+import type { Mirror } from "../mirror";
+import { adminOf } from "../mirror/role-queries";
 import { In } from "typeorm";
 import type { LedgerClient } from "../chain/ledger";
 import { LEDGER_ROLE_NAMES, LEDGER_ROLES, ledgerRoleName, parseLedgerRole } from "../domain/ledger-roles";
@@ -37,8 +39,8 @@ export interface RoleView {
 }
 
 /**
- * The ledger's AccessControl roles: who holds which (read from the chain: RoleGranted/RoleRevoked, confirmed by
- * hasRole), and the authority's grants and revocations of OPERATOR and VERIFIER, submitted as the authority's
+ * The ledger's AccessControl roles: who holds which (read from the record mirror: the mirrored RoleGranted /
+ * RoleRevoked events), and the authority's grants and revocations of OPERATOR and VERIFIER, submitted as the authority's
  * transactions. A grant of a role already held, or a revocation of one not held, is refused (409) before anything
  * is written or sent; so is a change while another change of the same role and account is still to be posted.
  */
@@ -50,6 +52,7 @@ export class RoleService {
     private readonly chain: LedgerClient,
     private readonly operations: OperationService,
     private readonly idempotency: IdempotencyService,
+    private readonly mirror: Mirror,
   ) {}
 
   /** A role by the name a client sent (any case); ROLE_UNKNOWN when the ledger has none such. */
@@ -67,14 +70,17 @@ export class RoleService {
     return role as ManagedRole;
   }
 
-  async list(): Promise<RoleView[]> {
-    const members = await this.members();
-    return Promise.all(LEDGER_ROLE_NAMES.map((role) => this.view(role, members.get(role) ?? [])));
+  /** Every role with its holders, in the ledger's role order, from the record mirror as of `asOfBlock`. */
+  async list(): Promise<{ roles: RoleView[]; asOfBlock: number }> {
+    const { members, admins, asOfBlock } = await this.mirrored();
+    return { roles: LEDGER_ROLE_NAMES.map((role) => this.view(role, members, admins)), asOfBlock };
   }
 
-  async get(name: string): Promise<RoleView> {
+  /** One role with its holders, from the record mirror as of `asOfBlock`. */
+  async get(name: string): Promise<RoleView & { asOfBlock: number }> {
     const role = RoleService.roleNamed(name);
-    return this.view(role, (await this.members()).get(role) ?? []);
+    const { members, admins, asOfBlock } = await this.mirrored();
+    return { ...this.view(role, members, admins), asOfBlock };
   }
 
   grant(name: string, account: string, clientId: string, idempotencyId?: string): Promise<Operation> {
@@ -141,83 +147,62 @@ export class RoleService {
     );
   }
 
-  private async view(role: LedgerRoleName, members: RoleMember[]): Promise<RoleView> {
-    const hash = LEDGER_ROLES[role];
-    const admin = await this.chain.ledger.getRoleAdmin(hash);
+  private view(
+    role: LedgerRoleName,
+    members: Map<LedgerRoleName, RoleMember[]>,
+    admins: Map<LedgerRoleName, string>,
+  ): RoleView {
     return {
       role,
       managed: (MANAGED_ROLES as readonly string[]).includes(role),
-      adminRole: ledgerRoleName(admin) ?? admin,
-      members,
+      adminRole: admins.get(role)!,
+      members: members.get(role) ?? [],
     };
   }
 
   /**
-   * The current holders of each role: RoleGranted and RoleRevoked since the deployment replayed in chain order,
-   * each remaining holder confirmed by hasRole (the chain's state is the answer), with its grant's block and time.
+   * The current holders of each role and each role's admin, from the record mirror (as of `asOfBlock`, after the
+   * bounded wait for this gateway's own last posting): the mirrored RoleGranted / RoleRevoked / RoleAdminChanged
+   * events replayed in chain order, with each grant's block time. No log scan or ledger call per read; only a grant
+   * whose block time the indexer has not read yet (mirrored before this version, until its first pass) has its block
+   * asked of the node.
    */
-  private async members(): Promise<Map<LedgerRoleName, RoleMember[]>> {
-    const l = this.chain.ledger;
-    const from = this.chain.deployment.deployBlock;
-    const [granted, revoked] = await Promise.all([
-      l.queryFilter(l.filters.RoleGranted(), from),
-      l.queryFilter(l.filters.RoleRevoked(), from),
-    ]);
-    const changes = [
-      ...granted.map((e) => ({ e, granted: true })),
-      ...revoked.map((e) => ({ e, granted: false })),
-    ].sort((a, b) => a.e.blockNumber - b.e.blockNumber || a.e.index - b.e.index);
-    const current = new Map<
-      string,
-      {
-        role: LedgerRoleName;
-        hash: string;
-        account: string;
-        grantedBy: string;
-        blockNumber: number;
-        transactionHash: string;
-      }
-    >();
-    for (const { e, granted: isGrant } of changes) {
-      const role = ledgerRoleName(e.args.role);
-      if (!role) continue; // a role the platform does not define
-      const account = getAddress(e.args.account);
-      const key = `${role}:${account}`;
-      if (isGrant)
-        current.set(key, {
-          role,
-          hash: e.args.role,
-          account,
-          grantedBy: getAddress(e.args.sender),
-          blockNumber: e.blockNumber,
-          transactionHash: e.transactionHash,
-        });
-      else current.delete(key);
-    }
-    const candidates = [...current.values()];
-    const held = await Promise.all(candidates.map((c) => l.hasRole(c.hash, c.account)));
-    const holders = candidates.filter((_, i) => held[i]);
+  private async mirrored(): Promise<{
+    members: Map<LedgerRoleName, RoleMember[]>;
+    admins: Map<LedgerRoleName, string>;
+    asOfBlock: number;
+  }> {
+    const asOfBlock = await this.mirror.freshness.asOf();
+    const roles = await this.mirror.queries.roles();
     const times = new Map<number, string>();
     await Promise.all(
-      [...new Set(holders.map((h) => h.blockNumber))].map(async (n) => {
+      [...new Set(roles.members.filter((h) => h.blockTime === null).map((h) => h.blockNumber))].map(async (n) => {
         const block = await this.chain.provider.getBlock(n);
         // A grant's block the node no longer returns was reorganised away: the answer would be wrong, not late.
         if (!block) throw new AppError("CHAIN_UNAVAILABLE", { reason: `block ${n} of a role grant not returned` });
         times.set(n, new Date(block.timestamp * 1000).toISOString());
       }),
     );
-    const byRole = new Map<LedgerRoleName, RoleMember[]>();
-    for (const h of holders) {
-      const list = byRole.get(h.role) ?? [];
+    const members = new Map<LedgerRoleName, RoleMember[]>();
+    for (const h of roles.members) {
+      const role = ledgerRoleName(h.role);
+      if (!role) continue; // a role the platform does not define
+      const list = members.get(role) ?? [];
       list.push({
         account: h.account,
-        grantedAt: times.get(h.blockNumber)!,
+        grantedAt: h.blockTime === null ? times.get(h.blockNumber)! : new Date(h.blockTime * 1000).toISOString(),
         grantedBy: h.grantedBy,
         blockNumber: h.blockNumber,
         transactionHash: h.transactionHash,
       });
-      byRole.set(h.role, list);
+      members.set(role, list);
     }
-    return byRole;
+    const admins = new Map<LedgerRoleName, string>(
+      LEDGER_ROLE_NAMES.map((role) => {
+        const admin = adminOf(roles, LEDGER_ROLES[role]);
+        return [role, ledgerRoleName(admin) ?? admin];
+      }),
+    );
+    return { members, admins, asOfBlock };
   }
 }

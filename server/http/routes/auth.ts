@@ -1,6 +1,7 @@
 import { z } from "../openapi";
 import { defineRoute } from "../route";
 import { Address, Time } from "../schemas";
+import { AsOfBlock } from "./assets";
 
 const SessionView = z
   .object({
@@ -166,9 +167,9 @@ export default [
     operationId: "getMe",
     tag: "sign-in",
     roles: "participant",
-    errors: ["CHAIN_UNAVAILABLE"],
+    errors: [],
     summary:
-      "The signed-in participant's own view: registration and freeze, the current risk disclosure and whether it is acknowledged, holdings with frozen units",
+      "The signed-in participant's own view: registration and freeze, the current risk disclosure and whether it is acknowledged, holdings with frozen units (from the record mirror as of `asOfBlock`)",
     responses: {
       200: {
         description: "me",
@@ -184,8 +185,12 @@ export default [
               acknowledgedCurrent: z.boolean(),
             }),
             holdings: z.array(z.object({ assetId: z.string(), balance: z.string(), frozen: z.string() })),
+            asOfBlock: AsOfBlock,
           })
-          .openapi("Me"),
+          .openapi("Me", {
+            description:
+              "registration, freeze, disclosure status and holdings as the record mirror holds them, as of `asOfBlock`",
+          }),
       },
     },
     handler: async (ctx, { participant }) => {

@@ -116,7 +116,7 @@ export default [
     roles: ["authority", "operator", "monitor"],
     errors: ["NOT_FOUND"],
     summary:
-      "A participant: KYC data (off-chain), on-chain status (onChain.frozen, and onChain.frozenByAuthority: the freeze is the authority's order, which only the authority lifts), acknowledgements",
+      "A participant: KYC data (off-chain), on-chain status from the record mirror as of `asOfBlock` (onChain.frozen, and onChain.frozenByAuthority: the freeze is the authority's order, which only the authority lifts; onChain.acknowledgedCurrent), acknowledgements",
     params: AddressParam,
     responses: { 200: { description: "participant", schema: Json } },
     handler: async (ctx, { params }) => ({ status: 200, body: await ctx.services.participants.get(params.address) }),

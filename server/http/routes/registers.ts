@@ -7,6 +7,7 @@ import { ASSET_CATEGORIES, PERMIT_STATUSES } from "../../domain/ledger-enums";
 import { IdentificationNumber, Line } from "../validation";
 import { AsOfBlock, TextFaults } from "./assets";
 import { AppError } from "../../errors";
+import { assetTypeCode } from "../../services/registry";
 
 const OperatorParam = z.object({ operator: Address });
 const GrantBody = z
@@ -314,10 +315,26 @@ export default [
     tag: "asset types",
     roles: "any",
     errors: ["NOT_FOUND", "VALIDATION_FAILED"],
-    summary: "One asset type",
+    summary:
+      "One asset type (`listed`: recognised now; a delisted type keeps its name and category), from the record mirror as of `asOfBlock`",
     params: CodeParam,
-    responses: { 200: { description: "asset type", schema: AssetTypeView } },
-    handler: async (ctx, { params }) => ({ status: 200, body: await ctx.services.registry.assetType(params.code) }),
+    responses: { 200: { description: "asset type", schema: AssetTypeView.extend({ asOfBlock: AsOfBlock }) } },
+    handler: async (ctx, { params }) => {
+      const code = assetTypeCode(params.code);
+      const asOfBlock = await ctx.mirror.freshness.asOf();
+      const t = await ctx.mirror.queries.assetType(code);
+      if (!t) throw new AppError("NOT_FOUND", { assetType: params.code, asOfBlock });
+      const body: z.infer<typeof AssetTypeView> & { asOfBlock: number } = {
+        code: t.code,
+        label: t.label,
+        name: t.name,
+        category: t.category as z.infer<typeof AssetTypeView>["category"],
+        listed: t.listed,
+        textFaults: t.textFaults,
+        asOfBlock,
+      };
+      return { status: 200, body };
+    },
   }),
   defineRoute({
     method: "get",

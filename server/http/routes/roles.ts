@@ -4,6 +4,7 @@ import { defineRoute } from "../route";
 import { accepted, Address, OPERATION_RESPONSES, Time, WaitQuery } from "../schemas";
 import { LEDGER_ROLE_NAMES } from "../../domain/ledger-roles";
 import { MANAGED_ROLES } from "../../services/roles";
+import { AsOfBlock } from "./assets";
 
 const RoleName = z
   .string()
@@ -40,22 +41,17 @@ export default [
     operationId: "listRoles",
     tag: "roles",
     roles: "any",
-    errors: ["CHAIN_UNAVAILABLE"],
-    summary: "Who holds which on-chain role (read from the chain), in the ledger's role order",
+    errors: [],
+    summary:
+      "Who holds which on-chain role, in the ledger's role order, from the record mirror as of `asOfBlock` (its RoleGranted / RoleRevoked events)",
     query: PageQuery,
-    responses: { 200: { description: "roles", schema: PageOf(RoleView) } },
-    handler: async (ctx, { query, url }) => ({
-      status: 200,
-      body: pageBody(
-        url,
-        pageInMemory(
-          await ctx.services.roles.list(),
-          (r) => [LEDGER_ROLE_NAMES.indexOf(r.role)],
-          decodeCursor(query.cursor, ["number"]),
-          query.limit,
-        ),
-      ),
-    }),
+    responses: { 200: { description: "roles", schema: PageOf(RoleView).extend({ asOfBlock: AsOfBlock }) } },
+    handler: async (ctx, { query, url }) => {
+      const after = decodeCursor(query.cursor, ["number"]);
+      const { roles, asOfBlock } = await ctx.services.roles.list();
+      const page = pageInMemory(roles, (r) => [LEDGER_ROLE_NAMES.indexOf(r.role)], after, query.limit);
+      return { status: 200, body: { ...pageBody(url, page), asOfBlock } };
+    },
   }),
   defineRoute({
     method: "get",
@@ -63,10 +59,10 @@ export default [
     operationId: "getRole",
     tag: "roles",
     roles: "any",
-    errors: ["ROLE_UNKNOWN", "CHAIN_UNAVAILABLE"],
-    summary: "One on-chain role and its holders",
+    errors: ["ROLE_UNKNOWN"],
+    summary: "One on-chain role and its holders, from the record mirror as of `asOfBlock`",
     params: RoleParam,
-    responses: { 200: { description: "role", schema: RoleView } },
+    responses: { 200: { description: "role", schema: RoleView.extend({ asOfBlock: AsOfBlock }) } },
     handler: async (ctx, { params }) => ({ status: 200, body: { ...(await ctx.services.roles.get(params.role)) } }),
   }),
   defineRoute({

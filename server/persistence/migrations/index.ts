@@ -11,6 +11,7 @@ import { OperationSignerAddress1764170000000 } from "./1764170000000-OperationSi
 import { OperationClaim1764180000000 } from "./1764180000000-OperationClaim";
 import { MirrorReads1764190000000 } from "./1764190000000-MirrorReads";
 import { IssuanceVerifier1764200000000 } from "./1764200000000-IssuanceVerifier";
+import { MirrorStatusReads1764210000000 } from "./1764210000000-MirrorStatusReads";
 
 /** Every migration, oldest first: a new one is appended here. */
 export const MIGRATIONS = [
@@ -27,4 +28,5 @@ export const MIGRATIONS = [
   OperationClaim1764180000000,
   MirrorReads1764190000000,
   IssuanceVerifier1764200000000,
+  MirrorStatusReads1764210000000,
 ];
