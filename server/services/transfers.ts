@@ -167,6 +167,11 @@ export class TransferService {
     if (amount === 0n) throw new AppError("AMOUNT_ZERO");
 
     return this.locks.run(`${from}:${a.assetId}`, async () => {
+      // The signer is recovered on a signature thread while the node answers the rules' read; the refusals are
+      // still reported in the ledger's order (rules, then the authorization).
+      const value = { from, to, assetId, amount, nonce, deadline, ref: a.ref };
+      const signatureValid = this.chain.isValidSignature(from, TRANSFER_TYPES, value, req.signature);
+      signatureValid.catch(() => undefined); // awaited below unless a rule refuses first
       // 1. The ledger's own rules, as it would apply them now.
       const { check, chainNonce, allLive, pendingIn } = await this.rules(from, to, a.assetId, amount);
       const live = allLive.filter((op) => op.nonce !== null && BigInt(op.nonce) >= chainNonce);
@@ -174,8 +179,7 @@ export class TransferService {
       // 2. The authorization: deadline, signature, nonce.
       if (BigInt(Math.floor(Date.now() / 1000)) > deadline)
         throw new AppError("AUTHORIZATION_EXPIRED", { deadline: a.deadline });
-      const value = { from, to, assetId, amount, nonce, deadline, ref: a.ref };
-      if (!(await this.chain.isValidSignature(from, TRANSFER_TYPES, value, req.signature)))
+      if (!(await signatureValid))
         throw new AppError("SIGNATURE_INVALID", {
           from,
           ...signatureMismatch(this.chain.domain, TRANSFER_TYPES, value, req.signature, from),
