@@ -133,22 +133,27 @@ export class OutboxStore implements TransactionStore<Operation[]> {
         createdAt: at,
         updatedAt: at,
       } satisfies ChainTransaction);
-      for (const [i, op] of ops.entries()) {
-        const taken = await em.update(
-          Operation,
-          { id: op.id, status: "pending", txId: IsNull() },
-          {
-            status: "submitted",
-            txId: tx.id,
-            signerAddress: tx.signerAddress,
-            batchIndex: i,
-            claimedBy: claim,
-            claimedAt: at,
-            updatedAt: at,
-          },
-        );
-        if (!taken.affected) throw new ClaimLostError([op.id]);
-      }
+      // One statement for the batch (each item's position by CASE): a hundred round trips would hold the lane.
+      const positions: Record<string, string> = {};
+      const cases = ids.map((id, i) => {
+        positions[`p${i}`] = id;
+        return `WHEN :p${i} THEN ${i}`;
+      });
+      const taken = await em
+        .createQueryBuilder()
+        .update(Operation)
+        .set({
+          status: "submitted",
+          txId: tx.id,
+          signerAddress: tx.signerAddress,
+          batchIndex: () => `CASE id ${cases.join(" ")} END`,
+          claimedBy: claim,
+          claimedAt: at,
+          updatedAt: at,
+        })
+        .where("id IN (:...ids) AND status = 'pending' AND tx_id IS NULL", { ids, ...positions })
+        .execute();
+      if (taken.affected !== ids.length) throw new ClaimLostError(ids);
       return claim;
     });
     for (const [i, op] of ops.entries())

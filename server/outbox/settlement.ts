@@ -2,7 +2,9 @@ import { In, IsNull } from "typeorm";
 import type { EntityManager } from "typeorm";
 import type { Logger } from "pino";
 import { Operation } from "../persistence/entities";
-import { appendEvent } from "../persistence/event-log";
+import { appendEvent, appendEvents } from "../persistence/event-log";
+import type { NewEvent } from "../persistence/event-log";
+import { Sql } from "../persistence/sql";
 import type { LedgerClient, MinedReceipt } from "../chain/ledger";
 import { LogDecoder } from "../chain/decode";
 import type { EventFault, ParsedEvent } from "../chain/events";
@@ -107,30 +109,32 @@ export class Settlement {
       await this.store.markMined(em, tx, receipt.blockNumber);
       if (isTransferBatch) {
         let k = 0;
+        const items: { op: Operation; outcome: Outcome }[] = [];
         for (const op of [...ops].sort((a, b) => (a.batchIndex ?? 0) - (b.batchIndex ?? 0))) {
           if (failure) {
             failedKeys.push(`${op.fromAddress}:${op.assetId}`);
-            await this.settle(em, op, {
-              ...base,
-              status: "failed",
-              events: [],
-              errorCode: failure.code,
-              errorDetail: failure.detail,
+            items.push({
+              op,
+              outcome: { ...base, status: "failed", events: [], errorCode: failure.code, errorDetail: failure.detail },
             });
           } else if (rejected.has(op.batchIndex ?? -1)) {
             const reason = rejected.get(op.batchIndex ?? -1)!;
             failedKeys.push(`${op.fromAddress}:${op.assetId}`);
-            await this.settle(em, op, {
-              ...base,
-              status: "failed",
-              events: [],
-              errorCode: transferCheckCode(reason),
-              errorDetail: { reason: TRANSFER_CHECKS[Number(reason)] ?? Number(reason) },
+            items.push({
+              op,
+              outcome: {
+                ...base,
+                status: "failed",
+                events: [],
+                errorCode: transferCheckCode(reason),
+                errorDetail: { reason: TRANSFER_CHECKS[Number(reason)] ?? Number(reason) },
+              },
             });
           } else {
-            await this.settle(em, op, { ...base, status: "posted", events: [], record: posted[k++] });
+            items.push({ op, outcome: { ...base, status: "posted", events: [], record: posted[k++] } });
           }
         }
+        await this.settleTransfers(em, items);
       } else {
         for (const op of ops) {
           await this.settle(
@@ -163,36 +167,7 @@ export class Settlement {
 
   /** Final state of one operation, with its hook's bookkeeping, in the caller's (fenced) database transaction. */
   private async settle(em: EntityManager, op: Operation, outcome: Outcome): Promise<void> {
-    const result: Record<string, unknown> = {};
-    if (outcome.txHash) Object.assign(result, { txHash: outcome.txHash, blockNumber: outcome.blockNumber });
-    if (op.kind === TRANSFER_KIND && outcome.status === "posted" && outcome.record) {
-      Object.assign(result, {
-        recordSequence: String(outcome.record.sequence),
-        rightsArisenAt: new Date(outcome.record.postedAt * 1000).toISOString(),
-      });
-    } else if (outcome.status === "posted") {
-      // Art. 6.6: rights arise when the record is posted, for an issuance or a redemption as for a transfer.
-      const posted = outcome.events.find((e) => e.name === "RecordPosted");
-      if (posted) {
-        Object.assign(result, {
-          recordSequence: String(posted.args.getValue("sequence")),
-          rightsArisenAt: new Date(Number(posted.args.getValue("postedAt")) * 1000).toISOString(),
-        });
-      }
-      result.events = outcome.events.map((e) => ({
-        name: e.name,
-        args: Object.fromEntries(e.fragment.inputs.map((inp, i) => [inp.name, stringify(e.args[i])])),
-        // The readable text is in args; the exact bytes on chain are kept here.
-        ...(e.fault ? { fault: { kind: e.fault.kind, texts: e.fault.texts } } : {}),
-      }));
-    }
-    const update = {
-      status: outcome.status,
-      result: JSON.stringify(result),
-      errorCode: outcome.errorCode ?? null,
-      errorDetail: outcome.errorDetail ? JSON.stringify(outcome.errorDetail) : null,
-      updatedAt: now(),
-    };
+    const { update, result } = outcomeUpdate(op, outcome);
     // Settled only while it is still this lane's claim: carried by the transaction this lane knows it by and
     // claimed for this lane's lease, or (refused before sending) in no transaction and unclaimed, then claimed
     // here. Settled by someone else, or re-queued meanwhile: nothing more here.
@@ -216,20 +191,52 @@ export class Settlement {
     if (!op.txId) Object.assign(op, { claimedBy: claim, claimedAt: update.updatedAt });
     if (outcome.status === "posted" && outcome.blockNumber) this.host.postedIn(outcome.blockNumber);
     await this.host.hook(op.kind)?.(em, op, outcome);
-    // Announced in the same transaction as the outcome (webhook subscribers: operation.succeeded / operation.failed).
-    await appendEvent(em, {
-      type: outcome.status === "posted" ? "operation.succeeded" : "operation.failed",
-      assetId: op.assetId,
-      account: op.fromAddress,
-      payload: {
-        operationId: op.id,
-        kind: op.kind,
-        status: op.status,
-        clientId: op.clientId,
-        ...result,
-        ...(op.errorCode ? { errorCode: op.errorCode, errorDetail: outcome.errorDetail ?? null } : {}),
-      },
+    // Announced in the same transaction as the outcome.
+    await appendEvent(em, outcomeEvent(op, outcome, result));
+  }
+
+  /**
+   * The outcomes of a mined batch's transfers (no hooks), as `settle` records them one by one, in one UPDATE and
+   * one multi-row INSERT of their events: a hundred round trips each would hold the lane for most of a block on
+   * PostgreSQL. Each row is still settled only while it is this lane's claim in this transaction; the others are
+   * left as they are (logged).
+   */
+  private async settleTransfers(em: EntityManager, items: { op: Operation; outcome: Outcome }[]) {
+    if (!items.length) return;
+    const sql = Sql.of(em);
+    const claim = this.store.claim();
+    const at = now();
+    const rows = items.map(({ op, outcome }) => ({ op, outcome, ...outcomeUpdate(op, outcome) }));
+    const params: unknown[] = [at];
+    const values = rows.map(({ op, update }) => {
+      const first = params.length + 1;
+      params.push(op.id, update.status, update.result, update.errorCode, update.errorDetail, op.txId);
+      return `(${[0, 1, 2, 3, 4, 5].map((k) => sql.p(first + k)).join(", ")})`;
     });
+    params.push(claim);
+    const n = params.length;
+    const raw: unknown = await em.query(
+      `UPDATE operations SET status = v.column2, result = v.column3, error_code = v.column4, error_detail = v.column5,` +
+        ` updated_at = ${sql.p(1)}, dedupe_key = CASE WHEN v.column2 = 'failed' THEN NULL ELSE operations.dedupe_key END` +
+        ` FROM (VALUES ${values.join(", ")}) AS v` +
+        ` WHERE operations.id = v.column1 AND operations.status IN ('pending', 'submitted')` +
+        ` AND operations.tx_id = v.column6 AND operations.claimed_by = ${sql.p(n)} RETURNING id`,
+      params,
+    );
+    // PostgreSQL answers an UPDATE with [rows, count]; SQLite with the rows.
+    const returned = (Array.isArray(raw) && Array.isArray(raw[0]) ? raw[0] : raw) as { id: string }[];
+    const settled = new Set(returned.map((r) => r.id));
+    const events: NewEvent[] = [];
+    for (const { op, outcome, update, result } of rows) {
+      if (!settled.has(op.id)) {
+        this.log.warn({ operation: op.id, txId: op.txId }, "operation no longer this claim's: not settled again");
+        continue;
+      }
+      Object.assign(op, update, { updatedAt: at });
+      if (outcome.status === "posted" && outcome.blockNumber) this.host.postedIn(outcome.blockNumber);
+      events.push(outcomeEvent(op, outcome, result));
+    }
+    await appendEvents(em, events);
   }
 }
 
@@ -237,4 +244,56 @@ function stringify(v: unknown): unknown {
   if (typeof v === "bigint") return v.toString();
   if (Array.isArray(v)) return v.map(stringify);
   return v;
+}
+
+/** The columns an outcome sets on its operation: state, result (transaction, record, events) and error. */
+function outcomeUpdate(op: Operation, outcome: Outcome) {
+  const result: Record<string, unknown> = {};
+  if (outcome.txHash) Object.assign(result, { txHash: outcome.txHash, blockNumber: outcome.blockNumber });
+  if (op.kind === TRANSFER_KIND && outcome.status === "posted" && outcome.record) {
+    Object.assign(result, {
+      recordSequence: String(outcome.record.sequence),
+      rightsArisenAt: new Date(outcome.record.postedAt * 1000).toISOString(),
+    });
+  } else if (outcome.status === "posted") {
+    // Art. 6.6: rights arise when the record is posted, for an issuance or a redemption as for a transfer.
+    const posted = outcome.events.find((e) => e.name === "RecordPosted");
+    if (posted) {
+      Object.assign(result, {
+        recordSequence: String(posted.args.getValue("sequence")),
+        rightsArisenAt: new Date(Number(posted.args.getValue("postedAt")) * 1000).toISOString(),
+      });
+    }
+    result.events = outcome.events.map((e) => ({
+      name: e.name,
+      args: Object.fromEntries(e.fragment.inputs.map((inp, i) => [inp.name, stringify(e.args[i])])),
+      // The readable text is in args; the exact bytes on chain are kept here.
+      ...(e.fault ? { fault: { kind: e.fault.kind, texts: e.fault.texts } } : {}),
+    }));
+  }
+  const update = {
+    status: outcome.status,
+    result: JSON.stringify(result),
+    errorCode: outcome.errorCode ?? null,
+    errorDetail: outcome.errorDetail ? JSON.stringify(outcome.errorDetail) : null,
+    updatedAt: now(),
+  };
+  return { update, result };
+}
+
+/** The event announcing an operation's outcome (webhook subscribers: operation.succeeded / operation.failed). */
+function outcomeEvent(op: Operation, outcome: Outcome, result: Record<string, unknown>): NewEvent {
+  return {
+    type: outcome.status === "posted" ? "operation.succeeded" : "operation.failed",
+    assetId: op.assetId,
+    account: op.fromAddress,
+    payload: {
+      operationId: op.id,
+      kind: op.kind,
+      status: op.status,
+      clientId: op.clientId,
+      ...result,
+      ...(op.errorCode ? { errorCode: op.errorCode, errorDetail: outcome.errorDetail ?? null } : {}),
+    },
+  };
 }
