@@ -26,10 +26,13 @@ export const ERRORS = {
   ROUTE_NOT_FOUND: [404, "No such endpoint; see /openapi.json for the API."],
   RATE_LIMITED: [429, "Too many requests; retry after the Retry-After delay."],
   UNAUTHENTICATED: [401, "Send a valid API key as 'Authorization: Bearer <key>'."],
-  FORBIDDEN: [403, "Your API key's role may not call this endpoint; use a key of a role listed in details."],
+  FORBIDDEN: [
+    403,
+    "Your API key's role (or the staff role your signed-in wallet holds on the ledger) may not call this endpoint; use a key of a role listed in details.",
+  ],
   PARTICIPANT_SESSION_NOT_ALLOWED: [
     403,
-    "A participant's session reaches only its own data and actions (/v1/me, /v1/auth); this endpoint is for staff API keys.",
+    "A participant's session reaches only its own data and actions (/v1/me, /v1/auth); this endpoint is for staff API keys, or the session of a wallet holding AUTHORITY or OPERATOR on the ledger.",
   ],
   IDEMPOTENCY_KEY_MISSING: [400, "Send an Idempotency-Key header (a unique string per intended action)."],
   IDEMPOTENCY_KEY_REUSED: [

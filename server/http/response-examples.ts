@@ -771,6 +771,7 @@ export const RESPONSE_EXAMPLES: Record<string, Record<number, unknown>> = {
   getSession: { 200: SESSION },
   signOut: { 200: { signedOut: true } },
   endParticipantSessions: { 200: { ended: 2 } },
+  getMyStaffRoles: { 200: { address: OPERATOR, roles: ["operator"] } },
   getMe: {
     200: {
       address: HOLDER,

@@ -3,13 +3,15 @@ import type { ZodType, ZodObject } from "zod";
 import { z, registry, ProblemBody } from "./openapi";
 import { AppError, ERRORS } from "../errors";
 import type { ErrorCode } from "../errors";
-import type { ApiCaller } from "../domain/roles";
+import type { ApiCaller, WalletStaffRole } from "../domain/roles";
 import type { Role } from "../domain/roles";
+import { WALLET_STAFF_ROLES } from "../domain/roles";
 import type { AppContext } from "../context";
 import { requestHash } from "../services/idempotency";
 import { inspectJson } from "./validation";
 import { parse as parseCookie } from "cookie";
 import { SESSION_TOKEN_PREFIX, SessionService } from "../services/sessions";
+import type { SessionView } from "../services/sessions";
 import { participantClientId } from "../services/self-service";
 import { REQUEST_EXAMPLES } from "./examples";
 import { problemExample, RESPONSE_EXAMPLES } from "./response-examples";
@@ -131,6 +133,9 @@ export function routeErrorCodes(spec: Route["spec"]): ErrorCode[] {
     codes.add("UNAUTHENTICATED");
     codes.add("PARTICIPANT_SESSION_NOT_ALLOWED");
     if (spec.roles !== "any") codes.add("FORBIDDEN");
+    // A staff wallet's session: its cookie writes need the CSRF token; its roles are asked of the node.
+    if (spec.method !== "get") codes.add("CSRF_TOKEN_INVALID");
+    codes.add("CHAIN_UNAVAILABLE");
   }
   if (spec.idempotency === "required") codes.add("IDEMPOTENCY_KEY_MISSING");
   if (spec.idempotency) {
@@ -239,10 +244,15 @@ export function registerOpenApi(routes: Route[]): void {
           ? "No API key needed."
           : spec.roles === "participant"
             ? "A signed-in participant (session cookie with X-CSRF-Token on writes, or the session as bearer token), for itself only."
-            : `Roles: ${spec.roles === "any" ? "any API key" : spec.roles.join(", ")}.`,
+            : `Roles: ${spec.roles === "any" ? "any API key" : spec.roles.join(", ")}.${staffWalletNote(spec.roles)}`,
       ...(spec.roles === "public"
         ? {}
-        : { security: spec.roles === "participant" ? [{ session: [] }, { sessionCookie: [] }] : [{ apiKey: [] }] }),
+        : {
+            security:
+              spec.roles === "participant" || staffWalletNote(spec.roles)
+                ? [...(spec.roles === "participant" ? [] : [{ apiKey: [] }]), { session: [] }, { sessionCookie: [] }]
+                : [{ apiKey: [] }],
+          }),
       request: {
         ...(spec.params ? { params: spec.params } : {}),
         ...(spec.query ? { query: spec.query } : {}),
@@ -267,7 +277,8 @@ export function mountRoutes(app: Express, ctx: AppContext, routes: Route[]): voi
     app[spec.method](expressPath, async (req: Request, res: Response) => {
       const requestId = String((req.id as string | undefined) ?? ""); // genReqId (app.ts) makes every id a string
       const participant = spec.roles === "participant" ? await authenticateParticipant(ctx, req) : null;
-      const client = spec.roles === "public" || spec.roles === "participant" ? null : await authenticate(ctx, req);
+      const client =
+        spec.roles === "public" || spec.roles === "participant" ? null : await authenticate(ctx, req, spec.roles);
       if (!roleAllowed(spec, client, participant)) {
         if (spec.method !== "get")
           await ctx.audit.record({
@@ -405,31 +416,58 @@ export function bearerKey(req: Request): string | null {
   return req.get("authorization")?.match(/^Bearer\s+(\S+)$/i)?.[1] ?? null;
 }
 
-/** The API client of the request's bearer key; UNAUTHENTICATED without a valid one. */
-export async function authenticate(ctx: AppContext, req: Request): Promise<ApiCaller> {
+/** What the OpenAPI description adds for the routes a staff wallet's session may call (authority or operator). */
+function staffWalletNote(roles: Role[] | "any"): string {
+  const open = roles === "any" ? WALLET_STAFF_ROLES : WALLET_STAFF_ROLES.filter((r) => roles.includes(r));
+  return open.length
+    ? ` Or the session of a wallet holding ${open.map((r) => STAFF_LEDGER_ROLE[r]).join(" or ")} on the ledger (checked ` +
+        "on the node at each request; X-CSRF-Token on writes with the cookie)."
+    : "";
+}
+
+const STAFF_LEDGER_ROLE: Record<WalletStaffRole, string> = { authority: "AUTHORITY", operator: "OPERATOR" };
+
+/**
+ * The caller of a staff route: the API client of the request's bearer key, else a signed-in wallet acting in the
+ * staff role it holds on the ledger now. UNAUTHENTICATED without either. A session whose address holds neither
+ * AUTHORITY nor OPERATOR is refused (PARTICIPANT_SESSION_NOT_ALLOWED); one that holds a role the route does not take
+ * comes back with that role (the route's role check refuses it: FORBIDDEN). Holding both, it acts as the first of
+ * the route's roles it holds.
+ */
+export async function authenticate(ctx: AppContext, req: Request, allowed: Role[] | "any" = "any"): Promise<ApiCaller> {
   // Resolved once by the app, rate-limited on the way (app.ts); looked up here only where mounted without it.
   const resolved = req.res?.locals.apiClient;
   const key = bearerKey(req);
   const client = resolved !== undefined ? resolved : key ? await ctx.apiKeys.authenticate(key) : null;
-  if (!client) {
-    // A signed-in participant is known, and refused: it may not use staff endpoints, whoever's data they hold.
-    const session = await sessionOf(ctx, req);
-    if (session) throw new AppError("PARTICIPANT_SESSION_NOT_ALLOWED", { session: session.address });
-    throw new AppError("UNAUTHENTICATED");
-  }
-  return client;
+  if (client) return client;
+  const found = await sessionOf(ctx, req);
+  if (!found) throw new AppError("UNAUTHENTICATED");
+  const { session, via } = found;
+  if (
+    via === "cookie" &&
+    req.method !== "GET" &&
+    !SessionService.csrfMatches(session.csrfHash, req.get("x-csrf-token"))
+  )
+    throw new AppError("CSRF_TOKEN_INVALID");
+  // Decided from the ledger at this request, never from what the client says.
+  const held = await ctx.services.roles.staffRolesOf(session.address);
+  // A signed-in participant without a staff role is known, and refused: whoever's data they hold.
+  if (held.length === 0) throw new AppError("PARTICIPANT_SESSION_NOT_ALLOWED", { session: session.address });
+  const role = (allowed === "any" ? undefined : allowed.find((r) => (held as Role[]).includes(r))) ?? held[0];
+  return { id: participantClientId(session.address), name: session.address, role, wallet: session.address };
 }
 
-/** The request's session token (bearer, else cookie) if it is a live session; null otherwise. */
-async function sessionOf(ctx: AppContext, req: Request): Promise<{ address: string } | null> {
+/** The request's session (bearer token, else cookie) if it is a live one; null otherwise. */
+async function sessionOf(
+  ctx: AppContext,
+  req: Request,
+): Promise<{ session: SessionView & { csrfHash: string }; via: "cookie" | "bearer" } | null> {
   const bearer = bearerKey(req);
-  const token = bearer?.startsWith(SESSION_TOKEN_PREFIX)
-    ? bearer
-    : bearer
-      ? null
-      : (parseCookie(req.get("cookie") ?? "")[SESSION_COOKIE] ?? null);
+  const fromBearer = bearer?.startsWith(SESSION_TOKEN_PREFIX) ? bearer : null;
+  const token = fromBearer ?? (bearer ? null : (parseCookie(req.get("cookie") ?? "")[SESSION_COOKIE] ?? null));
   if (!token) return null;
-  return ctx.services.sessions.authenticate(token).catch(() => null);
+  const session = await ctx.services.sessions.authenticate(token).catch(() => null);
+  return session ? { session, via: fromBearer ? "bearer" : "cookie" } : null;
 }
 
 /**

@@ -30,7 +30,11 @@ export class AuditService {
       action: entry.action,
       target: entry.target ? entry.target.slice(0, 200) : null,
       requestId: entry.requestId?.slice(0, 64) ?? null,
-      detail: entry.detail ? JSON.stringify(entry.detail) : null,
+      // A staff wallet's session acts under a client id derived from its address: the detail names the address.
+      detail:
+        entry.detail || entry.client?.wallet
+          ? JSON.stringify({ ...entry.detail, ...(entry.client?.wallet ? { wallet: entry.client.wallet } : {}) })
+          : null,
     });
     await em.insert(AuditEntry, row);
   }

@@ -13,6 +13,14 @@ import type { OperationService } from "./operations";
 import type { IdempotencyService } from "./idempotency";
 import { KeyedLock } from "./keyed-lock";
 import type { OperationKind } from "../domain/operation-kinds";
+import { WALLET_STAFF_ROLES } from "../domain/roles";
+import type { WalletStaffRole } from "../domain/roles";
+
+/** The ledger role that opens each staff role to a signed-in wallet. */
+const WALLET_STAFF_LEDGER_ROLE: Record<WalletStaffRole, LedgerRoleName> = {
+  authority: "AUTHORITY",
+  operator: "OPERATOR",
+};
 
 /** The roles the authority grants and revokes through the gateway; AUTHORITY and DEFAULT_ADMIN are read only. */
 export const MANAGED_ROLES = ["OPERATOR", "VERIFIER"] as const satisfies readonly LedgerRoleName[];
@@ -81,6 +89,21 @@ export class RoleService {
     const role = RoleService.roleNamed(name);
     const { members, admins, asOfBlock } = await this.mirrored();
     return { ...this.view(role, members, admins), asOfBlock };
+  }
+
+  /**
+   * The staff roles an address holds on the ledger now (AccessControl.hasRole at the node's latest block, not the
+   * mirror): a revocation stops a wallet's staff access from the block that posts it. CHAIN_UNAVAILABLE when the
+   * node does not answer.
+   */
+  async staffRolesOf(address: string): Promise<WalletStaffRole[]> {
+    const account = getAddress(address);
+    const held = await Promise.all(
+      WALLET_STAFF_ROLES.map((r) => this.chain.ledger.hasRole(LEDGER_ROLES[WALLET_STAFF_LEDGER_ROLE[r]], account)),
+    ).catch((err: unknown) => {
+      throw new AppError("CHAIN_UNAVAILABLE", { reason: err instanceof Error ? err.message : String(err) });
+    });
+    return WALLET_STAFF_ROLES.filter((_r, i) => held[i]);
   }
 
   grant(name: string, account: string, clientId: string, idempotencyId?: string): Promise<Operation> {

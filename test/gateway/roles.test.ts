@@ -6,6 +6,8 @@ import type { Role } from "../../server/persistence/entities";
 import { ROLES } from "../../server/persistence/entities";
 import { AuditEntry } from "../../server/persistence/entities";
 import { bearer, startEnv } from "./support/harness";
+import { LEDGER_ROLES } from "../../server/domain/ledger-roles";
+import { SecuredAssetLedger__factory } from "../../typechain-types";
 import type { TestEnv } from "./support/harness";
 
 const SAMPLE: Record<string, string> = {
@@ -74,6 +76,38 @@ describe("gateway: role matrix — every mutating endpoint refuses the roles it 
       }
     }
     expect(await env.counts()).to.deep.equal(before);
+  });
+
+  it("staff wallet session row: a session of an address holding AUTHORITY on the ledger is refused (403 FORBIDDEN, its role named) by every mutating endpoint not open to the authority", async () => {
+    const wallet = Wallet.createRandom();
+    const ledger = SecuredAssetLedger__factory.connect(env.deployment.ledger, env.authority.connect(env.node.provider));
+    await (await ledger.grantRole(LEDGER_ROLES.AUTHORITY, wallet.address)).wait();
+    const n = (await env.http.post("/v1/auth/nonce")).body;
+    const message = new SiweMessage({
+      domain: n.domain,
+      address: wallet.address,
+      uri: n.uri,
+      version: "1",
+      chainId: n.chainId,
+      nonce: n.nonce,
+      issuedAt: new Date().toISOString(),
+    }).prepareMessage();
+    const signedIn = await env.http
+      .post("/v1/auth/sign-in")
+      .send({ message, signature: await wallet.signMessage(message) });
+    const before = await env.counts();
+    let checked = 0;
+    for (const r of mutating.filter((x) => !(x.spec.roles as Role[]).includes("authority"))) {
+      const path = r.spec.path.replace(/\{(\w+)\}/g, (_m, p: string) => SAMPLE[p]);
+      const res = await env.http[r.spec.method](path).set(bearer(signedIn.body.token)).send({});
+      expect(res.status, r.spec.operationId).to.equal(403);
+      expect(res.body.code, r.spec.operationId).to.equal("FORBIDDEN");
+      expect(res.body.details.role).to.equal("authority");
+      checked++;
+    }
+    expect(checked).to.be.greaterThan(5);
+    expect(await env.counts()).to.deep.equal(before);
+    await (await ledger.revokeRole(LEDGER_ROLES.AUTHORITY, wallet.address)).wait();
   });
 
   it("when no key or a wrong key is sent, then 401 UNAUTHENTICATED and nothing changes", async () => {

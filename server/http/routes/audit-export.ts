@@ -51,7 +51,7 @@ registry.registerPath({
  */
 export function mountAuditExport(app: Express, ctx: AppContext): void {
   app.get("/v1/audit/export", async (req: Request, res: Response) => {
-    const client = await authenticate(ctx, req);
+    const client = await authenticate(ctx, req, ROLES);
     if (!ROLES.includes(client.role)) throw new AppError("FORBIDDEN", { role: client.role, allowed: ROLES });
     const { format, ...filter } = parseInput(ExportQuery, req.query, "query");
     const requestId = String((req.id as string | undefined) ?? "");

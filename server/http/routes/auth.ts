@@ -2,6 +2,8 @@ import { z } from "../openapi";
 import { defineRoute } from "../route";
 import { Address, Time } from "../schemas";
 import { AsOfBlock } from "./assets";
+import { WALLET_STAFF_ROLES } from "../../domain/roles";
+import type { WalletStaffRole } from "../../domain/roles";
 
 const SessionView = z
   .object({
@@ -159,6 +161,33 @@ export default [
     handler: async (ctx, { params, client }) => ({
       status: 200,
       body: { ended: await ctx.services.sessions.endAll(params.address, `${client!.role}:${client!.id}`) },
+    }),
+  }),
+  defineRoute({
+    method: "get",
+    path: "/v1/me/staff-roles",
+    operationId: "getMyStaffRoles",
+    tag: "sign-in",
+    roles: "participant",
+    errors: ["CHAIN_UNAVAILABLE"],
+    summary:
+      "The staff roles the signed-in address holds on the ledger now (AUTHORITY: authority, OPERATOR: operator): the staff endpoints of those roles its session may call, with X-CSRF-Token on writes made with the cookie (asked of the node at each request)",
+    responses: {
+      200: {
+        description: "the staff roles held",
+        schema: z
+          .object({
+            address: Address,
+            roles: z.array(z.enum(WALLET_STAFF_ROLES as [WalletStaffRole, ...WalletStaffRole[]])).openapi({
+              description: "empty when the address holds neither role: its session opens no staff endpoint",
+            }),
+          })
+          .openapi("MyStaffRoles"),
+      },
+    },
+    handler: async (ctx, { participant }) => ({
+      status: 200,
+      body: { address: participant!.address, roles: await ctx.services.roles.staffRolesOf(participant!.address) },
     }),
   }),
   defineRoute({

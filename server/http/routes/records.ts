@@ -193,7 +193,7 @@ registry.registerPath({
  */
 export function mountRecordExport(app: Express, ctx: AppContext): void {
   app.get("/v1/records/export", async (req: Request, res: Response) => {
-    const client = await authenticate(ctx, req);
+    const client = await authenticate(ctx, req, READERS);
     if (!READERS.includes(client.role)) throw new AppError("FORBIDDEN", { role: client.role, allowed: READERS });
     const q = parseInput(ExportQuery, req.query, "query");
     const stamp = new Date().toISOString().replace(/[:.]/g, "-");
