@@ -1,15 +1,14 @@
 import { LitElement, html, nothing } from "lit";
 import type { TemplateResult } from "lit";
-import { getAddress } from "ethers/address";
 import { api, ApiProblem, csrf, ok } from "./api/client";
 import type { Me, Operation } from "./api/client";
 import type { components } from "./api/schema";
 import { formatTime, formatUnits, hasMessage, initialLocale, LOCALES, translate } from "./i18n";
 import type { Locale, MessageKey } from "./i18n";
-import { siweMessage } from "./siwe";
+import { signInWithWallet, walletButtons } from "./wallet-sign-in";
 import { loadRecords, renderRecords, verifyChain } from "./holder/records";
 import type { ChainVerdict, MyRecord } from "./holder/records";
-import { discoverWallets, personalSign, requestAccount, signTypedData, WalletError } from "./wallet";
+import { discoverWallets, requestAccount, signTypedData, WalletError } from "./wallet";
 import type { Eip1193Provider, WalletChoice } from "./wallet";
 import type { PortalContext } from "./owner/context";
 import "./owner/issuance-wizard";
@@ -211,21 +210,7 @@ export class SdaPortal extends LitElement {
     this.notice = { kind: "info", text: this.t("signin.busy") };
     this.requestUpdate();
     try {
-      const address = getAddress(await requestAccount(choice.provider));
-      const n = ok(await api.POST("/v1/auth/nonce"));
-      const message = siweMessage({
-        domain: n.domain,
-        address,
-        statement: n.statement,
-        uri: n.uri,
-        version: n.version,
-        chainId: n.chainId,
-        nonce: n.nonce,
-        issuedAt: new Date().toISOString(),
-      });
-      const signature = await personalSign(choice.provider, address, message);
-      const session = ok(await api.POST("/v1/auth/sign-in", { body: { message, signature } }));
-      csrf.set(session.csrfToken);
+      await signInWithWallet(choice.provider);
       this.provider = choice.provider;
       this.notice = null;
       await this.loadMe();
@@ -526,21 +511,12 @@ export class SdaPortal extends LitElement {
   private renderSignIn(): TemplateResult {
     return html`<h1>${this.t("signin.heading")}</h1>
       <p>${this.t("signin.intro")}</p>
-      ${
-        this.wallets.length === 0
-          ? html`<p role="status">${this.t("signin.noWallet")}</p>`
-          : html`<ul class="wallets">
-              ${this.wallets.map(
-                (w) =>
-                  html`<li>
-                    <button type="button" ?disabled=${this.busy} @click=${() => this.signIn(w)}>
-                      ${w.icon ? html`<img src=${w.icon} alt="" width="24" height="24" />` : nothing}
-                      ${this.t("signin.with", { name: w.name })}
-                    </button>
-                  </li>`,
-              )}
-            </ul>`
-      }
+      ${walletButtons(this.wallets, {
+        busy: this.busy,
+        label: (w) => this.t("signin.with", { name: w.name }),
+        none: this.t("signin.noWallet"),
+        pick: (w) => void this.signIn(w),
+      })}
       <p><a href="#/staff">${this.t("staff.heading")}</a></p>
       <p><a href="#/verifier">${this.t("nav.verifier")}</a></p>`;
   }
