@@ -15,13 +15,13 @@ export const csrf = {
   clear: () => sessionStorage.removeItem(CSRF_KEY),
 };
 
-const csrfHeader: Middleware = {
-  onRequest({ request }) {
-    const token = csrf.get();
-    if (request.method !== "GET" && token) request.headers.set("X-CSRF-Token", token);
-    return request;
-  },
-};
+/** A write made with the session cookie carries the session's CSRF token. */
+function withCsrf(request: Request): Request {
+  const token = csrf.get();
+  if (request.method !== "GET" && token) request.headers.set("X-CSRF-Token", token);
+  return request;
+}
+const csrfHeader: Middleware = { onRequest: ({ request }) => withCsrf(request) };
 
 /** The gateway's public API, typed from its OpenAPI document; the session travels as the HttpOnly cookie. */
 export const api = createClient<paths>({ baseUrl: location.origin, credentials: "same-origin" });
@@ -67,12 +67,16 @@ export const staffKey = {
   clear: () => sessionStorage.removeItem(STAFF_KEY),
 };
 
-/** The same API for the staff consoles: the API key as bearer token. */
-export const staffApi = createClient<paths>({ baseUrl: location.origin, credentials: "omit" });
+/**
+ * The same API for the staff consoles: the API key as bearer token; without one, the session of a staff wallet (the
+ * cookie, with the CSRF token on writes). The gateway takes the key first when both travel.
+ */
+export const staffApi = createClient<paths>({ baseUrl: location.origin, credentials: "same-origin" });
 staffApi.use({
   onRequest({ request }) {
     const key = staffKey.get();
     if (key) request.headers.set("Authorization", `Bearer ${key}`);
+    else withCsrf(request);
     return request;
   },
 });

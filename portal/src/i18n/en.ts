@@ -192,6 +192,15 @@ export const en = {
   "staff.console.monitor": "Monitoring console",
   "staff.console.verifier": "Verifier",
   "staff.signedInAs": "Signed in with an API key of the role: {role}.",
+  "staff.wallet.heading": "Or sign in with your wallet",
+  "staff.wallet.intro":
+    "For the authority and the operator whose role is held by an address on the ledger: sign the sign-in message with that address's wallet. The role is checked on the ledger at every request.",
+  "staff.wallet.noRole":
+    "The wallet {address} holds neither the authority's nor the operator's role on the ledger: its session opens no console. Sign in with an API key, or with the wallet that holds the role.",
+  "staff.wallet.signedInAs": "Signed in with the wallet {address}, which holds the role on the ledger: {role}.",
+  "staff.wallet.both":
+    "The wallet {address} holds both the authority's and the operator's role on the ledger. Open which console?",
+  "staff.wallet.switch": "Choose the other console",
   "staff.more": "Show more",
   "staff.yes": "yes",
   "staff.no": "no",

@@ -1,12 +1,18 @@
 import { LitElement, html, nothing } from "lit";
 import type { TemplateResult } from "lit";
-import { ApiProblem, staffApi, staffKey } from "../api/client";
-import { translate } from "../i18n";
+import { api, ApiProblem, csrf, ok, staffApi, staffKey } from "../api/client";
+import { hasMessage, translate } from "../i18n";
 import type { Locale, MessageKey } from "../i18n";
 import { AuthorityConsole } from "./authority";
 import type { StaffRole } from "./common";
 import { MonitorConsole } from "./monitor";
 import { OperatorConsole } from "./operator";
+import { discoverWallets, WalletError } from "../wallet";
+import type { WalletChoice } from "../wallet";
+import { signInWithWallet, walletButtons } from "../wallet-sign-in";
+
+/** The staff roles a wallet's session may hold (the ledger's AUTHORITY and OPERATOR). */
+type WalletRole = Extract<StaffRole, "authority" | "operator">;
 
 const ROLES: readonly StaffRole[] = ["authority", "operator", "verifier", "monitor"];
 
@@ -32,8 +38,10 @@ const TITLES: Record<StaffRole, MessageKey> = {
 };
 
 /**
- * The staff screen: sign-in with an API key (kept in this tab only), then the console(s) of the key's role. The
- * authority also supervises, so it sees the monitor's console under its own.
+ * The staff screen: sign-in with an API key (kept in this tab only), or with the wallet whose address holds the
+ * authority's or the operator's role on the ledger (the holder's Sign-In with Ethereum; the gateway checks the role
+ * on the ledger at each request), then the console(s) of the role. The authority also supervises, so it sees the
+ * monitor's console under its own. A wallet holding both roles chooses its console.
  */
 export class SdaStaff extends LitElement {
   static properties = { locale: { attribute: false } };
@@ -41,6 +49,13 @@ export class SdaStaff extends LitElement {
   private keyRole: StaffRole | null = null;
   private keyError: string | null = null;
   private busy = false;
+  private wallets: WalletChoice[] = [];
+  private stopDiscovery: (() => void) | null = null;
+  /** The signed-in wallet's address and the staff roles it holds on the ledger (none: a holder's session). */
+  private wallet: { address: string; roles: WalletRole[] } | null = null;
+  /** The console chosen for the wallet (its only role, or the one picked when it holds both). */
+  private walletRole: WalletRole | null = null;
+  private walletError: string | null = null;
 
   protected createRenderRoot(): HTMLElement {
     return this;
@@ -48,7 +63,58 @@ export class SdaStaff extends LitElement {
 
   connectedCallback(): void {
     super.connectedCallback();
+    this.stopDiscovery = discoverWallets((list) => {
+      this.wallets = list;
+      this.requestUpdate();
+    });
     if (staffKey.get()) void this.resolve();
+    else void this.restoreWallet();
+  }
+
+  disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.stopDiscovery?.();
+  }
+
+  /** A staff wallet's session still open (a reload): its console again. A holder's session stays on the sign-in. */
+  private async restoreWallet() {
+    const r = await api.GET("/v1/me/staff-roles");
+    if (!r.data || r.data.roles.length === 0) return;
+    this.takeWallet(r.data.address, r.data.roles);
+  }
+
+  private takeWallet(address: string, roles: WalletRole[]) {
+    this.wallet = { address, roles };
+    this.walletRole = roles.length === 1 ? roles[0] : null;
+    this.walletError = roles.length === 0 ? this.t("staff.wallet.noRole", { address }) : null;
+    this.requestUpdate();
+  }
+
+  private async signInWallet(choice: WalletChoice) {
+    if (this.busy) return;
+    this.busy = true;
+    this.walletError = null;
+    this.requestUpdate();
+    try {
+      await signInWithWallet(choice.provider);
+      const held = ok(await api.GET("/v1/me/staff-roles"));
+      this.takeWallet(held.address, held.roles);
+    } catch (err) {
+      this.walletError = this.reason(err);
+    } finally {
+      this.busy = false;
+      this.requestUpdate();
+    }
+  }
+
+  /** The localized reason of a refusal or a wallet's error. */
+  private reason(err: unknown): string {
+    if (err instanceof ApiProblem) {
+      const key = `code.${err.code ?? ""}`;
+      return hasMessage(key) ? this.t(key) : err.message;
+    }
+    if (err instanceof WalletError) return this.t("error.wallet", { detail: err.message });
+    return err instanceof Error ? err.message : String(err);
   }
 
   private t(key: MessageKey, vars?: Record<string, string | number>): string {
@@ -82,19 +148,36 @@ export class SdaStaff extends LitElement {
     }
   }
 
-  private signOut() {
+  private async signOut() {
+    if (!staffKey.get() && this.wallet) {
+      await api.POST("/v1/auth/sign-out");
+      csrf.clear();
+    }
     staffKey.clear();
     this.keyRole = null;
     this.keyError = null;
+    this.wallet = null;
+    this.walletRole = null;
+    this.walletError = null;
     this.requestUpdate();
   }
 
   render(): TemplateResult {
-    if (!staffKey.get() || !this.keyRole) return this.renderSignIn();
-    const role = this.keyRole;
+    const viaKey = staffKey.get() !== null;
+    if (!viaKey && this.wallet && this.wallet.roles.length > 1 && !this.walletRole) return this.renderChoice();
+    const role = viaKey ? this.keyRole : this.walletRole;
+    if (!role) return this.renderSignIn();
+    const signedIn = viaKey
+      ? this.t("staff.signedInAs", { role })
+      : this.t("staff.wallet.signedInAs", { role, address: this.wallet!.address });
     return html`<h1>${this.t(TITLES[role])}</h1>
       <p>
-        <span data-testid="staff-role" data-role=${role}>${this.t("staff.signedInAs", { role })}</span>
+        <span data-testid="staff-role" data-role=${role} data-via=${viaKey ? "key" : "wallet"}>${signedIn}</span>
+        ${
+          !viaKey && this.wallet!.roles.length > 1
+            ? html`<button type="button" @click=${() => this.choose(null)}>${this.t("staff.wallet.switch")}</button>`
+            : nothing
+        }
         <button type="button" @click=${this.signOut}>${this.t("signout")}</button>
       </p>
       ${role === "operator" ? html`<sda-operator-console .locale=${this.locale}></sda-operator-console>` : nothing}
@@ -106,6 +189,26 @@ export class SdaStaff extends LitElement {
           : nothing
       }
       ${role === "verifier" ? html`<p role="status">${this.t("staff.wrongRole")}</p>` : nothing}`;
+  }
+
+  private choose(role: WalletRole | null) {
+    this.walletRole = role;
+    this.requestUpdate();
+  }
+
+  /** A wallet holding both roles: which console. */
+  private renderChoice(): TemplateResult {
+    return html`<h1>${this.t("staff.heading")}</h1>
+      <p id="staff-choice">${this.t("staff.wallet.both", { address: this.wallet!.address })}</p>
+      <ul class="wallets" aria-labelledby="staff-choice">
+        ${this.wallet!.roles.map(
+          (role) =>
+            html`<li>
+              <button type="button" data-role=${role} @click=${() => this.choose(role)}>${this.t(TITLES[role])}</button>
+            </li>`,
+        )}
+      </ul>
+      <p><button type="button" @click=${this.signOut}>${this.t("signout")}</button></p>`;
   }
 
   private renderSignIn(): TemplateResult {
@@ -131,7 +234,22 @@ export class SdaStaff extends LitElement {
           }
         </div>
         <button type="submit" ?disabled=${this.busy}>${this.t("staff.signIn")}</button>
-      </form>`;
+      </form>
+      <section aria-labelledby="staff-wallet-heading">
+        <h2 id="staff-wallet-heading">${this.t("staff.wallet.heading")}</h2>
+        <p>${this.t("staff.wallet.intro")}</p>
+        ${walletButtons(this.wallets, {
+          busy: this.busy,
+          label: (w) => this.t("signin.with", { name: w.name }),
+          none: this.t("signin.noWallet"),
+          pick: (w) => void this.signInWallet(w),
+        })}
+        ${
+          this.walletError
+            ? html`<p class="notice error" role="alert" data-testid="staff-wallet-error">${this.walletError}</p>`
+            : nothing
+        }
+      </section>`;
   }
 }
 
